@@ -1,0 +1,40 @@
+"""Open a run directory: every complete stage file as one ``xarray.DataTree``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import xarray as xr
+
+from ..errors import UserError
+from ..io import is_complete, open_stage_tree
+from ..pipeline import STAGE_ORDER
+
+
+def open_run(run_dir: str | Path) -> xr.DataTree:
+    """Open the complete stage files of a run directory.
+
+    Parameters
+    ----------
+    run_dir : path
+        A directory written by ``multiscale run``.
+
+    Returns
+    -------
+    xarray.DataTree
+        One child per complete stage file (``tree["atomistic/diffusion"]``, ...), opened lazily.
+        Incomplete or missing files are left out.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise UserError(f"{run_dir}: not a directory")
+    children = {
+        name: open_stage_tree(run_dir / f"{name}.h5")
+        for name in STAGE_ORDER
+        if is_complete(run_dir / f"{name}.h5")
+    }
+    if not children:
+        raise UserError(f"{run_dir}: no complete stage file (*.h5 with complete = 1)")
+    tree = xr.DataTree(children=children)
+    tree.attrs["run_dir"] = str(run_dir.resolve())
+    return tree

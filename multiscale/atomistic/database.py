@@ -1,0 +1,135 @@
+"""Curated MD and experimental numbers from the seed papers, each with its source.
+
+Seeds (``../shared/seeds``): 000 = Wang et al., Nat. Mater. 2020 (glassy Li, DOPT);
+002 = Yan et al., APL 2020 (coatings, complexions, Table I); 004 = Jiao et al., Adv. Sci. 2022
+(ML-potential MD: self-healing, surface diffusion, local heating, morphology map).
+
+Values are SI (activation energies in eV). ``uncertainty`` is a number in the value's units
+where the source gives one, otherwise a sentence saying how well the value is known. Figures
+that the seed texts only show as plots (Fig. 2c,d of seed 000; Fig. S24 of seed 004) are not
+digitised: where a curve is needed, :mod:`multiscale.atomistic.stage` builds a documented model
+from the statements in the text, and a user replaces it with their own MD data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..constants import CM2_S
+
+
+@dataclass(frozen=True)
+class Record:
+    """One curated number.
+
+    Attributes
+    ----------
+    name : str
+        Identifier (snake_case).
+    value : float
+        Value in ``units``.
+    units : str
+        CF/UDUNITS unit string ("1" for dimensionless).
+    uncertainty : str
+        Absolute uncertainty in ``units``, or how well the value is known.
+    source : str
+        Seed file and figure/table/section.
+    conditions : str
+        Temperature, method, system.
+    """
+
+    name: str
+    value: float
+    units: str
+    uncertainty: str
+    source: str
+    conditions: str
+
+
+SEED_000 = "seed 000 (Wang et al., Nat. Mater. 2020)"
+SEED_002 = "seed 002 (Yan et al., APL 2020)"
+SEED_004 = "seed 004 (Jiao et al., Adv. Sci. 2022)"
+
+RECORDS: tuple[Record, ...] = (
+    Record("critical_ensemble_size", 700.0, "1",
+           "ensembles of 700 atoms end either glassy or bcc (bistable); sizes studied 500-1500",
+           f"{SEED_000}, main text and Fig. 2b-d", "ReaxFF r-MD, 300 K after 500 K anneal, packing density 0.0534 g/cm3"),
+    Record("dopt_ensemble_size_min_studied", 500.0, "1", "exact", f"{SEED_000}, Methods", "r-MD ensembles"),
+    Record("dopt_ensemble_size_max_studied", 1500.0, "1", "exact", f"{SEED_000}, Methods", "r-MD ensembles"),
+    Record("dopt_incubation_time_scale", 1.0e-9, "s",
+           "order of magnitude only ('on the order of nanoseconds'); Fig. 2c not digitised",
+           f"{SEED_000}, main text on Fig. 2c", "below the threshold current density, r-MD at 300 K"),
+    Record("dopt_md_equilibration_time", 5.0e-9, "s", "exact", f"{SEED_000}, Fig. 2 and Methods",
+           "equilibration stage of the r-MD protocol (end of simulation 5.3 ns)"),
+    Record("packing_density_1", 53.4, "kg m-3", "exact (MD setting)", f"{SEED_000}, Extended Data Fig. 1a",
+           "600-atom ensembles: mostly glassy"),
+    Record("packing_density_2", 130.0, "kg m-3", "exact (MD setting)", f"{SEED_000}, Extended Data Fig. 1b",
+           "600-atom ensembles: glassy and crystalline parts"),
+    Record("packing_density_3", 270.0, "kg m-3", "Methods say 0.26 g/cm3, the figure caption 0.27",
+           f"{SEED_000}, Extended Data Fig. 1c", "600-atom ensembles: crystalline nanostructures"),
+    Record("packing_density_4", 470.0, "kg m-3", "exact (MD setting)", f"{SEED_000}, Extended Data Fig. 1d",
+           "600-atom ensembles: networks of micro-grains and pores; faster DOPT"),
+    Record("deposition_rate_high", 1.0e12, "s-1", "exact (MD setting)", f"{SEED_000}, Fig. 6a",
+           "MEAM MD, 112.3 x 0.702 x 35.1 nm3, 45 ns: roughest surface"),
+    Record("deposition_rate_medium", 0.5e12, "s-1", "exact (MD setting)", f"{SEED_000}, Fig. 6b", "as above"),
+    Record("deposition_rate_low", 0.25e12, "s-1", "exact (MD setting)", f"{SEED_000}, Fig. 6c",
+           "as above: smoothest surface"),
+    Record("D_bulk_298K_nmr", 7.65e-11 * CM2_S, "m2 s-1", "not given", f"{SEED_002}, Table I (ref. 100)",
+           "Li self-diffusion, 25 C, NMR"),
+    Record("D_bulk_298K_model", 6.12e-11 * CM2_S, "m2 s-1", "not given", f"{SEED_002}, Table I (ref. 30)",
+           "Li self-diffusion, 25 C, thermodynamic model"),
+    Record("D_surface_over_D_bulk", 1.0e3, "1", "'nearly three orders of magnitude'; factor ~3",
+           f"{SEED_004}, main text on Fig. S24", "DeePMD Li-SP, 50-450 K"),
+    Record("bulk_activation_energy", 0.55, "eV",
+           "literature range ~0.52-0.57 eV for Li self-diffusion (tracer/NMR); NOT from the seeds: an assumption",
+           "literature value (not in the seeds); override atomistic.bulk_activation_energy_eV",
+           "bcc Li, near room temperature"),
+    Record("lattice_constant", 3.51e-10, "m", "experimental value used as MD input", f"{SEED_004}, Experimental Section",
+           "bcc Li"),
+    Record("melting_point_model", 451.6, "K", "not given", f"{SEED_004}, main text", "Li-SP deep potential"),
+    Record("melting_point_experiment", 454.0, "K", "not given", f"{SEED_004}, main text (ref. 35)", "experiment"),
+    Record("local_heating_top_temperature_high_rate", 800.0, "K", "'may have been ~800 K'",
+           f"{SEED_004}, main text on Fig. S22", "5 Li/ps generation rate, base at 300 K"),
+    Record("local_heating_top_temperature_low_rate", 363.0, "K", "approximate ('~363 K')",
+           f"{SEED_004}, main text on Fig. S21", "0.5 Li/ps generation rate, base at 300 K"),
+)
+
+
+@dataclass(frozen=True)
+class Coating:
+    """Li diffusivity range in a coating material at 25 °C (seed 002, Table I), m^2/s."""
+
+    material: str
+    D_min: float
+    D_max: float
+    temperature_K: float
+    method: str
+    reference: str
+
+
+_T25 = 298.15
+COATINGS: tuple[Coating, ...] = (
+    Coating("Li22Sn5", 1.9e-7 * CM2_S, 5.9e-7 * CM2_S, _T25, "GITT", f"{SEED_002}, Table I (ref. 44)"),
+    Coating("Li3Bi", 1.0e-6 * CM2_S, 3.0e-6 * CM2_S, _T25, "GITT", f"{SEED_002}, Table I (ref. 104)"),
+    Coating("LiZn", 4.0e-8 * CM2_S, 4.0e-7 * CM2_S, _T25, "GITT", f"{SEED_002}, Table I (refs. 24, 44)"),
+    Coating("LixAg", 0.12e-8 * CM2_S, 4.0e-8 * CM2_S, _T25, "GITT (x = 4.7-5.0)", f"{SEED_002}, Table I (ref. 106)"),
+    Coating("Li-Mg", 1.0e-11 * CM2_S, 1.0e-8 * CM2_S, _T25,
+            "beta phase; GITT ~1e-8, neutron tomography ~1e-11, Sand's equation 2.3e-11 cm2/s",
+            f"{SEED_002}, Table I (refs. 23, 107, 108)"),
+)
+
+
+def record(name: str) -> Record:
+    """The curated record called ``name``."""
+    for rec in RECORDS:
+        if rec.name == name:
+            return rec
+    raise KeyError(name)
+
+
+def coating(material: str) -> Coating:
+    """The Table I entry for ``material``."""
+    for entry in COATINGS:
+        if entry.material == material:
+            return entry
+    raise KeyError(material)

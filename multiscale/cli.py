@@ -1,0 +1,68 @@
+"""Command line: ``python -m multiscale run | check | schema``.
+
+Exit status: 0 success; 2 bad input (one line per problem on stderr, naming the file and the
+dotted key; nothing written) or a locked run directory; 130 interrupted. A traceback is printed
+only for an internal error (a bug), with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from . import __version__
+from .errors import UserError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m multiscale", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"multiscale {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the stages of a parameter file")
+    run.add_argument("params", help="parameter file (TOML)")
+    run.add_argument("--out", help="run directory (default runs/<name>)")
+    run.add_argument("--force", action="store_true", help="rerun every stage even if up to date")
+    check = sub.add_parser("check", help="validate a parameter file and print the resolved parameters")
+    check.add_argument("params", help="parameter file (TOML)")
+    schema = sub.add_parser("schema", help="print the JSON schema of parameter files")
+    schema.add_argument("--markdown", action="store_true", help="print the reference table (docs/params.md) instead")
+    return parser
+
+
+def _stderr_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("multiscale: %(message)s"))
+    logger = logging.getLogger("multiscale")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "schema":
+            from .params import json_schema, schema_markdown
+
+            print(schema_markdown() if args.markdown else json.dumps(json_schema(), indent=2), end="" if args.markdown else "\n")
+        elif args.command == "check":
+            from .params import to_toml
+            from .pipeline import check
+
+            print(to_toml(check(args.params)), end="")
+        else:
+            from .pipeline import run
+
+            _stderr_logging()
+            run_dir = run(args.params, out=args.out, force=args.force)
+            print(run_dir)
+    except UserError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("multiscale: interrupted; completed stage files are kept, rerun to continue", file=sys.stderr)
+        return 130
+    return 0

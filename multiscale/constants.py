@@ -1,0 +1,23 @@
+"""Physical constants and lithium data, SI units.
+
+CODATA 2018 exact values for the defining constants; lithium data with their sources.
+Energies used by the rate models are quoted in eV (``K_B_EV``) because every activation
+energy in the Li literature is; conversions go through ``ELEMENTARY_CHARGE``.
+"""
+
+AVOGADRO = 6.02214076e23  # 1/mol, exact
+ELEMENTARY_CHARGE = 1.602176634e-19  # C, exact
+BOLTZMANN = 1.380649e-23  # J/K, exact
+FARADAY = AVOGADRO * ELEMENTARY_CHARGE  # C/mol
+GAS_CONSTANT = AVOGADRO * BOLTZMANN  # J/(mol K)
+K_B_EV = BOLTZMANN / ELEMENTARY_CHARGE  # eV/K
+
+#: Molar mass of natural Li, kg/mol (IUPAC standard atomic weight 6.94).
+LI_MOLAR_MASS = 6.94e-3
+#: bcc Li lattice constant, m (seed 004, Experimental Section: 3.51 Å).
+LI_LATTICE_CONSTANT = 3.51e-10
+
+CM2_S = 1.0e-4  # 1 cm^2/s in m^2/s
+MA_CM2 = 10.0  # 1 mA/cm^2 in A/m^2
+NM = 1.0e-9
+NS = 1.0e-9

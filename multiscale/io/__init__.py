@@ -1,0 +1,23 @@
+"""The only code that touches HDF5 (and the run directory's other files).
+
+- :mod:`.hdf5`: stage files in netCDF-4 conventions through h5netcdf, written atomically, with
+  streaming frames along an unlimited ``time`` dimension; readers that refuse incomplete files.
+- :mod:`.provenance`: the root attributes every file carries (DESIGN §4).
+- :mod:`.files`: atomic text writes and the run-directory lock.
+"""
+
+from .files import RunLock, atomic_write_text
+from .hdf5 import StageFileWriter, is_complete, open_stage_tree, read_dataset, read_root_attrs
+from .provenance import package_versions, provenance_attrs
+
+__all__ = [
+    "RunLock",
+    "StageFileWriter",
+    "atomic_write_text",
+    "is_complete",
+    "open_stage_tree",
+    "package_versions",
+    "provenance_attrs",
+    "read_dataset",
+    "read_root_attrs",
+]

@@ -1,0 +1,209 @@
+"""Stage files: netCDF-4/HDF5 through h5netcdf, readable by xarray with coordinates intact.
+
+Layout contract (DESIGN §4):
+
+- every group is self-contained: each coordinate a group's variables use is written into that
+  group, so ``xr.open_dataset(path, engine="h5netcdf", group=g)`` works on its own;
+- units are CF ``units`` attributes in SI (activation energies in eV);
+- attributes are numbers or strings: booleans become ints, dicts and lists JSON strings;
+- the file is written as ``<name>.tmp`` and renamed when done; the root attribute ``complete``
+  is 0 until the last write, then 1. A reader never sees a final-named file that is half written.
+
+Time series grow along an unlimited ``time`` dimension one frame at a time
+(:meth:`StageFileWriter.define_series`, :meth:`StageFileWriter.append`), so a long stage can stream
+its observables instead of holding them in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+import h5netcdf
+import h5py
+import numpy as np
+import xarray as xr
+
+from ..errors import UserError
+from .files import fsync_dir
+
+
+def _attr_value(value: Any) -> Any:
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
+def _set_attrs(target, attrs: Mapping[str, Any]) -> None:
+    for key, value in attrs.items():
+        if value is not None:
+            target.attrs[key] = _attr_value(value)
+
+
+def _is_text(array: np.ndarray) -> bool:
+    return array.dtype.kind in "OUS"
+
+
+class StageFileWriter:
+    """Write one stage file atomically.
+
+    Use as a context manager: on normal exit the file is committed (``complete`` = 1, then the
+    rename); on an exception the temporary file is removed and nothing is left behind.
+
+    Parameters
+    ----------
+    path : path
+        Final file name (e.g. ``runs/x/atomistic.h5``).
+    attrs : mapping
+        Root attributes, normally from :func:`multiscale.io.provenance_attrs`.
+    """
+
+    def __init__(self, path: str | Path, attrs: Mapping[str, Any]):
+        self.path = Path(path)
+        self.tmp = self.path.with_name(self.path.name + ".tmp")
+        self._file = h5netcdf.File(self.tmp, "w")
+        _set_attrs(self._file, {k: v for k, v in attrs.items() if k != "complete"})
+        self._file.attrs["complete"] = 0
+        self._file.flush()
+
+    def _group(self, name: str | None):
+        if not name or name == "/":
+            return self._file
+        node = self._file
+        for part in name.strip("/").split("/"):
+            node = node.groups[part] if part in node.groups else node.create_group(part)
+        return node
+
+    def write_dataset(self, ds: xr.Dataset, group: str | None = None) -> None:
+        """Write an in-memory dataset (dimensions, coordinates, variables, attributes) into ``group``."""
+        node = self._group(group)
+        for dim, size in ds.sizes.items():
+            if dim not in node.dimensions:
+                node.dimensions[dim] = size
+        names = list(ds.coords) + [v for v in ds.data_vars]
+        for name in names:
+            var = ds[name].variable
+            data = np.asarray(var.values)
+            if _is_text(data):
+                out = node.create_variable(name, var.dims, dtype=h5py.string_dtype())
+                if data.size:
+                    out[...] = data.astype(object)
+            else:
+                out = node.create_variable(name, var.dims, data=data)
+            _set_attrs(out, var.attrs)
+        _set_attrs(node, ds.attrs)
+
+    def define_series(
+        self,
+        group: str | None,
+        variables: Mapping[str, tuple[tuple[str, ...], str, Mapping[str, Any]]],
+        sizes: Mapping[str, int] | None = None,
+        coords: Mapping[str, xr.DataArray] | None = None,
+    ) -> None:
+        """Declare time series that grow along an unlimited ``time`` dimension.
+
+        Parameters
+        ----------
+        group : str or None
+            Group path (None: root).
+        variables : mapping
+            ``name -> (dims, dtype, attrs)``; the first dimension of each must be ``time``.
+            Include ``"time": (("time",), "f8", {"units": "s"})`` for the coordinate.
+        sizes : mapping, optional
+            Sizes of the other dimensions.
+        coords : mapping, optional
+            Static coordinates of those dimensions (e.g. ``x``, ``y`` in m).
+        """
+        node = self._group(group)
+        if "time" not in node.dimensions:
+            node.dimensions["time"] = None
+        for dim, size in (sizes or {}).items():
+            if dim not in node.dimensions:
+                node.dimensions[dim] = size
+        for name, coord in (coords or {}).items():
+            out = node.create_variable(name, coord.dims, data=np.asarray(coord.values))
+            _set_attrs(out, coord.attrs)
+        for name, (dims, dtype, attrs) in variables.items():
+            if dims[0] != "time":
+                raise ValueError(f"series {name!r} must have 'time' as its first dimension")
+            chunks = (1,) + tuple(node.dimensions[d].size for d in dims[1:])
+            out = node.create_variable(name, dims, dtype=dtype, chunks=chunks)
+            _set_attrs(out, attrs)
+
+    def append(self, group: str | None, frame: Mapping[str, Any]) -> int:
+        """Append one frame (one value of every series of ``group``); returns the new length."""
+        node = self._group(group)
+        n = node.dimensions["time"].size
+        node.resize_dimension("time", n + 1)
+        for name, value in frame.items():
+            node.variables[name][n, ...] = value
+        return n + 1
+
+    def flush(self) -> None:
+        """Flush buffered data to disk (the file still says ``complete`` = 0)."""
+        self._file.flush()
+
+    def commit(self) -> Path:
+        """Set ``complete`` = 1 (the last write), close and rename into place."""
+        self._file.attrs["complete"] = 1
+        self._file.close()
+        os.replace(self.tmp, self.path)
+        fsync_dir(self.path.parent)
+        return self.path
+
+    def abort(self) -> None:
+        """Close and delete the temporary file."""
+        try:
+            self._file.close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> "StageFileWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+def read_root_attrs(path: str | Path) -> dict[str, Any]:
+    """Root attributes of an HDF5 file, or ``{}`` when it does not exist or cannot be read."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    try:
+        with h5netcdf.File(path, "r") as handle:
+            return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in handle.attrs.items()}
+    except (OSError, ValueError):
+        return {}
+
+
+def is_complete(path: str | Path) -> bool:
+    """True when the file exists, opens, and its root attribute ``complete`` is 1."""
+    return int(read_root_attrs(path).get("complete", 0)) == 1
+
+
+def _require_complete(path: Path) -> None:
+    if not is_complete(path):
+        raise UserError(f"{path}: missing or incomplete (no 'complete' = 1); rerun the stage that writes it")
+
+
+def open_stage_tree(path: str | Path) -> xr.DataTree:
+    """Open a complete stage file as an ``xarray.DataTree`` (lazily)."""
+    path = Path(path)
+    _require_complete(path)
+    return xr.open_datatree(path, engine="h5netcdf")
+
+
+def read_dataset(path: str | Path, group: str | None = None) -> xr.Dataset:
+    """Load one group of a complete stage file into memory and close the file."""
+    path = Path(path)
+    _require_complete(path)
+    with xr.open_dataset(path, engine="h5netcdf", group=group) as ds:
+        return ds.load()

@@ -1,0 +1,480 @@
+"""Run parameters: TOML -> frozen, strict pydantic models, one model per TOML table.
+
+Units are part of every key name (``temperature_K``, ``current_density_mA_cm2``); values are
+converted to SI where the stages use them, never here. Validation is strict: an int is accepted
+where a float is expected, nothing else is coerced (``"1.0"`` is not a number, ``true`` is not
+a number, ``inf``/``nan`` are refused). Every problem is reported as one line naming the file and
+the dotted key, with "did you mean ..." for near-miss keys (:func:`load_params`).
+
+Tables of stages that this version does not implement yet (``[kmc]``, ``[dendrite]``,
+``[coating]``, ``[complexion]``) are accepted as free-form tables so that parameter files can
+carry them; the pipeline reports those stages as *not run*.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .errors import ParamsError
+
+#: Stages whose tables are accepted but whose models are not built yet.
+PENDING_STAGE_TABLES = ("kmc", "dendrite", "coating", "complexion")
+
+#: Coating materials of seed 002 Table I at 25 °C (see ``multiscale.atomistic.database``).
+COATING_MATERIALS = ("Li22Sn5", "Li3Bi", "LiZn", "LixAg", "Li-Mg")
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+
+
+class _Table(BaseModel):
+    """Base of every parameter table: frozen, strict, no unknown keys, finite numbers."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, allow_inf_nan=False, use_attribute_docstrings=True
+    )
+
+
+def _resolve_data_path(value: str, info: ValidationInfo) -> str:
+    """Resolve a data-file path relative to the parameter file's directory; it must exist."""
+    base = Path((info.context or {}).get("base_dir", "."))
+    path = (base / value).expanduser().resolve()
+    if not path.is_file():
+        raise ValueError(f"data file not found: {path}")
+    return str(path)
+
+
+class ElectrodeParams(_Table):
+    """Operating conditions of the electrode: bath temperature and the local current density field.
+
+    The local current density j(x, y) has mean ``current_density_mA_cm2`` and a spread given
+    either as a coefficient of variation ``vlcd_cv`` or as the variance of the local current
+    density ``vlcd_mA2_cm4`` = (CV * mean)^2 (seed 004's VLCD); give at most one of the two.
+    """
+
+    temperature_K: float = Field(gt=0, le=454.0)
+    """Bath temperature, K. Solid Li only: Li melts at 454 K (seed 004)."""
+    current_density_mA_cm2: float = Field(gt=0, le=1000.0)
+    """Mean (applied) current density, mA/cm^2."""
+    vlcd_cv: float | None = Field(default=None, ge=0, le=10.0)
+    """Coefficient of variation of the local current density, dimensionless (default 0)."""
+    vlcd_mA2_cm4: float | None = Field(default=None, ge=0)
+    """Variance of the local current density (VLCD), (mA/cm^2)^2; alternative to ``vlcd_cv``."""
+    vlcd_correlation_length_nm: float = Field(default=10.0, gt=0)
+    """Correlation length of the local current density field, nm."""
+
+    @model_validator(mode="after")
+    def _one_spread(self):
+        if self.vlcd_cv is not None and self.vlcd_mA2_cm4 is not None:
+            raise ValueError("give vlcd_cv or vlcd_mA2_cm4, not both")
+        return self
+
+    @property
+    def cv(self) -> float:
+        """Coefficient of variation of the local current density, dimensionless."""
+        if self.vlcd_mA2_cm4 is not None:
+            return math.sqrt(self.vlcd_mA2_cm4) / self.current_density_mA_cm2
+        return 0.0 if self.vlcd_cv is None else self.vlcd_cv
+
+
+class MsdSource(_Table):
+    """Mean-squared-displacement data from the user's own MD, at several temperatures.
+
+    Each file is either a CSV table with columns ``temperature_K``, a time column
+    (``time_fs``, ``time_ps``, ``time_ns`` or ``time_s``) and an MSD column (``msd_A2``,
+    ``msd_nm2`` or ``msd_m2``), or a LAMMPS ``log.lammps`` whose thermo output has ``Temp`` and
+    an MSD column (a ``compute msd`` total, e.g. ``c_msd[4]``).
+    """
+
+    files: tuple[str, ...] = Field(min_length=1)
+    """Data files (paths relative to the parameter file)."""
+    dimensions: Literal[1, 2, 3]
+    """Dimensionality d of the diffusion in D = slope / (2 d): 2 for surface, 3 for bulk."""
+    fit_start_fraction: float = Field(default=0.2, ge=0, lt=1)
+    """Fraction of each MSD series (by time) skipped before the linear fit (ballistic regime)."""
+    lammps_msd_column: str | None = None
+    """Thermo column holding the MSD in LAMMPS logs (default: the ``c_*msd*[4]`` column)."""
+
+    @field_validator("files")
+    @classmethod
+    def _files_exist(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        return tuple(_resolve_data_path(v, info) for v in value)
+
+
+class AtomisticParams(_Table):
+    """MD results turned into parameters: curated seed values, or fits to the user's MD data."""
+
+    temperatures_K: tuple[PositiveFloat, ...] = Field(
+        default=(250.0, 275.0, 300.0, 325.0, 350.0, 375.0, 400.0, 425.0, 450.0), min_length=1
+    )
+    """Temperatures at which D_surface and D_bulk are tabulated for the downstream stages, K."""
+    bulk_activation_energy_eV: float = Field(default=0.55, gt=0, le=3.0)
+    """Activation energy of bulk Li self-diffusion for the curated Arrhenius law, eV
+    (literature value, not from the seeds; see docs/models.md)."""
+    surface_to_bulk_diffusivity_ratio: float = Field(default=1000.0, ge=1.0)
+    """D_surface / D_bulk for the curated surface law (seed 004: ~10^3 at all temperatures)."""
+    incubation_time_critical_ns: float = Field(default=1.0, gt=0)
+    """Curated DOPT incubation time at the critical ensemble size, ns (seed 000: 'order of ns')."""
+    incubation_size_exponent: float = Field(default=4.0, gt=0)
+    """Exponent p of the curated incubation law tau = tau_c (N*/N)^p for N >= N*."""
+    surface_msd: MsdSource | None = None
+    """User MD data for surface Li; replaces the curated surface diffusivity when given."""
+    bulk_msd: MsdSource | None = None
+    """User MD data for bulk Li; replaces the curated bulk diffusivity when given."""
+    dopt_table: str | None = None
+    """CSV with columns ``ensemble_size``, ``bcc_fraction`` [, ``incubation_time_ns``]; replaces
+    the curated DOPT curve when given."""
+    coating_materials: tuple[str, ...] = COATING_MATERIALS
+    """Coating materials (seed 002 Table I) written to the ``coatings`` group."""
+
+    @field_validator("temperatures_K")
+    @classmethod
+    def _increasing(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if any(b <= a for a, b in zip(value, value[1:])):
+            raise ValueError("temperatures must be strictly increasing")
+        return value
+
+    @field_validator("dopt_table")
+    @classmethod
+    def _dopt_exists(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else _resolve_data_path(value, info)
+
+    @field_validator("coating_materials")
+    @classmethod
+    def _known_materials(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if name not in COATING_MATERIALS:
+                raise ValueError(f"unknown coating material {name!r}{_did_you_mean(name, COATING_MATERIALS)}")
+        if len(set(value)) != len(value):
+            raise ValueError("a coating material is listed twice")
+        return value
+
+
+class Params(_Table):
+    """A complete run description (one TOML file)."""
+
+    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)
+    """Run name: the default run directory is ``runs/<name>`` (default: the file stem)."""
+    seed: int = Field(default=0, ge=0, lt=2**63)
+    """Seed of every random number stream of the run."""
+    electrode: ElectrodeParams
+    """Operating conditions: temperature and local current density."""
+    atomistic: AtomisticParams = AtomisticParams()
+    """Atomistic stage: MD results as parameters."""
+    kmc: dict[str, Any] | None = None
+    """Kinetic Monte Carlo stage (not in this version: accepted, reported as not run)."""
+    dendrite: dict[str, Any] | None = None
+    """Phase-field dendrite stage (not in this version: accepted, reported as not run)."""
+    coating: dict[str, Any] | None = None
+    """Coating stage (not in this version: accepted, reported as not run)."""
+    complexion: dict[str, Any] | None = None
+    """Complexion stage (not in this version: accepted, reported as not run)."""
+
+    def table(self, name: str) -> dict[str, Any]:
+        """The canonical (JSON-mode) content of one table, used for cache keys."""
+        value = getattr(self, name)
+        if isinstance(value, BaseModel):
+            return value.model_dump(mode="json")
+        return value if value is not None else {}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The table model that owns the key at ``loc`` (a pydantic error location), if any."""
+    model: type[BaseModel] = Params
+    for part in loc[:-1]:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            return None
+        sub = [a for a in (get_args(field.annotation) or (field.annotation,)) if isinstance(a, type)]
+        sub = [a for a in sub if issubclass(a, BaseModel)]
+        if not sub:
+            return None
+        model = sub[0]
+    return model
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _format_error(error: dict) -> tuple[str, str]:
+    """(dotted key, message) for one pydantic error."""
+    loc = tuple(p for p in error["loc"] if p not in ("function-after", "function-before"))
+    kind = error["type"]
+    key = _dotted(loc)
+    if kind == "extra_forbidden":
+        model = _model_at(loc)
+        choices = model.model_fields if model is not None else ()
+        what = "table" if isinstance(error.get("input"), dict) else "key"
+        return key, f"unknown {what}{_did_you_mean(str(loc[-1]), choices)}"
+    if kind == "missing":
+        model = _model_at(loc)
+        field = model.model_fields.get(loc[-1]) if model is not None else None
+        is_table = field is not None and isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+        return key, f"required {'table' if is_table else 'key'} is missing"
+    msg = error["msg"].removeprefix("Value error, ")
+    if kind not in ("value_error", "assertion_error") and "input" in error:
+        shown = repr(error["input"])
+        msg += f" (got {shown if len(shown) <= 60 else shown[:57] + '...'})"
+    return key, msg
+
+
+def _tuples(value: Any) -> Any:
+    """TOML arrays -> tuples (strict pydantic wants tuples for the frozen models' sequences)."""
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    return value
+
+
+def _lists(value: Any) -> Any:
+    """Inverse of :func:`_tuples`, for pending-stage tables kept as plain data."""
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_lists(v) for v in value]
+    return value
+
+
+def _duplicate_key_message(text: str, line_no: int) -> str | None:
+    """Name the dotted key that a TOML 'Cannot overwrite'/'declare twice' error points at."""
+    lines = text.splitlines()
+    if not 1 <= line_no <= len(lines):
+        return None
+    table = ""
+    for line in lines[:line_no]:
+        stripped = line.strip()
+        if stripped.startswith("[") and "]" in stripped:
+            table = stripped.strip("[]").split("]")[0].strip()
+    here = lines[line_no - 1].strip()
+    if here.startswith("["):
+        return f"table [{table}] is defined twice"
+    key = here.split("=", 1)[0].strip().strip('"')
+    return f"key {(table + '.' if table else '') + key!r} is defined twice"
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """Parse TOML text; syntax errors become a ``ParamsError`` with line and column."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        where = ""
+        if "(at line " in message:
+            message, where = message.rsplit(" (at line ", 1)
+            line_s, col_s = where.rstrip(")").split(", column ")
+            where = f":{line_s}:{col_s}"
+            if "overwrite" in message or "twice" in message:
+                message = _duplicate_key_message(text, int(line_s)) or message
+        elif "(at end of document)" in message:
+            message = message.replace(" (at end of document)", "") + " (at end of file)"
+        raise ParamsError(f"{source}{where}: TOML syntax error: {message}") from None
+
+
+def validate_params(data: dict[str, Any], source: str = "<params>", base_dir: Path | str = ".") -> Params:
+    """Validate a parsed parameter dictionary; raise ``ParamsError`` listing every problem.
+
+    Parameters
+    ----------
+    data : dict
+        Parsed TOML.
+    source : str
+        File name used in error messages.
+    base_dir : path
+        Directory that relative data-file paths are resolved against.
+    """
+    try:
+        params = Params.model_validate(_tuples(data), context={"base_dir": str(base_dir)})
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            key, msg = _format_error(error)
+            lines.append(f"{source}: {key}: {msg}")
+        raise ParamsError(lines) from None
+    pending = {t: _lists(getattr(params, t)) for t in PENDING_STAGE_TABLES if getattr(params, t) is not None}
+    return params.model_copy(update=pending) if pending else params
+
+
+def load_params(path: str | Path) -> Params:
+    """Read and validate a parameter file.
+
+    Parameters
+    ----------
+    path : str or Path
+        TOML file. Relative data paths inside it are resolved against its directory.
+
+    Returns
+    -------
+    Params
+        The validated, frozen parameters.
+
+    Raises
+    ------
+    ParamsError
+        For any problem: unreadable file, not UTF-8, TOML syntax, unknown or missing keys,
+        wrong types, out-of-range values, inconsistent combinations, missing data files.
+    """
+    path = Path(path)
+    text = read_params_text(path)
+    data = parse_toml(text, str(path))
+    params = validate_params(data, str(path), path.parent)
+    if params.name is None:
+        params = params.model_copy(update={"name": _safe_name(path.stem)})
+    return params
+
+
+def read_params_text(path: Path) -> str:
+    """The parameter file's text; unreadable or non-UTF-8 files raise ``ParamsError``."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ParamsError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise ParamsError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParamsError(f"{path}: not a UTF-8 text file (invalid byte at offset {exc.start})") from None
+    if "\x00" in text:
+        raise ParamsError(f"{path}: not a text file (contains NUL bytes)")
+    return text
+
+
+def _safe_name(stem: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in "_.-" else "_" for c in stem).lstrip("_.-")
+    return cleaned or "run"
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string literal is a valid TOML basic string
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _toml_table(data: dict[str, Any], prefix: str) -> list[str]:
+    scalars = [(k, v) for k, v in data.items() if not isinstance(v, dict) and v is not None]
+    tables = [(k, v) for k, v in data.items() if isinstance(v, dict)]
+    lines = [f"[{prefix}]"] if prefix else []
+    lines += [f"{json.dumps(k) if not k.isidentifier() else k} = {_toml_value(v)}" for k, v in scalars]
+    for key, sub in tables:
+        lines += [""] + _toml_table(sub, f"{prefix}.{key}" if prefix else key)
+    return lines
+
+
+def to_toml(params: Params) -> str:
+    """The resolved parameters (all defaults filled in) as TOML text that loads back to ``params``."""
+    data = params.model_dump(mode="json", exclude_none=True)
+    return "\n".join(_toml_table(data, "")) + "\n"
+
+
+def canonical_json(value: Any) -> str:
+    """Deterministic JSON used for hashing (sorted keys, no whitespace)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def sha256_text(text: str) -> str:
+    """Hex SHA-256 of UTF-8 text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- schema docs
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON schema of a parameter file."""
+    return Params.model_json_schema()
+
+
+def _type_name(annotation: Any) -> str:
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return " | ".join(repr(a) for a in get_args(annotation))
+    if origin is tuple:
+        return f"array of {_type_name(get_args(annotation)[0])}"
+    if origin is Annotated:
+        return _type_name(get_args(annotation)[0])
+    if get_args(annotation) and type(None) in get_args(annotation):
+        return " | ".join(_type_name(a) for a in get_args(annotation) if a is not type(None)) + " (optional)"
+    if origin is dict:
+        return "table (free form)"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "table"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def _constraints(field) -> str:
+    parts = []
+    for meta in field.metadata:
+        for attr, sym in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<="), ("min_length", "min length"), ("pattern", "pattern")):
+            if getattr(meta, attr, None) is not None:
+                parts.append(f"{sym} {getattr(meta, attr)}")
+    return ", ".join(parts)
+
+
+def _default(field) -> str:
+    if field.is_required():
+        return "required"
+    value = field.default
+    if isinstance(value, BaseModel):
+        return "(table defaults)"
+    return "—" if value is None else f"`{_toml_value(value)}`"
+
+
+def schema_markdown() -> str:
+    """docs/params.md: every table and key with type, default, constraints and description."""
+    out = [
+        "# Parameter reference",
+        "",
+        "Generated from the pydantic models in `multiscale/params.py` by",
+        "`python -m multiscale schema --markdown > docs/params.md`; a test fails when it is stale.",
+        "Units are in the key names. Relative data paths are resolved against the parameter file's folder.",
+    ]
+    queue: list[tuple[str, type[BaseModel]]] = [("(top level)", Params)]
+    while queue:
+        title, model = queue.pop(0)
+        out += ["", f"## `{title}`" if title != "(top level)" else "## Top level", ""]
+        doc = (model.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+        out += [doc, "", "| key | type | default | constraints | description |", "|---|---|---|---|---|"]
+        for key, field in model.model_fields.items():
+            desc = (field.description or "").replace("\n", " ").replace("|", "\\|")
+            out.append(f"| `{key}` | {_type_name(field.annotation)} | {_default(field)} | {_constraints(field)} | {desc} |")
+            subs = [a for a in (get_args(field.annotation) or (field.annotation,)) if isinstance(a, type) and issubclass(a, BaseModel)]
+            if subs:
+                queue.append(((f"{title}." if title != "(top level)" else "") + key, subs[0]))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,234 @@
+"""The stage graph: which stages run, in which order, cached, locked and logged.
+
+A run is a directory (default ``runs/<name>``) holding one HDF5 file per stage, the resolved
+``params.toml`` and ``run.log``. Each stage reads only its upstream stages' files.
+
+Cache key of a stage = SHA-256 of (stage name, package version, the stage's parameter tables,
+the SHA-256 of every user data file it reads, the upstream stages' cache keys). A stage whose
+output is complete and carries the same key is skipped; ``force`` reruns everything.
+
+Order of work, so that bad input never leaves anything behind: validate the parameters, compute
+the keys, let each stage that must run *prepare* (read and check the user's data) -- only then
+create the directory, take the lock and write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__
+from .atomistic import stage as atomistic_stage
+from .io import RunLock, StageFileWriter, atomic_write_text, provenance_attrs, read_root_attrs
+from .params import PENDING_STAGE_TABLES, Params, canonical_json, load_params, read_params_text, sha256_text, to_toml
+from .progress import Progress
+
+log = logging.getLogger("multiscale")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One node of the stage graph.
+
+    Attributes
+    ----------
+    name : str
+        Stage name; the output file is ``<name>.h5``.
+    tables : tuple of str
+        Top-level parameter keys that enter the cache key.
+    upstream : tuple of str
+        Stages whose files this stage reads.
+    prepare : callable
+        ``prepare(params) -> prepared``: all checks of the user's input, before anything is written.
+    write : callable
+        ``write(ctx, prepared)``: compute and write the output through ``ctx.writer()``.
+    data_files : callable
+        ``data_files(params) -> list of paths`` whose contents enter the cache key.
+    """
+
+    name: str
+    tables: tuple[str, ...]
+    upstream: tuple[str, ...]
+    prepare: Callable[[Params], Any]
+    write: Callable[["StageContext", Any], None]
+    data_files: Callable[[Params], list[str]] = lambda params: []
+
+    @property
+    def output(self) -> str:
+        return f"{self.name}.h5"
+
+
+STAGES: dict[str, Stage] = {
+    "atomistic": Stage(
+        name="atomistic",
+        tables=("atomistic",),
+        upstream=(),
+        prepare=atomistic_stage.prepare,
+        write=atomistic_stage.write,
+        data_files=atomistic_stage.data_files,
+    ),
+}
+#: Every stage of the design, in run order (those not in ``STAGES`` are not built yet).
+STAGE_ORDER = ("atomistic", "kmc", "dendrite", "coating", "complexion")
+
+
+@dataclass
+class StageContext:
+    """What a stage's ``write`` gets: its inputs, its output and the run's provenance."""
+
+    params: Params
+    run_dir: Path
+    stage: Stage
+    inputs: dict[str, Path]
+    attrs: dict[str, Any]
+    log: logging.Logger = field(default=log)
+
+    @property
+    def output(self) -> Path:
+        return self.run_dir / self.stage.output
+
+    def writer(self) -> StageFileWriter:
+        """An atomic writer for this stage's output with the provenance attributes set."""
+        return StageFileWriter(self.output, self.attrs)
+
+    def progress(self, total: int, desc: str) -> Progress:
+        return Progress(total, f"{self.stage.name}: {desc}", self.log)
+
+
+def _file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def cache_keys(params: Params) -> dict[str, str]:
+    """Cache key of every implemented stage (depends on upstream keys, so computed in order)."""
+    keys: dict[str, str] = {}
+    for name in STAGE_ORDER:
+        stage = STAGES.get(name)
+        if stage is None:
+            continue
+        content = {
+            "stage": name,
+            "version": __version__,
+            "tables": {t: params.table(t) for t in stage.tables},
+            "data": {p: _file_sha256(p) for p in stage.data_files(params)},
+            "upstream": {u: keys[u] for u in stage.upstream},
+        }
+        keys[name] = sha256_text(canonical_json(content))
+    return keys
+
+
+def _up_to_date(path: Path, key: str) -> bool:
+    attrs = read_root_attrs(path)
+    return int(attrs.get("complete", 0)) == 1 and attrs.get("stage_cache_key") == key
+
+
+class _RunLogHandler(logging.FileHandler):
+    """Appends to ``run.log`` for the duration of one run."""
+
+    def __init__(self, path: Path):
+        super().__init__(path, mode="a", encoding="utf-8")
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S"))
+
+
+def _resolve_input(params_or_path) -> tuple[Params, str]:
+    """(validated params, the input TOML text as the user gave it)."""
+    if isinstance(params_or_path, Params):
+        return params_or_path, to_toml(params_or_path)
+    path = Path(params_or_path)
+    return load_params(path), read_params_text(path)
+
+
+def run(params_or_path: Params | str | Path, out: str | Path | None = None, force: bool = False) -> Path:
+    """Run every implemented stage whose output is missing or stale.
+
+    Parameters
+    ----------
+    params_or_path : Params or path
+        Validated parameters, or a TOML file.
+    out : path, optional
+        Run directory (default ``runs/<name>`` under the current directory).
+    force : bool
+        Rerun every stage even when its output is up to date.
+
+    Returns
+    -------
+    Path
+        The run directory.
+
+    Raises
+    ------
+    UserError
+        Bad parameters or data files (nothing is written), or another run holds the lock.
+    """
+    params, input_text = _resolve_input(params_or_path)
+    run_dir = Path(out) if out is not None else Path("runs") / (params.name or "run")
+    keys = cache_keys(params)
+    implemented = [STAGES[n] for n in STAGE_ORDER if n in STAGES]
+    stale = [s for s in implemented if force or not _up_to_date(run_dir / s.output, keys[s.name])]
+    prepared = {s.name: s.prepare(params) for s in stale}
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with RunLock(run_dir):
+        handler = _RunLogHandler(run_dir / "run.log")
+        log.addHandler(handler)
+        previous_level = log.level
+        log.setLevel(logging.INFO)
+        try:
+            _run_locked(params, input_text, run_dir, keys, implemented, prepared, force)
+        finally:
+            log.removeHandler(handler)
+            handler.close()
+            log.setLevel(previous_level)
+    return run_dir
+
+
+def _run_locked(params, input_text, run_dir, keys, implemented, prepared, force) -> None:
+    for stale_tmp in run_dir.glob("*.tmp"):
+        stale_tmp.unlink()  # left by a run that was killed mid-write; never complete
+    log.info("run %s in %s (multiscale %s)", params.name, run_dir, __version__)
+    atomic_write_text(run_dir / "params.toml", to_toml(params))
+    input_sha = sha256_text(input_text)
+    with Progress(len(implemented), "stages", log) as bar:
+        for stage in implemented:
+            output = run_dir / stage.output
+            if stage.name not in prepared or (not force and _up_to_date(output, keys[stage.name])):
+                log.info("%s: up to date (cache key %s), skipped", stage.name, keys[stage.name][:12])
+                bar.update()
+                continue
+            start = time.perf_counter()
+            log.info("%s: running", stage.name)
+            ctx = StageContext(
+                params=params,
+                run_dir=run_dir,
+                stage=stage,
+                inputs={u: run_dir / STAGES[u].output for u in stage.upstream},
+                attrs=provenance_attrs(input_text, input_sha, keys[stage.name], stage=stage.name,
+                                       resolved_params=params.model_dump_json()),
+            )
+            stage.write(ctx, prepared[stage.name])
+            log.info("%s: done in %.2f s -> %s", stage.name, time.perf_counter() - start, output)
+            bar.update()
+    for name in PENDING_STAGE_TABLES:
+        if getattr(params, name) is not None:
+            log.warning("%s: not run: the [%s] table is present but this stage is not implemented in "
+                        "multiscale %s; its table was not validated", name, name, __version__)
+
+
+def check(params_or_path: Params | str | Path) -> Params:
+    """Validate parameters and the user's data files; write nothing."""
+    params, _ = _resolve_input(params_or_path)
+    for name in STAGE_ORDER:
+        if name in STAGES:
+            STAGES[name].prepare(params)
+    return params
+
+
+__all__ = ["STAGES", "STAGE_ORDER", "Stage", "StageContext", "cache_keys", "check", "run"]
