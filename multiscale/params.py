@@ -31,13 +31,14 @@ from pydantic import (
     model_validator,
 )
 
+from .atomistic.database import COATINGS
 from .errors import ParamsError
 
 #: Stages whose tables are accepted but whose models are not built yet.
 PENDING_STAGE_TABLES = ("kmc", "dendrite", "coating", "complexion")
 
-#: Coating materials of seed 002 Table I at 25 °C (see ``multiscale.atomistic.database``).
-COATING_MATERIALS = ("Li22Sn5", "Li3Bi", "LiZn", "LixAg", "Li-Mg")
+#: Coating materials of seed 002 Table I at 25 °C.
+COATING_MATERIALS = tuple(c.material for c in COATINGS)
 
 PositiveFloat = Annotated[float, Field(gt=0)]
 
@@ -245,6 +246,17 @@ def _format_error(error: dict) -> tuple[str, str]:
     return key, msg
 
 
+def _explained(errors: list[dict]) -> list[tuple[str, str]]:
+    """Format errors; a missing key explained by a near-miss unknown key is not reported twice."""
+    formatted = [(error, *_format_error(error)) for error in errors]
+    explained = set()
+    for error, key, msg in formatted:
+        if error["type"] == "extra_forbidden" and "did you mean '" in msg:
+            suggestion = msg.split("did you mean '")[1].split("'")[0]
+            explained.add(_dotted(tuple(error["loc"][:-1]) + (suggestion,)))
+    return [(key, msg) for error, key, msg in formatted if not (error["type"] == "missing" and key in explained)]
+
+
 def _tuples(value: Any) -> Any:
     """TOML arrays -> tuples (strict pydantic wants tuples for the frozen models' sequences)."""
     if isinstance(value, dict):
@@ -313,11 +325,8 @@ def validate_params(data: dict[str, Any], source: str = "<params>", base_dir: Pa
     try:
         params = Params.model_validate(_tuples(data), context={"base_dir": str(base_dir)})
     except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            key, msg = _format_error(error)
-            lines.append(f"{source}: {key}: {msg}")
-        raise ParamsError(lines) from None
+        errors = exc.errors()
+        raise ParamsError([f"{source}: {key}: {msg}" for key, msg in _explained(errors)]) from None
     pending = {t: _lists(getattr(params, t)) for t in PENDING_STAGE_TABLES if getattr(params, t) is not None}
     return params.model_copy(update=pending) if pending else params
 

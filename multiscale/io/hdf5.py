@@ -172,15 +172,25 @@ class StageFileWriter:
             self.abort()
 
 
+def _plain(value: Any) -> Any:
+    """netCDF stores numeric attributes as 1-element arrays; return Python scalars and str."""
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.reshape(()).item()
+    if isinstance(value, np.generic):
+        value = value.item()
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
 def read_root_attrs(path: str | Path) -> dict[str, Any]:
     """Root attributes of an HDF5 file, or ``{}`` when it does not exist or cannot be read."""
     path = Path(path)
     if not path.is_file():
         return {}
     try:
-        with h5netcdf.File(path, "r") as handle:
-            return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in handle.attrs.items()}
-    except (OSError, ValueError):
+        # h5py, not h5netcdf: h5netcdf's destructor raises after a failed open of a corrupt file
+        with h5py.File(path, "r") as handle:
+            return {k: _plain(v) for k, v in handle.attrs.items()}
+    except Exception:  # noqa: BLE001 - a truncated or killed-mid-write file raises many h5py error types
         return {}
 
 

@@ -1,0 +1,101 @@
+"""Bad input: every malformed parameter file exits 2 with one line naming the key, no traceback,
+and nothing is written (DESIGN §7)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from multiscale.cli import main
+
+VALID = """\
+name = "bad"
+[electrode]
+temperature_K = 300.0
+current_density_mA_cm2 = 1.0
+vlcd_cv = 0.5
+"""
+
+# (id, file content (str or bytes), substrings the single error line must contain)
+CASES = [
+    ("syntax", VALID + "oops = \n", [":6:", "TOML syntax error"]),
+    ("unknown_table", VALID + "[kcm]\nsteps = 1\n", ["kcm", "unknown table", "did you mean 'kmc'"]),
+    ("unknown_key", VALID + "colour = 'red'\n", ["electrode.colour", "unknown key"]),
+    ("typo_key", VALID.replace("temperature_K", "temprature_K"),
+     ["electrode.temprature_K", "did you mean 'temperature_K'"]),
+    ("wrong_type", VALID.replace("vlcd_cv = 0.5", "vlcd_cv = [0.5]"), ["electrode.vlcd_cv", "valid number"]),
+    ("number_as_string", VALID.replace("300.0", '"300.0"'), ["electrode.temperature_K", "valid number", "'300.0'"]),
+    ("bool_as_number", VALID.replace("vlcd_cv = 0.5", "vlcd_cv = true"), ["electrode.vlcd_cv", "valid number"]),
+    ("zero_temperature", VALID.replace("300.0", "0.0"), ["electrode.temperature_K", "greater than 0"]),
+    ("negative_temperature", VALID.replace("300.0", "-5.0"), ["electrode.temperature_K", "greater than 0"]),
+    ("liquid_li", VALID.replace("300.0", "500.0"), ["electrode.temperature_K", "less than or equal to 454"]),
+    ("negative_current", VALID.replace("= 1.0", "= -1.0"), ["electrode.current_density_mA_cm2", "greater than 0"]),
+    ("negative_vlcd", VALID.replace("vlcd_cv = 0.5", "vlcd_cv = -0.1"), ["electrode.vlcd_cv", "greater than or equal to 0"]),
+    ("negative_vlcd_variance", VALID.replace("vlcd_cv = 0.5", "vlcd_mA2_cm4 = -2.0"), ["electrode.vlcd_mA2_cm4"]),
+    ("both_spreads", VALID + "vlcd_mA2_cm4 = 0.1\n", ["electrode", "not both"]),
+    ("nan", VALID.replace("300.0", "nan"), ["electrode.temperature_K", "finite"]),
+    ("missing_table", 'name = "x"\n[atomistic]\n', ["electrode", "required table is missing"]),
+    ("missing_key", VALID.replace("current_density_mA_cm2 = 1.0\n", ""), ["electrode.current_density_mA_cm2", "required key is missing"]),
+    ("unknown_coating", VALID + '[atomistic]\ncoating_materials = ["Li22Sn5", "LiZm"]\n',
+     ["atomistic.coating_materials", "unknown coating material 'LiZm'", "did you mean 'LiZn'"]),
+    ("missing_md_file", VALID + '[atomistic]\nsurface_msd = { files = ["md/nope.csv"], dimensions = 2 }\n',
+     ["atomistic.surface_msd.files", "data file not found", "nope.csv"]),
+    ("missing_dopt_file", VALID + '[atomistic]\ndopt_table = "dopt.csv"\n', ["atomistic.dopt_table", "data file not found"]),
+    ("bad_dimensions", VALID + '[atomistic]\nbulk_msd = { files = ["tiny.toml"], dimensions = 4 }\n',
+     ["atomistic.bulk_msd.dimensions"]),
+    ("unsorted_temperatures", VALID + "[atomistic]\ntemperatures_K = [300.0, 250.0]\n",
+     ["atomistic.temperatures_K", "strictly increasing"]),
+    ("bad_name", VALID.replace('"bad"', '"../escape"'), ["name", "pattern"]),
+    ("empty_file", "", ["electrode", "required table is missing"]),
+    ("binary_garbage", bytes(range(256)) * 4, ["not a UTF-8 text file"]),
+    ("nul_bytes", "name = 'x'\x00\x00\n", ["not a text file"]),
+    ("duplicate_key", VALID + "temperature_K = 310.0\n", [":6:", "key 'electrode.temperature_K' is defined twice"]),
+    ("duplicate_table", VALID + "[electrode]\n", ["table [electrode] is defined twice"]),
+]
+
+
+@pytest.mark.parametrize("content, needles", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_file_exits_2_with_one_line(tmp_path, capsys, content, needles):
+    (tmp_path / "tiny.toml").write_text(VALID)  # a real file other cases may point at
+    path = tmp_path / "params.toml"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code = main(["run", str(path), "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert code == 2
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith(str(path)), lines[0]
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    assert "Traceback" not in captured.err + captured.out
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+
+
+def test_several_problems_give_one_line_each(tmp_path, capsys):
+    path = tmp_path / "p.toml"
+    path.write_text(VALID.replace("300.0", "-1.0").replace("= 1.0", "= -1.0") + "extra = 1\n")
+    assert main(["check", str(path)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 3
+    assert {l.split(": ")[1] for l in lines} == {
+        "electrode.temperature_K", "electrode.current_density_mA_cm2", "electrode.extra"}
+
+
+def test_missing_params_file(tmp_path, capsys):
+    assert main(["run", str(tmp_path / "absent.toml")]) == 2
+    assert "file not found" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_real_process_prints_no_traceback(tmp_path):
+    """The same through `python -m multiscale` in a fresh interpreter."""
+    path = tmp_path / "p.toml"
+    path.write_text(VALID.replace("temperature_K", "temprature_K"))
+    proc = subprocess.run([sys.executable, "-m", "multiscale", "run", str(path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0
+    assert "did you mean 'temperature_K'" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "runs").exists()

@@ -1,0 +1,34 @@
+"""The README's main job: `python -m multiscale run params/vlcd_high.toml` in a fresh interpreter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import xarray as xr
+
+from tests.conftest import PARAMS_DIR
+
+
+@pytest.mark.parametrize("name", ["vlcd_high", "vlcd_low"])
+def test_shipped_run(tmp_path, shipped_params, name):
+    params = shipped_params(f"{name}.toml")
+    proc = subprocess.run([sys.executable, "-m", "multiscale", "run", str(params)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"runs/{name}"
+    assert "kmc: not run" in proc.stderr and "dendrite: not run" in proc.stderr
+    path = tmp_path / "runs" / name / "atomistic.h5"
+    with xr.open_dataset(path, engine="h5netcdf", group="diffusion") as diff:
+        ratio = (diff.D_surface / diff.D_bulk).sel(temperature=300.0).item()
+    assert 5e2 < ratio < 2e3  # seed 004: surface Li ~1e3 x faster than bulk at 300 K
+    with xr.open_dataset(path, engine="h5netcdf", group="dopt") as dopt:
+        assert dopt.critical_ensemble_size.item() == 700  # seed 000
+    tree = xr.open_datatree(path, engine="h5netcdf")
+    assert set(tree.children) == {"diffusion", "dopt", "coatings", "records"}
+    tree.close()
+
+
+def test_shipped_params_exist():
+    assert (PARAMS_DIR / "vlcd_high.toml").is_file() and (PARAMS_DIR / "vlcd_low.toml").is_file()

@@ -1,0 +1,49 @@
+"""Shared fixtures: every test runs in its own temporary directory."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PARAMS_DIR = REPO / "params"
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp_dir(tmp_path, monkeypatch):
+    """Run each test inside its own empty temporary directory."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def shipped_params(tmp_path):
+    """Copy a shipped parameter file into the test directory and return its path."""
+
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copy(PARAMS_DIR / name, target)
+        return target
+
+    return copy
+
+
+MINIMAL_TOML = """\
+name = "tiny"
+seed = 1
+
+[electrode]
+temperature_K = 300.0
+current_density_mA_cm2 = 1.0
+vlcd_cv = 0.5
+"""
+
+
+@pytest.fixture
+def minimal_params(tmp_path) -> Path:
+    """A small valid parameter file."""
+    path = tmp_path / "tiny.toml"
+    path.write_text(MINIMAL_TOML)
+    return path

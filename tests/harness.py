@@ -1,0 +1,51 @@
+"""The one round-trip harness every HDF5 writer's tests go through.
+
+``assert_roundtrip(path, expected)`` opens ``path`` the two ways DESIGN §4 promises —
+``xr.open_datatree(path, engine="h5netcdf")`` and ``xr.open_dataset(path, engine="h5netcdf",
+group=g)`` for every group — and checks, for every expected group, that values, dimensions,
+coordinates and ``units`` attributes survived, that each group carries the coordinates of its
+own dimensions, and that the root has the provenance attributes with ``complete`` = 1.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import xarray as xr
+
+PROVENANCE = ("Conventions", "source", "input_toml", "input_sha256", "stage_cache_key", "package_versions", "created", "complete")
+
+
+def _values_equal(a: xr.DataArray, b: xr.DataArray) -> None:
+    if a.dtype.kind in "OUS":
+        assert [str(v) for v in a.values.ravel()] == [str(v) for v in b.values.ravel()], a.name
+    else:
+        np.testing.assert_array_equal(a.values, b.values, err_msg=str(a.name))
+
+
+def assert_roundtrip(path, expected: dict[str, xr.Dataset]) -> xr.DataTree:
+    """Check a written file against the datasets it should contain (group "/" is the root)."""
+    tree = xr.open_datatree(path, engine="h5netcdf")
+    try:
+        root = tree.attrs
+        for key in PROVENANCE:
+            assert key in root, f"root attribute {key!r} missing"
+        assert int(root["complete"]) == 1
+        json.loads(root["package_versions"])
+        for group, want in expected.items():
+            node = tree if group == "/" else tree[group]
+            got_tree = node.to_dataset()
+            with xr.open_dataset(path, engine="h5netcdf", group=None if group == "/" else group) as got:
+                for name, var in want.variables.items():
+                    for got_ds in (got, got_tree):
+                        assert name in got_ds.variables, f"{group}: {name} missing"
+                        assert got_ds[name].dims == var.dims, f"{group}: {name} dims"
+                        _values_equal(got_ds[name], xr.DataArray(var))
+                        if "units" in var.attrs:
+                            assert got_ds[name].attrs.get("units") == var.attrs["units"], f"{group}: {name} units"
+                for dim in got.dims:
+                    assert dim in got.coords, f"{group}: dimension {dim!r} has no coordinate in its own group"
+    finally:
+        tree.close()
+    return tree

@@ -1,0 +1,88 @@
+"""The atomistic stage: curated values, the file it writes, and the user's own MD data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import multiscale
+from multiscale.atomistic import database as db
+from multiscale.atomistic.stage import build_datasets
+from multiscale.cli import main
+from multiscale.constants import CM2_S
+from multiscale.io import read_dataset
+from multiscale.params import AtomisticParams
+from tests.conftest import MINIMAL_TOML
+from tests.harness import assert_roundtrip
+from tests.synthetic_md import msd_series, write_lammps_log, write_msd_csv
+
+
+def test_curated_values_come_from_the_seeds():
+    groups = build_datasets(AtomisticParams(temperatures_K=(298.15, 300.0)))
+    diff = groups["diffusion"]
+    # seed 002 Table I: bulk Li self-diffusion 7.65e-11 cm^2/s at 25 C
+    assert diff.D_bulk.sel(temperature=298.15).item() == pytest.approx(7.65e-11 * CM2_S, rel=1e-12)
+    # seed 004: surface ~1e3 x bulk
+    assert diff.D_ratio_surface_bulk.sel(temperature=300.0).item() == pytest.approx(1e3, rel=1e-12)
+    assert groups["dopt"].critical_ensemble_size.item() == 700.0
+    frac = groups["dopt"].bcc_fraction
+    assert frac.sel(ensemble_size=600).item() < 0.02 and frac.sel(ensemble_size=800).item() > 0.98
+    assert np.all(np.isinf(groups["dopt"].incubation_time.where(groups["dopt"].ensemble_size < 700, drop=True)))
+    li22sn5 = groups["coatings"].sel(material="Li22Sn5")
+    assert (li22sn5.D_min.item(), li22sn5.D_max.item()) == pytest.approx((1.9e-11, 5.9e-11))
+    assert groups["/"].density.item() == pytest.approx(534, rel=0.01)  # bcc Li, a = 3.51 A
+    assert len(groups["records"].record) == len(db.RECORDS)
+
+
+def test_every_record_names_a_source_and_units():
+    for rec in db.RECORDS:
+        assert rec.source and rec.units and rec.uncertainty and rec.conditions, rec.name
+
+
+def test_written_file_round_trips(minimal_params, tmp_path):
+    run_dir = multiscale.run(minimal_params, out=tmp_path / "run")
+    expected = build_datasets(multiscale.load_params(minimal_params).atomistic)
+    assert_roundtrip(run_dir / "atomistic.h5", expected)
+
+
+def test_user_md_data_flow_downstream(tmp_path):
+    """Surface MSD (CSV), bulk MSD (LAMMPS logs) and a DOPT table replace the curated values."""
+    md = tmp_path / "md"
+    md.mkdir()
+    surf = msd_series([200.0, 250.0, 300.0, 350.0, 400.0], 2e-7, 0.25, 2, noise=0.02, seed=7)
+    write_msd_csv(md / "surface.csv", surf)
+    bulk = msd_series([300.0, 350.0, 400.0, 450.0], 3e-5, 0.55, 3, noise=0.01, seed=8, n_points=101)
+    logs = [write_lammps_log(md / f"log.{int(T)}.lammps", T, t, m) for T, t, m in bulk]
+    sizes = np.arange(500, 1501, 100)
+    dopt = ["ensemble_size,bcc_fraction"] + [f"{n},{0.7 / (1 + np.exp(-(n - 900) / 50)):.6f}" for n in sizes]
+    (md / "dopt.csv").write_text("\n".join(dopt) + "\n")
+    files = ", ".join(f'"md/{p.name}"' for p in logs)
+    params = tmp_path / "mine.toml"
+    params.write_text(MINIMAL_TOML + f"""
+[atomistic]
+surface_msd = {{ files = ["md/surface.csv"], dimensions = 2 }}
+bulk_msd = {{ files = [{files}], dimensions = 3 }}
+dopt_table = "md/dopt.csv"
+""")
+    run_dir = multiscale.run(params, out=tmp_path / "run")
+    diff = read_dataset(run_dir / "atomistic.h5", "diffusion")
+    assert diff.Ea_surface.item() == pytest.approx(0.25, rel=0.02)
+    assert diff.D0_surface.item() == pytest.approx(2e-7, rel=0.05)
+    assert diff.Ea_bulk.item() == pytest.approx(0.55, rel=0.02)
+    assert diff.md_temperature_bulk.size == 4 and "log.300.lammps" in diff.attrs["bulk_source"]
+    assert diff.D_bulk_md.sel(md_temperature_bulk=400.0, method="nearest").item() == pytest.approx(
+        3e-5 * np.exp(-0.55 / (8.617333262e-5 * 400.0)), rel=0.03)
+    dopt_ds = read_dataset(run_dir / "atomistic.h5", "dopt")
+    assert dopt_ds.critical_ensemble_size.item() == pytest.approx(900, rel=0.01)
+    assert "dopt.csv" in dopt_ds.attrs["source"]
+
+
+def test_unfittable_md_data_exits_2_and_writes_nothing(tmp_path, capsys):
+    (tmp_path / "flat.csv").write_text("temperature_K,time_ps,msd_A2\n" + "".join(
+        f"{T},{t},{5.0 - t}\n" for T in (300, 400) for t in range(10)))  # shrinking MSD: D < 0
+    params = tmp_path / "p.toml"
+    params.write_text(MINIMAL_TOML + '\n[atomistic]\nsurface_msd = { files = ["flat.csv"], dimensions = 2 }\n')
+    assert main(["run", str(params), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "atomistic.surface_msd" in err[0] and "positive" in err[0]
+    assert not (tmp_path / "out").exists()

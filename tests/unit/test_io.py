@@ -1,0 +1,112 @@
+"""Unit tests of the HDF5 layer: round trips, streaming frames, atomicity, completeness."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from multiscale.errors import UserError
+from multiscale.io import StageFileWriter, atomic_write_text, is_complete, provenance_attrs, read_dataset, read_root_attrs
+from tests.harness import assert_roundtrip
+
+
+def _attrs():
+    return provenance_attrs("a = 1\n", "0" * 64, "key123", flag=True, nested={"a": [1, 2]})
+
+
+def _sample() -> dict[str, xr.Dataset]:
+    root = xr.Dataset({"lattice_constant": ((), 3.51e-10, {"units": "m"})})
+    grid = xr.Dataset(
+        {"D": ("temperature", np.array([1e-15, 2e-15, 4e-15]), {"units": "m2 s-1"}),
+         "label": ("temperature", np.array(["cold", "room", "warm"], dtype=object))},
+        coords={"temperature": ("temperature", [250.0, 300.0, 350.0], {"units": "K"})},
+    )
+    other = xr.Dataset(
+        {"D_min": ("material", [1e-11, 2e-11], {"units": "m2 s-1"})},
+        coords={"material": ("material", np.array(["Li22Sn5", "Li-Mg"], dtype=object))},
+    )
+    return {"/": root, "diffusion": grid, "deep/coatings": other}
+
+
+def test_static_groups_round_trip(tmp_path):
+    path = tmp_path / "stage.h5"
+    expected = _sample()
+    with StageFileWriter(path, _attrs()) as writer:
+        for group, ds in expected.items():
+            writer.write_dataset(ds, None if group == "/" else group)
+    assert_roundtrip(path, expected)
+    attrs = read_root_attrs(path)
+    assert attrs["flag"] == 1 and attrs["nested"] == '{"a": [1, 2]}'  # no booleans, dicts as JSON
+    assert not (tmp_path / "stage.h5.tmp").exists()
+
+
+def test_streamed_frames_round_trip(tmp_path):
+    path = tmp_path / "series.h5"
+    rng = np.random.default_rng(3)
+    heights = rng.random((4, 3, 5))
+    x = xr.DataArray(np.arange(5) * 0.3e-9, dims="x", attrs={"units": "m"})
+    y = xr.DataArray(np.arange(3) * 0.3e-9, dims="y", attrs={"units": "m"})
+    with StageFileWriter(path, _attrs()) as writer:
+        writer.define_series(
+            None,
+            {"time": (("time",), "f8", {"units": "s"}),
+             "roughness_sigma": (("time",), "f8", {"units": "m"}),
+             "height": (("time", "y", "x"), "f8", {"units": "m"})},
+            sizes={"y": 3, "x": 5},
+            coords={"x": x, "y": y},
+        )
+        for i in range(4):
+            n = writer.append(None, {"time": 0.5 * i, "roughness_sigma": heights[i].std(), "height": heights[i]})
+            writer.flush()
+            assert n == i + 1
+    expected = xr.Dataset(
+        {"roughness_sigma": ("time", heights.std(axis=(1, 2)), {"units": "m"}),
+         "height": (("time", "y", "x"), heights, {"units": "m"})},
+        coords={"time": ("time", 0.5 * np.arange(4), {"units": "s"}), "x": x, "y": y},
+    )
+    assert_roundtrip(path, {"/": expected})
+
+
+def test_series_need_time_first(tmp_path):
+    with pytest.raises(ValueError, match="time"):
+        with StageFileWriter(tmp_path / "bad.h5", _attrs()) as writer:
+            writer.define_series(None, {"h": (("x", "time"), "f8", {})}, sizes={"x": 2})
+    assert not list(tmp_path.iterdir())  # aborted: no file, no .tmp
+
+
+def test_file_claims_complete_only_after_commit(tmp_path):
+    path = tmp_path / "stage.h5"
+    writer = StageFileWriter(path, _attrs())
+    writer.write_dataset(_sample()["diffusion"], "diffusion")
+    writer.flush()
+    assert not path.exists()
+    assert read_root_attrs(writer.tmp)["complete"] == 0
+    with pytest.raises(UserError, match="incomplete"):
+        read_dataset(writer.tmp, "diffusion")
+    writer.commit()
+    assert is_complete(path)
+    assert read_dataset(path, "diffusion")["D"].attrs["units"] == "m2 s-1"
+
+
+def test_exception_inside_writer_leaves_nothing(tmp_path):
+    with pytest.raises(RuntimeError):
+        with StageFileWriter(tmp_path / "stage.h5", _attrs()) as writer:
+            writer.write_dataset(_sample()["diffusion"], "diffusion")
+            raise RuntimeError("simulated failure")
+    assert not list(tmp_path.iterdir())
+
+
+def test_missing_or_garbage_file_is_not_complete(tmp_path):
+    assert not is_complete(tmp_path / "absent.h5")
+    (tmp_path / "garbage.h5").write_bytes(b"not hdf5 at all")
+    assert not is_complete(tmp_path / "garbage.h5")
+    assert read_root_attrs(tmp_path / "garbage.h5") == {}
+
+
+def test_atomic_write_text_replaces_whole_file(tmp_path):
+    target = tmp_path / "params.toml"
+    atomic_write_text(target, "a = 1\n")
+    atomic_write_text(target, "b = 2\n")
+    assert target.read_text() == "b = 2\n"
+    assert not (tmp_path / "params.toml.tmp").exists()

@@ -1,0 +1,140 @@
+"""Unit tests of parameter loading, resolution and the generated reference."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from multiscale import load_params
+from multiscale.cli import main
+from multiscale.errors import ParamsError
+from multiscale.params import Params, parse_toml, schema_markdown, to_toml, validate_params
+from tests.conftest import MINIMAL_TOML, PARAMS_DIR, REPO
+
+
+@pytest.mark.parametrize("name", ["vlcd_low.toml", "vlcd_high.toml"])
+def test_shipped_files_are_valid(name):
+    params = load_params(PARAMS_DIR / name)
+    assert params.name == name.removesuffix(".toml")
+    assert params.kmc == {} and params.dendrite == {}
+
+
+def test_vlcd_files_differ_only_in_spread():
+    low, high = (load_params(PARAMS_DIR / f"vlcd_{k}.toml") for k in ("low", "high"))
+    assert low.electrode.current_density_mA_cm2 == high.electrode.current_density_mA_cm2
+    assert low.electrode.temperature_K == high.electrode.temperature_K
+    assert low.atomistic == high.atomistic
+    assert high.electrode.cv > 5 * low.electrode.cv
+
+
+def test_resolved_toml_loads_back_to_the_same_params(minimal_params, tmp_path):
+    params = load_params(minimal_params)
+    resolved = tmp_path / "resolved.toml"
+    resolved.write_text(to_toml(params))
+    again = load_params(resolved)
+    assert again == params
+    assert "bulk_activation_energy_eV = 0.55" in resolved.read_text()  # defaults are spelled out
+
+
+def test_name_defaults_to_file_stem(tmp_path):
+    path = tmp_path / "my run.toml"
+    path.write_text(MINIMAL_TOML.replace('name = "tiny"\n', ""))
+    assert load_params(path).name == "my_run"
+
+
+def test_int_accepted_where_float_expected(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text(MINIMAL_TOML.replace("300.0", "300"))
+    assert load_params(path).electrode.temperature_K == 300.0
+
+
+def test_vlcd_variance_gives_cv(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text(MINIMAL_TOML.replace("vlcd_cv = 0.5", "vlcd_mA2_cm4 = 0.25").replace("= 1.0", "= 2.0"))
+    assert math.isclose(load_params(path).electrode.cv, 0.25)  # sqrt(0.25) / 2.0
+
+
+def test_params_are_frozen(minimal_params):
+    params = load_params(minimal_params)
+    with pytest.raises(Exception):
+        params.electrode.temperature_K = 10.0
+
+
+def test_relative_data_paths_resolve_against_the_file(tmp_path):
+    (tmp_path / "md").mkdir()
+    (tmp_path / "md" / "dopt.csv").write_text("ensemble_size,bcc_fraction\n")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    path = sub / "p.toml"
+    path.write_text(MINIMAL_TOML + '\n[atomistic]\ndopt_table = "../md/dopt.csv"\n')
+    assert load_params(path).atomistic.dopt_table == str((tmp_path / "md" / "dopt.csv").resolve())
+
+
+def test_check_prints_resolved_parameters(minimal_params, capsys):
+    assert main(["check", str(minimal_params)]) == 0
+    out = capsys.readouterr().out
+    assert parse_toml(out, "out") == json.loads(load_params(minimal_params).model_dump_json(exclude_none=True))
+    assert not Path("runs").exists()
+
+
+def test_schema_command_prints_json_schema(capsys):
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "electrode" in schema["required"]
+    assert schema["$defs"]["ElectrodeParams"]["additionalProperties"] is False
+
+
+def test_docs_params_md_is_current():
+    """docs/params.md must equal `python -m multiscale schema --markdown`."""
+    text = (REPO / "docs" / "params.md").read_text()
+    assert text == schema_markdown(), "docs/params.md is stale: python -m multiscale schema --markdown > docs/params.md"
+
+
+def test_every_key_is_documented():
+    doc = schema_markdown()
+    for model in (Params,) + tuple(
+        f.annotation for f in Params.model_fields.values() if isinstance(f.annotation, type) and hasattr(f.annotation, "model_fields")
+    ):
+        for key, field in model.model_fields.items():
+            assert field.description, f"{model.__name__}.{key} has no description"
+            assert f"`{key}`" in doc
+
+
+# ------------------------------------------------------------------ fuzzing
+
+toml_scalars = st.one_of(
+    st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+    st.text(max_size=8), st.lists(st.floats(-1e3, 1e3), max_size=3),
+)
+keys = st.sampled_from(["name", "seed", "electrode", "atomistic", "kmc", "temperature_K", "current_density_mA_cm2",
+                        "vlcd_cv", "vlcd_mA2_cm4", "temperatures_K", "dopt_table", "surface_msd", "files",
+                        "dimensions", "coating_materials", "x"]) | st.text(min_size=1, max_size=6)
+documents = st.recursive(toml_scalars, lambda inner: st.dictionaries(keys, inner, max_size=5), max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.dictionaries(keys, documents, max_size=6))
+def test_fuzz_structures_give_only_clean_errors(data):
+    """Any parsed structure either validates or raises ParamsError with one line per problem."""
+    try:
+        validate_params(data, "fuzz.toml")
+    except ParamsError as exc:
+        assert exc.lines and all(line.startswith("fuzz.toml: ") for line in exc.lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=200), cut=st.integers(0, len(MINIMAL_TOML)), insert=st.text(max_size=5))
+def test_fuzz_text_gives_only_clean_errors(tmp_path_factory, text, cut, insert):
+    """Mutated and random files: load_params raises ParamsError or succeeds, never anything else."""
+    path = tmp_path_factory.mktemp("fuzz") / "f.toml"
+    for content in (text, MINIMAL_TOML[:cut] + insert + MINIMAL_TOML[cut:]):
+        path.write_bytes(content.encode("utf-8", "replace"))
+        try:
+            load_params(path)
+        except ParamsError as exc:
+            assert exc.lines and all(line.startswith(str(path)) for line in exc.lines)
