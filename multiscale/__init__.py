@@ -5,12 +5,25 @@ Public API (stable, DESIGN §4)::
     params = multiscale.load_params("params/vlcd_high.toml")
     run_dir = multiscale.run(params)           # or run("params/vlcd_high.toml", out=..., force=...)
     tree = multiscale.open_run(run_dir)        # xarray.DataTree, one child per stage file
+
+The names are imported on first use, so the command line answers bad input without loading
+xarray and SciPy.
 """
+
+from importlib import import_module
 
 __version__ = "0.1.0"
 
-from .analysis import open_run  # noqa: E402
-from .params import load_params  # noqa: E402
-from .pipeline import run  # noqa: E402
+_API = {"load_params": "multiscale.params", "run": "multiscale.pipeline", "open_run": "multiscale.analysis"}
 
-__all__ = ["__version__", "load_params", "open_run", "run"]
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str):
+    if name in _API:
+        return getattr(import_module(_API[name]), name)
+    raise AttributeError(f"module 'multiscale' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

@@ -53,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
 
             print(to_toml(check(args.params)), end="")
         else:
+            from .params import load_params
+
+            load_params(args.params)  # bad input fails here, before xarray and SciPy are imported
             from .pipeline import run
 
             _stderr_logging()

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from . import __version__
 from .atomistic import stage as atomistic_stage
+from .errors import UserError
 from .io import RunLock, StageFileWriter, atomic_write_text, provenance_attrs, read_root_attrs
 from .params import PENDING_STAGE_TABLES, Params, canonical_json, load_params, read_params_text, sha256_text, to_toml
 from .progress import Progress
@@ -175,7 +176,10 @@ def run(params_or_path: Params | str | Path, out: str | Path | None = None, forc
     stale = [s for s in implemented if force or not _up_to_date(run_dir / s.output, keys[s.name])]
     prepared = {s.name: s.prepare(params) for s in stale}
 
-    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"{run_dir}: cannot create the run directory: {exc.strerror or exc}") from None
     with RunLock(run_dir):
         handler = _RunLogHandler(run_dir / "run.log")
         log.addHandler(handler)
