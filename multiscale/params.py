@@ -250,7 +250,7 @@ def _explained(errors: list[dict]) -> list[tuple[str, str]]:
     """Format errors; a missing key explained by a near-miss unknown key is not reported twice."""
     formatted = [(error, *_format_error(error)) for error in errors]
     explained = set()
-    for error, key, msg in formatted:
+    for error, _key, msg in formatted:
         if error["type"] == "extra_forbidden" and "did you mean '" in msg:
             suggestion = msg.split("did you mean '")[1].split("'")[0]
             explained.add(_dotted(tuple(error["loc"][:-1]) + (suggestion,)))
@@ -350,13 +350,17 @@ def load_params(path: str | Path) -> Params:
         For any problem: unreadable file, not UTF-8, TOML syntax, unknown or missing keys,
         wrong types, out-of-range values, inconsistent combinations, missing data files.
     """
+    return load_params_and_text(path)[0]
+
+
+def load_params_and_text(path: str | Path) -> tuple[Params, str]:
+    """:func:`load_params`, also returning the file's text as given (for provenance)."""
     path = Path(path)
     text = read_params_text(path)
-    data = parse_toml(text, str(path))
-    params = validate_params(data, str(path), path.parent)
+    params = validate_params(parse_toml(text, str(path)), str(path), path.parent)
     if params.name is None:
         params = params.model_copy(update={"name": _safe_name(path.stem)})
-    return params
+    return params, text
 
 
 def read_params_text(path: Path) -> str:

@@ -19,13 +19,14 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from . import __version__
 from .atomistic import stage as atomistic_stage
 from .errors import UserError
 from .io import RunLock, StageFileWriter, atomic_write_text, provenance_attrs, read_root_attrs
-from .params import PENDING_STAGE_TABLES, Params, canonical_json, load_params, read_params_text, sha256_text, to_toml
+from .params import PENDING_STAGE_TABLES, Params, canonical_json, load_params_and_text, sha256_text, to_toml
 from .progress import Progress
 
 log = logging.getLogger("multiscale")
@@ -55,7 +56,7 @@ class Stage:
     tables: tuple[str, ...]
     upstream: tuple[str, ...]
     prepare: Callable[[Params], Any]
-    write: Callable[["StageContext", Any], None]
+    write: Callable[[StageContext, Any], None]
     data_files: Callable[[Params], list[str]] = lambda params: []
 
     @property
@@ -143,8 +144,7 @@ def _resolve_input(params_or_path) -> tuple[Params, str]:
     """(validated params, the input TOML text as the user gave it)."""
     if isinstance(params_or_path, Params):
         return params_or_path, to_toml(params_or_path)
-    path = Path(params_or_path)
-    return load_params(path), read_params_text(path)
+    return load_params_and_text(params_or_path)
 
 
 def run(params_or_path: Params | str | Path, out: str | Path | None = None, force: bool = False) -> Path:

@@ -19,7 +19,8 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import h5netcdf
 import h5py
@@ -162,7 +163,7 @@ class StageFileWriter:
         finally:
             self.tmp.unlink(missing_ok=True)
 
-    def __enter__(self) -> "StageFileWriter":
+    def __enter__(self) -> StageFileWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

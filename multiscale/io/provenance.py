@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from importlib import metadata
 
 #: Distributions whose versions are recorded in every file.
@@ -45,7 +45,7 @@ def provenance_attrs(input_toml: str, input_sha256: str, stage_cache_key: str, *
         "input_sha256": input_sha256,
         "stage_cache_key": stage_cache_key,
         "package_versions": json.dumps(package_versions(), sort_keys=True),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     attrs.update(extra)
     attrs["complete"] = 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from pydantic import ValidationError
 from hypothesis import strategies as st
 
 from multiscale import load_params
@@ -61,7 +62,7 @@ def test_vlcd_variance_gives_cv(tmp_path):
 
 def test_params_are_frozen(minimal_params):
     params = load_params(minimal_params)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         params.electrode.temperature_K = 10.0
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from multiscale.atomistic.readers import read_dopt_csv, read_lammps_log, read_msd_csv, read_msd_file
 from multiscale.errors import DataFileError
-from tests.synthetic_md import msd_series, write_lammps_log, write_msd_csv
+from tests.synthetic_md import msd_series, write_lammps_log
 
 
 def test_csv_units_and_grouping(tmp_path):
