@@ -224,16 +224,24 @@ def _dotted(loc: tuple) -> str:
     return out or "(top level)"
 
 
+def _suggestion(error: dict) -> str | None:
+    """For an unknown key: the closest known key of the same table, if one is close."""
+    if error["type"] != "extra_forbidden":
+        return None
+    model = _model_at(tuple(error["loc"]))
+    close = difflib.get_close_matches(str(error["loc"][-1]), list(model.model_fields if model else ()), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def _format_error(error: dict) -> tuple[str, str]:
     """(dotted key, message) for one pydantic error."""
-    loc = tuple(p for p in error["loc"] if p not in ("function-after", "function-before"))
+    loc = tuple(error["loc"])
     kind = error["type"]
     key = _dotted(loc)
     if kind == "extra_forbidden":
-        model = _model_at(loc)
-        choices = model.model_fields if model is not None else ()
         what = "table" if isinstance(error.get("input"), dict) else "key"
-        return key, f"unknown {what}{_did_you_mean(str(loc[-1]), choices)}"
+        suggestion = _suggestion(error)
+        return key, f"unknown {what}" + (f"; did you mean {suggestion!r}?" if suggestion else "")
     if kind == "missing":
         model = _model_at(loc)
         field = model.model_fields.get(loc[-1]) if model is not None else None
@@ -249,11 +257,11 @@ def _format_error(error: dict) -> tuple[str, str]:
 def _explained(errors: list[dict]) -> list[tuple[str, str]]:
     """Format errors; a missing key explained by a near-miss unknown key is not reported twice."""
     formatted = [(error, *_format_error(error)) for error in errors]
-    explained = set()
-    for error, _key, msg in formatted:
-        if error["type"] == "extra_forbidden" and "did you mean '" in msg:
-            suggestion = msg.split("did you mean '")[1].split("'")[0]
-            explained.add(_dotted(tuple(error["loc"][:-1]) + (suggestion,)))
+    explained = {
+        _dotted(tuple(error["loc"][:-1]) + (suggestion,))
+        for error in errors
+        if (suggestion := _suggestion(error)) is not None
+    }
     return [(key, msg) for error, key, msg in formatted if not (error["type"] == "missing" and key in explained)]
 
 
