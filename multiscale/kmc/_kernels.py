@@ -290,8 +290,9 @@ def run_events(
         a Poisson process).
     max_deposits : int
         Stop when ``counts[0]`` reaches this.
-    hop_log : int64[K, 2] or empty
-        If K > 0, (from, to) of the first K hops of this call are written; rows used = hops done.
+    hop_log : float64[K, 3] or empty
+        If K > 0, (from site, to site, time) of the first K hops of this call are written
+        (diagnostics and tracer tests; site indices are exact in float64).
 
     Returns
     -------
@@ -360,6 +361,7 @@ def run_events(
         if logged < hop_log.shape[0]:
             hop_log[logged, 0] = s
             hop_log[logged, 1] = t
+            hop_log[logged, 2] = clock[0]
             logged += 1
         for d in range(6):  # neighbours of s that lost their last bond fall down their column
             n = neighbour(s, d, nx, ny, nz)

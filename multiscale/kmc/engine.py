@@ -177,10 +177,13 @@ class Engine:
 
     def advance(self, max_events: int = 2**62, t_end: float = np.inf, max_deposits: int = 2**62,
                 hop_log: np.ndarray | None = None) -> int:
-        """Run until one of the limits; returns the kernel status (``STATUS`` explains it)."""
+        """Run until one of the limits; returns the kernel status (``STATUS`` explains it).
+
+        ``hop_log`` (float64[K, 3]) receives (from, to, time) of the first K hops; use it on
+        runs short enough that the hop classes never grow (a growth restarts the log)."""
         s = self.state
         nz, ny, nx = s.shape
-        log = np.zeros((0, 2), np.int64) if hop_log is None else hop_log
+        log = np.zeros((0, 3)) if hop_log is None else hop_log
         done_before = int(s.counts.sum())
         while True:
             budget = max_events - (int(s.counts.sum()) - done_before)
