@@ -1,0 +1,94 @@
+"""Validation of the kMC engine against analytic results (references and tolerances inline;
+measured values in docs/validation.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from multiscale.constants import ELEMENTARY_CHARGE
+from multiscale.kmc import _kernels as k
+from multiscale.kmc import model as m
+from multiscale.kmc.engine import Engine, KmcState
+
+A = 3.04e-10  # lattice spacing, m
+SEEDS = range(8)
+
+
+def test_single_adatom_tracer_diffusion():
+    """Reference: a lone adatom on the flat substrate has 4 attached targets, each at rate k, so
+    Gamma = 4k and D = a^2 Gamma / (2d) = a^2 k (d = 2): MSD(tau) = 4 D tau. Tolerance: 5 %,
+    and within 3 standard errors over 8 seeds x 400 non-overlapping windows."""
+    k_hop = 2.0e6  # 1/s
+    table = np.zeros((4, 7))
+    table[m.CRYSTAL, 1] = k_hop
+    nx = ny = 32
+    tau = 100.0 / (4 * k_hop)  # ~100 hops a window
+    per_seed = []
+    for seed in SEEDS:
+        occ = np.zeros((3, ny, nx), np.uint8)
+        occ[0] = m.SUBSTRATE
+        occ[1, ny // 2, nx // 2] = m.CRYSTAL
+        state = KmcState.from_occupancy(occ, seed)
+        log = np.zeros((40_000, 3))
+        Engine(state, table, np.zeros((ny, nx)), ballistic=False).advance(max_events=40_000, hop_log=log)
+        frm, to = log[:, 0].astype(np.int64), log[:, 1].astype(np.int64)
+        dx = (to % nx) - (frm % nx)
+        dy = (to // nx) % ny - (frm // nx) % ny
+        dx = (dx + nx // 2) % nx - nx // 2  # unwrap the periodic boundary
+        dy = (dy + ny // 2) % ny - ny // 2
+        assert np.all(np.abs(dx) + np.abs(dy) == 1)  # nearest-neighbour steps only
+        x, y = np.concatenate([[0], np.cumsum(dx)]), np.concatenate([[0], np.cumsum(dy)])
+        t = np.concatenate([[0.0], log[:, 2]])
+        grid = np.arange(0.0, t[-1], tau)
+        idx = np.searchsorted(t, grid, side="right") - 1  # position at each window edge
+        r2 = np.diff(x[idx]) ** 2 + np.diff(y[idx]) ** 2
+        per_seed.append(r2.mean())
+    per_seed = np.array(per_seed) * A**2
+    D = per_seed / (4 * tau)
+    expected = A**2 * k_hop
+    err = abs(D.mean() / expected - 1)
+    sem = D.std(ddof=1) / np.sqrt(len(D)) / expected
+    print(f"D/D_ref = {D.mean() / expected:.4f} +- {sem:.4f}")
+    assert err < 0.05 and err < 3 * sem + 0.005
+
+
+def test_random_deposition_height_variance():
+    """Reference: with hops off and column-top arrival every column receives Poisson(F t) atoms,
+    so the height variance W^2 = F t (in layers^2) and the mean height is F t. Tolerance: 4
+    standard errors of the pooled estimate over 8 seeds x 4096 columns."""
+    ny = nx = 64
+    flux = m.deposition_rates(np.full((ny, nx), 10.0), A)  # 1 mA/cm^2
+    t_end = 20.0 / flux[0, 0]  # 20 monolayers on average
+    lam = flux[0, 0] * t_end
+    var, mean = [], []
+    for seed in SEEDS:
+        state = KmcState.flat((60, ny, nx), seed)  # the Poisson tail reaches ~40 layers
+        assert Engine(state, np.zeros((4, 7)), flux, ballistic=False).advance(t_end=t_end) == k.ST_TIME
+        h = state.top.astype(float)
+        var.append(h.var(ddof=1))
+        mean.append(h.mean())
+    n = ny * nx * len(SEEDS)
+    sd_var = np.sqrt((lam + 2 * lam**2) / n)  # standard error of the pooled Poisson variance
+    print(f"W^2 = {np.mean(var):.3f} vs F t = {lam:.3f} (+- {sd_var:.3f}); mean {np.mean(mean):.3f}")
+    assert abs(np.mean(var) - lam) < 4 * sd_var
+    assert abs(np.mean(mean) - lam) < 4 * np.sqrt(lam / n)
+
+
+def test_mass_balance_against_charge():
+    """Reference: each electron reduces one Li+ (deposits = charge / e exactly, counted), no atom is
+    created or lost by hops and falls (atoms on the lattice = deposits, exact), and the charge
+    passed in time t at current I is I t: deposits ~ Poisson(I t / e), within 4 sqrt(I t / e)."""
+    ny = nx = 32
+    j = 10.0  # A/m^2
+    flux = m.deposition_rates(np.full((ny, nx), j), A)
+    energetics = m.HopEnergetics(1e13, 0.26, 0.21, 0.045)
+    table = m.rate_table(energetics, 300.0)
+    table = m.rate_table(energetics, 300.0, m.hop_rate_scale(table, flux.mean(), 100.0))
+    for seed in SEEDS:
+        state = KmcState.flat((24, ny, nx), seed)
+        t_end = 5.0 / flux[0, 0]
+        Engine(state, table, flux, ballistic=True).advance(t_end=t_end)
+        deposits = state.counts[k.EV_DEPOSIT]
+        assert state.n_atoms == deposits
+        expected = j * (nx * ny * A**2) * t_end / ELEMENTARY_CHARGE
+        assert abs(deposits - expected) < 4 * np.sqrt(expected)
