@@ -13,7 +13,8 @@ Hop classes (n-fold way): class c = ((phase - 1) * 5 + (n - 1)) * 6 + (m - 1) fo
 rate ``class_rate[c]`` = m * k[phase, n], so a class is chosen by its total rate and a member
 uniformly. ``members`` int32[60, cap], ``class_size`` int64[60].
 
-Columns: ``top`` int32[ny * nx] is the highest occupied z of each column (substrate: 0).
+Columns: ``top`` int32[ny * nx] is the highest occupied z of each column (substrate: 0);
+``colnbr`` int32[ny * nx, 13] its lateral neighbours within distance 2 (:func:`column_neighbours`).
 Deposition picks a column from a Walker alias table (``alias_prob``, ``alias_idx``), O(1).
 
 Random numbers: xoshiro256** on a uint64[4] state that the caller keeps, so a run is
@@ -42,12 +43,12 @@ _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 # ----------------------------------------------------------------------------- random numbers
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _rotl(x, k):
     return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def next_u64(state):
     """xoshiro256** (Blackman & Vigna 2018): next 64-bit output; advances ``state`` in place."""
     result = _rotl(state[1] * np.uint64(5), 7) * np.uint64(9)
@@ -61,13 +62,13 @@ def next_u64(state):
     return result
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def next_uniform(state):
     """Uniform double in [0, 1) with 53 random bits."""
     return float(next_u64(state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def next_below(state, n):
     """Uniform integer in [0, n)."""
     return int(next_uniform(state) * n)
@@ -88,61 +89,41 @@ def seed_state(seed: int) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- geometry
+#
+# Lateral offsets (dy, dx) within distance 2; index 0 is the column itself and 1..4 its nearest
+# neighbours (+x, -x, +y, -y). ``colnbr[col, l]`` (int32[ny * nx, 13], built once) is the column
+# at lateral offset l from ``col`` with periodic wrap, so neighbour lookups need no division but
+# the one that splits a site index into (z, col).
+
+LATERAL = ((0, 0), (0, 1), (0, -1), (1, 0), (-1, 0), (0, 2), (0, -2), (2, 0), (-2, 0), (1, 1), (1, -1), (-1, 1), (-1, -1))
 
 
-@njit(cache=True)
-def neighbour(i, d, nx, ny, nz):
-    """Flat index of neighbour d (0 +x, 1 -x, 2 +y, 3 -y, 4 +z, 5 -z) of site i; -1 outside in z."""
-    nxy = nx * ny
-    z = i // nxy
-    r = i - z * nxy
-    y = r // nx
-    x = r - y * nx
-    if d == 0:
-        x = x + 1 if x + 1 < nx else 0
-    elif d == 1:
-        x = x - 1 if x > 0 else nx - 1
-    elif d == 2:
-        y = y + 1 if y + 1 < ny else 0
-    elif d == 3:
-        y = y - 1 if y > 0 else ny - 1
-    elif d == 4:
-        z += 1
-        if z >= nz:
-            return -1
-    else:
-        z -= 1
-        if z < 0:
-            return -1
-    return (z * ny + y) * nx + x
-
-
-@njit(cache=True)
-def shifted(i, dz, dy, dx, nx, ny, nz):
-    """Site at offset (dz, dy, dx) from i (periodic in x, y); -1 outside in z."""
-    nxy = nx * ny
-    z = i // nxy
-    r = i - z * nxy
-    y = r // nx
-    x = r - y * nx
-    z += dz
-    if z < 0 or z >= nz:
-        return -1
-    y = (y + dy) % ny
-    x = (x + dx) % nx
-    return (z * ny + y) * nx + x
+def column_neighbours(nx: int, ny: int) -> np.ndarray:
+    """``colnbr`` for an (ny, nx) periodic grid of columns, int32[ny * nx, 13]."""
+    y, x = np.divmod(np.arange(ny * nx), nx)
+    return np.stack([((y + dy) % ny) * nx + (x + dx) % nx for dy, dx in LATERAL], axis=1).astype(np.int32)
 
 
 def distance2_offsets() -> np.ndarray:
-    """The 25 offsets (dz, dy, dx) with |dz| + |dy| + |dx| <= 2, int64[25, 3]."""
-    rng = range(-2, 3)
-    return np.array([(a, b, c) for a in rng for b in rng for c in rng if abs(a) + abs(b) + abs(c) <= 2], dtype=np.int64)
+    """The 25 sites within lattice distance 2 as (dz, lateral index), int64[25, 2]."""
+    out = [(dz, l) for dz in (-2, -1, 0, 1, 2) for l, (dy, dx) in enumerate(LATERAL) if abs(dz) + abs(dy) + abs(dx) <= 2]
+    return np.array(out, dtype=np.int64)
+
+
+@njit(cache=True, inline="always")
+def neighbour_of(z, col, d, colnbr, nxy, nz):
+    """Neighbour d (0 +x, 1 -x, 2 +y, 3 -y, 4 +z, 5 -z) of the site (z, col); -1 outside in z."""
+    if d < 4:
+        return z * nxy + colnbr[col, 1 + d]
+    if d == 4:
+        return (z + 1) * nxy + col if z + 1 < nz else -1
+    return (z - 1) * nxy + col if z > 0 else -1
 
 
 # ----------------------------------------------------------------------------- site bookkeeping
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def class_of(phase, n, m):
     if phase != GLASSY and phase != CRYSTAL:
         return -1
@@ -152,84 +133,92 @@ def class_of(phase, n, m):
 
 
 @njit(cache=True)
-def count_targets(i, occ, nocc, nx, ny, nz):
-    """Empty neighbours of i that have an occupied neighbour besides i."""
+def count_targets(z, col, occ, nocc, colnbr, nxy, nz):
+    """Empty neighbours of site (z, col) that have an occupied neighbour besides it."""
     m = 0
     for d in range(6):
-        t = neighbour(i, d, nx, ny, nz)
+        t = neighbour_of(z, col, d, colnbr, nxy, nz)
         if t >= 0 and occ[t] == EMPTY and nocc[t] >= 2:
             m += 1
     return m
 
 
 @njit(cache=True)
-def set_class(i, c, cls, pos, members, class_size):
-    old = cls[i]
-    if old == c:
-        return
-    if old >= 0:
-        k = pos[i]
-        last = members[old, class_size[old] - 1]
-        members[old, k] = last
-        pos[last] = k
-        class_size[old] -= 1
-    if c >= 0:
-        k = class_size[c]
-        members[c, k] = i
-        pos[i] = k
-        class_size[c] = k + 1
-    else:
-        pos[i] = -1
-    cls[i] = c
+def refresh_around(i, offsets, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nxy, nz):
+    """Recompute targets and hop class of every site within lattice distance 2 of i (all that an
+    occupancy change at i affects), moving atoms between class lists in O(1).
+
+    The per-site work is written out here rather than in helpers: a numba call that takes
+    arrays reference-counts each of them, which made this function 6x slower (1.34 vs
+    0.22 us for 25 sites, measured; see docs/performance.md)."""
+    z0 = i // nxy
+    col0 = i - z0 * nxy
+    for q in range(offsets.shape[0]):
+        z = z0 + offsets[q, 0]
+        if z < 0 or z >= nz:
+            continue
+        col = colnbr[col0, offsets[q, 1]]
+        j = z * nxy + col
+        p = occ[j]
+        new = -1
+        if p == GLASSY or p == CRYSTAL:
+            m = 0
+            for d in range(6):  # count_targets, inlined
+                if d < 4:
+                    t = z * nxy + colnbr[col, 1 + d]
+                elif d == 4:
+                    t = j + nxy if z + 1 < nz else -1
+                else:
+                    t = j - nxy if z > 0 else -1
+                if t >= 0 and occ[t] == EMPTY and nocc[t] >= 2:
+                    m += 1
+            ntgt[j] = m
+            n = nocc[j]
+            if 1 <= n <= 5 and m >= 1:  # class_of, inlined
+                new = ((p - 1) * 5 + (n - 1)) * 6 + (m - 1)
+        else:
+            ntgt[j] = 0
+        old = cls[j]
+        if old == new:
+            continue
+        if old >= 0:  # leave the old class: the last member takes this one's slot
+            k = pos[j]
+            last = members[old, class_size[old] - 1]
+            members[old, k] = last
+            pos[last] = k
+            class_size[old] -= 1
+        if new >= 0:
+            k = class_size[new]
+            members[new, k] = j
+            pos[j] = k
+            class_size[new] = k + 1
+        else:
+            pos[j] = -1
+        cls[j] = new
 
 
-@njit(cache=True)
-def refresh(i, occ, nocc, ntgt, cls, pos, members, class_size, nx, ny, nz):
-    """Recompute the targets and class of site i (no-op class -1 for non-atoms)."""
-    p = occ[i]
-    if p == GLASSY or p == CRYSTAL:
-        m = count_targets(i, occ, nocc, nx, ny, nz)
-        ntgt[i] = m
-        set_class(i, class_of(p, nocc[i], m), cls, pos, members, class_size)
-    else:
-        ntgt[i] = 0
-        if cls[i] >= 0:
-            set_class(i, -1, cls, pos, members, class_size)
-
-
-@njit(cache=True)
-def refresh_around(i, offsets, occ, nocc, ntgt, cls, pos, members, class_size, nx, ny, nz):
-    """Refresh every site within lattice distance 2 of i (all that an occupancy change at i affects)."""
-    for k in range(offsets.shape[0]):
-        j = shifted(i, offsets[k, 0], offsets[k, 1], offsets[k, 2], nx, ny, nz)
-        if j >= 0:
-            refresh(j, occ, nocc, ntgt, cls, pos, members, class_size, nx, ny, nz)
-
-
-@njit(cache=True)
-def place(i, phase, occ, nocc, top, nx, ny, nz):
+@njit(cache=True, inline="always")
+def place(i, phase, occ, nocc, top, colnbr, nxy, nz):
     occ[i] = phase
-    for d in range(6):
-        j = neighbour(i, d, nx, ny, nz)
-        if j >= 0:
-            nocc[j] += 1
-    nxy = nx * ny
     z = i // nxy
     col = i - z * nxy
+    for d in range(6):
+        j = neighbour_of(z, col, d, colnbr, nxy, nz)
+        if j >= 0:
+            nocc[j] += 1
     if z > top[col]:
         top[col] = z
 
 
-@njit(cache=True)
-def remove(i, occ, nocc, top, nx, ny, nz):
+@njit(cache=True, inline="always")
+def remove(i, occ, nocc, top, colnbr, nxy, nz):
     occ[i] = EMPTY
-    for d in range(6):
-        j = neighbour(i, d, nx, ny, nz)
-        if j >= 0:
-            nocc[j] -= 1
-    nxy = nx * ny
     z = i // nxy
     col = i - z * nxy
+    for d in range(6):
+        j = neighbour_of(z, col, d, colnbr, nxy, nz)
+        if j >= 0:
+            nocc[j] -= 1
     if top[col] == z:
         while z > 0 and occ[z * nxy + col] == EMPTY:
             z -= 1
@@ -239,8 +228,8 @@ def remove(i, occ, nocc, top, nx, ny, nz):
 # ----------------------------------------------------------------------------- events
 
 
-@njit(cache=True)
-def arrival_site(col, ballistic, top, nx, ny):
+@njit(cache=True, inline="always")
+def arrival_site(col, ballistic, top, colnbr, nxy):
     """Site where an atom arriving on column ``col`` sticks.
 
     Column top: just above the column's highest atom. Ballistic: the first empty site, coming
@@ -248,24 +237,22 @@ def arrival_site(col, ballistic, top, nx, ny):
     which leaves an overhang)."""
     z = top[col] + 1
     if ballistic:
-        y = col // nx
-        x = col - y * nx
-        for c in ((y * nx + (x + 1) % nx), (y * nx + (x - 1) % nx), (((y + 1) % ny) * nx + x), (((y - 1) % ny) * nx + x)):
-            if top[c] > z:
-                z = top[c]
-    return z * nx * ny + col
+        for l in range(1, 5):
+            h = top[colnbr[col, l]]
+            if h > z:
+                z = h
+    return z * nxy + col
 
 
-@njit(cache=True)
-def fall(i, occ, nocc, top, nx, ny, nz):
+@njit(cache=True, inline="always")
+def fall(i, occ, nocc, top, colnbr, nxy, nz):
     """An atom left with no occupied neighbour drops down its column until it lands; new site."""
-    nxy = nx * ny
     phase = occ[i]
     j = i
     while occ[j - nxy] == EMPTY:
         j -= nxy
-    remove(i, occ, nocc, top, nx, ny, nz)
-    place(j, phase, occ, nocc, top, nx, ny, nz)
+    remove(i, occ, nocc, top, colnbr, nxy, nz)
+    place(j, phase, occ, nocc, top, colnbr, nxy, nz)
     return j
 
 
@@ -273,12 +260,18 @@ def fall(i, occ, nocc, top, nx, ny, nz):
 def run_events(
     occ, nocc, ntgt, cls, pos, members, class_size, top,
     class_rate, alias_prob, alias_idx, deposition_rate, ballistic,
-    nx, ny, nz, offsets, rng, clock, counts, max_events, t_end, max_deposits, hop_log,
+    colnbr, nz, offsets, rng, clock, counts, max_events, t_end, max_deposits, hop_log,
 ):
     """Advance the kMC until an event budget, an end time or a deposit target is reached.
 
     Parameters
     ----------
+    colnbr : int32[ny * nx, 13]
+        Lateral neighbour table (:func:`column_neighbours`).
+    nz : int
+        Lattice height.
+    offsets : int64[25, 2]
+        :func:`distance2_offsets`.
     clock : float64[1]
         Simulated time, s; advanced in place.
     counts : int64[3]
@@ -300,7 +293,7 @@ def run_events(
         See the module docstring.
     """
     cap = members.shape[1]
-    nxy = nx * ny
+    nxy = colnbr.shape[0]
     n_cols = alias_prob.shape[0]
     logged = 0
     for _ in range(max_events):
@@ -327,11 +320,11 @@ def run_events(
         if r < deposition_rate:
             k = next_below(rng, n_cols)
             col = k if next_uniform(rng) < alias_prob[k] else alias_idx[k]
-            site = arrival_site(col, ballistic, top, nx, ny)
+            site = arrival_site(col, ballistic, top, colnbr, nxy)
             if site // nxy >= nz - 1:
                 return ST_FULL
-            place(site, GLASSY, occ, nocc, top, nx, ny, nz)
-            refresh_around(site, offsets, occ, nocc, ntgt, cls, pos, members, class_size, nx, ny, nz)
+            place(site, GLASSY, occ, nocc, top, colnbr, nxy, nz)
+            refresh_around(site, offsets, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nxy, nz)
             counts[EV_DEPOSIT] += 1
             continue
         # hop: class by total rate, member uniformly, target uniformly among the valid ones
@@ -343,20 +336,22 @@ def run_events(
         while class_size[c] == 0:  # round-off at the end of the scan
             c -= 1
         s = members[c, next_below(rng, class_size[c])]
+        zs = s // nxy
+        cs = s - zs * nxy
         choice = next_below(rng, ntgt[s])
         t = -1
         for d in range(6):
-            n = neighbour(s, d, nx, ny, nz)
+            n = neighbour_of(zs, cs, d, colnbr, nxy, nz)
             if n >= 0 and occ[n] == EMPTY and nocc[n] >= 2:
                 if choice == 0:
                     t = n
                     break
                 choice -= 1
         phase = occ[s]
-        remove(s, occ, nocc, top, nx, ny, nz)
-        place(t, phase, occ, nocc, top, nx, ny, nz)
-        refresh_around(s, offsets, occ, nocc, ntgt, cls, pos, members, class_size, nx, ny, nz)
-        refresh_around(t, offsets, occ, nocc, ntgt, cls, pos, members, class_size, nx, ny, nz)
+        remove(s, occ, nocc, top, colnbr, nxy, nz)
+        place(t, phase, occ, nocc, top, colnbr, nxy, nz)
+        refresh_around(s, offsets, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nxy, nz)
+        refresh_around(t, offsets, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nxy, nz)
         counts[EV_HOP] += 1
         if logged < hop_log.shape[0]:
             hop_log[logged, 0] = s
@@ -364,42 +359,44 @@ def run_events(
             hop_log[logged, 2] = clock[0]
             logged += 1
         for d in range(6):  # neighbours of s that lost their last bond fall down their column
-            n = neighbour(s, d, nx, ny, nz)
+            n = neighbour_of(zs, cs, d, colnbr, nxy, nz)
             if n >= 0 and (occ[n] == GLASSY or occ[n] == CRYSTAL) and nocc[n] == 0:
-                landed = fall(n, occ, nocc, top, nx, ny, nz)
-                refresh_around(n, offsets, occ, nocc, ntgt, cls, pos, members, class_size, nx, ny, nz)
-                refresh_around(landed, offsets, occ, nocc, ntgt, cls, pos, members, class_size, nx, ny, nz)
+                landed = fall(n, occ, nocc, top, colnbr, nxy, nz)
+                refresh_around(n, offsets, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nxy, nz)
+                refresh_around(landed, offsets, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nxy, nz)
                 counts[EV_FALL] += 1
     return ST_EVENTS
 
 
 @njit(cache=True)
-def rebuild_sites(occ, nocc, ntgt, cls, top, nx, ny, nz, class_size):
+def rebuild_sites(occ, nocc, ntgt, cls, top, colnbr, nz, class_size):
     """Recompute neighbour counts, targets, class ids and column tops from ``occ`` alone, and
     count the members of each class into ``class_size`` (members themselves: :func:`fill_members`)."""
-    n_sites = occ.shape[0]
-    nxy = nx * ny
+    nxy = colnbr.shape[0]
     class_size[:] = 0
-    for i in range(n_sites):
-        k = 0
-        for d in range(6):
-            j = neighbour(i, d, nx, ny, nz)
-            if j >= 0 and occ[j] != EMPTY:
-                k += 1
-        nocc[i] = k
+    for z in range(nz):
+        for col in range(nxy):
+            k = 0
+            for d in range(6):
+                j = neighbour_of(z, col, d, colnbr, nxy, nz)
+                if j >= 0 and occ[j] != EMPTY:
+                    k += 1
+            nocc[z * nxy + col] = k
     for col in range(nxy):
         z = nz - 1
         while z > 0 and occ[z * nxy + col] == EMPTY:
             z -= 1
         top[col] = z
-    for i in range(n_sites):
-        p = occ[i]
-        m = count_targets(i, occ, nocc, nx, ny, nz) if (p == GLASSY or p == CRYSTAL) else 0
-        ntgt[i] = m
-        c = class_of(p, nocc[i], m)
-        cls[i] = c
-        if c >= 0:
-            class_size[c] += 1
+    for z in range(nz):
+        for col in range(nxy):
+            i = z * nxy + col
+            p = occ[i]
+            m = count_targets(z, col, occ, nocc, colnbr, nxy, nz) if (p == GLASSY or p == CRYSTAL) else 0
+            ntgt[i] = m
+            c = class_of(p, nocc[i], m)
+            cls[i] = c
+            if c >= 0:
+                class_size[c] += 1
 
 
 @njit(cache=True)

@@ -87,7 +87,7 @@ class KmcState:
     def rebuild(self) -> None:
         """Recompute every derived array from ``occ`` (used at start and after loading)."""
         nz, ny, nx = self.shape
-        k.rebuild_sites(self.occ, self.nocc, self.ntgt, self.cls, self.top, nx, ny, nz, self.class_size)
+        k.rebuild_sites(self.occ, self.nocc, self.ntgt, self.cls, self.top, k.column_neighbours(nx, ny), nz, self.class_size)
         cap = max(1024, 2 * int(self.class_size.max()) + k.CLASS_HEADROOM)
         self.members = np.zeros((k.N_CLASSES, cap), np.int32)
         k.fill_members(self.cls, self.pos, self.members, self.class_size)
@@ -174,6 +174,7 @@ class Engine:
         self.total_deposition_rate = float(deposition_rate.sum())
         self.ballistic = bool(ballistic)
         self.offsets = k.distance2_offsets()
+        self.colnbr = k.column_neighbours(nx, ny)
 
     def advance(self, max_events: int = 2**62, t_end: float = np.inf, max_deposits: int = 2**62,
                 hop_log: np.ndarray | None = None) -> int:
@@ -182,7 +183,6 @@ class Engine:
         ``hop_log`` (float64[K, 3]) receives (from, to, time) of the first K hops; use it on
         runs short enough that the hop classes never grow (a growth restarts the log)."""
         s = self.state
-        nz, ny, nx = s.shape
         log = np.zeros((0, 3)) if hop_log is None else hop_log
         done_before = int(s.counts.sum())
         while True:
@@ -190,7 +190,7 @@ class Engine:
             status = k.run_events(
                 s.occ, s.nocc, s.ntgt, s.cls, s.pos, s.members, s.class_size, s.top,
                 self.class_rate, self.alias_prob, self.alias_idx, self.total_deposition_rate, self.ballistic,
-                nx, ny, nz, self.offsets, s.rng, s.clock, s.counts, budget, t_end, max_deposits, log,
+                self.colnbr, s.shape[0], self.offsets, s.rng, s.clock, s.counts, budget, t_end, max_deposits, log,
             )
             if status != k.ST_GROW:
                 return status

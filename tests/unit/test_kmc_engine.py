@@ -87,8 +87,9 @@ def test_arrival_rules():
     occ[1:4, 1, 1] = m.CRYSTAL  # a 3-high pillar at (y, x) = (1, 1)
     state = KmcState.from_occupancy(occ, 0)
     col = 1 * 4 + 2  # the column next to the pillar
-    assert k.arrival_site(col, True, state.top, 4, 4) == 3 * 16 + col  # ballistic: sticks beside the pillar top
-    assert k.arrival_site(col, False, state.top, 4, 4) == 1 * 16 + col  # column top: lands on the substrate
+    colnbr = k.column_neighbours(4, 4)
+    assert k.arrival_site(col, True, state.top, colnbr, 16) == 3 * 16 + col  # ballistic: sticks beside the pillar top
+    assert k.arrival_site(col, False, state.top, colnbr, 16) == 1 * 16 + col  # column top: lands on the substrate
 
 
 def test_detached_atom_falls():
