@@ -411,3 +411,49 @@ def fill_members(cls, pos, members, class_size):
             class_size[c] += 1
         else:
             pos[i] = -1
+
+
+@njit(cache=True)
+def _find(parent, a):
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
+@njit(cache=True)
+def label_clusters(occ, phase, colnbr, nz):
+    """Connected clusters (6-connectivity, periodic in x and y) of the sites whose state is ``phase``.
+
+    Returns
+    -------
+    labels : int32[N]
+        Cluster index 0..n-1 of each such site, -1 elsewhere.
+    n : int
+        Number of clusters.
+    """
+    nxy = colnbr.shape[0]
+    n_sites = occ.shape[0]
+    parent = np.arange(n_sites, dtype=np.int64)
+    for z in range(nz):
+        for col in range(nxy):
+            i = z * nxy + col
+            if occ[i] != phase:
+                continue
+            for d in (0, 2, 4):  # +x, +y, +z: every bond once
+                j = neighbour_of(z, col, d, colnbr, nxy, nz)
+                if j >= 0 and occ[j] == phase:
+                    a, b = _find(parent, i), _find(parent, j)
+                    if a != b:
+                        parent[max(a, b)] = min(a, b)
+    labels = np.full(n_sites, -1, dtype=np.int32)
+    root_label = np.full(n_sites, -1, dtype=np.int32)
+    n = 0
+    for i in range(n_sites):
+        if occ[i] == phase:
+            r = _find(parent, i)
+            if root_label[r] < 0:
+                root_label[r] = n
+                n += 1
+            labels[i] = root_label[r]
+    return labels, n

@@ -1,0 +1,92 @@
+"""Observables of a kMC state (plain NumPy on the state arrays; SI lengths).
+
+Heights: h(x, y) = (highest occupied z of the column) x a, measured from the substrate surface
+(z = 0 is the substrate), shape (ny, nx), m. Roughness follows seed 000 (Fig. 6):
+
+- Ra   = mean |h - <h>|       (average roughness)
+- Rmax = max h - min h        (maximum roughness)
+- sigma = std h               (standard deviation)
+
+Porosity: empty sites below the column tops over all sites below the column tops (z >= 1).
+Crystalline fraction: crystalline Li atoms over all Li atoms.
+Glassy ensembles: connected clusters of glassy atoms (6-connectivity, periodic in x, y).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _kernels as k
+from .engine import KmcState
+from .model import CRYSTAL, EMPTY, GLASSY
+
+
+def height_map(state: KmcState, spacing_m: float) -> np.ndarray:
+    """Deposit height of every column, (ny, nx), m."""
+    nz, ny, nx = state.shape
+    return state.top.reshape(ny, nx).astype(float) * spacing_m
+
+
+@dataclass(frozen=True)
+class Roughness:
+    """Seed 000 roughness parameters of a height map, m."""
+
+    Ra: float
+    Rmax: float
+    sigma: float
+
+
+def roughness(heights: np.ndarray) -> Roughness:
+    """Ra, Rmax, sigma of a height map (any units; returned in the same)."""
+    h = np.asarray(heights, dtype=float)
+    dev = h - h.mean()
+    return Roughness(float(np.abs(dev).mean()), float(h.max() - h.min()), float(dev.std()))
+
+
+def porosity(state: KmcState) -> float:
+    """Fraction of empty sites below the column tops (0 for a dense deposit)."""
+    nz, ny, nx = state.shape
+    occ = state.occupancy
+    below = np.arange(nz)[:, None, None] <= state.top.reshape(1, ny, nx)
+    below[0] = False  # the substrate layer is not deposit
+    total = int(below.sum())
+    return float(np.count_nonzero((occ == EMPTY) & below) / total) if total else 0.0
+
+
+def crystalline_fraction(state: KmcState) -> float:
+    """Crystalline Li atoms / all Li atoms (0 with no atoms)."""
+    n_c = int(np.count_nonzero(state.occ == CRYSTAL))
+    n = n_c + int(np.count_nonzero(state.occ == GLASSY))
+    return n_c / n if n else 0.0
+
+
+def glassy_ensembles(state: KmcState) -> tuple[np.ndarray, np.ndarray]:
+    """Connected glassy clusters: (labels int32[N], -1 off-cluster; sizes int64[n_clusters])."""
+    nz, ny, nx = state.shape
+    labels, n = k.label_clusters(state.occ, GLASSY, k.column_neighbours(nx, ny), nz)
+    sizes = np.bincount(labels[labels >= 0], minlength=n).astype(np.int64)
+    return labels, sizes
+
+
+def correlation_length(heights: np.ndarray, spacing_m: float) -> float:
+    """Lateral correlation length of a height map, m: the lag where the radially averaged height
+    autocorrelation first falls below 1/e (0 for a flat map)."""
+    h = np.asarray(heights, dtype=float) - np.mean(heights)
+    if not np.any(h):
+        return 0.0
+    corr = np.fft.ifft2(np.abs(np.fft.fft2(h)) ** 2).real
+    corr /= corr[0, 0]
+    ny, nx = h.shape
+    y = np.minimum(np.arange(ny), ny - np.arange(ny))[:, None]
+    x = np.minimum(np.arange(nx), nx - np.arange(nx))[None, :]
+    r = np.rint(np.hypot(y, x)).astype(int)
+    radial = np.bincount(r.ravel(), corr.ravel()) / np.bincount(r.ravel())
+    below = np.flatnonzero(radial < np.exp(-1.0))
+    if below.size == 0:
+        return float(radial.size * spacing_m)
+    i = below[0]
+    # linear interpolation between lags i-1 and i
+    frac = (radial[i - 1] - np.exp(-1.0)) / (radial[i - 1] - radial[i])
+    return float((i - 1 + frac) * spacing_m)
