@@ -6,8 +6,8 @@ where a float is expected, nothing else is coerced (``"1.0"`` is not a number, `
 a number, ``inf``/``nan`` are refused). Every problem is reported as one line naming the file and
 the dotted key, with "did you mean ..." for near-miss keys (:func:`load_params`).
 
-Tables of stages that this version does not implement yet (``[kmc]``, ``[dendrite]``,
-``[coating]``, ``[complexion]``) are accepted as free-form tables so that parameter files can
+Tables of stages that this version does not implement yet (``[dendrite]``, ``[coating]``,
+``[complexion]``) are accepted as free-form tables so that parameter files can
 carry them; the pipeline reports those stages as *not run*.
 """
 
@@ -32,15 +32,17 @@ from pydantic import (
 )
 
 from .atomistic.database import COATINGS
+from .constants import LI_LATTICE_CONSTANT
 from .errors import ParamsError
 
 #: Stages whose tables are accepted but whose models are not built yet.
-PENDING_STAGE_TABLES = ("kmc", "dendrite", "coating", "complexion")
+PENDING_STAGE_TABLES = ("dendrite", "coating", "complexion")
 
 #: Coating materials of seed 002 Table I at 25 °C.
 COATING_MATERIALS = tuple(c.material for c in COATINGS)
 
 PositiveFloat = Annotated[float, Field(gt=0)]
+LI_NEAREST_NEIGHBOUR = LI_LATTICE_CONSTANT * math.sqrt(3) / 2  # m, the kMC lattice spacing
 
 
 class _Table(BaseModel):
@@ -166,6 +168,54 @@ class AtomisticParams(_Table):
         return value
 
 
+class KmcParams(_Table):
+    """On-lattice kinetic Monte Carlo of deposition (docs/models.md §4).
+
+    The lattice is simple cubic with the Li nearest-neighbour distance a = 3.04 Å as spacing;
+    the box is ``lateral_size_nm`` wide (periodic in x and y) and ``box_height_nm`` high. The
+    run stops at the first of ``stop_thickness_ML`` (mean deposited monolayers), ``stop_time_s``
+    and ``stop_events``.
+    """
+
+    lateral_size_nm: float = Field(default=20.0, gt=0, le=2000.0)
+    """Box width along x and y, nm (rounded to whole lattice columns, at least 8)."""
+    box_height_nm: float = Field(default=12.0, gt=0, le=2000.0)
+    """Box height above the substrate, nm; the deposit must stay below it."""
+    arrival: Literal["ballistic", "column_top"] = "ballistic"
+    """Where an arriving atom sticks: first site touching the deposit coming down its column
+    (ballistic: overhangs possible) or on top of its column."""
+    stop_thickness_ML: float | None = Field(default=10.0, gt=0)
+    """Stop when the deposited amount reaches this many monolayers (atoms per column)."""
+    stop_time_s: float | None = Field(default=None, gt=0)
+    """Stop at this simulated time, s."""
+    stop_events: int | None = Field(default=None, gt=0)
+    """Stop after this many kMC events."""
+    record_interval_ML: float = Field(default=0.5, gt=0)
+    """Record the observables every this many deposited monolayers."""
+    max_hop_to_deposition: float = Field(default=1.0e4, gt=0)
+    """Acceleration: all hop rates are scaled by one factor so that the fastest per-target hop
+    is at most this many times the mean per-column deposition rate (ratios are kept)."""
+    attempt_frequency_Hz: float = Field(default=1.0e13, gt=0)
+    """Attempt frequency nu0 of the hop rates, 1/s."""
+    glassy_barrier_reduction_eV: float = Field(default=0.05, ge=0, le=1.0)
+    """E_hop(crystal) - E_hop(glassy), eV: glassy Li is more mobile (assumption)."""
+    initial_crystal_layers: int = Field(default=0, ge=0)
+    """Crystalline Li layers on the substrate at t = 0."""
+    checkpoint_interval_s: float = Field(default=120.0, gt=0)
+    """Wall-clock seconds between checkpoints."""
+
+    @model_validator(mode="after")
+    def _stops_and_room(self):
+        if self.stop_thickness_ML is None and self.stop_time_s is None and self.stop_events is None:
+            raise ValueError("give at least one of stop_thickness_ML, stop_time_s, stop_events")
+        layers = self.box_height_nm * 1e-9 / LI_NEAREST_NEIGHBOUR
+        needed = self.initial_crystal_layers + (self.stop_thickness_ML or 0.0) + 10
+        if layers < needed:
+            raise ValueError(f"box_height_nm = {self.box_height_nm:g} holds {layers:.0f} layers; the deposit needs "
+                             f"at least {needed:.0f} (initial layers + stop thickness + 10 for roughness)")
+        return self
+
+
 class Params(_Table):
     """A complete run description (one TOML file)."""
 
@@ -177,8 +227,8 @@ class Params(_Table):
     """Operating conditions: temperature and local current density."""
     atomistic: AtomisticParams = AtomisticParams()
     """Atomistic stage: MD results as parameters."""
-    kmc: dict[str, Any] | None = None
-    """Kinetic Monte Carlo stage (not in this version: accepted, reported as not run)."""
+    kmc: KmcParams | None = None
+    """Kinetic Monte Carlo stage (runs when the table is present)."""
     dendrite: dict[str, Any] | None = None
     """Phase-field dendrite stage (not in this version: accepted, reported as not run)."""
     coating: dict[str, Any] | None = None

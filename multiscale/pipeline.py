@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 from . import __version__
 from .atomistic import stage as atomistic_stage
+from .kmc import stage as kmc_stage
 from .errors import UserError
 from .io import RunLock, StageFileWriter, atomic_write_text, provenance_attrs, read_root_attrs
 from .params import PENDING_STAGE_TABLES, Params, canonical_json, load_params_and_text, sha256_text, to_toml
@@ -50,6 +51,8 @@ class Stage:
         ``write(ctx, prepared)``: compute and write the output through ``ctx.writer()``.
     data_files : callable
         ``data_files(params) -> list of paths`` whose contents enter the cache key.
+    enabled : callable
+        ``enabled(params) -> bool``: whether the parameters ask for this stage.
     """
 
     name: str
@@ -58,6 +61,7 @@ class Stage:
     prepare: Callable[[Params], Any]
     write: Callable[[StageContext, Any], None]
     data_files: Callable[[Params], list[str]] = lambda params: []
+    enabled: Callable[[Params], bool] = lambda params: True
 
     @property
     def output(self) -> str:
@@ -72,6 +76,14 @@ STAGES: dict[str, Stage] = {
         prepare=atomistic_stage.prepare,
         write=atomistic_stage.write,
         data_files=atomistic_stage.data_files,
+    ),
+    "kmc": Stage(
+        name="kmc",
+        tables=("seed", "electrode", "kmc"),
+        upstream=("atomistic",),
+        prepare=kmc_stage.prepare,
+        write=kmc_stage.write,
+        enabled=lambda params: params.kmc is not None,
     ),
 }
 #: Every stage of the design, in run order (those not in ``STAGES`` are not built yet).
@@ -112,10 +124,8 @@ def _file_sha256(path: str) -> str:
 def cache_keys(params: Params) -> dict[str, str]:
     """Cache key of every implemented stage (depends on upstream keys, so computed in order)."""
     keys: dict[str, str] = {}
-    for name in STAGE_ORDER:
-        stage = STAGES.get(name)
-        if stage is None:
-            continue
+    for stage in enabled_stages(params):
+        name = stage.name
         content = {
             "stage": name,
             "version": __version__,
@@ -125,6 +135,11 @@ def cache_keys(params: Params) -> dict[str, str]:
         }
         keys[name] = sha256_text(canonical_json(content))
     return keys
+
+
+def enabled_stages(params: Params) -> list[Stage]:
+    """The implemented stages these parameters ask for, in run order."""
+    return [STAGES[n] for n in STAGE_ORDER if n in STAGES and STAGES[n].enabled(params)]
 
 
 def _up_to_date(path: Path, key: str) -> bool:
@@ -172,7 +187,7 @@ def run(params_or_path: Params | str | Path, out: str | Path | None = None, forc
     params, input_text = _resolve_input(params_or_path)
     run_dir = Path(out) if out is not None else Path("runs") / (params.name or "run")
     keys = cache_keys(params)
-    implemented = [STAGES[n] for n in STAGE_ORDER if n in STAGES]
+    implemented = enabled_stages(params)
     stale = [s for s in implemented if force or not _up_to_date(run_dir / s.output, keys[s.name])]
     prepared = {s.name: s.prepare(params) for s in stale}
 
@@ -229,9 +244,8 @@ def _run_locked(params, input_text, run_dir, keys, implemented, prepared, force)
 def check(params_or_path: Params | str | Path) -> Params:
     """Validate parameters and the user's data files; write nothing."""
     params, _ = _resolve_input(params_or_path)
-    for name in STAGE_ORDER:
-        if name in STAGES:
-            STAGES[name].prepare(params)
+    for stage in enabled_stages(params):
+        stage.prepare(params)
     return params
 
 

@@ -4,8 +4,10 @@
   streaming frames along an unlimited ``time`` dimension; readers that refuse incomplete files.
 - :mod:`.provenance`: the root attributes every file carries (DESIGN §4).
 - :mod:`.files`: atomic text writes and the run-directory lock.
+- :mod:`.checkpoint`: atomic ``.npz`` checkpoints keyed by the stage's cache key.
 """
 
+from .checkpoint import load_checkpoint, save_checkpoint
 from .files import RunLock, atomic_write_text
 from .hdf5 import StageFileWriter, is_complete, open_stage_tree, read_dataset, read_root_attrs
 from .provenance import package_versions, provenance_attrs
@@ -15,9 +17,11 @@ __all__ = [
     "StageFileWriter",
     "atomic_write_text",
     "is_complete",
+    "load_checkpoint",
     "open_stage_tree",
     "package_versions",
     "provenance_attrs",
     "read_dataset",
     "read_root_attrs",
+    "save_checkpoint",
 ]

@@ -53,6 +53,11 @@ CASES = [
     ("nul_bytes", "name = 'x'\x00\x00\n", ["not a text file"]),
     ("duplicate_key", VALID + "temperature_K = 310.0\n", [":6:", "key 'electrode.temperature_K' is defined twice"]),
     ("duplicate_table", VALID + "[electrode]\n", ["table [electrode] is defined twice"]),
+    ("kmc_no_stop", VALID + "[kmc]\nstop_thickness_ML = 0\n", ["kmc.stop_thickness_ML", "greater than 0"]),
+    ("kmc_no_stop_at_all", VALID + "[kmc]\nstop_thickness_ML = -1.0\n", ["kmc.stop_thickness_ML"]),
+    ("kmc_box_too_low", VALID + "[kmc]\nbox_height_nm = 2.0\nstop_thickness_ML = 20.0\n", ["kmc", "box_height_nm = 2 holds"]),
+    ("kmc_bad_arrival", VALID + '[kmc]\narrival = "from_above"\n', ["kmc.arrival", "'ballistic' or 'column_top'"]),
+    ("kmc_events_float", VALID + "[kmc]\nstop_events = 1.5\n", ["kmc.stop_events", "valid integer"]),
 ]
 
 

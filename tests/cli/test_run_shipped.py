@@ -18,7 +18,7 @@ def test_shipped_run(tmp_path, shipped_params, name):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"runs/{name}"
-    assert "kmc: not run" in proc.stderr and "dendrite: not run" in proc.stderr
+    assert "kmc: done" in proc.stderr and "dendrite: not run" in proc.stderr
     path = tmp_path / "runs" / name / "atomistic.h5"
     with xr.open_dataset(path, engine="h5netcdf", group="diffusion") as diff:
         ratio = (diff.D_surface / diff.D_bulk).sel(temperature=300.0).item()
@@ -28,6 +28,20 @@ def test_shipped_run(tmp_path, shipped_params, name):
     tree = xr.open_datatree(path, engine="h5netcdf")
     assert set(tree.children) == {"diffusion", "dopt", "coatings", "records"}
     tree.close()
+
+
+def test_high_vlcd_is_rougher(tmp_path, shipped_params):
+    """Issue 3: same material and mean current density; the high-VLCD deposit is visibly rougher."""
+    sigma = {}
+    for name in ("vlcd_low", "vlcd_high"):
+        params = shipped_params(f"{name}.toml")
+        proc = subprocess.run([sys.executable, "-m", "multiscale", "run", str(params)], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        with xr.open_dataset(tmp_path / "runs" / name / "kmc.h5", engine="h5netcdf") as kmc:
+            sigma[name] = kmc.roughness_sigma[-1].item()
+            assert kmc.atoms_on_lattice[-1].item() == kmc.deposited_atoms[-1].item()
+    assert sigma["vlcd_high"] > 2 * sigma["vlcd_low"], sigma
 
 
 def test_shipped_params_exist():

@@ -1,0 +1,285 @@
+"""The kMC stage: reads ``atomistic.h5``, deposits Li under the VLCD field, writes ``kmc.h5``.
+
+Output (SI):
+
+``/`` (root)
+    Coordinates ``time`` (s), ``y``, ``x`` (m). Series: ``roughness_Ra``, ``roughness_Rmax``,
+    ``roughness_sigma`` (m, seed 000 Fig. 6), ``porosity``, ``crystalline_fraction``,
+    ``deposited_atoms``, ``atoms_on_lattice``, ``charge_passed`` (C), ``events_deposit``,
+    ``events_hop``, ``events_fall``, ``height(time, y, x)`` (m). Static: ``current_density(y, x)``
+    (A/m^2). Attributes: lattice, rates, the acceleration ``hop_rate_scale`` and its setting.
+``final``
+    ``phase(z, y, x)`` (0 empty, 1 glassy, 2 crystalline, 3 substrate) and ``occupancy`` (0/1).
+``ensembles``
+    Glassy ensemble size distribution over time: ``count(time, ensemble_size)`` on logarithmic
+    size bins (``ensemble_size`` = lower bin edge, atoms), ``n_ensembles``, ``largest_ensemble``.
+``handoff``
+    For the phase-field stage: final ``roughness_sigma`` and ``correlation_length`` (m),
+    ``crystalline_fraction``, and the local growth rate vs local current density
+    (``growth_rate(current_density_bin)``, m/s, with the Faraday expectation j a^3 / e).
+
+Records are taken at whole-deposit boundaries, so a run resumed from a checkpoint (written at
+a record, every ``checkpoint_interval_s`` of wall time) ends bit-identical to an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from ..constants import ELEMENTARY_CHARGE, K_B_EV, MA_CM2, NM
+from ..errors import UserError
+from ..fields import lognormal_field
+from ..io import load_checkpoint, read_dataset, save_checkpoint
+from ..params import Params
+from . import _kernels as k
+from . import model
+from .engine import Engine, KmcState
+from .observables import correlation_length, crystalline_fraction, glassy_ensembles, height_map, porosity, roughness
+
+SCALARS = ("roughness_Ra", "roughness_Rmax", "roughness_sigma", "porosity", "crystalline_fraction",
+           "deposited_atoms", "atoms_on_lattice", "charge_passed", "events_deposit", "events_hop", "events_fall")
+UNITS = {"roughness_Ra": "m", "roughness_Rmax": "m", "roughness_sigma": "m", "porosity": "1",
+         "crystalline_fraction": "1", "deposited_atoms": "1", "atoms_on_lattice": "1", "charge_passed": "C",
+         "events_deposit": "1", "events_hop": "1", "events_fall": "1"}
+#: Lower edges of the ensemble size bins, atoms (logarithmic, 1 .. 2^20).
+ENSEMBLE_BINS = 2 ** np.arange(21)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything a kMC run needs, derived from the parameters and ``atomistic.h5`` (SI)."""
+
+    spacing_m: float
+    shape: tuple[int, int, int]
+    temperature_K: float
+    current_density: np.ndarray  # (ny, nx), A/m^2
+    energetics: model.HopEnergetics
+    hop_rate_scale: float
+    hop_table: np.ndarray  # (4, 7), 1/s, scaled
+    ballistic: bool
+    deposits_per_record: int
+    stop_deposits: int | None
+    stop_time_s: float
+    stop_events: int | None
+    kmc_seed: int
+
+    @property
+    def deposition_rate(self) -> np.ndarray:
+        return model.deposition_rates(self.current_density, self.spacing_m)
+
+
+def setup_from(params: Params, root: xr.Dataset, diffusion: xr.Dataset) -> Setup:
+    """Derive the kMC setup; the random field and the kMC stream get independent seeds."""
+    p, e = params.kmc, params.electrode
+    a = float(root.nearest_neighbour_distance)
+    n = max(8, int(round(p.lateral_size_nm * NM / a)))
+    nz = int(round(p.box_height_nm * NM / a)) + 1
+    T = e.temperature_K
+    kt = K_B_EV * T
+    d_s = float(diffusion.D0_surface) * np.exp(-float(diffusion.Ea_surface) / kt)
+    d_b = float(diffusion.D0_bulk) * np.exp(-float(diffusion.Ea_bulk) / kt)
+    energetics = model.energetics_from_diffusion(d_s, d_b, a, T, p.attempt_frequency_Hz, p.glassy_barrier_reduction_eV)
+    field_seed, kmc_seed = (int(v) for v in np.random.SeedSequence(params.seed).generate_state(2, dtype=np.uint64))
+    j = lognormal_field((n, n), a, e.current_density_mA_cm2 * MA_CM2, e.cv, e.vlcd_correlation_length_nm * NM, field_seed)
+    table = model.rate_table(energetics, T)
+    scale = model.hop_rate_scale(table, float(model.deposition_rates(j, a).mean()), p.max_hop_to_deposition)
+    per_column = n * n
+    return Setup(
+        spacing_m=a, shape=(nz, n, n), temperature_K=T, current_density=j, energetics=energetics,
+        hop_rate_scale=scale, hop_table=model.rate_table(energetics, T, scale), ballistic=p.arrival == "ballistic",
+        deposits_per_record=max(1, int(round(p.record_interval_ML * per_column))),
+        stop_deposits=None if p.stop_thickness_ML is None else int(round(p.stop_thickness_ML * per_column)),
+        stop_time_s=np.inf if p.stop_time_s is None else p.stop_time_s,
+        stop_events=p.stop_events, kmc_seed=kmc_seed,
+    )
+
+
+def record(state: KmcState, setup: Setup, initial_atoms: int) -> dict:
+    """Observables of the current state; checks that no atom was created or lost."""
+    deposited = int(state.counts[k.EV_DEPOSIT])
+    on_lattice = state.n_atoms
+    if on_lattice != initial_atoms + deposited:  # conservation is checked, not assumed
+        raise RuntimeError(f"kmc mass balance violated: {on_lattice} atoms on the lattice, "
+                           f"{initial_atoms} initial + {deposited} deposited")
+    h = height_map(state, setup.spacing_m)
+    r = roughness(h)
+    _, sizes = glassy_ensembles(state)
+    hist = np.histogram(sizes, bins=np.append(ENSEMBLE_BINS, np.inf))[0]
+    return {
+        "time": float(state.clock[0]), "roughness_Ra": r.Ra, "roughness_Rmax": r.Rmax, "roughness_sigma": r.sigma,
+        "porosity": porosity(state), "crystalline_fraction": crystalline_fraction(state),
+        "deposited_atoms": deposited, "atoms_on_lattice": on_lattice, "charge_passed": deposited * ELEMENTARY_CHARGE,
+        "events_deposit": deposited, "events_hop": int(state.counts[k.EV_HOP]), "events_fall": int(state.counts[k.EV_FALL]),
+        "height": h, "ensemble_count": hist, "n_ensembles": int(sizes.size),
+        "largest_ensemble": int(sizes.max()) if sizes.size else 0,
+    }
+
+
+#: Every array of the state: class member order matters for which atom a random number picks,
+#: so a checkpoint keeps all of them (a rebuild from the occupancy would reorder the classes).
+STATE_FIELDS = ("occ", "nocc", "ntgt", "cls", "pos", "members", "class_size", "top", "rng", "clock", "counts")
+
+
+def _checkpoint_arrays(state: KmcState, frames: list[dict]) -> dict[str, np.ndarray]:
+    arrays = {f"state_{name}": getattr(state, name) for name in STATE_FIELDS}
+    for key in frames[0] if frames else ():
+        arrays[f"frame_{key}"] = np.array([f[key] for f in frames])
+    return arrays
+
+
+def _restore(arrays: dict[str, np.ndarray], setup: Setup) -> tuple[KmcState, list[dict]]:
+    state = KmcState(shape=setup.shape, **{name: arrays[f"state_{name}"] for name in STATE_FIELDS})
+    keys = [name[6:] for name in arrays if name.startswith("frame_")]
+    n = len(arrays["frame_time"]) if keys else 0
+    frames = [{key: arrays[f"frame_{key}"][i] for key in keys} for i in range(n)]
+    return state, frames
+
+
+def simulate(setup: Setup, initial_atoms: int, state: KmcState, frames: list[dict], on_record=None) -> tuple[KmcState, list[dict], str]:
+    """Advance ``state`` to the stop condition, recording every ``deposits_per_record`` deposits.
+
+    ``on_record(state, frames)`` is called after each record (checkpointing, progress).
+    Returns the final state, all frames and why the run stopped.
+    """
+    engine = Engine(state, setup.hop_table, setup.deposition_rate, setup.ballistic)
+    if not frames:
+        frames.append(record(state, setup, initial_atoms))
+    while True:
+        done = int(state.counts[k.EV_DEPOSIT])
+        target = done + setup.deposits_per_record
+        if setup.stop_deposits is not None:
+            target = min(target, setup.stop_deposits)
+        events_left = 2**62 if setup.stop_events is None else setup.stop_events - int(state.counts.sum())
+        status = engine.advance(max_events=max(events_left, 0), t_end=setup.stop_time_s, max_deposits=target)
+        if status == k.ST_FULL:
+            raise UserError("kmc: the deposit reached the top of the box; increase kmc.box_height_nm "
+                            "(or lower kmc.stop_thickness_ML)")
+        frames.append(record(state, setup, initial_atoms))
+        if on_record is not None:
+            on_record(state, frames)
+        if status in (k.ST_TIME, k.ST_FROZEN):
+            return state, frames, {k.ST_TIME: "stop_time_s reached", k.ST_FROZEN: "no event possible"}[status]
+        if setup.stop_events is not None and int(state.counts.sum()) >= setup.stop_events:
+            return state, frames, "stop_events reached"
+        if setup.stop_deposits is not None and int(state.counts[k.EV_DEPOSIT]) >= setup.stop_deposits:
+            return state, frames, "stop_thickness_ML reached"
+
+
+def _growth_vs_current(setup: Setup, heights: np.ndarray, t: float, bins: int = 8) -> xr.Dataset:
+    """Mean growth rate of the columns in each local-current-density octile, m/s."""
+    j = setup.current_density.ravel()
+    h = heights.ravel()
+    edges = np.quantile(j, np.linspace(0, 1, bins + 1))
+    which = np.clip(np.searchsorted(edges, j, side="right") - 1, 0, bins - 1)
+    centre = np.array([j[which == b].mean() if np.any(which == b) else np.nan for b in range(bins)])
+    rate = np.array([h[which == b].mean() / t if np.any(which == b) and t > 0 else np.nan for b in range(bins)])
+    faraday = centre * setup.spacing_m**3 / ELEMENTARY_CHARGE
+    return xr.Dataset(
+        {"growth_rate": ("current_density_bin", rate, {"units": "m s-1", "long_name": "mean column growth rate"}),
+         "growth_rate_faraday": ("current_density_bin", faraday, {"units": "m s-1", "long_name": "j a^3 / e (dense deposit)"})},
+        coords={"current_density_bin": ("current_density_bin", centre, {"units": "A m-2", "long_name": "mean local current density of the octile"})},
+    )
+
+
+def output_datasets(setup: Setup, state: KmcState, frames: list[dict]) -> tuple[dict, dict[str, xr.Dataset]]:
+    """(series definition for the root group, static groups) of ``kmc.h5``."""
+    nz, ny, nx = setup.shape
+    a = setup.spacing_m
+    coords = {"x": xr.DataArray(np.arange(nx) * a, dims="x", attrs={"units": "m"}),
+              "y": xr.DataArray(np.arange(ny) * a, dims="y", attrs={"units": "m"})}
+    times = np.array([f["time"] for f in frames])
+    final = frames[-1]
+    heights = final["height"]
+    phase = state.occupancy.copy()
+    groups = {
+        "/": xr.Dataset({"current_density": (("y", "x"), setup.current_density, {"units": "A m-2", "long_name": "local current density"})}),
+        "final": xr.Dataset(
+            {"phase": (("z", "y", "x"), phase, {"flag_values": [0, 1, 2, 3], "flag_meanings": "empty glassy crystalline substrate"}),
+             "occupancy": (("z", "y", "x"), (phase != model.EMPTY).astype(np.int8), {"units": "1"})},
+            coords={"z": ("z", np.arange(nz) * a, {"units": "m"}), **coords},
+        ),
+        "ensembles": xr.Dataset(
+            {"count": (("time", "ensemble_size"), np.array([f["ensemble_count"] for f in frames]), {"units": "1"}),
+             "n_ensembles": ("time", [f["n_ensembles"] for f in frames], {"units": "1"}),
+             "largest_ensemble": ("time", [f["largest_ensemble"] for f in frames], {"units": "1"})},
+            coords={"time": ("time", times, {"units": "s"}),
+                    "ensemble_size": ("ensemble_size", ENSEMBLE_BINS, {"units": "1", "long_name": "lower edge of the size bin, atoms"})},
+        ),
+        "handoff": xr.Dataset(
+            {"roughness_sigma": ((), final["roughness_sigma"], {"units": "m"}),
+             "correlation_length": ((), correlation_length(heights, a), {"units": "m"}),
+             "crystalline_fraction": ((), final["crystalline_fraction"], {"units": "1"})},
+        ).merge(_growth_vs_current(setup, heights, final["time"])),
+    }
+    series = {
+        "variables": {"time": (("time",), "f8", {"units": "s"}),
+                      **{name: (("time",), "f8", {"units": UNITS[name]}) for name in SCALARS},
+                      "height": (("time", "y", "x"), "f4", {"units": "m", "long_name": "deposit height of each column"})},
+        "sizes": {"y": ny, "x": nx},
+        "coords": coords,
+    }
+    return series, groups
+
+
+def _attrs(setup: Setup, params: Params, reason: str) -> dict:
+    en = setup.energetics
+    return {
+        "lattice": "simple cubic, periodic in x and y, substrate at z = 0",
+        "lattice_spacing_m": setup.spacing_m, "lattice_shape_zyx": list(setup.shape),
+        "arrival": params.kmc.arrival, "temperature_K": setup.temperature_K,
+        "attempt_frequency_Hz": en.attempt_frequency_Hz, "E_hop_crystal_eV": en.E_hop_crystal_eV,
+        "E_hop_glassy_eV": en.E_hop_glassy_eV, "E_bond_eV": en.E_bond_eV,
+        "hop_rate_scale": setup.hop_rate_scale, "max_hop_to_deposition": params.kmc.max_hop_to_deposition,
+        "acceleration": f"all hop rates x {setup.hop_rate_scale:.6g} (fastest hop <= {params.kmc.max_hop_to_deposition:g} x deposition)",
+        "stop_reason": reason,
+        "dopt": "not implemented in this version: deposited Li stays glassy",
+    }
+
+
+# ----------------------------------------------------------------------- pipeline hooks
+
+
+def prepare(params: Params) -> None:
+    """Nothing to read before the atomistic stage has run; the parameters are validated."""
+    return None
+
+
+def write(ctx, prepared) -> None:
+    params = ctx.params
+    atomistic = ctx.inputs["atomistic"]
+    setup = setup_from(params, read_dataset(atomistic), read_dataset(atomistic, "diffusion"))
+    initial_atoms = params.kmc.initial_crystal_layers * setup.shape[1] * setup.shape[2]
+    checkpoint = ctx.run_dir / "kmc.checkpoint.npz"
+    key = ctx.attrs["stage_cache_key"]
+    restored = load_checkpoint(checkpoint, key)
+    if restored is not None:
+        state, frames = _restore(restored[0], setup)
+        ctx.log.info("kmc: resuming from %s at t = %.4g s (%d records)", checkpoint.name, state.clock[0], len(frames))
+    else:
+        state, frames = KmcState.flat(setup.shape, setup.kmc_seed, layers=params.kmc.initial_crystal_layers), []
+    total = setup.stop_deposits // setup.deposits_per_record + 1 if setup.stop_deposits else 0
+    last_save = [time.monotonic()]
+    with ctx.progress(total, "records") as bar:
+        bar.update(max(len(frames) - 1, 0))
+
+        def on_record(state, frames):
+            bar.update()
+            if time.monotonic() - last_save[0] >= params.kmc.checkpoint_interval_s:
+                save_checkpoint(checkpoint, _checkpoint_arrays(state, frames), {"cache_key": key, "records": len(frames)})
+                last_save[0] = time.monotonic()
+
+        state, frames, reason = simulate(setup, initial_atoms, state, frames, on_record)
+    series, groups = output_datasets(setup, state, frames)
+    ctx.attrs.update(_attrs(setup, params, reason))
+    with ctx.writer() as writer:
+        writer.define_series(None, series["variables"], series["sizes"], series["coords"])
+        for f in frames:
+            writer.append(None, {"time": f["time"], **{n: f[n] for n in SCALARS}, "height": f["height"]})
+        for group, ds in groups.items():
+            writer.write_dataset(ds, None if group == "/" else group)
+    checkpoint.unlink(missing_ok=True)
+    ctx.log.info("kmc: %s; %d deposits, %d hops; hop rates x %.3g", reason, state.counts[0], state.counts[1], setup.hop_rate_scale)
