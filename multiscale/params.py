@@ -199,6 +199,17 @@ class KmcParams(_Table):
     """Attempt frequency nu0 of the hop rates, 1/s."""
     glassy_barrier_reduction_eV: float = Field(default=0.05, ge=0, le=1.0)
     """E_hop(crystal) - E_hop(glassy), eV: glassy Li is more mobile (assumption)."""
+    dopt: bool = True
+    """Apply the glassy -> crystalline transition (DOPT) rule (docs/models.md §4.5)."""
+    dopt_time_scale: float = Field(default=7.0e11, gt=0)
+    """S: kMC seconds per MD second of DOPT incubation at the reference current density
+    (calibrated, docs/models.md §4.5)."""
+    dopt_packing_exponent: float = Field(default=2.0, ge=0)
+    """beta: nucleation rate x (j_local / j_ref)^beta; packing density grows with current (seed 000)."""
+    dopt_reference_current_density_mA_cm2: float = Field(default=1.0, gt=0)
+    """j_ref of the packing factor, mA/cm^2."""
+    epitaxy_probability: float = Field(default=1.0, ge=0, le=1)
+    """Probability that a glassy atom attaching next to crystalline Li continues it."""
     initial_crystal_layers: int = Field(default=0, ge=0)
     """Crystalline Li layers on the substrate at t = 0."""
     checkpoint_interval_s: float = Field(default=120.0, gt=0)

@@ -229,6 +229,18 @@ def remove(i, occ, nocc, top, colnbr, nxy, nz):
 
 
 @njit(cache=True, inline="always")
+def touches_crystal(i, occ, colnbr, nxy, nz):
+    """True when site i has a crystalline neighbour."""
+    z = i // nxy
+    col = i - z * nxy
+    for d in range(6):
+        j = neighbour_of(z, col, d, colnbr, nxy, nz)
+        if j >= 0 and occ[j] == CRYSTAL:
+            return True
+    return False
+
+
+@njit(cache=True, inline="always")
 def arrival_site(col, ballistic, top, colnbr, nxy):
     """Site where an atom arriving on column ``col`` sticks.
 
@@ -260,7 +272,7 @@ def fall(i, occ, nocc, top, colnbr, nxy, nz):
 def run_events(
     occ, nocc, ntgt, cls, pos, members, class_size, top,
     class_rate, alias_prob, alias_idx, deposition_rate, ballistic,
-    colnbr, nz, offsets, rng, clock, counts, max_events, t_end, max_deposits, hop_log,
+    colnbr, nz, offsets, rng, clock, counts, max_events, t_end, max_deposits, hop_log, epitaxy,
 ):
     """Advance the kMC until an event budget, an end time or a deposit target is reached.
 
@@ -286,6 +298,9 @@ def run_events(
     hop_log : float64[K, 3] or empty
         If K > 0, (from site, to site, time) of the first K hops of this call are written
         (diagnostics and tracer tests; site indices are exact in float64).
+    epitaxy : float
+        Probability that a glassy atom arriving (deposited or by a hop) next to crystalline Li
+        continues it, becoming crystalline.
 
     Returns
     -------
@@ -323,7 +338,10 @@ def run_events(
             site = arrival_site(col, ballistic, top, colnbr, nxy)
             if site // nxy >= nz - 1:
                 return ST_FULL
-            place(site, GLASSY, occ, nocc, top, colnbr, nxy, nz)
+            phase = GLASSY
+            if epitaxy > 0.0 and touches_crystal(site, occ, colnbr, nxy, nz) and next_uniform(rng) < epitaxy:
+                phase = CRYSTAL
+            place(site, phase, occ, nocc, top, colnbr, nxy, nz)
             refresh_around(site, offsets, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nxy, nz)
             counts[EV_DEPOSIT] += 1
             continue
@@ -349,6 +367,8 @@ def run_events(
                 choice -= 1
         phase = occ[s]
         remove(s, occ, nocc, top, colnbr, nxy, nz)
+        if phase == GLASSY and epitaxy > 0.0 and touches_crystal(t, occ, colnbr, nxy, nz) and next_uniform(rng) < epitaxy:
+            phase = CRYSTAL
         place(t, phase, occ, nocc, top, colnbr, nxy, nz)
         refresh_around(s, offsets, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nxy, nz)
         refresh_around(t, offsets, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nxy, nz)
@@ -457,3 +477,38 @@ def label_clusters(occ, phase, colnbr, nz):
                 n += 1
             labels[i] = root_label[r]
     return labels, n
+
+
+@njit(cache=True)
+def convert(sites, phase, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nz, offsets):
+    """Set the phase of ``sites`` (Li atoms) and re-classify them; the caller ensures class room."""
+    nxy = colnbr.shape[0]
+    for q in range(sites.shape[0]):
+        occ[sites[q]] = phase
+        refresh_around(sites[q], offsets, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nxy, nz)
+
+
+@njit(cache=True)
+def nucleus(start, size, labels, colnbr, nz):
+    """Up to ``size`` sites of the cluster of ``start`` (per ``labels``), breadth first from it."""
+    nxy = colnbr.shape[0]
+    target = labels[start]
+    out = np.empty(size, dtype=np.int64)
+    seen = {start}
+    out[0] = start
+    n = 1
+    head = 0
+    while head < n and n < size:
+        i = out[head]
+        head += 1
+        z = i // nxy
+        col = i - z * nxy
+        for d in range(6):
+            j = neighbour_of(z, col, d, colnbr, nxy, nz)
+            if j >= 0 and labels[j] == target and j not in seen:
+                seen.add(j)
+                out[n] = j
+                n += 1
+                if n == size:
+                    break
+    return out[:n]

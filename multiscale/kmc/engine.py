@@ -161,9 +161,12 @@ class Engine:
         Per-column deposition rates, 1/s (``model.deposition_rates``).
     ballistic : bool
         Ballistic arrival (True) or column top (False).
+    epitaxy : float
+        Probability that a glassy atom attaching next to crystalline Li becomes crystalline.
     """
 
-    def __init__(self, state: KmcState, hop_table: np.ndarray, deposition_rate: np.ndarray, ballistic: bool):
+    def __init__(self, state: KmcState, hop_table: np.ndarray, deposition_rate: np.ndarray, ballistic: bool,
+                 epitaxy: float = 0.0):
         nz, ny, nx = state.shape
         deposition_rate = np.asarray(deposition_rate, dtype=float)
         if deposition_rate.shape != (ny, nx):
@@ -173,6 +176,7 @@ class Engine:
         self.alias_prob, self.alias_idx = alias_table(deposition_rate)
         self.total_deposition_rate = float(deposition_rate.sum())
         self.ballistic = bool(ballistic)
+        self.epitaxy = float(epitaxy)
         self.offsets = k.distance2_offsets()
         self.colnbr = k.column_neighbours(nx, ny)
 
@@ -191,7 +195,16 @@ class Engine:
                 s.occ, s.nocc, s.ntgt, s.cls, s.pos, s.members, s.class_size, s.top,
                 self.class_rate, self.alias_prob, self.alias_idx, self.total_deposition_rate, self.ballistic,
                 self.colnbr, s.shape[0], self.offsets, s.rng, s.clock, s.counts, budget, t_end, max_deposits, log,
+                self.epitaxy,
             )
             if status != k.ST_GROW:
                 return status
             s.grow()
+
+    def convert(self, sites: np.ndarray, phase: int) -> None:
+        """Change the phase of the Li atoms at ``sites`` (e.g. a crystalline nucleus)."""
+        s = self.state
+        while int(s.class_size.max()) + len(sites) + k.CLASS_HEADROOM > s.members.shape[1]:
+            s.grow()
+        k.convert(np.asarray(sites, dtype=np.int64), phase, s.occ, s.nocc, s.ntgt, s.cls, s.pos, s.members,
+                  s.class_size, self.colnbr, s.shape[0], self.offsets)

@@ -37,6 +37,7 @@ from ..io import load_checkpoint, read_dataset, save_checkpoint
 from ..params import Params
 from . import _kernels as k
 from . import model
+from .dopt import DoptLaw, nucleate
 from .engine import Engine, KmcState
 from .observables import correlation_length, crystalline_fraction, glassy_ensembles, height_map, porosity, roughness
 
@@ -66,13 +67,15 @@ class Setup:
     stop_time_s: float
     stop_events: int | None
     kmc_seed: int
+    dopt: DoptLaw | None
+    epitaxy: float
 
     @property
     def deposition_rate(self) -> np.ndarray:
         return model.deposition_rates(self.current_density, self.spacing_m)
 
 
-def setup_from(params: Params, root: xr.Dataset, diffusion: xr.Dataset) -> Setup:
+def setup_from(params: Params, root: xr.Dataset, diffusion: xr.Dataset, dopt: xr.Dataset) -> Setup:
     """Derive the kMC setup; the random field and the kMC stream get independent seeds."""
     p, e = params.kmc, params.electrode
     a = float(root.nearest_neighbour_distance)
@@ -95,6 +98,9 @@ def setup_from(params: Params, root: xr.Dataset, diffusion: xr.Dataset) -> Setup
         stop_deposits=None if p.stop_thickness_ML is None else int(round(p.stop_thickness_ML * per_column)),
         stop_time_s=np.inf if p.stop_time_s is None else p.stop_time_s,
         stop_events=p.stop_events, kmc_seed=kmc_seed,
+        dopt=DoptLaw.from_atomistic(dopt, p.dopt_time_scale, p.dopt_packing_exponent,
+                                    p.dopt_reference_current_density_mA_cm2 * MA_CM2) if p.dopt else None,
+        epitaxy=p.epitaxy_probability,
     )
 
 
@@ -145,7 +151,7 @@ def simulate(setup: Setup, initial_atoms: int, state: KmcState, frames: list[dic
     ``on_record(state, frames)`` is called after each record (checkpointing, progress).
     Returns the final state, all frames and why the run stopped.
     """
-    engine = Engine(state, setup.hop_table, setup.deposition_rate, setup.ballistic)
+    engine = Engine(state, setup.hop_table, setup.deposition_rate, setup.ballistic, setup.epitaxy)
     if not frames:
         frames.append(record(state, setup, initial_atoms))
     while True:
@@ -158,6 +164,8 @@ def simulate(setup: Setup, initial_atoms: int, state: KmcState, frames: list[dic
         if status == k.ST_FULL:
             raise UserError("kmc: the deposit reached the top of the box; increase kmc.box_height_nm "
                             "(or lower kmc.stop_thickness_ML)")
+        if setup.dopt is not None:
+            nucleate(engine, setup.dopt, setup.current_density, float(state.clock[0]) - frames[-1]["time"])
         frames.append(record(state, setup, initial_atoms))
         if on_record is not None:
             on_record(state, frames)
@@ -236,7 +244,8 @@ def _attrs(setup: Setup, params: Params, reason: str) -> dict:
         "hop_rate_scale": setup.hop_rate_scale, "max_hop_to_deposition": params.kmc.max_hop_to_deposition,
         "acceleration": f"all hop rates x {setup.hop_rate_scale:.6g} (fastest hop <= {params.kmc.max_hop_to_deposition:g} x deposition)",
         "stop_reason": reason,
-        "dopt": "not implemented in this version: deposited Li stays glassy",
+        "dopt": (f"on: N* = {setup.dopt.critical_size:g}, S = {setup.dopt.time_scale:g}, beta = {setup.dopt.packing_exponent:g}, "
+                 f"j_ref = {setup.dopt.reference_current:g} A/m2, epitaxy {setup.epitaxy:g}") if setup.dopt else "off",
     }
 
 
@@ -251,7 +260,7 @@ def prepare(params: Params) -> None:
 def write(ctx, prepared) -> None:
     params = ctx.params
     atomistic = ctx.inputs["atomistic"]
-    setup = setup_from(params, read_dataset(atomistic), read_dataset(atomistic, "diffusion"))
+    setup = setup_from(params, read_dataset(atomistic), read_dataset(atomistic, "diffusion"), read_dataset(atomistic, "dopt"))
     initial_atoms = params.kmc.initial_crystal_layers * setup.shape[1] * setup.shape[2]
     checkpoint = ctx.run_dir / "kmc.checkpoint.npz"
     key = ctx.attrs["stage_cache_key"]

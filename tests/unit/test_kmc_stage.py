@@ -34,7 +34,8 @@ def _expected(params_path, run_dir):
     """Rerun the same simulation in-process (same seed) and build the datasets it must write."""
     params = multiscale.load_params(params_path)
     atomistic = run_dir / "atomistic.h5"
-    setup = kmc_stage.setup_from(params, read_dataset(atomistic), read_dataset(atomistic, "diffusion"))
+    setup = kmc_stage.setup_from(params, read_dataset(atomistic), read_dataset(atomistic, "diffusion"),
+                                 read_dataset(atomistic, "dopt"))
     state = kmc_stage.KmcState.flat(setup.shape, setup.kmc_seed)
     state, frames, _ = kmc_stage.simulate(setup, 0, state, [])
     series, groups = kmc_stage.output_datasets(setup, state, frames)

@@ -1,0 +1,77 @@
+"""DOPT rule: threshold, rate law, nucleus shape, epitaxy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from multiscale.kmc import model as m
+from multiscale.kmc.dopt import DoptLaw, nucleate
+from multiscale.kmc.engine import Engine, KmcState
+
+
+def _law(**kw):
+    dopt = xr.Dataset(
+        {"incubation_time": ("ensemble_size", [np.inf, 1e-9, 1e-9 / 16]), "critical_ensemble_size": ((), 700.0)},
+        coords={"ensemble_size": [600.0, 700.0, 1400.0]},
+    )
+    args = dict(time_scale=1e12, packing_exponent=2.0, reference_current=10.0) | kw
+    return DoptLaw.from_atomistic(dopt, **args)
+
+
+def test_rate_law():
+    law = _law()
+    assert law.rate(699, 10.0) == 0.0  # below N*: never
+    assert law.rate(700, 10.0) == pytest.approx(1 / (1e-9 * 1e12))
+    assert law.rate(1400, 10.0) == pytest.approx(16 / (1e-9 * 1e12))
+    assert law.rate(2800, 10.0) == pytest.approx(2 * 16 / (1e-9 * 1e12))  # two 1400-atom sub-volumes
+    assert law.rate(700, 20.0) == pytest.approx(4 * law.rate(700, 10.0))  # (j / j_ref)^2
+    assert law.incubation(np.sqrt(700 * 1400)) == pytest.approx(1e-9 / 4)  # log-log interpolation
+
+
+def _glassy_slab(thickness, side=12, seed=0):
+    occ = np.zeros((thickness + 4, side, side), np.uint8)
+    occ[0] = m.SUBSTRATE
+    occ[1 : 1 + thickness] = m.GLASSY
+    state = KmcState.from_occupancy(occ, seed)
+    return Engine(state, np.zeros((4, 7)), np.zeros((side, side)), ballistic=True)
+
+
+def test_ensembles_below_the_critical_size_never_crystallise():
+    eng = _glassy_slab(4)  # 576 glassy atoms < 700
+    law = _law(time_scale=1e-30)  # absurdly fast: would nucleate at once if allowed
+    for _ in range(50):
+        assert nucleate(eng, law, np.full((12, 12), 1e3), dt=1.0) == 0
+    assert not np.any(eng.state.occ == m.CRYSTAL)
+
+
+def test_a_nucleus_is_compact_and_of_critical_size():
+    eng = _glassy_slab(6)  # 864 atoms >= 700
+    assert nucleate(eng, _law(time_scale=1e-30), np.full((12, 12), 10.0), dt=1.0) == 1
+    crystal = np.argwhere(eng.state.occupancy == m.CRYSTAL)
+    assert len(crystal) == 700
+    assert (eng.state.occ == m.GLASSY).sum() == 864 - 700
+    # class bookkeeping stays exact after the conversion
+    ref = KmcState.from_occupancy(eng.state.occupancy.copy(), 0)
+    assert np.array_equal(ref.cls, eng.state.cls) and np.array_equal(ref.class_size, eng.state.class_size)
+
+
+def test_nucleation_probability_follows_the_rate():
+    """Reference: P = 1 - exp(-Gamma dt) with Gamma dt = 1 -> 0.632; 400 trials, 4 sigma."""
+    law = _law()
+    dt = 1.0 / law.rate(864, 10.0)
+    hits = sum(nucleate(_glassy_slab(6, seed=s), law, np.full((12, 12), 10.0), dt) for s in range(400))
+    p = 1 - np.exp(-1.0)
+    assert abs(hits / 400 - p) < 4 * np.sqrt(p * (1 - p) / 400)
+
+
+def test_epitaxy_on_deposition():
+    occ = np.zeros((6, 8, 8), np.uint8)
+    occ[0] = m.SUBSTRATE
+    occ[1] = m.CRYSTAL
+    dep = np.full((8, 8), 1.0)
+    for epitaxy, expected in ((1.0, m.CRYSTAL), (0.0, m.GLASSY)):
+        state = KmcState.from_occupancy(occ, 1)
+        Engine(state, np.zeros((4, 7)), dep, ballistic=False, epitaxy=epitaxy).advance(max_deposits=20)
+        assert set(np.unique(state.occupancy[2])) - {m.EMPTY} == {expected}
