@@ -192,9 +192,15 @@ class KmcParams(_Table):
     """Stop after this many kMC events."""
     record_interval_ML: float = Field(default=0.5, gt=0)
     """Record the observables every this many deposited monolayers."""
-    max_hop_to_deposition: float = Field(default=1.0e4, gt=0)
-    """Acceleration: all hop rates are scaled by one factor so that the fastest per-target hop
-    is at most this many times the mean per-column deposition rate (ratios are kept)."""
+    max_hop_to_deposition: float = Field(default=1.0e3, gt=0)
+    """Acceleration R: every hop rate is multiplied by one factor s, chosen so that at the
+    reference conditions the fastest per-target hop is R times the per-column deposition rate.
+    s does not depend on the run's own current density or temperature, so runs compared in a
+    scan keep their rate and temperature effects (docs/models.md §4.2)."""
+    acceleration_reference_current_density_mA_cm2: float = Field(default=1.0, gt=0)
+    """Reference current density of the acceleration, mA/cm^2."""
+    acceleration_reference_temperature_K: float = Field(default=300.0, gt=0, le=454.0)
+    """Reference temperature of the acceleration, K."""
     attempt_frequency_Hz: float = Field(default=1.0e13, gt=0)
     """Attempt frequency nu0 of the hop rates, 1/s."""
     glassy_barrier_reduction_eV: float = Field(default=0.05, ge=0, le=1.0)
@@ -204,7 +210,7 @@ class KmcParams(_Table):
     dopt_time_scale: float = Field(default=7.0e11, gt=0)
     """S: kMC seconds per MD second of DOPT incubation at the reference current density
     (calibrated, docs/models.md §4.5)."""
-    dopt_packing_exponent: float = Field(default=2.0, ge=0)
+    dopt_packing_exponent: float = Field(default=4.0, ge=0)
     """beta: nucleation rate x (j_local / j_ref)^beta; packing density grows with current (seed 000)."""
     dopt_reference_current_density_mA_cm2: float = Field(default=1.0, gt=0)
     """j_ref of the packing factor, mA/cm^2."""

@@ -96,8 +96,11 @@ def rate_table(energetics: HopEnergetics, temperature_K: float, scale: float = 1
 
 
 def hop_rate_scale(table: np.ndarray, deposition_rate_per_site: float, max_hop_to_deposition: float) -> float:
-    """Common factor s <= 1 that brings the fastest per-target hop rate to at most
-    ``max_hop_to_deposition`` times the mean per-column deposition rate (s = 1 if already below)."""
+    """Common factor s <= 1 that brings the fastest per-target hop rate of ``table`` to at most
+    ``max_hop_to_deposition`` times ``deposition_rate_per_site`` (s = 1 if already below).
+
+    Evaluate it at fixed reference conditions (not each run's own) so that a scan over current
+    density or temperature scales every run by the same factor."""
     fastest = float(table.max())
     cap = max_hop_to_deposition * deposition_rate_per_site
     return 1.0 if fastest <= cap else cap / fastest

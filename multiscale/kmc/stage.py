@@ -88,8 +88,11 @@ def setup_from(params: Params, root: xr.Dataset, diffusion: xr.Dataset, dopt: xr
     energetics = model.energetics_from_diffusion(d_s, d_b, a, T, p.attempt_frequency_Hz, p.glassy_barrier_reduction_eV)
     field_seed, kmc_seed = (int(v) for v in np.random.SeedSequence(params.seed).generate_state(2, dtype=np.uint64))
     j = lognormal_field((n, n), a, e.current_density_mA_cm2 * MA_CM2, e.cv, e.vlcd_correlation_length_nm * NM, field_seed)
-    table = model.rate_table(energetics, T)
-    scale = model.hop_rate_scale(table, float(model.deposition_rates(j, a).mean()), p.max_hop_to_deposition)
+    # acceleration at the reference conditions, the same factor for every run of a scan
+    t_ref = p.acceleration_reference_temperature_K
+    reference_table = model.rate_table(energetics, t_ref)
+    reference_flux = float(model.deposition_rates(p.acceleration_reference_current_density_mA_cm2 * MA_CM2, a))
+    scale = model.hop_rate_scale(reference_table, reference_flux, p.max_hop_to_deposition)
     per_column = n * n
     return Setup(
         spacing_m=a, shape=(nz, n, n), temperature_K=T, current_density=j, energetics=energetics,
@@ -242,7 +245,9 @@ def _attrs(setup: Setup, params: Params, reason: str) -> dict:
         "attempt_frequency_Hz": en.attempt_frequency_Hz, "E_hop_crystal_eV": en.E_hop_crystal_eV,
         "E_hop_glassy_eV": en.E_hop_glassy_eV, "E_bond_eV": en.E_bond_eV,
         "hop_rate_scale": setup.hop_rate_scale, "max_hop_to_deposition": params.kmc.max_hop_to_deposition,
-        "acceleration": f"all hop rates x {setup.hop_rate_scale:.6g} (fastest hop <= {params.kmc.max_hop_to_deposition:g} x deposition)",
+        "acceleration": (f"all hop rates x {setup.hop_rate_scale:.6g}: the fastest hop is {params.kmc.max_hop_to_deposition:g} x the "
+                         f"deposition rate at {params.kmc.acceleration_reference_current_density_mA_cm2:g} mA/cm2 and "
+                         f"{params.kmc.acceleration_reference_temperature_K:g} K"),
         "stop_reason": reason,
         "dopt": (f"on: N* = {setup.dopt.critical_size:g}, S = {setup.dopt.time_scale:g}, beta = {setup.dopt.packing_exponent:g}, "
                  f"j_ref = {setup.dopt.reference_current:g} A/m2, epitaxy {setup.epitaxy:g}") if setup.dopt else "off",

@@ -27,12 +27,13 @@ SEEDS = (1, 2, 3, 4)
 
 @pytest.mark.slow
 def test_crystalline_fraction_rises_with_current_density(tmp_path):
-    """Reference: seed 000 Fig. 1g-l: at equal deposited charge the deposit is mostly glassy at
-    0.1 mA/cm^2, partly crystalline at 1.0 and highly crystalline at 2.5 (the calibration targets
-    of the DOPT law, docs/models.md §4.5). Bounds: mean over 4 seeds < 0.2 at 0.1, > 0.6 at 2.5,
+    """Reference: seed 000 Fig. 1g-l: at equal deposited charge the deposit is mostly glassy at low
+    current density, partly crystalline at 1.0 mA/cm^2 and highly crystalline at 2.5 (the DOPT
+    calibration targets, docs/models.md §4.5; the 0.1 mA/cm^2 point, 50 s a run, is in
+    benchmarks/dopt_calibration.py). Bounds: mean over 4 seeds < 0.2 at 0.3, > 0.6 at 2.5,
     and the means strictly increasing."""
     means = {}
-    for j in (0.1, 1.0, 2.5):
+    for j in (0.3, 1.0, 2.5):
         fractions = []
         for seed in SEEDS:
             path = tmp_path / f"j{j}_{seed}.toml"
@@ -41,5 +42,5 @@ def test_crystalline_fraction_rises_with_current_density(tmp_path):
             fractions.append(read_dataset(run_dir / "kmc.h5").crystalline_fraction[-1].item())
         means[j] = float(np.mean(fractions))
     print("crystalline fraction at 12 ML:", means)
-    assert means[0.1] < 0.2 and means[2.5] > 0.6
-    assert means[0.1] < means[1.0] < means[2.5]
+    assert means[0.3] < 0.2 and means[2.5] > 0.6
+    assert means[0.3] < means[1.0] < means[2.5]
