@@ -44,3 +44,43 @@ def test_crystalline_fraction_rises_with_current_density(tmp_path):
     print("crystalline fraction at 12 ML:", means)
     assert means[0.3] < 0.2 and means[2.5] > 0.6
     assert means[0.3] < means[1.0] < means[2.5]
+
+
+ROUGH = """
+name = "rough"
+seed = {seed}
+[electrode]
+temperature_K = 300.0
+current_density_mA_cm2 = {j}
+vlcd_cv = 0.0
+[kmc]
+lateral_size_nm = 15.0
+box_height_nm = 12.0
+stop_thickness_ML = 8.0
+record_interval_ML = 1.0
+max_hop_to_deposition = 1000.0
+"""
+
+
+@pytest.mark.slow
+def test_roughness_rises_with_deposition_rate(tmp_path):
+    """Reference: seed 000 Fig. 6 (MD at 0.25, 0.5, 1 Li/ps): at equal deposited amount Ra, Rmax
+    and sigma rise with the deposition rate. Here 0.5, 1, 2 mA/cm^2 to 8 ML, 3 seeds each. Bounds:
+    the means of Ra and sigma increase by more than 2 standard errors of the difference at each
+    step; Rmax (a single extreme) increases on average."""
+    stats = {}
+    for j in (0.5, 1.0, 2.0):
+        rows = []
+        for seed in (1, 2, 3):
+            path = tmp_path / f"j{j}_{seed}.toml"
+            path.write_text(ROUGH.format(seed=seed, j=j))
+            ds = read_dataset(multiscale.run(path, out=tmp_path / f"r{j}_{seed}") / "kmc.h5")
+            rows.append([ds.roughness_Ra[-1].item(), ds.roughness_Rmax[-1].item(), ds.roughness_sigma[-1].item()])
+        rows = np.array(rows)
+        stats[j] = (rows.mean(axis=0), rows.std(axis=0, ddof=1) / np.sqrt(len(rows)))
+    print({j: np.round(m * 1e9, 3).tolist() for j, (m, _) in stats.items()}, "nm (Ra, Rmax, sigma)")
+    for lo, hi in ((0.5, 1.0), (1.0, 2.0)):
+        (m_lo, e_lo), (m_hi, e_hi) = stats[lo], stats[hi]
+        for q in (0, 2):  # Ra, sigma
+            assert m_hi[q] - m_lo[q] > 2 * np.hypot(e_lo[q], e_hi[q]), (lo, hi, q)
+        assert m_hi[1] > m_lo[1]
