@@ -29,7 +29,6 @@ lateral_size_nm = 20.0
 box_height_nm = 10.0
 stop_thickness_ML = 12.0
 record_interval_ML = 0.5
-max_hop_to_deposition = 1000.0
 """
 
 

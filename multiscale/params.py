@@ -192,7 +192,7 @@ class KmcParams(_Table):
     """Stop after this many kMC events."""
     record_interval_ML: float = Field(default=0.5, gt=0)
     """Record the observables every this many deposited monolayers."""
-    max_hop_to_deposition: float = Field(default=1.0e3, gt=0)
+    max_hop_to_deposition: float = Field(default=1.6e4, gt=0)
     """Acceleration R: every hop rate is multiplied by one factor s, chosen so that at the
     reference conditions the fastest per-target hop is R times the per-column deposition rate.
     s does not depend on the run's own current density or temperature, so runs compared in a

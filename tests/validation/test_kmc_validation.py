@@ -132,3 +132,4 @@ def test_trench_self_heals_faster_when_glassy():
     expected = np.exp(0.05 / (8.617333262e-5 * 300.0))
     print(f"healing time ratio crystal/glassy = {ratio:.2f} (reference {expected:.2f})")
     assert abs(ratio / expected - 1) < 0.3
+
