@@ -137,6 +137,16 @@ def hotspot_field(shape, spacing_m: float, mean: float, centres_m, radius_m: flo
     return field
 
 
+def hotspot_centres(count: int, width_m: float, height_m: float) -> list[tuple[float, float]]:
+    """``count`` hotspot centres (x, y), m, on a regular grid of ceil(sqrt(count)) columns, each in
+    the middle of its cell of a width_m x height_m periodic domain."""
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    n_x = int(np.ceil(np.sqrt(count)))
+    n_y = int(np.ceil(count / n_x))
+    return [((i % n_x + 0.5) * width_m / n_x, (i // n_x + 0.5) * height_m / n_y) for i in range(count)]
+
+
 def _overlap_matrix(n_new: int, n_old: int) -> np.ndarray:
     """Fraction of each old cell inside each new cell, rows normalised (same physical length)."""
     edges_new = np.linspace(0.0, 1.0, n_new + 1)

@@ -80,11 +80,23 @@ class ElectrodeParams(_Table):
     """Variance of the local current density (VLCD), (mA/cm^2)^2; alternative to ``vlcd_cv``."""
     vlcd_correlation_length_nm: float = Field(default=10.0, gt=0)
     """Correlation length of the local current density field, nm."""
+    vlcd_field: Literal["lognormal", "hotspots"] = "lognormal"
+    """Shape of the local current density: a log-normal random field, or a few hotspots (seed
+    004's localized sources) on a uniform background."""
+    hotspot_count: int = Field(default=1, ge=1, le=64)
+    """Number of hotspots, placed on a regular grid over the electrode (``vlcd_field = "hotspots"``)."""
+    hotspot_radius_nm: float = Field(default=1.5, gt=0)
+    """Hotspot radius, nm."""
+    hotspot_current_fraction: float = Field(default=0.9, ge=0, le=1)
+    """Fraction of the total current that flows through the hotspots."""
 
     @model_validator(mode="after")
     def _one_spread(self):
         if self.vlcd_cv is not None and self.vlcd_mA2_cm4 is not None:
             raise ValueError("give vlcd_cv or vlcd_mA2_cm4, not both")
+        if self.vlcd_field == "hotspots" and (self.vlcd_cv is not None or self.vlcd_mA2_cm4 is not None):
+            raise ValueError("vlcd_cv / vlcd_mA2_cm4 describe the log-normal field; with vlcd_field = \"hotspots\" "
+                             "the spread follows from hotspot_count, hotspot_radius_nm and hotspot_current_fraction")
         return self
 
     @property

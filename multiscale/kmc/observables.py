@@ -90,3 +90,61 @@ def correlation_length(heights: np.ndarray, spacing_m: float) -> float:
     # linear interpolation between lags i-1 and i
     frac = (radial[i - 1] - np.exp(-1.0)) / (radial[i - 1] - radial[i])
     return float((i - 1 + frac) * spacing_m)
+
+
+#: Shape rule of a localized deposit (assumption, docs/models.md §4.4): mushroom when its top is
+#: wider than its base by this factor; otherwise needle when taller than ``NEEDLE_ASPECT`` base
+#: widths, hemisphere when not.
+MUSHROOM_TOP_RATIO = 1.2
+NEEDLE_ASPECT = 1.5
+
+
+@dataclass(frozen=True)
+class Morphology:
+    """Shape of the deposit grown on one hotspot (lengths in m)."""
+
+    height: float
+    bottom_width: float
+    top_width: float
+    aspect_ratio: float
+    shape: str  # "needle", "mushroom", "hemisphere" or "none"
+
+
+def _slab_width(mask: np.ndarray, z_lo: int, z_hi: int, spacing_m: float) -> float:
+    """Equivalent diameter 2 sqrt(A / pi) of the columns holding deposit in layers z_lo..z_hi, m."""
+    area = np.count_nonzero(mask[z_lo : z_hi + 1].any(axis=0))
+    return 2.0 * np.sqrt(area / np.pi) * spacing_m
+
+
+def deposit_morphology(state: KmcState, centre: tuple[int, int], radius: float, background: int, spacing_m: float) -> Morphology:
+    """Measure the deposit within ``radius`` columns of ``centre`` (y, x) above ``background`` layers.
+
+    Height H = highest deposit layer - background; bottom and top widths are the equivalent
+    diameters of the lowest and highest quarter (at least one layer) of the deposit.
+    """
+    nz, ny, nx = state.shape
+    y = np.arange(ny)[:, None] - centre[0]
+    x = np.arange(nx)[None, :] - centre[1]
+    y = np.minimum(np.abs(y), ny - np.abs(y))
+    x = np.minimum(np.abs(x), nx - np.abs(x))
+    disc = (y**2 + x**2) <= radius**2
+    occ = state.occupancy
+    li = (occ == GLASSY) | (occ == CRYSTAL)
+    mask = li & disc[None, :, :]
+    mask[: background + 1] = False
+    layers = np.flatnonzero(mask.any(axis=(1, 2)))
+    if layers.size == 0:
+        return Morphology(0.0, 0.0, 0.0, 0.0, "none")
+    top = int(layers.max())
+    h = top - background
+    quarter = max(1, h // 4)
+    bottom_w = _slab_width(mask, background + 1, background + quarter, spacing_m)
+    top_w = _slab_width(mask, top - quarter + 1, top, spacing_m)
+    aspect = h * spacing_m / bottom_w
+    if top_w > MUSHROOM_TOP_RATIO * bottom_w:
+        shape = "mushroom"
+    elif aspect > NEEDLE_ASPECT:
+        shape = "needle"
+    else:
+        shape = "hemisphere"
+    return Morphology(h * spacing_m, bottom_w, top_w, aspect, shape)

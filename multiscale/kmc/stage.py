@@ -32,14 +32,22 @@ import xarray as xr
 
 from ..constants import ELEMENTARY_CHARGE, K_B_EV, MA_CM2, NM
 from ..errors import UserError
-from ..fields import lognormal_field
+from ..fields import hotspot_centres, hotspot_field, lognormal_field
 from ..io import load_checkpoint, read_dataset, save_checkpoint
 from ..params import Params
 from . import _kernels as k
 from . import model
 from .dopt import DoptLaw, nucleate
 from .engine import Engine, KmcState
-from .observables import correlation_length, crystalline_fraction, glassy_ensembles, height_map, porosity, roughness
+from .observables import (
+    correlation_length,
+    crystalline_fraction,
+    deposit_morphology,
+    glassy_ensembles,
+    height_map,
+    porosity,
+    roughness,
+)
 
 SCALARS = ("roughness_Ra", "roughness_Rmax", "roughness_sigma", "porosity", "crystalline_fraction",
            "deposited_atoms", "atoms_on_lattice", "charge_passed", "events_deposit", "events_hop", "events_fall")
@@ -69,6 +77,8 @@ class Setup:
     kmc_seed: int
     dopt: DoptLaw | None
     epitaxy: float
+    hotspots: tuple[tuple[int, int], ...]  # (y, x) column of each hotspot centre; empty for log-normal
+    hotspot_search_radius: float  # columns
 
     @property
     def deposition_rate(self) -> np.ndarray:
@@ -87,7 +97,14 @@ def setup_from(params: Params, root: xr.Dataset, diffusion: xr.Dataset, dopt: xr
     d_b = float(diffusion.D0_bulk) * np.exp(-float(diffusion.Ea_bulk) / kt)
     energetics = model.energetics_from_diffusion(d_s, d_b, a, T, p.attempt_frequency_Hz, p.glassy_barrier_reduction_eV)
     field_seed, kmc_seed = (int(v) for v in np.random.SeedSequence(params.seed).generate_state(2, dtype=np.uint64))
-    j = lognormal_field((n, n), a, e.current_density_mA_cm2 * MA_CM2, e.cv, e.vlcd_correlation_length_nm * NM, field_seed)
+    mean_j = e.current_density_mA_cm2 * MA_CM2
+    centres: list[tuple[float, float]] = []
+    if e.vlcd_field == "hotspots":
+        centres = hotspot_centres(e.hotspot_count, n * a, n * a)
+        j = hotspot_field((n, n), a, mean_j, centres, e.hotspot_radius_nm * NM, e.hotspot_current_fraction)
+    else:
+        j = lognormal_field((n, n), a, mean_j, e.cv, e.vlcd_correlation_length_nm * NM, field_seed)
+    per_side = int(np.ceil(np.sqrt(max(len(centres), 1))))
     # acceleration at the reference conditions, the same factor for every run of a scan
     t_ref = p.acceleration_reference_temperature_K
     reference_table = model.rate_table(energetics, t_ref)
@@ -104,6 +121,8 @@ def setup_from(params: Params, root: xr.Dataset, diffusion: xr.Dataset, dopt: xr
         dopt=DoptLaw.from_atomistic(dopt, p.dopt_time_scale, p.dopt_packing_exponent,
                                     p.dopt_reference_current_density_mA_cm2 * MA_CM2) if p.dopt else None,
         epitaxy=p.epitaxy_probability,
+        hotspots=tuple((int(round(cy / a - 0.5)), int(round(cx / a - 0.5))) for cx, cy in centres),
+        hotspot_search_radius=0.5 * n / per_side,
     )
 
 
@@ -226,6 +245,8 @@ def output_datasets(setup: Setup, state: KmcState, frames: list[dict]) -> tuple[
              "crystalline_fraction": ((), final["crystalline_fraction"], {"units": "1"})},
         ).merge(_growth_vs_current(setup, heights, final["time"])),
     }
+    if setup.hotspots:
+        groups["morphology"] = morphology_dataset(setup, state)
     series = {
         "variables": {"time": (("time",), "f8", {"units": "s"}),
                       **{name: (("time",), "f8", {"units": UNITS[name]}) for name in SCALARS},
@@ -234,6 +255,38 @@ def output_datasets(setup: Setup, state: KmcState, frames: list[dict]) -> tuple[
         "coords": coords,
     }
     return series, groups
+
+
+def morphology_dataset(setup: Setup, state: KmcState) -> xr.Dataset:
+    """Shape of the deposit on each hotspot; the background is the median column top elsewhere."""
+    nz, ny, nx = setup.shape
+    y = np.arange(ny)[:, None]
+    x = np.arange(nx)[None, :]
+    outside = np.ones((ny, nx), bool)
+    for cy, cx in setup.hotspots:
+        dy = np.minimum(np.abs(y - cy), ny - np.abs(y - cy))
+        dx = np.minimum(np.abs(x - cx), nx - np.abs(x - cx))
+        outside &= dy**2 + dx**2 > setup.hotspot_search_radius**2
+    tops = state.top.reshape(ny, nx)
+    background = int(np.median(tops[outside])) if outside.any() else 0
+    shapes = [deposit_morphology(state, c, setup.hotspot_search_radius, background, setup.spacing_m) for c in setup.hotspots]
+    a = setup.spacing_m
+    dim = "hotspot"
+    return xr.Dataset(
+        {
+            "centre_x": (dim, [c[1] * a for c in setup.hotspots], {"units": "m"}),
+            "centre_y": (dim, [c[0] * a for c in setup.hotspots], {"units": "m"}),
+            "deposit_height": (dim, [s.height for s in shapes], {"units": "m", "long_name": "height above the background film"}),
+            "bottom_width": (dim, [s.bottom_width for s in shapes], {"units": "m"}),
+            "top_width": (dim, [s.top_width for s in shapes], {"units": "m"}),
+            "aspect_ratio": (dim, [s.aspect_ratio for s in shapes], {"units": "1"}),
+            "shape": (dim, np.array([s.shape for s in shapes], dtype=object)),
+            "background_height": ((), background * a, {"units": "m"}),
+        },
+        coords={dim: (dim, np.arange(len(shapes)))},
+        attrs={"rule": "mushroom if top width > 1.2 x bottom width; else needle if height > 1.5 x bottom width; "
+                       "else hemisphere (docs/models.md §4.4)"},
+    )
 
 
 def _attrs(setup: Setup, params: Params, reason: str) -> dict:

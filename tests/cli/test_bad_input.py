@@ -104,3 +104,11 @@ def test_real_process_prints_no_traceback(tmp_path):
     assert proc.stderr.strip().count("\n") == 0
     assert "did you mean 'temperature_K'" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def test_hotspots_with_a_cv_is_inconsistent(tmp_path, capsys):
+    path = tmp_path / "p.toml"
+    path.write_text(VALID.replace("vlcd_cv = 0.5", 'vlcd_cv = 0.5\nvlcd_field = "hotspots"'))
+    assert main(["check", str(path)]) == 2
+    line = capsys.readouterr().err.strip()
+    assert line.count("\n") == 0 and "electrode" in line and "hotspot" in line
