@@ -34,7 +34,7 @@ from ..constants import ELEMENTARY_CHARGE, K_B_EV, MA_CM2, NM
 from ..errors import UserError
 from ..fields import hotspot_centres, hotspot_field, lognormal_field
 from ..io import load_checkpoint, read_dataset, save_checkpoint
-from ..params import Params
+from ..params import LI_NEAREST_NEIGHBOUR, Params
 from . import _kernels as k
 from . import model
 from .dopt import DoptLaw, nucleate
@@ -89,8 +89,7 @@ def setup_from(params: Params, root: xr.Dataset, diffusion: xr.Dataset, dopt: xr
     """Derive the kMC setup; the random field and the kMC stream get independent seeds."""
     p, e = params.kmc, params.electrode
     a = float(root.nearest_neighbour_distance)
-    n = max(8, int(round(p.lateral_size_nm * NM / a)))
-    nz = int(round(p.box_height_nm * NM / a)) + 1
+    nz, n, _ = lattice_shape(params, a)
     T = e.temperature_K
     kt = K_B_EV * T
     d_s = float(diffusion.D0_surface) * np.exp(-float(diffusion.Ea_surface) / kt)
@@ -310,8 +309,30 @@ def _attrs(setup: Setup, params: Params, reason: str) -> dict:
 # ----------------------------------------------------------------------- pipeline hooks
 
 
+#: Largest lattice a run may allocate, sites (~13 bytes each: ~13 GB on a 24 GB machine).
+MAX_SITES = 1_000_000_000
+
+
+def lattice_shape(params: Params, spacing_m: float = LI_NEAREST_NEIGHBOUR) -> tuple[int, int, int]:
+    """(nz, ny, nx) of the kMC lattice for these parameters."""
+    p = params.kmc
+    n = max(8, int(round(p.lateral_size_nm * NM / spacing_m)))
+    return int(round(p.box_height_nm * NM / spacing_m)) + 1, n, n
+
+
 def prepare(params: Params) -> None:
-    """Nothing to read before the atomistic stage has run; the parameters are validated."""
+    """Checks that need no upstream file: the lattice fits in memory and every hotspot covers a column."""
+    nz, ny, nx = lattice_shape(params)
+    if nz * ny * nx > MAX_SITES:
+        raise UserError(f"kmc: a {nx} x {ny} x {nz} lattice ({nz * ny * nx:.2e} sites, ~{13 * nz * ny * nx / 1e9:.0f} GB) "
+                        f"is larger than {MAX_SITES:.0e} sites; lower kmc.lateral_size_nm or kmc.box_height_nm")
+    e = params.electrode
+    if e.vlcd_field == "hotspots":
+        try:
+            hotspot_field((ny, nx), LI_NEAREST_NEIGHBOUR, 1.0, hotspot_centres(e.hotspot_count, nx * LI_NEAREST_NEIGHBOUR,
+                          ny * LI_NEAREST_NEIGHBOUR), e.hotspot_radius_nm * NM, e.hotspot_current_fraction)
+        except ValueError as exc:
+            raise UserError(f"electrode.hotspot_radius_nm: {exc} (lattice spacing {LI_NEAREST_NEIGHBOUR * 1e9:.3f} nm)") from None
     return None
 
 

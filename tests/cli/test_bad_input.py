@@ -112,3 +112,20 @@ def test_hotspots_with_a_cv_is_inconsistent(tmp_path, capsys):
     assert main(["check", str(path)]) == 2
     line = capsys.readouterr().err.strip()
     assert line.count("\n") == 0 and "electrode" in line and "hotspot" in line
+
+
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        ("[kmc]\nlateral_size_nm = 2000.0\nbox_height_nm = 2000.0\n", "larger than"),
+        ('vlcd_field = "hotspots"\nhotspot_count = 4\nhotspot_radius_nm = 0.05\n[kmc]\n', "electrode.hotspot_radius_nm"),
+    ],
+)
+def test_kmc_setups_that_cannot_run_exit_2_before_writing(tmp_path, capsys, extra, needle):
+    path = tmp_path / "p.toml"
+    text = VALID.replace("vlcd_cv = 0.5\n", "") if "hotspots" in extra else VALID
+    path.write_text(text.replace("[electrode]\n", "[electrode]\n" + extra.split("[kmc]")[0]) + "[kmc]" + extra.split("[kmc]")[1])
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and needle in err, err
+    assert not (tmp_path / "out").exists()
