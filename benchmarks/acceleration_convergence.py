@@ -3,7 +3,8 @@ Rmax and porosity vs the acceleration setting R = kmc.max_hop_to_deposition (a l
 acceleration). Prints a table; asserts nothing.
 
 Usage: python benchmarks/acceleration_convergence.py [--R 250,1000,4000,16000,64000] [--seeds 1,2,3]
-Case: 300 K, 1 mA/cm^2 uniform, 15 nm box, 8 ML, DOPT off (to isolate the acceleration).
+Case: params/reference/acceleration_convergence.toml (300 K, 1 mA/cm^2 uniform, 15 nm box, 8 ML,
+DOPT off to isolate the acceleration).
 """
 
 from __future__ import annotations
@@ -17,22 +18,9 @@ import numpy as np
 
 import multiscale
 from multiscale.io import read_dataset
+from multiscale.params import with_overrides
 
-CASE = """
-name = "convergence"
-seed = {seed}
-[electrode]
-temperature_K = 300.0
-current_density_mA_cm2 = 1.0
-vlcd_cv = 0.0
-[kmc]
-lateral_size_nm = 15.0
-box_height_nm = 12.0
-stop_thickness_ML = 8.0
-record_interval_ML = 1.0
-max_hop_to_deposition = {R}
-dopt = false
-"""
+CASE = Path(__file__).resolve().parents[1] / "params" / "reference" / "acceleration_convergence.toml"
 
 
 def main() -> None:
@@ -41,14 +29,14 @@ def main() -> None:
     parser.add_argument("--seeds", default="1,2,3")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
+    base = multiscale.load_params(CASE)
     print(f"{'R':>8} {'Ra (nm)':>14} {'sigma (nm)':>14} {'Rmax (nm)':>10} {'porosity':>16} {'s/run':>6}")
     with tempfile.TemporaryDirectory() as tmp:
         for R in (float(r) for r in args.R.split(",")):
             rows, t0 = [], time.perf_counter()
             for seed in seeds:
-                path = Path(tmp) / f"R{R}_{seed}.toml"
-                path.write_text(CASE.format(seed=seed, R=R))
-                ds = read_dataset(multiscale.run(path, out=Path(tmp) / f"r{R}_{seed}") / "kmc.h5")
+                params = with_overrides(base, {"seed": seed, "kmc.max_hop_to_deposition": R})
+                ds = read_dataset(multiscale.run(params, out=Path(tmp) / f"r{R}_{seed}") / "kmc.h5")
                 rows.append([ds.roughness_Ra[-1].item() * 1e9, ds.roughness_sigma[-1].item() * 1e9,
                              ds.roughness_Rmax[-1].item() * 1e9, ds.porosity[-1].item()])
             m = np.mean(rows, axis=0)

@@ -16,20 +16,9 @@ import numpy as np
 
 import multiscale
 from multiscale.io import read_dataset
+from multiscale.params import with_overrides
 
-CASE = """
-name = "dopt_calibration"
-seed = {seed}
-[electrode]
-temperature_K = 300.0
-current_density_mA_cm2 = {j}
-vlcd_cv = 0.0
-[kmc]
-lateral_size_nm = 20.0
-box_height_nm = 10.0
-stop_thickness_ML = 12.0
-record_interval_ML = 0.5
-"""
+CASE = Path(__file__).resolve().parents[1] / "params" / "reference" / "dopt_calibration.toml"
 
 
 def main() -> None:
@@ -38,14 +27,14 @@ def main() -> None:
     parser.add_argument("--currents", default="0.1,0.3,1.0,2.5")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
+    base = multiscale.load_params(CASE)
     print(f"{'j (mA/cm2)':>10} {'mean':>6}  per seed")
     with tempfile.TemporaryDirectory() as tmp:
         for j in (float(c) for c in args.currents.split(",")):
             fractions = []
             for seed in seeds:
-                path = Path(tmp) / f"j{j}_{seed}.toml"
-                path.write_text(CASE.format(seed=seed, j=j))
-                run_dir = multiscale.run(path, out=Path(tmp) / f"r{j}_{seed}")
+                params = with_overrides(base, {"seed": seed, "electrode.current_density_mA_cm2": j})
+                run_dir = multiscale.run(params, out=Path(tmp) / f"r{j}_{seed}")
                 fractions.append(read_dataset(run_dir / "kmc.h5").crystalline_fraction[-1].item())
             print(f"{j:>10.2f} {np.mean(fractions):>6.3f}  {np.round(fractions, 3).tolist()}", flush=True)
 

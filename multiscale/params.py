@@ -450,6 +450,26 @@ def load_params_and_text(path: str | Path) -> tuple[Params, str]:
     return params, text
 
 
+def with_overrides(params: Params, overrides: dict[str, Any], source: str = "<overrides>") -> Params:
+    """``params`` with dotted keys replaced (``{"kmc.max_hop_to_deposition": 4000.0}``), validated again.
+
+    Raises
+    ------
+    ParamsError
+        When an override names an unknown key or gives an invalid value.
+    """
+    data = params.model_dump(mode="python", exclude_none=True)
+    for dotted, value in overrides.items():
+        node = data
+        *tables, key = dotted.split(".")
+        for table in tables:
+            node = node.setdefault(table, {})
+            if not isinstance(node, dict):
+                raise ParamsError(f"{source}: {dotted}: {table!r} is not a table")
+        node[key] = value
+    return validate_params(data, source)
+
+
 def read_params_text(path: Path) -> str:
     """The parameter file's text; unreadable or non-UTF-8 files raise ``ParamsError``."""
     try:

@@ -25,6 +25,11 @@ def test_shipped_files_are_valid(name):
     assert params.kmc is not None and params.dendrite == {}
 
 
+@pytest.mark.parametrize("path", sorted(PARAMS_DIR.rglob("*.toml")), ids=lambda p: p.name)
+def test_every_shipped_params_file_is_valid(path):
+    load_params(path)
+
+
 def test_vlcd_files_differ_only_in_spread():
     low, high = (load_params(PARAMS_DIR / f"vlcd_{k}.toml") for k in ("low", "high"))
     assert low.electrode.current_density_mA_cm2 == high.electrode.current_density_mA_cm2
@@ -139,3 +144,16 @@ def test_fuzz_text_gives_only_clean_errors(tmp_path_factory, text, cut, insert):
             load_params(path)
         except ParamsError as exc:
             assert exc.lines and all(line.startswith(str(path)) for line in exc.lines)
+
+
+def test_with_overrides(minimal_params):
+    from multiscale.params import with_overrides
+
+    params = load_params(minimal_params)
+    changed = with_overrides(params, {"seed": 7, "electrode.temperature_K": 350.0, "kmc.stop_thickness_ML": 2.0})
+    assert changed.seed == 7 and changed.electrode.temperature_K == 350.0 and changed.kmc.stop_thickness_ML == 2.0
+    assert changed.electrode.vlcd_cv == params.electrode.vlcd_cv and params.seed == 1  # the original is untouched
+    with pytest.raises(ParamsError, match="electrode.temprature_K: unknown key; did you mean 'temperature_K'"):
+        with_overrides(params, {"electrode.temprature_K": 350.0})
+    with pytest.raises(ParamsError, match="electrode.temperature_K"):
+        with_overrides(params, {"electrode.temperature_K": -1.0})

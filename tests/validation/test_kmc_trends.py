@@ -7,21 +7,9 @@ import pytest
 
 import multiscale
 from multiscale.io import read_dataset
+from multiscale.params import with_overrides
+from tests.conftest import PARAMS_DIR
 
-BASE = """
-name = "trend"
-seed = {seed}
-[electrode]
-temperature_K = 300.0
-current_density_mA_cm2 = {j}
-vlcd_cv = 0.0
-[kmc]
-lateral_size_nm = 20.0
-box_height_nm = 10.0
-stop_thickness_ML = 12.0
-record_interval_ML = 0.5
-max_hop_to_deposition = 1000.0
-"""
 SEEDS = (1, 2, 3, 4)
 
 
@@ -32,13 +20,14 @@ def test_crystalline_fraction_rises_with_current_density(tmp_path):
     calibration targets, docs/models.md §4.5; the 0.1 mA/cm^2 point, 50 s a run, is in
     benchmarks/dopt_calibration.py). Bounds: mean over 4 seeds < 0.2 at 0.3, > 0.6 at 2.5,
     and the means strictly increasing."""
+    base = multiscale.load_params(PARAMS_DIR / "reference" / "dopt_calibration.toml")
     means = {}
     for j in (0.3, 1.0, 2.5):
         fractions = []
         for seed in SEEDS:
-            path = tmp_path / f"j{j}_{seed}.toml"
-            path.write_text(BASE.format(seed=seed, j=j))
-            run_dir = multiscale.run(path, out=tmp_path / f"r{j}_{seed}")
+            params = with_overrides(base, {"seed": seed, "electrode.current_density_mA_cm2": j,
+                                           "kmc.max_hop_to_deposition": 1000.0})  # R = 1000 for CI time
+            run_dir = multiscale.run(params, out=tmp_path / f"r{j}_{seed}")
             fractions.append(read_dataset(run_dir / "kmc.h5").crystalline_fraction[-1].item())
         means[j] = float(np.mean(fractions))
     print("crystalline fraction at 12 ML:", means)

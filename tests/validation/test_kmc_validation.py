@@ -10,6 +10,7 @@ from multiscale.constants import ELEMENTARY_CHARGE
 from multiscale.kmc import _kernels as k
 from multiscale.kmc import model as m
 from multiscale.kmc.engine import Engine, KmcState
+from tests.conftest import PARAMS_DIR
 
 A = 3.04e-10  # lattice spacing, m
 SEEDS = range(8)
@@ -136,39 +137,25 @@ def test_trench_self_heals_faster_when_glassy():
 
 
 
-CONVERGENCE = """
-name = "convergence"
-seed = {seed}
-[electrode]
-temperature_K = 300.0
-current_density_mA_cm2 = 1.0
-vlcd_cv = 0.0
-[kmc]
-lateral_size_nm = 15.0
-box_height_nm = 12.0
-stop_thickness_ML = 8.0
-record_interval_ML = 1.0
-max_hop_to_deposition = {R}
-dopt = false
-"""
-
 
 @pytest.mark.slow
 def test_acceleration_converges_on_the_reference_case(tmp_path):
-    """Reference case: 300 K, 1 mA/cm^2 uniform, 15 nm box, 8 ML, DOPT off, 3 seeds, at the default
+    """Reference case (params/reference/acceleration_convergence.toml): 300 K, 1 mA/cm^2 uniform,
+    15 nm box, 8 ML, DOPT off, 3 seeds, at the default
     R = 16000 and with 4x less acceleration (R = 64000). Tolerance: seed-mean Ra, sigma and Rmax
     change by less than 15 % (from R = 4000 to 16000 they change by -50 %, -34 %, -22 %).
     A smaller case (10 nm, 6 ML) does not meet it (docs/validation.md)."""
     import multiscale
     from multiscale.io import read_dataset
+    from multiscale.params import with_overrides
 
+    base = multiscale.load_params(PARAMS_DIR / "reference" / "acceleration_convergence.toml")
     means = {}
     for R in (16000.0, 64000.0):
         rows = []
         for seed in (1, 2, 3):
-            path = tmp_path / f"R{R}_{seed}.toml"
-            path.write_text(CONVERGENCE.format(seed=seed, R=R))
-            ds = read_dataset(multiscale.run(path, out=tmp_path / f"r{R}_{seed}") / "kmc.h5")
+            params = with_overrides(base, {"seed": seed, "kmc.max_hop_to_deposition": R})
+            ds = read_dataset(multiscale.run(params, out=tmp_path / f"r{R}_{seed}") / "kmc.h5")
             rows.append([ds.roughness_Ra[-1].item(), ds.roughness_sigma[-1].item(), ds.roughness_Rmax[-1].item()])
         means[R] = np.mean(rows, axis=0)
     change = means[64000.0] / means[16000.0] - 1
