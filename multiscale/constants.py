@@ -20,4 +20,3 @@ LI_LATTICE_CONSTANT = 3.51e-10
 CM2_S = 1.0e-4  # 1 cm^2/s in m^2/s
 MA_CM2 = 10.0  # 1 mA/cm^2 in A/m^2
 NM = 1.0e-9
-NS = 1.0e-9

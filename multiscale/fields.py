@@ -28,10 +28,15 @@ def _check_shape(shape) -> tuple[int, int]:
     return ny, nx
 
 
-def _periodic_distance(n: int, spacing: float) -> np.ndarray:
-    """Minimum-image distance from index 0 along a periodic axis of n cells, m."""
-    i = np.arange(n)
-    return np.minimum(i, n - i) * spacing
+def periodic_distance_squared(shape, centre=(0.0, 0.0), spacing: float = 1.0) -> np.ndarray:
+    """Squared minimum-image distance of every grid point of a periodic (ny, nx) grid from
+    ``centre`` (y, x), in units of ``spacing`` squared (grid point (i, j) sits at (i, j) x spacing)."""
+    ny, nx = _check_shape(shape)
+    dy = np.abs(np.arange(ny) * spacing - centre[0]) % (ny * spacing)
+    dx = np.abs(np.arange(nx) * spacing - centre[1]) % (nx * spacing)
+    dy = np.minimum(dy, ny * spacing - dy)
+    dx = np.minimum(dx, nx * spacing - dx)
+    return dy[:, None] ** 2 + dx[None, :] ** 2
 
 
 def gaussian_random_field(shape, spacing_m: float, correlation_length_m: float, rng: np.random.Generator) -> np.ndarray:
@@ -57,9 +62,7 @@ def gaussian_random_field(shape, spacing_m: float, correlation_length_m: float, 
     ny, nx = _check_shape(shape)
     if spacing_m <= 0 or correlation_length_m <= 0:
         raise ValueError("spacing and correlation length must be positive")
-    ry = _periodic_distance(ny, spacing_m)[:, None]
-    rx = _periodic_distance(nx, spacing_m)[None, :]
-    cov = np.exp(-(ry**2 + rx**2) / (2.0 * correlation_length_m**2))
+    cov = np.exp(-periodic_distance_squared((ny, nx), spacing=spacing_m) / (2.0 * correlation_length_m**2))
     spectrum = np.clip(np.fft.fft2(cov).real, 0.0, None)  # circulant embedding: eigenvalues of the covariance
     noise = np.fft.fft2(rng.standard_normal((ny, nx)))
     field = np.fft.ifft2(np.sqrt(spectrum) * noise).real
@@ -116,15 +119,9 @@ def hotspot_field(shape, spacing_m: float, mean: float, centres_m, radius_m: flo
     ny, nx = _check_shape(shape)
     if not 0.0 <= hotspot_fraction <= 1.0:
         raise ValueError("hotspot_fraction must lie in [0, 1]")
-    y = np.arange(ny)[:, None] * spacing_m
-    x = np.arange(nx)[None, :] * spacing_m
     inside = np.zeros((ny, nx), dtype=bool)
     for cx, cy in centres_m:
-        dx = np.abs(x - cx) % (nx * spacing_m)
-        dy = np.abs(y - cy) % (ny * spacing_m)
-        dx = np.minimum(dx, nx * spacing_m - dx)
-        dy = np.minimum(dy, ny * spacing_m - dy)
-        inside |= dx**2 + dy**2 <= radius_m**2
+        inside |= periodic_distance_squared((ny, nx), (cy, cx), spacing_m) <= radius_m**2
     n_in = int(inside.sum())
     if n_in == 0 and hotspot_fraction > 0:
         raise ValueError("no grid point lies inside a hotspot: increase radius_m")

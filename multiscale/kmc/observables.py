@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..fields import periodic_distance_squared
 from . import _kernels as k
 from .engine import KmcState
 from .model import CRYSTAL, EMPTY, GLASSY
@@ -78,10 +79,7 @@ def correlation_length(heights: np.ndarray, spacing_m: float) -> float:
         return 0.0
     corr = np.fft.ifft2(np.abs(np.fft.fft2(h)) ** 2).real
     corr /= corr[0, 0]
-    ny, nx = h.shape
-    y = np.minimum(np.arange(ny), ny - np.arange(ny))[:, None]
-    x = np.minimum(np.arange(nx), nx - np.arange(nx))[None, :]
-    r = np.rint(np.hypot(y, x)).astype(int)
+    r = np.rint(np.sqrt(periodic_distance_squared(h.shape))).astype(int)
     radial = np.bincount(r.ravel(), corr.ravel()) / np.bincount(r.ravel())
     below = np.flatnonzero(radial < np.exp(-1.0))
     if below.size == 0:
@@ -122,12 +120,7 @@ def deposit_morphology(state: KmcState, centre: tuple[int, int], radius: float, 
     Height H = highest deposit layer - background; bottom and top widths are the equivalent
     diameters of the lowest and highest quarter (at least one layer) of the deposit.
     """
-    nz, ny, nx = state.shape
-    y = np.arange(ny)[:, None] - centre[0]
-    x = np.arange(nx)[None, :] - centre[1]
-    y = np.minimum(np.abs(y), ny - np.abs(y))
-    x = np.minimum(np.abs(x), nx - np.abs(x))
-    disc = (y**2 + x**2) <= radius**2
+    disc = periodic_distance_squared(state.shape[1:], centre) <= radius**2
     occ = state.occupancy
     li = (occ == GLASSY) | (occ == CRYSTAL)
     mask = li & disc[None, :, :]

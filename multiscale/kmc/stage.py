@@ -32,7 +32,7 @@ import xarray as xr
 
 from ..constants import ELEMENTARY_CHARGE, K_B_EV, MA_CM2, NM
 from ..errors import UserError
-from ..fields import hotspot_centres, hotspot_field, lognormal_field
+from ..fields import hotspot_centres, hotspot_field, lognormal_field, periodic_distance_squared
 from ..io import load_checkpoint, read_dataset, save_checkpoint
 from ..params import LI_NEAREST_NEIGHBOUR, Params
 from . import _kernels as k
@@ -259,13 +259,9 @@ def output_datasets(setup: Setup, state: KmcState, frames: list[dict]) -> tuple[
 def morphology_dataset(setup: Setup, state: KmcState) -> xr.Dataset:
     """Shape of the deposit on each hotspot; the background is the median column top elsewhere."""
     nz, ny, nx = setup.shape
-    y = np.arange(ny)[:, None]
-    x = np.arange(nx)[None, :]
     outside = np.ones((ny, nx), bool)
-    for cy, cx in setup.hotspots:
-        dy = np.minimum(np.abs(y - cy), ny - np.abs(y - cy))
-        dx = np.minimum(np.abs(x - cx), nx - np.abs(x - cx))
-        outside &= dy**2 + dx**2 > setup.hotspot_search_radius**2
+    for centre in setup.hotspots:
+        outside &= periodic_distance_squared((ny, nx), centre) > setup.hotspot_search_radius**2
     tops = state.top.reshape(ny, nx)
     background = int(np.median(tops[outside])) if outside.any() else 0
     shapes = [deposit_morphology(state, c, setup.hotspot_search_radius, background, setup.spacing_m) for c in setup.hotspots]

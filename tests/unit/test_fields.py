@@ -11,6 +11,7 @@ from multiscale.fields import (
     gaussian_random_field,
     hotspot_field,
     lognormal_field,
+    periodic_distance_squared,
     vlcd,
 )
 
@@ -105,3 +106,9 @@ def test_coarse_grain_is_conservative():
     np.testing.assert_allclose(coarse_grain(j, (30, 45)), blocks, rtol=1e-12)
     np.testing.assert_allclose(coarse_grain(j, (120, 180))[::2, ::2], j, rtol=1e-12)
     np.testing.assert_allclose(coarse_grain(j, (60, 1))[:, 0], j.mean(axis=1), rtol=1e-12)
+
+
+def test_periodic_distance_uses_the_nearest_image():
+    d2 = periodic_distance_squared((4, 10), centre=(0.0, 1.0))
+    assert d2[0, 1] == 0 and d2[0, 9] == 4 and d2[0, 6] == 25 and d2[3, 1] == 1  # wraps in x and y
+    assert periodic_distance_squared((4, 4), (0.5, 0.5), spacing=2.0)[0, 0] == pytest.approx(0.5)  # in spacing units
