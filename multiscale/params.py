@@ -228,6 +228,14 @@ class KmcParams(_Table):
     """j_ref of the packing factor, mA/cm^2."""
     epitaxy_probability: float = Field(default=1.0, ge=0, le=1)
     """Probability that a glassy atom attaching next to crystalline Li continues it."""
+    heating_top_rise_K: float = Field(default=0.0, ge=0, le=2000.0)
+    """Local heating (seed 004): temperature rise at the top of the deposit where the local current
+    density is heating_reference_current_density_mA_cm2, K; 0 turns it off (the default: at battery
+    current densities condensation heat warms a deposit by far less than 1 K, see docs/models.md)."""
+    heating_reference_current_density_mA_cm2: float = Field(default=1.0, gt=0)
+    """Local current density at which the top rise is heating_top_rise_K (the rise scales with it), mA/cm^2."""
+    heating_length_nm: float = Field(default=3.0, gt=0)
+    """Height above the substrate over which the temperature rises from the bath to the top value, nm."""
     initial_crystal_layers: int = Field(default=0, ge=0)
     """Crystalline Li layers on the substrate at t = 0."""
     checkpoint_interval_s: float = Field(default=120.0, gt=0)

@@ -1,27 +1,40 @@
 """Numba kernels of the kMC stage: the only numba code in the package. Plain arrays in and out.
 
-Site arrays (flat index i = (z * ny + y) * nx + x, N = nz * ny * nx sites):
+Site array (flat index i = (z * ny + y) * nx + x, N = nz * ny * nx sites): one byte a site,
 
-- ``occ``  uint8[N]: EMPTY 0, GLASSY 1, CRYSTAL 2, SUBSTRATE 3 (constants of ``model``);
-- ``nocc`` uint8[N]: occupied nearest neighbours (0..6);
-- ``ntgt`` uint8[N]: valid hop targets of an atom (empty neighbours that stay attached);
-- ``cls``  int8[N]: hop class of an atom, -1 if it cannot hop;
-- ``pos``  int32[N]: its index inside ``members[cls]``.
+    st[i] = occupancy | (occupied neighbours << 2) | (valid hop targets << 5)   (uint8[N])
 
-Hop classes (n-fold way): class c = ((phase - 1) * 5 + (n - 1)) * 6 + (m - 1) for phase in
-{1, 2}, n in 1..5 occupied neighbours, m in 1..6 targets; all atoms of a class hop at the same
-rate ``class_rate[c]`` = m * k[phase, n], so a class is chosen by its total rate and a member
-uniformly. ``members`` int32[60, cap], ``class_size`` int64[60].
+with occupancy EMPTY 0, GLASSY 1, CRYSTAL 2, SUBSTRATE 3 (constants of ``model``), occupied
+nearest neighbours 0..6 and valid targets 0..6 (empty neighbours with at least two occupied
+neighbours: a hop there stays attached). Every event updates these counts incrementally: only
+sites next to a change are touched. ``cls`` int8[N] is the hop class a site is filed under
+(-1: none) and ``pos`` int32[N] its slot in that hop list.
+
+Hop classes: class c = ((phase - 1) * 5 + (n - 1)) * 6 + (m - 1) for phase in {1, 2}, n in 1..5
+occupied neighbours, m in 1..6 targets (:func:`hop_class`, read off the byte). At the bath
+temperature an atom of class c hops at ``class_rate[c]`` = m * k[phase, n]. Two selection schemes:
+
+- n-fold way (uniform temperature): ``members`` int32[60, cap] lists the atoms of each class,
+  ``class_size`` int64[60] counts them; a class is chosen by its total rate, a member uniformly.
+- per-site rates (local heating): ``mobile`` int32[cap] lists every atom that can hop; an atom
+  at site i hops at class_rate[c] * exp(-class_energy[c] * (1 / (k_B T_i) - 1 / (k_B T_bath)))
+  with the site temperature T_i of :func:`site_delta_beta` (``model.site_temperature``).
+
+Both select through a binary sum tree ``tree`` float64[2 P] (P a power of two): leaf P + k holds
+the total rate of class k (n-fold) or the rate of the atom in slot k, node q the sum of nodes 2q
+and 2q + 1; a change of a leaf is added to its log2(P) ancestors (round-off stays ~1e-16 of the
+largest rate, far below any physical rate). ``n_mobile`` int64[2] holds the number of atoms that
+can hop and the largest list size so far (the lists grow before it reaches their capacity).
 
 Columns: ``top`` int32[ny * nx] is the highest occupied z of each column (substrate: 0);
-``colnbr`` int32[ny * nx, 13] its lateral neighbours within distance 2 (:func:`column_neighbours`).
+``colnbr`` int32[ny * nx, 5] its lateral nearest neighbours (:func:`column_neighbours`).
 Deposition picks a column from a Walker alias table (``alias_prob``, ``alias_idx``), O(1).
 
 Random numbers: xoshiro256** on a uint64[4] state that the caller keeps, so a run is
 reproducible bit for bit and can be checkpointed and resumed.
 
 Status codes returned by :func:`run_events`: 0 event budget used, 1 end time reached,
-2 deposit target reached, 3 a hop class is nearly full (grow ``members`` and call again),
+2 deposit target reached, 3 a hop list is nearly full (grow it and call again),
 4 the deposit reached the top of the box, 5 nothing can happen (all rates zero).
 """
 
@@ -30,9 +43,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..constants import K_B_EV
+
 EMPTY, GLASSY, CRYSTAL, SUBSTRATE = 0, 1, 2, 3
 N_CLASSES = 60
-CLASS_HEADROOM = 128  # free slots every class must have before an event (an event moves < 60 atoms)
+CLASS_HEADROOM = 128  # free slots every hop list must have before an event (an event moves < 60 atoms)
+N_UNIT, T_UNIT = 4, 32  # one occupied neighbour, one valid target, in the site byte
+OCC_MASK, NOCC_MASK = 3, 0x1C
 
 ST_EVENTS, ST_TIME, ST_DEPOSITS, ST_GROW, ST_FULL, ST_FROZEN = 0, 1, 2, 3, 4, 5
 EV_DEPOSIT, EV_HOP, EV_FALL = 0, 1, 2
@@ -90,24 +107,18 @@ def seed_state(seed: int) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- geometry
 #
-# Lateral offsets (dy, dx) within distance 2; index 0 is the column itself and 1..4 its nearest
-# neighbours (+x, -x, +y, -y). ``colnbr[col, l]`` (int32[ny * nx, 13], built once) is the column
-# at lateral offset l from ``col`` with periodic wrap, so neighbour lookups need no division but
-# the one that splits a site index into (z, col).
+# Lateral offsets (dy, dx): index 0 is the column itself and 1..4 its nearest neighbours
+# (+x, -x, +y, -y). ``colnbr[col, l]`` (int32[ny * nx, 5], built once) is the column at lateral
+# offset l from ``col`` with periodic wrap, so neighbour lookups need no division but the one
+# that splits a site index into (z, col).
 
-LATERAL = ((0, 0), (0, 1), (0, -1), (1, 0), (-1, 0), (0, 2), (0, -2), (2, 0), (-2, 0), (1, 1), (1, -1), (-1, 1), (-1, -1))
+LATERAL = ((0, 0), (0, 1), (0, -1), (1, 0), (-1, 0))
 
 
 def column_neighbours(nx: int, ny: int) -> np.ndarray:
-    """``colnbr`` for an (ny, nx) periodic grid of columns, int32[ny * nx, 13]."""
+    """``colnbr`` for an (ny, nx) periodic grid of columns, int32[ny * nx, 5]."""
     y, x = np.divmod(np.arange(ny * nx), nx)
     return np.stack([((y + dy) % ny) * nx + (x + dx) % nx for dy, dx in LATERAL], axis=1).astype(np.int32)
-
-
-def distance2_offsets() -> np.ndarray:
-    """The 25 sites within lattice distance 2 as (dz, lateral index), int64[25, 2]."""
-    out = [(dz, l) for dz in (-2, -1, 0, 1, 2) for l, (dy, dx) in enumerate(LATERAL) if abs(dz) + abs(dy) + abs(dx) <= 2]
-    return np.array(out, dtype=np.int64)
 
 
 @njit(cache=True, inline="always")
@@ -120,107 +131,168 @@ def neighbour_of(z, col, d, colnbr, nxy, nz):
     return (z - 1) * nxy + col if z > 0 else -1
 
 
-# ----------------------------------------------------------------------------- site bookkeeping
+# ----------------------------------------------------------------------------- the site byte
 
 
 @njit(cache=True, inline="always")
-def class_of(phase, n, m):
-    if phase != GLASSY and phase != CRYSTAL:
-        return -1
-    if n < 1 or n > 5 or m < 1:
-        return -1
-    return ((phase - 1) * 5 + (n - 1)) * 6 + (m - 1)
+def hop_class(b):
+    """Hop class of a site byte, -1 if it is not an atom that can hop."""
+    p = b & OCC_MASK
+    n = (b >> 2) & 7
+    m = b >> 5
+    if (p == GLASSY or p == CRYSTAL) and 1 <= n <= 5 and 1 <= m <= 6:
+        return ((p - 1) * 5 + (n - 1)) * 6 + (m - 1)
+    return -1
 
 
-@njit(cache=True)
-def count_targets(z, col, occ, nocc, colnbr, nxy, nz):
-    """Empty neighbours of site (z, col) that have an occupied neighbour besides it."""
-    m = 0
-    for d in range(6):
-        t = neighbour_of(z, col, d, colnbr, nxy, nz)
-        if t >= 0 and occ[t] == EMPTY and nocc[t] >= 2:
-            m += 1
-    return m
+@njit(cache=True, inline="always")
+def is_target(b):
+    """True when a site byte is an empty site with two or more occupied neighbours."""
+    return (b & OCC_MASK) == EMPTY and (b & NOCC_MASK) >= 2 * N_UNIT
 
 
-@njit(cache=True)
-def refresh_around(i, offsets, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nxy, nz):
-    """Recompute targets and hop class of every site within lattice distance 2 of i (all that an
-    occupancy change at i affects), moving atoms between class lists in O(1).
+# ----------------------------------------------------------------------------- hop lists
 
-    The per-site work is written out here rather than in helpers: a numba call that takes
-    arrays reference-counts each of them, which made this function 6x slower (1.34 vs
-    0.22 us for 25 sites, measured; see docs/performance.md)."""
-    z0 = i // nxy
-    col0 = i - z0 * nxy
-    for q in range(offsets.shape[0]):
-        z = z0 + offsets[q, 0]
-        if z < 0 or z >= nz:
-            continue
-        col = colnbr[col0, offsets[q, 1]]
-        j = z * nxy + col
-        p = occ[j]
-        new = -1
-        if p == GLASSY or p == CRYSTAL:
-            m = 0
-            for d in range(6):  # count_targets, inlined
-                if d < 4:
-                    t = z * nxy + colnbr[col, 1 + d]
-                elif d == 4:
-                    t = j + nxy if z + 1 < nz else -1
-                else:
-                    t = j - nxy if z > 0 else -1
-                if t >= 0 and occ[t] == EMPTY and nocc[t] >= 2:
-                    m += 1
-            ntgt[j] = m
-            n = nocc[j]
-            if 1 <= n <= 5 and m >= 1:  # class_of, inlined
-                new = ((p - 1) * 5 + (n - 1)) * 6 + (m - 1)
+
+@njit(cache=True, inline="always")
+def tree_set(tree, k, v):
+    """Set leaf ``k`` of a sum tree to ``v`` and add the change to the sums above it."""
+    q = tree.shape[0] // 2 + k
+    d = v - tree[q]
+    tree[q] = v
+    q >>= 1
+    while q >= 1:
+        tree[q] += d
+        q >>= 1
+
+
+@njit(cache=True, inline="always")
+def tree_pick(tree, r):
+    """Leaf whose cumulative-rate interval holds ``r`` (0 <= r < tree[1])."""
+    half = tree.shape[0] // 2
+    q = 1
+    while q < half:
+        left = 2 * q
+        if r < tree[left] or tree[left + 1] <= 0.0:  # the second test guards round-off at the end
+            q = left
         else:
-            ntgt[j] = 0
-        old = cls[j]
+            r -= tree[left]
+            q = left + 1
+    return q - half
+
+
+@njit(cache=True, inline="always")
+def site_delta_beta(i, nxy, rise, heat_len, t_bath):
+    """1/(k_B T_i) - 1/(k_B T_bath), 1/eV, for site i: T_i = T_bath + rise[col] * min(z / heat_len, 1)."""
+    z = i // nxy
+    f = z / heat_len
+    if f > 1.0:
+        f = 1.0
+    return 1.0 / (K_B_EV * (t_bath + rise[i - z * nxy] * f)) - 1.0 / (K_B_EV * t_bath)
+
+
+@njit(cache=True, inline="always")
+def relist(touched, n_touched, st, cls, pos, members, class_size, mobile, n_mobile, tree, heated, class_rate,
+           class_energy, rise, heat_len, t_bath, nxy):
+    """File each site of ``touched[:n_touched]`` under the hop class its byte now implies (``cls``
+    holds the class it is filed under): O(1) a move in the n-fold lists, O(log N) in the sum tree.
+    A site listed twice is filed once (the second visit finds nothing to do)."""
+    half = tree.shape[0] // 2
+    for q in range(n_touched):
+        i = touched[q]
+        old = cls[i]
+        new = hop_class(st[i])
         if old == new:
             continue
+        cls[i] = new
+        if heated:
+            if new >= 0:
+                rate = class_rate[new] * np.exp(-class_energy[new] * site_delta_beta(i, nxy, rise, heat_len, t_bath))
+                if old >= 0:
+                    tree_set(tree, pos[i], rate)
+                else:
+                    k = n_mobile[0]
+                    mobile[k] = i
+                    pos[i] = k
+                    n_mobile[0] = k + 1
+                    n_mobile[1] = max(n_mobile[1], k + 1)
+                    tree_set(tree, k, rate)
+            else:  # leave the list: the last atom takes this slot
+                k = pos[i]
+                last = n_mobile[0] - 1
+                moved = mobile[last]
+                mobile[k] = moved
+                pos[moved] = k
+                tree_set(tree, k, tree[half + last])
+                tree_set(tree, last, 0.0)
+                n_mobile[0] = last
+                pos[i] = -1
+            continue
         if old >= 0:  # leave the old class: the last member takes this one's slot
-            k = pos[j]
-            last = members[old, class_size[old] - 1]
-            members[old, k] = last
-            pos[last] = k
+            k = pos[i]
+            moved = members[old, class_size[old] - 1]
+            members[old, k] = moved
+            pos[moved] = k
             class_size[old] -= 1
+            n_mobile[0] -= 1
+            tree_set(tree, old, class_size[old] * class_rate[old])
         if new >= 0:
             k = class_size[new]
-            members[new, k] = j
-            pos[j] = k
+            members[new, k] = i
+            pos[i] = k
             class_size[new] = k + 1
+            n_mobile[0] += 1
+            n_mobile[1] = max(n_mobile[1], k + 1)
+            tree_set(tree, new, class_size[new] * class_rate[new])
         else:
-            pos[j] = -1
-        cls[j] = new
+            pos[i] = -1
 
 
 @njit(cache=True, inline="always")
-def place(i, phase, occ, nocc, top, colnbr, nxy, nz):
-    occ[i] = phase
+def change(i, phase, st, top, colnbr, nz, touched, n_touched):
+    """Set the occupancy of site i to ``phase`` (an atom arrives on an empty site, or leaves it
+    with phase EMPTY) and update the neighbour and target counts this changes. Every site whose
+    byte changed is appended to ``touched`` (count in ``n_touched[0]``) for :func:`relist`."""
+    nxy = colnbr.shape[0]
     z = i // nxy
     col = i - z * nxy
+    b = st[i]
+    st[i] = (b & ~OCC_MASK) | phase
+    n = n_touched[0]
+    touched[n] = i
+    n += 1
+    delta = 1 if phase == EMPTY else -1  # the site's own count of occupied neighbours is unchanged
+    if is_target(b) != is_target(st[i]):  # i was or becomes a valid target of its neighbours
+        for d in range(6):
+            j = neighbour_of(z, col, d, colnbr, nxy, nz)
+            if j >= 0:
+                st[j] += delta * T_UNIT
+                touched[n] = j
+                n += 1
     for d in range(6):
         j = neighbour_of(z, col, d, colnbr, nxy, nz)
-        if j >= 0:
-            nocc[j] += 1
-    if z > top[col]:
-        top[col] = z
-
-
-@njit(cache=True, inline="always")
-def remove(i, occ, nocc, top, colnbr, nxy, nz):
-    occ[i] = EMPTY
-    z = i // nxy
-    col = i - z * nxy
-    for d in range(6):
-        j = neighbour_of(z, col, d, colnbr, nxy, nz)
-        if j >= 0:
-            nocc[j] -= 1
-    if top[col] == z:
-        while z > 0 and occ[z * nxy + col] == EMPTY:
+        if j < 0:
+            continue
+        bj = st[j]
+        st[j] = bj - delta * N_UNIT
+        touched[n] = j
+        n += 1
+        if is_target(bj) != is_target(st[j]):
+            zj = j // nxy
+            cj = j - zj * nxy
+            flip = 1 if is_target(st[j]) else -1
+            for d2 in range(6):
+                w = neighbour_of(zj, cj, d2, colnbr, nxy, nz)
+                if w >= 0:
+                    st[w] += flip * T_UNIT
+                    touched[n] = w
+                    n += 1
+    n_touched[0] = n
+    if phase != EMPTY:
+        if z > top[col]:
+            top[col] = z
+    elif top[col] == z:
+        while z > 0 and (st[z * nxy + col] & OCC_MASK) == EMPTY:
             z -= 1
         top[col] = z
 
@@ -229,13 +301,13 @@ def remove(i, occ, nocc, top, colnbr, nxy, nz):
 
 
 @njit(cache=True, inline="always")
-def touches_crystal(i, occ, colnbr, nxy, nz):
+def touches_crystal(i, st, colnbr, nxy, nz):
     """True when site i has a crystalline neighbour."""
     z = i // nxy
     col = i - z * nxy
     for d in range(6):
         j = neighbour_of(z, col, d, colnbr, nxy, nz)
-        if j >= 0 and occ[j] == CRYSTAL:
+        if j >= 0 and (st[j] & OCC_MASK) == CRYSTAL:
             return True
     return False
 
@@ -256,34 +328,36 @@ def arrival_site(col, ballistic, top, colnbr, nxy):
     return z * nxy + col
 
 
-@njit(cache=True, inline="always")
-def fall(i, occ, nocc, top, colnbr, nxy, nz):
-    """An atom left with no occupied neighbour drops down its column until it lands; new site."""
-    phase = occ[i]
-    j = i
-    while occ[j - nxy] == EMPTY:
-        j -= nxy
-    remove(i, occ, nocc, top, colnbr, nxy, nz)
-    place(j, phase, occ, nocc, top, colnbr, nxy, nz)
-    return j
-
-
 @njit(cache=True)
 def run_events(
-    occ, nocc, ntgt, cls, pos, members, class_size, top,
-    class_rate, alias_prob, alias_idx, deposition_rate, ballistic,
-    colnbr, nz, offsets, rng, clock, counts, max_events, t_end, max_deposits, hop_log, epitaxy,
+    st, top, cls, pos, members, class_size, mobile, n_mobile, tree, heated, class_rate, class_energy, rise, heat_len,
+    t_bath, alias_prob, alias_idx, deposition_rate, ballistic, colnbr, nz, rng, clock, counts, max_events, t_end,
+    max_deposits, hop_log, epitaxy,
 ):
     """Advance the kMC until an event budget, an end time or a deposit target is reached.
 
     Parameters
     ----------
-    colnbr : int32[ny * nx, 13]
+    st, top, cls, pos, members, class_size, mobile, n_mobile, tree
+        The state (module docstring); advanced in place.
+    heated : bool
+        Select hops through the sum tree with per-site temperatures (True) or by n-fold classes.
+    class_rate : float64[60]
+        Per-atom hop rate of each class at the bath temperature, 1/s (acceleration included).
+    class_energy : float64[60]
+        Activation energy E_hop(phase) + n E_bond of each class, eV (used when ``heated``).
+    rise : float64[ny * nx]
+        Temperature rise at the top of the heated height in each column, K (used when ``heated``).
+    heat_len : float
+        Height (sites above the substrate) over which the temperature rises linearly, > 0.
+    t_bath : float
+        Bath temperature, K.
+    deposition_rate : float
+        Total deposition rate, 1/s; columns drawn from the alias table (``alias_prob``, ``alias_idx``).
+    colnbr : int32[ny * nx, 5]
         Lateral neighbour table (:func:`column_neighbours`).
     nz : int
         Lattice height.
-    offsets : int64[25, 2]
-        :func:`distance2_offsets`.
     clock : float64[1]
         Simulated time, s; advanced in place.
     counts : int64[3]
@@ -307,21 +381,17 @@ def run_events(
     status : int
         See the module docstring.
     """
-    cap = members.shape[1]
     nxy = colnbr.shape[0]
     n_cols = alias_prob.shape[0]
     logged = 0
+    touched = np.empty(1024, np.int64)  # sites whose byte an event changed (<= 14 changes x 49 sites)
+    n_touched = np.zeros(1, np.int64)
     for _ in range(max_events):
         if counts[0] >= max_deposits:
             return ST_DEPOSITS
-        hop_total = 0.0
-        grow = False
-        for c in range(N_CLASSES):
-            hop_total += class_size[c] * class_rate[c]
-            if class_size[c] + CLASS_HEADROOM > cap:
-                grow = True
-        if grow:
+        if n_mobile[1] + CLASS_HEADROOM > (mobile.shape[0] if heated else members.shape[1]):
             return ST_GROW
+        hop_total = tree[1] if n_mobile[0] > 0 and tree[1] > 0.0 else 0.0
         total = hop_total + deposition_rate
         if total <= 0.0:
             clock[0] = t_end
@@ -339,39 +409,42 @@ def run_events(
             if site // nxy >= nz - 1:
                 return ST_FULL
             phase = GLASSY
-            if epitaxy > 0.0 and touches_crystal(site, occ, colnbr, nxy, nz) and next_uniform(rng) < epitaxy:
+            if epitaxy > 0.0 and touches_crystal(site, st, colnbr, nxy, nz) and next_uniform(rng) < epitaxy:
                 phase = CRYSTAL
-            place(site, phase, occ, nocc, top, colnbr, nxy, nz)
-            refresh_around(site, offsets, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nxy, nz)
+            n_touched[0] = 0
+            change(site, phase, st, top, colnbr, nz, touched, n_touched)
+            relist(touched, n_touched[0], st, cls, pos, members, class_size, mobile, n_mobile, tree, heated,
+                   class_rate, class_energy, rise, heat_len, t_bath, nxy)
             counts[EV_DEPOSIT] += 1
             continue
-        # hop: class by total rate, member uniformly, target uniformly among the valid ones
+        # hop: the atom (class by total rate and member uniformly, or through the sum tree), then a
+        # target uniformly among its valid ones
         r -= deposition_rate
-        c = 0
-        while c < N_CLASSES - 1 and r >= class_size[c] * class_rate[c]:
-            r -= class_size[c] * class_rate[c]
-            c += 1
-        while class_size[c] == 0:  # round-off at the end of the scan
-            c -= 1
-        s = members[c, next_below(rng, class_size[c])]
+        leaf = tree_pick(tree, r)
+        if heated:
+            s = mobile[min(leaf, n_mobile[0] - 1)]
+        else:
+            c = min(leaf, N_CLASSES - 1)
+            while class_size[c] == 0:  # round-off in the sums (never seen; a guard)
+                c = (c + 1) % N_CLASSES
+            s = members[c, next_below(rng, class_size[c])]
         zs = s // nxy
         cs = s - zs * nxy
-        choice = next_below(rng, ntgt[s])
+        choice = next_below(rng, st[s] >> 5)
         t = -1
         for d in range(6):
             n = neighbour_of(zs, cs, d, colnbr, nxy, nz)
-            if n >= 0 and occ[n] == EMPTY and nocc[n] >= 2:
+            if n >= 0 and is_target(st[n]):
                 if choice == 0:
                     t = n
                     break
                 choice -= 1
-        phase = occ[s]
-        remove(s, occ, nocc, top, colnbr, nxy, nz)
-        if phase == GLASSY and epitaxy > 0.0 and touches_crystal(t, occ, colnbr, nxy, nz) and next_uniform(rng) < epitaxy:
+        phase = st[s] & OCC_MASK
+        n_touched[0] = 0
+        change(s, EMPTY, st, top, colnbr, nz, touched, n_touched)
+        if phase == GLASSY and epitaxy > 0.0 and touches_crystal(t, st, colnbr, nxy, nz) and next_uniform(rng) < epitaxy:
             phase = CRYSTAL
-        place(t, phase, occ, nocc, top, colnbr, nxy, nz)
-        refresh_around(s, offsets, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nxy, nz)
-        refresh_around(t, offsets, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nxy, nz)
+        change(t, phase, st, top, colnbr, nz, touched, n_touched)
         counts[EV_HOP] += 1
         if logged < hop_log.shape[0]:
             hop_log[logged, 0] = s
@@ -380,20 +453,26 @@ def run_events(
             logged += 1
         for d in range(6):  # neighbours of s that lost their last bond fall down their column
             n = neighbour_of(zs, cs, d, colnbr, nxy, nz)
-            if n >= 0 and (occ[n] == GLASSY or occ[n] == CRYSTAL) and nocc[n] == 0:
-                landed = fall(n, occ, nocc, top, colnbr, nxy, nz)
-                refresh_around(n, offsets, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nxy, nz)
-                refresh_around(landed, offsets, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nxy, nz)
+            if n < 0:
+                continue
+            bn = st[n]
+            p = bn & OCC_MASK
+            if (p == GLASSY or p == CRYSTAL) and (bn & NOCC_MASK) == 0:
+                landed = n
+                while (st[landed - nxy] & OCC_MASK) == EMPTY:
+                    landed -= nxy
+                change(n, EMPTY, st, top, colnbr, nz, touched, n_touched)
+                change(landed, p, st, top, colnbr, nz, touched, n_touched)
                 counts[EV_FALL] += 1
+        relist(touched, n_touched[0], st, cls, pos, members, class_size, mobile, n_mobile, tree, heated,
+               class_rate, class_energy, rise, heat_len, t_bath, nxy)
     return ST_EVENTS
 
 
 @njit(cache=True)
-def rebuild_sites(occ, nocc, ntgt, cls, top, colnbr, nz, class_size):
-    """Recompute neighbour counts, targets, class ids and column tops from ``occ`` alone, and
-    count the members of each class into ``class_size`` (members themselves: :func:`fill_members`)."""
+def rebuild_sites(occ, st, top, colnbr, nz):
+    """Site bytes and column tops from the occupancy ``occ`` (uint8[N]) alone."""
     nxy = colnbr.shape[0]
-    class_size[:] = 0
     for z in range(nz):
         for col in range(nxy):
             k = 0
@@ -401,36 +480,67 @@ def rebuild_sites(occ, nocc, ntgt, cls, top, colnbr, nz, class_size):
                 j = neighbour_of(z, col, d, colnbr, nxy, nz)
                 if j >= 0 and occ[j] != EMPTY:
                     k += 1
-            nocc[z * nxy + col] = k
+            st[z * nxy + col] = occ[z * nxy + col] | (k * N_UNIT)
+    for z in range(nz):
+        for col in range(nxy):
+            m = 0
+            for d in range(6):
+                j = neighbour_of(z, col, d, colnbr, nxy, nz)
+                if j >= 0 and is_target(st[j]):
+                    m += 1
+            st[z * nxy + col] += m * T_UNIT
     for col in range(nxy):
         z = nz - 1
         while z > 0 and occ[z * nxy + col] == EMPTY:
             z -= 1
         top[col] = z
-    for z in range(nz):
-        for col in range(nxy):
-            i = z * nxy + col
-            p = occ[i]
-            m = count_targets(z, col, occ, nocc, colnbr, nxy, nz) if (p == GLASSY or p == CRYSTAL) else 0
-            ntgt[i] = m
-            c = class_of(p, nocc[i], m)
-            cls[i] = c
-            if c >= 0:
-                class_size[c] += 1
 
 
 @njit(cache=True)
-def fill_members(cls, pos, members, class_size):
-    """Fill ``members`` and ``pos`` from the class ids in ``cls``."""
+def count_classes(st, class_size):
+    """Atoms of each hop class into ``class_size``."""
     class_size[:] = 0
-    for i in range(cls.shape[0]):
-        c = cls[i]
+    for i in range(st.shape[0]):
+        c = hop_class(st[i])
         if c >= 0:
-            members[c, class_size[c]] = i
-            pos[i] = class_size[c]
             class_size[c] += 1
-        else:
-            pos[i] = -1
+
+
+@njit(cache=True)
+def fill_lists(st, cls, pos, members, class_size, mobile, n_mobile, tree, heated, class_rate, class_energy, rise,
+               heat_len, t_bath, nxy):
+    """Empty the hop lists (and the sum tree when ``heated``) and file every atom, in site order."""
+    class_size[:] = 0
+    n_mobile[:] = 0
+    tree[:] = 0.0
+    cls[:] = -1
+    pos[:] = -1
+    sites = np.arange(st.shape[0])
+    relist(sites, sites.shape[0], st, cls, pos, members, class_size, mobile, n_mobile, tree, heated, class_rate,
+           class_energy, rise, heat_len, t_bath, nxy)
+
+
+def grow_tree(tree: np.ndarray, capacity: int) -> np.ndarray:
+    """A sum tree with at least ``capacity`` leaves holding the leaves of ``tree`` (sums rebuilt)."""
+    half = 1
+    while half < capacity:
+        half *= 2
+    out = np.zeros(2 * half)
+    old_half = tree.shape[0] // 2
+    out[half : half + old_half] = tree[old_half:]
+    for q in range(half - 1, 0, -1):
+        out[q] = out[2 * q] + out[2 * q + 1]
+    return out
+
+
+@njit(cache=True)
+def set_phase(sites, phase, st, cls, pos, members, class_size, mobile, n_mobile, tree, heated, class_rate,
+              class_energy, rise, heat_len, t_bath, nxy):
+    """Set the phase of ``sites`` (Li atoms) and re-file them; the caller ensures list room."""
+    for q in range(sites.shape[0]):
+        st[sites[q]] = (st[sites[q]] & ~OCC_MASK) | phase
+    relist(sites, sites.shape[0], st, cls, pos, members, class_size, mobile, n_mobile, tree, heated, class_rate,
+           class_energy, rise, heat_len, t_bath, nxy)
 
 
 @njit(cache=True)
@@ -477,15 +587,6 @@ def label_clusters(occ, phase, colnbr, nz):
                 n += 1
             labels[i] = root_label[r]
     return labels, n
-
-
-@njit(cache=True)
-def convert(sites, phase, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nz, offsets):
-    """Set the phase of ``sites`` (Li atoms) and re-classify them; the caller ensures class room."""
-    nxy = colnbr.shape[0]
-    for q in range(sites.shape[0]):
-        occ[sites[q]] = phase
-        refresh_around(sites[q], offsets, occ, nocc, ntgt, cls, pos, members, class_size, colnbr, nxy, nz)
 
 
 @njit(cache=True)

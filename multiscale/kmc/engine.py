@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _kernels as k
-from .model import CRYSTAL, EMPTY, GLASSY, SUBSTRATE
+from ..constants import K_B_EV
+from .model import CRYSTAL, EMPTY, GLASSY, SUBSTRATE, HopEnergetics, LocalHeating, site_temperature
 
 STATUS = {
     k.ST_EVENTS: "event budget used",
@@ -26,17 +27,22 @@ STATUS = {
 
 @dataclass
 class KmcState:
-    """Every array of a kMC run (SI time; lattice units for positions)."""
+    """Every array of a kMC run (SI time; lattice units for positions); see ``_kernels`` for the
+    site byte ``st`` and the hop lists. ``mode`` says which lists are filled: -1 none yet,
+    0 the n-fold classes (``members``, ``class_size``), 1 the sum tree (``mobile``, ``n_mobile``,
+    ``tree``, local heating)."""
 
     shape: tuple[int, int, int]
-    occ: np.ndarray
-    nocc: np.ndarray
-    ntgt: np.ndarray
+    st: np.ndarray
+    top: np.ndarray
     cls: np.ndarray
     pos: np.ndarray
     members: np.ndarray
     class_size: np.ndarray
-    top: np.ndarray
+    mobile: np.ndarray
+    n_mobile: np.ndarray
+    tree: np.ndarray
+    mode: np.ndarray
     rng: np.ndarray
     clock: np.ndarray
     counts: np.ndarray
@@ -45,7 +51,8 @@ class KmcState:
     def from_occupancy(cls, occupancy: np.ndarray, seed: int) -> "KmcState":
         """State from an occupancy array (nz, ny, nx) of EMPTY/GLASSY/CRYSTAL/SUBSTRATE.
 
-        Layer z = 0 must be substrate; the top layer must be empty (room to grow).
+        Layer z = 0 must be substrate; the top layer must be empty (room to grow). The hop lists
+        are filled by the :class:`Engine` that first advances the state.
         """
         occupancy = np.asarray(occupancy, dtype=np.uint8)
         if occupancy.ndim != 3 or min(occupancy.shape) < 1 or occupancy.shape[0] < 3:
@@ -59,20 +66,13 @@ class KmcState:
         nz, ny, nx = occupancy.shape
         n = occupancy.size
         state = cls(
-            shape=(nz, ny, nx),
-            occ=occupancy.ravel().copy(),
-            nocc=np.zeros(n, np.uint8),
-            ntgt=np.zeros(n, np.uint8),
-            cls=np.full(n, -1, np.int8),
-            pos=np.full(n, -1, np.int32),
-            members=np.zeros((k.N_CLASSES, 0), np.int32),
-            class_size=np.zeros(k.N_CLASSES, np.int64),
-            top=np.zeros(ny * nx, np.int32),
-            rng=k.seed_state(seed),
-            clock=np.zeros(1),
+            shape=(nz, ny, nx), st=np.zeros(n, np.uint8), top=np.zeros(ny * nx, np.int32),
+            cls=np.full(n, -1, np.int8), pos=np.full(n, -1, np.int32), members=np.zeros((k.N_CLASSES, 0), np.int32),
+            class_size=np.zeros(k.N_CLASSES, np.int64), mobile=np.zeros(0, np.int32), n_mobile=np.zeros(2, np.int64),
+            tree=np.zeros(2), mode=np.full(1, -1, np.int8), rng=k.seed_state(seed), clock=np.zeros(1),
             counts=np.zeros(3, np.int64),
         )
-        state.rebuild()
+        k.rebuild_sites(occupancy.ravel(), state.st, state.top, k.column_neighbours(nx, ny), nz)
         return state
 
     @classmethod
@@ -84,29 +84,21 @@ class KmcState:
         occupancy[1 : 1 + layers] = phase
         return cls.from_occupancy(occupancy, seed)
 
-    def rebuild(self) -> None:
-        """Recompute every derived array from ``occ`` (used at start and after loading)."""
-        nz, ny, nx = self.shape
-        k.rebuild_sites(self.occ, self.nocc, self.ntgt, self.cls, self.top, k.column_neighbours(nx, ny), nz, self.class_size)
-        cap = max(1024, 2 * int(self.class_size.max()) + k.CLASS_HEADROOM)
-        self.members = np.zeros((k.N_CLASSES, cap), np.int32)
-        k.fill_members(self.cls, self.pos, self.members, self.class_size)
-
-    def grow(self) -> None:
-        """Double the capacity of the hop classes."""
-        bigger = np.zeros((k.N_CLASSES, 2 * self.members.shape[1]), np.int32)
-        bigger[:, : self.members.shape[1]] = self.members
-        self.members = bigger
+    @property
+    def occ(self) -> np.ndarray:
+        """Site states EMPTY/GLASSY/CRYSTAL/SUBSTRATE, flat (a new array)."""
+        return self.st & np.uint8(k.OCC_MASK)
 
     @property
     def occupancy(self) -> np.ndarray:
-        """Site states as (nz, ny, nx) (a view)."""
+        """Site states as (nz, ny, nx) (a new array)."""
         return self.occ.reshape(self.shape)
 
     @property
     def n_atoms(self) -> int:
         """Li atoms on the lattice (glassy + crystalline)."""
-        return int(np.count_nonzero((self.occ == GLASSY) | (self.occ == CRYSTAL)))
+        occ = self.occ
+        return int(np.count_nonzero((occ == GLASSY) | (occ == CRYSTAL)))
 
 
 def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -138,14 +130,37 @@ def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return prob, alias
 
 
+def class_index(phase: int, n: int, m: int) -> int:
+    """Hop class of an atom of ``phase`` with n occupied neighbours and m valid targets."""
+    return ((phase - 1) * 5 + (n - 1)) * 6 + (m - 1)
+
+
+def hop_classes(st: np.ndarray) -> np.ndarray:
+    """Hop class of every site byte (``_kernels.hop_class``, vectorised), int64, -1 where none."""
+    st = np.asarray(st).astype(np.int64)
+    p, n, m = st & k.OCC_MASK, (st >> 2) & 7, st >> 5
+    ok = ((p == GLASSY) | (p == CRYSTAL)) & (n >= 1) & (n <= 5) & (m >= 1) & (m <= 6)
+    return np.where(ok, class_index(p, n, m), -1)
+
+
 def class_rates(hop_table: np.ndarray) -> np.ndarray:
     """Per-atom rate of each hop class, 1/s: m * k[phase, n] (``hop_table`` is (4, 7))."""
     rates = np.zeros(k.N_CLASSES)
     for phase in (GLASSY, CRYSTAL):
         for n in range(1, 6):
             for m in range(1, 7):
-                rates[k.class_of(phase, n, m)] = m * hop_table[phase, n]
+                rates[class_index(phase, n, m)] = m * hop_table[phase, n]
     return rates
+
+
+def class_energies(energetics: HopEnergetics) -> np.ndarray:
+    """Activation energy of each hop class, eV: E_hop(phase) + n E_bond."""
+    out = np.zeros(k.N_CLASSES)
+    for phase, e_hop in ((GLASSY, energetics.E_hop_glassy_eV), (CRYSTAL, energetics.E_hop_crystal_eV)):
+        for n in range(1, 6):
+            for m in range(1, 7):
+                out[class_index(phase, n, m)] = e_hop + n * energetics.E_bond_eV
+    return out
 
 
 class Engine:
@@ -156,17 +171,21 @@ class Engine:
     state : KmcState
         Advanced in place.
     hop_table : ndarray, shape (4, 7)
-        Per-target hop rates k[phase, n], 1/s, acceleration included (``model.rate_table``).
+        Per-target hop rates k[phase, n] at the bath temperature, 1/s, acceleration included
+        (``model.rate_table``).
     deposition_rate : ndarray, shape (ny, nx)
         Per-column deposition rates, 1/s (``model.deposition_rates``).
     ballistic : bool
         Ballistic arrival (True) or column top (False).
     epitaxy : float
         Probability that a glassy atom attaching next to crystalline Li becomes crystalline.
+    heating : LocalHeating, optional
+        Per-site temperatures (``model.LocalHeating``); hops are then selected through a sum
+        tree of per-atom rates. Without it every site is at the bath temperature (n-fold way).
     """
 
     def __init__(self, state: KmcState, hop_table: np.ndarray, deposition_rate: np.ndarray, ballistic: bool,
-                 epitaxy: float = 0.0):
+                 epitaxy: float = 0.0, heating: LocalHeating | None = None):
         nz, ny, nx = state.shape
         deposition_rate = np.asarray(deposition_rate, dtype=float)
         if deposition_rate.shape != (ny, nx):
@@ -177,34 +196,124 @@ class Engine:
         self.total_deposition_rate = float(deposition_rate.sum())
         self.ballistic = bool(ballistic)
         self.epitaxy = float(epitaxy)
-        self.offsets = k.distance2_offsets()
         self.colnbr = k.column_neighbours(nx, ny)
+        self.heated = heating is not None
+        if heating is None:
+            self.class_energy, self.rise, self.heat_len, self.t_bath = np.zeros(k.N_CLASSES), np.zeros(ny * nx), 1.0, 1.0
+        else:
+            if heating.rise_K.shape != (ny, nx):
+                raise ValueError(f"heating rise must be {(ny, nx)}, got {heating.rise_K.shape}")
+            self.class_energy = class_energies(heating.energetics)
+            self.rise = np.ascontiguousarray(heating.rise_K, dtype=float).ravel()
+            self.heat_len, self.t_bath = float(heating.length_sites), float(heating.bath_temperature_K)
+        mode = int(self.heated)
+        if state.mode[0] == -1:
+            self._fill_lists(mode)
+        elif state.mode[0] != mode:
+            raise ValueError("state lists were filled for the other selection scheme (heating on/off)")
+
+    def _rates(self):
+        return (self.heated, self.class_rate, self.class_energy, self.rise, self.heat_len, self.t_bath)
+
+    def _lists(self):
+        s = self.state
+        return (s.cls, s.pos, s.members, s.class_size, s.mobile, s.n_mobile, s.tree)
+
+    def _fill_lists(self, mode: int) -> None:
+        s = self.state
+        k.count_classes(s.st, s.class_size)
+        atoms = int(s.class_size.sum())
+        if mode == 1:
+            s.mobile = np.zeros(max(1024, 2 * atoms + k.CLASS_HEADROOM), np.int32)
+            s.tree = k.grow_tree(np.zeros(2), s.mobile.size)
+        else:
+            cap = max(1024, 2 * int(s.class_size.max()) + k.CLASS_HEADROOM)
+            s.members = np.zeros((k.N_CLASSES, cap), np.int32)
+            s.tree = k.grow_tree(np.zeros(2), k.N_CLASSES)
+        s.mode[0] = mode
+        k.fill_lists(s.st, *self._lists(), *self._rates(), self.colnbr.shape[0])
+
+    def _grow(self) -> None:
+        """Double the capacity of the hop lists."""
+        s = self.state
+        if self.heated:
+            s.mobile = np.concatenate([s.mobile, np.zeros_like(s.mobile)])
+            s.tree = k.grow_tree(s.tree, s.mobile.size)
+        else:
+            bigger = np.zeros((k.N_CLASSES, 2 * s.members.shape[1]), np.int32)
+            bigger[:, : s.members.shape[1]] = s.members
+            s.members = bigger
+
+    def _room(self) -> int:
+        """Free slots of the fullest hop list (by the largest size it has had)."""
+        s = self.state
+        return (s.mobile.size if self.heated else s.members.shape[1]) - int(s.n_mobile[1])
 
     def advance(self, max_events: int = 2**62, t_end: float = np.inf, max_deposits: int = 2**62,
                 hop_log: np.ndarray | None = None) -> int:
         """Run until one of the limits; returns the kernel status (``STATUS`` explains it).
 
         ``hop_log`` (float64[K, 3]) receives (from, to, time) of the first K hops; use it on
-        runs short enough that the hop classes never grow (a growth restarts the log)."""
+        runs short enough that the hop lists never grow (a growth restarts the log)."""
         s = self.state
         log = np.zeros((0, 3)) if hop_log is None else hop_log
         done_before = int(s.counts.sum())
         while True:
             budget = max_events - (int(s.counts.sum()) - done_before)
             status = k.run_events(
-                s.occ, s.nocc, s.ntgt, s.cls, s.pos, s.members, s.class_size, s.top,
-                self.class_rate, self.alias_prob, self.alias_idx, self.total_deposition_rate, self.ballistic,
-                self.colnbr, s.shape[0], self.offsets, s.rng, s.clock, s.counts, budget, t_end, max_deposits, log,
-                self.epitaxy,
+                s.st, s.top, *self._lists(), *self._rates(), self.alias_prob, self.alias_idx,
+                self.total_deposition_rate, self.ballistic, self.colnbr, s.shape[0], s.rng, s.clock, s.counts,
+                budget, t_end, max_deposits, log, self.epitaxy,
             )
             if status != k.ST_GROW:
                 return status
-            s.grow()
+            self._grow()
 
     def convert(self, sites: np.ndarray, phase: int) -> None:
         """Change the phase of the Li atoms at ``sites`` (e.g. a crystalline nucleus)."""
+        while self._room() < len(sites) + k.CLASS_HEADROOM:
+            self._grow()
+        k.set_phase(np.asarray(sites, dtype=np.int64), phase, self.state.st, *self._lists(), *self._rates(),
+                    self.colnbr.shape[0])
+
+    def verify(self) -> None:
+        """Check the incrementally kept arrays against a rebuild from the occupancy alone.
+
+        Raises ``RuntimeError`` naming the first inconsistency (a bookkeeping bug); O(N), meant
+        for tests and debugging."""
         s = self.state
-        while int(s.class_size.max()) + len(sites) + k.CLASS_HEADROOM > s.members.shape[1]:
-            s.grow()
-        k.convert(np.asarray(sites, dtype=np.int64), phase, s.occ, s.nocc, s.ntgt, s.cls, s.pos, s.members,
-                  s.class_size, self.colnbr, s.shape[0], self.offsets)
+        ref = KmcState.from_occupancy(s.occupancy, seed=0)
+        for name in ("st", "top"):
+            if not np.array_equal(getattr(s, name), getattr(ref, name)):
+                raise RuntimeError(f"kmc state: {name} differs from a rebuild")
+        expected = hop_classes(s.st)
+        if not np.array_equal(s.cls, expected):
+            raise RuntimeError("kmc state: a site is filed under the wrong hop class")
+        atoms = np.flatnonzero(expected >= 0)
+        if int(s.n_mobile[0]) != atoms.size:
+            raise RuntimeError("kmc state: count of atoms that can hop is wrong")
+        half = s.tree.size // 2
+        if self.heated:
+            listed = s.mobile[: atoms.size]
+            rates = self.class_rate[expected[listed]] * np.exp(-self.class_energy[expected[listed]] * self._delta_beta(listed))
+            leaves = s.tree[half : half + atoms.size]
+        else:
+            listed = np.concatenate([s.members[c, : s.class_size[c]] for c in range(k.N_CLASSES)])
+            if not np.array_equal(s.class_size, np.bincount(expected[atoms], minlength=k.N_CLASSES)):
+                raise RuntimeError("kmc state: class sizes differ from a count")
+            rates = s.class_size * self.class_rate
+            leaves = s.tree[half : half + k.N_CLASSES]
+        if not np.array_equal(np.sort(listed), atoms):
+            raise RuntimeError("kmc state: hop lists do not hold exactly the atoms that can hop")
+        slots = np.concatenate([np.arange(n) for n in ([atoms.size] if self.heated else s.class_size)])
+        if not np.array_equal(s.pos[listed], slots):
+            raise RuntimeError("kmc state: slot index of a listed atom is wrong")
+        if not np.allclose(leaves, rates, rtol=1e-12, atol=0.0) or not np.isclose(s.tree[1], rates.sum(), rtol=1e-9):
+            raise RuntimeError("kmc state: sum tree differs from the rates")
+
+    def _delta_beta(self, sites: np.ndarray) -> np.ndarray:
+        """1/(k_B T_i) - 1/(k_B T_bath) of ``sites``, 1/eV (``model.site_temperature``)."""
+        nxy = self.colnbr.shape[0]
+        z, col = np.divmod(sites, nxy)
+        t = site_temperature(self.t_bath, self.rise[col], z, self.heat_len)
+        return 1.0 / (K_B_EV * t) - 1.0 / (K_B_EV * self.t_bath)

@@ -27,6 +27,17 @@ Mapping from the atomistic stage (at the bath temperature T; see docs/models.md)
 
 Deposition
     Column (x, y) receives atoms at rate F = j(x, y) a^2 / e (one Li+ reduced per electron).
+
+Local heating (optional; seed 004: condensation heat makes the top of a fast-growing deposit hot)
+    Steady one-dimensional conduction from the deposit to the thermostatted substrate: a site at
+    height z (sites above the substrate) in column (x, y) is at
+
+        T = T_bath + dT_top * (j(x, y) / j_heat) * min(z / L_heat, 1),
+
+    rising linearly with height (heat released at the top flows down to the substrate) and with
+    the local deposition rate (the heat flux), saturating above L_heat (beyond it heat leaves
+    sideways). Each hop then runs at its own temperature, k(T) = k(T_bath) exp(-E (1/k_B T -
+    1/k_B T_bath)) with E = E_hop(phase) + n E_bond: per-site continuous rates.
 """
 
 from __future__ import annotations
@@ -104,6 +115,38 @@ def hop_rate_scale(table: np.ndarray, deposition_rate_per_site: float, max_hop_t
     fastest = float(table.max())
     cap = max_hop_to_deposition * deposition_rate_per_site
     return 1.0 if fastest <= cap else cap / fastest
+
+
+@dataclass(frozen=True)
+class LocalHeating:
+    """Per-site temperatures of the local heating model (module docstring).
+
+    Attributes
+    ----------
+    bath_temperature_K : float
+        Substrate (bath) temperature, K.
+    rise_K : ndarray, shape (ny, nx)
+        Temperature rise at and above height ``length_sites`` in each column, K.
+    length_sites : float
+        Height above the substrate over which the temperature rises, sites (> 0).
+    energetics : HopEnergetics
+        Activation energies of the hops (their temperature dependence).
+    """
+
+    bath_temperature_K: float
+    rise_K: np.ndarray
+    length_sites: float
+    energetics: HopEnergetics
+
+
+def heating_rise(current_density_A_m2: np.ndarray, top_rise_K: float, reference_current_density_A_m2: float) -> np.ndarray:
+    """Temperature rise at the top of each column, K: dT_top * j / j_heat (heat flux ~ deposition rate)."""
+    return top_rise_K * np.asarray(current_density_A_m2, dtype=float) / reference_current_density_A_m2
+
+
+def site_temperature(bath_temperature_K: float, rise_K: np.ndarray, z: np.ndarray, length_sites: float) -> np.ndarray:
+    """T = T_bath + rise * min(z / L_heat, 1), K, for sites at height z (broadcast with ``rise_K``)."""
+    return bath_temperature_K + np.asarray(rise_K) * np.minimum(np.asarray(z) / length_sites, 1.0)
 
 
 def deposition_rates(current_density_A_m2: np.ndarray, lattice_spacing_m: float) -> np.ndarray:

@@ -7,7 +7,8 @@ Output (SI):
     ``roughness_sigma`` (m, seed 000 Fig. 6), ``porosity``, ``crystalline_fraction``,
     ``deposited_atoms``, ``atoms_on_lattice``, ``charge_passed`` (C), ``events_deposit``,
     ``events_hop``, ``events_fall``, ``height(time, y, x)`` (m). Static: ``current_density(y, x)``
-    (A/m^2). Attributes: lattice, rates, the acceleration ``hop_rate_scale`` and its setting.
+    (A/m^2); with local heating ``top_temperature(y, x)`` (K). Attributes: lattice, rates, the
+    acceleration ``hop_rate_scale`` and its setting, the local heating law.
 ``final``
     ``phase(z, y, x)`` (0 empty, 1 glassy, 2 crystalline, 3 substrate) and ``occupancy`` (0/1).
 ``ensembles``
@@ -79,6 +80,7 @@ class Setup:
     epitaxy: float
     hotspots: tuple[tuple[int, int], ...]  # (y, x) column of each hotspot centre; empty for log-normal
     hotspot_search_radius: float  # columns
+    heating: model.LocalHeating | None  # None: every site at the bath temperature
 
     @property
     def deposition_rate(self) -> np.ndarray:
@@ -122,6 +124,9 @@ def setup_from(params: Params, root: xr.Dataset, diffusion: xr.Dataset, dopt: xr
         epitaxy=p.epitaxy_probability,
         hotspots=tuple((int(round(cy / a - 0.5)), int(round(cx / a - 0.5))) for cx, cy in centres),
         hotspot_search_radius=0.5 * n / per_side,
+        heating=None if p.heating_top_rise_K == 0 else model.LocalHeating(
+            T, model.heating_rise(j, p.heating_top_rise_K, p.heating_reference_current_density_mA_cm2 * MA_CM2),
+            p.heating_length_nm * NM / a, energetics),
     )
 
 
@@ -148,7 +153,8 @@ def record(state: KmcState, setup: Setup, initial_atoms: int) -> dict:
 
 #: Every array of the state: class member order matters for which atom a random number picks,
 #: so a checkpoint keeps all of them (a rebuild from the occupancy would reorder the classes).
-STATE_FIELDS = ("occ", "nocc", "ntgt", "cls", "pos", "members", "class_size", "top", "rng", "clock", "counts")
+STATE_FIELDS = ("st", "top", "cls", "pos", "members", "class_size", "mobile", "n_mobile", "tree", "mode", "rng",
+                "clock", "counts")
 
 
 def _checkpoint_arrays(state: KmcState, frames: list[dict]) -> dict[str, np.ndarray]:
@@ -172,7 +178,7 @@ def simulate(setup: Setup, initial_atoms: int, state: KmcState, frames: list[dic
     ``on_record(state, frames)`` is called after each record (checkpointing, progress).
     Returns the final state, all frames and why the run stopped.
     """
-    engine = Engine(state, setup.hop_table, setup.deposition_rate, setup.ballistic, setup.epitaxy)
+    engine = Engine(state, setup.hop_table, setup.deposition_rate, setup.ballistic, setup.epitaxy, setup.heating)
     if not frames:
         frames.append(record(state, setup, initial_atoms))
     while True:
@@ -246,6 +252,9 @@ def output_datasets(setup: Setup, state: KmcState, frames: list[dict]) -> tuple[
     }
     if setup.hotspots:
         groups["morphology"] = morphology_dataset(setup, state)
+    if setup.heating is not None:
+        groups["/"]["top_temperature"] = (("y", "x"), setup.temperature_K + setup.heating.rise_K,
+                                          {"units": "K", "long_name": "local heating: temperature at and above heating_length_nm"})
     series = {
         "variables": {"time": (("time",), "f8", {"units": "s"}),
                       **{name: (("time",), "f8", {"units": UNITS[name]}) for name in SCALARS},
@@ -297,6 +306,9 @@ def _attrs(setup: Setup, params: Params, reason: str) -> dict:
                          f"deposition rate at {params.kmc.acceleration_reference_current_density_mA_cm2:g} mA/cm2 and "
                          f"{params.kmc.acceleration_reference_temperature_K:g} K"),
         "stop_reason": reason,
+        "local_heating": "off" if setup.heating is None else (
+            f"T = T_bath + {params.kmc.heating_top_rise_K:g} K x j / {params.kmc.heating_reference_current_density_mA_cm2:g} "
+            f"mA/cm2 x min(z / {params.kmc.heating_length_nm:g} nm, 1); hottest site {setup.temperature_K + setup.heating.rise_K.max():.1f} K"),
         "dopt": (f"on: N* = {setup.dopt.critical_size:g}, S = {setup.dopt.time_scale:g}, beta = {setup.dopt.packing_exponent:g}, "
                  f"j_ref = {setup.dopt.reference_current:g} A/m2, epitaxy {setup.epitaxy:g}") if setup.dopt else "off",
     }
@@ -305,7 +317,7 @@ def _attrs(setup: Setup, params: Params, reason: str) -> dict:
 # ----------------------------------------------------------------------- pipeline hooks
 
 
-#: Largest lattice a run may allocate, sites (~13 bytes each: ~13 GB on a 24 GB machine).
+#: Largest lattice a run may allocate, sites (~6 bytes each plus the surface lists).
 MAX_SITES = 1_000_000_000
 
 
@@ -320,7 +332,7 @@ def prepare(params: Params) -> None:
     """Checks that need no upstream file: the lattice fits in memory and every hotspot covers a column."""
     nz, ny, nx = lattice_shape(params)
     if nz * ny * nx > MAX_SITES:
-        raise UserError(f"kmc: a {nx} x {ny} x {nz} lattice ({nz * ny * nx:.2e} sites, ~{13 * nz * ny * nx / 1e9:.0f} GB) "
+        raise UserError(f"kmc: a {nx} x {ny} x {nz} lattice ({nz * ny * nx:.2e} sites, ~{6 * nz * ny * nx / 1e9:.0f} GB) "
                         f"is larger than {MAX_SITES:.0e} sites; lower kmc.lateral_size_nm or kmc.box_height_nm")
     e = params.electrode
     if e.vlcd_field == "hotspots":
