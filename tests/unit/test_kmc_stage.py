@@ -23,6 +23,9 @@ max_hop_to_deposition = 300.0
 """
 
 
+HEATING = "heating_top_rise_K = 200.0\nheating_length_nm = 1.0\n"
+
+
 @pytest.fixture
 def kmc_params(tmp_path):
     path = tmp_path / "k.toml"
@@ -46,11 +49,14 @@ def _expected(params_path, run_dir):
     return {**groups, "/": root}
 
 
-def test_kmc_file_round_trips_and_is_reproducible(kmc_params, tmp_path):
+@pytest.mark.parametrize("heating", ["", HEATING])
+def test_kmc_file_round_trips_and_is_reproducible(kmc_params, tmp_path, heating):
+    kmc_params.write_text(MINIMAL_TOML + KMC + heating)
     run_dir = multiscale.run(kmc_params, out=tmp_path / "r")
     assert_roundtrip(run_dir / "kmc.h5", _expected(kmc_params, run_dir))
     attrs = read_root_attrs(run_dir / "kmc.h5")
     assert 0 < attrs["hop_rate_scale"] < 1 and attrs["max_hop_to_deposition"] == 300.0  # acceleration recorded
+    assert (attrs["local_heating"] == "off") == (not heating)
     assert not (run_dir / "kmc.checkpoint.npz").exists()
 
 
@@ -63,9 +69,11 @@ def test_mass_balance_in_the_output(kmc_params, tmp_path):
     assert ds.deposited_atoms[-1].item() == 4 * n  # stop_thickness_ML x columns
 
 
-def test_interrupted_run_resumes_bit_identical(kmc_params, tmp_path, monkeypatch):
+@pytest.mark.parametrize("heating", ["", HEATING])
+def test_interrupted_run_resumes_bit_identical(kmc_params, tmp_path, monkeypatch, heating):
+    kmc_params.write_text(MINIMAL_TOML + KMC + heating)
     straight = multiscale.run(kmc_params, out=tmp_path / "straight")
-    kmc_params.write_text(MINIMAL_TOML + KMC + "checkpoint_interval_s = 1e-9\n")  # checkpoint at every record
+    kmc_params.write_text(MINIMAL_TOML + KMC + heating + "checkpoint_interval_s = 1e-9\n")  # checkpoint at every record
     calls = {"n": 0}
     original = kmc_stage.record
 

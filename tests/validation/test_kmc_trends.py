@@ -97,10 +97,26 @@ record_interval_ML = 0.05
 def test_hotspot_morphology_corners(tmp_path, T, j, expected):
     """Reference: seed 004 Fig. 3 corners: a needle at low temperature and low generation rate,
     a hemisphere at high temperature and high rate (all current through one 1 nm hotspot,
-    0.15 ML). Bound: the shape of every one of 3 seeds. (The mushroom corner needs the local
-    heating model, not built yet.)"""
+    0.15 ML). Bound: the shape of every one of 3 seeds."""
     for seed in (1, 2, 3):
         path = tmp_path / f"h{seed}.toml"
         path.write_text(HOTSPOT.format(seed=seed, T=T, j=j))
         morph = read_dataset(multiscale.run(path, out=tmp_path / f"r{seed}") / "kmc.h5", "morphology")
         assert morph.shape.values[0] == expected, (seed, morph.aspect_ratio.values)
+
+
+def test_local_heating_makes_the_hotspot_deposit_fluid(tmp_path):
+    """Reference: seed 004 explains its rate effects by condensation heat making the top of the
+    deposit fluid. At 200 K and 4 mA/cm^2 (all through one 1 nm hotspot) the deposit is a needle;
+    with the hotspot's top 500 K hotter (local heating referred to the hotspot's own 136 mA/cm^2,
+    1 nm heating length; seed 004: ~800 K top at 5 Li/ps) it must spread into a hemisphere.
+    Bound: every one of 3 seeds."""
+    heating = "heating_top_rise_K = 500.0\nheating_length_nm = 1.0\nheating_reference_current_density_mA_cm2 = 136.0\n"
+    for seed in (1, 2, 3):
+        shapes = []
+        for extra in ("", heating):
+            path = tmp_path / f"h{seed}.toml"
+            path.write_text(HOTSPOT.format(seed=seed, T=200.0, j=4.0) + extra)
+            morph = read_dataset(multiscale.run(path, out=tmp_path / f"r{seed}{bool(extra)}") / "kmc.h5", "morphology")
+            shapes.append((morph.shape.values[0], float(morph.aspect_ratio[0])))
+        assert [s for s, _ in shapes] == ["needle", "hemisphere"], shapes

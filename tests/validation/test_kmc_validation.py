@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from multiscale.constants import ELEMENTARY_CHARGE
+from multiscale.constants import ELEMENTARY_CHARGE, K_B_EV
 from multiscale.kmc import _kernels as k
 from multiscale.kmc import model as m
 from multiscale.kmc.engine import Engine, KmcState
@@ -16,13 +16,21 @@ A = 3.04e-10  # lattice spacing, m
 SEEDS = range(8)
 
 
-def test_single_adatom_tracer_diffusion():
+@pytest.mark.parametrize("rise_K", [None, 150.0])
+def test_single_adatom_tracer_diffusion(rise_K):
     """Reference: a lone adatom on the flat substrate has 4 attached targets, each at rate k, so
-    Gamma = 4k and D = a^2 Gamma / (2d) = a^2 k (d = 2): MSD(tau) = 4 D tau. Tolerance: 5 %,
-    and within 3 standard errors over 8 seeds x 400 non-overlapping windows."""
-    k_hop = 2.0e6  # 1/s
+    Gamma = 4k and D = a^2 Gamma / (2d) = a^2 k (d = 2): MSD(tau) = 4 D tau. With local heating
+    that puts the adatom layer at T = 300 + 150 K (per-site rates, sum-tree selection) the
+    reference rate is k(450 K) = k(300 K) exp(-E (1/k_B 450 K - 1/k_B 300 K)), E = E_hop + E_bond.
+    Tolerance: 5 %, and within 3 standard errors over 8 seeds x 400 non-overlapping windows."""
+    k_bath = 2.0e6  # 1/s at the bath temperature
     table = np.zeros((4, 7))
-    table[m.CRYSTAL, 1] = k_hop
+    table[m.CRYSTAL, 1] = k_bath
+    energetics = m.HopEnergetics(1e13, 0.10, 0.05, 0.02)  # only its E_hop(crystal) + E_bond = 0.12 eV matters
+    heating = None if rise_K is None else m.LocalHeating(300.0, np.full((32, 32), rise_K), 0.5, energetics)
+    k_hop = k_bath
+    if heating is not None:
+        k_hop *= np.exp(-0.12 / K_B_EV * (1 / (300.0 + rise_K) - 1 / 300.0))  # 2.92 x faster
     nx = ny = 32
     tau = 100.0 / (4 * k_hop)  # ~100 hops a window
     per_seed = []
@@ -32,7 +40,7 @@ def test_single_adatom_tracer_diffusion():
         occ[1, ny // 2, nx // 2] = m.CRYSTAL
         state = KmcState.from_occupancy(occ, seed)
         log = np.zeros((40_000, 3))
-        Engine(state, table, np.zeros((ny, nx)), ballistic=False).advance(max_events=40_000, hop_log=log)
+        Engine(state, table, np.zeros((ny, nx)), ballistic=False, heating=heating).advance(max_events=40_000, hop_log=log)
         frm, to = log[:, 0].astype(np.int64), log[:, 1].astype(np.int64)
         dx = (to % nx) - (frm % nx)
         dy = (to // nx) % ny - (frm // nx) % ny
