@@ -7,8 +7,9 @@ Site array (flat index i = (z * ny + y) * nx + x, N = nz * ny * nx sites): one b
 with occupancy EMPTY 0, GLASSY 1, CRYSTAL 2, SUBSTRATE 3 (constants of ``model``), occupied
 nearest neighbours 0..6 and valid targets 0..6 (empty neighbours with at least two occupied
 neighbours: a hop there stays attached). Every event updates these counts incrementally: only
-sites next to a change are touched. ``cls`` int8[N] is the hop class a site is filed under
-(-1: none) and ``pos`` int32[N] its slot in that hop list.
+sites next to a change are touched. ``slot`` int32[N] says where a site is filed: -1 nowhere,
+else (class << 25) | index in that class's list (n-fold) or in the list of all atoms that can
+hop (sum tree); one array, so a touched site costs one cache line more, not two.
 
 Hop classes: class c = ((phase - 1) * 5 + (n - 1)) * 6 + (m - 1) for phase in {1, 2}, n in 1..5
 occupied neighbours, m in 1..6 targets (:func:`hop_class`, read off the byte). At the bath
@@ -20,11 +21,15 @@ temperature an atom of class c hops at ``class_rate[c]`` = m * k[phase, n]. Two 
   at site i hops at class_rate[c] * exp(-class_energy[c] * (1 / (k_B T_i) - 1 / (k_B T_bath)))
   with the site temperature T_i of :func:`site_delta_beta` (``model.site_temperature``).
 
-Both select through a binary sum tree ``tree`` float64[2 P] (P a power of two): leaf P + k holds
-the total rate of class k (n-fold) or the rate of the atom in slot k, node q the sum of nodes 2q
-and 2q + 1; a change of a leaf is added to its log2(P) ancestors (round-off stays ~1e-16 of the
-largest rate, far below any physical rate). ``n_mobile`` int64[2] holds the number of atoms that
-can hop and the largest list size so far (the lists grow before it reaches their capacity).
+Both select through an 8-ary sum tree ``tree`` float64 (8 children = one cache line, so an
+update touches ~log8(P) lines rather than log2(P)): node q (stored at ``tree[7 + q]``; the first
+7 elements are padding that aligns every block of children) has children 8 q + 1 ... 8 q + 8 and
+parent (q - 1) // 8; node 0 is the root and the P = 8^L leaves come last (:func:`leaf_start`),
+holding the total rate of class k (n-fold) or the rate of the atom in slot k; every other node
+holds the sum of its children. A change of a leaf is added to its ancestors (round-off stays
+~1e-16 of the largest rate, far below any physical rate); :func:`grow_tree` recomputes the sums.
+``n_mobile`` int64[2] holds the number of atoms that can hop and the largest list size so far
+(the lists grow before it reaches their capacity).
 
 Columns: ``top`` int32[ny * nx] is the highest occupied z of each column (substrate: 0);
 ``colnbr`` int32[ny * nx, 5] its lateral nearest neighbours (:func:`column_neighbours`).
@@ -47,6 +52,11 @@ from ..constants import K_B_EV
 
 EMPTY, GLASSY, CRYSTAL, SUBSTRATE = 0, 1, 2, 3
 N_CLASSES = 60
+TREE_ARITY = 8  # children of a sum-tree node: 8 float64 = one 64-byte cache line
+SLOT_BITS = 25  # list index bits of ``slot``; class above them (59 << 25 | index < 2^31)
+SLOT_MASK = (1 << SLOT_BITS) - 1
+MAX_LIST = 1 << SLOT_BITS  # longest hop list ``slot`` can index
+TREE_PAD = TREE_ARITY - 1  # leading unused elements, so that every block of 8 children is line-aligned
 CLASS_HEADROOM = 128  # free slots every hop list must have before an event (an event moves < 60 atoms)
 N_UNIT, T_UNIT = 4, 32  # one occupied neighbour, one valid target, in the site byte
 OCC_MASK, NOCC_MASK = 3, 0x1C
@@ -122,13 +132,14 @@ def column_neighbours(nx: int, ny: int) -> np.ndarray:
 
 
 @njit(cache=True, inline="always")
-def neighbour_of(z, col, d, colnbr, nxy, nz):
-    """Neighbour d (0 +x, 1 -x, 2 +y, 3 -y, 4 +z, 5 -z) of the site (z, col); -1 outside in z."""
+def neighbour_zc(z, col, d, colnbr, nz):
+    """(z, column) of neighbour d (0 +x, 1 -x, 2 +y, 3 -y, 4 +z, 5 -z) of the site (z, col);
+    z = -1 outside the lattice. Site index = z * (ny * nx) + column (no division needed)."""
     if d < 4:
-        return z * nxy + colnbr[col, 1 + d]
+        return z, colnbr[col, 1 + d]
     if d == 4:
-        return (z + 1) * nxy + col if z + 1 < nz else -1
-    return (z - 1) * nxy + col if z > 0 else -1
+        return (z + 1 if z + 1 < nz else -1), col
+    return z - 1, col
 
 
 # ----------------------------------------------------------------------------- the site byte
@@ -155,30 +166,49 @@ def is_target(b):
 
 
 @njit(cache=True, inline="always")
+def leaf_start(n):
+    """Node number of the first leaf of an 8-ary sum tree stored in ``n`` array elements."""
+    first, size = 0, 1
+    while TREE_PAD + first + size < n:
+        first += size
+        size *= TREE_ARITY
+    return first
+
+
+@njit(cache=True, inline="always")
 def tree_set(tree, k, v):
-    """Set leaf ``k`` of a sum tree to ``v`` and add the change to the sums above it."""
-    q = tree.shape[0] // 2 + k
-    d = v - tree[q]
-    tree[q] = v
-    q >>= 1
-    while q >= 1:
-        tree[q] += d
-        q >>= 1
+    """Set leaf ``k`` of the sum tree to ``v`` and add the change to the sums above it."""
+    q = leaf_start(tree.shape[0]) + k
+    d = v - tree[TREE_PAD + q]
+    tree[TREE_PAD + q] = v
+    while q > 0:
+        q = (q - 1) // TREE_ARITY
+        tree[TREE_PAD + q] += d
+
+
+@njit(cache=True, inline="always")
+def tree_leaf(tree, k):
+    """Value of leaf ``k`` of the sum tree."""
+    return tree[TREE_PAD + leaf_start(tree.shape[0]) + k]
 
 
 @njit(cache=True, inline="always")
 def tree_pick(tree, r):
-    """Leaf whose cumulative-rate interval holds ``r`` (0 <= r < tree[1])."""
-    half = tree.shape[0] // 2
-    q = 1
-    while q < half:
-        left = 2 * q
-        if r < tree[left] or tree[left + 1] <= 0.0:  # the second test guards round-off at the end
-            q = left
-        else:
-            r -= tree[left]
-            q = left + 1
-    return q - half
+    """Leaf whose cumulative-rate interval holds ``r`` (0 <= r < the root's sum)."""
+    first = leaf_start(tree.shape[0])
+    q = 0
+    while q < first:
+        base = TREE_ARITY * q + 1
+        pick = 0
+        for j in range(TREE_ARITY):
+            v = tree[TREE_PAD + base + j]
+            if v > 0.0:
+                pick = j  # the last child with weight: the choice if round-off leaves r at the end
+                if r < v:
+                    break
+                r -= v
+        q = base + pick
+    return q - first
 
 
 @njit(cache=True, inline="always")
@@ -192,98 +222,94 @@ def site_delta_beta(i, nxy, rise, heat_len, t_bath):
 
 
 @njit(cache=True, inline="always")
-def relist(touched, n_touched, st, cls, pos, members, class_size, mobile, n_mobile, tree, heated, class_rate,
+def relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, tree, heated, class_rate,
            class_energy, rise, heat_len, t_bath, nxy):
-    """File each site of ``touched[:n_touched]`` under the hop class its byte now implies (``cls``
-    holds the class it is filed under): O(1) a move in the n-fold lists, O(log N) in the sum tree.
-    A site listed twice is filed once (the second visit finds nothing to do)."""
-    half = tree.shape[0] // 2
+    """File each site of ``touched[:n_touched]`` under the hop class its byte now implies (``slot``
+    holds the class it is filed under and its place there): O(1) a move in the n-fold lists,
+    O(log N) in the sum tree. A site listed twice is filed once (the second visit finds nothing
+    to do)."""
     for q in range(n_touched):
         i = touched[q]
-        old = cls[i]
+        e = slot[i]
+        old = e >> SLOT_BITS if e >= 0 else -1
         new = hop_class(st[i])
         if old == new:
             continue
-        cls[i] = new
         if heated:
             if new >= 0:
                 rate = class_rate[new] * np.exp(-class_energy[new] * site_delta_beta(i, nxy, rise, heat_len, t_bath))
                 if old >= 0:
-                    tree_set(tree, pos[i], rate)
+                    k = e & SLOT_MASK
                 else:
                     k = n_mobile[0]
                     mobile[k] = i
-                    pos[i] = k
                     n_mobile[0] = k + 1
                     n_mobile[1] = max(n_mobile[1], k + 1)
-                    tree_set(tree, k, rate)
+                slot[i] = (new << SLOT_BITS) | k
+                tree_set(tree, k, rate)
             else:  # leave the list: the last atom takes this slot
-                k = pos[i]
+                k = e & SLOT_MASK
                 last = n_mobile[0] - 1
                 moved = mobile[last]
                 mobile[k] = moved
-                pos[moved] = k
-                tree_set(tree, k, tree[half + last])
+                slot[moved] = (slot[moved] & ~SLOT_MASK) | k
+                tree_set(tree, k, tree_leaf(tree, last))
                 tree_set(tree, last, 0.0)
                 n_mobile[0] = last
-                pos[i] = -1
+                slot[i] = -1
             continue
         if old >= 0:  # leave the old class: the last member takes this one's slot
-            k = pos[i]
+            k = e & SLOT_MASK
             moved = members[old, class_size[old] - 1]
             members[old, k] = moved
-            pos[moved] = k
+            slot[moved] = (old << SLOT_BITS) | k
             class_size[old] -= 1
             n_mobile[0] -= 1
             tree_set(tree, old, class_size[old] * class_rate[old])
         if new >= 0:
             k = class_size[new]
             members[new, k] = i
-            pos[i] = k
+            slot[i] = (new << SLOT_BITS) | k
             class_size[new] = k + 1
             n_mobile[0] += 1
             n_mobile[1] = max(n_mobile[1], k + 1)
             tree_set(tree, new, class_size[new] * class_rate[new])
         else:
-            pos[i] = -1
+            slot[i] = -1
 
 
 @njit(cache=True, inline="always")
-def change(i, phase, st, top, colnbr, nz, touched, n_touched):
-    """Set the occupancy of site i to ``phase`` (an atom arrives on an empty site, or leaves it
-    with phase EMPTY) and update the neighbour and target counts this changes. Every site whose
-    byte changed is appended to ``touched`` (count in ``n_touched[0]``) for :func:`relist`."""
+def change(z, col, phase, st, top, colnbr, nz, touched, n_touched):
+    """Set the occupancy of the site (z, col) to ``phase`` (an atom arrives on an empty site, or
+    leaves it with phase EMPTY) and update the neighbour and target counts this changes. Every
+    site whose byte changed is appended to ``touched`` (count in ``n_touched[0]``) for
+    :func:`relist`."""
     nxy = colnbr.shape[0]
-    z = i // nxy
-    col = i - z * nxy
+    i = z * nxy + col
     b = st[i]
     st[i] = (b & ~OCC_MASK) | phase
     n = n_touched[0]
     touched[n] = i
     n += 1
     delta = 1 if phase == EMPTY else -1  # the site's own count of occupied neighbours is unchanged
-    if is_target(b) != is_target(st[i]):  # i was or becomes a valid target of its neighbours
-        for d in range(6):
-            j = neighbour_of(z, col, d, colnbr, nxy, nz)
-            if j >= 0:
-                st[j] += delta * T_UNIT
-                touched[n] = j
-                n += 1
+    flips = is_target(b) != is_target(st[i])  # i was or becomes a valid target of its neighbours
     for d in range(6):
-        j = neighbour_of(z, col, d, colnbr, nxy, nz)
-        if j < 0:
+        zj, cj = neighbour_zc(z, col, d, colnbr, nz)
+        if zj < 0:
             continue
-        bj = st[j]
-        st[j] = bj - delta * N_UNIT
+        j = zj * nxy + cj
+        bj = st[j] - delta * N_UNIT
+        if flips:
+            bj += delta * T_UNIT
+        st[j] = bj
         touched[n] = j
         n += 1
-        if is_target(bj) != is_target(st[j]):
-            zj = j // nxy
-            cj = j - zj * nxy
-            flip = 1 if is_target(st[j]) else -1
+        if is_target(bj) != is_target(bj + delta * N_UNIT):  # j's own validity as a target flipped
+            flip = 1 if is_target(bj) else -1
             for d2 in range(6):
-                w = neighbour_of(zj, cj, d2, colnbr, nxy, nz)
-                if w >= 0:
+                zw, cw = neighbour_zc(zj, cj, d2, colnbr, nz)
+                if zw >= 0:
+                    w = zw * nxy + cw
                     st[w] += flip * T_UNIT
                     touched[n] = w
                     n += 1
@@ -301,20 +327,19 @@ def change(i, phase, st, top, colnbr, nz, touched, n_touched):
 
 
 @njit(cache=True, inline="always")
-def touches_crystal(i, st, colnbr, nxy, nz):
-    """True when site i has a crystalline neighbour."""
-    z = i // nxy
-    col = i - z * nxy
+def touches_crystal(z, col, st, colnbr, nz):
+    """True when the site (z, col) has a crystalline neighbour."""
+    nxy = colnbr.shape[0]
     for d in range(6):
-        j = neighbour_of(z, col, d, colnbr, nxy, nz)
-        if j >= 0 and (st[j] & OCC_MASK) == CRYSTAL:
+        zj, cj = neighbour_zc(z, col, d, colnbr, nz)
+        if zj >= 0 and (st[zj * nxy + cj] & OCC_MASK) == CRYSTAL:
             return True
     return False
 
 
 @njit(cache=True, inline="always")
-def arrival_site(col, ballistic, top, colnbr, nxy):
-    """Site where an atom arriving on column ``col`` sticks.
+def arrival_height(col, ballistic, top, colnbr):
+    """Layer z where an atom arriving on column ``col`` sticks.
 
     Column top: just above the column's highest atom. Ballistic: the first empty site, coming
     down the column, that touches an occupied site (a lateral neighbour column may be taller,
@@ -325,12 +350,12 @@ def arrival_site(col, ballistic, top, colnbr, nxy):
             h = top[colnbr[col, l]]
             if h > z:
                 z = h
-    return z * nxy + col
+    return z
 
 
 @njit(cache=True)
 def run_events(
-    st, top, cls, pos, members, class_size, mobile, n_mobile, tree, heated, class_rate, class_energy, rise, heat_len,
+    st, top, slot, members, class_size, mobile, n_mobile, tree, heated, class_rate, class_energy, rise, heat_len,
     t_bath, alias_prob, alias_idx, deposition_rate, ballistic, colnbr, nz, rng, clock, counts, max_events, t_end,
     max_deposits, hop_log, epitaxy,
 ):
@@ -338,7 +363,7 @@ def run_events(
 
     Parameters
     ----------
-    st, top, cls, pos, members, class_size, mobile, n_mobile, tree
+    st, top, slot, members, class_size, mobile, n_mobile, tree
         The state (module docstring); advanced in place.
     heated : bool
         Select hops through the sum tree with per-site temperatures (True) or by n-fold classes.
@@ -391,7 +416,7 @@ def run_events(
             return ST_DEPOSITS
         if n_mobile[1] + CLASS_HEADROOM > (mobile.shape[0] if heated else members.shape[1]):
             return ST_GROW
-        hop_total = tree[1] if n_mobile[0] > 0 and tree[1] > 0.0 else 0.0
+        hop_total = tree[TREE_PAD] if n_mobile[0] > 0 and tree[TREE_PAD] > 0.0 else 0.0
         total = hop_total + deposition_rate
         if total <= 0.0:
             clock[0] = t_end
@@ -405,15 +430,15 @@ def run_events(
         if r < deposition_rate:
             k = next_below(rng, n_cols)
             col = k if next_uniform(rng) < alias_prob[k] else alias_idx[k]
-            site = arrival_site(col, ballistic, top, colnbr, nxy)
-            if site // nxy >= nz - 1:
+            z = arrival_height(col, ballistic, top, colnbr)
+            if z >= nz - 1:
                 return ST_FULL
             phase = GLASSY
-            if epitaxy > 0.0 and touches_crystal(site, st, colnbr, nxy, nz) and next_uniform(rng) < epitaxy:
+            if epitaxy > 0.0 and touches_crystal(z, col, st, colnbr, nz) and next_uniform(rng) < epitaxy:
                 phase = CRYSTAL
             n_touched[0] = 0
-            change(site, phase, st, top, colnbr, nz, touched, n_touched)
-            relist(touched, n_touched[0], st, cls, pos, members, class_size, mobile, n_mobile, tree, heated,
+            change(z, col, phase, st, top, colnbr, nz, touched, n_touched)
+            relist(touched, n_touched[0], st, slot, members, class_size, mobile, n_mobile, tree, heated,
                    class_rate, class_energy, rise, heat_len, t_bath, nxy)
             counts[EV_DEPOSIT] += 1
             continue
@@ -431,40 +456,40 @@ def run_events(
         zs = s // nxy
         cs = s - zs * nxy
         choice = next_below(rng, st[s] >> 5)
-        t = -1
+        zt, ct = -1, -1
         for d in range(6):
-            n = neighbour_of(zs, cs, d, colnbr, nxy, nz)
-            if n >= 0 and is_target(st[n]):
+            zn, cn = neighbour_zc(zs, cs, d, colnbr, nz)
+            if zn >= 0 and is_target(st[zn * nxy + cn]):
                 if choice == 0:
-                    t = n
+                    zt, ct = zn, cn
                     break
                 choice -= 1
         phase = st[s] & OCC_MASK
         n_touched[0] = 0
-        change(s, EMPTY, st, top, colnbr, nz, touched, n_touched)
-        if phase == GLASSY and epitaxy > 0.0 and touches_crystal(t, st, colnbr, nxy, nz) and next_uniform(rng) < epitaxy:
+        change(zs, cs, EMPTY, st, top, colnbr, nz, touched, n_touched)
+        if phase == GLASSY and epitaxy > 0.0 and touches_crystal(zt, ct, st, colnbr, nz) and next_uniform(rng) < epitaxy:
             phase = CRYSTAL
-        change(t, phase, st, top, colnbr, nz, touched, n_touched)
+        change(zt, ct, phase, st, top, colnbr, nz, touched, n_touched)
         counts[EV_HOP] += 1
         if logged < hop_log.shape[0]:
             hop_log[logged, 0] = s
-            hop_log[logged, 1] = t
+            hop_log[logged, 1] = zt * nxy + ct
             hop_log[logged, 2] = clock[0]
             logged += 1
         for d in range(6):  # neighbours of s that lost their last bond fall down their column
-            n = neighbour_of(zs, cs, d, colnbr, nxy, nz)
-            if n < 0:
+            zn, cn = neighbour_zc(zs, cs, d, colnbr, nz)
+            if zn < 0:
                 continue
-            bn = st[n]
+            bn = st[zn * nxy + cn]
             p = bn & OCC_MASK
             if (p == GLASSY or p == CRYSTAL) and (bn & NOCC_MASK) == 0:
-                landed = n
-                while (st[landed - nxy] & OCC_MASK) == EMPTY:
-                    landed -= nxy
-                change(n, EMPTY, st, top, colnbr, nz, touched, n_touched)
-                change(landed, p, st, top, colnbr, nz, touched, n_touched)
+                zl = zn
+                while (st[(zl - 1) * nxy + cn] & OCC_MASK) == EMPTY:
+                    zl -= 1
+                change(zn, cn, EMPTY, st, top, colnbr, nz, touched, n_touched)
+                change(zl, cn, p, st, top, colnbr, nz, touched, n_touched)
                 counts[EV_FALL] += 1
-        relist(touched, n_touched[0], st, cls, pos, members, class_size, mobile, n_mobile, tree, heated,
+        relist(touched, n_touched[0], st, slot, members, class_size, mobile, n_mobile, tree, heated,
                class_rate, class_energy, rise, heat_len, t_bath, nxy)
     return ST_EVENTS
 
@@ -477,7 +502,8 @@ def rebuild_sites(occ, st, top, colnbr, nz):
         for col in range(nxy):
             k = 0
             for d in range(6):
-                j = neighbour_of(z, col, d, colnbr, nxy, nz)
+                zj, cj = neighbour_zc(z, col, d, colnbr, nz)
+                j = zj * nxy + cj if zj >= 0 else -1
                 if j >= 0 and occ[j] != EMPTY:
                     k += 1
             st[z * nxy + col] = occ[z * nxy + col] | (k * N_UNIT)
@@ -485,7 +511,8 @@ def rebuild_sites(occ, st, top, colnbr, nz):
         for col in range(nxy):
             m = 0
             for d in range(6):
-                j = neighbour_of(z, col, d, colnbr, nxy, nz)
+                zj, cj = neighbour_zc(z, col, d, colnbr, nz)
+                j = zj * nxy + cj if zj >= 0 else -1
                 if j >= 0 and is_target(st[j]):
                     m += 1
             st[z * nxy + col] += m * T_UNIT
@@ -507,39 +534,39 @@ def count_classes(st, class_size):
 
 
 @njit(cache=True)
-def fill_lists(st, cls, pos, members, class_size, mobile, n_mobile, tree, heated, class_rate, class_energy, rise,
+def fill_lists(st, slot, members, class_size, mobile, n_mobile, tree, heated, class_rate, class_energy, rise,
                heat_len, t_bath, nxy):
     """Empty the hop lists (and the sum tree when ``heated``) and file every atom, in site order."""
     class_size[:] = 0
     n_mobile[:] = 0
     tree[:] = 0.0
-    cls[:] = -1
-    pos[:] = -1
+    slot[:] = -1
     sites = np.arange(st.shape[0])
-    relist(sites, sites.shape[0], st, cls, pos, members, class_size, mobile, n_mobile, tree, heated, class_rate,
+    relist(sites, sites.shape[0], st, slot, members, class_size, mobile, n_mobile, tree, heated, class_rate,
            class_energy, rise, heat_len, t_bath, nxy)
 
 
 def grow_tree(tree: np.ndarray, capacity: int) -> np.ndarray:
-    """A sum tree with at least ``capacity`` leaves holding the leaves of ``tree`` (sums rebuilt)."""
-    half = 1
-    while half < capacity:
-        half *= 2
-    out = np.zeros(2 * half)
-    old_half = tree.shape[0] // 2
-    out[half : half + old_half] = tree[old_half:]
-    for q in range(half - 1, 0, -1):
-        out[q] = out[2 * q] + out[2 * q + 1]
-    return out
+    """An 8-ary sum tree with at least ``capacity`` leaves holding the leaves of ``tree`` (a tree
+    or ``np.zeros(1)``), its sums recomputed level by level."""
+    old = np.asarray(tree[TREE_PAD + leaf_start(tree.shape[0]) :], dtype=float) if tree.size > 1 else np.zeros(0)
+    width = 1
+    while width < max(capacity, old.size):
+        width *= TREE_ARITY
+    levels = [np.zeros(width)]
+    levels[0][: old.size] = old
+    while levels[0].size > 1:
+        levels.insert(0, levels[0].reshape(-1, TREE_ARITY).sum(axis=1))
+    return np.concatenate([np.zeros(TREE_PAD), *levels])
 
 
 @njit(cache=True)
-def set_phase(sites, phase, st, cls, pos, members, class_size, mobile, n_mobile, tree, heated, class_rate,
+def set_phase(sites, phase, st, slot, members, class_size, mobile, n_mobile, tree, heated, class_rate,
               class_energy, rise, heat_len, t_bath, nxy):
     """Set the phase of ``sites`` (Li atoms) and re-file them; the caller ensures list room."""
     for q in range(sites.shape[0]):
         st[sites[q]] = (st[sites[q]] & ~OCC_MASK) | phase
-    relist(sites, sites.shape[0], st, cls, pos, members, class_size, mobile, n_mobile, tree, heated, class_rate,
+    relist(sites, sites.shape[0], st, slot, members, class_size, mobile, n_mobile, tree, heated, class_rate,
            class_energy, rise, heat_len, t_bath, nxy)
 
 
@@ -571,7 +598,8 @@ def label_clusters(occ, phase, colnbr, nz):
             if occ[i] != phase:
                 continue
             for d in (0, 2, 4):  # +x, +y, +z: every bond once
-                j = neighbour_of(z, col, d, colnbr, nxy, nz)
+                zj, cj = neighbour_zc(z, col, d, colnbr, nz)
+                j = zj * nxy + cj if zj >= 0 else -1
                 if j >= 0 and occ[j] == phase:
                     a, b = _find(parent, i), _find(parent, j)
                     if a != b:
@@ -605,7 +633,8 @@ def nucleus(start, size, labels, colnbr, nz):
         z = i // nxy
         col = i - z * nxy
         for d in range(6):
-            j = neighbour_of(z, col, d, colnbr, nxy, nz)
+            zj, cj = neighbour_zc(z, col, d, colnbr, nz)
+            j = zj * nxy + cj if zj >= 0 else -1
             if j >= 0 and labels[j] == target and j not in seen:
                 seen.add(j)
                 out[n] = j

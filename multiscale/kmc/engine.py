@@ -35,8 +35,7 @@ class KmcState:
     shape: tuple[int, int, int]
     st: np.ndarray
     top: np.ndarray
-    cls: np.ndarray
-    pos: np.ndarray
+    slot: np.ndarray
     members: np.ndarray
     class_size: np.ndarray
     mobile: np.ndarray
@@ -67,9 +66,9 @@ class KmcState:
         n = occupancy.size
         state = cls(
             shape=(nz, ny, nx), st=np.zeros(n, np.uint8), top=np.zeros(ny * nx, np.int32),
-            cls=np.full(n, -1, np.int8), pos=np.full(n, -1, np.int32), members=np.zeros((k.N_CLASSES, 0), np.int32),
+            slot=np.full(n, -1, np.int32), members=np.zeros((k.N_CLASSES, 0), np.int32),
             class_size=np.zeros(k.N_CLASSES, np.int64), mobile=np.zeros(0, np.int32), n_mobile=np.zeros(2, np.int64),
-            tree=np.zeros(2), mode=np.full(1, -1, np.int8), rng=k.seed_state(seed), clock=np.zeros(1),
+            tree=np.zeros(1), mode=np.full(1, -1, np.int8), rng=k.seed_state(seed), clock=np.zeros(1),
             counts=np.zeros(3, np.int64),
         )
         k.rebuild_sites(occupancy.ravel(), state.st, state.top, k.column_neighbours(nx, ny), nz)
@@ -217,7 +216,7 @@ class Engine:
 
     def _lists(self):
         s = self.state
-        return (s.cls, s.pos, s.members, s.class_size, s.mobile, s.n_mobile, s.tree)
+        return (s.slot, s.members, s.class_size, s.mobile, s.n_mobile, s.tree)
 
     def _fill_lists(self, mode: int) -> None:
         s = self.state
@@ -225,22 +224,25 @@ class Engine:
         atoms = int(s.class_size.sum())
         if mode == 1:
             s.mobile = np.zeros(max(1024, 2 * atoms + k.CLASS_HEADROOM), np.int32)
-            s.tree = k.grow_tree(np.zeros(2), s.mobile.size)
+            s.tree = k.grow_tree(np.zeros(1), s.mobile.size)
         else:
             cap = max(1024, 2 * int(s.class_size.max()) + k.CLASS_HEADROOM)
             s.members = np.zeros((k.N_CLASSES, cap), np.int32)
-            s.tree = k.grow_tree(np.zeros(2), k.N_CLASSES)
+            s.tree = k.grow_tree(np.zeros(1), k.N_CLASSES)
         s.mode[0] = mode
         k.fill_lists(s.st, *self._lists(), *self._rates(), self.colnbr.shape[0])
 
     def _grow(self) -> None:
-        """Double the capacity of the hop lists."""
+        """Double the capacity of the hop lists (up to ``_kernels.MAX_LIST``)."""
         s = self.state
+        if (s.mobile.size if self.heated else s.members.shape[1]) >= k.MAX_LIST:
+            raise ValueError(f"kmc: more than {k.MAX_LIST} atoms can hop (the most a hop list indexes); "
+                             "use a smaller lateral size")
         if self.heated:
-            s.mobile = np.concatenate([s.mobile, np.zeros_like(s.mobile)])
+            s.mobile = np.concatenate([s.mobile, np.zeros_like(s.mobile)])[: k.MAX_LIST]
             s.tree = k.grow_tree(s.tree, s.mobile.size)
         else:
-            bigger = np.zeros((k.N_CLASSES, 2 * s.members.shape[1]), np.int32)
+            bigger = np.zeros((k.N_CLASSES, min(2 * s.members.shape[1], k.MAX_LIST)), np.int32)
             bigger[:, : s.members.shape[1]] = s.members
             s.members = bigger
 
@@ -287,28 +289,29 @@ class Engine:
             if not np.array_equal(getattr(s, name), getattr(ref, name)):
                 raise RuntimeError(f"kmc state: {name} differs from a rebuild")
         expected = hop_classes(s.st)
-        if not np.array_equal(s.cls, expected):
+        filed = np.where(s.slot >= 0, s.slot >> k.SLOT_BITS, -1)
+        if not np.array_equal(filed, expected):
             raise RuntimeError("kmc state: a site is filed under the wrong hop class")
         atoms = np.flatnonzero(expected >= 0)
         if int(s.n_mobile[0]) != atoms.size:
             raise RuntimeError("kmc state: count of atoms that can hop is wrong")
-        half = s.tree.size // 2
+        first = k.TREE_PAD + k.leaf_start(s.tree.size)
         if self.heated:
             listed = s.mobile[: atoms.size]
             rates = self.class_rate[expected[listed]] * np.exp(-self.class_energy[expected[listed]] * self._delta_beta(listed))
-            leaves = s.tree[half : half + atoms.size]
+            leaves = s.tree[first : first + atoms.size]
         else:
             listed = np.concatenate([s.members[c, : s.class_size[c]] for c in range(k.N_CLASSES)])
             if not np.array_equal(s.class_size, np.bincount(expected[atoms], minlength=k.N_CLASSES)):
                 raise RuntimeError("kmc state: class sizes differ from a count")
             rates = s.class_size * self.class_rate
-            leaves = s.tree[half : half + k.N_CLASSES]
+            leaves = s.tree[first : first + k.N_CLASSES]
         if not np.array_equal(np.sort(listed), atoms):
             raise RuntimeError("kmc state: hop lists do not hold exactly the atoms that can hop")
         slots = np.concatenate([np.arange(n) for n in ([atoms.size] if self.heated else s.class_size)])
-        if not np.array_equal(s.pos[listed], slots):
+        if not np.array_equal(s.slot[listed] & k.SLOT_MASK, slots):
             raise RuntimeError("kmc state: slot index of a listed atom is wrong")
-        if not np.allclose(leaves, rates, rtol=1e-12, atol=0.0) or not np.isclose(s.tree[1], rates.sum(), rtol=1e-9):
+        if not np.allclose(leaves, rates, rtol=1e-12, atol=0.0) or not np.isclose(s.tree[k.TREE_PAD], rates.sum(), rtol=1e-9):
             raise RuntimeError("kmc state: sum tree differs from the rates")
 
     def _delta_beta(self, sites: np.ndarray) -> np.ndarray:

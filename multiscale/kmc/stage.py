@@ -153,7 +153,7 @@ def record(state: KmcState, setup: Setup, initial_atoms: int) -> dict:
 
 #: Every array of the state: class member order matters for which atom a random number picks,
 #: so a checkpoint keeps all of them (a rebuild from the occupancy would reorder the classes).
-STATE_FIELDS = ("st", "top", "cls", "pos", "members", "class_size", "mobile", "n_mobile", "tree", "mode", "rng",
+STATE_FIELDS = ("st", "top", "slot", "members", "class_size", "mobile", "n_mobile", "tree", "mode", "rng",
                 "clock", "counts")
 
 

@@ -58,7 +58,7 @@ def test_resumed_run_is_bit_identical(heated):
     resumed = _engine(9, heated=heated)  # a fresh engine with the same rates ...
     resumed.state = saved  # ... continuing from the checkpointed state
     resumed.advance(max_events=20_000)
-    for name in ("st", "rng", "clock", "counts", "top", "cls", "pos", "members", "mobile", "tree"):
+    for name in ("st", "rng", "clock", "counts", "top", "slot", "members", "mobile", "tree"):
         assert np.array_equal(getattr(straight.state, name), getattr(resumed.state, name)), name
 
 
@@ -83,8 +83,8 @@ def test_arrival_rules():
     state = KmcState.from_occupancy(occ, 0)
     col = 1 * 4 + 2  # the column next to the pillar
     colnbr = k.column_neighbours(4, 4)
-    assert k.arrival_site(col, True, state.top, colnbr, 16) == 3 * 16 + col  # ballistic: sticks beside the pillar top
-    assert k.arrival_site(col, False, state.top, colnbr, 16) == 1 * 16 + col  # column top: lands on the substrate
+    assert k.arrival_height(col, True, state.top, colnbr) == 3  # ballistic: sticks beside the pillar top
+    assert k.arrival_height(col, False, state.top, colnbr) == 1  # column top: lands on the substrate
 
 
 def test_detached_atom_falls():
