@@ -157,6 +157,13 @@ def hop_class(b):
 
 
 @njit(cache=True, inline="always")
+def is_atom(b):
+    """True when a site byte holds a Li atom (glassy or crystalline)."""
+    p = b & OCC_MASK
+    return p == GLASSY or p == CRYSTAL
+
+
+@njit(cache=True, inline="always")
 def is_target(b):
     """True when a site byte is an empty site with two or more occupied neighbours."""
     return (b & OCC_MASK) == EMPTY and (b & NOCC_MASK) >= 2 * N_UNIT
@@ -281,9 +288,9 @@ def relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, 
 @njit(cache=True, inline="always")
 def change(z, col, phase, st, top, colnbr, nz, touched, n_touched):
     """Set the occupancy of the site (z, col) to ``phase`` (an atom arrives on an empty site, or
-    leaves it with phase EMPTY) and update the neighbour and target counts this changes. Every
-    site whose byte changed is appended to ``touched`` (count in ``n_touched[0]``) for
-    :func:`relist`."""
+    leaves it with phase EMPTY) and update the neighbour and target counts this changes. The
+    site and every Li atom whose byte changed are appended to ``touched`` (count in
+    ``n_touched[0]``) for :func:`relist`."""
     nxy = colnbr.shape[0]
     i = z * nxy + col
     b = st[i]
@@ -302,8 +309,9 @@ def change(z, col, phase, st, top, colnbr, nz, touched, n_touched):
         if flips:
             bj += delta * T_UNIT
         st[j] = bj
-        touched[n] = j
-        n += 1
+        if is_atom(bj):  # only Li atoms are ever filed in a hop list
+            touched[n] = j
+            n += 1
         if is_target(bj) != is_target(bj + delta * N_UNIT):  # j's own validity as a target flipped
             flip = 1 if is_target(bj) else -1
             for d2 in range(6):
@@ -311,8 +319,9 @@ def change(z, col, phase, st, top, colnbr, nz, touched, n_touched):
                 if zw >= 0:
                     w = zw * nxy + cw
                     st[w] += flip * T_UNIT
-                    touched[n] = w
-                    n += 1
+                    if is_atom(st[w]):
+                        touched[n] = w
+                        n += 1
     n_touched[0] = n
     if phase != EMPTY:
         if z > top[col]:
