@@ -36,7 +36,7 @@ def case(side: int, heated: bool, nz: int = 24, seed: int = 1) -> Engine:
 def site_bytes(engine: Engine) -> float:
     """Bytes of every array the run keeps, per lattice site."""
     s = engine.state
-    arrays = (s.st, s.top, s.slot, s.members, s.class_size, s.mobile, s.tree, engine.colnbr, engine.rise,
+    arrays = (s.st, s.top, s.slot, s.members, s.class_size, s.mobile, s.tree, engine.grid, engine.rise,
               engine.alias_prob, engine.alias_idx)
     return sum(a.nbytes for a in arrays) / s.st.size
 

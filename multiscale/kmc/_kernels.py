@@ -32,7 +32,7 @@ holds the sum of its children. A change of a leaf is added to its ancestors (rou
 (the lists grow before it reaches their capacity).
 
 Columns: ``top`` int32[ny * nx] is the highest occupied z of each column (substrate: 0);
-``colnbr`` int32[ny * nx, 5] its lateral nearest neighbours (:func:`column_neighbours`).
+``grid`` describes the periodic lateral grid (:func:`lateral_grid`).
 Deposition picks a column from a Walker alias table (``alias_prob``, ``alias_idx``), O(1).
 
 Random numbers: xoshiro256** on a uint64[4] state that the caller keeps, so a run is
@@ -117,26 +117,46 @@ def seed_state(seed: int) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- geometry
 #
-# Lateral offsets (dy, dx): index 0 is the column itself and 1..4 its nearest neighbours
-# (+x, -x, +y, -y). ``colnbr[col, l]`` (int32[ny * nx, 5], built once) is the column at lateral
-# offset l from ``col`` with periodic wrap, so neighbour lookups need no division but the one
-# that splits a site index into (z, col).
-
-LATERAL = ((0, 0), (0, 1), (0, -1), (1, 0), (-1, 0))
+# Columns col = y * nx + x of an (ny, nx) periodic grid. ``grid`` = float64[3] (nx, ny, 1 / nx)
+# (:func:`lateral_grid`): the lateral neighbours are computed, not looked up, because a table
+# (20 bytes a column) costs a cache miss per column on large lattices while y = floor((col +
+# 0.5) / nx) by a multiplication is exact (col + 0.5 is never within round-off of a multiple of nx).
 
 
-def column_neighbours(nx: int, ny: int) -> np.ndarray:
-    """``colnbr`` for an (ny, nx) periodic grid of columns, int32[ny * nx, 5]."""
-    y, x = np.divmod(np.arange(ny * nx), nx)
-    return np.stack([((y + dy) % ny) * nx + (x + dx) % nx for dy, dx in LATERAL], axis=1).astype(np.int32)
+def lateral_grid(nx: int, ny: int) -> np.ndarray:
+    """``grid`` for an (ny, nx) periodic grid of columns."""
+    if not (0 < nx < 2**24 and 0 < ny < 2**24):
+        raise ValueError(f"grid of {ny} x {nx} columns out of range")
+    return np.array([float(nx), float(ny), 1.0 / nx])
 
 
 @njit(cache=True, inline="always")
-def neighbour_zc(z, col, d, colnbr, nz):
+def n_columns(grid):
+    """ny * nx."""
+    return int(grid[0]) * int(grid[1])
+
+
+@njit(cache=True, inline="always")
+def lateral(col, d, grid):
+    """Column next to ``col`` in direction d (0 +x, 1 -x, 2 +y, 3 -y), periodic."""
+    nx = int(grid[0])
+    if d < 2:
+        x = col - int((col + 0.5) * grid[2]) * nx
+        if d == 0:
+            return col + 1 if x + 1 < nx else col + 1 - nx
+        return col - 1 if x > 0 else col - 1 + nx
+    nxy = nx * int(grid[1])
+    if d == 2:
+        return col + nx if col + nx < nxy else col + nx - nxy
+    return col - nx if col >= nx else col - nx + nxy
+
+
+@njit(cache=True, inline="always")
+def neighbour_zc(z, col, d, grid, nz):
     """(z, column) of neighbour d (0 +x, 1 -x, 2 +y, 3 -y, 4 +z, 5 -z) of the site (z, col);
-    z = -1 outside the lattice. Site index = z * (ny * nx) + column (no division needed)."""
+    z = -1 outside the lattice. Site index = z * (ny * nx) + column."""
     if d < 4:
-        return z, colnbr[col, 1 + d]
+        return z, lateral(col, d, grid)
     if d == 4:
         return (z + 1 if z + 1 < nz else -1), col
     return z - 1, col
@@ -286,12 +306,12 @@ def relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, 
 
 
 @njit(cache=True, inline="always")
-def change(z, col, phase, st, top, colnbr, nz, touched, n_touched):
+def change(z, col, phase, st, top, grid, nz, touched, n_touched):
     """Set the occupancy of the site (z, col) to ``phase`` (an atom arrives on an empty site, or
     leaves it with phase EMPTY) and update the neighbour and target counts this changes. The
     site and every Li atom whose byte changed are appended to ``touched`` (count in
     ``n_touched[0]``) for :func:`relist`."""
-    nxy = colnbr.shape[0]
+    nxy = n_columns(grid)
     i = z * nxy + col
     b = st[i]
     st[i] = (b & ~OCC_MASK) | phase
@@ -301,7 +321,7 @@ def change(z, col, phase, st, top, colnbr, nz, touched, n_touched):
     delta = 1 if phase == EMPTY else -1  # the site's own count of occupied neighbours is unchanged
     flips = is_target(b) != is_target(st[i])  # i was or becomes a valid target of its neighbours
     for d in range(6):
-        zj, cj = neighbour_zc(z, col, d, colnbr, nz)
+        zj, cj = neighbour_zc(z, col, d, grid, nz)
         if zj < 0:
             continue
         j = zj * nxy + cj
@@ -315,7 +335,7 @@ def change(z, col, phase, st, top, colnbr, nz, touched, n_touched):
         if is_target(bj) != is_target(bj + delta * N_UNIT):  # j's own validity as a target flipped
             flip = 1 if is_target(bj) else -1
             for d2 in range(6):
-                zw, cw = neighbour_zc(zj, cj, d2, colnbr, nz)
+                zw, cw = neighbour_zc(zj, cj, d2, grid, nz)
                 if zw >= 0:
                     w = zw * nxy + cw
                     st[w] += flip * T_UNIT
@@ -336,18 +356,18 @@ def change(z, col, phase, st, top, colnbr, nz, touched, n_touched):
 
 
 @njit(cache=True, inline="always")
-def touches_crystal(z, col, st, colnbr, nz):
+def touches_crystal(z, col, st, grid, nz):
     """True when the site (z, col) has a crystalline neighbour."""
-    nxy = colnbr.shape[0]
+    nxy = n_columns(grid)
     for d in range(6):
-        zj, cj = neighbour_zc(z, col, d, colnbr, nz)
+        zj, cj = neighbour_zc(z, col, d, grid, nz)
         if zj >= 0 and (st[zj * nxy + cj] & OCC_MASK) == CRYSTAL:
             return True
     return False
 
 
 @njit(cache=True, inline="always")
-def arrival_height(col, ballistic, top, colnbr):
+def arrival_height(col, ballistic, top, grid):
     """Layer z where an atom arriving on column ``col`` sticks.
 
     Column top: just above the column's highest atom. Ballistic: the first empty site, coming
@@ -355,8 +375,8 @@ def arrival_height(col, ballistic, top, colnbr):
     which leaves an overhang)."""
     z = top[col] + 1
     if ballistic:
-        for l in range(1, 5):
-            h = top[colnbr[col, l]]
+        for d in range(4):
+            h = top[lateral(col, d, grid)]
             if h > z:
                 z = h
     return z
@@ -365,7 +385,7 @@ def arrival_height(col, ballistic, top, colnbr):
 @njit(cache=True)
 def run_events(
     st, top, slot, members, class_size, mobile, n_mobile, tree, heated, class_rate, class_energy, rise, heat_len,
-    t_bath, alias_prob, alias_idx, deposition_rate, ballistic, colnbr, nz, rng, clock, counts, max_events, t_end,
+    t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events, t_end,
     max_deposits, hop_log, epitaxy,
 ):
     """Advance the kMC until an event budget, an end time or a deposit target is reached.
@@ -388,8 +408,8 @@ def run_events(
         Bath temperature, K.
     deposition_rate : float
         Total deposition rate, 1/s; columns drawn from the alias table (``alias_prob``, ``alias_idx``).
-    colnbr : int32[ny * nx, 5]
-        Lateral neighbour table (:func:`column_neighbours`).
+    grid : float64[3]
+        The lateral grid (:func:`lateral_grid`).
     nz : int
         Lattice height.
     clock : float64[1]
@@ -415,7 +435,7 @@ def run_events(
     status : int
         See the module docstring.
     """
-    nxy = colnbr.shape[0]
+    nxy = n_columns(grid)
     n_cols = alias_prob.shape[0]
     logged = 0
     touched = np.empty(1024, np.int64)  # sites whose byte an event changed (<= 14 changes x 49 sites)
@@ -439,14 +459,14 @@ def run_events(
         if r < deposition_rate:
             k = next_below(rng, n_cols)
             col = k if next_uniform(rng) < alias_prob[k] else alias_idx[k]
-            z = arrival_height(col, ballistic, top, colnbr)
+            z = arrival_height(col, ballistic, top, grid)
             if z >= nz - 1:
                 return ST_FULL
             phase = GLASSY
-            if epitaxy > 0.0 and touches_crystal(z, col, st, colnbr, nz) and next_uniform(rng) < epitaxy:
+            if epitaxy > 0.0 and touches_crystal(z, col, st, grid, nz) and next_uniform(rng) < epitaxy:
                 phase = CRYSTAL
             n_touched[0] = 0
-            change(z, col, phase, st, top, colnbr, nz, touched, n_touched)
+            change(z, col, phase, st, top, grid, nz, touched, n_touched)
             relist(touched, n_touched[0], st, slot, members, class_size, mobile, n_mobile, tree, heated,
                    class_rate, class_energy, rise, heat_len, t_bath, nxy)
             counts[EV_DEPOSIT] += 1
@@ -467,7 +487,7 @@ def run_events(
         choice = next_below(rng, st[s] >> 5)
         zt, ct = -1, -1
         for d in range(6):
-            zn, cn = neighbour_zc(zs, cs, d, colnbr, nz)
+            zn, cn = neighbour_zc(zs, cs, d, grid, nz)
             if zn >= 0 and is_target(st[zn * nxy + cn]):
                 if choice == 0:
                     zt, ct = zn, cn
@@ -475,10 +495,10 @@ def run_events(
                 choice -= 1
         phase = st[s] & OCC_MASK
         n_touched[0] = 0
-        change(zs, cs, EMPTY, st, top, colnbr, nz, touched, n_touched)
-        if phase == GLASSY and epitaxy > 0.0 and touches_crystal(zt, ct, st, colnbr, nz) and next_uniform(rng) < epitaxy:
+        change(zs, cs, EMPTY, st, top, grid, nz, touched, n_touched)
+        if phase == GLASSY and epitaxy > 0.0 and touches_crystal(zt, ct, st, grid, nz) and next_uniform(rng) < epitaxy:
             phase = CRYSTAL
-        change(zt, ct, phase, st, top, colnbr, nz, touched, n_touched)
+        change(zt, ct, phase, st, top, grid, nz, touched, n_touched)
         counts[EV_HOP] += 1
         if logged < hop_log.shape[0]:
             hop_log[logged, 0] = s
@@ -486,7 +506,7 @@ def run_events(
             hop_log[logged, 2] = clock[0]
             logged += 1
         for d in range(6):  # neighbours of s that lost their last bond fall down their column
-            zn, cn = neighbour_zc(zs, cs, d, colnbr, nz)
+            zn, cn = neighbour_zc(zs, cs, d, grid, nz)
             if zn < 0:
                 continue
             bn = st[zn * nxy + cn]
@@ -495,36 +515,38 @@ def run_events(
                 zl = zn
                 while (st[(zl - 1) * nxy + cn] & OCC_MASK) == EMPTY:
                     zl -= 1
-                change(zn, cn, EMPTY, st, top, colnbr, nz, touched, n_touched)
-                change(zl, cn, p, st, top, colnbr, nz, touched, n_touched)
+                change(zn, cn, EMPTY, st, top, grid, nz, touched, n_touched)
+                change(zl, cn, p, st, top, grid, nz, touched, n_touched)
                 counts[EV_FALL] += 1
         relist(touched, n_touched[0], st, slot, members, class_size, mobile, n_mobile, tree, heated,
                class_rate, class_energy, rise, heat_len, t_bath, nxy)
     return ST_EVENTS
 
 
+@njit(cache=True, inline="always")
+def count_around(z, col, states, targets, grid, nz):
+    """Neighbours of the site (z, col) that are valid hop targets (``targets``) or occupied
+    (otherwise), read from ``states`` (site bytes, or plain occupancies for the latter)."""
+    nxy = n_columns(grid)
+    c = 0
+    for d in range(6):
+        zj, cj = neighbour_zc(z, col, d, grid, nz)
+        if zj >= 0:
+            b = states[zj * nxy + cj]
+            c += is_target(b) if targets else (b & OCC_MASK) != EMPTY
+    return c
+
+
 @njit(cache=True)
-def rebuild_sites(occ, st, top, colnbr, nz):
+def rebuild_sites(occ, st, top, grid, nz):
     """Site bytes and column tops from the occupancy ``occ`` (uint8[N]) alone."""
-    nxy = colnbr.shape[0]
+    nxy = n_columns(grid)
     for z in range(nz):
         for col in range(nxy):
-            k = 0
-            for d in range(6):
-                zj, cj = neighbour_zc(z, col, d, colnbr, nz)
-                j = zj * nxy + cj if zj >= 0 else -1
-                if j >= 0 and occ[j] != EMPTY:
-                    k += 1
-            st[z * nxy + col] = occ[z * nxy + col] | (k * N_UNIT)
+            st[z * nxy + col] = occ[z * nxy + col] | (count_around(z, col, occ, False, grid, nz) * N_UNIT)
     for z in range(nz):
         for col in range(nxy):
-            m = 0
-            for d in range(6):
-                zj, cj = neighbour_zc(z, col, d, colnbr, nz)
-                j = zj * nxy + cj if zj >= 0 else -1
-                if j >= 0 and is_target(st[j]):
-                    m += 1
-            st[z * nxy + col] += m * T_UNIT
+            st[z * nxy + col] += count_around(z, col, st, True, grid, nz) * T_UNIT
     for col in range(nxy):
         z = nz - 1
         while z > 0 and occ[z * nxy + col] == EMPTY:
@@ -588,7 +610,7 @@ def _find(parent, a):
 
 
 @njit(cache=True)
-def label_clusters(occ, phase, colnbr, nz):
+def label_clusters(occ, phase, grid, nz):
     """Connected clusters (6-connectivity, periodic in x and y) of the sites whose state is ``phase``.
 
     Returns
@@ -598,7 +620,7 @@ def label_clusters(occ, phase, colnbr, nz):
     n : int
         Number of clusters.
     """
-    nxy = colnbr.shape[0]
+    nxy = n_columns(grid)
     n_sites = occ.shape[0]
     parent = np.arange(n_sites, dtype=np.int64)
     for z in range(nz):
@@ -607,7 +629,7 @@ def label_clusters(occ, phase, colnbr, nz):
             if occ[i] != phase:
                 continue
             for d in (0, 2, 4):  # +x, +y, +z: every bond once
-                zj, cj = neighbour_zc(z, col, d, colnbr, nz)
+                zj, cj = neighbour_zc(z, col, d, grid, nz)
                 j = zj * nxy + cj if zj >= 0 else -1
                 if j >= 0 and occ[j] == phase:
                     a, b = _find(parent, i), _find(parent, j)
@@ -627,9 +649,9 @@ def label_clusters(occ, phase, colnbr, nz):
 
 
 @njit(cache=True)
-def nucleus(start, size, labels, colnbr, nz):
+def nucleus(start, size, labels, grid, nz):
     """Up to ``size`` sites of the cluster of ``start`` (per ``labels``), breadth first from it."""
-    nxy = colnbr.shape[0]
+    nxy = n_columns(grid)
     target = labels[start]
     out = np.empty(size, dtype=np.int64)
     seen = {start}
@@ -642,7 +664,7 @@ def nucleus(start, size, labels, colnbr, nz):
         z = i // nxy
         col = i - z * nxy
         for d in range(6):
-            zj, cj = neighbour_zc(z, col, d, colnbr, nz)
+            zj, cj = neighbour_zc(z, col, d, grid, nz)
             j = zj * nxy + cj if zj >= 0 else -1
             if j >= 0 and labels[j] == target and j not in seen:
                 seen.add(j)

@@ -71,7 +71,7 @@ class KmcState:
             tree=np.zeros(1), mode=np.full(1, -1, np.int8), rng=k.seed_state(seed), clock=np.zeros(1),
             counts=np.zeros(3, np.int64),
         )
-        k.rebuild_sites(occupancy.ravel(), state.st, state.top, k.column_neighbours(nx, ny), nz)
+        k.rebuild_sites(occupancy.ravel(), state.st, state.top, k.lateral_grid(nx, ny), nz)
         return state
 
     @classmethod
@@ -195,7 +195,7 @@ class Engine:
         self.total_deposition_rate = float(deposition_rate.sum())
         self.ballistic = bool(ballistic)
         self.epitaxy = float(epitaxy)
-        self.colnbr = k.column_neighbours(nx, ny)
+        self.grid = k.lateral_grid(nx, ny)
         self.heated = heating is not None
         if heating is None:
             self.class_energy, self.rise, self.heat_len, self.t_bath = np.zeros(k.N_CLASSES), np.zeros(ny * nx), 1.0, 1.0
@@ -230,7 +230,7 @@ class Engine:
             s.members = np.zeros((k.N_CLASSES, cap), np.int32)
             s.tree = k.grow_tree(np.zeros(1), k.N_CLASSES)
         s.mode[0] = mode
-        k.fill_lists(s.st, *self._lists(), *self._rates(), self.colnbr.shape[0])
+        k.fill_lists(s.st, *self._lists(), *self._rates(), self.state.shape[1] * self.state.shape[2])
 
     def _grow(self) -> None:
         """Double the capacity of the hop lists (up to ``_kernels.MAX_LIST``)."""
@@ -264,7 +264,7 @@ class Engine:
             budget = max_events - (int(s.counts.sum()) - done_before)
             status = k.run_events(
                 s.st, s.top, *self._lists(), *self._rates(), self.alias_prob, self.alias_idx,
-                self.total_deposition_rate, self.ballistic, self.colnbr, s.shape[0], s.rng, s.clock, s.counts,
+                self.total_deposition_rate, self.ballistic, self.grid, s.shape[0], s.rng, s.clock, s.counts,
                 budget, t_end, max_deposits, log, self.epitaxy,
             )
             if status != k.ST_GROW:
@@ -276,7 +276,7 @@ class Engine:
         while self._room() < len(sites) + k.CLASS_HEADROOM:
             self._grow()
         k.set_phase(np.asarray(sites, dtype=np.int64), phase, self.state.st, *self._lists(), *self._rates(),
-                    self.colnbr.shape[0])
+                    self.state.shape[1] * self.state.shape[2])
 
     def verify(self) -> None:
         """Check the incrementally kept arrays against a rebuild from the occupancy alone.
@@ -316,7 +316,7 @@ class Engine:
 
     def _delta_beta(self, sites: np.ndarray) -> np.ndarray:
         """1/(k_B T_i) - 1/(k_B T_bath) of ``sites``, 1/eV (``model.site_temperature``)."""
-        nxy = self.colnbr.shape[0]
+        nxy = self.state.shape[1] * self.state.shape[2]
         z, col = np.divmod(sites, nxy)
         t = site_temperature(self.t_bath, self.rise[col], z, self.heat_len)
         return 1.0 / (K_B_EV * t) - 1.0 / (K_B_EV * self.t_bath)

@@ -66,7 +66,7 @@ def crystalline_fraction(state: KmcState) -> float:
 def glassy_ensembles(state: KmcState) -> tuple[np.ndarray, np.ndarray]:
     """Connected glassy clusters: (labels int32[N], -1 off-cluster; sizes int64[n_clusters])."""
     nz, ny, nx = state.shape
-    labels, n = k.label_clusters(state.occ, GLASSY, k.column_neighbours(nx, ny), nz)
+    labels, n = k.label_clusters(state.occ, GLASSY, k.lateral_grid(nx, ny), nz)
     sizes = np.bincount(labels[labels >= 0], minlength=n).astype(np.int64)
     return labels, sizes
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import xarray as xr
 
+import multiscale
+from multiscale.io import read_dataset
+from multiscale.params import with_overrides
 from tests.conftest import PARAMS_DIR
 
 
@@ -30,18 +34,24 @@ def test_shipped_run(tmp_path, shipped_params, name):
     tree.close()
 
 
-def test_high_vlcd_is_rougher(tmp_path, shipped_params):
-    """Issue 3: same material and mean current density; the high-VLCD deposit is visibly rougher."""
+@pytest.mark.slow
+def test_high_vlcd_is_rougher(tmp_path):
+    """Issue 3 / seed 004: same material and mean current density, the high-VLCD deposit is
+    visibly rougher. The shipped files with seeds 0, 1, 2 (the DOPT makes single runs bimodal).
+    Bounds: mean sigma(high) > 2 x mean sigma(low), and every high run rougher than every low
+    run (3 vs 3 fully separated: p = 1/20 if the two were the same distribution)."""
     sigma = {}
     for name in ("vlcd_low", "vlcd_high"):
-        params = shipped_params(f"{name}.toml")
-        proc = subprocess.run([sys.executable, "-m", "multiscale", "run", str(params)], cwd=tmp_path,
-                              capture_output=True, text=True, timeout=300)
-        assert proc.returncode == 0, proc.stderr
-        with xr.open_dataset(tmp_path / "runs" / name / "kmc.h5", engine="h5netcdf") as kmc:
-            sigma[name] = kmc.roughness_sigma[-1].item()
+        base = multiscale.load_params(PARAMS_DIR / f"{name}.toml")
+        sigma[name] = []
+        for seed in (0, 1, 2):
+            run_dir = multiscale.run(with_overrides(base, {"seed": seed}), out=tmp_path / f"{name}_{seed}")
+            kmc = read_dataset(run_dir / "kmc.h5")
             assert kmc.atoms_on_lattice[-1].item() == kmc.deposited_atoms[-1].item()
-    assert sigma["vlcd_high"] > 2 * sigma["vlcd_low"], sigma
+            sigma[name].append(kmc.roughness_sigma[-1].item())
+    print("sigma, m:", sigma)
+    assert np.mean(sigma["vlcd_high"]) > 2 * np.mean(sigma["vlcd_low"]), sigma
+    assert min(sigma["vlcd_high"]) > max(sigma["vlcd_low"]), sigma
 
 
 def test_shipped_params_exist():

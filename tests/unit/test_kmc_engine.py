@@ -82,9 +82,9 @@ def test_arrival_rules():
     occ[1:4, 1, 1] = m.CRYSTAL  # a 3-high pillar at (y, x) = (1, 1)
     state = KmcState.from_occupancy(occ, 0)
     col = 1 * 4 + 2  # the column next to the pillar
-    colnbr = k.column_neighbours(4, 4)
-    assert k.arrival_height(col, True, state.top, colnbr) == 3  # ballistic: sticks beside the pillar top
-    assert k.arrival_height(col, False, state.top, colnbr) == 1  # column top: lands on the substrate
+    grid = k.lateral_grid(4, 4)
+    assert k.arrival_height(col, True, state.top, grid) == 3  # ballistic: sticks beside the pillar top
+    assert k.arrival_height(col, False, state.top, grid) == 1  # column top: lands on the substrate
 
 
 def test_detached_atom_falls():
@@ -135,3 +135,14 @@ def test_hop_class_of_every_site_byte():
     occ, n, t = b & 3, (b >> 2) & 7, b >> 5
     assert np.array_equal(kernel >= 0, np.isin(occ, [m.GLASSY, m.CRYSTAL]) & (n >= 1) & (n <= 5) & (t >= 1) & (t <= 6))
     assert sorted(set(kernel[kernel >= 0])) == list(range(k.N_CLASSES))
+
+
+@pytest.mark.parametrize("ny, nx", [(1, 1), (3, 5), (7, 2), (64, 64), (645, 211)])
+def test_lateral_neighbours_wrap_periodically(ny, nx):
+    """The computed lateral neighbours equal (y, x) +- 1 modulo the grid, for every column."""
+    grid = k.lateral_grid(nx, ny)
+    y, x = np.divmod(np.arange(ny * nx), nx)
+    expected = [y * nx + (x + 1) % nx, y * nx + (x - 1) % nx, ((y + 1) % ny) * nx + x, ((y - 1) % ny) * nx + x]
+    for d in range(4):
+        got = np.array([k.lateral(c, d, grid) for c in range(ny * nx)])
+        assert np.array_equal(got, expected[d]), d

@@ -10,19 +10,20 @@ from multiscale.io import read_dataset
 from multiscale.params import with_overrides
 from tests.conftest import PARAMS_DIR
 
-SEEDS = (1, 2, 3, 4)
+SEEDS = range(1, 13)
 
 
 @pytest.mark.slow
 def test_crystalline_fraction_rises_with_current_density(tmp_path):
     """Reference: seed 000 Fig. 1g-l: at equal deposited charge the deposit is mostly glassy at low
     current density, partly crystalline at 1.0 mA/cm^2 and highly crystalline at 2.5 (the DOPT
-    calibration targets, docs/models.md §4.5; the 0.1 mA/cm^2 point, 50 s a run, is in
-    benchmarks/dopt_calibration.py). Bounds: mean over 4 seeds < 0.2 at 0.3, > 0.6 at 2.5,
-    and the means strictly increasing."""
+    calibration targets, docs/models.md §4.5). Per run the outcome is nearly bimodal (one nucleus
+    then epitaxy takes over the film), so 12 seeds per current. Bounds: mean < 0.3 at
+    0.2 mA/cm^2, > 0.7 at 2.5, and the means strictly increasing. Resampling the measured
+    per-seed outcomes (docs/validation.md) puts the chance of a false failure at ~0.2 %."""
     base = multiscale.load_params(PARAMS_DIR / "reference" / "dopt_calibration.toml")
     means = {}
-    for j in (0.3, 1.0, 2.5):
+    for j in (0.2, 1.0, 2.5):
         fractions = []
         for seed in SEEDS:
             params = with_overrides(base, {"seed": seed, "electrode.current_density_mA_cm2": j,
@@ -30,9 +31,10 @@ def test_crystalline_fraction_rises_with_current_density(tmp_path):
             run_dir = multiscale.run(params, out=tmp_path / f"r{j}_{seed}")
             fractions.append(read_dataset(run_dir / "kmc.h5").crystalline_fraction[-1].item())
         means[j] = float(np.mean(fractions))
-    print("crystalline fraction at 12 ML:", means)
-    assert means[0.3] < 0.2 and means[2.5] > 0.6
-    assert means[0.3] < means[1.0] < means[2.5]
+        print(f"{j} mA/cm2: crystalline fraction at 12 ML per seed {np.round(fractions, 3).tolist()}")
+    print("means:", means)
+    assert means[0.2] < 0.3 and means[2.5] > 0.7
+    assert means[0.2] < means[1.0] < means[2.5]
 
 
 ROUGH = """
