@@ -25,7 +25,7 @@ from collections.abc import Callable
 from . import __version__
 from .atomistic import stage as atomistic_stage
 from .kmc import stage as kmc_stage
-from .errors import UserError
+from .errors import DataFileError, UserError
 from .io import RunLock, StageFileWriter, atomic_write_text, provenance_attrs, read_root_attrs
 from .params import PENDING_STAGE_TABLES, Params, canonical_json, load_params_and_text, sha256_text, to_toml
 from .progress import Progress
@@ -189,7 +189,12 @@ def run(params_or_path: Params | str | Path, out: str | Path | None = None, forc
     keys = cache_keys(params)
     implemented = enabled_stages(params)
     stale = [s for s in implemented if force or not _up_to_date(run_dir / s.output, keys[s.name])]
-    prepared = {s.name: s.prepare(params) for s in stale}
+    try:
+        prepared = {s.name: s.prepare(params) for s in stale}
+    except UserError as exc:  # a check of the parameters: name the file they came from
+        if isinstance(params_or_path, Params) or isinstance(exc, DataFileError):
+            raise
+        raise UserError(f"{params_or_path}: {exc}") from None
 
     try:
         run_dir.mkdir(parents=True, exist_ok=True)

@@ -332,7 +332,7 @@ def prepare(params: Params) -> None:
     """Checks that need no upstream file: the lattice fits in memory and every hotspot covers a column."""
     nz, ny, nx = lattice_shape(params)
     if nz * ny * nx > MAX_SITES:
-        raise UserError(f"kmc: a {nx} x {ny} x {nz} lattice ({nz * ny * nx:.2e} sites, ~{6 * nz * ny * nx / 1e9:.0f} GB) "
+        raise UserError(f"kmc.lateral_size_nm, kmc.box_height_nm: a {nx} x {ny} x {nz} lattice ({nz * ny * nx:.2e} sites, ~{6 * nz * ny * nx / 1e9:.0f} GB) "
                         f"is larger than {MAX_SITES:.0e} sites; lower kmc.lateral_size_nm or kmc.box_height_nm")
     if ny * nx > k.MAX_LIST // 4:  # a rough surface can have several atoms that can hop per column
         raise UserError(f"kmc.lateral_size_nm: {nx} x {ny} columns is more than the {k.MAX_LIST // 4:.3g} the hop lists "

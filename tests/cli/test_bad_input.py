@@ -118,7 +118,7 @@ def test_hotspots_with_a_cv_is_inconsistent(tmp_path, capsys):
     "extra, needle",
     [
         ("[kmc]\nlateral_size_nm = 2000.0\nbox_height_nm = 2000.0\n", "larger than"),
-        ("[kmc]\nlateral_size_nm = 1500.0\nbox_height_nm = 4.0\nstop_thickness_ML = 1.0\n", "kmc.lateral_size_nm: 4934 x 4934 columns"),
+        ("[kmc]\nlateral_size_nm = 1500.0\nbox_height_nm = 4.0\nstop_thickness_ML = 1.0\n", "kmc.lateral_size_nm: 4935 x 4935 columns"),
         ('vlcd_field = "hotspots"\nhotspot_count = 4\nhotspot_radius_nm = 0.05\n[kmc]\n', "electrode.hotspot_radius_nm"),
     ],
 )
@@ -128,5 +128,5 @@ def test_kmc_setups_that_cannot_run_exit_2_before_writing(tmp_path, capsys, extr
     path.write_text(text.replace("[electrode]\n", "[electrode]\n" + extra.split("[kmc]")[0]) + "[kmc]" + extra.split("[kmc]")[1])
     assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and needle in err, err
+    assert err.count("\n") == 0 and needle in err and err.startswith(f"{path}: "), err
     assert not (tmp_path / "out").exists()
