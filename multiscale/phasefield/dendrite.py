@@ -1,0 +1,515 @@
+"""Phase-field model of Li electrodeposition (Chen et al. 2015; Hong & Viswanathan 2018), in FiPy.
+
+Fields on a 2D grid, axis order (y, x): x is normal to the electrode (metal at x = 0), y runs
+along it (periodic). Cell arrays are ``(ny, nx)``; FiPy's flat cell order is x fastest.
+
+Variables (dimensionless; scales :data:`LENGTH_SCALE_M`, :data:`TIME_SCALE_S`, RT/nF):
+
+``xi``
+    order parameter, 1 in the metal, 0 in the electrolyte.
+``mu``
+    Li+ chemical potential, mu = ln(c_l / c0): c_l is the electrolyte-phase concentration. The
+    local concentration is c/c0 = exp(mu) [(1 - h) + k_m h] > 0 for every finite mu, so the Li+
+    equation needs no clipping (grand-potential form of Hong & Viswanathan 2018); k_m is the
+    Li+ partition into the metal (a small regularisation).
+``psi``
+    potential, psi = nF phi / RT; the metal is held at the applied potential, the far electrolyte
+    at 0, and psi in the interface is the activation overpotential (Chen 2015).
+
+Equations (docs/models.md §5 gives them with the scales and every parameter's source):
+
+    d xi/dt = -L_s [W g'(xi) - div(kappa(theta) grad xi)]
+              - L_eta(y) h'(xi) [exp((1-a) psi) - exp(mu) exp(-a psi)]
+    d c/dt  = div[D(xi) c grad(mu + psi)] - (c_s/c0) d xi/dt
+    div(sigma(xi) grad psi) = d xi/dt          (in units nF c_s l0^2 / t0)
+
+g = xi^2 (1-xi)^2, h = xi^3 (6 xi^2 - 15 xi + 10), kappa = kappa0 [1 + delta cos(omega theta)],
+D and sigma interpolated with h. Time discretisation: backward Euler; each step is a loop of
+sweeps (xi, psi, mu), each equation linearised about the latest iterate (Newton for the storage
+term c(mu), so that at convergence the discrete Li balance is exact; the reaction and double-well
+terms split into a stabilising implicit part and an explicit rest).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..constants import FARADAY, GAS_CONSTANT
+from ._fipy import SolverConvergenceWarning, cg, fipy, lu
+
+#: Length and time scales of the dimensionless equations (Hong & Viswanathan 2018 use the same).
+LENGTH_SCALE_M = 1e-6
+TIME_SCALE_S = 1.0
+
+
+@dataclass(frozen=True)
+class Physical:
+    """Material, kinetic and cell parameters in SI units (defaults: docs/models.md §5).
+
+    The gradient coefficient kappa0 and barrier W follow from the interface energy gamma and the
+    interface width lambda of the tanh profile xi = [1 - tanh(x / 2 lambda)] / 2:
+    kappa0 = 6 gamma lambda, W = 3 gamma / lambda. The reaction constant L_eta follows from the
+    exchange current density of a planar front, i0 = 6 n F c_s L_eta lambda.
+    """
+
+    interface_energy_J_m2: float = 0.5
+    interface_width_m: float = 0.25e-6
+    interface_mobility_m3_J_s: float = 2.5e-6
+    exchange_current_density_A_m2: float = 11.05
+    transfer_coefficient: float = 0.5
+    diffusivity_electrolyte_m2_s: float = 3.197e-10
+    diffusivity_electrode_m2_s: float = 7.5e-13
+    conductivity_electrolyte_S_m: float = 1.19
+    conductivity_electrode_S_m: float = 1e7
+    site_density_mol_m3: float = 7.64e4
+    reference_concentration_mol_m3: float = 1000.0
+    bulk_concentration_mol_m3: float = 1000.0
+    metal_partition: float = 1e-3
+    temperature_K: float = 300.0
+    applied_potential_V: float = -0.45
+    electrolyte_potential_V: float = 0.0
+    anisotropy_strength: float = 0.0
+    anisotropy_mode: int = 4
+    electrons: int = 1
+
+    @property
+    def thermal_voltage_V(self) -> float:
+        """RT/nF (V)."""
+        return GAS_CONSTANT * self.temperature_K / (self.electrons * FARADAY)
+
+    @property
+    def reaction_constant_per_s(self) -> float:
+        """L_eta (1/s) from the exchange current density."""
+        return self.exchange_current_density_A_m2 / (
+            6.0 * self.electrons * FARADAY * self.site_density_mol_m3 * self.interface_width_m)
+
+
+@dataclass(frozen=True)
+class Coefficients:
+    """The dimensionless coefficients of the equations (see the module docstring)."""
+
+    relaxation: float  # L_s W t0
+    gradient: float  # L_s kappa0 t0 / l0^2
+    reaction: float  # L_eta t0
+    alpha: float
+    diffusivity_electrolyte: float  # D t0 / l0^2
+    diffusivity_electrode: float
+    conductivity_electrolyte: float  # sigma (RT/nF) t0 / (nF c_s l0^2)
+    conductivity_electrode: float
+    site_ratio: float  # c_s / c0
+    metal_partition: float
+    psi_applied: float  # nF E / RT, metal side (x = 0)
+    psi_electrolyte: float  # far electrolyte (x = L)
+    mu_bulk: float  # ln(c_bulk / c0)
+    anisotropy_strength: float
+    anisotropy_mode: int
+
+    @classmethod
+    def from_physical(cls, p: Physical) -> Coefficients:
+        l0, t0 = LENGTH_SCALE_M, TIME_SCALE_S
+        kappa0 = 6.0 * p.interface_energy_J_m2 * p.interface_width_m
+        barrier = 3.0 * p.interface_energy_J_m2 / p.interface_width_m
+        nfcs = p.electrons * FARADAY * p.site_density_mol_m3
+        conductivity = p.thermal_voltage_V * t0 / (nfcs * l0 ** 2)
+        return cls(
+            relaxation=p.interface_mobility_m3_J_s * barrier * t0,
+            gradient=p.interface_mobility_m3_J_s * kappa0 * t0 / l0 ** 2,
+            reaction=p.reaction_constant_per_s * t0,
+            alpha=p.transfer_coefficient,
+            diffusivity_electrolyte=p.diffusivity_electrolyte_m2_s * t0 / l0 ** 2,
+            diffusivity_electrode=p.diffusivity_electrode_m2_s * t0 / l0 ** 2,
+            conductivity_electrolyte=p.conductivity_electrolyte_S_m * conductivity,
+            conductivity_electrode=p.conductivity_electrode_S_m * conductivity,
+            site_ratio=p.site_density_mol_m3 / p.reference_concentration_mol_m3,
+            metal_partition=p.metal_partition,
+            psi_applied=p.applied_potential_V / p.thermal_voltage_V,
+            psi_electrolyte=p.electrolyte_potential_V / p.thermal_voltage_V,
+            mu_bulk=math.log(p.bulk_concentration_mol_m3 / p.reference_concentration_mol_m3),
+            anisotropy_strength=p.anisotropy_strength,
+            anisotropy_mode=p.anisotropy_mode,
+        )
+
+
+# --- pure functions of the order parameter -------------------------------------------------
+
+def interpolation(xi: np.ndarray) -> np.ndarray:
+    """h(xi) = xi^3 (6 xi^2 - 15 xi + 10)."""
+    return xi ** 3 * (6.0 * xi ** 2 - 15.0 * xi + 10.0)
+
+
+def interpolation_slope(xi: np.ndarray) -> np.ndarray:
+    """h'(xi) = 30 xi^2 (1 - xi)^2."""
+    return 30.0 * xi ** 2 * (1.0 - xi) ** 2
+
+
+def interpolation_curvature(xi: np.ndarray) -> np.ndarray:
+    """h''(xi) = 60 xi (1 - xi)(1 - 2 xi)."""
+    return 60.0 * xi * (1.0 - xi) * (1.0 - 2.0 * xi)
+
+
+def well_slope(xi: np.ndarray) -> np.ndarray:
+    """g'(xi) for g = xi^2 (1 - xi)^2."""
+    return 2.0 * xi * (1.0 - xi) * (1.0 - 2.0 * xi)
+
+
+def well_curvature(xi: np.ndarray) -> np.ndarray:
+    """g''(xi)."""
+    return 2.0 * (1.0 - 6.0 * xi + 6.0 * xi ** 2)
+
+
+def concentration(mu: np.ndarray, xi: np.ndarray, metal_partition: float) -> np.ndarray:
+    """Local Li+ concentration c/c0 = exp(mu) [(1 - h) + k_m h] (positive by construction)."""
+    h = interpolation(xi)
+    return np.exp(mu) * ((1.0 - h) + metal_partition * h)
+
+
+def reaction_affinity(psi: np.ndarray, mu: np.ndarray, alpha: float, h=0.5) -> np.ndarray:
+    """Butler-Volmer bracket 2h exp((1-a) psi) - 2(1-h) exp(mu) exp(-a psi); < 0 when plating.
+
+    The anodic term is weighted by the local metal fraction h, the cathodic one by the local
+    electrolyte fraction 1 - h (Hong & Viswanathan weight the cathodic term by 1 - h), both times
+    2 so that across a planar interface int h'(xi) 2h dxi = int h'(xi) 2(1-h) dxi = 1: the
+    integrated rate is exactly Butler-Volmer with the Nernst equilibrium psi = mu. Without the
+    1 - h weight the reaction on the metal side of the interface draws on ions that are not
+    there (the local concentration is exp(mu)[(1-h) + k_m h]).
+    """
+    return 2.0 * h * np.exp((1.0 - alpha) * psi) - 2.0 * (1.0 - h) * np.exp(mu - alpha * psi)
+
+
+def planar_velocity(c: Coefficients, psi: float, mu: float | None = None) -> float:
+    """Velocity of a planar front under uniform psi and mu (dimensionless, + = plating).
+
+    Multiplying the xi equation of a travelling front by xi' and integrating across it leaves
+    v * int(xi'^2) = -L_eta [exp((1-a) psi) - exp(mu - a psi)]; for the equilibrium tanh profile
+    int(xi'^2) dx = 1 / (6 lambda) with lambda = sqrt(kappa0 / 2W).
+    """
+    mu = c.mu_bulk if mu is None else mu
+    width = math.sqrt(c.gradient / (2.0 * c.relaxation))
+    return -6.0 * width * c.reaction * float(reaction_affinity(np.float64(psi), np.float64(mu), c.alpha))
+
+
+def tanh_profile(distance: np.ndarray, width: float) -> np.ndarray:
+    """Equilibrium profile xi = [1 - tanh(d / 2 lambda)] / 2 at signed distance d from the front."""
+    return 0.5 * (1.0 - np.tanh(distance / (2.0 * width)))
+
+
+# --- the FiPy system ------------------------------------------------------------------------
+
+@dataclass
+class StepReport:
+    """Outcome of one attempted step."""
+
+    accepted: bool
+    sweeps: int
+    change: float  # max |xi - xi_old|
+    reason: str = ""
+
+
+@dataclass
+class Numerics:
+    """Sweep and step control (dimensionless time)."""
+
+    max_sweeps: int = 20
+    tolerance: float = 1e-3  # sweeps stop when the last sweep changed xi and c/c0 by less than
+    absolute_tolerance: float = 1e-8  # tolerance * (the step's change so far) + absolute_tolerance
+    max_change: float = 0.08  # largest accepted max |xi - xi_old| in one step
+    dt_initial: float = 0.01
+    dt_min: float = 1e-6
+    dt_max: float = 5.0
+    growth: float = 1.3
+    solver_tolerance: float = 1e-9
+    mobility_floor: float = 1e-2  # lower bound of exp(mu) in the Li+ mobility
+    solvers: dict = field(default_factory=dict)  # equation name -> fipy solver (default: cg())
+
+
+class DendriteSystem:
+    """The three equations on one mesh, built once; coefficients are updated in place.
+
+    Parameters
+    ----------
+    coefficients : Coefficients
+    shape : (ny, nx)
+        Cells along and normal to the electrode.
+    spacing : float
+        Cell size (dimensionless, units of :data:`LENGTH_SCALE_M`).
+    rate_modulation : ndarray (ny,)
+        L_eta(y) / L_eta: the local current density field j(y)/mean(j) (mean 1).
+    numerics : Numerics
+    rebuild : bool
+        Rebuild the FiPy equations at every sweep (the "FiPy defaults" way, for the benchmark).
+    """
+
+    names = ("xi", "psi", "mu")
+
+    def __init__(self, coefficients: Coefficients, shape, spacing: float, rate_modulation=None,
+                 numerics: Numerics | None = None, rebuild: bool = False):
+        self.c = coefficients
+        self.shape = ny, nx = int(shape[0]), int(shape[1])
+        self.spacing = float(spacing)
+        self.numerics = numerics or Numerics()
+        self.rebuild = rebuild
+        modulation = np.ones(ny) if rate_modulation is None else np.asarray(rate_modulation, dtype=float)
+        if modulation.shape != (ny,):
+            raise ValueError(f"rate_modulation has shape {modulation.shape}, expected ({ny},)")
+        self.rate_modulation = modulation
+        self._reaction = np.repeat(modulation, nx) * coefficients.reaction  # flat, x fastest
+        if ny == 1:
+            mesh = fipy.Grid2D(dx=spacing, dy=spacing, nx=nx, ny=1)
+        else:
+            mesh = fipy.PeriodicGrid2DTopBottom(dx=spacing, dy=spacing, nx=nx, ny=ny)
+        self.mesh = mesh
+        ids = np.asarray(mesh.faceCellIDs.filled(-1))
+        self._face_a = ids[0]
+        self._face_b = np.where(ids[1] < 0, ids[0], ids[1])
+        self._right = np.asarray(mesh.facesRight.value)
+        self.xi = fipy.CellVariable(mesh=mesh, name="xi", value=0.0)
+        self.psi = fipy.CellVariable(mesh=mesh, name="psi", value=0.0)
+        self.mu = fipy.CellVariable(mesh=mesh, name="mu", value=coefficients.mu_bulk)
+        self.xi.constrain(1.0, mesh.facesLeft)  # the current collector is metal
+        self.psi.constrain(coefficients.psi_applied, mesh.facesLeft)
+        self.psi.constrain(coefficients.psi_electrolyte, mesh.facesRight)
+        self.mu.constrain(coefficients.mu_bulk, mesh.facesRight)
+        # coefficients, updated in place from numpy
+        self._xi_implicit = fipy.CellVariable(mesh=mesh, value=1.0)
+        self._xi_source = fipy.CellVariable(mesh=mesh, value=0.0)
+        self._kappa = fipy.FaceVariable(mesh=mesh, value=coefficients.gradient)
+        self._sigma = fipy.FaceVariable(mesh=mesh, value=coefficients.conductivity_electrolyte)
+        self._rate = fipy.CellVariable(mesh=mesh, value=0.0)
+        self._mobility = fipy.FaceVariable(mesh=mesh, value=coefficients.diffusivity_electrolyte)
+        self._mu_implicit = fipy.CellVariable(mesh=mesh, value=1.0)
+        self._mu_source = fipy.CellVariable(mesh=mesh, value=0.0)
+        self.equations = self._build()
+        self.solvers = {name: self.numerics.solvers.get(name) or default_solver(name, self.numerics.solver_tolerance)
+                        for name in self.names}
+        self.time = 0.0
+        self.dt = self.numerics.dt_initial
+        self.failed_solves: list[str] = []
+        self.old = self.state()
+
+    # -- construction ----------------------------------------------------------------------
+    def _build(self) -> dict:
+        T = fipy.terms
+        return {
+            "xi": T.ImplicitSourceTerm(coeff=self._xi_implicit, var=self.xi)
+            == T.DiffusionTerm(coeff=self._kappa, var=self.xi) + self._xi_source,
+            "psi": T.DiffusionTerm(coeff=self._sigma, var=self.psi) == self._rate,
+            "mu": T.ImplicitSourceTerm(coeff=self._mu_implicit, var=self.mu)
+            == T.DiffusionTerm(coeff=self._mobility, var=self.mu)
+            + T.DiffusionTerm(coeff=self._mobility, var=self.psi) + self._mu_source,
+        }
+
+    # -- state -----------------------------------------------------------------------------
+    def state(self) -> dict[str, np.ndarray]:
+        """Copies of the cell values, flat (FiPy order)."""
+        return {name: np.array(getattr(self, name).value, dtype=float) for name in self.names}
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        for name in self.names:
+            getattr(self, name).setValue(np.asarray(state[name], dtype=float).ravel())
+
+    def initialise(self, xi: np.ndarray, relax_time: float = 0.0) -> None:
+        """Start from the order parameter ``xi`` (ny, nx): mu at the bulk value, psi solved.
+
+        ``relax_time`` (dimensionless) of Allen-Cahn relaxation without reaction first: a drawn
+        profile is not the discrete equilibrium one, and relaxing it inside the coupled model
+        would consume c_s/c0 = 76 ions per unit change of xi within the first steps.
+        """
+        c = self.c
+        self.xi.setValue(np.asarray(xi, dtype=float).ravel())
+        if relax_time > 0:
+            reaction, self._reaction = self._reaction, np.zeros_like(self._reaction)
+            dt = min(0.2 / c.relaxation, relax_time)
+            for _ in range(max(1, int(round(relax_time / dt)))):
+                self.old = self.state()
+                for _ in range(3):
+                    self._update_xi(dt)
+                    self._solve("xi")
+            self._reaction = reaction
+        self.mu.setValue(c.mu_bulk)
+        self._rate.setValue(0.0)
+        self._update_conductivity(self.xi.value)
+        self._solve("psi")
+        self.old = self.state()
+
+    def fields(self) -> dict[str, np.ndarray]:
+        """xi, c/c0 and psi as (ny, nx) arrays."""
+        xi, mu, psi = (np.asarray(getattr(self, n).value) for n in ("xi", "mu", "psi"))
+        return {
+            "xi": xi.reshape(self.shape).copy(),
+            "concentration": concentration(mu, xi, self.c.metal_partition).reshape(self.shape),
+            "psi": psi.reshape(self.shape).copy(),
+        }
+
+    def li_inventory(self) -> float:
+        """Li in the domain, ions plus metal: sum of (c/c0 + (c_s/c0) xi) times cell area."""
+        c = self.c
+        xi = np.asarray(self.xi.value)
+        total = concentration(self.mu.value, xi, c.metal_partition) + c.site_ratio * xi
+        return float(np.sum(total)) * self.spacing ** 2
+
+    def influx(self) -> float:
+        """Li+ entering through the electrolyte boundary per unit time (c0 l0^2 / t0 per length).
+
+        The discrete Nernst-Planck flux of the mu equation on the boundary faces: mobility times
+        the difference between the boundary value and the adjacent cell over half a cell.
+        """
+        c = self.c
+        faces = self._right
+        cells = self._face_a[faces]
+        drive = (c.mu_bulk - np.asarray(self.mu.value)[cells]) + (c.psi_electrolyte - np.asarray(self.psi.value)[cells])
+        mobility = np.asarray(self._mobility.value)[faces]
+        return float(np.sum(mobility * drive / (0.5 * self.spacing))) * self.spacing
+
+    # -- coefficient updates -----------------------------------------------------------------
+    def _face(self, cell_values: np.ndarray) -> np.ndarray:
+        return 0.5 * (cell_values[self._face_a] + cell_values[self._face_b])
+
+    def _update_conductivity(self, xi: np.ndarray) -> None:
+        c, h = self.c, interpolation(xi)
+        self._sigma.setValue(self._face(c.conductivity_electrode * h + c.conductivity_electrolyte * (1.0 - h)))
+
+    def _update_xi(self, dt: float) -> None:
+        c = self.c
+        xi, psi, mu = self.xi.value, self.psi.value, self.mu.value
+        h, h1 = interpolation(xi), interpolation_slope(xi)
+        anodic, cathodic = np.exp((1.0 - c.alpha) * psi), np.exp(mu - c.alpha * psi)
+        affinity = reaction_affinity(psi, mu, c.alpha, h)
+        rate = -c.relaxation * well_slope(xi) - self._reaction * h1 * affinity
+        slope = (-c.relaxation * well_curvature(xi)
+                 - self._reaction * (interpolation_curvature(xi) * affinity + 2.0 * h1 ** 2 * (anodic + cathodic)))
+        # Newton: the whole slope goes into the matrix; the gradient term keeps it positive
+        # definite about a tanh profile (its smallest mode, translation, has eigenvalue 0)
+        implicit = slope
+        self._xi_diagonal = np.maximum(1.0 / dt - implicit, 0.1 / dt)
+        self._xi_implicit.setValue(1.0 / dt - implicit)
+        self._xi_source.setValue(self.old["xi"] / dt + rate - implicit * xi)
+        if c.anisotropy_strength:
+            grad = np.asarray(self.xi.faceGrad.value)
+            theta = np.arctan2(grad[1], grad[0])
+            self._kappa.setValue(c.gradient * (1.0 + c.anisotropy_strength * np.cos(c.anisotropy_mode * theta)))
+
+    def _update_mu(self, dt: float) -> None:
+        c = self.c
+        xi, mu = self.xi.value, self.mu.value
+        h = interpolation(xi)
+        conc = concentration(mu, xi, c.metal_partition)
+        old = concentration(self.old["mu"], self.old["xi"], c.metal_partition)
+        diffusivity = c.diffusivity_electrode * h + c.diffusivity_electrolyte * (1.0 - h)
+        # transport at the electrolyte-phase concentration (the interface is no bottleneck), with
+        # a floor: a mobility exp(mu) -> 0 lets mu run away to -inf where the interface's metal
+        # side consumes ions faster than they arrive (positive feedback; docs/models.md §5.4)
+        self._mobility.setValue(self._face(diffusivity * np.maximum(np.exp(mu), self.numerics.mobility_floor)))
+        # the plating sink depends on mu through the cathodic Butler-Volmer term: its local
+        # derivative d(rate)/d(mu) = L_eta h' exp(mu - a psi) / (dt * xi diagonal) goes into the
+        # matrix, or the segregated sweeps oscillate unless dt ~ 1/(c_s/c0 * L_eta * exp(-a psi))
+        coupling = c.site_ratio * self._reaction * interpolation_slope(xi) * 2.0 * (1.0 - h) * np.exp(
+            mu - c.alpha * self.psi.value) / (
+            dt * self._xi_diagonal)
+        # storage (c(mu) - c_old)/dt linearised about the latest mu: exact Li balance at convergence
+        self._mu_implicit.setValue(conc / dt + coupling)
+        self._mu_source.setValue(-c.site_ratio * self._rate.value + coupling * mu - (conc - conc * mu - old) / dt)
+
+    def _solve(self, name: str) -> float:
+        """Sweep one equation; a linear solve that FiPy reports as failed is remembered."""
+        if self.rebuild:
+            self.equations = self._build()
+        var = getattr(self, name)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SolverConvergenceWarning)
+            residual = float(self.equations[name].sweep(var=var, solver=self.solvers[name]))
+        if any(issubclass(w.category, SolverConvergenceWarning) for w in caught):
+            self.failed_solves.append(name)
+        return residual
+
+    # -- time stepping -----------------------------------------------------------------------
+    def sweep(self, dt: float) -> float:
+        """One pass over the three equations; returns the max change of xi and c/c0."""
+        before_xi = np.array(self.xi.value)
+        before_c = concentration(self.mu.value, before_xi, self.c.metal_partition)
+        self._update_xi(dt)
+        self._solve("xi")
+        xi = np.asarray(self.xi.value)
+        self._rate.setValue((xi - self.old["xi"]) / dt)
+        self._update_conductivity(xi)
+        self._solve("psi")
+        self._update_mu(dt)
+        self._solve("mu")
+        after_c = concentration(self.mu.value, xi, self.c.metal_partition)
+        return float(max(np.max(np.abs(xi - before_xi)), np.max(np.abs(after_c - before_c))))
+
+    def try_step(self, dt: float) -> StepReport:
+        """Attempt one step of size ``dt``; on failure the state is restored to the step start."""
+        n = self.numerics
+        self.failed_solves.clear()
+        for k in range(1, n.max_sweeps + 1):
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                change = self.sweep(dt)
+            if not np.isfinite(change) or not all(np.all(np.isfinite(getattr(self, v).value)) for v in self.names):
+                self.set_state(self.old)
+                return StepReport(False, k, math.inf, "non-finite values")
+            if self.failed_solves:
+                self.set_state(self.old)
+                return StepReport(False, k, math.inf, f"linear solver failed on {self.failed_solves[0]}")
+            step_change = float(np.max(np.abs(self.xi.value - self.old["xi"])))
+            if change < n.tolerance * step_change + n.absolute_tolerance:
+                if step_change > n.max_change:
+                    self.set_state(self.old)
+                    return StepReport(False, k, step_change, "xi changed too much")
+                return StepReport(True, k, step_change)
+        self.set_state(self.old)
+        return StepReport(False, n.max_sweeps, math.inf, "sweeps did not converge")
+
+    def advance(self, t_end: float, on_step=None) -> list[StepReport]:
+        """Step to ``t_end`` with adaptive dt; raises :class:`DivergenceError` below ``dt_min``."""
+        n = self.numerics
+        reports = []
+        while self.time < t_end - 1e-12 * max(1.0, t_end):
+            dt = min(self.dt, t_end - self.time)
+            report = self.try_step(dt)
+            reports.append(report)
+            if report.accepted:
+                self.time += dt
+                self.old = self.state()
+                if on_step is not None:
+                    on_step(self, dt)
+                if report.sweeps <= n.max_sweeps // 3 and dt == self.dt:
+                    self.dt = min(self.dt * n.growth, n.dt_max)
+            else:
+                self.dt = dt * 0.5
+                if self.dt < n.dt_min:
+                    raise DivergenceError(
+                        f"time step fell below {n.dt_min:g} at t = {self.time:g} ({report.reason})")
+        return reports
+
+
+def default_solver(name: str, tolerance: float = 1e-9):
+    """Solver of one equation: Jacobi-CG for xi and mu, sparse LU for the potential.
+
+    The potential's right-hand side carries the metal's conductivity (1e7 times the
+    electrolyte's) through the collector boundary, so a Krylov solve stopped at a tolerance
+    relative to it leaves the electrolyte potential wrong by O(1) (series-resistance test of
+    tests/unit/test_phasefield_model.py: error 16.7 of 17.4 at 1e-8, 8e-14 at 1e-13); LU is
+    exact.
+    """
+    return lu() if name == "psi" else cg(tolerance)
+
+
+class DivergenceError(RuntimeError):
+    """The time step collapsed: the state kept is the last accepted one."""
+
+
+def planar_start(shape, spacing: float, front: float, width: float) -> np.ndarray:
+    """xi (ny, nx) of a flat front at x = ``front`` (dimensionless)."""
+    x = (np.arange(shape[1]) + 0.5) * spacing
+    return np.broadcast_to(tanh_profile(x - front, width), shape).copy()
+
+
+__all__ = [
+    "LENGTH_SCALE_M", "TIME_SCALE_S", "Physical", "Coefficients", "Numerics", "DendriteSystem",
+    "DivergenceError", "StepReport", "interpolation", "concentration", "reaction_affinity",
+    "planar_velocity", "tanh_profile", "planar_start",
+]
