@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..constants import FARADAY, GAS_CONSTANT
-from ._fipy import SolverConvergenceWarning, cg, fipy, lu
+from ._fipy import SolverConvergenceWarning, cg, fipy, lu, require_scipy_suite
 
 #: Length and time scales of the dimensionless equations (Hong & Viswanathan 2018 use the same).
 LENGTH_SCALE_M = 1e-6
@@ -247,6 +247,7 @@ class DendriteSystem:
 
     def __init__(self, coefficients: Coefficients, shape, spacing: float, rate_modulation=None,
                  numerics: Numerics | None = None, rebuild: bool = False):
+        require_scipy_suite()
         self.c = coefficients
         self.shape = ny, nx = int(shape[0]), int(shape[1])
         self.spacing = float(spacing)
