@@ -5,7 +5,7 @@ that variable to ``scipy`` before the import (the suite the package is tested wi
 to run on another suite that an earlier import already fixed. The suite actually in use is
 :data:`SOLVER_SUITE`; stages record it in their output files.
 
-Solvers (chosen per equation by the models, measured in docs/performance.md):
+Solvers (chosen per equation by the models):
 
 - :func:`cg` -- conjugate gradients with a diagonal (Jacobi) preconditioner, for the symmetric
   positive definite systems of the phase-field models. Unpreconditioned CG on the potential with
@@ -13,7 +13,8 @@ Solvers (chosen per equation by the models, measured in docs/performance.md):
   scaling removes the contrast. FiPy's own Jacobi preconditioner factorises the diagonal with a
   sparse direct solver on every application; :class:`DiagonalPreconditioner` multiplies by its
   inverse instead.
-- :func:`lu` -- FiPy's default direct solver, kept for the side-by-side benchmark.
+- :func:`lu` -- FiPy's default sparse direct solver: exact, used for the potential (see
+  ``dendrite.default_solver``) and as the "FiPy defaults" reference of the benchmark.
 """
 
 from __future__ import annotations

@@ -25,9 +25,9 @@ Equations (docs/models.md §5 gives them with the scales and every parameter's s
 
 g = xi^2 (1-xi)^2, h = xi^3 (6 xi^2 - 15 xi + 10), kappa = kappa0 [1 + delta cos(omega theta)],
 D and sigma interpolated with h. Time discretisation: backward Euler; each step is a loop of
-sweeps (xi, psi, mu), each equation linearised about the latest iterate (Newton for the storage
-term c(mu), so that at convergence the discrete Li balance is exact; the reaction and double-well
-terms split into a stabilising implicit part and an explicit rest).
+sweeps (xi, psi, mu), each equation linearised about the latest iterate: Newton for the
+double-well and reaction terms of xi, Newton for the storage term c(mu) (so that at convergence
+the discrete Li balance is exact) plus the plating sink's derivative in mu.
 """
 
 from __future__ import annotations
@@ -223,7 +223,7 @@ class Numerics:
     growth: float = 1.3
     solver_tolerance: float = 1e-9
     mobility_floor: float = 1e-2  # lower bound of exp(mu) in the Li+ mobility
-    solvers: dict = field(default_factory=dict)  # equation name -> fipy solver (default: cg())
+    solvers: dict = field(default_factory=dict)  # equation name -> fipy solver (default: default_solver)
 
 
 class DendriteSystem:
@@ -256,7 +256,6 @@ class DendriteSystem:
         modulation = np.ones(ny) if rate_modulation is None else np.asarray(rate_modulation, dtype=float)
         if modulation.shape != (ny,):
             raise ValueError(f"rate_modulation has shape {modulation.shape}, expected ({ny},)")
-        self.rate_modulation = modulation
         self._reaction = np.repeat(modulation, nx) * coefficients.reaction  # flat, x fastest
         if ny == 1:
             mesh = fipy.Grid2D(dx=spacing, dy=spacing, nx=nx, ny=1)
@@ -402,10 +401,10 @@ class DendriteSystem:
         diffusivity = c.diffusivity_electrode * h + c.diffusivity_electrolyte * (1.0 - h)
         # transport at the electrolyte-phase concentration (the interface is no bottleneck), with
         # a floor: a mobility exp(mu) -> 0 lets mu run away to -inf where the interface's metal
-        # side consumes ions faster than they arrive (positive feedback; docs/models.md §5.4)
+        # side consumes ions faster than they arrive (positive feedback; docs/models.md §5.1)
         self._mobility.setValue(self._face(diffusivity * np.maximum(np.exp(mu), self.numerics.mobility_floor)))
         # the plating sink depends on mu through the cathodic Butler-Volmer term: its local
-        # derivative d(rate)/d(mu) = L_eta h' exp(mu - a psi) / (dt * xi diagonal) goes into the
+        # derivative d(rate)/d(mu) = L_eta h' 2(1-h) exp(mu - a psi) / (dt * xi diagonal) goes into the
         # matrix, or the segregated sweeps oscillate unless dt ~ 1/(c_s/c0 * L_eta * exp(-a psi))
         coupling = c.site_ratio * self._reaction * interpolation_slope(xi) * 2.0 * (1.0 - h) * np.exp(
             mu - c.alpha * self.psi.value) / (
@@ -414,17 +413,16 @@ class DendriteSystem:
         self._mu_implicit.setValue(conc / dt + coupling)
         self._mu_source.setValue(-c.site_ratio * self._rate.value + coupling * mu - (conc - conc * mu - old) / dt)
 
-    def _solve(self, name: str) -> float:
+    def _solve(self, name: str) -> None:
         """Sweep one equation; a linear solve that FiPy reports as failed is remembered."""
         if self.rebuild:
             self.equations = self._build()
         var = getattr(self, name)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SolverConvergenceWarning)
-            residual = float(self.equations[name].sweep(var=var, solver=self.solvers[name]))
+            self.equations[name].sweep(var=var, solver=self.solvers[name])
         if any(issubclass(w.category, SolverConvergenceWarning) for w in caught):
             self.failed_solves.append(name)
-        return residual
 
     # -- time stepping -----------------------------------------------------------------------
     def sweep(self, dt: float) -> float:
