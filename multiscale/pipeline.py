@@ -25,6 +25,7 @@ from collections.abc import Callable
 from . import __version__
 from .atomistic import stage as atomistic_stage
 from .kmc import stage as kmc_stage
+from .phasefield import dendrite_stage
 from .errors import DataFileError, UserError
 from .io import RunLock, StageFileWriter, atomic_write_text, provenance_attrs, read_root_attrs
 from .params import PENDING_STAGE_TABLES, Params, canonical_json, load_params_and_text, sha256_text, to_toml
@@ -85,6 +86,14 @@ STAGES: dict[str, Stage] = {
         write=kmc_stage.write,
         enabled=lambda params: params.kmc is not None,
     ),
+    "dendrite": Stage(
+        name="dendrite",
+        tables=("seed", "electrode", "dendrite"),
+        upstream=("kmc",),  # optional: without [kmc] the stage starts flat and isotropic
+        prepare=dendrite_stage.prepare,
+        write=dendrite_stage.write,
+        enabled=lambda params: params.dendrite is not None,
+    ),
 }
 #: Every stage of the design, in run order (those not in ``STAGES`` are not built yet).
 STAGE_ORDER = ("atomistic", "kmc", "dendrite", "coating", "complexion")
@@ -131,7 +140,7 @@ def cache_keys(params: Params) -> dict[str, str]:
             "version": __version__,
             "tables": {t: params.table(t) for t in stage.tables},
             "data": {p: _file_sha256(p) for p in stage.data_files(params)},
-            "upstream": {u: keys[u] for u in stage.upstream},
+            "upstream": {u: keys[u] for u in stage.upstream if u in keys},
         }
         keys[name] = sha256_text(canonical_json(content))
     return keys
@@ -233,7 +242,7 @@ def _run_locked(params, input_text, run_dir, keys, implemented, prepared, force)
                 params=params,
                 run_dir=run_dir,
                 stage=stage,
-                inputs={u: run_dir / STAGES[u].output for u in stage.upstream},
+                inputs={u: run_dir / STAGES[u].output for u in stage.upstream if u in keys},
                 attrs=provenance_attrs(input_text, input_sha, keys[stage.name], stage=stage.name,
                                        resolved_params=params.model_dump_json()),
             )

@@ -270,42 +270,68 @@ class DendriteSystem:
         self.psi = fipy.CellVariable(mesh=mesh, name="psi", value=0.0)
         self.mu = fipy.CellVariable(mesh=mesh, name="mu", value=coefficients.mu_bulk)
         self.xi.constrain(1.0, mesh.facesLeft)  # the current collector is metal
-        self.psi.constrain(coefficients.psi_applied, mesh.facesLeft)
+        self._psi_applied = fipy.Variable(value=coefficients.psi_applied)  # adjustable: current control
+        self.psi.constrain(self._psi_applied, mesh.facesLeft)
         self.psi.constrain(coefficients.psi_electrolyte, mesh.facesRight)
         self.mu.constrain(coefficients.mu_bulk, mesh.facesRight)
         # coefficients, updated in place from numpy
-        self._xi_implicit = fipy.CellVariable(mesh=mesh, value=1.0)
-        self._xi_source = fipy.CellVariable(mesh=mesh, value=0.0)
         self._kappa = fipy.FaceVariable(mesh=mesh, value=coefficients.gradient)
         self._sigma = fipy.FaceVariable(mesh=mesh, value=coefficients.conductivity_electrolyte)
-        self._rate = fipy.CellVariable(mesh=mesh, value=0.0)
         self._mobility = fipy.FaceVariable(mesh=mesh, value=coefficients.diffusivity_electrolyte)
-        self._mu_implicit = fipy.CellVariable(mesh=mesh, value=1.0)
-        self._mu_source = fipy.CellVariable(mesh=mesh, value=0.0)
+        self._jacobian = {key: fipy.CellVariable(mesh=mesh, value=0.0) for key in (
+            ("xi", "xi"), ("xi", "mu"), ("xi", "psi"), ("mu", "mu"), ("mu", "xi"), ("psi", "xi"))}
+        self._residual = {name: fipy.CellVariable(mesh=mesh, value=0.0) for name in self.names}
         self.equations = self._build()
         self.solvers = {name: self.numerics.solvers.get(name) or default_solver(name, self.numerics.solver_tolerance)
-                        for name in self.names}
+                        for name in self.equations}
         self.time = 0.0
         self.dt = self.numerics.dt_initial
         self.failed_solves: list[str] = []
-        self.old = self.state()
+        self.mark_step_start()
 
     # -- construction ----------------------------------------------------------------------
     def _build(self) -> dict:
+        """The coupled Newton system of (xi, mu, psi), and the potential alone for the start.
+
+        Each Jacobian block J is a ``TransientTerm(coeff=J, var=v)`` swept with dt = 1: FiPy
+        writes it as J (v - v.old) and, for a variable without an old value, v.old is the
+        current iterate, so the term is exactly J (v - v*). (An ``ImplicitSourceTerm`` would
+        not do: FiPy moves a coefficient of the destabilising sign into the right-hand side,
+        cell by cell, which silently turns Newton couplings explicit.) The residual of the
+        nonlinear terms at the iterate is an explicit source; diffusion terms are implicit.
+        All three variables are solved together: segregated sweeps converge slowly (the
+        reaction ties xi to mu and psi, the potential ties psi to d xi/dt, the Li+ storage ties mu
+        to xi) once dt is longer than the reaction time.
+        """
         T = fipy.terms
+        J = self._jacobian
+        xi_equation = (T.TransientTerm(coeff=J["xi", "xi"], var=self.xi)
+                       + T.TransientTerm(coeff=J["xi", "mu"], var=self.mu)
+                       + T.TransientTerm(coeff=J["xi", "psi"], var=self.psi)
+                       == T.DiffusionTerm(coeff=self._kappa, var=self.xi) + self._residual["xi"])
+        mu_equation = (T.TransientTerm(coeff=J["mu", "mu"], var=self.mu)
+                       + T.TransientTerm(coeff=J["mu", "xi"], var=self.xi)
+                       == T.DiffusionTerm(coeff=self._mobility, var=self.mu)
+                       + T.DiffusionTerm(coeff=self._mobility, var=self.psi) + self._residual["mu"])
+        psi_equation = (T.TransientTerm(coeff=J["psi", "xi"], var=self.xi)
+                        == T.DiffusionTerm(coeff=self._sigma, var=self.psi) + self._residual["psi"])
         return {
-            "xi": T.ImplicitSourceTerm(coeff=self._xi_implicit, var=self.xi)
-            == T.DiffusionTerm(coeff=self._kappa, var=self.xi) + self._xi_source,
-            "psi": T.DiffusionTerm(coeff=self._sigma, var=self.psi) == self._rate,
-            "mu": T.ImplicitSourceTerm(coeff=self._mu_implicit, var=self.mu)
-            == T.DiffusionTerm(coeff=self._mobility, var=self.mu)
-            + T.DiffusionTerm(coeff=self._mobility, var=self.psi) + self._mu_source,
+            "all": xi_equation & mu_equation & psi_equation,
+            # the start (no reaction): xi relaxing alone, then the potential
+            "xi": T.TransientTerm(coeff=J["xi", "xi"], var=self.xi)
+            == T.DiffusionTerm(coeff=self._kappa, var=self.xi) + self._residual["xi"],
+            "psi": T.DiffusionTerm(coeff=self._sigma, var=self.psi) == 0.0,
         }
 
     # -- state -----------------------------------------------------------------------------
     def state(self) -> dict[str, np.ndarray]:
         """Copies of the cell values, flat (FiPy order)."""
         return {name: np.array(getattr(self, name).value, dtype=float) for name in self.names}
+
+    def mark_step_start(self) -> None:
+        """The current state becomes the start of the next step."""
+        self.old = self.state()
+        self._old_concentration = concentration(self.old["mu"], self.old["xi"], self.c.metal_partition)
 
     def set_state(self, state: dict[str, np.ndarray]) -> None:
         for name in self.names:
@@ -324,16 +350,24 @@ class DendriteSystem:
             reaction, self._reaction = self._reaction, np.zeros_like(self._reaction)
             dt = min(0.2 / c.relaxation, relax_time)
             for _ in range(max(1, int(round(relax_time / dt)))):
-                self.old = self.state()
+                self.mark_step_start()
                 for _ in range(3):
-                    self._update_xi(dt)
+                    self._update_newton(dt)
                     self._solve("xi")
             self._reaction = reaction
         self.mu.setValue(c.mu_bulk)
-        self._rate.setValue(0.0)
         self._update_conductivity(self.xi.value)
         self._solve("psi")
-        self.old = self.state()
+        self.mark_step_start()
+
+    @property
+    def psi_applied(self) -> float:
+        """Collector potential (dimensionless, nF E / RT)."""
+        return float(self._psi_applied.value)
+
+    def set_psi_applied(self, value: float) -> None:
+        """Move the collector potential (takes effect from the next step)."""
+        self._psi_applied.setValue(float(value))
 
     def fields(self) -> dict[str, np.ndarray]:
         """xi, c/c0 and psi as (ny, nx) arrays."""
@@ -372,55 +406,62 @@ class DendriteSystem:
         c, h = self.c, interpolation(xi)
         self._sigma.setValue(self._face(c.conductivity_electrode * h + c.conductivity_electrolyte * (1.0 - h)))
 
-    def _update_xi(self, dt: float) -> None:
-        c = self.c
+    def _update_newton(self, dt: float) -> None:
+        """Jacobian and residual of the three equations at the latest iterate.
+
+        xi:  (xi - xi_old)/dt = div(kappa grad xi) + r(xi, mu, psi),
+             r = -L_s W g'(xi) - L_eta h'(xi) A(psi, mu, xi)
+        Li+: (c(mu, xi) - c_old)/dt + (c_s/c0)(xi - xi_old)/dt = div[M grad(mu + psi)]
+        psi: div(sigma grad psi) = (xi - xi_old)/dt
+        The diffusion coefficients kappa, M and sigma are taken at the iterate (Picard); at
+        convergence the discrete Li balance is exact.
+        """
+        c, J, R = self.c, self._jacobian, self._residual
         xi, psi, mu = self.xi.value, self.psi.value, self.mu.value
+        old_xi = self.old["xi"]
         h, h1 = interpolation(xi), interpolation_slope(xi)
         anodic, cathodic = np.exp((1.0 - c.alpha) * psi), np.exp(mu - c.alpha * psi)
-        affinity = reaction_affinity(psi, mu, c.alpha, h)
+        affinity = 2.0 * h * anodic - 2.0 * (1.0 - h) * cathodic  # reaction_affinity, exponentials reused
         rate = -c.relaxation * well_slope(xi) - self._reaction * h1 * affinity
-        slope = (-c.relaxation * well_curvature(xi)
-                 - self._reaction * (interpolation_curvature(xi) * affinity + 2.0 * h1 ** 2 * (anodic + cathodic)))
-        # Newton: the whole slope goes into the matrix; the gradient term keeps it positive
-        # definite about a tanh profile (its smallest mode, translation, has eigenvalue 0)
-        implicit = slope
-        self._xi_diagonal = np.maximum(1.0 / dt - implicit, 0.1 / dt)
-        self._xi_implicit.setValue(1.0 / dt - implicit)
-        self._xi_source.setValue(self.old["xi"] / dt + rate - implicit * xi)
+        rate_xi = (-c.relaxation * well_curvature(xi)
+                   - self._reaction * (interpolation_curvature(xi) * affinity + 2.0 * h1 ** 2 * (anodic + cathodic)))
+        rate_mu = 2.0 * self._reaction * h1 * (1.0 - h) * cathodic
+        rate_psi = -2.0 * self._reaction * h1 * (h * (1.0 - c.alpha) * anodic + (1.0 - h) * c.alpha * cathodic)
+        J["xi", "xi"].setValue(1.0 / dt - rate_xi)
+        J["xi", "mu"].setValue(-rate_mu)
+        J["xi", "psi"].setValue(-rate_psi)
+        R["xi"].setValue(rate - (xi - old_xi) / dt)
         if c.anisotropy_strength:
             grad = np.asarray(self.xi.faceGrad.value)
             theta = np.arctan2(grad[1], grad[0])
             self._kappa.setValue(c.gradient * (1.0 + c.anisotropy_strength * np.cos(c.anisotropy_mode * theta)))
 
-    def _update_mu(self, dt: float) -> None:
-        c = self.c
-        xi, mu = self.xi.value, self.mu.value
-        h = interpolation(xi)
         conc = concentration(mu, xi, c.metal_partition)
-        old = concentration(self.old["mu"], self.old["xi"], c.metal_partition)
         diffusivity = c.diffusivity_electrode * h + c.diffusivity_electrolyte * (1.0 - h)
         # transport at the electrolyte-phase concentration (the interface is no bottleneck), with
         # a floor: a mobility exp(mu) -> 0 lets mu run away to -inf where the interface's metal
         # side consumes ions faster than they arrive (positive feedback; docs/models.md §5.1)
         self._mobility.setValue(self._face(diffusivity * np.maximum(np.exp(mu), self.numerics.mobility_floor)))
-        # the plating sink depends on mu through the cathodic Butler-Volmer term: its local
-        # derivative d(rate)/d(mu) = L_eta h' 2(1-h) exp(mu - a psi) / (dt * xi diagonal) goes into the
-        # matrix, or the segregated sweeps oscillate unless dt ~ 1/(c_s/c0 * L_eta * exp(-a psi))
-        coupling = c.site_ratio * self._reaction * interpolation_slope(xi) * 2.0 * (1.0 - h) * np.exp(
-            mu - c.alpha * self.psi.value) / (
-            dt * self._xi_diagonal)
-        # storage (c(mu) - c_old)/dt linearised about the latest mu: exact Li balance at convergence
-        self._mu_implicit.setValue(conc / dt + coupling)
-        self._mu_source.setValue(-c.site_ratio * self._rate.value + coupling * mu - (conc - conc * mu - old) / dt)
+        J["mu", "mu"].setValue(conc / dt)
+        J["mu", "xi"].setValue((np.exp(mu) * (c.metal_partition - 1.0) * h1 + c.site_ratio) / dt)
+        R["mu"].setValue(-(conc - self._old_concentration + c.site_ratio * (xi - old_xi)) / dt)
+
+        self._update_conductivity(xi)
+        J["psi", "xi"].setValue(1.0 / dt)
+        R["psi"].setValue(-(xi - old_xi) / dt)
 
     def _solve(self, name: str) -> None:
         """Sweep one equation; a linear solve that FiPy reports as failed is remembered."""
         if self.rebuild:
             self.equations = self._build()
-        var = getattr(self, name)
+        var = None if name == "all" else getattr(self, name)  # the coupled system sweeps all three
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SolverConvergenceWarning)
-            self.equations[name].sweep(var=var, solver=self.solvers[name])
+            try:
+                self.equations[name].sweep(var=var, solver=self.solvers[name], dt=1.0)
+            except RuntimeError:  # SuperLU: "Factor is exactly singular"
+                self.failed_solves.append(name)
+                return
         if any(issubclass(w.category, SolverConvergenceWarning) for w in caught):
             self.failed_solves.append(name)
 
@@ -429,14 +470,9 @@ class DendriteSystem:
         """One pass over the three equations; returns the max change of xi and c/c0."""
         before_xi = np.array(self.xi.value)
         before_c = concentration(self.mu.value, before_xi, self.c.metal_partition)
-        self._update_xi(dt)
-        self._solve("xi")
+        self._update_newton(dt)
+        self._solve("all")
         xi = np.asarray(self.xi.value)
-        self._rate.setValue((xi - self.old["xi"]) / dt)
-        self._update_conductivity(xi)
-        self._solve("psi")
-        self._update_mu(dt)
-        self._solve("mu")
         after_c = concentration(self.mu.value, xi, self.c.metal_partition)
         return float(max(np.max(np.abs(xi - before_xi)), np.max(np.abs(after_c - before_c))))
 
@@ -472,7 +508,7 @@ class DendriteSystem:
             reports.append(report)
             if report.accepted:
                 self.time += dt
-                self.old = self.state()
+                self.mark_step_start()
                 if on_step is not None:
                     on_step(self, dt)
                 if report.sweeps <= n.max_sweeps // 3 and dt == self.dt:
@@ -494,7 +530,7 @@ def default_solver(name: str, tolerance: float = 1e-9):
     tests/unit/test_phasefield_model.py: error 16.7 of 17.4 at 1e-8, 8e-14 at 1e-13); LU is
     exact.
     """
-    return lu() if name == "psi" else cg(tolerance)
+    return lu()
 
 
 class DivergenceError(RuntimeError):

@@ -22,7 +22,7 @@ from tests.conftest import MINIMAL_TOML, PARAMS_DIR, REPO
 def test_shipped_files_are_valid(name):
     params = load_params(PARAMS_DIR / name)
     assert params.name == name.removesuffix(".toml")
-    assert params.kmc is not None and params.dendrite == {}
+    assert params.kmc is not None and params.dendrite is not None and params.dendrite.control == "current"
 
 
 @pytest.mark.parametrize("path", sorted(PARAMS_DIR.rglob("*.toml")), ids=lambda p: p.name)

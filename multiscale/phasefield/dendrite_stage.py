@@ -1,0 +1,481 @@
+"""The dendrite stage: reads ``kmc.h5`` (optional), grows Li in 2D under VLCD, writes ``dendrite.h5``.
+
+Output (SI; docs/models.md §5):
+
+``/`` (root)
+    Coordinates ``time`` (s), ``y`` (along the electrode), ``x`` (from the current collector), m.
+    Snapshots ``xi``, ``concentration`` (mol/m^3), ``potential`` (V) as (time, y, x). Series:
+    ``dendrite_length`` (m, farthest tip minus deepest trough of the xi = 1/2 front),
+    ``tip_position`` (m), ``tip_velocity`` (m/s), ``interface_length_ratio`` (interface length per
+    width), ``interface_roughness`` (m, std of the front), ``local_current_density(time, y)``
+    (A/m^2, plating rate of each row times F c_s), ``mean_current_density`` (A/m^2),
+    ``collector_potential`` (V), ``charge_passed`` (C/m^2: F x the Li+ that entered from the
+    reservoir), ``li_deposited`` (mol/m^2 of metal plated), ``dissolved_li_change`` (mol/m^2),
+    ``li_balance_error`` (charge_passed / F - li_deposited - dissolved_li_change, mol/m^2).
+    Static: ``current_density_ratio(y)`` (j / mean j along the electrode), ``initial_front(y)`` (m).
+    Attributes: the FiPy solver suite, the control mode, where the anisotropy and the initial
+    roughness came from, the stop reason.
+
+Records are taken at fixed times; a run resumed from a checkpoint (written at a record, every
+``checkpoint_interval_s`` of wall time) repeats the uninterrupted run's arithmetic exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from ..constants import FARADAY, MA_CM2
+from ..errors import UserError
+from ..fields import gaussian_random_field
+from ..io import load_checkpoint, read_dataset, save_checkpoint
+from ..params import Params
+from . import observables as ob
+from ._fipy import SOLVER_SUITE
+from .dendrite import (
+    LENGTH_SCALE_M,
+    TIME_SCALE_S,
+    Coefficients,
+    DendriteSystem,
+    DivergenceError,
+    Numerics,
+    Physical,
+    planar_velocity,
+    tanh_profile,
+)
+
+UM = 1e-6
+#: Largest grid the stage accepts (cells); a 3-field LU of more is beyond a laptop's patience.
+MAX_CELLS = 512 * 512
+SERIES = ("dendrite_length", "tip_position", "tip_velocity", "interface_length_ratio", "interface_roughness",
+          "mean_current_density", "collector_potential", "charge_passed", "li_deposited", "dissolved_li_change",
+          "li_balance_error")
+UNITS = {"dendrite_length": "m", "tip_position": "m", "tip_velocity": "m s-1", "interface_length_ratio": "1",
+         "interface_roughness": "m", "mean_current_density": "A m-2", "collector_potential": "V",
+         "charge_passed": "C m-2", "li_deposited": "mol m-2", "dissolved_li_change": "mol m-2",
+         "li_balance_error": "mol m-2"}
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything a dendrite run needs (lengths in um = the model's unit, times in s)."""
+
+    physical: Physical
+    shape: tuple[int, int]  # (ny, nx)
+    spacing: float  # um
+    modulation: np.ndarray  # (ny,), mean 1
+    initial_front: np.ndarray  # (ny,), um
+    target_current_A_m2: float | None  # None: potential control
+    stop_time: float  # s
+    stop_deposit: float  # um of mean deposit (inf: none)
+    far_limit: float  # um from the collector
+    record_times: np.ndarray  # s
+    anisotropy_source: str
+    roughness_source: str
+
+    @property
+    def width(self) -> float:
+        return self.shape[0] * self.spacing
+
+
+def standard_profile(n: int, spacing_um: float, correlation_length_um: float, seed: int) -> np.ndarray:
+    """A periodic Gaussian profile (n,) with zero sample mean and unit sample standard deviation.
+
+    One row of an isotropic 2D Gaussian field of :mod:`multiscale.fields` has the same
+    correlation function; standardising the sample makes a narrow electrode (a few correlation
+    lengths) still carry the spread the parameters ask for.
+    """
+    row = gaussian_random_field((n, n), spacing_um * UM, correlation_length_um * UM, np.random.default_rng(seed))[0]
+    row = row - row.mean()
+    std = row.std()
+    return row / std if std > 0 else np.zeros(n)
+
+
+def modulation_from(params: Params, ny: int, spacing_um: float, seed: int) -> np.ndarray:
+    """j(y) / mean(j) on the grid: the explicit profile, else a log-normal field of the electrode's CV."""
+    d, e = params.dendrite, params.electrode
+    if d.local_current_profile is not None:
+        profile = np.asarray(d.local_current_profile, dtype=float)
+        source = np.arange(profile.size) / profile.size
+        target = (np.arange(ny) + 0.5) / ny
+        values = np.interp(target, source, profile, period=1.0)
+    elif e.cv == 0:
+        return np.ones(ny)
+    else:  # log-normal with the electrode's coefficient of variation
+        values = np.exp(math.sqrt(math.log1p(e.cv ** 2)) * standard_profile(ny, spacing_um, d.vlcd_correlation_length_um, seed))
+    return values / values.mean()
+
+
+def roughness_from(params: Params, handoff: xr.Dataset | None) -> tuple[float, str]:
+    """Initial front standard deviation (um) and a sentence saying where it came from."""
+    d = params.dendrite
+    if d.initial_roughness_um is not None:
+        return d.initial_roughness_um, f"explicit: dendrite.initial_roughness_um = {d.initial_roughness_um:g} um"
+    if handoff is None:
+        return 0.0, "no kmc stage: flat start"
+    sigma, corr = float(handoff.roughness_sigma), float(handoff.correlation_length)
+    if not (sigma > 0 and corr > 0 and math.isfinite(sigma / corr)):
+        return 0.0, f"kmc roughness sigma = {sigma:.3g} m, correlation length {corr:.3g} m: flat start"
+    value = sigma / corr * d.vlcd_correlation_length_um
+    text = (f"kmc: sigma / correlation length = {sigma * 1e9:.3g} nm / {corr * 1e9:.3g} nm kept at "
+            f"{d.vlcd_correlation_length_um:g} um -> {value:.3g} um")
+    cap = (d.front_position_um - 6.0 * d.interface_width_um) / 3.0  # 3 sigma stays 6 lambda off the collector
+    if value > cap:
+        text += f", capped at {cap:.3g} um (3 sigma within front_position_um - 6 interface widths)"
+        value = cap
+    return value, text
+
+
+def anisotropy_from(params: Params, handoff: xr.Dataset | None) -> tuple[float, str]:
+    d = params.dendrite
+    if d.anisotropy_strength is not None:
+        return d.anisotropy_strength, f"explicit: dendrite.anisotropy_strength = {d.anisotropy_strength:g}"
+    if handoff is None:
+        return 0.0, "no kmc stage: isotropic"
+    fraction = float(handoff.crystalline_fraction)
+    value = d.max_anisotropy_strength * fraction
+    return value, (f"kmc crystalline fraction {fraction:.3g} x max_anisotropy_strength {d.max_anisotropy_strength:g} "
+                   f"= {value:.3g}")
+
+
+def setup_from(params: Params, handoff: xr.Dataset | None) -> Setup:
+    d, e = params.dendrite, params.electrode
+    spacing = d.interface_width_um / d.cells_per_interface_width
+    ny = max(4, int(round(d.width_um / spacing)))
+    nx = max(8, int(round(d.length_um / spacing)))
+    modulation_seed, roughness_seed = (int(v) for v in np.random.SeedSequence([params.seed, 5]).generate_state(2, dtype=np.uint64))
+    roughness, roughness_source = roughness_from(params, handoff)
+    delta, anisotropy_source = anisotropy_from(params, handoff)
+    front = np.full(ny, d.front_position_um)
+    if roughness > 0:
+        front = front + roughness * standard_profile(ny, spacing, d.vlcd_correlation_length_um, roughness_seed)
+    physical = Physical(
+        interface_energy_J_m2=d.interface_energy_J_m2, interface_width_m=d.interface_width_um * UM,
+        interface_mobility_m3_J_s=d.interface_mobility_m3_J_s,
+        exchange_current_density_A_m2=d.exchange_current_density_mA_cm2 * MA_CM2,
+        transfer_coefficient=d.transfer_coefficient, diffusivity_electrolyte_m2_s=d.diffusivity_electrolyte_m2_s,
+        diffusivity_electrode_m2_s=d.diffusivity_electrode_m2_s,
+        conductivity_electrolyte_S_m=d.conductivity_electrolyte_S_m, conductivity_electrode_S_m=d.conductivity_electrode_S_m,
+        site_density_mol_m3=d.site_density_mol_m3, bulk_concentration_mol_m3=d.bulk_concentration_mol_m3,
+        temperature_K=e.temperature_K, applied_potential_V=d.applied_potential_V, anisotropy_strength=delta,
+        anisotropy_mode=d.anisotropy_mode,
+    )
+    target = None
+    stop_deposit = math.inf if d.deposited_thickness_um is None else d.deposited_thickness_um
+    stop_time = math.inf if d.stop_time_s is None else d.stop_time_s
+    if d.control == "current":
+        target = (e.current_density_mA_cm2 if d.current_density_mA_cm2 is None else d.current_density_mA_cm2) * MA_CM2
+        physical = _with_potential(physical, _planar_potential(physical, target))
+        if d.deposited_thickness_um is not None:  # Faraday: time to plate the thickness at the mean current
+            plating_time = d.deposited_thickness_um * UM * FARADAY * d.site_density_mol_m3 / target
+            stop_time = min(stop_time, plating_time)
+    return Setup(
+        physical=physical, shape=(ny, nx), spacing=spacing,
+        modulation=modulation_from(params, ny, spacing, modulation_seed), initial_front=front,
+        target_current_A_m2=target, stop_time=stop_time, stop_deposit=stop_deposit,
+        far_limit=d.length_um - d.far_margin_um, record_times=np.linspace(0.0, stop_time, d.records + 1)[1:],
+        anisotropy_source=anisotropy_source, roughness_source=roughness_source,
+    )
+
+
+def _with_potential(p: Physical, volts: float) -> Physical:
+    return Physical(**{**p.__dict__, "applied_potential_V": volts})
+
+
+def _planar_potential(p: Physical, current_A_m2: float) -> float:
+    """Collector potential (V) at which a planar front plates ``current_A_m2`` by Butler-Volmer at c_b.
+
+    The start of the current control: inside the diffuse interface the ions gather at the
+    metal's potential, so the model plates faster than this at the same potential and the
+    controller lowers it within the first steps.
+    """
+    c = Coefficients.from_physical(p)
+    velocity = current_A_m2 / (p.electrons * FARADAY * p.site_density_mol_m3) / LENGTH_SCALE_M * TIME_SCALE_S
+    lo, hi = c.mu_bulk - 80.0, c.mu_bulk  # plating below the Nernst potential
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if planar_velocity(c, mid) > velocity:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi) * p.thermal_voltage_V
+
+
+class CurrentControl:
+    """Galvanostatic control: moves the collector potential toward the target plating current.
+
+    Newton on ln(current) vs potential, the slope taken from the last two steps (secant) and kept
+    within [0.2, 5] per unit of nF E / RT, the move damped by half and capped at 0.2 (5 mV).
+    """
+
+    def __init__(self, target: float, slope: float = 1.0):
+        self.target = target
+        self.slope = slope
+        self.last: tuple[float, float] | None = None  # (psi, ln current)
+
+    def update(self, psi: float, current: float) -> float:
+        if current <= 0:
+            return psi - 0.2  # stripping or stalled: push toward plating
+        log_current = math.log(current)
+        if self.last is not None and abs(psi - self.last[0]) > 1e-9:
+            secant = -(log_current - self.last[1]) / (psi - self.last[0])
+            if math.isfinite(secant):
+                self.slope = min(max(secant, 0.2), 5.0)
+        self.last = (psi, log_current)
+        move = -0.5 * math.log(self.target / current) / self.slope
+        return psi + max(-0.2, min(0.2, move))
+
+    def state(self) -> np.ndarray:
+        return np.array([self.slope, *(self.last if self.last else (np.nan, np.nan))])
+
+    def restore(self, values: np.ndarray) -> None:
+        self.slope = float(values[0])
+        self.last = None if np.isnan(values[1]) else (float(values[1]), float(values[2]))
+
+
+class _Stop(Exception):
+    """Raised from the step callback to end the run with a reason."""
+
+
+class Diverged(RuntimeError):
+    """The time step collapsed; the run keeps its last accepted state."""
+
+
+class Run:
+    """The model plus the bookkeeping of one stage run: integrals, records, control, stop tests."""
+
+    def __init__(self, setup: Setup, numerics: Numerics | None = None):
+        self.setup = setup
+        self.c = Coefficients.from_physical(setup.physical)
+        ny, nx = setup.shape
+        self.system = DendriteSystem(self.c, setup.shape, setup.spacing, setup.modulation,
+                                     numerics or Numerics(dt_max=50.0))
+        self.control = None if setup.target_current_A_m2 is None else CurrentControl(setup.target_current_A_m2)
+        self.frames: list[dict] = []
+        self.entered = 0.0  # Li+ in through the reservoir boundary, c0 l0^2 (per unit depth)
+        self.last_rows = np.zeros(ny)
+        self.row_rate = np.full(ny, np.nan)  # um/s
+        self.last_tip = math.nan
+        self.tip_velocity = math.nan
+
+    # -- start and restart -----------------------------------------------------------------
+    def start(self) -> None:
+        s = self.setup
+        x = (np.arange(s.shape[1]) + 0.5) * s.spacing
+        xi = tanh_profile(x[None, :] - s.initial_front[:, None], s.physical.interface_width_m / LENGTH_SCALE_M)
+        self.system.initialise(xi, relax_time=0.2)
+        self.xi0 = np.array(self.system.xi.value)
+        self.conc0 = self._dissolved()
+        self.last_rows = ob.row_thickness(self._xi(), s.spacing)
+        self.last_tip = float(ob.front_position(self._xi(), s.spacing).max())
+        self.frames.append(self._record())
+
+    def checkpoint_arrays(self) -> dict[str, np.ndarray]:
+        system = self.system
+        arrays = {f"state_{k}": v for k, v in system.state().items()}
+        arrays.update(xi0=self.xi0, scalars=np.array([system.time, system.dt, system.psi_applied, self.entered, self.conc0,
+                                                      self.last_tip, self.tip_velocity]),
+                      last_rows=self.last_rows, row_rate=self.row_rate)
+        if self.control is not None:
+            arrays["control"] = self.control.state()
+        for key in self.frames[0]:
+            arrays[f"frame_{key}"] = np.array([f[key] for f in self.frames])
+        return arrays
+
+    def restore(self, arrays: dict[str, np.ndarray]) -> None:
+        system = self.system
+        system.set_state({k[6:]: v for k, v in arrays.items() if k.startswith("state_")})
+        system.time, system.dt, psi, self.entered, self.conc0, self.last_tip, self.tip_velocity = (
+            float(v) for v in arrays["scalars"])
+        system.set_psi_applied(psi)
+        system.mark_step_start()
+        self.xi0, self.last_rows, self.row_rate = arrays["xi0"], arrays["last_rows"], arrays["row_rate"]
+        if self.control is not None:
+            self.control.restore(arrays["control"])
+        keys = [k[6:] for k in arrays if k.startswith("frame_")]
+        n = len(arrays["frame_time"])
+        self.frames = [{k: arrays[f"frame_{k}"][i] for k in keys} for i in range(n)]
+
+    # -- quantities ------------------------------------------------------------------------
+    def _xi(self) -> np.ndarray:
+        return np.asarray(self.system.xi.value).reshape(self.setup.shape)
+
+    def _dissolved(self) -> float:
+        return float(np.sum(self.system.fields()["concentration"])) * self.setup.spacing ** 2
+
+    def deposit(self) -> float:
+        """Mean plated thickness since the start, um."""
+        return float(np.sum(self.system.xi.value - self.xi0)) * self.setup.spacing ** 2 / self.setup.width
+
+    def _areal(self, amount_c0_l0sq: float) -> float:
+        """c0 l0^2 of Li per unit depth -> mol per m^2 of electrode."""
+        return amount_c0_l0sq * self.setup.physical.reference_concentration_mol_m3 * LENGTH_SCALE_M / self.setup.width
+
+    def _record(self) -> dict:
+        s, p = self.setup, self.setup.physical
+        xi = self._xi()
+        fields = self.system.fields()
+        front = ob.front_position(xi, s.spacing)
+        deposited = self._areal(self.c.site_ratio * float(np.sum(self.system.xi.value - self.xi0)) * s.spacing ** 2)
+        dissolved = self._areal(self._dissolved() - self.conc0)
+        charge = FARADAY * self._areal(self.entered)
+        plating = p.electrons * FARADAY * p.site_density_mol_m3 * LENGTH_SCALE_M / TIME_SCALE_S  # A/m^2 per um/s
+        return {
+            "time": self.system.time * TIME_SCALE_S,
+            "dendrite_length": ob.dendrite_length(front) * LENGTH_SCALE_M,
+            "tip_position": float(front.max()) * LENGTH_SCALE_M,
+            "tip_velocity": self.tip_velocity * LENGTH_SCALE_M / TIME_SCALE_S,
+            "interface_length_ratio": ob.interface_length_ratio(xi, s.spacing),
+            "interface_roughness": ob.interface_roughness(front) * LENGTH_SCALE_M,
+            "mean_current_density": float(np.mean(self.row_rate)) * plating,
+            "collector_potential": self.system.psi_applied * p.thermal_voltage_V,
+            "charge_passed": charge, "li_deposited": deposited, "dissolved_li_change": dissolved,
+            "li_balance_error": charge / FARADAY - deposited - dissolved,
+            "local_current_density": self.row_rate * plating,
+            "xi": fields["xi"].astype(np.float32),
+            "concentration": (fields["concentration"] * p.reference_concentration_mol_m3).astype(np.float32),
+            "potential": (fields["psi"] * p.thermal_voltage_V).astype(np.float32),
+        }
+
+    # -- stepping ----------------------------------------------------------------------------
+    def _on_step(self, system: DendriteSystem, dt: float) -> None:
+        s = self.setup
+        self.entered += system.influx() * dt
+        xi = self._xi()
+        rows = ob.row_thickness(xi, s.spacing)
+        self.row_rate = (rows - self.last_rows) / dt
+        self.last_rows = rows
+        front = ob.front_position(xi, s.spacing)
+        tip = float(front.max())
+        self.tip_velocity, self.last_tip = (tip - self.last_tip) / dt, tip
+        if self.control is not None:
+            plating = s.physical.electrons * FARADAY * s.physical.site_density_mol_m3 * LENGTH_SCALE_M / TIME_SCALE_S
+            system.set_psi_applied(self.control.update(system.psi_applied, float(np.mean(self.row_rate)) * plating))
+        if tip >= s.far_limit:
+            raise _Stop(f"the metal reached {tip:.3g} um, within dendrite.far_margin_um of the reservoir")
+        if self.deposit() >= s.stop_deposit:
+            raise _Stop("deposited_thickness_um reached")
+
+    def simulate(self, on_record=None) -> str:
+        """Advance to the end, recording at ``setup.record_times``; returns why the run stopped."""
+        s = self.setup
+        for t_record in s.record_times[len(self.frames) - 1:]:
+            try:
+                self.system.advance(t_record, on_step=self._on_step)
+            except _Stop as stop:
+                self.frames.append(self._record())
+                return str(stop)
+            except DivergenceError as exc:
+                raise Diverged(str(exc)) from None
+            self.frames.append(self._record())
+            if on_record is not None:
+                on_record(self)
+        return "stop_time_s reached" if s.stop_deposit == math.inf else "end of the plating time (Faraday)"
+
+
+# ----------------------------------------------------------------------- output
+
+def output_datasets(run: Run) -> tuple[dict, xr.Dataset]:
+    s = run.setup
+    ny, nx = s.shape
+    coords = {"y": xr.DataArray((np.arange(ny) + 0.5) * s.spacing * UM, dims="y", attrs={"units": "m"}),
+              "x": xr.DataArray((np.arange(nx) + 0.5) * s.spacing * UM, dims="x", attrs={"units": "m",
+                                "long_name": "distance from the current collector"})}
+    static = xr.Dataset(
+        {"current_density_ratio": ("y", s.modulation, {"units": "1", "long_name": "j(y) / mean j: reaction-rate prefactor"}),
+         "initial_front": ("y", s.initial_front * UM, {"units": "m"})})
+    series = {
+        "variables": {"time": (("time",), "f8", {"units": "s"}),
+                      **{n: (("time",), "f8", {"units": UNITS[n]}) for n in SERIES},
+                      "local_current_density": (("time", "y"), "f8", {"units": "A m-2"}),
+                      "xi": (("time", "y", "x"), "f4", {"units": "1", "long_name": "order parameter (1 metal)"}),
+                      "concentration": (("time", "y", "x"), "f4", {"units": "mol m-3", "long_name": "Li+ concentration"}),
+                      "potential": (("time", "y", "x"), "f4", {"units": "V", "long_name": "electric potential vs the reservoir"})},
+        "sizes": {"y": ny, "x": nx},
+        "coords": coords,
+    }
+    return series, static
+
+
+def _attrs(run: Run, params: Params, reason: str) -> dict:
+    s, c = run.setup, run.c
+    d = params.dendrite
+    frames = run.frames
+    return {
+        "fipy_solver_suite": SOLVER_SUITE,
+        "solvers": "Newton on (xi, mu, psi) coupled, sparse LU (SuperLU) per sweep",
+        "control": (f"current: mean plating current held at {s.target_current_A_m2:g} A/m2 by the collector potential"
+                    if s.target_current_A_m2 is not None else f"potential: collector at {d.applied_potential_V:g} V"),
+        "grid_yx": list(s.shape), "cell_size_m": s.spacing * UM,
+        "anisotropy_strength": c.anisotropy_strength, "anisotropy_source": s.anisotropy_source,
+        "initial_roughness_source": s.roughness_source,
+        "current_density_ratio_cv": float(np.std(s.modulation)),
+        "final_deposit_m": run.deposit() * UM, "stop_reason": reason,
+        "final_li_balance_relative_error": float(abs(frames[-1]["li_balance_error"]) / max(frames[-1]["charge_passed"] / FARADAY, 1e-300)),
+    }
+
+
+# ----------------------------------------------------------------------- pipeline hooks
+
+def prepare(params: Params) -> None:
+    d, e = params.dendrite, params.electrode
+    spacing = d.interface_width_um / d.cells_per_interface_width
+    cells = round(d.width_um / spacing) * round(d.length_um / spacing)
+    if cells > MAX_CELLS:
+        raise UserError(f"dendrite.width_um, dendrite.length_um: {cells} cells at {spacing:g} um is more than "
+                        f"{MAX_CELLS}; lower them or dendrite.cells_per_interface_width")
+    if d.front_position_um < 6 * d.interface_width_um:
+        raise UserError(f"dendrite.front_position_um: {d.front_position_um:g} um is closer to the collector than "
+                        f"6 interface widths ({6 * d.interface_width_um:g} um); the front would feel its own tail")
+    if e.vlcd_field == "hotspots" and d.local_current_profile is None:
+        raise UserError("dendrite: electrode.vlcd_field = \"hotspots\" has no phase-field counterpart yet; give "
+                        "dendrite.local_current_profile")
+    return None
+
+
+def write(ctx, prepared) -> None:
+    params = ctx.params
+    kmc = ctx.inputs.get("kmc")
+    handoff = read_dataset(kmc, "handoff") if kmc is not None else None
+    run = Run(setup_from(params, handoff))
+    checkpoint = ctx.run_dir / "dendrite.checkpoint.npz"
+    key = ctx.attrs["stage_cache_key"]
+    restored = load_checkpoint(checkpoint, key)
+    if restored is not None:
+        run.restore(restored[0])
+        ctx.log.info("dendrite: resuming from %s at t = %.4g s (%d records)", checkpoint.name, run.system.time, len(run.frames))
+    else:
+        run.start()
+    last_save = [time.monotonic()]
+    with ctx.progress(len(run.setup.record_times), "records") as bar:
+        bar.update(len(run.frames) - 1)
+
+        def on_record(r: Run) -> None:
+            bar.update()
+            if time.monotonic() - last_save[0] >= params.dendrite.checkpoint_interval_s:
+                save_checkpoint(checkpoint, r.checkpoint_arrays(), {"cache_key": key, "records": len(r.frames)})
+                last_save[0] = time.monotonic()
+
+        try:
+            reason = run.simulate(on_record)
+        except Diverged as exc:
+            failed = ctx.run_dir / "dendrite.diverged.npz"  # not a checkpoint: a rerun starts afresh
+            save_checkpoint(failed, run.checkpoint_arrays(), {"cache_key": key, "records": len(run.frames)})
+            raise UserError(f"dendrite: the phase-field run diverged at t = {run.system.time:.4g} s ({exc}); the last "
+                            f"good state is in {failed}. Lower the current density or the VLCD, or refine the grid "
+                            "(dendrite.cells_per_interface_width)") from None
+    series, static = output_datasets(run)
+    ctx.attrs.update(_attrs(run, params, reason))
+    with ctx.writer() as writer:
+        writer.define_series(None, series["variables"], series["sizes"], series["coords"])
+        for f in run.frames:
+            writer.append(None, {name: f[name] for name in series["variables"]})
+        writer.write_dataset(static)
+    checkpoint.unlink(missing_ok=True)
+    last = run.frames[-1]
+    ctx.log.info("dendrite: %s; t = %.4g s, deposit %.3g um, dendrite length %.3g um, Li balance error %.2g",
+                 reason, last["time"], run.deposit(), last["dendrite_length"] / UM, ctx.attrs["final_li_balance_relative_error"])
