@@ -338,7 +338,7 @@ class DendriteSystem:
             getattr(self, name).setValue(np.asarray(state[name], dtype=float).ravel())
 
     def initialise(self, xi: np.ndarray, relax_time: float = 0.0) -> None:
-        """Start from the order parameter ``xi`` (ny, nx): mu at the bulk value, psi solved.
+        """Start from the order parameter ``xi`` (ny, nx): psi solved, mu in equilibrium with it.
 
         ``relax_time`` (dimensionless) of Allen-Cahn relaxation without reaction first: a drawn
         profile is not the discrete equilibrium one, and relaxing it inside the coupled model
@@ -355,9 +355,12 @@ class DendriteSystem:
                     self._update_newton(dt)
                     self._solve("xi")
             self._reaction = reaction
-        self.mu.setValue(c.mu_bulk)
         self._update_conductivity(self.xi.value)
         self._solve("psi")
+        # ions in Boltzmann equilibrium with the potential (no flux: mu + psi uniform); starting
+        # from mu = mu_bulk instead, the first seconds are a transient of ions gathering where the
+        # electrolyte sits at the metal's potential (docs/models.md §5.4)
+        self.mu.setValue(c.mu_bulk + c.psi_electrolyte - np.asarray(self.psi.value))
         self.mark_step_start()
 
     @property

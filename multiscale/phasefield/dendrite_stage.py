@@ -8,7 +8,8 @@ Output (SI; docs/models.md §5):
     ``dendrite_length`` (m, farthest tip minus deepest trough of the xi = 1/2 front),
     ``tip_position`` (m), ``tip_velocity`` (m/s), ``interface_length_ratio`` (interface length per
     width), ``interface_roughness`` (m, std of the front), ``local_current_density(time, y)``
-    (A/m^2, plating rate of each row times F c_s), ``mean_current_density`` (A/m^2),
+    (A/m^2, plating rate of each row times F c_s), ``mean_current_density`` (A/m^2) -- rates are
+    averages over the interval since the previous record, NaN at the first --
     ``collector_potential`` (V), ``charge_passed`` (C/m^2: F x the Li+ that entered from the
     reservoir), ``li_deposited`` (mol/m^2 of metal plated), ``dissolved_li_change`` (mol/m^2),
     ``li_balance_error`` (charge_passed / F - li_deposited - dissolved_li_change, mol/m^2).
@@ -187,22 +188,32 @@ def _with_potential(p: Physical, volts: float) -> Physical:
 
 
 def _planar_potential(p: Physical, current_A_m2: float) -> float:
-    """Collector potential (V) at which a planar front plates ``current_A_m2`` by Butler-Volmer at c_b.
+    """Collector potential (V) at which a planar front plates ``current_A_m2``: the start of the control.
 
-    The start of the current control: inside the diffuse interface the ions gather at the
-    metal's potential, so the model plates faster than this at the same potential and the
-    controller lowers it within the first steps.
+    Butler-Volmer with the ions at the reaction site in Boltzmann equilibrium with the collector
+    potential, mu = mu_bulk - psi: inside the diffuse interface the electrolyte sits at the
+    metal's potential (its conductivity leaks through the profile's tail), so the model plates
+    from c_b e^{-psi}, not c_b (docs/models.md §5.4). Measured settling potentials: -9.4 mV at
+    1 mA/cm^2 (this gives -9.5), -39.0 mV at 10 mA/cm^2 (-38.8); plain Butler-Volmer at c_b would
+    start at -22.7 and -115 mV and cost tens of tiny steps of transient.
     """
     c = Coefficients.from_physical(p)
     velocity = current_A_m2 / (p.electrons * FARADAY * p.site_density_mol_m3) / LENGTH_SCALE_M * TIME_SCALE_S
-    lo, hi = c.mu_bulk - 80.0, c.mu_bulk  # plating below the Nernst potential
+    lo, hi = c.mu_bulk / 2.0 - 80.0, c.mu_bulk / 2.0  # no net reaction at psi = mu_bulk / 2 in this form
     for _ in range(200):
         mid = 0.5 * (lo + hi)
-        if planar_velocity(c, mid) > velocity:
+        if planar_velocity(c, mid, c.mu_bulk - mid) > velocity:
             lo = mid
         else:
             hi = mid
     return 0.5 * (lo + hi) * p.thermal_voltage_V
+
+
+def _log_current_slope(c: Coefficients, psi: float, step: float = 1e-4) -> float:
+    """-d ln(i) / d psi of the start law of :func:`_planar_potential` at ``psi`` (per unit nF E / RT)."""
+    def log_velocity(p):
+        return math.log(planar_velocity(c, p, c.mu_bulk - p))
+    return -(log_velocity(psi + step) - log_velocity(psi - step)) / (2.0 * step)
 
 
 class CurrentControl:
@@ -221,7 +232,7 @@ class CurrentControl:
         if current <= 0:
             return psi - 0.2  # stripping or stalled: push toward plating
         log_current = math.log(current)
-        if self.last is not None and abs(psi - self.last[0]) > 1e-9:
+        if self.last is not None and abs(psi - self.last[0]) > 1e-3:  # smaller moves: the secant is noise
             secant = -(log_current - self.last[1]) / (psi - self.last[0])
             if math.isfinite(secant):
                 self.slope = min(max(secant, 0.2), 5.0)
@@ -254,13 +265,15 @@ class Run:
         ny, nx = setup.shape
         self.system = DendriteSystem(self.c, setup.shape, setup.spacing, setup.modulation,
                                      numerics or Numerics(dt_max=50.0))
-        self.control = None if setup.target_current_A_m2 is None else CurrentControl(setup.target_current_A_m2)
+        self.control = None if setup.target_current_A_m2 is None else CurrentControl(
+            setup.target_current_A_m2, _log_current_slope(self.c, self.c.psi_applied))
         self.frames: list[dict] = []
         self.entered = 0.0  # Li+ in through the reservoir boundary, c0 l0^2 (per unit depth)
-        self.last_rows = np.zeros(ny)
-        self.row_rate = np.full(ny, np.nan)  # um/s
-        self.last_tip = math.nan
-        self.tip_velocity = math.nan
+        self.step_rows = np.zeros(ny)  # row thickness after the last accepted step, um
+        self.last_dt = 0.0
+        self.record_rows = np.zeros(ny)  # row thickness, tip and time at the last record
+        self.record_tip = math.nan
+        self.record_time = 0.0
 
     # -- start and restart -----------------------------------------------------------------
     def start(self) -> None:
@@ -270,16 +283,15 @@ class Run:
         self.system.initialise(xi, relax_time=0.2)
         self.xi0 = np.array(self.system.xi.value)
         self.conc0 = self._dissolved()
-        self.last_rows = ob.row_thickness(self._xi(), s.spacing)
-        self.last_tip = float(ob.front_position(self._xi(), s.spacing).max())
+        self.step_rows = ob.row_thickness(self._xi(), s.spacing)
         self.frames.append(self._record())
 
     def checkpoint_arrays(self) -> dict[str, np.ndarray]:
         system = self.system
         arrays = {f"state_{k}": v for k, v in system.state().items()}
         arrays.update(xi0=self.xi0, scalars=np.array([system.time, system.dt, system.psi_applied, self.entered, self.conc0,
-                                                      self.last_tip, self.tip_velocity]),
-                      last_rows=self.last_rows, row_rate=self.row_rate)
+                                                      self.last_dt, self.record_tip, self.record_time]),
+                      step_rows=self.step_rows, record_rows=self.record_rows)
         if self.control is not None:
             arrays["control"] = self.control.state()
         for key in self.frames[0]:
@@ -289,11 +301,11 @@ class Run:
     def restore(self, arrays: dict[str, np.ndarray]) -> None:
         system = self.system
         system.set_state({k[6:]: v for k, v in arrays.items() if k.startswith("state_")})
-        system.time, system.dt, psi, self.entered, self.conc0, self.last_tip, self.tip_velocity = (
+        system.time, system.dt, psi, self.entered, self.conc0, self.last_dt, self.record_tip, self.record_time = (
             float(v) for v in arrays["scalars"])
         system.set_psi_applied(psi)
         system.mark_step_start()
-        self.xi0, self.last_rows, self.row_rate = arrays["xi0"], arrays["last_rows"], arrays["row_rate"]
+        self.xi0, self.step_rows, self.record_rows = arrays["xi0"], arrays["step_rows"], arrays["record_rows"]
         if self.control is not None:
             self.control.restore(arrays["control"])
         keys = [k[6:] for k in arrays if k.startswith("frame_")]
@@ -324,18 +336,24 @@ class Run:
         dissolved = self._areal(self._dissolved() - self.conc0)
         charge = FARADAY * self._areal(self.entered)
         plating = p.electrons * FARADAY * p.site_density_mol_m3 * LENGTH_SCALE_M / TIME_SCALE_S  # A/m^2 per um/s
+        # rates are averages over the interval since the previous record (NaN at the first)
+        rows, tip, t = ob.row_thickness(xi, s.spacing), float(front.max()), self.system.time
+        interval = t - self.record_time
+        row_rate = (rows - self.record_rows) / interval if interval > 0 else np.full(s.shape[0], np.nan)
+        tip_velocity = (tip - self.record_tip) / interval if interval > 0 else math.nan
+        self.record_rows, self.record_tip, self.record_time = rows, tip, t
         return {
             "time": self.system.time * TIME_SCALE_S,
             "dendrite_length": ob.dendrite_length(front) * LENGTH_SCALE_M,
             "tip_position": float(front.max()) * LENGTH_SCALE_M,
-            "tip_velocity": self.tip_velocity * LENGTH_SCALE_M / TIME_SCALE_S,
+            "tip_velocity": tip_velocity * LENGTH_SCALE_M / TIME_SCALE_S,
             "interface_length_ratio": ob.interface_length_ratio(xi, s.spacing),
             "interface_roughness": ob.interface_roughness(front) * LENGTH_SCALE_M,
-            "mean_current_density": float(np.mean(self.row_rate)) * plating,
+            "mean_current_density": float(np.mean(row_rate)) * plating,
             "collector_potential": self.system.psi_applied * p.thermal_voltage_V,
             "charge_passed": charge, "li_deposited": deposited, "dissolved_li_change": dissolved,
             "li_balance_error": charge / FARADAY - deposited - dissolved,
-            "local_current_density": self.row_rate * plating,
+            "local_current_density": row_rate * plating,
             "xi": fields["xi"].astype(np.float32),
             "concentration": (fields["concentration"] * p.reference_concentration_mol_m3).astype(np.float32),
             "potential": (fields["psi"] * p.thermal_voltage_V).astype(np.float32),
@@ -347,14 +365,15 @@ class Run:
         self.entered += system.influx() * dt
         xi = self._xi()
         rows = ob.row_thickness(xi, s.spacing)
-        self.row_rate = (rows - self.last_rows) / dt
-        self.last_rows = rows
-        front = ob.front_position(xi, s.spacing)
-        tip = float(front.max())
-        self.tip_velocity, self.last_tip = (tip - self.last_tip) / dt, tip
-        if self.control is not None:
+        rate = float(np.mean(rows - self.step_rows)) / dt
+        self.step_rows = rows
+        tip = float(ob.front_position(xi, s.spacing).max())
+        # a step clipped short to land on a record time measures the rate poorly (the sweep
+        # tolerance has an absolute part): the control skips it
+        if self.control is not None and dt >= 0.5 * self.last_dt:
             plating = s.physical.electrons * FARADAY * s.physical.site_density_mol_m3 * LENGTH_SCALE_M / TIME_SCALE_S
-            system.set_psi_applied(self.control.update(system.psi_applied, float(np.mean(self.row_rate)) * plating))
+            system.set_psi_applied(self.control.update(system.psi_applied, rate * plating))
+        self.last_dt = dt
         if tip >= s.far_limit:
             raise _Stop(f"the metal reached {tip:.3g} um, within dendrite.far_margin_um of the reservoir")
         if self.deposit() >= s.stop_deposit:
