@@ -5,16 +5,17 @@ that variable to ``scipy`` before the import (the suite the package is tested wi
 to run on another suite that an earlier import already fixed. The suite actually in use is
 :data:`SOLVER_SUITE`; stages record it in their output files.
 
-Solvers (chosen per equation by the models):
+Solvers:
 
-- :func:`cg` -- conjugate gradients with a diagonal (Jacobi) preconditioner, for the symmetric
-  positive definite systems of the phase-field models. Unpreconditioned CG on the potential with
-  a 1e7 conductivity contrast stalls and returns a wrong answer (DESIGN §5.3); the diagonal
-  scaling removes the contrast. FiPy's own Jacobi preconditioner factorises the diagonal with a
-  sparse direct solver on every application; :class:`DiagonalPreconditioner` multiplies by its
-  inverse instead.
-- :func:`lu` -- FiPy's default sparse direct solver: exact, used for the potential (see
-  ``dendrite.default_solver``) and as the "FiPy defaults" reference of the benchmark.
+- :func:`lu` -- sparse LU (SuperLU) that always solves: the residual is measured against the
+  initial one. The phase-field dendrite model solves its coupled Newton system with it.
+- :func:`fipy_default_lu` -- ``LinearLUSolver()`` as a FiPy user would write it, which stops
+  when the residual is below 1e-5 of the right-hand side norm and can return its start vector
+  unchanged: the "FiPy defaults" reference of ``benchmarks/phasefield_step.py`` only.
+
+(Krylov solvers were tried and dropped: Jacobi-CG on the potential alone stops early with an O(1)
+error in the electrolyte potential at a 1e7 conductivity contrast, DESIGN §5.3; ILU-preconditioned
+GMRES / BiCGStab on the coupled matrix did not converge.)
 """
 
 from __future__ import annotations
@@ -29,12 +30,10 @@ if "fipy" not in sys.modules:
 
 import fipy  # noqa: E402
 from fipy.solvers.convergence import DivergenceWarning as SolverConvergenceWarning  # noqa: E402
-from fipy.solvers.scipy.preconditioners.scipyPreconditioner import ScipyPreconditioner  # noqa: E402
-from scipy.sparse.linalg import LinearOperator  # noqa: E402
 
 SOLVER_SUITE: str = fipy.solvers.solver_suite
 
-__all__ = ["fipy", "SOLVER_SUITE", "SolverConvergenceWarning", "DiagonalPreconditioner", "cg", "lu", "require_scipy_suite"]
+__all__ = ["fipy", "SOLVER_SUITE", "SolverConvergenceWarning", "fipy_default_lu", "lu", "require_scipy_suite"]
 
 
 def require_scipy_suite() -> None:
@@ -44,21 +43,6 @@ def require_scipy_suite() -> None:
             f"FiPy was imported with the {SOLVER_SUITE!r} solver suite before multiscale set "
             "FIPY_SOLVERS=scipy; unset FIPY_SOLVERS or import multiscale before fipy"
         )
-
-
-class DiagonalPreconditioner(ScipyPreconditioner):
-    """Jacobi preconditioner applied as a multiplication by the inverse diagonal."""
-
-    def _applyToMatrix(self, matrix):
-        inverse = 1.0 / matrix.diagonal()
-        return LinearOperator(matrix.shape, lambda x: inverse * x), matrix
-
-
-def cg(tolerance: float = 1e-8, iterations: int = 2000):
-    """Jacobi-preconditioned CG (symmetric positive definite systems), relative to the RHS norm."""
-    return fipy.solvers.scipy.LinearCGSolver(
-        tolerance=tolerance, criterion="RHS", iterations=iterations, precon=DiagonalPreconditioner()
-    )
 
 
 def lu(tolerance: float = 1e-12):

@@ -24,10 +24,10 @@ Equations (docs/models.md §5 gives them with the scales and every parameter's s
     div(sigma(xi) grad psi) = d xi/dt          (in units nF c_s l0^2 / t0)
 
 g = xi^2 (1-xi)^2, h = xi^3 (6 xi^2 - 15 xi + 10), kappa = kappa0 [1 + delta cos(omega theta)],
-D and sigma interpolated with h. Time discretisation: backward Euler; each step is a loop of
-sweeps (xi, psi, mu), each equation linearised about the latest iterate: Newton for the
-double-well and reaction terms of xi, Newton for the storage term c(mu) (so that at convergence
-the discrete Li balance is exact) plus the plating sink's derivative in mu.
+D and sigma interpolated with h. Time discretisation: backward Euler; each step is a Newton
+iteration on (xi, mu, psi) together (the double well, the reaction, the storage c(mu, xi), the
+plating sink and the potential's source all linearised about the latest iterate; the diffusion
+coefficients lagged), solved by sparse LU; at convergence the discrete Li balance is exact.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..constants import FARADAY, GAS_CONSTANT
-from ._fipy import SolverConvergenceWarning, cg, fipy, lu, require_scipy_suite
+from ._fipy import SolverConvergenceWarning, fipy, lu, require_scipy_suite
 
 #: Length and time scales of the dimensionless equations (Hong & Viswanathan 2018 use the same).
 LENGTH_SCALE_M = 1e-6
@@ -221,7 +221,6 @@ class Numerics:
     dt_min: float = 1e-6
     dt_max: float = 5.0
     growth: float = 1.3
-    solver_tolerance: float = 1e-9
     mobility_floor: float = 1e-2  # lower bound of exp(mu) in the Li+ mobility
     solvers: dict = field(default_factory=dict)  # equation name -> fipy solver (default: default_solver)
 
@@ -282,8 +281,7 @@ class DendriteSystem:
             ("xi", "xi"), ("xi", "mu"), ("xi", "psi"), ("mu", "mu"), ("mu", "xi"), ("psi", "xi"))}
         self._residual = {name: fipy.CellVariable(mesh=mesh, value=0.0) for name in self.names}
         self.equations = self._build()
-        self.solvers = {name: self.numerics.solvers.get(name) or default_solver(name, self.numerics.solver_tolerance)
-                        for name in self.equations}
+        self.solvers = {name: self.numerics.solvers.get(name) or default_solver() for name in self.equations}
         self.time = 0.0
         self.dt = self.numerics.dt_initial
         self.failed_solves: list[str] = []
@@ -524,14 +522,13 @@ class DendriteSystem:
         return reports
 
 
-def default_solver(name: str, tolerance: float = 1e-9):
-    """Solver of one equation: Jacobi-CG for xi and mu, sparse LU for the potential.
+def default_solver():
+    """Sparse LU for the coupled system (see :mod:`._fipy`: Krylov solvers stop early or diverge here).
 
-    The potential's right-hand side carries the metal's conductivity (1e7 times the
-    electrolyte's) through the collector boundary, so a Krylov solve stopped at a tolerance
-    relative to it leaves the electrolyte potential wrong by O(1) (series-resistance test of
-    tests/unit/test_phasefield_model.py: error 16.7 of 17.4 at 1e-8, 8e-14 at 1e-13); LU is
-    exact.
+    The potential block carries the metal's conductivity (1e7 times the electrolyte's): a CG
+    solve of the potential stopped at a tolerance relative to the RHS leaves the electrolyte
+    potential wrong by O(1) (series-resistance test of tests/unit/test_phasefield_model.py:
+    error 16.7 of 17.4 at 1e-8); LU is exact.
     """
     return lu()
 
