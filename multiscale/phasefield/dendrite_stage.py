@@ -219,33 +219,24 @@ def _log_current_slope(c: Coefficients, psi: float, step: float = 1e-4) -> float
 class CurrentControl:
     """Galvanostatic control: moves the collector potential toward the target plating current.
 
-    Newton on ln(current) vs potential, the slope taken from the last two steps (secant) and kept
-    within [0.2, 5] per unit of nF E / RT, the move damped by half and capped at 0.2 (5 mV).
+    A damped Newton step on ln(current) vs potential with the slope of the start law
+    (:func:`_log_current_slope`), capped at 0.2 (5 mV) per step. The error shrinks by
+    1 - gain s / slope per step when the true slope is s: stable for s up to 2.5 x the estimate.
+    (A secant slope from successive steps was tried first: step-to-step noise in the measured
+    current made it jump, and a 0.5 mV kick cost 6 % of current for a record.)
     """
+
+    gain = 0.8
 
     def __init__(self, target: float, slope: float = 1.0):
         self.target = target
         self.slope = slope
-        self.last: tuple[float, float] | None = None  # (psi, ln current)
 
     def update(self, psi: float, current: float) -> float:
         if current <= 0:
             return psi - 0.2  # stripping or stalled: push toward plating
-        log_current = math.log(current)
-        if self.last is not None and abs(psi - self.last[0]) > 1e-3:  # smaller moves: the secant is noise
-            secant = -(log_current - self.last[1]) / (psi - self.last[0])
-            if math.isfinite(secant):
-                self.slope = min(max(secant, 0.2), 5.0)
-        self.last = (psi, log_current)
-        move = -0.5 * math.log(self.target / current) / self.slope
+        move = -self.gain * math.log(self.target / current) / self.slope
         return psi + max(-0.2, min(0.2, move))
-
-    def state(self) -> np.ndarray:
-        return np.array([self.slope, *(self.last if self.last else (np.nan, np.nan))])
-
-    def restore(self, values: np.ndarray) -> None:
-        self.slope = float(values[0])
-        self.last = None if np.isnan(values[1]) else (float(values[1]), float(values[2]))
 
 
 class _Stop(Exception):
@@ -292,8 +283,6 @@ class Run:
         arrays.update(xi0=self.xi0, scalars=np.array([system.time, system.dt, system.psi_applied, self.entered, self.conc0,
                                                       self.last_dt, self.record_tip, self.record_time]),
                       step_rows=self.step_rows, record_rows=self.record_rows)
-        if self.control is not None:
-            arrays["control"] = self.control.state()
         for key in self.frames[0]:
             arrays[f"frame_{key}"] = np.array([f[key] for f in self.frames])
         return arrays
@@ -306,8 +295,6 @@ class Run:
         system.set_psi_applied(psi)
         system.mark_step_start()
         self.xi0, self.step_rows, self.record_rows = arrays["xi0"], arrays["step_rows"], arrays["record_rows"]
-        if self.control is not None:
-            self.control.restore(arrays["control"])
         keys = [k[6:] for k in arrays if k.startswith("frame_")]
         n = len(arrays["frame_time"])
         self.frames = [{k: arrays[f"frame_{k}"][i] for k in keys} for i in range(n)]

@@ -44,7 +44,9 @@ def test_file_has_the_promised_variables_in_si_and_round_trips(dendrite_params, 
     assert ds.concentration.attrs["units"] == "mol m-3" and ds.potential.attrs["units"] == "V"
     assert float(ds.concentration[-1, 0, -1]) == pytest.approx(1000.0, rel=0.05)  # half a cell from the 1 M reservoir
     attrs = read_root_attrs(run_dir / "dendrite.h5")
-    assert attrs["fipy_solver_suite"] == "scipy" and attrs["stop_reason"] == "deposited_thickness_um reached"
+    assert attrs["fipy_solver_suite"] == "scipy"
+    # the Faraday time of 50 nm ends the run, or the deposit gets there a step earlier
+    assert attrs["stop_reason"] in ("deposited_thickness_um reached", "end of the plating time (Faraday)")
     assert not (run_dir / "dendrite.checkpoint.npz").exists()
     assert_roundtrip(run_dir / "dendrite.h5", {"/": ds.load()}).close()
 
@@ -119,7 +121,8 @@ def test_vlcd_modulation_has_mean_one_and_the_electrode_spread(tmp_path):
 
 
 def test_current_control_converges_on_an_exponential_law():
-    """Target 10 with current = exp(-1.5 psi): the potential settles at -ln(10) / 1.5."""
+    """Target 10 with current = exp(-1.5 psi) and a slope estimate of 1: the error shrinks by |1 - 0.8 x 1.5|
+    per step and the potential settles at -ln(10) / 1.5."""
     control = dendrite_stage.CurrentControl(10.0)
     psi = 0.0
     for _ in range(40):
