@@ -310,6 +310,12 @@ class Run:
         """Mean plated thickness since the start, um."""
         return float(np.sum(self.system.xi.value - self.xi0)) * self.setup.spacing ** 2 / self.setup.width
 
+    @property
+    def plating_current_per_rate(self) -> float:
+        """Current density (A/m^2) of a deposit growing at one model length per model time (um/s)."""
+        p = self.setup.physical
+        return p.electrons * FARADAY * p.site_density_mol_m3 * LENGTH_SCALE_M / TIME_SCALE_S
+
     def _areal(self, amount_c0_l0sq: float) -> float:
         """c0 l0^2 of Li per unit depth -> mol per m^2 of electrode."""
         return amount_c0_l0sq * self.setup.physical.reference_concentration_mol_m3 * LENGTH_SCALE_M / self.setup.width
@@ -322,7 +328,7 @@ class Run:
         deposited = self._areal(self.c.site_ratio * float(np.sum(self.system.xi.value - self.xi0)) * s.spacing ** 2)
         dissolved = self._areal(self._dissolved() - self.conc0)
         charge = FARADAY * self._areal(self.entered)
-        plating = p.electrons * FARADAY * p.site_density_mol_m3 * LENGTH_SCALE_M / TIME_SCALE_S  # A/m^2 per um/s
+        plating = self.plating_current_per_rate
         # rates are averages over the interval since the previous record (NaN at the first)
         rows, tip, t = ob.row_thickness(xi, s.spacing), float(front.max()), self.system.time
         interval = t - self.record_time
@@ -358,8 +364,7 @@ class Run:
         # a step clipped short to land on a record time measures the rate poorly (the sweep
         # tolerance has an absolute part): the control skips it
         if self.control is not None and dt >= 0.5 * self.last_dt:
-            plating = s.physical.electrons * FARADAY * s.physical.site_density_mol_m3 * LENGTH_SCALE_M / TIME_SCALE_S
-            system.set_psi_applied(self.control.update(system.psi_applied, rate * plating))
+            system.set_psi_applied(self.control.update(system.psi_applied, rate * self.plating_current_per_rate))
         self.last_dt = dt
         if tip >= s.far_limit:
             raise _Stop(f"the metal reached {tip:.3g} um, within dendrite.far_margin_um of the reservoir")
