@@ -132,6 +132,7 @@ def roughness_from(params: Params, handoff: xr.Dataset | None) -> tuple[float, s
 
 
 def anisotropy_from(params: Params, handoff: xr.Dataset | None) -> tuple[float, str]:
+    """Anisotropy strength delta and a sentence saying where it came from."""
     d = params.dendrite
     if d.anisotropy_strength is not None:
         return d.anisotropy_strength, f"explicit: dendrite.anisotropy_strength = {d.anisotropy_strength:g}"
