@@ -2,9 +2,10 @@
 
     python benchmarks/phasefield_step.py [--sizes 128 256 512] [--dt 1.0]
 
-For each n: an n x n grid (0.25 um cells, lambda = 0.5 um) with a planar front a third of the way
-in, the VLCD modulation of params/vlcd_high.toml (CV 0.8) and the collector at -10 mV; after one
-warm-up step, one step of ``dt`` is timed twice from the same state:
+For each n: the dendrite stage's own setup from params/vlcd_high.toml (0.25 um cells,
+lambda = 0.5 um, VLCD CV 0.8, galvanostatic start potential for 1 mA/cm^2, no kMC handoff) on an
+n x n grid, front a third of the way in; after one warm-up step, one step of ``dt`` is timed
+from the same state for
 
 - tuned: the model as shipped (equations built once, coefficients set in place, ``_fipy.lu()``);
 - FiPy defaults: the same equations rebuilt at every sweep and FiPy's ``LinearLUSolver()``.
@@ -20,24 +21,27 @@ from __future__ import annotations
 import argparse
 import platform
 import time
+from pathlib import Path
 
 import numpy as np
 
+from multiscale.params import load_params, with_overrides
 from multiscale.phasefield import _fipy
-from multiscale.phasefield.dendrite import Coefficients, DendriteSystem, Numerics, Physical, planar_start
-from multiscale.phasefield.dendrite_stage import standard_profile
+from multiscale.phasefield.dendrite import DendriteSystem, Numerics
+from multiscale.phasefield.dendrite_stage import Run, setup_from
+
+PARAMS = Path(__file__).resolve().parents[1] / "params" / "vlcd_high.toml"
 
 
 def build(n: int, rebuild: bool) -> DendriteSystem:
-    physical = Physical(interface_width_m=0.5e-6, exchange_current_density_A_m2=11.05 / 2, applied_potential_V=-0.01)
-    c = Coefficients.from_physical(physical)
-    spacing = 0.25
-    g = standard_profile(n, spacing, 4.0, seed=20261121)
-    modulation = np.exp(np.sqrt(np.log1p(0.8 ** 2)) * g)
-    numerics = Numerics(solvers={"all": _fipy.fipy_default_lu()} if rebuild else {})
-    system = DendriteSystem(c, (n, n), spacing, modulation / modulation.mean(), numerics, rebuild=rebuild)
-    system.initialise(planar_start((n, n), spacing, n * spacing / 3, 0.5), relax_time=0.2)
-    return system
+    """The stage's system for an n x n grid, started as the stage starts it."""
+    size = n * 0.25  # um: the shipped cell size
+    params = with_overrides(load_params(PARAMS), {
+        "dendrite.width_um": size, "dendrite.length_um": size, "dendrite.front_position_um": size / 3})
+    run = Run(setup_from(params, None), Numerics(solvers={"all": _fipy.fipy_default_lu()} if rebuild else {}))
+    run.system.rebuild = rebuild
+    run.start()
+    return run.system
 
 
 def timed_step(system: DendriteSystem, dt: float) -> tuple[float, int, np.ndarray]:
