@@ -384,6 +384,9 @@ class Run:
             except DivergenceError as exc:
                 raise Diverged(str(exc)) from None
             self.frames.append(self._record())
+            # a resumed run starts without the kept factorisation: start afresh here too, so a
+            # checkpoint taken at this record resumes bit for bit
+            self.system.refresh_preconditioners()
             if on_record is not None:
                 on_record(self)
         return "stop_time_s reached" if s.stop_deposit == math.inf else "end of the plating time (Faraday)"
