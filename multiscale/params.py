@@ -274,6 +274,11 @@ class DendriteParams(_Table):
     erases um-scale VLCD modulation below ~100 mA/cm^2 (docs/models.md §5.2)."""
     applied_potential_V: float = Field(default=-0.45, ge=-2.0, le=2.0)
     """Collector potential vs the reservoir electrolyte, V (``control = "potential"``)."""
+    initial_ions: Literal["equilibrium", "uniform"] = "equilibrium"
+    """Li+ at the start: ``equilibrium`` (Boltzmann with the start potential, no flux; the
+    galvanostatic runs start without a transient) or ``uniform`` (the reservoir concentration
+    everywhere, as Chen et al. 2015 start; needed at large overpotentials, where the equilibrium
+    start puts exp(-nF E/RT) c_bulk ions into the interface: e^17 at -0.45 V; docs/models.md §5.4)."""
     width_um: float = Field(default=16.0, gt=0, le=1000.0)
     """Electrode width simulated (periodic), um."""
     length_um: float = Field(default=16.0, gt=0, le=1000.0)

@@ -338,13 +338,17 @@ class DendriteSystem:
         for name in self.names:
             getattr(self, name).setValue(np.asarray(state[name], dtype=float).ravel())
 
-    def initialise(self, xi: np.ndarray, relax_time: float = 0.0) -> None:
-        """Start from the order parameter ``xi`` (ny, nx): psi solved, mu in equilibrium with it.
+    def initialise(self, xi: np.ndarray, relax_time: float = 0.0, ions: str = "equilibrium") -> None:
+        """Start from the order parameter ``xi`` (ny, nx): psi solved, then mu.
 
         ``relax_time`` (dimensionless) of Allen-Cahn relaxation without reaction first: a drawn
         profile is not the discrete equilibrium one, and relaxing it inside the coupled model
         would consume c_s/c0 = 76 ions per unit change of xi within the first steps.
+        ``ions``: ``"equilibrium"`` puts mu in Boltzmann equilibrium with psi (no flux: mu + psi
+        uniform); ``"uniform"`` sets mu = mu_bulk everywhere (Chen et al. 2015's start).
         """
+        if ions not in ("equilibrium", "uniform"):
+            raise ValueError(f"ions must be 'equilibrium' or 'uniform', not {ions!r}")
         c = self.c
         self.xi.setValue(np.asarray(xi, dtype=float).ravel())
         if relax_time > 0:
@@ -358,10 +362,13 @@ class DendriteSystem:
             self._reaction = reaction
         self._update_conductivity(self.xi.value)
         self._solve("psi", fresh=True)
-        # ions in Boltzmann equilibrium with the potential (no flux: mu + psi uniform); starting
-        # from mu = mu_bulk instead, the first seconds are a transient of ions gathering where the
-        # electrolyte sits at the metal's potential (docs/models.md §5.4)
-        self.mu.setValue(c.mu_bulk + c.psi_electrolyte - np.asarray(self.psi.value))
+        # Boltzmann: without it the first seconds are a transient of ions gathering where the
+        # electrolyte sits at the metal's potential (docs/models.md §5.4); with it at -0.45 V the
+        # interface starts with e^17 c_bulk ions and no linear solve succeeds
+        if ions == "equilibrium":
+            self.mu.setValue(c.mu_bulk + c.psi_electrolyte - np.asarray(self.psi.value))
+        else:
+            self.mu.setValue(c.mu_bulk)
         self.mark_step_start()
 
     @property

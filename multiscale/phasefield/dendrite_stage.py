@@ -70,8 +70,10 @@ class Setup:
     spacing: float  # um
     modulation: np.ndarray  # (ny,), mean 1
     initial_front: np.ndarray  # (ny,), um
+    initial_ions: str  # "equilibrium" | "uniform": DendriteSystem.initialise
     target_current_A_m2: float | None  # None: potential control
     stop_time: float  # s
+    end_reason: str  # why a run that reaches stop_time ends there
     stop_deposit: float  # um of mean deposit (inf: none)
     far_limit: float  # um from the collector
     record_times: np.ndarray  # s
@@ -169,16 +171,19 @@ def setup_from(params: Params, handoff: xr.Dataset | None) -> Setup:
     target = None
     stop_deposit = math.inf if d.deposited_thickness_um is None else d.deposited_thickness_um
     stop_time = math.inf if d.stop_time_s is None else d.stop_time_s
+    end_reason = "stop_time_s reached"
     if d.control == "current":
         target = (e.current_density_mA_cm2 if d.current_density_mA_cm2 is None else d.current_density_mA_cm2) * MA_CM2
         physical = _with_potential(physical, _planar_potential(physical, target))
         if d.deposited_thickness_um is not None:  # Faraday: time to plate the thickness at the mean current
             plating_time = d.deposited_thickness_um * UM * FARADAY * d.site_density_mol_m3 / target
-            stop_time = min(stop_time, plating_time)
+            if plating_time < stop_time:
+                stop_time, end_reason = plating_time, "end of the plating time (Faraday)"
     return Setup(
         physical=physical, shape=(ny, nx), spacing=spacing,
         modulation=modulation_from(params, ny, spacing, modulation_seed), initial_front=front,
-        target_current_A_m2=target, stop_time=stop_time, stop_deposit=stop_deposit,
+        initial_ions=d.initial_ions,
+        target_current_A_m2=target, stop_time=stop_time, end_reason=end_reason, stop_deposit=stop_deposit,
         far_limit=d.length_um - d.far_margin_um, record_times=np.linspace(0.0, stop_time, d.records + 1)[1:],
         anisotropy_source=anisotropy_source, roughness_source=roughness_source,
     )
@@ -272,7 +277,7 @@ class Run:
         s = self.setup
         x = (np.arange(s.shape[1]) + 0.5) * s.spacing
         xi = tanh_profile(x[None, :] - s.initial_front[:, None], s.physical.interface_width_m / LENGTH_SCALE_M)
-        self.system.initialise(xi, relax_time=0.2)
+        self.system.initialise(xi, relax_time=0.2, ions=s.initial_ions)
         self.xi0 = np.array(self.system.xi.value)
         self.conc0 = self._dissolved()
         self.step_rows = ob.row_thickness(self._xi(), s.spacing)
@@ -389,7 +394,7 @@ class Run:
             self.system.refresh_preconditioners()
             if on_record is not None:
                 on_record(self)
-        return "stop_time_s reached" if s.stop_deposit == math.inf else "end of the plating time (Faraday)"
+        return s.end_reason
 
 
 # ----------------------------------------------------------------------- output
@@ -422,7 +427,9 @@ def _attrs(run: Run, params: Params, reason: str) -> dict:
     frames = run.frames
     return {
         "fipy_solver_suite": SOLVER_SUITE,
-        "solvers": "Newton on (xi, mu, psi) coupled, sparse LU (SuperLU) per sweep",
+        "solvers": ("Newton on (xi, mu, psi) coupled; GMRES preconditioned by a kept SuperLU factorisation "
+                    "(renewed when GMRES needs > 8 iterations)"),
+        "initial_ions": s.initial_ions,
         "control": (f"current: mean plating current held at {s.target_current_A_m2:g} A/m2 by the collector potential"
                     if s.target_current_A_m2 is not None else f"potential: collector at {d.applied_potential_V:g} V"),
         "grid_yx": list(s.shape), "cell_size_m": s.spacing * UM,

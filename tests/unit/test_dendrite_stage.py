@@ -157,3 +157,14 @@ def _write(tmp_path, text):
 def _handoff(sigma, corr, crystalline):
     import xarray as xr
     return xr.Dataset({"roughness_sigma": sigma, "correlation_length": corr, "crystalline_fraction": crystalline})
+
+
+def test_stop_reason_names_the_limit_that_ends_the_run(tmp_path):
+    """Galvanostatic: the Faraday time of the deposit when it comes first, else stop_time_s;
+    potentiostatic: stop_time_s (a deposit cap there is a stop test, not an end time)."""
+    def reason(table: str) -> str:
+        return dendrite_stage.setup_from(multiscale.load_params(_write(tmp_path, MINIMAL_TOML + table)), None).end_reason
+
+    assert reason(DENDRITE) == "end of the plating time (Faraday)"
+    assert reason(DENDRITE + "stop_time_s = 1.0\n") == "stop_time_s reached"
+    assert reason(DENDRITE + 'control = "potential"\napplied_potential_V = -0.05\nstop_time_s = 1.0\n') == "stop_time_s reached"

@@ -9,6 +9,10 @@ References:
   flattens and a flat front stays flat.
 - Seed 004's hypothesis: at equal mean current, a larger variance of the local current density
   gives longer dendrites; over several random fields.
+- Chen et al. (2015)'s dendritic case: the collector held at -0.45 V with the electrolyte
+  starting at c0 everywhere grows fingers (their Fig. 3; DESIGN §5.3's probe); at battery
+  currents the same model keeps the front compact (the flat-front test above, and
+  docs/models.md §5.5).
 - Anisotropy kappa(theta) = kappa0 [1 + delta cos(4 theta)]: a planar front at angle theta is
   sqrt(kappa(theta) / 2W) wide and the reaction plates across that width, so a seed under a
   uniform overpotential grows fastest along the four directions where cos(4 theta) = 1 (the
@@ -23,6 +27,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from multiscale.constants import FARADAY
 from multiscale.params import validate_params, with_overrides
 from multiscale.phasefield import dendrite_stage as ds
 from multiscale.phasefield import observables as ob
@@ -107,6 +112,29 @@ def test_dendrite_length_rises_with_vlcd_at_equal_mean_current():
     print("dendrite length, m:", lengths)
     for low, high in zip(lengths[0.2], lengths[0.8]):
         assert high > 2.0 * low
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_fingers_grow_at_chens_dendritic_overpotential(seed):
+    """-0.45 V, ions uniform at the start (Chen's start: the equilibrium one is singular there), VLCD
+    CV 0.8, 8 x 12 um on 0.5 um cells (1 per interface width, to keep the test near a minute),
+    0.04 s: the tip stands out of the front by more than 1.5x the mean deposit (measured 2.1x and
+    more; a compact front at 1 mA/cm^2 ends at 0.004x), the current is far above the electrode's
+    (> 5 A/cm^2), and Li is conserved (relative 1e-6)."""
+    params = _params(control="potential", applied_potential_V=-0.45, initial_ions="uniform", stop_time_s=0.04,
+                     deposited_thickness_um=None, length_um=12.0, records=2, cells_per_interface_width=1.0)
+    params = with_overrides(params, {"seed": seed, "electrode.vlcd_cv": 0.8})
+    run = ds.Run(ds.setup_from(params, None))
+    run.start()
+    assert run.simulate() == "stop_time_s reached"
+    last = run.frames[-1]
+    deposit_m = run.deposit() * 1e-6
+    print(f"seed {seed}: dendrite length {last['dendrite_length']:.3e} m, mean deposit {deposit_m:.3e} m, "
+          f"current {last['mean_current_density']:.3g} A/m2")
+    assert last["dendrite_length"] > 1.5 * deposit_m
+    assert last["mean_current_density"] > 5e4
+    assert abs(last["li_balance_error"]) < 1e-6 * last["charge_passed"] / FARADAY
 
 
 def _seed_growth(delta: float) -> tuple[float, float]:
