@@ -26,8 +26,8 @@ Equations (docs/models.md §5 gives them with the scales and every parameter's s
 g = xi^2 (1-xi)^2, h = xi^3 (6 xi^2 - 15 xi + 10), kappa = kappa0 [1 + delta cos(omega theta)],
 D and sigma interpolated with h. Time discretisation: backward Euler; each step is a Newton
 iteration on (xi, mu, psi) together (the double well, the reaction, the storage c(mu, xi), the
-plating sink and the potential's source all linearised about the latest iterate; the diffusion
-coefficients lagged), solved by GMRES preconditioned with a sparse LU of the Jacobian that is
+plating sink, the potential's source and the Li+ mobility D(xi) e^mu all linearised about the
+latest iterate; kappa(theta) and sigma(xi) lagged), solved by GMRES preconditioned with a sparse LU of the Jacobian that is
 kept across sweeps and steps until GMRES needs more than a few iterations with it; at
 convergence the discrete Li balance is exact.
 """
@@ -280,6 +280,11 @@ class DendriteSystem:
         self._kappa = fipy.FaceVariable(mesh=mesh, value=coefficients.gradient)
         self._sigma = fipy.FaceVariable(mesh=mesh, value=coefficients.conductivity_electrolyte)
         self._mobility = fipy.FaceVariable(mesh=mesh, value=coefficients.diffusivity_electrolyte)
+        # d(mobility)/d(mu) and d/d(xi) times grad(mu + psi): the Newton terms of the Li+ flux
+        self._drift = {name: fipy.FaceVariable(mesh=mesh, rank=1, value=0.0) for name in ("mu", "xi")}
+        self._skew = {name: fipy.FaceVariable(mesh=mesh, value=0.0) for name in ("mu", "xi")}
+        self._normals = np.asarray(mesh.faceNormals)
+        self._interior = np.asarray(mesh.interiorFaces.value)
         self._jacobian = {key: fipy.CellVariable(mesh=mesh, value=0.0) for key in (
             ("xi", "xi"), ("xi", "mu"), ("xi", "psi"), ("mu", "mu"), ("mu", "xi"), ("psi", "xi"))}
         self._residual = {name: fipy.CellVariable(mesh=mesh, value=0.0) for name in self.names}
@@ -313,7 +318,12 @@ class DendriteSystem:
         mu_equation = (T.TransientTerm(coeff=J["mu", "mu"], var=self.mu)
                        + T.TransientTerm(coeff=J["mu", "xi"], var=self.xi)
                        == T.DiffusionTerm(coeff=self._mobility, var=self.mu)
-                       + T.DiffusionTerm(coeff=self._mobility, var=self.psi) + self._residual["mu"])
+                       + T.DiffusionTerm(coeff=self._mobility, var=self.psi)
+                       + T.CentralDifferenceConvectionTerm(coeff=self._drift["mu"], var=self.mu)
+                       + T.CentralDifferenceConvectionTerm(coeff=self._drift["xi"], var=self.xi)
+                       + T.DiffusionTerm(coeff=self._skew["mu"], var=self.mu)
+                       + T.DiffusionTerm(coeff=self._skew["xi"], var=self.xi)
+                       + self._residual["mu"])
         psi_equation = (T.TransientTerm(coeff=J["psi", "xi"], var=self.xi)
                         == T.DiffusionTerm(coeff=self._sigma, var=self.psi) + self._residual["psi"])
         return {
@@ -424,8 +434,9 @@ class DendriteSystem:
              r = -L_s W g'(xi) - L_eta h'(xi) A(psi, mu, xi)
         Li+: (c(mu, xi) - c_old)/dt + (c_s/c0)(xi - xi_old)/dt = div[M grad(mu + psi)]
         psi: div(sigma grad psi) = (xi - xi_old)/dt
-        The diffusion coefficients kappa, M and sigma are taken at the iterate (Picard); at
-        convergence the discrete Li balance is exact.
+        The mobility M(mu, xi) enters the Jacobian (convection and diffusion terms of dmu, dxi,
+        below); kappa and sigma are taken at the iterate (Picard). At convergence the discrete
+        Li balance is exact.
         """
         c, J, R = self.c, self._jacobian, self._residual
         xi, psi, mu = self.xi.value, self.psi.value, self.mu.value
@@ -452,10 +463,31 @@ class DendriteSystem:
         # transport at the electrolyte-phase concentration (the interface is no bottleneck), with
         # a floor: a mobility exp(mu) -> 0 lets mu run away to -inf where the interface's metal
         # side consumes ions faster than they arrive (positive feedback; docs/models.md §5.1)
-        self._mobility.setValue(self._face(diffusivity * np.maximum(np.exp(mu), self.numerics.mobility_floor)))
+        carriers = np.maximum(np.exp(mu), self.numerics.mobility_floor)
+        self._mobility.setValue(self._face(diffusivity * carriers))
         J["mu", "mu"].setValue(conc / dt)
         J["mu", "xi"].setValue((np.exp(mu) * (c.metal_partition - 1.0) * h1 + c.site_ratio) / dt)
         R["mu"].setValue(-(conc - self._old_concentration + c.site_ratio * (xi - old_xi)) / dt)
+        # Newton terms of the flux div[M(mu, xi) grad(mu + psi)], M on a face the mean of its two
+        # cells' w = D(xi) max(e^mu, floor): the flux change g (w_a dv_a + w_b dv_b) / 2 for
+        # v = mu, xi (g = normal grad(mu + psi)) is a central convection with the face-mean w plus
+        # a diffusion g (w_a - w_b) dx / 4 of dv; both written for v and minus their value at the
+        # iterate (explicit)
+        # (interior faces only: on the boundary faces mu is fixed or the flux is zero, and FiPy's
+        # convection term and the explicit divergence treat boundary faces differently)
+        drive = np.asarray((self.mu.faceGrad + self.psi.faceGrad).value) * self._interior
+        normal_drive = np.sum(drive * self._normals, axis=0)
+        explicit = np.zeros_like(mu)
+        for name, weight, var in (
+                ("mu", diffusivity * np.where(np.exp(mu) > self.numerics.mobility_floor, np.exp(mu), 0.0), self.mu),
+                ("xi", (c.diffusivity_electrode - c.diffusivity_electrolyte) * h1 * carriers, self.xi)):
+            self._drift[name].setValue(self._face(weight) * drive)
+            self._skew[name].setValue(-normal_drive * (weight[self._face_a] - weight[self._face_b]) * self.spacing / 4.0)
+            # both at the iterate: a face carries g (w_a v_a + w_b v_b) / 2 out of cell a into b
+            v = np.asarray(var.value)
+            flux = normal_drive * 0.5 * (weight[self._face_a] * v[self._face_a] + weight[self._face_b] * v[self._face_b])
+            explicit += (np.bincount(self._face_a, flux, mu.size) - np.bincount(self._face_b, flux, mu.size)) / self.spacing
+        R["mu"].setValue(R["mu"].value - explicit)
 
         self._update_conductivity(xi)
         J["psi", "xi"].setValue(1.0 / dt)
