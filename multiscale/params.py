@@ -274,6 +274,10 @@ class DendriteParams(_Table):
     erases um-scale VLCD modulation below ~100 mA/cm^2 (docs/models.md §5.2)."""
     applied_potential_V: float = Field(default=-0.45, ge=-2.0, le=2.0)
     """Collector potential vs the reservoir electrolyte, V (``control = "potential"``)."""
+    linearised_mobility: bool = False
+    """Put the Li+ mobility's derivative into the Newton Jacobian: for large overpotentials (the
+    -0.45 V validation runs 3x faster); at battery currents each step costs 1.4-1.8x more for
+    no fewer sweeps (docs/performance.md)."""
     initial_ions: Literal["equilibrium", "uniform"] = "equilibrium"
     """Li+ at the start: ``equilibrium`` (Boltzmann with the start potential, no flux; the
     galvanostatic runs start without a transient) or ``uniform`` (the reservoir concentration

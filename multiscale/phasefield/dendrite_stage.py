@@ -71,6 +71,7 @@ class Setup:
     modulation: np.ndarray  # (ny,), mean 1
     initial_front: np.ndarray  # (ny,), um
     initial_ions: str  # "equilibrium" | "uniform": DendriteSystem.initialise
+    linearised_mobility: bool  # Numerics.linearised_mobility of the run
     target_current_A_m2: float | None  # None: potential control
     stop_time: float  # s
     end_reason: str  # why a run that reaches stop_time ends there
@@ -182,7 +183,7 @@ def setup_from(params: Params, handoff: xr.Dataset | None) -> Setup:
     return Setup(
         physical=physical, shape=(ny, nx), spacing=spacing,
         modulation=modulation_from(params, ny, spacing, modulation_seed), initial_front=front,
-        initial_ions=d.initial_ions,
+        initial_ions=d.initial_ions, linearised_mobility=d.linearised_mobility,
         target_current_A_m2=target, stop_time=stop_time, end_reason=end_reason, stop_deposit=stop_deposit,
         far_limit=d.length_um - d.far_margin_um, record_times=np.linspace(0.0, stop_time, d.records + 1)[1:],
         anisotropy_source=anisotropy_source, roughness_source=roughness_source,
@@ -261,7 +262,7 @@ class Run:
         self.c = Coefficients.from_physical(setup.physical)
         ny, nx = setup.shape
         self.system = DendriteSystem(self.c, setup.shape, setup.spacing, setup.modulation,
-                                     numerics or Numerics(dt_max=50.0))
+                                     numerics or Numerics(dt_max=50.0, linearised_mobility=setup.linearised_mobility))
         self.control = None if setup.target_current_A_m2 is None else CurrentControl(
             setup.target_current_A_m2, _log_current_slope(self.c, self.c.psi_applied))
         self.frames: list[dict] = []
@@ -429,7 +430,7 @@ def _attrs(run: Run, params: Params, reason: str) -> dict:
         "fipy_solver_suite": SOLVER_SUITE,
         "solvers": ("Newton on (xi, mu, psi) coupled; GMRES preconditioned by a kept SuperLU factorisation "
                     "(renewed when GMRES needs > 8 iterations)"),
-        "initial_ions": s.initial_ions,
+        "initial_ions": s.initial_ions, "linearised_mobility": int(s.linearised_mobility),
         "control": (f"current: mean plating current held at {s.target_current_A_m2:g} A/m2 by the collector potential"
                     if s.target_current_A_m2 is not None else f"potential: collector at {d.applied_potential_V:g} V"),
         "grid_yx": list(s.shape), "cell_size_m": s.spacing * UM,

@@ -124,6 +124,7 @@ def test_fingers_grow_at_chens_dendritic_overpotential(seed):
     (> 5 A/cm^2), and Li is conserved (relative 1e-6). (At 0.04 s, while the fingers emerge, the
     lengths depend on the step path: seed 2 gave 0.97 or 0.40 um with two Newton variants.)"""
     params = _params(control="potential", applied_potential_V=-0.45, initial_ions="uniform", stop_time_s=0.08,
+                     linearised_mobility=True,
                      deposited_thickness_um=None, length_um=12.0, records=2, cells_per_interface_width=1.0)
     params = with_overrides(params, {"seed": seed, "electrode.vlcd_cv": 0.8})
     run = ds.Run(ds.setup_from(params, None))
