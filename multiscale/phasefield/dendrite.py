@@ -26,10 +26,11 @@ Equations (docs/models.md §5 gives them with the scales and every parameter's s
 g = xi^2 (1-xi)^2, h = xi^3 (6 xi^2 - 15 xi + 10), kappa = kappa0 [1 + delta cos(omega theta)],
 D and sigma interpolated with h. Time discretisation: backward Euler; each step is a Newton
 iteration on (xi, mu, psi) together (the double well, the reaction, the storage c(mu, xi), the
-plating sink, the potential's source and the Li+ mobility D(xi) e^mu all linearised about the
-latest iterate; kappa(theta) and sigma(xi) lagged), solved by GMRES preconditioned with a sparse LU of the Jacobian that is
-kept across sweeps and steps until GMRES needs more than a few iterations with it; at
-convergence the discrete Li balance is exact.
+plating sink and the potential's source all linearised about the latest iterate, and the Li+
+mobility D(xi) e^mu too with ``Numerics.linearised_mobility``; kappa(theta) and sigma(xi)
+lagged), solved by GMRES preconditioned with a sparse LU of the Jacobian that is kept across
+sweeps and steps until GMRES needs more than a few iterations with it; at convergence the
+discrete Li balance is exact.
 """
 
 from __future__ import annotations
@@ -435,9 +436,9 @@ class DendriteSystem:
              r = -L_s W g'(xi) - L_eta h'(xi) A(psi, mu, xi)
         Li+: (c(mu, xi) - c_old)/dt + (c_s/c0)(xi - xi_old)/dt = div[M grad(mu + psi)]
         psi: div(sigma grad psi) = (xi - xi_old)/dt
-        The mobility M(mu, xi) enters the Jacobian (convection and diffusion terms of dmu, dxi,
-        below); kappa and sigma are taken at the iterate (Picard). At convergence the discrete
-        Li balance is exact.
+        The mobility M(mu, xi) enters the Jacobian with ``Numerics.linearised_mobility``
+        (:meth:`_update_mobility_terms`), else it is taken at the iterate, as kappa and sigma
+        always are (Picard). At convergence the discrete Li balance is exact.
         """
         c, J, R = self.c, self._jacobian, self._residual
         xi, psi, mu = self.xi.value, self.psi.value, self.mu.value
