@@ -11,8 +11,8 @@ Solvers:
   initial one.
 - :func:`chord_gmres` -- GMRES preconditioned by a kept sparse LU factorisation, refactorised
   only when asked (:meth:`ReusedLU.refresh`) or when GMRES stalls: the phase-field dendrite
-  model factorises once per time step and its later Newton sweeps cost a few triangular solves
-  (a chord-Newton preconditioner; the Newton iteration itself stays exact).
+  model keeps one factorisation across sweeps and steps, so most sweeps cost a few triangular
+  solves (a chord-Newton preconditioner; the Newton iteration itself stays exact).
 - :func:`fipy_default_lu` -- ``LinearLUSolver()`` as a FiPy user would write it, which stops
   when the residual is below 1e-5 of the right-hand side norm and can return its start vector
   unchanged: the "FiPy defaults" reference of ``benchmarks/phasefield_step.py`` only.
@@ -119,7 +119,7 @@ def chord_gmres(tolerance: float = 1e-8, floor: float = 1e-14, max_iterations: i
     system written as J v = J v* + R that is the nonlinear residual R) or below ``floor`` times
     the norm of the right-hand side (round-off of the assembled system). With a fresh
     factorisation GMRES converges in one iteration, with the factorisation of an earlier Newton
-    sweep or time step in 3-7 (128^2 phase-field stage, dt growing 1.3x per step); after a 100x
+    sweep or time step in 3-9 (128^2 phase-field stage, dt growing 1.3x per step); after a 100x
     change of dt it does not converge. ``max_iterations`` (FiPy counts GMRES's inner iterations)
     bounds the work when the kept factorisation has gone stale; FiPy then reports non-convergence (a
     :class:`SolverConvergenceWarning`) and the caller refreshes and solves again.
