@@ -13,6 +13,8 @@ statistic); the spread is then statistical.
   current: the localized sources of seed 004's inhomogeneous deposition.
 - :func:`coarse_grain`: conservative remapping (area-weighted overlaps) onto another periodic grid
   of the same physical size; preserves the mean exactly.
+- :func:`standard_profile`, :func:`lognormal_profile`: 1D profiles along the electrode of the 2D
+  phase-field models (standardised sample: a narrow electrode still carries the requested spread).
 - :func:`vlcd`: the variance of the local current density, (CV * mean)^2 in (A/m^2)^2.
 """
 
@@ -96,6 +98,29 @@ def lognormal_field(shape, spacing_m: float, mean: float, cv: float, correlation
     s = np.sqrt(np.log1p(cv**2))
     field = np.exp(s * g)
     return field * (mean / field.mean())
+
+
+def standard_profile(n: int, spacing_m: float, correlation_length_m: float, seed: int) -> np.ndarray:
+    """A periodic Gaussian profile (n,) with zero sample mean and unit sample standard deviation.
+
+    One row of an isotropic 2D Gaussian field (:func:`gaussian_random_field`) has the same
+    correlation function; standardising the sample makes a narrow electrode (a few correlation
+    lengths) still carry the spread asked for. Used along the electrode of the 2D phase-field models.
+    """
+    row = gaussian_random_field((n, n), spacing_m, correlation_length_m, np.random.default_rng(seed))[0]
+    row = row - row.mean()
+    std = row.std()
+    return row / std if std > 0 else np.zeros(n)
+
+
+def lognormal_profile(n: int, spacing_m: float, cv: float, correlation_length_m: float, seed: int) -> np.ndarray:
+    """j(y) / mean(j) along an electrode (n,): log-normal of CV ``cv`` on :func:`standard_profile`, mean exactly 1."""
+    if cv < 0:
+        raise ValueError("cv must be non-negative")
+    if cv == 0:
+        return np.ones(n)
+    values = np.exp(np.sqrt(np.log1p(cv ** 2)) * standard_profile(n, spacing_m, correlation_length_m, seed))
+    return values / values.mean()
 
 
 def hotspot_field(shape, spacing_m: float, mean: float, centres_m, radius_m: float, hotspot_fraction: float) -> np.ndarray:

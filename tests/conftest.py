@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,18 +15,6 @@ def _in_tmp_dir(tmp_path, monkeypatch):
     """Run each test inside its own empty temporary directory."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-@pytest.fixture
-def shipped_params(tmp_path):
-    """Copy a shipped parameter file into the test directory and return its path."""
-
-    def copy(name: str) -> Path:
-        target = tmp_path / name
-        shutil.copy(PARAMS_DIR / name, target)
-        return target
-
-    return copy
 
 
 MINIMAL_TOML = """\

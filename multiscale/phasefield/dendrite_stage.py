@@ -32,7 +32,7 @@ import xarray as xr
 
 from ..constants import FARADAY, MA_CM2
 from ..errors import UserError
-from ..fields import gaussian_random_field
+from ..fields import lognormal_profile, standard_profile
 from ..io import load_checkpoint, read_dataset, save_checkpoint
 from ..params import Params
 from . import observables as ob
@@ -86,19 +86,6 @@ class Setup:
         return self.shape[0] * self.spacing
 
 
-def standard_profile(n: int, spacing_um: float, correlation_length_um: float, seed: int) -> np.ndarray:
-    """A periodic Gaussian profile (n,) with zero sample mean and unit sample standard deviation.
-
-    One row of an isotropic 2D Gaussian field of :mod:`multiscale.fields` has the same
-    correlation function; standardising the sample makes a narrow electrode (a few correlation
-    lengths) still carry the spread the parameters ask for.
-    """
-    row = gaussian_random_field((n, n), spacing_um * UM, correlation_length_um * UM, np.random.default_rng(seed))[0]
-    row = row - row.mean()
-    std = row.std()
-    return row / std if std > 0 else np.zeros(n)
-
-
 def modulation_from(params: Params, ny: int, spacing_um: float, seed: int) -> np.ndarray:
     """j(y) / mean(j) on the grid: the explicit profile, else a log-normal field of the electrode's CV."""
     d, e = params.dendrite, params.electrode
@@ -107,11 +94,8 @@ def modulation_from(params: Params, ny: int, spacing_um: float, seed: int) -> np
         source = np.arange(profile.size) / profile.size
         target = (np.arange(ny) + 0.5) / ny
         values = np.interp(target, source, profile, period=1.0)
-    elif e.cv == 0:
-        return np.ones(ny)
-    else:  # log-normal with the electrode's coefficient of variation
-        values = np.exp(math.sqrt(math.log1p(e.cv ** 2)) * standard_profile(ny, spacing_um, d.vlcd_correlation_length_um, seed))
-    return values / values.mean()
+        return values / values.mean()
+    return lognormal_profile(ny, spacing_um * UM, e.cv, d.vlcd_correlation_length_um * UM, seed)
 
 
 def roughness_from(params: Params, handoff: xr.Dataset | None) -> tuple[float, str]:
@@ -124,9 +108,10 @@ def roughness_from(params: Params, handoff: xr.Dataset | None) -> tuple[float, s
     sigma, corr = float(handoff.roughness_sigma), float(handoff.correlation_length)
     if not (sigma > 0 and corr > 0 and math.isfinite(sigma / corr)):
         return 0.0, f"kmc roughness sigma = {sigma:.3g} m, correlation length {corr:.3g} m: flat start"
-    value = sigma / corr * d.vlcd_correlation_length_um
-    text = (f"kmc: sigma / correlation length = {sigma * 1e9:.3g} nm / {corr * 1e9:.3g} nm kept at "
-            f"{d.vlcd_correlation_length_um:g} um -> {value:.3g} um")
+    # heights averaged over ell x ell patches of the electrode, (ell / corr)^2 independent kMC patches each
+    value = sigma * corr / (d.vlcd_correlation_length_um * UM) / UM
+    text = (f"kmc: sigma {sigma * 1e9:.3g} nm over correlation length {corr * 1e9:.3g} nm, averaged over "
+            f"{d.vlcd_correlation_length_um:g} um patches -> {value:.3g} um")
     cap = (d.front_position_um - 6.0 * d.interface_width_um) / 3.0  # 3 sigma stays 6 lambda off the collector
     if value > cap:
         text += f", capped at {cap:.3g} um (3 sigma within front_position_um - 6 interface widths)"
@@ -157,7 +142,7 @@ def setup_from(params: Params, handoff: xr.Dataset | None) -> Setup:
     delta, anisotropy_source = anisotropy_from(params, handoff)
     front = np.full(ny, d.front_position_um)
     if roughness > 0:
-        front = front + roughness * standard_profile(ny, spacing, d.vlcd_correlation_length_um, roughness_seed)
+        front = front + roughness * standard_profile(ny, spacing * UM, d.vlcd_correlation_length_um * UM, roughness_seed)
     physical = Physical(
         interface_energy_J_m2=d.interface_energy_J_m2, interface_width_m=d.interface_width_um * UM,
         interface_mobility_m3_J_s=d.interface_mobility_m3_J_s,
@@ -422,6 +407,14 @@ def output_datasets(run: Run) -> tuple[dict, xr.Dataset]:
     return series, static
 
 
+def _relative_balance_error(frame: dict) -> float:
+    """|Li balance error| over the larger of Li deposited and charge / F (either can be the smaller:
+    at large overpotentials the deposit is fed from Li+ held in the interface and charge_passed,
+    counted at the reservoir, can change sign)."""
+    scale = max(abs(frame["li_deposited"]), abs(frame["charge_passed"]) / FARADAY, 1e-300)
+    return float(abs(frame["li_balance_error"]) / scale)
+
+
 def _attrs(run: Run, params: Params, reason: str) -> dict:
     s, c = run.setup, run.c
     d = params.dendrite
@@ -438,7 +431,7 @@ def _attrs(run: Run, params: Params, reason: str) -> dict:
         "initial_roughness_source": s.roughness_source,
         "current_density_ratio_cv": float(np.std(s.modulation)),
         "final_deposit_m": run.deposit() * UM, "stop_reason": reason,
-        "final_li_balance_relative_error": float(abs(frames[-1]["li_balance_error"]) / max(frames[-1]["charge_passed"] / FARADAY, 1e-300)),
+        "final_li_balance_relative_error": _relative_balance_error(frames[-1]),
     }
 
 

@@ -93,15 +93,19 @@ def test_interrupted_run_resumes_identically(dendrite_params, tmp_path, monkeypa
 
 
 def test_kmc_handoff_sets_anisotropy_and_initial_roughness(tmp_path):
-    """Crystalline fraction f -> delta = max_anisotropy_strength f; kMC sigma / correlation length kept
-    at the phase-field correlation length, capped so that 3 sigma stays 6 interface widths off the collector."""
+    """Crystalline fraction f -> delta = max_anisotropy_strength f; the kMC heights (sigma, correlation
+    length l) averaged over patches of the phase-field correlation length L: sigma l / L, capped so
+    that 3 sigma stays 6 interface widths off the collector."""
     table = DENDRITE.replace("front_position_um = 3.0", "front_position_um = 6.0").replace("length_um = 8.0", "length_um = 10.0")
     params = multiscale.load_params(_write(tmp_path, MINIMAL_TOML + table))
     setup = dendrite_stage.setup_from(params, _handoff(sigma=0.2e-9, corr=2.0e-9, crystalline=0.4))
     assert setup.physical.anisotropy_strength == pytest.approx(0.05 * 0.4)
-    assert np.std(setup.initial_front) == pytest.approx(0.1 * 4.0, rel=1e-9)  # 0.1 x 4 um correlation length
+    assert np.std(setup.initial_front) == pytest.approx(0.2e-3 * 2.0e-3 / 4.0, rel=1e-6)  # um: 0.2 nm x 2 nm / 4 um
     assert np.mean(setup.initial_front) == pytest.approx(6.0, rel=1e-12)
-    capped = dendrite_stage.setup_from(params, _handoff(sigma=1e-9, corr=2.0e-9, crystalline=0.4))
+    rougher = dendrite_stage.setup_from(params, _handoff(sigma=0.6e-9, corr=5.0e-9, crystalline=0.4))
+    assert np.std(rougher.initial_front) > np.std(setup.initial_front)  # the kMC order is kept
+    tiny_patches = multiscale.load_params(_write(tmp_path, MINIMAL_TOML + table + "vlcd_correlation_length_um = 1e-6\n"))
+    capped = dendrite_stage.setup_from(tiny_patches, _handoff(sigma=1e-9, corr=2.0e-9, crystalline=0.4))
     assert np.std(capped.initial_front) == pytest.approx((6.0 - 6 * 0.5) / 3, rel=1e-9)
     assert "capped" in capped.roughness_source
     flat = dendrite_stage.setup_from(params, None)
