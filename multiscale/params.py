@@ -5,9 +5,6 @@ converted to SI where the stages use them, never here. Validation is strict: an 
 where a float is expected, nothing else is coerced (``"1.0"`` is not a number, ``true`` is not
 a number, ``inf``/``nan`` are refused). Every problem is reported as one line naming the file and
 the dotted key, with "did you mean ..." for near-miss keys (:func:`load_params`).
-
-Tables of stages that this version does not implement yet (``[coating]``, ``[complexion]``) are accepted as free-form tables so that parameter files can
-carry them; the pipeline reports those stages as *not run*.
 """
 
 from __future__ import annotations
@@ -33,9 +30,6 @@ from pydantic import (
 from .atomistic.database import COATINGS
 from .constants import LI_LATTICE_CONSTANT
 from .errors import ParamsError
-
-#: Stages whose tables are accepted but whose models are not built yet.
-PENDING_STAGE_TABLES = ("coating", "complexion")
 
 #: Coating materials of seed 002 Table I at 25 °C.
 COATING_MATERIALS = tuple(c.material for c in COATINGS)
@@ -353,6 +347,120 @@ class DendriteParams(_Table):
         return self
 
 
+class ComplexionParams(_Table):
+    """Thermodynamically chosen thickness of an interfacial film (docs/models.md §6; seed 002).
+
+    Φ(h) = γ0 + Δγ f(h) + ΔG h; Δγ < 0 lowers the interface energy, ΔG > 0 is the volume penalty
+    of the film phase. Also: a complexion diagram over (ΔG, Δγ), first-order thickness transitions
+    over the diagram's ΔG range, and a 1D FiPy diffuse-interface film checked against its exact
+    quadrature.
+    """
+
+    model: Literal["exponential", "dispersion", "oscillatory"] = "exponential"
+    """f(h): ``exponential`` 1 - exp(-h/xi), ``dispersion`` 1 - (h0/(h + h0))^2, ``oscillatory``: ``base``
+    plus A exp(-h/lambda) cos(2 pi h/sigma + theta)."""
+    delta_gamma_J_m2: float = Field(default=-0.2, ge=-10.0, le=10.0)
+    """Delta gamma: interface energy change when the film forms, J/m^2 (negative: the film lowers it)."""
+    delta_G_J_m3: float = Field(default=1.0e7, ge=0.0, le=1.0e12)
+    """Delta G: volume free energy penalty of the film phase, J/m^3 (0: at bulk coexistence)."""
+    gamma0_J_m2: float = Field(default=0.5, ge=0.0, le=10.0)
+    """gamma0: energy of the clean interface, J/m^2 (shifts Phi only)."""
+    base: Literal["exponential", "dispersion"] = "exponential"
+    """Base form under the oscillation (``model = "oscillatory"``)."""
+    xi_nm: float = Field(default=0.5, gt=0, le=1000.0)
+    """xi of the exponential form, nm."""
+    h0_nm: float = Field(default=0.3, gt=0, le=1000.0)
+    """h0 of the dispersion form, nm."""
+    oscillation_amplitude: float = Field(default=0.3, ge=-10.0, le=10.0)
+    """A of the oscillatory term, dimensionless (``model = "oscillatory"``)."""
+    oscillation_decay_length_nm: float = Field(default=1.0, gt=0, le=1000.0)
+    """lambda of the oscillatory term, nm."""
+    oscillation_period_nm: float = Field(default=0.3, gt=0, le=1000.0)
+    """sigma: period of the oscillatory term (one adsorbate layer), nm."""
+    oscillation_phase_rad: float = Field(default=0.0, ge=-10.0, le=10.0)
+    """theta of the oscillatory term, rad (0: minima near whole layers)."""
+    monolayer_thickness_nm: float | None = Field(default=None, gt=0)
+    """sigma used to name the complexion (clean, mono-, bi-, trilayer, nanolayer, wetting), nm; default
+    the oscillation period (0.3 nm)."""
+    diagram_delta_G_J_m3: tuple[PositiveFloat, PositiveFloat] = (1.0e5, 1.0e10)
+    """Delta G range of the diagram and of the transition search, J/m^3 (log-spaced)."""
+    diagram_delta_gamma_J_m2: tuple[float, float] = (-1.0, -0.01)
+    """Delta gamma range of the diagram, J/m^2."""
+    diagram_points: int = Field(default=41, ge=2, le=400)
+    """Points along each diagram axis."""
+    transition_points: int = Field(default=200, ge=10, le=5000)
+    """Delta G scan points of the first-order transition search (each jump is then bisected)."""
+    film_barrier_J_m3: float = Field(default=1.0e8, gt=0)
+    """W of the FiPy film's double well W phi^2 (1 - phi)^2, J/m^3."""
+    film_gradient_J_m: float = Field(default=2.0e-10, gt=0)
+    """kappa of the FiPy film, J/m (with W: xi = sqrt(kappa / 8 W) = 0.5 nm)."""
+    film_delta_G_J_m3: tuple[PositiveFloat, ...] = Field(default=(1.0e7, 1.0e6, 1.0e5), min_length=1, max_length=20)
+    """Delta G values at which the FiPy film is relaxed and compared with the quadrature, J/m^3."""
+
+    @model_validator(mode="after")
+    def _ranges(self):
+        lo, hi = self.diagram_delta_G_J_m3
+        if not lo < hi:
+            raise ValueError("diagram_delta_G_J_m3 must be increasing")
+        a, b = self.diagram_delta_gamma_J_m2
+        if not a < b:
+            raise ValueError("diagram_delta_gamma_J_m2 must be increasing")
+        return self
+
+
+class CoatingParams(_Table):
+    """Plating under vs on top of a Li-conducting coating (docs/models.md §7; seed 002).
+
+    Li metal | coating | electrolyte, a 2D cut along the electrode carrying the electrode's VLCD.
+    Li that crosses the coating plates underneath; above the transport limit F D c_c / L the rest
+    plates on top.
+    """
+
+    material: str | None = "Li22Sn5"
+    """Coating material of seed 002 Table I (its Li diffusivity comes from atomistic.h5); None with
+    ``diffusivity_m2_s``."""
+    diffusivity_m2_s: float | None = Field(default=None, gt=0, le=1e-6)
+    """Explicit Li diffusivity of the coating, m^2/s (overrides ``material``)."""
+    diffusivity_estimate: Literal["low", "geometric_mean", "high"] = "geometric_mean"
+    """Which value of the material's Table I range to use."""
+    thickness_um: float = Field(default=1.0, gt=0, le=1000.0)
+    """Coating thickness L, um (ignored with ``thickness_from_complexion``)."""
+    thickness_from_complexion: bool = False
+    """Use the complexion stage's equilibrium thickness h_EQ (a self-limiting coating)."""
+    capacity_mol_m3: float = Field(default=1000.0, gt=0, le=1.0e5)
+    """c_c: mobile Li concentration at the coating's saturated outer surface, mol/m^3 (not in seed 002:
+    an assumption, docs/models.md §7)."""
+    electronic_conductivity_S_m: float = Field(default=1.0e6, gt=0)
+    """Electronic conductivity of the coating, S/m (Li-rich intermetallics are metallic); enters the
+    reported ohmic drop of the on-top current."""
+    current_density_mA_cm2: float | None = Field(default=None, gt=0, le=10000.0)
+    """Mean plating current density, mA/cm^2; default electrode.current_density_mA_cm2."""
+    plating_time_s: float = Field(default=600.0, gt=0, le=1.0e7)
+    """Plating time, s."""
+    width_um: float = Field(default=16.0, gt=0, le=1000.0)
+    """Electrode width of the 2D cut (periodic), um."""
+    cells_along: int = Field(default=32, ge=1, le=1024)
+    """Cells along the electrode (1: a 1D run at the mean current)."""
+    cells_across: int = Field(default=24, ge=4, le=400)
+    """Cells across the coating."""
+    vlcd_correlation_length_um: float = Field(default=4.0, gt=0)
+    """Correlation length of the local current density along the electrode, um (spread: electrode.vlcd_cv)."""
+    records: int = Field(default=20, ge=2, le=10000)
+    """Records, evenly spaced in time."""
+    measure_onset: bool = True
+    """Also find the onset current of on-top plating for this plating time by bisection on 1D runs."""
+
+    @model_validator(mode="after")
+    def _diffusivity_source(self):
+        if self.diffusivity_m2_s is None:
+            if self.material is None:
+                raise ValueError("give material or diffusivity_m2_s")
+            if self.material not in COATING_MATERIALS:
+                raise ValueError(f"unknown coating material {self.material!r}{_did_you_mean(self.material, COATING_MATERIALS)}"
+                                 f" (one of {', '.join(COATING_MATERIALS)})")
+        return self
+
+
 class Params(_Table):
     """A complete run description (one TOML file)."""
 
@@ -368,10 +476,19 @@ class Params(_Table):
     """Kinetic Monte Carlo stage (runs when the table is present)."""
     dendrite: DendriteParams | None = None
     """Phase-field dendrite stage (runs when the table is present)."""
-    coating: dict[str, Any] | None = None
-    """Coating stage (not in this version: accepted, reported as not run)."""
-    complexion: dict[str, Any] | None = None
-    """Complexion stage (not in this version: accepted, reported as not run)."""
+    complexion: ComplexionParams | None = None
+    """Complexion stage: thermodynamically chosen film thickness (runs when the table is present)."""
+    coating: CoatingParams | None = None
+    """Coating stage: plating under vs on top of a coating (runs when the table is present)."""
+
+    @model_validator(mode="after")
+    def _coating_thickness_source(self):
+        if self.coating is not None and self.coating.thickness_from_complexion and self.complexion is None:
+            raise ValueError("coating.thickness_from_complexion needs a [complexion] table")
+        if (self.coating is not None and self.coating.diffusivity_m2_s is None
+                and self.coating.material not in self.atomistic.coating_materials):
+            raise ValueError(f"coating.material {self.coating.material!r} is not in atomistic.coating_materials")
+        return self
 
     def table(self, name: str) -> dict[str, Any]:
         """The canonical (JSON-mode) content of one table, used for cache keys."""
@@ -461,15 +578,6 @@ def _tuples(value: Any) -> Any:
     return value
 
 
-def _lists(value: Any) -> Any:
-    """Inverse of :func:`_tuples`, for pending-stage tables kept as plain data."""
-    if isinstance(value, dict):
-        return {k: _lists(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_lists(v) for v in value]
-    return value
-
-
 def _duplicate_key_message(text: str, line_no: int) -> str | None:
     """Name the dotted key that a TOML 'Cannot overwrite'/'declare twice' error points at."""
     lines = text.splitlines()
@@ -522,8 +630,7 @@ def validate_params(data: dict[str, Any], source: str = "<params>", base_dir: Pa
     except ValidationError as exc:
         errors = exc.errors()
         raise ParamsError([f"{source}: {key}: {msg}" for key, msg in _explained(errors)]) from None
-    pending = {t: _lists(getattr(params, t)) for t in PENDING_STAGE_TABLES if getattr(params, t) is not None}
-    return params.model_copy(update=pending) if pending else params
+    return params
 
 
 def load_params(path: str | Path) -> Params:

@@ -25,10 +25,10 @@ from collections.abc import Callable
 from . import __version__
 from .atomistic import stage as atomistic_stage
 from .kmc import stage as kmc_stage
-from .phasefield import dendrite_stage
+from .phasefield import coating_stage, complexion_stage, dendrite_stage
 from .errors import DataFileError, UserError
 from .io import RunLock, StageFileWriter, atomic_write_text, provenance_attrs, read_root_attrs
-from .params import PENDING_STAGE_TABLES, Params, canonical_json, load_params_and_text, sha256_text, to_toml
+from .params import Params, canonical_json, load_params_and_text, sha256_text, to_toml
 from .progress import Progress
 
 log = logging.getLogger("multiscale")
@@ -94,9 +94,25 @@ STAGES: dict[str, Stage] = {
         write=dendrite_stage.write,
         enabled=lambda params: params.dendrite is not None,
     ),
+    "complexion": Stage(
+        name="complexion",
+        tables=("complexion",),
+        upstream=(),
+        prepare=complexion_stage.prepare,
+        write=complexion_stage.write,
+        enabled=lambda params: params.complexion is not None,
+    ),
+    "coating": Stage(
+        name="coating",
+        tables=("seed", "electrode", "coating"),
+        upstream=("atomistic", "complexion"),  # complexion only with coating.thickness_from_complexion
+        prepare=coating_stage.prepare,
+        write=coating_stage.write,
+        enabled=lambda params: params.coating is not None,
+    ),
 }
-#: Every stage of the design, in run order (those not in ``STAGES`` are not built yet).
-STAGE_ORDER = ("atomistic", "kmc", "dendrite", "coating", "complexion")
+#: Every stage, in run order.
+STAGE_ORDER = ("atomistic", "kmc", "dendrite", "complexion", "coating")
 
 
 @dataclass
@@ -249,10 +265,6 @@ def _run_locked(params, input_text, run_dir, keys, implemented, prepared, force)
             stage.write(ctx, prepared[stage.name])
             log.info("%s: done in %.2f s -> %s", stage.name, time.perf_counter() - start, output)
             bar.update()
-    for name in PENDING_STAGE_TABLES:
-        if getattr(params, name) is not None:
-            log.warning("%s: not run: the [%s] table is present but this stage is not implemented in "
-                        "multiscale %s; its table was not validated", name, name, __version__)
 
 
 def check(params_or_path: Params | str | Path) -> Params:

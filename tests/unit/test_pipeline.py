@@ -81,16 +81,6 @@ def test_run_directory_contents(minimal_params, tmp_path):
     assert multiscale.load_params(minimal_params).model_dump_json() == attrs["resolved_params"]
 
 
-def test_pending_stage_tables_are_reported_not_run(tmp_path, caplog):
-    path = tmp_path / "p.toml"
-    path.write_text(MINIMAL_TOML + "\n[coating]\nanything = 1\n\n[complexion]\n")
-    caplog.set_level(logging.INFO, logger="multiscale")
-    multiscale.run(path, out=tmp_path / "r")
-    not_run = [r.getMessage() for r in caplog.records if "not run" in r.getMessage()]
-    assert len(not_run) == 2 and not_run[0].startswith("coating: not run") and "not validated" in not_run[1]
-    assert not (tmp_path / "r" / "coating.h5").exists() and not (tmp_path / "r" / "kmc.h5").exists()
-
-
 def test_second_writer_is_locked_out(minimal_params, tmp_path, capsys):
     run_dir = tmp_path / "r"
     run_dir.mkdir()

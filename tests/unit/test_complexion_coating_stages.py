@@ -1,0 +1,100 @@
+"""The complexion and coating stages through the pipeline: files, round trips, coupling, errors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import multiscale
+from multiscale.errors import ParamsError
+from multiscale.io import read_dataset, read_root_attrs
+from multiscale.phasefield import complexion_stage
+from tests.conftest import MINIMAL_TOML
+from tests.harness import assert_roundtrip
+
+COMPLEXION = """
+[complexion]
+model = "{model}"
+delta_gamma_J_m2 = -0.5
+delta_G_J_m3 = 5.0e7
+diagram_points = 5
+transition_points = 40
+film_delta_G_J_m3 = [1.0e7]
+"""
+
+COATING = """
+[coating]
+material = "Li-Mg"
+thickness_um = 1.0
+plating_time_s = 120.0
+cells_along = 6
+cells_across = 8
+records = 3
+measure_onset = false
+"""
+
+
+def _write(tmp_path, text, name="p.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("model", ["oscillatory", "exponential"])
+def test_complexion_file_round_trips_and_holds_the_minimum(tmp_path, model):
+    params = multiscale.load_params(_write(tmp_path, MINIMAL_TOML + COMPLEXION.format(model=model)))
+    run_dir = multiscale.run(params, out=tmp_path / "r")
+    p = params.complexion
+    point, attrs = complexion_stage.point_dataset(p)
+    expected = {"/": point, "diagram": complexion_stage.diagram_dataset(p),
+                "transitions": complexion_stage.transitions_dataset(p), "film": complexion_stage.film_dataset(p)}
+    assert_roundtrip(run_dir / "complexion.h5", expected).close()
+    root = read_root_attrs(run_dir / "complexion.h5")
+    assert root["complexion"] == attrs["complexion"] and root["equilibrium_thickness_m"] == attrs["equilibrium_thickness_m"]
+    transitions = read_dataset(run_dir / "complexion.h5", "transitions")
+    if model == "exponential":  # closed form recorded; a single exponential has no transition
+        assert root["closed_form_thickness_m"] == pytest.approx(0.5e-9 * math.log(0.5 / (0.5e-9 * 5e7)))
+        assert transitions.sizes["transition"] == 0
+    else:
+        assert transitions.sizes["transition"] >= 3
+
+
+def test_coating_run_conserves_li_and_reports_the_threshold(tmp_path):
+    params = multiscale.load_params(_write(tmp_path, MINIMAL_TOML + COATING))
+    run_dir = multiscale.run(params, out=tmp_path / "r")
+    ds = read_dataset(run_dir / "coating.h5")
+    assert ds.sizes == {"time": 4, "y": 6, "x": 8}
+    attrs = read_root_attrs(run_dir / "coating.h5")
+    d = math.sqrt(1e-15 * 1e-12)  # Li-Mg Table I range 1e-11 - 1e-8 cm2/s, geometric mean
+    assert attrs["diffusivity_m2_s"] == pytest.approx(d, rel=1e-9)
+    assert attrs["threshold_current_density_A_m2"] == pytest.approx(96485.33212 * d * 1000.0 / 1e-6, rel=1e-6)
+    charge = ds.charge_passed[-1].item() / 96485.33212
+    assert charge == pytest.approx(10.0 * 120.0 / 96485.33212, rel=1e-9)  # 1 mA/cm2 for 120 s
+    parts = ds.li_plated_under[-1] + ds.li_plated_on_top[-1] + ds.li_in_coating[-1]
+    assert parts.item() == pytest.approx(charge, rel=1e-9)
+    assert ds.fraction_under[-1].item() < 0.5  # 1 mA/cm2 is 3.3 x this coating's threshold
+    assert np.all(ds.concentration.values <= 1000.0 * (1 + 1e-6))  # never above saturation
+    assert_roundtrip(run_dir / "coating.h5", {"/": ds.load()}).close()
+
+
+def test_coating_thickness_from_the_complexion(tmp_path):
+    text = MINIMAL_TOML + COMPLEXION.format(model="exponential") + COATING.replace(
+        "thickness_um = 1.0", "thickness_from_complexion = true")
+    run_dir = multiscale.run(multiscale.load_params(_write(tmp_path, text)), out=tmp_path / "r")
+    h = read_root_attrs(run_dir / "complexion.h5")["equilibrium_thickness_m"]
+    attrs = read_root_attrs(run_dir / "coating.h5")
+    assert attrs["thickness_m"] == h and "complexion.h5 h_EQ" in attrs["thickness_source"]
+
+
+@pytest.mark.parametrize("table, message", [
+    ("[coating]\nmaterial = \"Li22Sn6\"\n", "did you mean 'Li22Sn5'"),
+    ("[coating]\nthickness_from_complexion = true\n", "needs a [complexion] table"),
+    ("[coating]\nthicknes_um = 1.0\n", "coating.thicknes_um"),
+    ("[complexion]\nmodel = \"cubic\"\n", "complexion.model"),
+    ("[complexion]\ndiagram_delta_G_J_m3 = [1e9, 1e6]\n", "increasing"),
+])
+def test_bad_tables_are_refused(tmp_path, table, message):
+    with pytest.raises(ParamsError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        multiscale.load_params(_write(tmp_path, MINIMAL_TOML + table))
