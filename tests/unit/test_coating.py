@@ -22,7 +22,7 @@ def _run(ratio, transit_times=20.0, ny=1, profile=None):
     return system, co.integrate(system, transit_times * PHYSICS.transit_time_s)
 
 
-@pytest.mark.parametrize("ratio", [0.1, 0.5, 2.0, 10.0])
+@pytest.mark.parametrize("ratio", [0.1, 0.5, 1.25, 2.0, 10.0])
 def test_li_is_conserved_and_the_steady_split_is_min_one_jth_over_j(ratio):
     """charge / F = under + on top + stored to the solver tolerance; after 20 transit times the
     instantaneous fraction under is min(1, j_th / j) (exact for the linear steady profile)."""
