@@ -5,6 +5,7 @@ Public API (stable, DESIGN §4)::
     params = multiscale.load_params("params/vlcd_high.toml")
     run_dir = multiscale.run(params)           # or run("params/vlcd_high.toml", out=..., force=...)
     tree = multiscale.open_run(run_dir)        # xarray.DataTree, one child per stage file
+    scan = multiscale.open_scan(scan_dir)      # xarray.Dataset over the scan axes
 
 The names are imported on first use, so the command line answers bad input without loading
 xarray and SciPy.
@@ -14,7 +15,8 @@ from importlib import import_module
 
 __version__ = "0.1.0"
 
-_API = {"load_params": "multiscale.params", "run": "multiscale.pipeline", "open_run": "multiscale.analysis"}
+_API = {"load_params": "multiscale.params", "run": "multiscale.pipeline", "open_run": "multiscale.analysis",
+        "open_scan": "multiscale.analysis", "run_scan": "multiscale.scan"}
 
 __all__ = ["__version__", *_API]
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m multiscale run | check | schema``.
+"""Command line: ``python -m multiscale run | scan | check | schema``.
 
 Exit status: 0 success; 2 bad input (one line per problem on stderr, naming the file and the
 dotted key; nothing written) or a locked run directory; 130 interrupted. A traceback is printed
@@ -24,6 +24,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("params", help="parameter file (TOML)")
     run.add_argument("--out", help="run directory (default runs/<name>)")
     run.add_argument("--force", action="store_true", help="rerun every stage even if up to date")
+    scan = sub.add_parser("scan", help="run a parameter scan and aggregate it into scan.h5")
+    scan.add_argument("scan", help="scan file (TOML)")
+    scan.add_argument("--out", help="scan directory (default runs/<scan name>)")
+    scan.add_argument("--workers", type=int, help="parallel points (default: the number of cores)")
+    scan.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): run the points on that cluster")
     check = sub.add_parser("check", help="validate a parameter file and print the resolved parameters")
     check.add_argument("params", help="parameter file (TOML)")
     schema = sub.add_parser("schema", help="print the JSON schema of parameter files")
@@ -52,6 +57,16 @@ def main(argv: list[str] | None = None) -> int:
             from .pipeline import check
 
             print(to_toml(check(args.params)), end="")
+        elif args.command == "scan":
+            from .scan import load_scan
+
+            if args.workers is not None and args.workers < 1:
+                raise UserError("--workers: must be at least 1")
+            load_scan(args.scan)  # bad input fails here
+            from .scan import run_scan
+
+            _stderr_logging()
+            print(run_scan(args.scan, out=args.out, workers=args.workers, scheduler=args.scheduler))
         else:
             from .params import load_params
 

@@ -329,9 +329,13 @@ class DendriteParams(_Table):
     local_current_profile: tuple[PositiveFloat, ...] | None = Field(default=None, min_length=2)
     """Explicit j(y) / mean(j) along the electrode (equally spaced, periodic, rescaled to mean 1 and
     interpolated to the grid) instead of the random field."""
+    local_current_source: Literal["electrode", "coating"] = "electrode"
+    """``electrode``: the electrode's VLCD (or ``local_current_profile``); ``coating``: the current that
+    plates on top of the coating drives the run, its profile along the electrode and its mean (the
+    coating stage's last record; docs/models.md §7)."""
     initial_roughness_um: float | None = Field(default=None, ge=0)
-    """Standard deviation of the initial front, um; default: from the kMC roughness (aspect ratio
-    sigma / correlation length kept at vlcd_correlation_length_um), 0 without a kMC stage."""
+    """Standard deviation of the initial front, um; default: the kMC roughness averaged over patches of
+    vlcd_correlation_length_um (docs/models.md §5.4), 0 without a kMC stage."""
     checkpoint_interval_s: float = Field(default=60.0, gt=0)
     """Wall-clock seconds between checkpoints."""
 
@@ -339,6 +343,10 @@ class DendriteParams(_Table):
     def _consistent(self):
         if self.control == "potential" and self.stop_time_s is None:
             raise ValueError("control = \"potential\" needs stop_time_s (the current, and so the deposit, is not set)")
+        if self.local_current_source == "coating" and (self.control != "current" or self.local_current_profile is not None
+                                                       or self.current_density_mA_cm2 is not None):
+            raise ValueError("local_current_source = \"coating\" sets the current and its profile: use control = "
+                             "\"current\" without current_density_mA_cm2 or local_current_profile")
         if self.deposited_thickness_um is None and self.stop_time_s is None:
             raise ValueError("give deposited_thickness_um or stop_time_s")
         if self.front_position_um + self.far_margin_um >= self.length_um:
@@ -483,6 +491,8 @@ class Params(_Table):
 
     @model_validator(mode="after")
     def _coating_thickness_source(self):
+        if self.dendrite is not None and self.dendrite.local_current_source == "coating" and self.coating is None:
+            raise ValueError("dendrite.local_current_source = \"coating\" needs a [coating] table")
         if self.coating is not None and self.coating.thickness_from_complexion and self.complexion is None:
             raise ValueError("coating.thickness_from_complexion needs a [complexion] table")
         if (self.coating is not None and self.coating.diffusivity_m2_s is None
@@ -498,6 +508,81 @@ class Params(_Table):
         return value if value is not None else {}
 
 
+# --------------------------------------------------------------------------- scan files
+
+ScanValue = float | int | str | bool
+
+
+class HypercubeTable(_Table):
+    """A Latin hypercube over continuous ranges (``[scan.hypercube]``)."""
+
+    count: int = Field(ge=1, le=100000)
+    """Number of points."""
+    seed: int = Field(default=0, ge=0, lt=2**63)
+    """Seed of the sampling."""
+    ranges: dict[str, tuple[float, float]] = Field(min_length=1)
+    """Dotted key -> [low, high]."""
+    log: tuple[str, ...] = ()
+    """Keys sampled uniformly in log (their ranges must be positive)."""
+
+    @model_validator(mode="after")
+    def _ranges(self):
+        for key, (lo, hi) in self.ranges.items():
+            if not lo < hi:
+                raise ValueError(f"ranges.{key}: low must be below high")
+        for key in self.log:
+            if key not in self.ranges:
+                raise ValueError(f"log: {key!r} is not one of the ranges")
+            if self.ranges[key][0] <= 0:
+                raise ValueError(f"log: {key!r} needs a positive range")
+        return self
+
+
+class ExecutorTable(_Table):
+    """Where the points run (``[scan.executor]``)."""
+
+    kind: Literal["process", "dask"] = "process"
+    """``process``: a local process pool; ``dask``: Dask distributed (``address``, else a LocalCluster)."""
+    workers: int | None = Field(default=None, ge=1, le=4096)
+    """Parallel points (default: the machine's cores); the LocalCluster's worker count with ``dask``."""
+    address: str | None = None
+    """Dask scheduler address (``tcp://host:8786``); implies ``kind = "dask"``."""
+
+
+class ScanTable(_Table):
+    """A parameter scan (``[scan]``): a base parameter file and axes over its dotted keys."""
+
+    base: str
+    """The base parameter file, relative to the scan file."""
+    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)
+    """Scan name: the default output directory is ``runs/<name>`` (default: the file stem)."""
+    set: dict[str, ScanValue] = {}
+    """Dotted key -> value applied to every point before the axes (e.g. a shorter run for the scan)."""
+    grid: dict[str, tuple[ScanValue, ...]] | None = None
+    """Dotted key -> values: every combination runs (the keys' order is the axes' order)."""
+    hypercube: HypercubeTable | None = None
+    """A Latin hypercube instead of a grid."""
+    executor: ExecutorTable = ExecutorTable()
+    """Process pool (default) or Dask."""
+
+    @model_validator(mode="after")
+    def _one_design(self):
+        if (self.grid is None) == (self.hypercube is None):
+            raise ValueError("give either [scan.grid] or [scan.hypercube]")
+        for key, values in (self.grid or {}).items():
+            if not values:
+                raise ValueError(f"grid.{key}: no values")
+            if len(set(values)) != len(values):
+                raise ValueError(f"grid.{key}: a value is listed twice")
+        return self
+
+
+class ScanFile(_Table):
+    """A scan file: one ``[scan]`` table."""
+
+    scan: ScanTable
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -506,9 +591,9 @@ def _did_you_mean(word: str, choices) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _model_at(loc: tuple) -> type[BaseModel] | None:
-    """The table model that owns the key at ``loc`` (a pydantic error location), if any."""
-    model: type[BaseModel] = Params
+def _model_at(loc: tuple, root: type[BaseModel]) -> type[BaseModel] | None:
+    """The table model that owns the key at ``loc`` (a pydantic error location) under ``root``, if any."""
+    model: type[BaseModel] = root
     for part in loc[:-1]:
         field = model.model_fields.get(part) if isinstance(part, str) else None
         if field is None:
@@ -528,26 +613,26 @@ def _dotted(loc: tuple) -> str:
     return out or "(top level)"
 
 
-def _suggestion(error: dict) -> str | None:
+def _suggestion(error: dict, root: type[BaseModel]) -> str | None:
     """For an unknown key: the closest known key of the same table, if one is close."""
     if error["type"] != "extra_forbidden":
         return None
-    model = _model_at(tuple(error["loc"]))
+    model = _model_at(tuple(error["loc"]), root)
     close = difflib.get_close_matches(str(error["loc"][-1]), list(model.model_fields if model else ()), n=1, cutoff=0.6)
     return close[0] if close else None
 
 
-def _format_error(error: dict) -> tuple[str, str]:
+def _format_error(error: dict, root: type[BaseModel]) -> tuple[str, str]:
     """(dotted key, message) for one pydantic error."""
     loc = tuple(error["loc"])
     kind = error["type"]
     key = _dotted(loc)
     if kind == "extra_forbidden":
         what = "table" if isinstance(error.get("input"), dict) else "key"
-        suggestion = _suggestion(error)
+        suggestion = _suggestion(error, root)
         return key, f"unknown {what}" + (f"; did you mean {suggestion!r}?" if suggestion else "")
     if kind == "missing":
-        model = _model_at(loc)
+        model = _model_at(loc, root)
         field = model.model_fields.get(loc[-1]) if model is not None else None
         is_table = field is not None and isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
         return key, f"required {'table' if is_table else 'key'} is missing"
@@ -558,13 +643,13 @@ def _format_error(error: dict) -> tuple[str, str]:
     return key, msg
 
 
-def _explained(errors: list[dict]) -> list[tuple[str, str]]:
+def _explained(errors: list[dict], root: type[BaseModel]) -> list[tuple[str, str]]:
     """Format errors; a missing key explained by a near-miss unknown key is not reported twice."""
-    formatted = [(error, *_format_error(error)) for error in errors]
+    formatted = [(error, *_format_error(error, root)) for error in errors]
     explained = {
         _dotted(tuple(error["loc"][:-1]) + (suggestion,))
         for error in errors
-        if (suggestion := _suggestion(error)) is not None
+        if (suggestion := _suggestion(error, root)) is not None
     }
     return [(key, msg) for error, key, msg in formatted if not (error["type"] == "missing" and key in explained)]
 
@@ -625,12 +710,16 @@ def validate_params(data: dict[str, Any], source: str = "<params>", base_dir: Pa
     base_dir : path
         Directory that relative data-file paths are resolved against.
     """
+    return validate_model(Params, data, source, {"base_dir": str(base_dir)})
+
+
+def validate_model(model: type[BaseModel], data: dict[str, Any], source: str, context: dict | None = None):
+    """Validate parsed TOML against ``model`` (a strict table model); ``ParamsError`` lists every
+    problem as "source: dotted.key: message", with "did you mean" for near-miss keys."""
     try:
-        params = Params.model_validate(_tuples(data), context={"base_dir": str(base_dir)})
+        return model.model_validate(_tuples(data), context=context)
     except ValidationError as exc:
-        errors = exc.errors()
-        raise ParamsError([f"{source}: {key}: {msg}" for key, msg in _explained(errors)]) from None
-    return params
+        raise ParamsError([f"{source}: {key}: {msg}" for key, msg in _explained(exc.errors(), model)]) from None
 
 
 def load_params(path: str | Path) -> Params:

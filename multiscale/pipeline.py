@@ -86,14 +86,6 @@ STAGES: dict[str, Stage] = {
         write=kmc_stage.write,
         enabled=lambda params: params.kmc is not None,
     ),
-    "dendrite": Stage(
-        name="dendrite",
-        tables=("seed", "electrode", "dendrite"),
-        upstream=("kmc",),  # optional: without [kmc] the stage starts flat and isotropic
-        prepare=dendrite_stage.prepare,
-        write=dendrite_stage.write,
-        enabled=lambda params: params.dendrite is not None,
-    ),
     "complexion": Stage(
         name="complexion",
         tables=("complexion",),
@@ -110,9 +102,17 @@ STAGES: dict[str, Stage] = {
         write=coating_stage.write,
         enabled=lambda params: params.coating is not None,
     ),
+    "dendrite": Stage(
+        name="dendrite",
+        tables=("seed", "electrode", "dendrite"),
+        upstream=("kmc", "coating"),  # optional: without [kmc] it starts flat and isotropic; coating: local_current_source
+        prepare=dendrite_stage.prepare,
+        write=dendrite_stage.write,
+        enabled=lambda params: params.dendrite is not None,
+    ),
 }
 #: Every stage, in run order.
-STAGE_ORDER = ("atomistic", "kmc", "dendrite", "complexion", "coating")
+STAGE_ORDER = ("atomistic", "kmc", "complexion", "coating", "dendrite")
 
 
 @dataclass

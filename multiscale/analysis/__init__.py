@@ -1,5 +1,6 @@
-"""Analysis of run outputs: open a run directory as one xarray tree."""
+"""Analysis of run outputs: open a run or a scan with xarray, final values of a run."""
 
-from .runs import open_run
+from .runs import open_run, open_scan
+from .summary import OBSERVABLES, final_values, summary
 
-__all__ = ["open_run"]
+__all__ = ["OBSERVABLES", "final_values", "open_run", "open_scan", "summary"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import xarray as xr
 
 from ..errors import UserError
-from ..io import is_complete, open_stage_tree
+from ..io import is_complete, open_stage_tree, read_dataset
 from ..pipeline import STAGE_ORDER
 
 
@@ -38,3 +38,17 @@ def open_run(run_dir: str | Path) -> xr.DataTree:
     tree = xr.DataTree(children=children)
     tree.attrs["run_dir"] = str(run_dir.resolve())
     return tree
+
+
+def open_scan(scan_dir: str | Path) -> xr.Dataset:
+    """The aggregated results of a scan (``scan.h5``) as an in-memory ``xarray.Dataset``.
+
+    Dimensions are the scan axes (or ``point`` for a Latin hypercube, with the sampled keys as
+    coordinates along it); variables ``status``, ``error``, ``run_dir`` and the final observables
+    of every point (NaN where a point failed or its stage did not run). ``run_dir`` is relative to
+    ``scan_dir``: ``multiscale.open_run(Path(scan_dir) / ds.run_dir[i, j].item())`` opens a point.
+    """
+    path = Path(scan_dir) / "scan.h5"
+    if not path.is_file():
+        raise UserError(f"{scan_dir}: no scan.h5 (run python -m multiscale scan SCAN.toml first)")
+    return read_dataset(path)

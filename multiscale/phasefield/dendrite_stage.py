@@ -1,5 +1,9 @@
 """The dendrite stage: reads ``kmc.h5`` (optional), grows Li in 2D under VLCD, writes ``dendrite.h5``.
 
+With ``local_current_source = "coating"`` it reads ``coating.h5`` instead of the electrode's VLCD:
+the current that plates on top of the coating (its last record) sets the mean current and its
+profile along the electrode (docs/models.md §7).
+
 Output (SI; docs/models.md §5):
 
 ``/`` (root)
@@ -14,8 +18,8 @@ Output (SI; docs/models.md §5):
     reservoir), ``li_deposited`` (mol/m^2 of metal plated), ``dissolved_li_change`` (mol/m^2),
     ``li_balance_error`` (charge_passed / F - li_deposited - dissolved_li_change, mol/m^2).
     Static: ``current_density_ratio(y)`` (j / mean j along the electrode), ``initial_front(y)`` (m).
-    Attributes: the FiPy solver suite, the control mode, where the anisotropy and the initial
-    roughness came from, the stop reason.
+    Attributes: the FiPy solver suite, the control mode, where the anisotropy, the initial
+    roughness and the local current came from, the stop reason.
 
 Records are taken at fixed times; a run resumed from a checkpoint (written at a record, every
 ``checkpoint_interval_s`` of wall time) repeats the uninterrupted run's arithmetic exactly.
@@ -86,16 +90,40 @@ class Setup:
         return self.shape[0] * self.spacing
 
 
-def modulation_from(params: Params, ny: int, spacing_um: float, seed: int) -> np.ndarray:
-    """j(y) / mean(j) on the grid: the explicit profile, else a log-normal field of the electrode's CV."""
+def _resample(profile: np.ndarray, offset: float, ny: int) -> np.ndarray:
+    """A periodic profile given at (i + offset) / n of the electrode, interpolated to ny cell centres, mean 1."""
+    profile = np.asarray(profile, dtype=float)
+    source = (np.arange(profile.size) + offset) / profile.size
+    values = np.interp((np.arange(ny) + 0.5) / ny, source, profile, period=1.0)
+    return values / values.mean()
+
+
+def modulation_from(params: Params, ny: int, spacing_um: float, seed: int, on_top: np.ndarray | None = None) -> np.ndarray:
+    """j(y) / mean(j) on the grid: the coating's on-top current (``local_current_source = "coating"``),
+    the explicit profile, else a log-normal field of the electrode's CV."""
     d, e = params.dendrite, params.electrode
+    if d.local_current_source == "coating":
+        return _resample(on_top, 0.5, ny)  # the coating's cell centres
     if d.local_current_profile is not None:
-        profile = np.asarray(d.local_current_profile, dtype=float)
-        source = np.arange(profile.size) / profile.size
-        target = (np.arange(ny) + 0.5) / ny
-        values = np.interp(target, source, profile, period=1.0)
-        return values / values.mean()
+        return _resample(d.local_current_profile, 0.0, ny)
     return lognormal_profile(ny, spacing_um * UM, e.cv, d.vlcd_correlation_length_um * UM, seed)
+
+
+def on_top_current(coating_path) -> np.ndarray:
+    """The current density plating on top of the coating along the electrode at its last record, A/m^2.
+
+    Raises
+    ------
+    UserError
+        When nothing plates on top (the dendrite stage would have no current).
+    """
+    coating = read_dataset(coating_path)
+    profile = np.asarray(coating.on_top_current_density[-1], dtype=float)
+    if not np.mean(profile) > 0:
+        raise UserError(f"dendrite.local_current_source = \"coating\": no Li plates on top of the coating at the end of "
+                        f"{coating_path.name} (all of it goes under), so there is nothing for the dendrite stage to grow; "
+                        "raise the current or use a thinner or slower coating")
+    return profile
 
 
 def roughness_from(params: Params, handoff: xr.Dataset | None) -> tuple[float, str]:
@@ -132,7 +160,9 @@ def anisotropy_from(params: Params, handoff: xr.Dataset | None) -> tuple[float, 
                    f"= {value:.3g}")
 
 
-def setup_from(params: Params, handoff: xr.Dataset | None) -> Setup:
+def setup_from(params: Params, handoff: xr.Dataset | None, on_top: np.ndarray | None = None) -> Setup:
+    """The run's setup; ``on_top``: the coating's on-top current density profile (A/m^2), needed with
+    ``local_current_source = "coating"``."""
     d, e = params.dendrite, params.electrode
     spacing = d.interface_width_um / d.cells_per_interface_width
     ny = max(4, int(round(d.width_um / spacing)))
@@ -159,7 +189,10 @@ def setup_from(params: Params, handoff: xr.Dataset | None) -> Setup:
     stop_time = math.inf if d.stop_time_s is None else d.stop_time_s
     end_reason = "stop_time_s reached"
     if d.control == "current":
-        target = (e.current_density_mA_cm2 if d.current_density_mA_cm2 is None else d.current_density_mA_cm2) * MA_CM2
+        if d.local_current_source == "coating":
+            target = float(np.mean(on_top))
+        else:
+            target = (e.current_density_mA_cm2 if d.current_density_mA_cm2 is None else d.current_density_mA_cm2) * MA_CM2
         physical = _with_potential(physical, _planar_potential(physical, target))
         if d.deposited_thickness_um is not None:  # Faraday: time to plate the thickness at the mean current
             plating_time = d.deposited_thickness_um * UM * FARADAY * d.site_density_mol_m3 / target
@@ -167,7 +200,7 @@ def setup_from(params: Params, handoff: xr.Dataset | None) -> Setup:
                 stop_time, end_reason = plating_time, "end of the plating time (Faraday)"
     return Setup(
         physical=physical, shape=(ny, nx), spacing=spacing,
-        modulation=modulation_from(params, ny, spacing, modulation_seed), initial_front=front,
+        modulation=modulation_from(params, ny, spacing, modulation_seed, on_top), initial_front=front,
         initial_ions=d.initial_ions, linearised_mobility=d.linearised_mobility,
         target_current_A_m2=target, stop_time=stop_time, end_reason=end_reason, stop_deposit=stop_deposit,
         far_limit=d.length_um - d.far_margin_um, record_times=np.linspace(0.0, stop_time, d.records + 1)[1:],
@@ -429,6 +462,10 @@ def _attrs(run: Run, params: Params, reason: str) -> dict:
         "grid_yx": list(s.shape), "cell_size_m": s.spacing * UM,
         "anisotropy_strength": c.anisotropy_strength, "anisotropy_source": s.anisotropy_source,
         "initial_roughness_source": s.roughness_source,
+        "local_current_source": (f"coating.h5: the current plating on top of the coating ({s.target_current_A_m2:g} A/m2 mean)"
+                                 if d.local_current_source == "coating" else
+                                 "dendrite.local_current_profile" if d.local_current_profile is not None else
+                                 f"electrode: log-normal, CV {params.electrode.cv:g}"),
         "current_density_ratio_cv": float(np.std(s.modulation)),
         "final_deposit_m": run.deposit() * UM, "stop_reason": reason,
         "final_li_balance_relative_error": _relative_balance_error(frames[-1]),
@@ -447,7 +484,7 @@ def prepare(params: Params) -> None:
     if d.front_position_um < 6 * d.interface_width_um:
         raise UserError(f"dendrite.front_position_um: {d.front_position_um:g} um is closer to the collector than "
                         f"6 interface widths ({6 * d.interface_width_um:g} um); the front would feel its own tail")
-    if e.vlcd_field == "hotspots" and d.local_current_profile is None:
+    if e.vlcd_field == "hotspots" and d.local_current_profile is None and d.local_current_source == "electrode":
         raise UserError("dendrite: electrode.vlcd_field = \"hotspots\" has no phase-field counterpart yet; give "
                         "dendrite.local_current_profile")
     return None
@@ -457,7 +494,8 @@ def write(ctx, prepared) -> None:
     params = ctx.params
     kmc = ctx.inputs.get("kmc")
     handoff = read_dataset(kmc, "handoff") if kmc is not None else None
-    run = Run(setup_from(params, handoff))
+    on_top = on_top_current(ctx.inputs["coating"]) if params.dendrite.local_current_source == "coating" else None
+    run = Run(setup_from(params, handoff, on_top))
     checkpoint = ctx.run_dir / "dendrite.checkpoint.npz"
     key = ctx.attrs["stage_cache_key"]
     restored = load_checkpoint(checkpoint, key)

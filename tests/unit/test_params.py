@@ -27,7 +27,14 @@ def test_shipped_files_are_valid(name):
 
 @pytest.mark.parametrize("path", sorted(PARAMS_DIR.rglob("*.toml")), ids=lambda p: p.name)
 def test_every_shipped_params_file_is_valid(path):
-    load_params(path)
+    """Parameter files validate; scan files (scan_*.toml with a [scan] table) validate with every point."""
+    if path.name.startswith("scan_") and "[scan]" in path.read_text():
+        from multiscale.scan import load_scan, points
+
+        scan, base, _ = load_scan(path)
+        assert points(scan, base, str(path))[1]
+    else:
+        load_params(path)
 
 
 def test_vlcd_files_differ_only_in_spread():
