@@ -1,4 +1,4 @@
-"""Command line: ``python -m multiscale run | scan | check | schema``.
+"""Command line: ``python -m multiscale run | scan | report | check | schema``.
 
 Exit status: 0 success; 2 bad input (one line per problem on stderr, naming the file and the
 dotted key; nothing written) or a locked run directory; 130 interrupted. A traceback is printed
@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--out", help="scan directory (default runs/<scan name>)")
     scan.add_argument("--workers", type=int, help="parallel points (default: the number of cores)")
     scan.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): run the points on that cluster")
+    report = sub.add_parser("report", help="write the figures of a run or scan directory to DIR/figures/")
+    report.add_argument("directory", help="run or scan directory")
     check = sub.add_parser("check", help="validate a parameter file and print the resolved parameters")
     check.add_argument("params", help="parameter file (TOML)")
     schema = sub.add_parser("schema", help="print the JSON schema of parameter files")
@@ -42,6 +44,17 @@ def _stderr_logging() -> None:
     logger = logging.getLogger("multiscale")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+
+
+def _report(directory) -> None:
+    from pathlib import Path
+
+    from .analysis.plots import report
+
+    if not Path(directory).is_dir():
+        raise UserError(f"{directory}: not a directory")
+    written = report(directory)
+    logging.getLogger("multiscale").info("report: %d figures in %s", len(written), Path(directory) / "figures")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +79,12 @@ def main(argv: list[str] | None = None) -> int:
             from .scan import run_scan
 
             _stderr_logging()
-            print(run_scan(args.scan, out=args.out, workers=args.workers, scheduler=args.scheduler))
+            scan_dir = run_scan(args.scan, out=args.out, workers=args.workers, scheduler=args.scheduler)
+            _report(scan_dir)
+            print(scan_dir)
+        elif args.command == "report":
+            _stderr_logging()
+            _report(args.directory)
         else:
             from .params import load_params
 
@@ -75,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
             _stderr_logging()
             run_dir = run(args.params, out=args.out, force=args.force)
+            _report(run_dir)
             print(run_dir)
     except UserError as exc:
         for line in exc.lines:

@@ -127,8 +127,8 @@ def points(scan: ScanTable, base: Params, source: str) -> tuple[list[str], list[
     for index, overrides in design:
         shown = ", ".join(f"{k} = {v!r}" for k, v in overrides.items())
         params = with_overrides(base, overrides, source=f"{source}: scan point ({shown})")
-        params = params.model_copy(update={"name": None})
-        out.append(Point(index, overrides, params, point_key(params)))
+        key = point_key(params)
+        out.append(Point(index, overrides, params.model_copy(update={"name": key}), key))
     return keys, out
 
 

@@ -2,9 +2,10 @@
 
 Groups (SI units; lengths in m):
 
-- root: Φ(h) of the run's point, ``interface_potential(h)`` (J/m^2) with ``h``; attributes
+- root: Φ(h) of the run's point, ``interface_potential(h)`` (J/m^2) with ``h``; every local
+  minimum, ``minimum_thickness`` (m) and ``minimum_phi`` (J/m^2) along ``minimum``; attributes
   ``equilibrium_thickness_m`` (inf: wetting), ``complexion`` (class), ``closed_form_thickness_m``
-  (exponential and dispersion forms), ``minima_thickness_m`` / ``minima_phi_J_m2`` (every local minimum).
+  (exponential and dispersion forms).
 - ``diagram``: ``thickness(delta_gamma, delta_G)`` (m) and ``complexion(delta_gamma, delta_G)`` (class name).
 - ``transitions``: first-order thickness transitions at the run's Δγ over the diagram's ΔG range:
   ``delta_G``, ``thickness_below``/``thickness_above`` (the global minimum just below / above it),
@@ -50,13 +51,14 @@ def point_dataset(p: ComplexionParams) -> tuple[xr.Dataset, dict]:
     finite = [m.h for m in found if math.isfinite(m.h)]
     h_top = 3.0 * max(finite + [10.0 * pot.shortest_length])
     h = np.linspace(0.0, h_top, 1201)
-    ds = xr.Dataset({"interface_potential": ("h", pot.phi(h), {"units": "J m-2", "long_name": "Phi(h)"})},
-                    coords={"h": ("h", h, {"units": "m", "long_name": "film thickness"})})
+    ds = xr.Dataset({"interface_potential": ("h", pot.phi(h), {"units": "J m-2", "long_name": "Phi(h)"}),
+                     "minimum_thickness": ("minimum", [m.h for m in found], {"units": "m", "long_name": "local minimum of Phi"}),
+                     "minimum_phi": ("minimum", [m.phi for m in found], {"units": "J m-2"})},
+                    coords={"h": ("h", h, {"units": "m", "long_name": "film thickness"}),
+                            "minimum": ("minimum", np.arange(len(found)))})
     attrs = {
         "equilibrium_thickness_m": best.h, "equilibrium_phi_J_m2": best.phi,
-        "complexion": cx.classify(best.h, monolayer(p)),
-        "minima_thickness_m": [m.h for m in found], "minima_phi_J_m2": [m.phi for m in found],
-        "monolayer_thickness_m": monolayer(p),
+        "complexion": cx.classify(best.h, monolayer(p)), "monolayer_thickness_m": monolayer(p),
     }
     if p.model != "oscillatory":
         attrs["closed_form_thickness_m"] = cx.closed_form_thickness(pot)
@@ -128,7 +130,7 @@ def write(ctx, prepared) -> None:
     p = ctx.params.complexion
     point, attrs = point_dataset(p)
     ctx.log.info("complexion: h_EQ = %.4g nm (%s), %d local minima", attrs["equilibrium_thickness_m"] / NM,
-                 attrs["complexion"], len(attrs["minima_thickness_m"]))
+                 attrs["complexion"], point.sizes["minimum"])
     diagram = diagram_dataset(p)
     transitions = transitions_dataset(p)
     ctx.log.info("complexion: %d first-order transitions at delta_gamma = %g J/m2", transitions.sizes["transition"],

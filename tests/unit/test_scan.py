@@ -15,6 +15,7 @@ from multiscale.params import load_params, with_overrides
 from multiscale.phasefield import complexion as cx
 from multiscale.scan import latin_hypercube, load_scan, point_key, points, run_scan
 from tests.harness import assert_roundtrip
+from tests.unit.test_plots import assert_not_blank
 
 BASE = """
 name = "cx"
@@ -60,6 +61,8 @@ def test_grid_scan_aggregates_every_point_and_a_rerun_runs_nothing(tmp_path, cap
             point = multiscale.open_run(scan_dir / ds.run_dir[i, j].item())
             assert point["complexion"].attrs["equilibrium_thickness_m"] == ds.equilibrium_thickness[i, j].item()
     assert_roundtrip(scan_dir / "scan.h5", {"/": ds}).close()
+    assert main(["report", str(scan_dir)]) == 0
+    assert_not_blank(scan_dir / "figures" / "scan_equilibrium_thickness.png")
     stamps = {p: p.stat().st_mtime_ns for p in (scan_dir / "points").glob("*/complexion.h5")}
     assert len(stamps) == 6
     caplog.set_level("INFO", logger="multiscale")
