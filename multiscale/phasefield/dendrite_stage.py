@@ -440,6 +440,16 @@ def output_datasets(run: Run) -> tuple[dict, xr.Dataset]:
     return series, static
 
 
+def checked_reason(reason: str, deposit_um: float, target_um: float) -> str:
+    """The stop reason, saying so when a galvanostatic run reached its Faraday time with less than
+    90 % of the deposit it was to plate (the control did not reach the current: e.g. a uniform-ion
+    start at amperes per cm^2, docs/models.md §5.4)."""
+    if reason.startswith("end of the plating time") and math.isfinite(target_um) and deposit_um < 0.9 * target_um:
+        reason += (f"; only {deposit_um:.3g} of the {target_um:g} um asked were plated: the mean current stayed "
+                   "below the target")
+    return reason
+
+
 def _relative_balance_error(frame: dict) -> float:
     """|Li balance error| over the larger of Li deposited and charge / F (either can be the smaller:
     at large overpotentials the deposit is fed from Li+ held in the interface and charge_passed,
@@ -522,6 +532,9 @@ def write(ctx, prepared) -> None:
             raise UserError(f"dendrite: the phase-field run diverged at t = {run.system.time:.4g} s ({exc}); the last "
                             f"good state is in {failed}. Lower the current density or the VLCD, or refine the grid "
                             "(dendrite.cells_per_interface_width)") from None
+    reason = checked_reason(reason, run.deposit(), run.setup.stop_deposit)
+    if "below the target" in reason:
+        ctx.log.warning("dendrite: %s", reason)
     series, static = output_datasets(run)
     ctx.attrs.update(_attrs(run, params, reason))
     with ctx.writer() as writer:

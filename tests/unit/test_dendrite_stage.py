@@ -172,3 +172,10 @@ def test_stop_reason_names_the_limit_that_ends_the_run(tmp_path):
     assert reason(DENDRITE) == "end of the plating time (Faraday)"
     assert reason(DENDRITE + "stop_time_s = 1.0\n") == "stop_time_s reached"
     assert reason(DENDRITE + 'control = "potential"\napplied_potential_V = -0.05\nstop_time_s = 1.0\n') == "stop_time_s reached"
+
+
+def test_a_galvanostatic_run_short_of_its_deposit_says_so():
+    faraday = "end of the plating time (Faraday)"
+    assert dendrite_stage.checked_reason(faraday, 0.98, 1.0) == faraday
+    assert "only 0.018 of the 1 um asked" in dendrite_stage.checked_reason(faraday, 0.018, 1.0)
+    assert dendrite_stage.checked_reason("stop_time_s reached", 0.0, math.inf) == "stop_time_s reached"
