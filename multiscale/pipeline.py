@@ -172,6 +172,13 @@ def _up_to_date(path: Path, key: str) -> bool:
     return int(attrs.get("complete", 0)) == 1 and attrs.get("stage_cache_key") == key
 
 
+def is_up_to_date(params: Params, run_dir: str | Path) -> bool:
+    """True when every stage these parameters ask for has a complete file in ``run_dir`` with its
+    current cache key: ``run`` would compute nothing."""
+    keys = cache_keys(params)
+    return all(_up_to_date(Path(run_dir) / s.output, keys[s.name]) for s in enabled_stages(params))
+
+
 class _RunLogHandler(logging.FileHandler):
     """Appends to ``run.log`` for the duration of one run."""
 
@@ -275,4 +282,4 @@ def check(params_or_path: Params | str | Path) -> Params:
     return params
 
 
-__all__ = ["STAGES", "STAGE_ORDER", "Stage", "StageContext", "cache_keys", "check", "run"]
+__all__ = ["STAGES", "STAGE_ORDER", "Stage", "StageContext", "cache_keys", "check", "is_up_to_date", "run"]

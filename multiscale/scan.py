@@ -132,19 +132,6 @@ def points(scan: ScanTable, base: Params, source: str) -> tuple[list[str], list[
     return keys, out
 
 
-def point_done(point: Point, run_dir: Path) -> bool:
-    """True when every stage file of the point is complete with its current cache key."""
-    from .pipeline import cache_keys, enabled_stages
-    from .io import read_root_attrs
-
-    keys = cache_keys(point.params)
-    for stage in enabled_stages(point.params):
-        attrs = read_root_attrs(run_dir / stage.output)
-        if int(attrs.get("complete", 0)) != 1 or attrs.get("stage_cache_key") != keys[stage.name]:
-            return False
-    return True
-
-
 def run_point(params_json: str, run_dir: str) -> dict:
     """Run one point (in a worker process); returns ``{"status", "error", "summary"}``.
 
@@ -247,6 +234,7 @@ def run_scan(path: str | Path, out: str | Path | None = None, workers: int | Non
         A bad scan file or base file (nothing runs), a locked scan directory, an unreachable scheduler.
     """
     from .io import RunLock, atomic_write_text
+    from .pipeline import is_up_to_date
 
     scan, base, text = load_scan(path)
     keys, pts = points(scan, base, str(path))
@@ -259,7 +247,7 @@ def run_scan(path: str | Path, out: str | Path | None = None, workers: int | Non
         todo = []
         for p in pts:
             run_dir = scan_dir / "points" / p.key
-            if point_done(p, run_dir):
+            if is_up_to_date(p.params, run_dir):
                 from .analysis.summary import summary
 
                 results[p.key] = {"status": "done", "error": "", "summary": summary(run_dir)}

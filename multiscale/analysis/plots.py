@@ -7,7 +7,6 @@ axes carry physical units (lengths in nm or um as labelled, currents in mA/cm^2)
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -18,8 +17,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
-
-log = logging.getLogger("multiscale")
 
 NM, UM, MA_CM2 = 1e9, 1e6, 0.1  # m -> nm, m -> um, A/m^2 -> mA/cm^2
 PHASE_COLOURS = ListedColormap(["white", "tab:orange", "tab:blue", "0.4"])  # empty, glassy, crystalline, substrate

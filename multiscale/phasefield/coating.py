@@ -214,19 +214,20 @@ def time_steps(total: float, first: float = 1e-3, growth: float = 1.25, largest:
     return np.array(steps)
 
 
-def integrate(system: CoatingSystem, time_s: float, on_step=None) -> Totals:
+def integrate(system: CoatingSystem, time_s: float, on_step=None, totals: Totals | None = None) -> Totals:
     """Advance ``system`` by ``time_s`` (s), integrating the Li that went under and on top.
 
     Rates are taken at the end of each implicit step, so the discrete balance is exact:
-    charge/F = under + on top + Δ(stored) up to the linear solver tolerance. ``on_step(system,
-    rates, totals)`` is called after every step.
+    charge/F = under + on top + Δ(stored) up to the linear solver tolerance. ``totals``: the
+    totals so far (a run in pieces, e.g. between records); ``on_step(system, rates, totals)`` is
+    called after every step.
     """
     p = system.physics
     tau = p.transit_time_s
     unit = p.capacity_mol_m3 * p.thickness_m  # mol/m^2 of "c_c L"
-    stored0 = system.stored()
-    charge = under = top = 0.0
-    totals = Totals(0.0, 0.0, 0.0, 0.0, 0.0)
+    totals = totals or Totals(0.0, 0.0, 0.0, 0.0, 0.0)
+    stored0 = system.stored() - totals.stored_mol_m2 / unit
+    charge, under, top = totals.charge_mol_m2, totals.under_mol_m2, totals.on_top_mol_m2
     for dt in time_steps(time_s / tau, first=system.last_dt):
         rates = system.step(dt)
         seconds = dt * tau

@@ -70,13 +70,8 @@ def run_coating(params: Params, physics: co.CoatingPhysics, log=None):
     record_times = np.linspace(0.0, c.plating_time_s, c.records + 1)[1:]
     frames = [_frame(system, system.rates(), co.Totals(0.0, 0.0, 0.0, 0.0, 0.0), physics)]
     totals = co.Totals(0.0, 0.0, 0.0, 0.0, 0.0)
-    start = 0.0
     for t in record_times:
-        step_totals = co.integrate(system, t - start)
-        totals = co.Totals(t, *(a + b for a, b in zip(
-            (totals.charge_mol_m2, totals.under_mol_m2, totals.on_top_mol_m2, totals.stored_mol_m2),
-            (step_totals.charge_mol_m2, step_totals.under_mol_m2, step_totals.on_top_mol_m2, step_totals.stored_mol_m2))))
-        start = t
+        totals = co.integrate(system, t - totals.time_s, totals=totals)
         frames.append(_frame(system, system.rates(), totals, physics))
         if log is not None:
             log.info("coating: t = %.4g s, %.3g of the Li under the coating so far", t, totals.fraction_under)

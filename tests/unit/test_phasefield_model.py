@@ -61,7 +61,6 @@ def series_potential(solver):
     """Potential across 20 um of metal (3.5e7) then 80 um of electrolyte (4.17), no source."""
     fipy = _fipy.fipy
     mesh = fipy.Grid1D(nx=200, dx=0.5)
-    x = mesh.cellCenters[0].value
     faces = mesh.faceCenters[0].value
     sigma = fipy.FaceVariable(mesh=mesh, value=np.where(faces < 20, 3.5e7, 4.17))
     psi = fipy.CellVariable(mesh=mesh, value=0.0)

@@ -7,7 +7,6 @@ import pytest
 import xarray as xr
 from matplotlib.image import imread
 
-import multiscale
 from multiscale.analysis import plots
 from multiscale.cli import main
 from tests.conftest import MINIMAL_TOML
