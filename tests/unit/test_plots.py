@@ -10,22 +10,10 @@ from matplotlib.image import imread
 from multiscale.analysis import plots
 from multiscale.cli import main
 from tests.conftest import MINIMAL_TOML
+from tests.unit.test_dendrite_stage import DENDRITE
+from tests.unit.test_kmc_stage import KMC
 
-TABLES = """
-[kmc]
-lateral_size_nm = 5.0
-box_height_nm = 6.0
-stop_thickness_ML = 4.0
-record_interval_ML = 0.5
-max_hop_to_deposition = 300.0
-
-[dendrite]
-width_um = 4.0
-length_um = 8.0
-front_position_um = 3.0
-deposited_thickness_um = 0.05
-records = 3
-
+TABLES = KMC + DENDRITE + """
 [complexion]
 model = "oscillatory"
 diagram_points = 5
