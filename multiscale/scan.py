@@ -135,7 +135,8 @@ def points(scan: ScanTable, base: Params, source: str) -> tuple[list[str], list[
 def run_point(params_json: str, run_dir: str) -> dict:
     """Run one point (in a worker process); returns ``{"status", "error", "summary"}``.
 
-    Never raises: a user error keeps its message, anything else its traceback in ``error.txt``.
+    Never raises: the failure's message goes to ``error.txt`` (for an internal error also the
+    traceback, in ``traceback.txt``).
     """
     from .analysis.summary import summary
     from .io import atomic_write_text

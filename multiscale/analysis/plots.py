@@ -130,7 +130,7 @@ def design_maps(scan: xr.Dataset) -> list[tuple[str, plt.Figure]]:
         dims = list(da.dims)
         if len(dims) == 1:
             fig, a = plt.subplots(figsize=(6, 4), constrained_layout=True)
-            a.plot(_positions(scan[dims[0]]), da, "o-")
+            a.plot(np.arange(scan[dims[0]].size), da, "o-")
             _ticks(a, "x", scan[dims[0]])
             a.set(xlabel=_axis_label(scan[dims[0]]), ylabel=label)
             out.append((name, fig))
@@ -171,10 +171,6 @@ def _display(da: xr.DataArray) -> tuple[xr.DataArray, str]:
 
 def _axis_label(coord: xr.DataArray) -> str:
     return coord.attrs.get("dotted_key", coord.name)
-
-
-def _positions(coord: xr.DataArray) -> np.ndarray:
-    return np.arange(coord.size)
 
 
 def _ticks(a, axis: str, coord: xr.DataArray) -> None:
