@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np
 
 from multiscale.params import load_params, with_overrides
-from multiscale.phasefield import _fipy
-from multiscale.phasefield.dendrite import DendriteSystem, Numerics
-from multiscale.phasefield.dendrite_stage import Run, setup_from
+from multiscale import _fipy
+from multiscale.dendrite.model import DendriteSystem, Numerics
+from multiscale.dendrite.stage import Run, setup_from
 
 PARAMS = Path(__file__).resolve().parents[1] / "params" / "vlcd_high.toml"
 VARIANTS = {  # name -> (solver factory or None for the shipped default, rebuild every sweep)

@@ -5,6 +5,8 @@ Energies used by the rate models are quoted in eV (``K_B_EV``) because every act
 energy in the Li literature is; conversions go through ``ELEMENTARY_CHARGE``.
 """
 
+import math
+
 AVOGADRO = 6.02214076e23  # 1/mol, exact
 ELEMENTARY_CHARGE = 1.602176634e-19  # C, exact
 BOLTZMANN = 1.380649e-23  # J/K, exact
@@ -16,6 +18,8 @@ K_B_EV = BOLTZMANN / ELEMENTARY_CHARGE  # eV/K
 LI_MOLAR_MASS = 6.94e-3
 #: bcc Li lattice constant, m (seed 004, Experimental Section: 3.51 Å).
 LI_LATTICE_CONSTANT = 3.51e-10
+#: bcc Li nearest-neighbour distance a sqrt(3) / 2, m: the kMC lattice spacing (docs/models.md §4.1).
+LI_NEAREST_NEIGHBOUR = LI_LATTICE_CONSTANT * math.sqrt(3) / 2
 
 CM2_S = 1.0e-4  # 1 cm^2/s in m^2/s
 MA_CM2 = 10.0  # 1 mA/cm^2 in A/m^2

@@ -27,15 +27,11 @@ from pydantic import (
     model_validator,
 )
 
-from .atomistic.database import COATINGS
-from .constants import LI_LATTICE_CONSTANT
+from .constants import LI_NEAREST_NEIGHBOUR
 from .errors import ParamsError
-
-#: Coating materials of seed 002 Table I at 25 °C.
-COATING_MATERIALS = tuple(c.material for c in COATINGS)
+from .materials import COATING_MATERIALS
 
 PositiveFloat = Annotated[float, Field(gt=0)]
-LI_NEAREST_NEIGHBOUR = LI_LATTICE_CONSTANT * math.sqrt(3) / 2  # m, the kMC lattice spacing
 
 
 class _Table(BaseModel):

@@ -25,7 +25,9 @@ from collections.abc import Callable
 from . import __version__
 from .atomistic import stage as atomistic_stage
 from .kmc import stage as kmc_stage
-from .phasefield import coating_stage, complexion_stage, dendrite_stage
+from .coating import stage as coating_stage
+from .complexion import stage as complexion_stage
+from .dendrite import stage as dendrite_stage
 from .errors import DataFileError, UserError
 from .io import RunLock, StageFileWriter, atomic_write_text, provenance_attrs, read_root_attrs
 from .params import Params, canonical_json, load_params_and_text, sha256_text, to_toml

@@ -32,6 +32,7 @@ import xarray as xr
 from ..constants import AVOGADRO, K_B_EV, LI_LATTICE_CONSTANT, LI_MOLAR_MASS
 from ..errors import DataFileError
 from ..params import AtomisticParams, MsdSource, Params
+from ..materials import coating
 from . import database as db
 from .fits import (
     ArrheniusFit,
@@ -177,7 +178,7 @@ def dopt_dataset(params: AtomisticParams) -> xr.Dataset:
 
 def coatings_dataset(params: AtomisticParams) -> xr.Dataset:
     """The ``coatings`` group: Li diffusivity ranges of seed 002 Table I."""
-    entries = [db.coating(name) for name in params.coating_materials]
+    entries = [coating(name) for name in params.coating_materials]
     dim = "material"
     return xr.Dataset(
         {

@@ -31,11 +31,11 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from ..constants import ELEMENTARY_CHARGE, K_B_EV, MA_CM2, NM
+from ..constants import ELEMENTARY_CHARGE, K_B_EV, LI_NEAREST_NEIGHBOUR, MA_CM2, NM
 from ..errors import UserError
 from ..fields import hotspot_centres, hotspot_field, lognormal_field, periodic_distance_squared
 from ..io import load_checkpoint, read_dataset, save_checkpoint
-from ..params import LI_NEAREST_NEIGHBOUR, Params
+from ..params import Params
 from . import _kernels as k
 from . import model
 from .dopt import DoptLaw, nucleate

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from multiscale.constants import FARADAY
-from multiscale.phasefield import coating as co
+from multiscale.coating import model as co
 
 PHYSICS = co.CoatingPhysics(thickness_m=1e-6, diffusivity_m2_s=3.3e-11, capacity_mol_m3=1000.0, conductivity_S_m=1e6)
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from multiscale.phasefield import complexion as cx
+from multiscale.complexion import model as cx
 
 NM = 1e-9
 OSCILLATORY = dict(base="exponential", xi=0.5 * NM, amplitude=0.3, decay_length=1.0 * NM, period=0.3 * NM)

@@ -10,7 +10,7 @@ import pytest
 import multiscale
 from multiscale.errors import ParamsError
 from multiscale.io import read_dataset, read_root_attrs
-from multiscale.phasefield import complexion_stage
+from multiscale.complexion import stage as complexion_stage
 from tests.conftest import MINIMAL_TOML
 from tests.harness import assert_roundtrip
 

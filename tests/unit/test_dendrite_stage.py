@@ -11,7 +11,7 @@ import multiscale
 from multiscale.constants import FARADAY
 from multiscale.errors import UserError
 from multiscale.io import read_dataset, read_root_attrs
-from multiscale.phasefield import dendrite_stage
+from multiscale.dendrite import stage as dendrite_stage
 from tests.conftest import MINIMAL_TOML
 from tests.harness import assert_roundtrip
 

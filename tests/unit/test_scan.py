@@ -12,7 +12,7 @@ from multiscale.cli import main
 from multiscale.errors import ParamsError
 from multiscale.io import read_root_attrs
 from multiscale.params import load_params, with_overrides
-from multiscale.phasefield import complexion as cx
+from multiscale.complexion import model as cx
 from multiscale.scan import latin_hypercube, load_scan, point_key, points, run_scan
 from tests.harness import assert_roundtrip
 from tests.unit.test_plots import assert_not_blank

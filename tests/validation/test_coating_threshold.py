@@ -14,8 +14,8 @@ import math
 import numpy as np
 import pytest
 
-from multiscale.atomistic.database import coating
-from multiscale.phasefield import coating as co
+from multiscale.materials import coating
+from multiscale.coating import model as co
 
 
 def _physics(material, thickness_um):

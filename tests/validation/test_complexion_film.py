@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-from multiscale.phasefield import complexion_film as film
+from multiscale.complexion import film
 
 W, KAPPA = 1.0e8, 2.0e-10  # J/m^3, J/m: xi = sqrt(kappa / 8 W) = 0.5 nm
 

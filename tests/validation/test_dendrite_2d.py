@@ -29,9 +29,9 @@ import pytest
 
 from multiscale.constants import FARADAY
 from multiscale.params import validate_params, with_overrides
-from multiscale.phasefield import dendrite_stage as ds
-from multiscale.phasefield import observables as ob
-from multiscale.phasefield.dendrite import (Coefficients, DendriteSystem, Numerics, Physical,
+from multiscale.dendrite import stage as ds
+from multiscale.dendrite import observables as ob
+from multiscale.dendrite.model import (Coefficients, DendriteSystem, Numerics, Physical,
                                             tanh_profile)
 
 BASE = {

@@ -4,7 +4,7 @@ References:
 
 - Butler-Volmer planar front: v = 6 lambda L_eta [c_b exp(-a nF E/RT) - exp((1-a) nF E/RT)]
   (dimensionless; from integrating the order-parameter equation across a tanh interface,
-  :func:`multiscale.phasefield.dendrite.planar_velocity`), i.e. i = i0 [c_b e^{-a f E} - e^{(1-a) f E}].
+  :func:`multiscale.dendrite.model.planar_velocity`), i.e. i = i0 [c_b e^{-a f E} - e^{(1-a) f E}].
   Metal and electrolyte reservoir are held at the same potential E and transport is made fast, so
   the interface sees E and c_b.
 - Nernst: no net reaction at E = (RT/nF) ln(c_b/c0).
@@ -15,7 +15,7 @@ References:
 import numpy as np
 import pytest
 
-from multiscale.phasefield import dendrite as d
+from multiscale.dendrite import model as d
 
 FAST = dict(conductivity_electrolyte_S_m=1e3, diffusivity_electrolyte_m2_s=1e-8)
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import quad
 
-from ._fipy import fipy, lu
+from .._fipy import fipy, lu
 
 
 def _g(phi, dG):

@@ -1,10 +1,10 @@
-"""Unit checks of the phase-field electrodeposition model's pieces (multiscale/phasefield)."""
+"""Unit checks of the phase-field electrodeposition model's pieces (multiscale/dendrite)."""
 
 import numpy as np
 import pytest
 
-from multiscale.phasefield import _fipy
-from multiscale.phasefield import dendrite as d
+from multiscale import _fipy
+from multiscale.dendrite import model as d
 
 
 def test_scales_reproduce_hong_and_viswanathans_normalised_set():

@@ -40,8 +40,8 @@ from ..fields import lognormal_profile, standard_profile
 from ..io import load_checkpoint, read_dataset, save_checkpoint
 from ..params import Params
 from . import observables as ob
-from ._fipy import SOLVER_SUITE
-from .dendrite import (
+from .._fipy import SOLVER_SUITE
+from .model import (
     LENGTH_SCALE_M,
     TIME_SCALE_S,
     Coefficients,

@@ -30,7 +30,7 @@ import sys
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, splu
 
-from ..errors import UserError
+from .errors import UserError
 
 if "fipy" not in sys.modules:
     os.environ["FIPY_SOLVERS"] = "scipy"

@@ -27,8 +27,8 @@ from ..errors import UserError
 from ..fields import lognormal_profile
 from ..io import read_dataset, read_root_attrs
 from ..params import Params
-from . import coating as co
-from ._fipy import SOLVER_SUITE
+from . import model as co
+from .._fipy import SOLVER_SUITE
 
 UM = 1e-6
 

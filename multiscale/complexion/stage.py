@@ -23,9 +23,9 @@ import xarray as xr
 
 from ..errors import UserError
 from ..params import ComplexionParams, Params
-from . import complexion as cx
-from . import complexion_film as film
-from ._fipy import SOLVER_SUITE
+from . import model as cx
+from . import film
+from .._fipy import SOLVER_SUITE
 
 NM = 1e-9
 

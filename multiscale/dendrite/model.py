@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..constants import FARADAY, GAS_CONSTANT
-from ._fipy import ReusedLU, SolverConvergenceWarning, chord_gmres, fipy, require_scipy_suite
+from .._fipy import ReusedLU, SolverConvergenceWarning, chord_gmres, fipy, require_scipy_suite
 
 #: Length and time scales of the dimensionless equations (Hong & Viswanathan 2018 use the same).
 LENGTH_SCALE_M = 1e-6
@@ -617,7 +617,7 @@ def default_solver():
 
     The potential block carries the metal's conductivity (1e7 times the electrolyte's): a CG
     solve of the potential stopped at a tolerance relative to the RHS leaves the electrolyte
-    potential wrong by O(1) (series-resistance test of tests/unit/test_phasefield_model.py:
+    potential wrong by O(1) (series-resistance test of tests/unit/test_dendrite_model.py:
     error 16.7 of 17.4 at 1e-8), and ILU-preconditioned Krylov solvers did not converge on the
     coupled matrix; with an exact LU of a nearby Jacobian as the preconditioner and the residual
     measured against the initial one, GMRES solves to 1e-10.

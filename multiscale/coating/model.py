@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..constants import FARADAY
-from ._fipy import fipy, lu
+from .._fipy import fipy, lu
 
 
 @dataclass(frozen=True)

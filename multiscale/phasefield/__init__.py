@@ -1,1 +1,0 @@
-"""Phase-field models (FiPy): ``dendrite`` (electrodeposition under VLCD); ``_fipy`` owns the import."""
