@@ -3,7 +3,8 @@ Rmax and porosity, and Ra and sigma averaged over the last monolayer (last 3 rec
 observables of the convergence test), vs the acceleration setting R = kmc.max_hop_to_deposition
 (a larger R is less acceleration). Prints a table (seed means ± standard errors); asserts nothing.
 
-Usage: python benchmarks/acceleration_convergence.py [--R 250,1000,4000,16000,64000] [--seeds 1,2,3]
+Usage: python benchmarks/acceleration_convergence.py [--R 250,1000,4000,16000,64000] [--seeds 1,2,3] [--smoke]
+(``--smoke``: R = 1000, 4000, seeds 1, 2 on a 5 nm box to 2 ML; a check that it runs.)
 Case: params/reference/acceleration_convergence.toml (300 K, 1 mA/cm^2 uniform, 15 nm box, 8 ML,
 DOPT off to isolate the acceleration).
 """
@@ -28,9 +29,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--R", default="250,1000,4000,16000,64000")
     parser.add_argument("--seeds", default="1,2,3")
+    parser.add_argument("--smoke", action="store_true", help="two R, two seeds, a tiny box: a check that it runs")
     args = parser.parse_args()
-    seeds = [int(s) for s in args.seeds.split(",")]
     base = multiscale.load_params(CASE)
+    if args.smoke:
+        args.R, args.seeds = "1000,4000", "1,2"
+        base = with_overrides(base, {"kmc.lateral_size_nm": 5.0, "kmc.stop_thickness_ML": 2.0})
+    seeds = [int(s) for s in args.seeds.split(",")]
     print(f"{'R':>8} {'Ra (nm)':>14} {'sigma (nm)':>14} {'Rmax (nm)':>10} {'porosity':>16} "
           f"{'last-ML Ra':>14} {'last-ML sigma':>14} {'s/run':>6}")
     with tempfile.TemporaryDirectory() as tmp:

@@ -2,7 +2,8 @@
 rates (n-fold classes) and with per-site continuous rates (local heating on), and the cost of a
 deposition vs lattice area. Prints figures; asserts nothing.
 
-Usage: python benchmarks/kmc_throughput.py [--quick]
+Usage: python benchmarks/kmc_throughput.py [--quick] [--smoke]
+(``--smoke``: lattices of 16^2 and 32^2 columns, one repeat of 2e4 events; a check that it runs.)
 
 Case: Li on a 4-layer crystalline film at 300 K and 1 mA/cm^2, bond-counting rates from the
 curated atomistic values (E_bond 0.045 eV, E_hop 0.26/0.21 eV), hops scaled so that the fastest
@@ -60,8 +61,12 @@ def throughput(side: int, heated: bool, events: int = 1_000_000, repeats: int = 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only the 1e5 and 1e6 lattices")
+    parser.add_argument("--smoke", action="store_true", help="tiny lattices, few events: a check that it runs")
     args = parser.parse_args()
     sides = [64, 204] if args.quick else [64, 204, 645]
+    events, repeats, deposit_sides = 1_000_000, 3, [64, 256, 1024]
+    if args.smoke:
+        sides, events, repeats, deposit_sides = [16, 32], 20_000, 1, [16, 32]
     for heated in (False, True):
         case(16, heated).advance(max_events=1000)  # compile
     print(f"{'rates':>22} {'sites':>10} {'events/s':>12} {'ns/event':>10} {'hop share':>10} {'bytes/site':>11}")
@@ -69,13 +74,13 @@ def main() -> None:
         label = "per-site (heating on)" if heated else "bond-counting classes"
         first = None
         for side in sides:
-            rate, share, nbytes = throughput(side, heated)
+            rate, share, nbytes = throughput(side, heated, events, repeats)
             first = first or rate
             print(f"{label:>22} {24 * side * side:>10.2e} {rate:>12.3e} {1e9 / rate:>10.1f} {share:>10.3f} {nbytes:>11.2f}")
         print(f"{'':>22} cost per event, largest / smallest lattice: {first / rate:.2f}")
     print("\ndeposition only (hops off): cost per deposition vs lattice area")
     print(f"{'columns':>10} {'ns/deposit':>12}")
-    for side in [64, 256, 1024]:
+    for side in deposit_sides:
         dep = m.deposition_rates(np.full((side, side), 10.0), A)
         eng = Engine(KmcState.flat((8, side, side), 2), np.zeros((4, 7)), dep, ballistic=True)
         n = min(4 * side * side, 2_000_000)

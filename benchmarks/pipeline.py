@@ -1,6 +1,7 @@
 """Scan throughput: the same 8-point scan on 1 and on 2 local workers (points per minute, speed-up).
 
     python benchmarks/pipeline.py [--points 8] [--workers 1 2] [--executor process|dask]
+    python benchmarks/pipeline.py --smoke   # 2 points of a 5 nm, 2 ML box on 1 and 2 workers: seconds
 
 Each point is a full pipeline run (atomistic + a 20 nm, 10 ML kMC box; ~15 s alone), the grid a
 sweep of the current density so that every point is different work. Every worker count runs in a
@@ -30,9 +31,9 @@ temperature_K = 300.0
 current_density_mA_cm2 = 1.0
 vlcd_cv = 0.5
 [kmc]
-lateral_size_nm = 20.0
+lateral_size_nm = {lateral_nm}
 box_height_nm = 12.0
-stop_thickness_ML = 10.0
+stop_thickness_ML = {thickness_ML}
 record_interval_ML = 1.0
 max_hop_to_deposition = 8000.0
 """
@@ -43,7 +44,12 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=8)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--executor", choices=["process", "dask"], default="process")
+    parser.add_argument("--smoke", action="store_true", help="2 points of a tiny box: a check that it runs")
     args = parser.parse_args()
+    base = BASE.format(lateral_nm=20.0, thickness_ML=10.0)
+    if args.smoke:
+        args.points, args.workers = 2, [1, 2]
+        base = BASE.format(lateral_nm=5.0, thickness_ML=2.0)
     logging.getLogger("multiscale").setLevel(logging.WARNING)
     currents = ", ".join(f"{v:.4g}" for v in np.geomspace(0.5, 4.0, args.points))
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
@@ -53,7 +59,7 @@ def main() -> None:
     for workers in args.workers:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            (tmp / "base.toml").write_text(BASE)
+            (tmp / "base.toml").write_text(base)
             (tmp / "scan.toml").write_text(
                 f'[scan]\nbase = "base.toml"\n[scan.grid]\n"electrode.current_density_mA_cm2" = [{currents}]\n'
                 f'[scan.executor]\nkind = "{args.executor}"\n')

@@ -1,6 +1,6 @@
 """multiscale: a multiscale simulator of lithium-metal electrodeposition.
 
-Public API (stable, DESIGN §4)::
+Public API (stable, docs/architecture.md §1)::
 
     params = multiscale.load_params("params/vlcd_high.toml")
     run_dir = multiscale.run(params)           # or run("params/vlcd_high.toml", out=..., force=...)
@@ -18,12 +18,17 @@ __version__ = "0.1.0"
 _API = {"load_params": "multiscale.params", "run": "multiscale.pipeline", "open_run": "multiscale.analysis",
         "open_scan": "multiscale.analysis", "run_scan": "multiscale.scan"}
 
+#: Subpackages reachable as attributes in a fresh interpreter (``multiscale.analysis.final_values``).
+_SUBMODULES = ("analysis", "io", "params", "pipeline", "scan", "stages")
+
 __all__ = ["__version__", *_API]
 
 
 def __getattr__(name: str):
     if name in _API:
         return getattr(import_module(_API[name]), name)
+    if name in _SUBMODULES:
+        return import_module(f"multiscale.{name}")
     raise AttributeError(f"module 'multiscale' has no attribute {name!r}")
 
 

@@ -13,9 +13,6 @@ Solvers:
   only when asked (:meth:`ReusedLU.refresh`) or when GMRES stalls: the phase-field dendrite
   model keeps one factorisation across sweeps and steps, so most sweeps cost a few triangular
   solves (a chord-Newton preconditioner; the Newton iteration itself stays exact).
-- :func:`fipy_default_lu` -- ``LinearLUSolver()`` as a FiPy user would write it, which stops
-  when the residual is below 1e-5 of the right-hand side norm and can return its start vector
-  unchanged: the "FiPy defaults" reference of ``benchmarks/phasefield_step.py`` only.
 
 (Krylov solvers were tried and dropped: Jacobi-CG on the potential alone stops early with an O(1)
 error in the electrolyte potential at a 1e7 conductivity contrast, DESIGN §5.3; ILU-preconditioned
@@ -41,7 +38,7 @@ from fipy.solvers.scipy.preconditioners.scipyPreconditioner import ScipyPrecondi
 
 SOLVER_SUITE: str = fipy.solvers.solver_suite
 
-__all__ = ["fipy", "SOLVER_SUITE", "SolverConvergenceWarning", "ChordGMRES", "ReusedLU", "chord_gmres", "fipy_default_lu", "lu",
+__all__ = ["fipy", "SOLVER_SUITE", "SolverConvergenceWarning", "ChordGMRES", "ReusedLU", "chord_gmres", "lu",
            "require_scipy_suite"]
 
 
@@ -63,11 +60,6 @@ def lu(tolerance: float = 1e-12):
     (measured: the potential never moved after the first solve).
     """
     return fipy.solvers.scipy.LinearLUSolver(tolerance=tolerance, criterion="initial")
-
-
-def fipy_default_lu():
-    """FiPy's default LinearLUSolver(), as a user would write it (the benchmark's reference)."""
-    return fipy.solvers.scipy.LinearLUSolver()
 
 
 class ReusedLU(ScipyPreconditioner):

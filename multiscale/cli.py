@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "schema":
-            from .params import json_schema, schema_markdown
+            from .schema_docs import json_schema, schema_markdown
 
             print(schema_markdown() if args.markdown else json.dumps(json_schema(), indent=2), end="" if args.markdown else "\n")
         elif args.command == "check":

@@ -5,7 +5,9 @@ A run is a directory (default ``runs/<name>``) holding one HDF5 file per stage, 
 
 Cache key of a stage = SHA-256 of (stage name, package version, the stage's parameter tables,
 the SHA-256 of every user data file it reads, the upstream stages' cache keys). A stage whose
-output is complete and carries the same key is skipped; ``force`` reruns everything.
+output is complete and carries the same key is skipped; ``force`` reruns everything. A complete
+stage file that other parameters wrote is never replaced without ``force``: the run is refused
+(exit 2) with the differing keys named.
 
 Order of work, so that bad input never leaves anything behind: validate the parameters, compute
 the keys, let each stage that must run *prepare* (read and check the user's data) -- only then
@@ -20,101 +22,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
 
 from . import __version__
-from .atomistic import stage as atomistic_stage
-from .kmc import stage as kmc_stage
-from .coating import stage as coating_stage
-from .complexion import stage as complexion_stage
-from .dendrite import stage as dendrite_stage
 from .errors import DataFileError, UserError
-from .io import RunLock, StageFileWriter, atomic_write_text, provenance_attrs, read_root_attrs
-from .params import Params, canonical_json, load_params_and_text, sha256_text, to_toml
+from .io import RunLock, StageFileWriter, atomic_write_text, is_complete, provenance_attrs, read_root_attrs
+from .params import Params, canonical_json, load_params_and_text, parse_toml, sha256_text, to_toml
 from .progress import Progress
+from .stage import Stage
+from .stages import BY_NAME, STAGES
 
 log = logging.getLogger("multiscale")
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One node of the stage graph.
-
-    Attributes
-    ----------
-    name : str
-        Stage name; the output file is ``<name>.h5``.
-    tables : tuple of str
-        Top-level parameter keys that enter the cache key.
-    upstream : tuple of str
-        Stages whose files this stage reads.
-    prepare : callable
-        ``prepare(params) -> prepared``: all checks of the user's input, before anything is written.
-    write : callable
-        ``write(ctx, prepared)``: compute and write the output through ``ctx.writer()``.
-    data_files : callable
-        ``data_files(params) -> list of paths`` whose contents enter the cache key.
-    enabled : callable
-        ``enabled(params) -> bool``: whether the parameters ask for this stage.
-    """
-
-    name: str
-    tables: tuple[str, ...]
-    upstream: tuple[str, ...]
-    prepare: Callable[[Params], Any]
-    write: Callable[[StageContext, Any], None]
-    data_files: Callable[[Params], list[str]] = lambda params: []
-    enabled: Callable[[Params], bool] = lambda params: True
-
-    @property
-    def output(self) -> str:
-        return f"{self.name}.h5"
-
-
-STAGES: dict[str, Stage] = {
-    "atomistic": Stage(
-        name="atomistic",
-        tables=("atomistic",),
-        upstream=(),
-        prepare=atomistic_stage.prepare,
-        write=atomistic_stage.write,
-        data_files=atomistic_stage.data_files,
-    ),
-    "kmc": Stage(
-        name="kmc",
-        tables=("seed", "electrode", "kmc"),
-        upstream=("atomistic",),
-        prepare=kmc_stage.prepare,
-        write=kmc_stage.write,
-        enabled=lambda params: params.kmc is not None,
-    ),
-    "complexion": Stage(
-        name="complexion",
-        tables=("complexion",),
-        upstream=(),
-        prepare=complexion_stage.prepare,
-        write=complexion_stage.write,
-        enabled=lambda params: params.complexion is not None,
-    ),
-    "coating": Stage(
-        name="coating",
-        tables=("seed", "electrode", "coating"),
-        upstream=("atomistic", "complexion"),  # complexion only with coating.thickness_from_complexion
-        prepare=coating_stage.prepare,
-        write=coating_stage.write,
-        enabled=lambda params: params.coating is not None,
-    ),
-    "dendrite": Stage(
-        name="dendrite",
-        tables=("seed", "electrode", "dendrite"),
-        upstream=("kmc", "coating"),  # optional: without [kmc] it starts flat and isotropic; coating: local_current_source
-        prepare=dendrite_stage.prepare,
-        write=dendrite_stage.write,
-        enabled=lambda params: params.dendrite is not None,
-    ),
-}
-#: Every stage, in run order.
-STAGE_ORDER = ("atomistic", "kmc", "complexion", "coating", "dendrite")
 
 
 @dataclass
@@ -148,25 +65,30 @@ def _file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
+def _inputs(stage: Stage, keys: dict[str, str]) -> tuple[str, ...]:
+    """The upstream stages of ``stage`` that run with these parameters (required and optional)."""
+    return tuple(u for u in (*stage.upstream, *stage.optional_upstream) if u in keys)
+
+
 def cache_keys(params: Params) -> dict[str, str]:
-    """Cache key of every implemented stage (depends on upstream keys, so computed in order)."""
+    """Cache key of every stage these parameters ask for (depends on upstream keys, so computed in order)."""
     keys: dict[str, str] = {}
     for stage in enabled_stages(params):
         name = stage.name
         content = {
             "stage": name,
             "version": __version__,
-            "tables": {t: params.table(t) for t in stage.tables},
+            "tables": {t: params.table(t) for t in (*stage.cache_tables, stage.table)},
             "data": {p: _file_sha256(p) for p in stage.data_files(params)},
-            "upstream": {u: keys[u] for u in stage.upstream if u in keys},
+            "upstream": {u: keys[u] for u in _inputs(stage, keys)},
         }
         keys[name] = sha256_text(canonical_json(content))
     return keys
 
 
 def enabled_stages(params: Params) -> list[Stage]:
-    """The implemented stages these parameters ask for, in run order."""
-    return [STAGES[n] for n in STAGE_ORDER if n in STAGES and STAGES[n].enabled(params)]
+    """The stages these parameters ask for, in run order."""
+    return [stage for stage in STAGES if stage.enabled(params)]
 
 
 def _up_to_date(path: Path, key: str) -> bool:
@@ -223,6 +145,9 @@ def run(params_or_path: Params | str | Path, out: str | Path | None = None, forc
     keys = cache_keys(params)
     implemented = enabled_stages(params)
     stale = [s for s in implemented if force or not _up_to_date(run_dir / s.output, keys[s.name])]
+    if not force:
+        _refuse_to_replace(params, run_dir, [s for s in stale if is_complete(run_dir / s.output)],
+                           None if isinstance(params_or_path, Params) else params_or_path)
     try:
         prepared = {s.name: s.prepare(params) for s in stale}
     except UserError as exc:  # a check of the parameters: name the file they came from
@@ -248,6 +173,41 @@ def run(params_or_path: Params | str | Path, out: str | Path | None = None, forc
     return run_dir
 
 
+def _flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def differing_keys(params: Params, run_dir: Path) -> list[str]:
+    """Dotted keys whose values differ between ``params`` and the run directory's ``params.toml``."""
+    path = run_dir / "params.toml"
+    try:
+        old = _flat(parse_toml(path.read_text(encoding="utf-8"), str(path)))
+    except (OSError, UserError):
+        return ["params.toml (unreadable)"]
+    new = _flat(parse_toml(to_toml(params), "<params>"))
+    return sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+
+
+def _refuse_to_replace(params: Params, run_dir: Path, replaced: list[Stage], source) -> None:
+    """A complete stage file of other parameters is never replaced silently (exit 2, keys named)."""
+    if not replaced or not (run_dir / "params.toml").is_file():
+        return
+    keys = differing_keys(params, run_dir)
+    if not keys:
+        return
+    shown = ", ".join(keys[:6]) + (f" and {len(keys) - 6} more" if len(keys) > 6 else "")
+    where = f"{source}: " if source is not None else ""
+    raise UserError(f"{where}{run_dir} holds a complete run of other parameters ({shown} differ); its "
+                    f"{', '.join(s.output for s in replaced)} would be replaced. Rerun with --force to replace it, "
+                    "or give another name (or --out) to keep both")
+
+
 def _run_locked(params, input_text, run_dir, keys, implemented, prepared, force) -> None:
     for stale_tmp in run_dir.glob("*.tmp"):
         stale_tmp.unlink()  # left by a run that was killed mid-write; never complete
@@ -267,7 +227,7 @@ def _run_locked(params, input_text, run_dir, keys, implemented, prepared, force)
                 params=params,
                 run_dir=run_dir,
                 stage=stage,
-                inputs={u: run_dir / STAGES[u].output for u in stage.upstream if u in keys},
+                inputs={u: run_dir / BY_NAME[u].output for u in _inputs(stage, keys)},
                 attrs=provenance_attrs(input_text, input_sha, keys[stage.name], stage=stage.name,
                                        resolved_params=params.model_dump_json()),
             )
@@ -284,4 +244,4 @@ def check(params_or_path: Params | str | Path) -> Params:
     return params
 
 
-__all__ = ["STAGES", "STAGE_ORDER", "Stage", "StageContext", "cache_keys", "check", "is_up_to_date", "run"]
+__all__ = ["StageContext", "cache_keys", "check", "is_up_to_date", "run"]

@@ -1,6 +1,6 @@
 """Parameter scans: many pipeline runs over dotted keys of a base parameter file, aggregated.
 
-A scan file (TOML) holds one ``[scan]`` table (:class:`multiscale.params.ScanTable`)::
+A scan file (TOML) holds one ``[scan]`` table (:class:`multiscale.scan_params.ScanTable`)::
 
     [scan]
     base = "vlcd_high.toml"                     # relative to the scan file
@@ -26,7 +26,7 @@ processes when no address is given).
 each named by the key's last part (``vlcd_cv``; the full dotted key in the coordinate's
 ``dotted_key`` attribute; the dotted key with ``_`` when last parts collide); variables
 ``status`` ("done" / "failed"), ``error``, ``run_dir`` (relative to the scan directory) and every
-observable of :data:`multiscale.analysis.summary.OBSERVABLES` that any point produced (NaN where
+observable of :func:`multiscale.analysis.summary.observables` that any point produced (NaN where
 a point has none).
 """
 
@@ -47,8 +47,9 @@ from typing import Any
 import numpy as np
 
 from .errors import ParamsError, UserError
-from .params import (Params, ScanFile, ScanTable, canonical_json, load_params, parse_toml, read_params_text,
-                     sha256_text, to_toml, validate_model, with_overrides)
+from .params import (Params, canonical_json, load_params, parse_toml, read_params_text, sha256_text, to_toml,
+                     validate_model, with_overrides)
+from .scan_params import ScanFile, ScanTable
 from .progress import Progress
 
 log = logging.getLogger("multiscale")
@@ -285,7 +286,9 @@ def aggregate(scan: ScanTable, keys: list[str], pts: list[Point], results: dict[
     """The scan's xarray Dataset (see the module docstring)."""
     import xarray as xr
 
-    from .analysis.summary import OBSERVABLES
+    from .analysis.summary import observables
+
+    known = observables()
 
     names = axis_names(keys)
     if scan.grid is not None:
@@ -296,7 +299,7 @@ def aggregate(scan: ScanTable, keys: list[str], pts: list[Point], results: dict[
         dims, shape = ["point"], (len(pts),)
         coords = {"point": ("point", np.arange(len(pts)))}
         coords.update({names[k]: ("point", np.array([p.overrides[k] for p in pts]), {"dotted_key": k}) for k in keys})
-    observed = [o for o in OBSERVABLES if any(o in results[p.key]["summary"] for p in pts)]
+    observed = [o for o in known if any(o in results[p.key]["summary"] for p in pts)]
     arrays = {o: np.full(shape, np.nan) for o in observed}
     text = {v: np.empty(shape, dtype=object) for v in ("status", "error", "run_dir")}
     for p in pts:
@@ -306,7 +309,7 @@ def aggregate(scan: ScanTable, keys: list[str], pts: list[Point], results: dict[
         for o in observed:
             arrays[o][p.index] = r["summary"].get(o, np.nan)
     variables = {v: (dims, a) for v, a in text.items()}
-    variables.update({o: (dims, arrays[o], {"units": OBSERVABLES[o][2], "long_name": OBSERVABLES[o][3]}) for o in observed})
+    variables.update({o: (dims, arrays[o], {"units": known[o][1].units, "long_name": known[o][1].description}) for o in observed})
     return xr.Dataset(variables, coords=coords, attrs={"scan_name": scan.name, "design": "grid" if scan.grid else "hypercube"})
 
 

@@ -7,6 +7,8 @@ axes carry physical units (lengths in nm or um as labelled, currents in mA/cm^2)
 
 from __future__ import annotations
 
+import json
+import math
 import os
 from pathlib import Path
 
@@ -16,16 +18,168 @@ matplotlib.use("Agg")  # files only: no display needed, same output everywhere
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
-from matplotlib.colors import ListedColormap  # noqa: E402
+from matplotlib.colors import ListedColormap, LogNorm, Normalize  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from ..stages import STAGES  # noqa: E402
 
 NM, UM, MA_CM2 = 1e9, 1e6, 0.1  # m -> nm, m -> um, A/m^2 -> mA/cm^2
 PHASE_COLOURS = ListedColormap(["white", "tab:orange", "tab:blue", "0.4"])  # empty, glassy, crystalline, substrate
+MAX_PANELS_PER_ROW = 3  # design maps wrap into rows: <= ~1600 px wide at 110 dpi
+
+#: unit suffix of a parameter key -> unit text (longest suffix wins: ``_m2_s`` before ``_s``)
+UNIT_SUFFIXES = {
+    "_mA2_cm4": "(mA/cm²)²", "_mA_cm2": "mA/cm²", "_m3_J_s": "m³/(J s)", "_mol_m3": "mol/m³", "_m2_s": "m²/s",
+    "_J_m2": "J/m²", "_J_m3": "J/m³", "_S_m": "S/m", "_um": "µm", "_nm": "nm", "_ns": "ns", "_ML": "ML",
+    "_eV": "eV", "_Hz": "Hz", "_K": "K", "_s": "s", "_V": "V",
+}
+#: words for keys that read badly when derived (full dotted key, or its last part)
+PARAMETER_WORDS = {
+    "electrode.current_density_mA_cm2": "current density",
+    "coating.current_density_mA_cm2": "current density",  # the plating current of a coating run
+    "dendrite.current_density_mA_cm2": "phase-field current density",
+    "vlcd_cv": "VLCD coefficient of variation",
+    "vlcd_mA2_cm4": "VLCD, variance of the local current density",
+    "vlcd_correlation_length_nm": "VLCD correlation length",
+    "vlcd_correlation_length_um": "VLCD correlation length",
+    "coating.capacity_mol_m3": "coating Li capacity c_c",
+    "coating.diffusivity_m2_s": "coating Li diffusivity",
+    "dendrite.diffusivity_electrolyte_m2_s": "electrolyte Li⁺ diffusivity",
+    "dendrite.diffusivity_electrode_m2_s": "electrode Li diffusivity",
+    "complexion.delta_G_J_m3": "film volume penalty ΔG",
+    "complexion.delta_gamma_J_m2": "interface energy change Δγ",
+    "complexion.xi_nm": "film decay length ξ",
+    "kmc.max_hop_to_deposition": "kMC hop acceleration (fastest hop / deposition)",
+    "seed": "random seed",
+}
+TABLE_WORDS = {"electrode": "", "atomistic": "MD", "kmc": "kMC", "dendrite": "phase-field"}  # others: the table name
+
+
+def parameter_label(key: str, log: bool = False) -> str:
+    """Axis label of a dotted parameter key in words and units:
+    ``"coating.thickness_um"`` -> ``"coating thickness (µm)"``; ``log`` adds ", log scale"."""
+    words, unit = _parameter_words(key)
+    inside = ", ".join(x for x in (unit, "log scale" if log else "") if x)
+    return f"{words} ({inside})" if inside else words
+
+
+def _parameter_words(key: str) -> tuple[str, str]:
+    """(words, unit text) of a dotted parameter key."""
+    table, _, name = key.rpartition(".")
+    suffix = next((s for s in sorted(UNIT_SUFFIXES, key=len, reverse=True)
+                   if name.endswith(s) and len(name) > len(s)), "")
+    unit = UNIT_SUFFIXES.get(suffix, "")
+    words = PARAMETER_WORDS.get(key) or PARAMETER_WORDS.get(name)
+    if words is None:
+        words = name[: len(name) - len(suffix)].replace("_", " ")
+        prefix = TABLE_WORDS.get(table, table.replace("_", " "))
+        if prefix and not words.startswith(prefix):
+            words = f"{prefix} {words}"
+    return words, unit
+
+
+def run_conditions(tree: xr.DataTree, stage: str | None = None) -> str:
+    """The run's conditions in one line, from the stage file's ``resolved_params`` attribute: run
+    name, bath temperature (K), mean current density (mA/cm²; the phase field's own current when it
+    differs), VLCD (coefficient of variation, correlation length). "" without ``resolved_params``."""
+    text = tree.attrs.get("resolved_params")
+    if not text:
+        return ""
+    p = json.loads(text)
+    e = p.get("electrode") or {}
+    stage = tree.attrs.get("stage", stage)
+    table = p.get(stage) or {}
+    j = e["current_density_mA_cm2"]
+    if stage == "coating" and table.get("current_density_mA_cm2") is not None:
+        j = table["current_density_mA_cm2"]
+    parts = [f"{e['temperature_K']:g} K", f"{j:.3g} mA/cm²"]
+    if stage == "dendrite":
+        if table.get("control") == "potential":
+            parts[-1] += f" (phase field at {table['applied_potential_V']:g} V)"
+        elif table.get("local_current_source") == "coating":
+            parts[-1] += " (phase field: current from the coating stage)"
+        elif table.get("current_density_mA_cm2") not in (None, j):
+            parts[-1] += f" (phase field at {table['current_density_mA_cm2']:.4g} mA/cm²)"
+    if e.get("vlcd_field") == "hotspots":
+        parts.append(f"{e['hotspot_count']} hotspot(s) of radius {e['hotspot_radius_nm']:g} nm carrying "
+                     f"{100 * e['hotspot_current_fraction']:.3g} % of the current")
+    else:
+        cv = e.get("vlcd_cv")
+        if cv is None:
+            cv = math.sqrt(e["vlcd_mA2_cm4"]) / e["current_density_mA_cm2"] if e.get("vlcd_mA2_cm4") else 0.0
+        if stage in ("dendrite", "coating") and "vlcd_correlation_length_um" in table:
+            length = f"{table['vlcd_correlation_length_um']:g} µm"
+        else:
+            length = f"{e['vlcd_correlation_length_nm']:g} nm"
+        parts.append(f"VLCD CV {cv:.3g}, correlation length {length}")
+    return f"{p.get('name', 'run')}: " + ", ".join(parts)
+
+
+def _conditions_title(fig: plt.Figure, tree: xr.DataTree, stage: str) -> None:
+    text = run_conditions(tree, stage)
+    if text:
+        fig.suptitle(text, fontsize=11)
+
+
+def _log_spaced(values, sampled: bool = False) -> bool:
+    """Positive numbers spanning about a decade or more at a roughly constant ratio (a grid axis),
+    or, ``sampled``, random samples whose median sits nearer their geometric than their arithmetic
+    mean (a log-uniform Latin hypercube key)."""
+    try:
+        v = np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError):
+        return False
+    v = v[np.isfinite(v)]
+    if v.size < 3 or v.min() <= 0 or v.max() / v.min() < 8:
+        return False
+    steps = np.diff(np.log(np.unique(v)))
+    if steps.max() <= 1.5 * steps.min():
+        return True
+    if not sampled or v.max() / v.min() < 10:
+        return False
+    median, geometric = np.median(v), math.exp(np.mean(np.log(v)))
+    return abs(median - geometric) < abs(median - v.mean())
+
+
+def _spans_decades(values, decades: float = 2.0) -> bool:
+    """Whether the finite positive values span more than ``decades`` decades."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    return bool(v.size) and v.max() / v.min() > 10.0**decades
+
+
+def _norm(values) -> Normalize:
+    """One colour scale for all panels of a figure: logarithmic when the finite positive values
+    span more than two decades, else linear over the finite values."""
+    v = np.asarray(values, dtype=float)
+    if _spans_decades(v):
+        positive = v[np.isfinite(v) & (v > 0)]
+        return LogNorm(positive.min(), positive.max())
+    finite = v[np.isfinite(v)]
+    return Normalize(*(finite.min(), finite.max()) if finite.size else (0.0, 1.0))
+
+
+def _linear_edges(centres: np.ndarray) -> np.ndarray:
+    """Cell edges of evenly spaced centres: midpoints, the end cells mirrored (one cell: +-0.5)."""
+    c = np.asarray(centres, dtype=float)
+    if c.size == 1:
+        return np.array([c[0] - 0.5, c[0] + 0.5])
+    mid = 0.5 * (c[1:] + c[:-1])
+    return np.concatenate([[2 * c[0] - mid[0]], mid, [2 * c[-1] - mid[-1]]])
+
+
+def _log_edges(centres: np.ndarray) -> np.ndarray:
+    """Cell edges of log-spaced centres: geometric midpoints, the end cells mirrored."""
+    c = np.log(np.asarray(centres, dtype=float))
+    mid = 0.5 * (c[1:] + c[:-1])
+    return np.exp(np.concatenate([[2 * c[0] - mid[0]], mid, [2 * c[-1] - mid[-1]]]))
 
 
 def kmc_deposit(kmc: xr.DataTree) -> plt.Figure:
     """Final height map (nm) and a cross-section at mid-width coloured by phase."""
     root, final = kmc.to_dataset(), kmc["final"].to_dataset()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.5), constrained_layout=True)
+    _conditions_title(fig, kmc, "kmc")
     h = root.height.isel(time=-1)
     im = a.imshow(h.values * NM, origin="lower", cmap="viridis",
                   extent=[0, float(root.x[-1]) * NM, 0, float(root.y[-1]) * NM])
@@ -45,13 +199,15 @@ def kmc_deposit(kmc: xr.DataTree) -> plt.Figure:
 def kmc_series(kmc: xr.DataTree) -> plt.Figure:
     """Roughness (nm) and crystalline fraction vs time."""
     root = kmc.to_dataset()
-    fig, a = plt.subplots(figsize=(6.5, 4), constrained_layout=True)
+    fig, a = plt.subplots(figsize=(7, 4.3), constrained_layout=True)
+    _conditions_title(fig, kmc, "kmc")
     a.plot(root.time, root.roughness_sigma * NM, "o-", ms=3, label="rms roughness")
     a.set(xlabel="time (s)", ylabel="rms roughness (nm)")
     b = a.twinx()
     b.plot(root.time, root.crystalline_fraction, "s-", ms=3, color="tab:red", label="crystalline fraction")
     b.set(ylabel="crystalline fraction", ylim=(-0.05, 1.05))
-    fig.legend(loc="upper left", fontsize=8)
+    lines = a.get_lines() + b.get_lines()  # one legend for both axes, above the twin's lines
+    b.legend(lines, [line.get_label() for line in lines], loc="upper left", fontsize=9)
     return fig
 
 
@@ -59,40 +215,47 @@ def dendrite_snapshots(dendrite: xr.DataTree, count: int = 3) -> plt.Figure:
     """Order parameter at ``count`` times with potential contours (mV), and the dendrite length vs time."""
     ds = dendrite.to_dataset()
     times = np.unique(np.linspace(0, ds.sizes["time"] - 1, count).round().astype(int))
-    fig, axes = plt.subplots(1, len(times) + 1, figsize=(4 * (len(times) + 1), 4), constrained_layout=True)
+    fig, axes = plt.subplots(1, len(times) + 1, figsize=(3.6 * (len(times) + 1), 4.2), constrained_layout=True)
+    _conditions_title(fig, dendrite, "dendrite")
     extent = [0, float(ds.x[-1]) * UM, 0, float(ds.y[-1]) * UM]
+    psi_all = ds.potential.isel(time=times).values * 1e3  # one set of contour levels for every snapshot
+    levels = MaxNLocator(7).tick_values(np.nanmin(psi_all), np.nanmax(psi_all)) if np.ptp(psi_all) > 0 else None
     for a, i in zip(axes, times):
         a.imshow(ds.xi.isel(time=i).values, origin="lower", extent=extent, cmap="Greys", vmin=0, vmax=1)
         psi = ds.potential.isel(time=i).values * 1e3
-        if np.ptp(psi) > 0:
-            cs = a.contour(ds.x * UM, ds.y * UM, psi, levels=6, cmap="coolwarm", linewidths=0.8)
-            a.clabel(cs, fontsize=6, fmt="%.0f mV")
-        a.set(xlabel="distance from the collector (um)", ylabel="y (um)", title=f"t = {float(ds.time[i]):.3g} s")
+        if levels is not None and np.ptp(psi) > 0:
+            cs = a.contour(ds.x * UM, ds.y * UM, psi, levels=levels, cmap="coolwarm", linewidths=0.8,
+                           vmin=levels[0], vmax=levels[-1])
+            a.clabel(cs, fontsize=7, fmt="%.0f mV")
+        a.set(xlabel="distance from the collector (µm)", ylabel="y (µm)", title=f"t = {float(ds.time[i]):.3g} s")
+    axes[0].set_title(f"t = {float(ds.time[times[0]]):.3g} s (black: Li metal)")
     last = axes[-1]
     last.plot(ds.time, ds.dendrite_length * UM, "o-", ms=3)
-    last.set(xlabel="time (s)", ylabel="dendrite length (um)", title="tip minus trough")
+    last.set(xlabel="time (s)", ylabel="dendrite length (µm)", title="tip minus trough")
     return fig
 
 
 def coating_fractions(coating: xr.DataTree) -> plt.Figure:
     """Cumulative fractions of the Li plated under / on top of the coating, and the instantaneous one."""
     ds = coating.to_dataset()
-    fig, a = plt.subplots(figsize=(6.5, 4), constrained_layout=True)
+    fig, a = plt.subplots(figsize=(7, 4.3), constrained_layout=True)
+    _conditions_title(fig, coating, "coating")
     a.plot(ds.time, ds.fraction_under, "o-", ms=3, label="under (cumulative)")
     a.plot(ds.time, ds.fraction_on_top, "s-", ms=3, label="on top (cumulative)")
     a.plot(ds.time, ds.instant_fraction_under, "--", label="under (instantaneous)")
     a.axhline(ds.attrs["steady_fraction_under"], color="0.5", lw=0.8, label="steady state min(1, j_th / j)")
     a.set(xlabel="time (s)", ylabel="fraction of the charge", ylim=(-0.05, 1.05),
-          title=f"{ds.attrs['material']}, {ds.attrs['thickness_m'] * UM:.3g} um; "
-                f"j_th = {ds.attrs['threshold_current_density_A_m2'] * MA_CM2:.3g} mA/cm2")
-    a.legend(fontsize=8)
+          title=f"{ds.attrs['material']} coating, {ds.attrs['thickness_m'] * UM:.3g} µm: "
+                f"j_th = F D c_c / L = {ds.attrs['threshold_current_density_A_m2'] * MA_CM2:.3g} mA/cm²")
+    a.legend(fontsize=9)
     return fig
 
 
 def complexion_curves(complexion: xr.DataTree) -> plt.Figure:
     """Φ(h) with its minima marked, and the complexion diagram h_EQ(Δγ, ΔG)."""
     point, diagram = complexion.to_dataset(), complexion["diagram"].to_dataset()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.5), constrained_layout=True)
+    _conditions_title(fig, complexion, "complexion")
     a.plot(point.h * NM, point.interface_potential, lw=1.2)
     minima, values = point.minimum_thickness.values, point.minimum_phi.values
     finite = np.isfinite(minima)
@@ -101,13 +264,24 @@ def complexion_curves(complexion: xr.DataTree) -> plt.Figure:
     if np.isfinite(h_eq):
         a.plot([h_eq * NM], [point.attrs["equilibrium_phi_J_m2"]], "r*", ms=12,
                label=f"h_EQ = {h_eq * NM:.3g} nm ({point.attrs['complexion']})")
-    a.set(xlabel="film thickness h (nm)", ylabel="Phi(h) (J/m2)", title="interfacial excess grand potential")
-    a.legend(fontsize=8)
+    a.set(xlabel="film thickness h (nm)", ylabel="Φ(h) (J/m²)", title="interfacial excess grand potential")
+    a.legend(fontsize=9)
     thickness = diagram.thickness.where(np.isfinite(diagram.thickness)) * NM
-    mesh = b.pcolormesh(diagram.delta_G, diagram.delta_gamma, thickness, shading="nearest", cmap="magma")
-    b.set_xscale("log")
-    fig.colorbar(mesh, ax=b, label="h_EQ (nm)")
-    b.set(xlabel="Delta G (J/m3)", ylabel="Delta gamma (J/m2)", title="complexion diagram")
+    dG, dg = diagram.delta_G.values, diagram.delta_gamma.values
+    log_G = _log_spaced(dG)  # the diagram's ΔG is geomspace: log axis, cells centred in log space
+    G_edges = _log_edges(dG) if log_G else _linear_edges(dG)
+    mesh = b.pcolormesh(G_edges, _linear_edges(dg), thickness.transpose("delta_gamma", "delta_G").values,
+                        shading="flat", cmap="magma", vmin=0.0)  # linear: h_EQ comes in whole layers, and
+    # the sub-monolayer values of a clean interface (~1e-3 nm) would take most of a log scale
+    b.set_xscale("log" if log_G else "linear")
+    p = json.loads(complexion.attrs.get("resolved_params", "{}")).get("complexion") or {}
+    if "delta_G_J_m3" in p and "delta_gamma_J_m2" in p:
+        b.plot([p["delta_G_J_m3"]], [p["delta_gamma_J_m2"]], "*", color="tab:cyan", mec="k", ms=13,
+               label="this run")
+        b.legend(fontsize=9, loc="lower right")
+    fig.colorbar(mesh, ax=b, label="equilibrium film thickness h_EQ (nm)")
+    b.set(xlabel=parameter_label("complexion.delta_G_J_m3", log=log_G),
+          ylabel=parameter_label("complexion.delta_gamma_J_m2"), title="complexion diagram")
     return fig
 
 
@@ -115,16 +289,21 @@ def design_maps(scan: xr.Dataset) -> list[tuple[str, plt.Figure]]:
     """One figure per observable: heatmaps over the first two scan axes (small multiples over a
     third), or scatter plots against each sampled key for a Latin hypercube."""
     observables = [v for v in scan.data_vars if v not in ("status", "error", "run_dir")]
+    scan_name = scan.attrs.get("scan_name")
     out = []
     for name in observables:
         da, units = _display(scan[name])
-        label = f"{scan[name].attrs.get('long_name', name)} ({units})"
+        label = scan[name].attrs.get("long_name", name) + (f" ({units})" if units != "1" else "")
+        log_values = _spans_decades(da.values)
         if "point" in da.dims:
             keys = [c for c in scan.coords if c != "point"]
-            fig, axes = plt.subplots(1, len(keys), figsize=(4.5 * len(keys), 4), constrained_layout=True, squeeze=False)
-            for a, key in zip(axes[0], keys):
+            fig, axes = _panel_grid(len(keys), (4.4, 3.8), sharey=True)
+            for a, key in zip(axes, keys):
+                log_key = _log_spaced(scan[key].values, sampled=True)
                 a.scatter(scan[key], da, c=np.where(scan.status == "done", "tab:blue", "tab:red"))
-                a.set(xlabel=_axis_label(scan[key]), ylabel=label)
+                a.set(xlabel=_axis_label(scan[key], log_key), ylabel=label,
+                      xscale="log" if log_key else "linear", yscale="log" if log_values else "linear")
+            _map_title(fig, scan_name, scan[name], name)
             out.append((name, fig))
             continue
         dims = list(da.dims)
@@ -132,45 +311,81 @@ def design_maps(scan: xr.Dataset) -> list[tuple[str, plt.Figure]]:
             fig, a = plt.subplots(figsize=(6, 4), constrained_layout=True)
             a.plot(np.arange(scan[dims[0]].size), da, "o-")
             _ticks(a, "x", scan[dims[0]])
-            a.set(xlabel=_axis_label(scan[dims[0]]), ylabel=label)
+            a.set(xlabel=_axis_label(scan[dims[0]], _log_spaced(scan[dims[0]].values)), ylabel=label,
+                  yscale="log" if log_values else "linear")
+            _map_title(fig, scan_name, scan[name], name)
             out.append((name, fig))
             continue
         facets = dims[:-2]
         facet_values = list(np.ndindex(*[da.sizes[d] for d in facets])) or [()]
-        fig, axes = plt.subplots(1, len(facet_values), figsize=(4.6 * len(facet_values), 4), constrained_layout=True,
-                                 squeeze=False)
-        finite = da.values[np.isfinite(da.values)]
-        vmin, vmax = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
-        for a, idx in zip(axes[0], facet_values):
-            sub = da.isel(dict(zip(facets, idx))) if facets else da
-            y_dim, x_dim = dims[-2], dims[-1]
-            mesh = a.pcolormesh(np.arange(sub.sizes[x_dim]), np.arange(sub.sizes[y_dim]), sub.transpose(y_dim, x_dim),
-                                shading="nearest", vmin=vmin, vmax=vmax, cmap="viridis")
+        y_dim, x_dim = dims[-2], dims[-1]
+        fig, axes = _panel_grid(len(facet_values), (4.3, 3.7))
+        norm = _norm(da.values)  # one colour scale for every panel
+        cmap = plt.get_cmap("viridis").with_extremes(bad="0.85")  # failed points (NaN), and <= 0 on a log scale
+        for a, idx in zip(axes, facet_values):
+            sub = (da.isel(dict(zip(facets, idx))) if facets else da).transpose(y_dim, x_dim)
+            mesh = a.pcolormesh(np.arange(sub.sizes[x_dim]), np.arange(sub.sizes[y_dim]), sub.values,
+                                shading="nearest", norm=norm, cmap=cmap)
             _ticks(a, "x", scan[x_dim])
             _ticks(a, "y", scan[y_dim])
-            for (j, i), value in np.ndenumerate(sub.transpose(y_dim, x_dim).values):
-                a.text(i, j, f"{value:.2g}" if np.isfinite(value) else "failed", ha="center", va="center", fontsize=7,
-                       color="w" if np.isfinite(value) and value < 0.5 * (vmin + vmax) else "k")
-            a.set(xlabel=_axis_label(scan[x_dim]), ylabel=_axis_label(scan[y_dim]),
-                  title=", ".join(f"{d} = {scan[d].values[k]}" for d, k in zip(facets, idx)))
-        fig.colorbar(mesh, ax=axes[0].tolist(), label=label)
+            for (j, i), value in np.ndenumerate(sub.values):
+                shade = norm(value) if np.isfinite(value) and (value > 0 or not isinstance(norm, LogNorm)) else 1.0
+                a.text(i, j, _short(value) if np.isfinite(value) else "failed", ha="center", va="center", fontsize=9,
+                       color="w" if shade < 0.5 else "k")
+            a.set(xlabel=_axis_label(scan[x_dim], _log_spaced(scan[x_dim].values)),
+                  ylabel=_axis_label(scan[y_dim], _log_spaced(scan[y_dim].values)),
+                  title=", ".join(_facet_title(scan[d], k) for d, k in zip(facets, idx)))
+        fig.colorbar(mesh, ax=axes, label=label + (", log scale" if isinstance(norm, LogNorm) else ""))
+        _map_title(fig, scan_name, scan[name], name)
         out.append((name, fig))
     return out
 
 
+def _short(value: float) -> str:
+    """A cell's number in at most ~5 characters without needless exponents: 0.31, 460, 1.2e+04."""
+    if value == 0 or 0.01 <= abs(value) < 100:
+        return f"{value:.2g}"
+    return f"{value:.0f}" if 100 <= abs(value) < 1e4 else f"{value:.1e}"
+
+
+def _panel_grid(count: int, panel: tuple[float, float], **kwargs) -> tuple[plt.Figure, list]:
+    """A figure of ``count`` panels in rows of at most MAX_PANELS_PER_ROW (unused cells removed)."""
+    cols = min(count, MAX_PANELS_PER_ROW)
+    rows = math.ceil(count / cols)
+    fig, grid = plt.subplots(rows, cols, figsize=(panel[0] * cols + 1.0, panel[1] * rows + 0.4),
+                             constrained_layout=True, squeeze=False, **kwargs)
+    axes = grid.ravel().tolist()
+    for a in axes[count:]:
+        fig.delaxes(a)
+    return fig, axes[:count]
+
+
+def _map_title(fig: plt.Figure, scan_name: str | None, da: xr.DataArray, name: str) -> None:
+    what = da.attrs.get("long_name", name)
+    fig.suptitle(f"{scan_name}: {what}" if scan_name else what, fontsize=12)
+
+
+def _facet_title(coord: xr.DataArray, index: int) -> str:
+    words, unit = _parameter_words(coord.attrs.get("dotted_key", str(coord.name)))
+    value = coord.values[index]
+    value = f"{value:g}" if isinstance(value, (int, float, np.number)) else str(value)
+    return f"{words} = {value} {unit}".rstrip()
+
+
 def _display(da: xr.DataArray) -> tuple[xr.DataArray, str]:
-    """Values in the units people read: nm or um for lengths, mA/cm2 for current densities."""
+    """Values in the units people read: nm or µm for lengths, mA/cm² for current densities."""
     units = da.attrs.get("units", "")
     finite = np.abs(da.values[np.isfinite(da.values)])
     if units == "m" and finite.size:
-        return (da * NM, "nm") if finite.max() < 1e-6 else (da * UM, "um")
+        return (da * NM, "nm") if finite.max() < 1e-6 else (da * UM, "µm")
     if units == "A m-2":
-        return da * MA_CM2, "mA/cm2"
+        return da * MA_CM2, "mA/cm²"
     return da, units or "1"
 
 
-def _axis_label(coord: xr.DataArray) -> str:
-    return coord.attrs.get("dotted_key", coord.name)
+def _axis_label(coord: xr.DataArray, log: bool = False) -> str:
+    """A scan coordinate's label in words and units (from its ``dotted_key``)."""
+    return parameter_label(coord.attrs.get("dotted_key", str(coord.name)), log=log)
 
 
 def _ticks(a, axis: str, coord: xr.DataArray) -> None:
@@ -179,14 +394,6 @@ def _ticks(a, axis: str, coord: xr.DataArray) -> None:
 
 
 # ----------------------------------------------------------------------- report
-
-RUN_FIGURES = {  # stage -> (file stem, figure function)
-    "kmc": [("kmc_deposit", kmc_deposit), ("kmc_series", kmc_series)],
-    "dendrite": [("dendrite", dendrite_snapshots)],
-    "coating": [("coating_fractions", coating_fractions)],
-    "complexion": [("complexion", complexion_curves)],
-}
-
 
 def _save(fig: plt.Figure, path: Path) -> Path:
     tmp = path.with_name(path.stem + ".tmp.png")
@@ -211,10 +418,11 @@ def report(directory: str | Path) -> list[Path]:
         return written
     tree = open_run(directory)
     try:
-        for stage, makers in RUN_FIGURES.items():
-            if stage in tree.children:
-                for stem, make in makers:
-                    written.append(_save(make(tree[stage]), figures / f"{stem}.png"))
+        for stage in STAGES:
+            if stage.name in tree.children:
+                for figure in stage.figures:
+                    make = globals()[figure.function]
+                    written.append(_save(make(tree[stage.name]), figures / f"{figure.stem}.png"))
     finally:
         tree.close()
     return written

@@ -8,7 +8,7 @@ import xarray as xr
 
 from ..errors import UserError
 from ..io import is_complete, open_stage_tree, read_dataset
-from ..pipeline import STAGE_ORDER
+from ..stages import STAGES
 
 
 def open_run(run_dir: str | Path) -> xr.DataTree:
@@ -29,9 +29,9 @@ def open_run(run_dir: str | Path) -> xr.DataTree:
     if not run_dir.is_dir():
         raise UserError(f"{run_dir}: not a directory")
     children = {
-        name: open_stage_tree(run_dir / f"{name}.h5")
-        for name in STAGE_ORDER
-        if is_complete(run_dir / f"{name}.h5")
+        stage.name: open_stage_tree(run_dir / stage.output)
+        for stage in STAGES
+        if is_complete(run_dir / stage.output)
     }
     if not children:
         raise UserError(f"{run_dir}: no complete stage file (*.h5 with complete = 1)")

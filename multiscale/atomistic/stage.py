@@ -31,7 +31,8 @@ import xarray as xr
 
 from ..constants import AVOGADRO, K_B_EV, LI_LATTICE_CONSTANT, LI_MOLAR_MASS
 from ..errors import DataFileError
-from ..params import AtomisticParams, MsdSource, Params
+from ..params import Params
+from .params import AtomisticParams, MsdSource
 from ..materials import coating
 from . import database as db
 from .fits import (

@@ -25,37 +25,14 @@ import xarray as xr
 from ..constants import FARADAY, MA_CM2
 from ..errors import UserError
 from ..fields import lognormal_profile
-from ..io import read_dataset, read_root_attrs
+from .. import coupling
+from ..atomistic.outputs import COATINGS
+from ..stage import read_handoff
 from ..params import Params
 from . import model as co
 from .._fipy import SOLVER_SUITE
 
 UM = 1e-6
-
-
-def diffusivity_from(params: Params, atomistic: xr.Dataset | None) -> tuple[float, str]:
-    """Coating Li diffusivity (m^2/s) and where it came from."""
-    c = params.coating
-    if c.diffusivity_m2_s is not None:
-        return c.diffusivity_m2_s, f"explicit: coating.diffusivity_m2_s = {c.diffusivity_m2_s:g}"
-    row = atomistic.sel(material=c.material)
-    low, high = float(row.D_min), float(row.D_max)
-    value = {"low": low, "high": high, "geometric_mean": math.sqrt(low * high)}[c.diffusivity_estimate]
-    return value, (f"atomistic.h5 coatings: {c.material} {low:.3g}-{high:.3g} m2/s ({row.reference.item()}), "
-                   f"{c.diffusivity_estimate} = {value:.3g} m2/s")
-
-
-def thickness_from(params: Params, complexion_path) -> tuple[float, str]:
-    """Coating thickness (m) and where it came from."""
-    c = params.coating
-    if not c.thickness_from_complexion:
-        return c.thickness_um * UM, f"coating.thickness_um = {c.thickness_um:g}"
-    attrs = read_root_attrs(complexion_path)
-    h = float(attrs["equilibrium_thickness_m"])
-    if not (math.isfinite(h) and h > 0):
-        raise UserError(f"coating.thickness_from_complexion: the complexion's h_EQ is {h:g} m "
-                        f"({attrs['complexion']}): no finite self-limiting coating")
-    return h, f"complexion.h5 h_EQ = {h / 1e-9:.4g} nm ({attrs['complexion']})"
 
 
 def run_coating(params: Params, physics: co.CoatingPhysics, log=None):
@@ -115,9 +92,9 @@ def prepare(params: Params) -> None:
 def write(ctx, prepared) -> None:
     params = ctx.params
     c = params.coating
-    atomistic = read_dataset(ctx.inputs["atomistic"], "coatings") if c.diffusivity_m2_s is None else None
-    diffusivity, d_source = diffusivity_from(params, atomistic)
-    thickness, t_source = thickness_from(params, ctx.inputs.get("complexion"))
+    coatings = read_handoff(ctx.inputs["atomistic"], COATINGS) if c.diffusivity_m2_s is None else None
+    diffusivity, d_source = coupling.coating_diffusivity(c, coatings)
+    thickness, t_source = coupling.coating_thickness(c, ctx.inputs.get("complexion"))
     physics = co.CoatingPhysics(thickness, diffusivity, c.capacity_mol_m3, c.electronic_conductivity_S_m)
     ctx.log.info("coating: L = %.4g um, D = %.3g m2/s, threshold F D c_c / L = %.4g mA/cm2", thickness / UM,
                  diffusivity, physics.threshold_A_m2 / MA_CM2)

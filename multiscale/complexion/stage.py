@@ -22,7 +22,8 @@ import numpy as np
 import xarray as xr
 
 from ..errors import UserError
-from ..params import ComplexionParams, Params
+from ..params import Params
+from .params import ComplexionParams
 from . import model as cx
 from . import film
 from .._fipy import SOLVER_SUITE

@@ -1,2 +1,34 @@
-"""Phase-field dendrite model (FiPy): :mod:`.model` (equations, Newton solve), :mod:`.observables`
-(front measures), :mod:`.stage` (the pipeline stage). FiPy comes through :mod:`multiscale._fipy`."""
+"""Phase-field dendrite model (FiPy through :mod:`multiscale._fipy`): :mod:`.model` (equations, Newton
+solve), :mod:`.control` (galvanostatic control and its start law), :mod:`.observables` (front
+measures), :mod:`.params`, :mod:`.outputs`, :mod:`.stage` (runs the stage).
+"""
+
+from ..stage import Figure, Observable, Stage
+from .outputs import SCHEMA
+from .params import DendriteParams
+
+
+def _reads_kmc(params) -> bool:
+    return params.kmc is not None
+
+
+def _reads_coating(params) -> bool:
+    return params.dendrite.local_current_source == "coating"
+
+
+def _coating_table(params) -> str | None:
+    if _reads_coating(params) and params.coating is None:
+        return "dendrite.local_current_source = \"coating\" needs a [coating] table"
+    return None
+
+
+STAGE = Stage(
+    name="dendrite", table="dendrite", params_model=DendriteParams, description="Phase-field dendrite stage",
+    module="multiscale.dendrite.stage", schema=SCHEMA,
+    optional_upstream={"kmc": _reads_kmc, "coating": _reads_coating}, checks=(_coating_table,),
+    observables=(
+        Observable("dendrite_length", "dendrite_length", "m", "phase-field tip minus trough at the end"),
+        Observable("interface_roughness", "interface_roughness", "m", "phase-field front std at the end"),
+    ),
+    figures=(Figure("dendrite", "dendrite_snapshots"),),
+)

@@ -244,20 +244,17 @@ class DendriteSystem:
     rate_modulation : ndarray (ny,)
         L_eta(y) / L_eta: the local current density field j(y)/mean(j) (mean 1).
     numerics : Numerics
-    rebuild : bool
-        Rebuild the FiPy equations at every sweep (the "FiPy defaults" way, for the benchmark).
     """
 
     names = ("xi", "psi", "mu")
 
     def __init__(self, coefficients: Coefficients, shape, spacing: float, rate_modulation=None,
-                 numerics: Numerics | None = None, rebuild: bool = False):
+                 numerics: Numerics | None = None):
         require_scipy_suite()
         self.c = coefficients
         self.shape = ny, nx = int(shape[0]), int(shape[1])
         self.spacing = float(spacing)
         self.numerics = numerics or Numerics()
-        self.rebuild = rebuild
         modulation = np.ones(ny) if rate_modulation is None else np.asarray(rate_modulation, dtype=float)
         if modulation.shape != (ny,):
             raise ValueError(f"rate_modulation has shape {modulation.shape}, expected ({ny},)")
@@ -515,8 +512,6 @@ class DendriteSystem:
         that needed more than ``Numerics.refactor_iterations`` GMRES iterations refactorises at
         the next solve.
         """
-        if self.rebuild:
-            self.equations = self._build()
         solver = self.solvers[name]
         reused = getattr(solver, "preconditioner", None)
         reused = reused if isinstance(reused, ReusedLU) else None

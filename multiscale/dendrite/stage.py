@@ -36,11 +36,13 @@ import xarray as xr
 
 from ..constants import FARADAY, MA_CM2
 from ..errors import UserError
+from .. import coupling
 from ..fields import lognormal_profile, standard_profile
-from ..io import load_checkpoint, read_dataset, save_checkpoint
+from ..io import load_checkpoint, save_checkpoint
 from ..params import Params
 from . import observables as ob
 from .._fipy import SOLVER_SUITE
+from .params import check, grid
 from .model import (
     LENGTH_SCALE_M,
     TIME_SCALE_S,
@@ -54,8 +56,6 @@ from .model import (
 )
 
 UM = 1e-6
-#: Largest grid the stage accepts (cells); a 3-field LU of more is beyond a laptop's patience.
-MAX_CELLS = 512 * 512
 SERIES = ("dendrite_length", "tip_position", "tip_velocity", "interface_length_ratio", "interface_roughness",
           "mean_current_density", "collector_potential", "charge_passed", "li_deposited", "dissolved_li_change",
           "li_balance_error")
@@ -109,67 +109,14 @@ def modulation_from(params: Params, ny: int, spacing_um: float, seed: int, on_to
     return lognormal_profile(ny, spacing_um * UM, e.cv, d.vlcd_correlation_length_um * UM, seed)
 
 
-def on_top_current(coating_path) -> np.ndarray:
-    """The current density plating on top of the coating along the electrode at its last record, A/m^2.
-
-    Raises
-    ------
-    UserError
-        When nothing plates on top (the dendrite stage would have no current).
-    """
-    coating = read_dataset(coating_path)
-    profile = np.asarray(coating.on_top_current_density[-1], dtype=float)
-    if not np.mean(profile) > 0:
-        raise UserError(f"dendrite.local_current_source = \"coating\": no Li plates on top of the coating at the end of "
-                        f"{coating_path.name} (all of it goes under), so there is nothing for the dendrite stage to grow; "
-                        "raise the current or use a thinner or slower coating")
-    return profile
-
-
-def roughness_from(params: Params, handoff: xr.Dataset | None) -> tuple[float, str]:
-    """Initial front standard deviation (um) and a sentence saying where it came from."""
-    d = params.dendrite
-    if d.initial_roughness_um is not None:
-        return d.initial_roughness_um, f"explicit: dendrite.initial_roughness_um = {d.initial_roughness_um:g} um"
-    if handoff is None:
-        return 0.0, "no kmc stage: flat start"
-    sigma, corr = float(handoff.roughness_sigma), float(handoff.correlation_length)
-    if not (sigma > 0 and corr > 0 and math.isfinite(sigma / corr)):
-        return 0.0, f"kmc roughness sigma = {sigma:.3g} m, correlation length {corr:.3g} m: flat start"
-    # heights averaged over ell x ell patches of the electrode, (ell / corr)^2 independent kMC patches each
-    value = sigma * corr / (d.vlcd_correlation_length_um * UM) / UM
-    text = (f"kmc: sigma {sigma * 1e9:.3g} nm over correlation length {corr * 1e9:.3g} nm, averaged over "
-            f"{d.vlcd_correlation_length_um:g} um patches -> {value:.3g} um")
-    cap = (d.front_position_um - 6.0 * d.interface_width_um) / 3.0  # 3 sigma stays 6 lambda off the collector
-    if value > cap:
-        text += f", capped at {cap:.3g} um (3 sigma within front_position_um - 6 interface widths)"
-        value = cap
-    return value, text
-
-
-def anisotropy_from(params: Params, handoff: xr.Dataset | None) -> tuple[float, str]:
-    """Anisotropy strength delta and a sentence saying where it came from."""
-    d = params.dendrite
-    if d.anisotropy_strength is not None:
-        return d.anisotropy_strength, f"explicit: dendrite.anisotropy_strength = {d.anisotropy_strength:g}"
-    if handoff is None:
-        return 0.0, "no kmc stage: isotropic"
-    fraction = float(handoff.crystalline_fraction)
-    value = d.max_anisotropy_strength * fraction
-    return value, (f"kmc crystalline fraction {fraction:.3g} x max_anisotropy_strength {d.max_anisotropy_strength:g} "
-                   f"= {value:.3g}")
-
-
 def setup_from(params: Params, handoff: xr.Dataset | None, on_top: np.ndarray | None = None) -> Setup:
     """The run's setup; ``on_top``: the coating's on-top current density profile (A/m^2), needed with
     ``local_current_source = "coating"``."""
     d, e = params.dendrite, params.electrode
-    spacing = d.interface_width_um / d.cells_per_interface_width
-    ny = max(4, int(round(d.width_um / spacing)))
-    nx = max(8, int(round(d.length_um / spacing)))
+    spacing, (ny, nx) = grid(d)
     modulation_seed, roughness_seed = (int(v) for v in np.random.SeedSequence([params.seed, 5]).generate_state(2, dtype=np.uint64))
-    roughness, roughness_source = roughness_from(params, handoff)
-    delta, anisotropy_source = anisotropy_from(params, handoff)
+    roughness, roughness_source = coupling.initial_roughness(params.dendrite, handoff)
+    delta, anisotropy_source = coupling.anisotropy(params.dendrite, handoff)
     front = np.full(ny, d.front_position_um)
     if roughness > 0:
         front = front + roughness * standard_profile(ny, spacing * UM, d.vlcd_correlation_length_um * UM, roughness_seed)
@@ -485,26 +432,16 @@ def _attrs(run: Run, params: Params, reason: str) -> dict:
 # ----------------------------------------------------------------------- pipeline hooks
 
 def prepare(params: Params) -> None:
-    d, e = params.dendrite, params.electrode
-    spacing = d.interface_width_um / d.cells_per_interface_width
-    cells = round(d.width_um / spacing) * round(d.length_um / spacing)
-    if cells > MAX_CELLS:
-        raise UserError(f"dendrite.width_um, dendrite.length_um: {cells} cells at {spacing:g} um is more than "
-                        f"{MAX_CELLS}; lower them or dendrite.cells_per_interface_width")
-    if d.front_position_um < 6 * d.interface_width_um:
-        raise UserError(f"dendrite.front_position_um: {d.front_position_um:g} um is closer to the collector than "
-                        f"6 interface widths ({6 * d.interface_width_um:g} um); the front would feel its own tail")
-    if e.vlcd_field == "hotspots" and d.local_current_profile is None and d.local_current_source == "electrode":
-        raise UserError("dendrite: electrode.vlcd_field = \"hotspots\" has no phase-field counterpart yet; give "
-                        "dendrite.local_current_profile")
+    """Checks that need no upstream file (:func:`.params.check`)."""
+    check(params)
     return None
 
 
 def write(ctx, prepared) -> None:
     params = ctx.params
     kmc = ctx.inputs.get("kmc")
-    handoff = read_dataset(kmc, "handoff") if kmc is not None else None
-    on_top = on_top_current(ctx.inputs["coating"]) if params.dendrite.local_current_source == "coating" else None
+    handoff = coupling.read_kmc_handoff(kmc) if kmc is not None else None
+    on_top = coupling.on_top_current(ctx.inputs["coating"]) if params.dendrite.local_current_source == "coating" else None
     run = Run(setup_from(params, handoff, on_top))
     checkpoint = ctx.run_dir / "dendrite.checkpoint.npz"
     key = ctx.attrs["stage_cache_key"]

@@ -1,5 +1,22 @@
-"""Kinetic Monte Carlo of Li deposition on a 3D lattice (DESIGN §5.2).
+"""Kinetic Monte Carlo of Li deposition on a 3D lattice (docs/models.md §4).
 
 Modules: :mod:`.model` (rates and rules, plain Python, SI), :mod:`._kernels` (the numba event
-loop: the only numba code), :mod:`.engine` (state, driver, alias sampling).
+loop: the only numba code), :mod:`.engine` (state, driver, alias sampling), :mod:`.dopt`,
+:mod:`.observables`, :mod:`.params` (the ``[kmc]`` table), :mod:`.outputs` (the file's schema),
+:mod:`.stage` (runs the stage).
 """
+
+from ..stage import Figure, Observable, Stage
+from .outputs import SCHEMA
+from .params import KmcParams
+
+STAGE = Stage(
+    name="kmc", table="kmc", params_model=KmcParams, description="Kinetic Monte Carlo stage",
+    module="multiscale.kmc.stage", schema=SCHEMA, upstream=("atomistic",),
+    observables=(
+        Observable("roughness_sigma", "roughness_sigma", "m", "kMC rms roughness at the end"),
+        Observable("porosity", "porosity", "1", "kMC porosity at the end"),
+        Observable("crystalline_fraction", "crystalline_fraction", "1", "kMC crystalline fraction at the end"),
+    ),
+    figures=(Figure("kmc_deposit", "kmc_deposit"), Figure("kmc_series", "kmc_series")),
+)

@@ -31,14 +31,17 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from ..constants import ELEMENTARY_CHARGE, K_B_EV, LI_NEAREST_NEIGHBOUR, MA_CM2, NM
+from ..constants import ELEMENTARY_CHARGE, K_B_EV, MA_CM2, NM
 from ..errors import UserError
 from ..fields import hotspot_centres, hotspot_field, lognormal_field, periodic_distance_squared
-from ..io import load_checkpoint, read_dataset, save_checkpoint
+from ..atomistic.outputs import D0_BULK, D0_SURFACE, DOPT, EA_BULK, EA_SURFACE, NEAREST_NEIGHBOUR_DISTANCE
+from ..io import load_checkpoint, save_checkpoint
+from ..stage import read_handoff
 from ..params import Params
 from . import _kernels as k
 from . import model
 from .dopt import DoptLaw, nucleate
+from .params import check, lattice_shape
 from .engine import Engine, KmcState
 from .observables import (
     correlation_length,
@@ -87,15 +90,32 @@ class Setup:
         return model.deposition_rates(self.current_density, self.spacing_m)
 
 
-def setup_from(params: Params, root: xr.Dataset, diffusion: xr.Dataset, dopt: xr.Dataset) -> Setup:
+@dataclass(frozen=True)
+class AtomisticInputs:
+    """What the kMC reads from ``atomistic.h5`` (its declared handoffs; SI, energies in eV)."""
+
+    spacing_m: float
+    D0_surface: float
+    Ea_surface: float
+    D0_bulk: float
+    Ea_bulk: float
+    dopt: xr.Dataset
+
+    @classmethod
+    def read(cls, path) -> AtomisticInputs:
+        return cls(*(float(read_handoff(path, h)) for h in (NEAREST_NEIGHBOUR_DISTANCE, D0_SURFACE, EA_SURFACE, D0_BULK,
+                                                             EA_BULK)), read_handoff(path, DOPT))
+
+
+def setup_from(params: Params, inputs: AtomisticInputs) -> Setup:
     """Derive the kMC setup; the random field and the kMC stream get independent seeds."""
     p, e = params.kmc, params.electrode
-    a = float(root.nearest_neighbour_distance)
-    nz, n, _ = lattice_shape(params, a)
+    a = inputs.spacing_m
+    nz, n, _ = lattice_shape(p, a)
     T = e.temperature_K
     kt = K_B_EV * T
-    d_s = float(diffusion.D0_surface) * np.exp(-float(diffusion.Ea_surface) / kt)
-    d_b = float(diffusion.D0_bulk) * np.exp(-float(diffusion.Ea_bulk) / kt)
+    d_s = inputs.D0_surface * np.exp(-inputs.Ea_surface / kt)
+    d_b = inputs.D0_bulk * np.exp(-inputs.Ea_bulk / kt)
     energetics = model.energetics_from_diffusion(d_s, d_b, a, T, p.attempt_frequency_Hz, p.glassy_barrier_reduction_eV)
     field_seed, kmc_seed = (int(v) for v in np.random.SeedSequence(params.seed).generate_state(2, dtype=np.uint64))
     mean_j = e.current_density_mA_cm2 * MA_CM2
@@ -119,7 +139,7 @@ def setup_from(params: Params, root: xr.Dataset, diffusion: xr.Dataset, dopt: xr
         stop_deposits=None if p.stop_thickness_ML is None else int(round(p.stop_thickness_ML * per_column)),
         stop_time_s=np.inf if p.stop_time_s is None else p.stop_time_s,
         stop_events=p.stop_events, kmc_seed=kmc_seed,
-        dopt=DoptLaw.from_atomistic(dopt, p.dopt_time_scale, p.dopt_packing_exponent,
+        dopt=DoptLaw.from_atomistic(inputs.dopt, p.dopt_time_scale, p.dopt_packing_exponent,
                                     p.dopt_reference_current_density_mA_cm2 * MA_CM2) if p.dopt else None,
         epitaxy=p.epitaxy_probability,
         hotspots=tuple((int(round(cy / a - 0.5)), int(round(cx / a - 0.5))) for cx, cy in centres),
@@ -317,40 +337,15 @@ def _attrs(setup: Setup, params: Params, reason: str) -> dict:
 # ----------------------------------------------------------------------- pipeline hooks
 
 
-#: Largest lattice a run may allocate, sites (~6 bytes each plus the surface lists).
-MAX_SITES = 1_000_000_000
-
-
-def lattice_shape(params: Params, spacing_m: float = LI_NEAREST_NEIGHBOUR) -> tuple[int, int, int]:
-    """(nz, ny, nx) of the kMC lattice for these parameters."""
-    p = params.kmc
-    n = max(8, int(round(p.lateral_size_nm * NM / spacing_m)))
-    return int(round(p.box_height_nm * NM / spacing_m)) + 1, n, n
-
-
 def prepare(params: Params) -> None:
-    """Checks that need no upstream file: the lattice fits in memory and every hotspot covers a column."""
-    nz, ny, nx = lattice_shape(params)
-    if nz * ny * nx > MAX_SITES:
-        raise UserError(f"kmc.lateral_size_nm, kmc.box_height_nm: a {nx} x {ny} x {nz} lattice ({nz * ny * nx:.2e} sites, ~{6 * nz * ny * nx / 1e9:.0f} GB) "
-                        f"is larger than {MAX_SITES:.0e} sites; lower kmc.lateral_size_nm or kmc.box_height_nm")
-    if ny * nx > k.MAX_LIST // 4:  # a rough surface can have several atoms that can hop per column
-        raise UserError(f"kmc.lateral_size_nm: {nx} x {ny} columns is more than the {k.MAX_LIST // 4:.3g} the hop lists "
-                        f"are sized for; lower kmc.lateral_size_nm")
-    e = params.electrode
-    if e.vlcd_field == "hotspots":
-        try:
-            hotspot_field((ny, nx), LI_NEAREST_NEIGHBOUR, 1.0, hotspot_centres(e.hotspot_count, nx * LI_NEAREST_NEIGHBOUR,
-                          ny * LI_NEAREST_NEIGHBOUR), e.hotspot_radius_nm * NM, e.hotspot_current_fraction)
-        except ValueError as exc:
-            raise UserError(f"electrode.hotspot_radius_nm: {exc} (lattice spacing {LI_NEAREST_NEIGHBOUR * 1e9:.3f} nm)") from None
+    """Checks that need no upstream file (:func:`.params.check`)."""
+    check(params)
     return None
 
 
 def write(ctx, prepared) -> None:
     params = ctx.params
-    atomistic = ctx.inputs["atomistic"]
-    setup = setup_from(params, read_dataset(atomistic), read_dataset(atomistic, "diffusion"), read_dataset(atomistic, "dopt"))
+    setup = setup_from(params, AtomisticInputs.read(ctx.inputs["atomistic"]))
     initial_atoms = params.kmc.initial_crystal_layers * setup.shape[1] * setup.shape[2]
     checkpoint = ctx.run_dir / "kmc.checkpoint.npz"
     key = ctx.attrs["stage_cache_key"]

@@ -1,12 +1,18 @@
-"""Figures: every figure of a run and of a scan is written and is not blank (issue 6)."""
+"""Figures: every figure of a run and of a scan is written and is not blank, states the run's
+conditions, labels parameters in words, uses log scales for log-spaced values and fits a slide (issue 6)."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
 import xarray as xr
+from matplotlib.collections import QuadMesh
+from matplotlib.colors import LogNorm
 from matplotlib.image import imread
 
+import multiscale
 from multiscale.analysis import plots
 from multiscale.cli import main
 from tests.conftest import MINIMAL_TOML
@@ -37,17 +43,100 @@ def assert_not_blank(path):
     assert image.std() > 0.05, path
 
 
+def width_px(path) -> int:
+    return imread(path).shape[1]
+
+
+SLIDE_PX = 1600  # widest figure that still reads on a slide at the saved dpi
+
+
 def test_report_writes_every_run_figure(tmp_path, capsys):
     path = tmp_path / "all.toml"
     path.write_text(MINIMAL_TOML + TABLES)
     assert main(["run", str(path), "--out", str(tmp_path / "r")]) == 0  # `run` ends with the report
     names = {p.name for p in (tmp_path / "r" / "figures").glob("*.png")}
-    expected = {f"{stem}.png" for makers in plots.RUN_FIGURES.values() for stem, _ in makers}
-    assert names == expected
+    assert names == {f"{stem}.png" for stem in ("kmc_deposit", "kmc_series", "dendrite", "coating_fractions",
+                                                "complexion")}
     for name in names:
         assert_not_blank(tmp_path / "r" / "figures" / name)
+        assert width_px(tmp_path / "r" / "figures" / name) <= SLIDE_PX, name
     assert not list((tmp_path / "r" / "figures").glob("*.tmp.png"))
     assert main(["report", str(tmp_path / "nowhere")]) == 2
+    tree = multiscale.open_run(tmp_path / "r")
+    try:
+        for stage, make in [("kmc", plots.kmc_deposit), ("kmc", plots.kmc_series), ("dendrite", plots.dendrite_snapshots),
+                            ("coating", plots.coating_fractions), ("complexion", plots.complexion_curves)]:
+            fig = make(tree[stage])
+            assert "tiny: 300 K, 1 mA/cm², VLCD CV 0.5" in fig.get_suptitle(), (stage, fig.get_suptitle())
+        diagram = plots.complexion_curves(tree["complexion"]).axes[1]
+        assert diagram.get_xscale() == "log" and diagram.get_xlabel() == "film volume penalty ΔG (J/m³, log scale)"
+    finally:
+        tree.close()
+
+
+def _params(**tables) -> str:
+    electrode = {"temperature_K": 298.15, "current_density_mA_cm2": 1.0, "vlcd_cv": 0.8, "vlcd_mA2_cm4": None,
+                 "vlcd_correlation_length_nm": 10.0, "vlcd_field": "lognormal", "hotspot_count": 2,
+                 "hotspot_radius_nm": 1.5, "hotspot_current_fraction": 0.9}
+    electrode.update(tables.pop("electrode", {}))
+    return json.dumps({"name": "demo", "seed": 1, "electrode": electrode, **tables})
+
+
+def _dendrite_tree(resolved_params: str) -> xr.DataTree:
+    """A small phase-field file whose potential range changes with time."""
+    t, y, x = np.arange(4.0), np.linspace(0, 4e-6, 8), np.linspace(0, 8e-6, 16)
+    front = 3e-6 + 2e-7 * t[:, None, None] * (1 + np.sin(y / 1e-6))[None, :, None]
+    xi = (x[None, None, :] < front).astype(float)
+    potential = -0.05 * (1 + t[:, None, None]) * (1 - x[None, None, :] / x[-1]) * (1 + 0 * y[None, :, None])
+    ds = xr.Dataset({"xi": (("time", "y", "x"), xi), "potential": (("time", "y", "x"), potential),
+                     "dendrite_length": ("time", 2e-7 * t)}, coords={"time": t, "y": y, "x": x},
+                    attrs={"stage": "dendrite", "resolved_params": resolved_params})
+    return xr.DataTree(ds)
+
+
+def test_dendrite_figure_states_both_currents_and_shares_its_contour_levels():
+    fig = plots.dendrite_snapshots(_dendrite_tree(_params(dendrite={"current_density_mA_cm2": 2000.0,
+                                                                   "vlcd_correlation_length_um": 2.0})))
+    assert fig.get_suptitle() == ("demo: 298.15 K, 1 mA/cm² (phase field at 2000 mA/cm²), "
+                                  "VLCD CV 0.8, correlation length 2 µm")
+    levels = [c.levels.tolist() for a in fig.axes[:-1] for c in a.collections if hasattr(c, "levels")]
+    assert len(levels) == 3 and levels[0] == levels[1] == levels[2]  # same potential scale in every snapshot
+    assert fig.get_size_inches()[0] * 110 <= SLIDE_PX
+    same = plots.dendrite_snapshots(_dendrite_tree(_params(dendrite={"current_density_mA_cm2": None})))
+    assert "phase field" not in same.get_suptitle() and "correlation length 10 nm" in same.get_suptitle()
+
+
+def test_run_conditions_of_a_coating_and_of_hotspots():
+    coating = xr.DataTree(xr.Dataset(attrs={"stage": "coating", "resolved_params": _params(
+        coating={"current_density_mA_cm2": 3.0, "vlcd_correlation_length_um": 4.0})}))
+    assert plots.run_conditions(coating) == "demo: 298.15 K, 3 mA/cm², VLCD CV 0.8, correlation length 4 µm"
+    hot = xr.DataTree(xr.Dataset(attrs={"stage": "kmc", "resolved_params": _params(
+        electrode={"vlcd_field": "hotspots", "vlcd_cv": None})}))
+    assert plots.run_conditions(hot) == ("demo: 298.15 K, 1 mA/cm², 2 hotspot(s) of radius 1.5 nm carrying "
+                                         "90 % of the current")
+    assert plots.run_conditions(xr.DataTree(xr.Dataset())) == ""
+
+
+@pytest.mark.parametrize("key, label", [
+    ("electrode.current_density_mA_cm2", "current density (mA/cm²)"),
+    ("coating.thickness_um", "coating thickness (µm)"),
+    ("coating.material", "coating material"),
+    ("electrode.vlcd_cv", "VLCD coefficient of variation"),
+    ("electrode.temperature_K", "temperature (K)"),
+    ("vlcd_cv", "VLCD coefficient of variation"),
+    ("dendrite.diffusivity_electrolyte_m2_s", "electrolyte Li⁺ diffusivity (m²/s)"),
+    ("kmc.stop_time_s", "kMC stop time (s)"),
+    ("complexion.delta_gamma_J_m2", "interface energy change Δγ (J/m²)"),
+    ("coating.capacity_mol_m3", "coating Li capacity c_c (mol/m³)"),
+])
+def test_parameter_labels_are_words_and_units(key, label):
+    assert plots.parameter_label(key) == label
+
+
+def test_log_spacing_is_recognised():
+    assert plots._log_spaced([0.1, 1.0, 10.0]) and plots._log_spaced([0.5, 1.0, 2.0, 4.0])
+    assert not plots._log_spaced([0.05, 0.4, 0.8]) and not plots._log_spaced([1.0, 2.0, 3.0])
+    assert not plots._log_spaced(["Li22Sn5", "Li-Mg", "LiZn"]) and not plots._log_spaced([-1.0, 1.0, 10.0])
 
 
 def _scan_dataset(dims: dict[str, list]) -> xr.Dataset:
@@ -75,10 +164,61 @@ def test_design_maps_have_one_panel_per_facet(tmp_path, dims):
     assert_not_blank(path)
 
 
+def test_coating_design_map_fits_a_slide_with_one_log_colour_scale(tmp_path):
+    dims = {"material": ["Li22Sn5", "Li3Bi", "LiZn", "LixAg", "Li-Mg"], "thickness_um": [0.1, 1.0, 10.0],
+            "current_density_mA_cm2": [0.1, 1.0, 10.0]}
+    ds = _scan_dataset(dims)
+    for k in dims:
+        ds[k].attrs["dotted_key"] = f"coating.{k}"
+    values = 10.0 ** np.linspace(-1.5, 4.2, ds.fraction_under.size).reshape(ds.fraction_under.shape)
+    ds["threshold_current_density"] = (list(dims), values * 10, {"units": "A m-2", "long_name": "F D c_c / L"})
+    ds["porosity"] = (list(dims), np.linspace(0.05, 0.9, values.size).reshape(values.shape), {"units": "1"})
+    maps = dict(plots.design_maps(ds))
+    fig = maps["threshold_current_density"]
+    heatmaps = [a for a in fig.axes if a.get_label() != "<colorbar>"]
+    assert len(heatmaps) == 5 and len({a.get_position().y0 for a in heatmaps}) == 2  # two rows, at most 3 per row
+    [norm] = {m.norm for a in heatmaps for m in a.collections if isinstance(m, QuadMesh)}  # one for all panels
+    assert isinstance(norm, LogNorm)
+    assert norm.vmin == pytest.approx(10.0**-1.5) and norm.vmax == pytest.approx(10.0**4.2)
+    assert heatmaps[0].get_xlabel() == "current density (mA/cm², log scale)"
+    assert heatmaps[0].get_ylabel() == "coating thickness (µm, log scale)"
+    assert heatmaps[4].get_title() == "coating material = Li-Mg"
+    path = plots._save(fig, tmp_path / "map.png")
+    assert_not_blank(path)
+    assert width_px(path) <= SLIDE_PX
+    porosity = maps["porosity"]  # 0.05 .. 0.9: less than two decades, linear
+    [norm] = {m.norm for a in porosity.axes for m in a.collections if isinstance(m, QuadMesh)}
+    assert not isinstance(norm, LogNorm) and (norm.vmin, norm.vmax) == pytest.approx((0.05, 0.9))
+
+
+def test_linear_axes_are_not_called_log(tmp_path):
+    [(_, fig)] = plots.design_maps(_scan_dataset({"current_density_mA_cm2": [0.5, 1.0, 2.0, 4.0],
+                                                  "vlcd_cv": [0.05, 0.4, 0.8]}))
+    a = fig.axes[0]
+    assert a.get_xlabel() == "VLCD coefficient of variation"  # 0.05, 0.4, 0.8: not a constant ratio
+    assert a.get_ylabel() == "table current density (mA/cm², log scale)"  # 0.5 .. 4, doubling
+
+
 def test_hypercube_design_map_is_a_scatter_per_key(tmp_path):
     ds = xr.Dataset({"status": ("point", ["done"] * 4), "dendrite_length": ("point", [1e-9, 2e-9, 3e-9, 4e-9])},
                     coords={"point": np.arange(4), "vlcd_cv": ("point", [0.1, 0.3, 0.5, 0.7]),
                             "temperature_K": ("point", [280.0, 300.0, 320.0, 340.0])})
     [(_, fig)] = plots.design_maps(ds)
     assert len(fig.axes) == 2
+    assert [a.get_xlabel() for a in fig.axes] == ["VLCD coefficient of variation", "temperature (K)"]
     assert_not_blank(plots._save(fig, tmp_path / "cube.png"))
+
+
+def test_hypercube_log_sampled_key_gets_a_log_axis():
+    rng = np.random.default_rng(3)
+    strata = (rng.permutation(16) + rng.random(16)) / 16
+    ds = xr.Dataset({"status": ("point", ["done"] * 16), "roughness_sigma": ("point", 1e-9 * (1 + strata), {"units": "m"})},
+                    coords={"point": np.arange(16),
+                            "current_density_mA_cm2": ("point", 0.2 * 25.0**strata,
+                                                       {"dotted_key": "electrode.current_density_mA_cm2"}),
+                            "vlcd_cv": ("point", 0.05 + 0.75 * rng.permutation(strata),
+                                        {"dotted_key": "electrode.vlcd_cv"})})
+    [(_, fig)] = plots.design_maps(ds)
+    current, cv = fig.axes
+    assert current.get_xscale() == "log" and current.get_xlabel() == "current density (mA/cm², log scale)"
+    assert cv.get_xscale() == "linear" and cv.get_xlabel() == "VLCD coefficient of variation"

@@ -1,0 +1,120 @@
+"""The rules that carry results from one scale to the next (docs/models.md §8).
+
+Every input is read through the upstream stage's declared handoffs (:mod:`multiscale.stage`);
+every rule returns its value with a sentence saying where it came from, which the stage writes
+into its file's attributes.
+
+- kMC -> dendrite: :func:`initial_roughness` (the kMC height statistics averaged to the phase
+  field's patches) and :func:`anisotropy` (crystalline fraction -> capillary anisotropy);
+- coating -> dendrite: :func:`on_top_current` (the current that plates on top of a coating);
+- atomistic -> coating: :func:`coating_diffusivity` (seed 002 Table I, by material);
+- complexion -> coating: :func:`coating_thickness` (a self-limiting coating of thickness h_EQ).
+
+(atomistic -> kMC: the hop energetics, in :mod:`multiscale.kmc.model`, read through the handoffs
+of :mod:`multiscale.atomistic.outputs`.)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from .coating.outputs import ON_TOP_CURRENT_DENSITY
+from .coating.params import CoatingParams
+from .complexion.outputs import COMPLEXION_CLASS, EQUILIBRIUM_THICKNESS
+from .dendrite.params import FRONT_MARGIN_WIDTHS, DendriteParams
+from .errors import UserError
+from .kmc.outputs import CORRELATION_LENGTH, CRYSTALLINE_FRACTION, ROUGHNESS_SIGMA
+from .stage import read_handoff
+
+UM = 1e-6
+
+
+@dataclass(frozen=True)
+class KmcHandoff:
+    """What the kMC hands to the phase field (SI): final rms roughness (m), its lateral correlation
+    length (m) and the crystalline fraction."""
+
+    roughness_sigma: float
+    correlation_length: float
+    crystalline_fraction: float
+
+
+def read_kmc_handoff(kmc_path: Path) -> KmcHandoff:
+    """The kMC handoff of a complete ``kmc.h5``."""
+    return KmcHandoff(*(float(read_handoff(kmc_path, h)) for h in (ROUGHNESS_SIGMA, CORRELATION_LENGTH, CRYSTALLINE_FRACTION)))
+
+
+def initial_roughness(d: DendriteParams, handoff: KmcHandoff | None) -> tuple[float, str]:
+    """Initial front standard deviation (um) and a sentence saying where it came from."""
+    if d.initial_roughness_um is not None:
+        return d.initial_roughness_um, f"explicit: dendrite.initial_roughness_um = {d.initial_roughness_um:g} um"
+    if handoff is None:
+        return 0.0, "no kmc stage: flat start"
+    sigma, corr = float(handoff.roughness_sigma), float(handoff.correlation_length)
+    if not (sigma > 0 and corr > 0 and math.isfinite(sigma / corr)):
+        return 0.0, f"kmc roughness sigma = {sigma:.3g} m, correlation length {corr:.3g} m: flat start"
+    # heights averaged over ell x ell patches of the electrode, (ell / corr)^2 independent kMC patches each
+    value = sigma * corr / (d.vlcd_correlation_length_um * UM) / UM
+    text = (f"kmc: sigma {sigma * 1e9:.3g} nm over correlation length {corr * 1e9:.3g} nm, averaged over "
+            f"{d.vlcd_correlation_length_um:g} um patches -> {value:.3g} um")
+    cap = (d.front_position_um - FRONT_MARGIN_WIDTHS * d.interface_width_um) / 3.0  # 3 sigma stays off the collector's tail
+    if value > cap:
+        text += f", capped at {cap:.3g} um (3 sigma within front_position_um - 6 interface widths)"
+        value = cap
+    return value, text
+
+
+def anisotropy(d: DendriteParams, handoff: KmcHandoff | None) -> tuple[float, str]:
+    """Anisotropy strength delta and a sentence saying where it came from."""
+    if d.anisotropy_strength is not None:
+        return d.anisotropy_strength, f"explicit: dendrite.anisotropy_strength = {d.anisotropy_strength:g}"
+    if handoff is None:
+        return 0.0, "no kmc stage: isotropic"
+    fraction = float(handoff.crystalline_fraction)
+    value = d.max_anisotropy_strength * fraction
+    return value, (f"kmc crystalline fraction {fraction:.3g} x max_anisotropy_strength {d.max_anisotropy_strength:g} "
+                   f"= {value:.3g}")
+
+
+def on_top_current(coating_path: Path) -> np.ndarray:
+    """The current density plating on top of the coating along the electrode at its last record, A/m^2.
+
+    Raises
+    ------
+    UserError
+        When nothing plates on top (the dendrite stage would have no current).
+    """
+    profile = np.asarray(read_handoff(coating_path, ON_TOP_CURRENT_DENSITY)[-1], dtype=float)
+    if not np.mean(profile) > 0:
+        raise UserError(f"dendrite.local_current_source = \"coating\": no Li plates on top of the coating at the end of "
+                        f"{coating_path.name} (all of it goes under), so there is nothing for the dendrite stage to grow; "
+                        "raise the current or use a thinner or slower coating")
+    return profile
+
+
+def coating_diffusivity(c: CoatingParams, coatings: xr.Dataset | None) -> tuple[float, str]:
+    """Coating Li diffusivity (m^2/s) and where it came from."""
+    if c.diffusivity_m2_s is not None:
+        return c.diffusivity_m2_s, f"explicit: coating.diffusivity_m2_s = {c.diffusivity_m2_s:g}"
+    row = coatings.sel(material=c.material)
+    low, high = float(row.D_min), float(row.D_max)
+    value = {"low": low, "high": high, "geometric_mean": math.sqrt(low * high)}[c.diffusivity_estimate]
+    return value, (f"atomistic.h5 coatings: {c.material} {low:.3g}-{high:.3g} m2/s ({row.reference.item()}), "
+                   f"{c.diffusivity_estimate} = {value:.3g} m2/s")
+
+
+def coating_thickness(c: CoatingParams, complexion_path: Path | None) -> tuple[float, str]:
+    """Coating thickness (m) and where it came from."""
+    if not c.thickness_from_complexion:
+        return c.thickness_um * UM, f"coating.thickness_um = {c.thickness_um:g}"
+    h = float(read_handoff(complexion_path, EQUILIBRIUM_THICKNESS))
+    kind = read_handoff(complexion_path, COMPLEXION_CLASS)
+    if not (math.isfinite(h) and h > 0):
+        raise UserError(f"coating.thickness_from_complexion: the complexion's h_EQ is {h:g} m "
+                        f"({kind}): no finite self-limiting coating")
+    return h, f"complexion.h5 h_EQ = {h / 1e-9:.4g} nm ({kind})"

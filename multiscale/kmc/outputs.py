@@ -1,0 +1,72 @@
+"""``kmc.h5``: what the kMC stage writes (SI).
+
+Series along ``time`` are written as they are recorded (:mod:`multiscale.runner`); ``final``,
+``handoff`` and ``morphology`` are written at the end.
+"""
+
+from __future__ import annotations
+
+from ..stage import Attribute as A, Group, Schema, Variable as V
+
+T, YX = ("time",), ("time", "y", "x")
+
+#: Scalar series of the root group: name -> (units, description); every record writes one value of each.
+SCALARS = {
+    "roughness_Ra": ("m", "mean absolute deviation of the height (seed 000 Fig. 6)"),
+    "roughness_Rmax": ("m", "max - min height"),
+    "roughness_sigma": ("m", "rms roughness"),
+    "porosity": ("1", "empty sites below the surface / sites below the surface"),
+    "crystalline_fraction": ("1", "crystalline Li atoms / Li atoms"),
+    "deposited_atoms": ("1", "atoms deposited"),
+    "atoms_on_lattice": ("1", "Li atoms on the lattice"),
+    "charge_passed": ("C", "charge of the deposited atoms"),
+    "events_deposit": ("1", "deposition events"),
+    "events_hop": ("1", "hop events"),
+    "events_fall": ("1", "fall events"),
+}
+
+SCHEMA = Schema("kmc", (
+    Group("/", (
+        V("time", T, "s", "simulated time"),
+        V("y", ("y",), "m", "column position"),
+        V("x", ("x",), "m", "column position"),
+        *(V(name, T, units, text) for name, (units, text) in SCALARS.items()),
+        V("height", YX, "m", "deposit height of each column"),
+        V("current_density", ("y", "x"), "A m-2", "local current density"),
+        V("top_temperature", ("y", "x"), "K", "local heating: temperature at and above heating_length_nm",
+          when="kmc.heating_top_rise_K > 0"),
+    ), (
+        A("lattice", ""), A("lattice_spacing_m", "m"), A("lattice_shape_zyx", "1"), A("lateral_size_m", "m"),
+        A("arrival", ""), A("temperature_K", "K"), A("attempt_frequency_Hz", "Hz"), A("E_hop_crystal_eV", "eV"),
+        A("E_hop_glassy_eV", "eV"), A("E_bond_eV", "eV"), A("hop_rate_scale", "1"), A("max_hop_to_deposition", "1"),
+        A("acceleration", ""), A("stop_reason", ""), A("local_heating", ""), A("dopt", ""),
+    ), "series and static fields"),
+    Group("final", (
+        V("z", ("z",), "m", "height of the lattice plane"), V("y", ("y",), "m"), V("x", ("x",), "m"),
+        V("phase", ("z", "y", "x"), "", "0 empty, 1 glassy, 2 crystalline, 3 substrate"),
+        V("occupancy", ("z", "y", "x"), "1", "occupied site"),
+    ), description="final lattice"),
+    Group("ensembles", (
+        V("time", T, "s"), V("ensemble_size", ("ensemble_size",), "1", "lower edge of the size bin, atoms"),
+        V("count", ("time", "ensemble_size"), "1", "glassy ensembles per size bin"),
+        V("n_ensembles", T, "1", "glassy ensembles"), V("largest_ensemble", T, "1", "largest glassy ensemble, atoms"),
+    ), description="glassy ensemble size distribution over time"),
+    Group("handoff", (
+        V("roughness_sigma", (), "m", "final rms roughness", handoff=True),
+        V("correlation_length", (), "m", "lateral correlation length of the final height map", handoff=True),
+        V("crystalline_fraction", (), "1", "final crystalline fraction", handoff=True),
+        V("current_density_bin", ("current_density_bin",), "A m-2", "mean local current density of the octile"),
+        V("growth_rate", ("current_density_bin",), "m s-1", "mean column growth rate"),
+        V("growth_rate_faraday", ("current_density_bin",), "m s-1", "j a^3 / e (dense deposit)"),
+    ), description="what the kMC hands to the phase field"),
+    Group("morphology", (
+        V("hotspot", ("hotspot",), "1"), V("centre_x", ("hotspot",), "m"), V("centre_y", ("hotspot",), "m"),
+        V("deposit_height", ("hotspot",), "m", "height above the background film"),
+        V("bottom_width", ("hotspot",), "m"), V("top_width", ("hotspot",), "m"), V("aspect_ratio", ("hotspot",), "1"),
+        V("shape", ("hotspot",), "", "needle, mushroom or hemisphere"), V("background_height", (), "m"),
+    ), (A("rule", ""),), "deposit shape on each hotspot", when='electrode.vlcd_field = "hotspots"'),
+))
+
+ROUGHNESS_SIGMA = SCHEMA.handoff("handoff", "roughness_sigma")
+CORRELATION_LENGTH = SCHEMA.handoff("handoff", "correlation_length")
+CRYSTALLINE_FRACTION = SCHEMA.handoff("handoff", "crystalline_fraction")

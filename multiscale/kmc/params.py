@@ -1,0 +1,121 @@
+"""The ``[kmc]`` table and every rule on it (docs/models.md §4)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ..constants import LI_NEAREST_NEIGHBOUR
+from ..tables import Table
+
+class KmcParams(Table):
+    """On-lattice kinetic Monte Carlo of deposition (docs/models.md §4).
+
+    The lattice is simple cubic with the Li nearest-neighbour distance a = 3.04 Å as spacing;
+    the box is ``lateral_size_nm`` wide (periodic in x and y) and ``box_height_nm`` high. The
+    run stops at the first of ``stop_thickness_ML`` (mean deposited monolayers), ``stop_time_s``
+    and ``stop_events``.
+    """
+
+    lateral_size_nm: float = Field(default=20.0, gt=0, le=2000.0)
+    """Box width along x and y, nm (rounded to whole lattice columns; at least 8 columns, 2.43 nm)."""
+    box_height_nm: float = Field(default=12.0, gt=0, le=2000.0)
+    """Box height above the substrate, nm; the deposit must stay below it."""
+    arrival: Literal["ballistic", "column_top"] = "ballistic"
+    """Where an arriving atom sticks: first site touching the deposit coming down its column
+    (ballistic: overhangs possible) or on top of its column."""
+    stop_thickness_ML: float | None = Field(default=10.0, gt=0)
+    """Stop when the deposited amount reaches this many monolayers (atoms per column)."""
+    stop_time_s: float | None = Field(default=None, gt=0)
+    """Stop at this simulated time, s."""
+    stop_events: int | None = Field(default=None, gt=0)
+    """Stop after this many kMC events."""
+    record_interval_ML: float = Field(default=0.5, gt=0)
+    """Record the observables every this many deposited monolayers."""
+    max_hop_to_deposition: float = Field(default=1.6e4, gt=0)
+    """Acceleration R: every hop rate is multiplied by one factor s, chosen so that at the
+    reference conditions the fastest per-target hop is R times the per-column deposition rate.
+    s does not depend on the run's own current density or temperature, so runs compared in a
+    scan keep their rate and temperature effects. The default overstates roughness by 15-25 %
+    against 4x less acceleration; 64000 for quantitative roughness (docs/models.md §4.2)."""
+    acceleration_reference_current_density_mA_cm2: float = Field(default=1.0, gt=0)
+    """Reference current density of the acceleration, mA/cm^2."""
+    acceleration_reference_temperature_K: float = Field(default=300.0, gt=0, le=454.0)
+    """Reference temperature of the acceleration, K."""
+    attempt_frequency_Hz: float = Field(default=1.0e13, gt=0)
+    """Attempt frequency nu0 of the hop rates, 1/s."""
+    glassy_barrier_reduction_eV: float = Field(default=0.05, ge=0, le=1.0)
+    """E_hop(crystal) - E_hop(glassy), eV: glassy Li is more mobile (assumption)."""
+    dopt: bool = True
+    """Apply the glassy -> crystalline transition (DOPT) rule (docs/models.md §4.5)."""
+    dopt_time_scale: float = Field(default=7.0e11, gt=0)
+    """S: kMC seconds per MD second of DOPT incubation at the reference current density
+    (calibrated, docs/models.md §4.5)."""
+    dopt_packing_exponent: float = Field(default=4.0, ge=0)
+    """beta: nucleation rate x (j_local / j_ref)^beta; packing density grows with current (seed 000)."""
+    dopt_reference_current_density_mA_cm2: float = Field(default=1.0, gt=0)
+    """j_ref of the packing factor, mA/cm^2."""
+    epitaxy_probability: float = Field(default=1.0, ge=0, le=1)
+    """Probability that a glassy atom attaching next to crystalline Li continues it."""
+    heating_top_rise_K: float = Field(default=0.0, ge=0, le=2000.0)
+    """Local heating (seed 004): temperature rise at the top of the deposit where the local current
+    density is heating_reference_current_density_mA_cm2, K; 0 turns it off (the default: at battery
+    current densities condensation heat warms a deposit by far less than 1 K, see docs/models.md)."""
+    heating_reference_current_density_mA_cm2: float = Field(default=1.0, gt=0)
+    """Local current density at which the top rise is heating_top_rise_K (the rise scales with it), mA/cm^2."""
+    heating_length_nm: float = Field(default=3.0, gt=0)
+    """Height above the substrate over which the temperature rises from the bath to the top value, nm."""
+    initial_crystal_layers: int = Field(default=0, ge=0)
+    """Crystalline Li layers on the substrate at t = 0."""
+    checkpoint_interval_s: float = Field(default=120.0, gt=0)
+    """Wall-clock seconds between checkpoints."""
+
+    @model_validator(mode="after")
+    def _stops_and_room(self):
+        if self.stop_thickness_ML is None and self.stop_time_s is None and self.stop_events is None:
+            raise ValueError("give at least one of stop_thickness_ML, stop_time_s, stop_events")
+        layers = self.box_height_nm * 1e-9 / LI_NEAREST_NEIGHBOUR
+        needed = self.initial_crystal_layers + (self.stop_thickness_ML or 0.0) + 10
+        if layers < needed:
+            raise ValueError(f"box_height_nm = {self.box_height_nm:g} holds {layers:.0f} layers; the deposit needs "
+                             f"at least {needed:.0f} (initial layers + stop thickness + 10 for roughness)")
+        return self
+
+
+#: Fewest lattice columns along x and y: below this the roughness statistics mean nothing.
+MIN_COLUMNS = 8
+#: Largest lattice a run may allocate, sites (~6 bytes each plus the surface lists).
+MAX_SITES = 1_000_000_000
+
+
+def lattice_shape(p: KmcParams, spacing_m: float = LI_NEAREST_NEIGHBOUR) -> tuple[int, int, int]:
+    """(nz, ny, nx) of the kMC lattice: the box rounded to whole lattice sites (the rounded sizes
+    are written to kmc.h5 as ``lattice_shape_zyx`` and ``lateral_size_m``)."""
+    n = int(round(p.lateral_size_nm * 1e-9 / spacing_m))
+    return int(round(p.box_height_nm * 1e-9 / spacing_m)) + 1, n, n
+
+
+def check(params) -> None:
+    """Rules that need more than the ``[kmc]`` table or the lattice code; raise ``UserError`` naming the key."""
+    from ..errors import UserError
+    from ..fields import hotspot_centres, hotspot_field
+    from ._kernels import MAX_LIST
+
+    p, e = params.kmc, params.electrode
+    nz, ny, nx = lattice_shape(p)
+    if nx < MIN_COLUMNS:
+        raise UserError(f"kmc.lateral_size_nm: {p.lateral_size_nm:g} nm is {nx} lattice columns; the kMC needs at least "
+                        f"{MIN_COLUMNS} ({MIN_COLUMNS * LI_NEAREST_NEIGHBOUR * 1e9:.3g} nm)")
+    if nz * ny * nx > MAX_SITES:
+        raise UserError(f"kmc.lateral_size_nm, kmc.box_height_nm: a {nx} x {ny} x {nz} lattice ({nz * ny * nx:.2e} sites, ~{6 * nz * ny * nx / 1e9:.0f} GB) "
+                        f"is larger than {MAX_SITES:.0e} sites; lower kmc.lateral_size_nm or kmc.box_height_nm")
+    if ny * nx > MAX_LIST // 4:  # a rough surface can have several atoms that can hop per column
+        raise UserError(f"kmc.lateral_size_nm: {nx} x {ny} columns is more than the {MAX_LIST // 4:.3g} the hop lists "
+                        f"are sized for; lower kmc.lateral_size_nm")
+    if e.vlcd_field == "hotspots":
+        try:
+            hotspot_field((ny, nx), LI_NEAREST_NEIGHBOUR, 1.0, hotspot_centres(e.hotspot_count, nx * LI_NEAREST_NEIGHBOUR,
+                          ny * LI_NEAREST_NEIGHBOUR), e.hotspot_radius_nm * 1e-9, e.hotspot_current_fraction)
+        except ValueError as exc:
+            raise UserError(f"electrode.hotspot_radius_nm: {exc} (lattice spacing {LI_NEAREST_NEIGHBOUR * 1e9:.3f} nm)") from None

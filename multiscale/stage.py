@@ -1,0 +1,251 @@
+"""The stage protocol: what every stage of the chain declares, once (docs/architecture.md §2).
+
+A stage is one :class:`Stage` object in its own package (``multiscale/<package>/__init__.py``).
+It names its parameter table and that table's model, its upstream stages (required, and optional
+ones with the rule that decides whether they are read), its output :class:`Schema` (groups,
+variables, dimensions, units, and which fields are handoffs to other stages), its summary
+:class:`Observable` values and its figures. The module that runs it (``prepare`` and ``write``)
+is imported only when the stage runs, so validating a parameter file loads no numerical code.
+
+The pipeline, ``run``/``check``, the summary, the report, ``open_run`` and the scans iterate the
+registry :data:`multiscale.stages.STAGES`; nothing else lists the stages.
+
+A downstream stage reads an upstream field through a :class:`Handoff` taken from the upstream
+schema (``SCHEMA.handoff("handoff", "roughness_sigma")``): asking for a field that the schema does
+not declare as a handoff fails when the downstream module is imported, and
+:func:`read_handoff` reads only what was declared, from a complete file.
+
+This module is pure declarations: no numpy, no HDF5 (reading goes through :mod:`multiscale.io`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One declared variable of a stage file.
+
+    Attributes
+    ----------
+    name : str
+        Variable name in its group.
+    dims : tuple of str
+        Dimension names, in order (``()`` for a scalar).
+    units : str
+        CF/UDUNITS units ("1" dimensionless, "" for text and flag variables).
+    description : str
+        What it is.
+    handoff : bool
+        True when another stage reads it (through :meth:`Schema.handoff`).
+    when : str or None
+        The condition under which it is written; None: always.
+    """
+
+    name: str
+    dims: tuple[str, ...]
+    units: str
+    description: str = ""
+    handoff: bool = False
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One declared root (or group) attribute of a stage file; units as in :class:`Variable`."""
+
+    name: str
+    units: str
+    description: str = ""
+    handoff: bool = False
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group of a stage file ("/" is the root) with its variables and attributes."""
+
+    path: str
+    variables: tuple[Variable, ...] = ()
+    attributes: tuple[Attribute, ...] = ()
+    description: str = ""
+    when: str | None = None
+
+    def variable(self, name: str) -> Variable:
+        for var in self.variables:
+            if var.name == name:
+                return var
+        raise KeyError(f"group {self.path!r} declares no variable {name!r}")
+
+    def attribute(self, name: str) -> Attribute:
+        for attr in self.attributes:
+            if attr.name == name:
+                return attr
+        raise KeyError(f"group {self.path!r} declares no attribute {name!r}")
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """A field one stage hands to another: (stage, group, name, variable or attribute)."""
+
+    stage: str
+    group: str
+    name: str
+    kind: str  # "variable" | "attribute" | "group"
+    units: str
+
+    def __str__(self) -> str:
+        where = "" if self.group == "/" else f"{self.group}/"
+        return f"{self.stage}.h5:{where}{self.name}"
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The output schema of one stage file."""
+
+    stage: str
+    groups: tuple[Group, ...]
+
+    def group(self, path: str) -> Group:
+        for g in self.groups:
+            if g.path == path:
+                return g
+        raise KeyError(f"{self.stage}.h5 declares no group {path!r}")
+
+    def handoff(self, group: str, name: str) -> Handoff:
+        """The declared handoff ``group/name``; raises ``KeyError`` for anything not declared as one."""
+        g = self.group(group)
+        for item, kind in [(v, "variable") for v in g.variables] + [(a, "attribute") for a in g.attributes]:
+            if item.name == name:
+                if not item.handoff:
+                    raise KeyError(f"{self.stage}.h5:{group}/{name} is not declared as a handoff")
+                return Handoff(self.stage, group, name, kind, item.units)
+        raise KeyError(f"{self.stage}.h5 declares no {group}/{name}")
+
+    def handoff_group(self, group: str) -> Handoff:
+        """A whole group handed over (read as a dataset); the group must declare handoff variables."""
+        if not any(v.handoff for v in self.group(group).variables):
+            raise KeyError(f"{self.stage}.h5:{group} declares no handoff variable")
+        return Handoff(self.stage, group, "", "group", "")
+
+    def handoffs(self) -> list[Handoff]:
+        """Every declared handoff of the file."""
+        return [self.handoff(g.path, item.name) for g in self.groups
+                for item in (*g.variables, *g.attributes) if item.handoff]
+
+
+@dataclass(frozen=True)
+class Observable:
+    """A final value of a run that summaries and scans report.
+
+    ``source`` is a variable of the root group (its last value along ``time``, or its value when
+    it has no ``time``) or, with ``attribute=True``, a root attribute.
+    """
+
+    name: str
+    source: str
+    units: str
+    description: str
+    attribute: bool = False
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A run figure: ``figures/<stem>.png`` drawn by ``multiscale.analysis.plots.<function>``."""
+
+    stem: str
+    function: str
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the chain (see the module docstring).
+
+    Attributes
+    ----------
+    name : str
+        Stage name; its file is ``<name>.h5``.
+    table : str
+        Its parameter table (``[kmc]``); the stage runs when the table is present, or always when
+        ``always`` is set (the table then has defaults).
+    params_model : type
+        The pydantic model of the table.
+    description : str
+        One line for the parameter reference.
+    module : str
+        The module that runs the stage: it defines ``prepare(params)`` (every check of the user's
+        input, before anything is written; returns what ``write`` needs), ``write(ctx, prepared)``
+        and, optionally, ``data_files(params)`` (user files whose contents enter the cache key).
+    cache_tables : tuple of str
+        Top-level parameter keys that enter the cache key besides ``table``.
+    upstream : tuple of str
+        Stages whose files this stage always reads when they run.
+    optional_upstream : dict
+        Stage name -> ``needed(params) -> bool``: read only when the rule says so (then the
+        upstream table must be present).
+    schema : Schema
+        Its output file.
+    observables, figures : tuples
+        Summary values and run figures.
+    always : bool
+        Runs without its table (with the table's defaults).
+    checks : tuple of callables
+        ``check(params) -> str | None``: rules between this table and others (a message, or None).
+    """
+
+    name: str
+    table: str
+    params_model: type
+    description: str
+    module: str
+    schema: Schema
+    cache_tables: tuple[str, ...] = ("seed", "electrode")
+    upstream: tuple[str, ...] = ()
+    optional_upstream: dict[str, Callable[[Any], bool]] = field(default_factory=dict)
+    observables: tuple[Observable, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    always: bool = False
+    checks: tuple[Callable[[Any], str | None], ...] = ()
+
+    @property
+    def output(self) -> str:
+        return f"{self.name}.h5"
+
+    def enabled(self, params) -> bool:
+        return self.always or getattr(params, self.table) is not None
+
+    def reads(self, params) -> tuple[str, ...]:
+        """The upstream stages this run of the stage reads."""
+        return self.upstream + tuple(name for name, needed in self.optional_upstream.items() if needed(params))
+
+    @property
+    def impl(self) -> ModuleType:
+        """The module that runs the stage (imported on first use)."""
+        return import_module(self.module)
+
+    def prepare(self, params) -> Any:
+        return self.impl.prepare(params)
+
+    def write(self, ctx, prepared) -> None:
+        self.impl.write(ctx, prepared)
+
+    def data_files(self, params) -> list[str]:
+        return list(getattr(self.impl, "data_files", lambda p: [])(params))
+
+
+def read_handoff(path: str | Path, handoff: Handoff):
+    """The value of a declared handoff in a complete stage file (a DataArray, or an attribute value)."""
+    from .io import read_dataset, read_root_attrs
+
+    if handoff.kind == "group":
+        return read_dataset(path, handoff.group)
+    if handoff.kind == "attribute":
+        return read_root_attrs(path)[handoff.name] if handoff.group == "/" else \
+            read_dataset(path, handoff.group).attrs[handoff.name]
+    return read_dataset(path, None if handoff.group == "/" else handoff.group)[handoff.name]

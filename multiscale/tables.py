@@ -1,0 +1,88 @@
+"""The ground floor of the parameter models: the strict table base, shared helpers and the
+``[electrode]`` table (operating conditions that every stage reads).
+
+Units are part of every key name (``temperature_K``, ``current_density_mA_cm2``); values are
+converted to SI where the stages use them, never here. Validation is strict: an int is accepted
+where a float is expected, nothing else is coerced (``"1.0"`` is not a number, ``true`` is not a
+number, ``inf``/``nan`` are refused). Each stage's own table lives in its package
+(``multiscale/<stage>/params.py``); :mod:`multiscale.params` assembles them into one file model.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+
+
+class Table(BaseModel):
+    """Base of every parameter table: frozen, strict, no unknown keys, finite numbers."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, allow_inf_nan=False, use_attribute_docstrings=True
+    )
+
+
+def resolve_data_path(value: str, info: ValidationInfo) -> str:
+    """Resolve a data-file path relative to the parameter file's directory; it must exist."""
+    base = Path((info.context or {}).get("base_dir", "."))
+    path = (base / value).expanduser().resolve()
+    if not path.is_file():
+        raise ValueError(f"data file not found: {path}")
+    return str(path)
+
+
+def did_you_mean(word: str, choices) -> str:
+    """"; did you mean 'x'?" for the closest of ``choices``, or ""."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+class ElectrodeParams(Table):
+    """Operating conditions of the electrode: bath temperature and the local current density field.
+
+    The local current density j(x, y) has mean ``current_density_mA_cm2`` and a spread given
+    either as a coefficient of variation ``vlcd_cv`` or as the variance of the local current
+    density ``vlcd_mA2_cm4`` = (CV * mean)^2 (seed 004's VLCD); give at most one of the two.
+    """
+
+    temperature_K: float = Field(gt=0, le=454.0)
+    """Bath temperature, K. Solid Li only: Li melts at 454 K (seed 004)."""
+    current_density_mA_cm2: float = Field(gt=0, le=1000.0)
+    """Mean (applied) current density, mA/cm^2."""
+    vlcd_cv: float | None = Field(default=None, ge=0, le=10.0)
+    """Coefficient of variation of the local current density, dimensionless (default 0)."""
+    vlcd_mA2_cm4: float | None = Field(default=None, ge=0)
+    """Variance of the local current density (VLCD), (mA/cm^2)^2; alternative to ``vlcd_cv``."""
+    vlcd_correlation_length_nm: float = Field(default=10.0, gt=0)
+    """Correlation length of the local current density field, nm."""
+    vlcd_field: Literal["lognormal", "hotspots"] = "lognormal"
+    """Shape of the local current density: a log-normal random field, or a few hotspots (seed
+    004's localized sources) on a uniform background."""
+    hotspot_count: int = Field(default=1, ge=1, le=64)
+    """Number of hotspots, placed on a regular grid over the electrode (``vlcd_field = "hotspots"``)."""
+    hotspot_radius_nm: float = Field(default=1.5, gt=0)
+    """Hotspot radius, nm."""
+    hotspot_current_fraction: float = Field(default=0.9, ge=0, le=1)
+    """Fraction of the total current that flows through the hotspots."""
+
+    @model_validator(mode="after")
+    def _one_spread(self):
+        if self.vlcd_cv is not None and self.vlcd_mA2_cm4 is not None:
+            raise ValueError("give vlcd_cv or vlcd_mA2_cm4, not both")
+        if self.vlcd_field == "hotspots" and (self.vlcd_cv is not None or self.vlcd_mA2_cm4 is not None):
+            raise ValueError("vlcd_cv / vlcd_mA2_cm4 describe the log-normal field; with vlcd_field = \"hotspots\" "
+                             "the spread follows from hotspot_count, hotspot_radius_nm and hotspot_current_fraction")
+        return self
+
+    @property
+    def cv(self) -> float:
+        """Coefficient of variation of the local current density, dimensionless."""
+        if self.vlcd_mA2_cm4 is not None:
+            return math.sqrt(self.vlcd_mA2_cm4) / self.current_density_mA_cm2
+        return 0.0 if self.vlcd_cv is None else self.vlcd_cv
