@@ -5,7 +5,7 @@ reference (planar Butler-Volmer front at three potentials, Nernst equilibrium at
 concentrations, grid convergence). About 4 minutes on 2 cores.
 
     python benchmarks/dendrite_planar_checks.py
-    python benchmarks/dendrite_planar_checks.py --smoke   # one case of each kind, 1 s fronts: ~15 s
+    python benchmarks/dendrite_planar_checks.py --smoke   # one case of each kind, 1 s of plating: ~20 s
 """
 
 import argparse

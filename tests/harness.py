@@ -49,3 +49,38 @@ def assert_roundtrip(path, expected: dict[str, xr.Dataset]) -> xr.DataTree:
     finally:
         tree.close()
     return tree
+
+
+def assert_matches_schema(path, schema) -> None:
+    """Check a stage file against its stage's declared schema (:class:`multiscale.stage.Schema`):
+    every group and variable it writes is declared, with the declared dimensions and units; every
+    declared variable without a ``when`` condition is there; every declared root attribute without a
+    ``when`` condition is set; every dimension has its coordinate in its own group."""
+    tree = xr.open_datatree(path, engine="h5netcdf")
+    try:
+        declared = {g.path: g for g in schema.groups}
+        written = ["/"] + [node.path.lstrip("/") for node in tree.subtree if node.path != "/"]
+        for group in written:
+            assert group in declared, f"{path}: group {group!r} is not declared"
+            ds = xr.open_dataset(path, engine="h5netcdf", group=None if group == "/" else group)
+            ds.close()  # metadata only: names, dims and attributes stay readable
+            spec = declared[group]
+            names = {v.name: v for v in spec.variables}
+            for name, var in ds.variables.items():
+                assert name in names, f"{path}:{group}: variable {name!r} is not declared"
+                want = names[name]
+                assert var.dims == want.dims, f"{path}:{group}/{name}: dims {var.dims} != declared {want.dims}"
+                assert var.attrs.get("units", "") == want.units, f"{path}:{group}/{name}: units {var.attrs.get('units')!r} != {want.units!r}"
+            for want in spec.variables:
+                if want.when is None:
+                    assert want.name in ds.variables, f"{path}:{group}: declared variable {want.name!r} missing"
+            for dim in ds.dims:
+                assert dim in ds.coords, f"{path}:{group}: dimension {dim!r} has no coordinate"
+        for want in declared["/"].attributes:
+            if want.when is None:
+                assert want.name in tree.attrs, f"{path}: declared attribute {want.name!r} missing"
+        for group, spec in declared.items():
+            if spec.when is None:
+                assert group in written, f"{path}: declared group {group!r} missing"
+    finally:
+        tree.close()

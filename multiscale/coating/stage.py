@@ -22,37 +22,49 @@ import math
 import numpy as np
 import xarray as xr
 
+from .. import coupling
+from .._fipy import SOLVER_SUITE
+from ..atomistic.outputs import COATINGS
 from ..constants import FARADAY, MA_CM2
 from ..errors import UserError
 from ..fields import lognormal_profile
-from .. import coupling
-from ..atomistic.outputs import COATINGS
-from ..stage import read_handoff
 from ..params import Params
+from ..runner import CheckpointedRun, SeriesGroup, Stop, StopReason
+from ..stage import read_handoff
+from ..streams import Stream, stream_seed
 from . import model as co
-from .._fipy import SOLVER_SUITE
+from .outputs import PROFILES, SERIES
 
 UM = 1e-6
 
 
-def run_coating(params: Params, physics: co.CoatingPhysics, log=None):
-    """Run the 2D model over the plating time; returns (frames, current profile, totals)."""
-    c, e = params.coating, params.electrode
-    mean = (e.current_density_mA_cm2 if c.current_density_mA_cm2 is None else c.current_density_mA_cm2) * MA_CM2
-    cell = c.width_um * UM / c.cells_along
-    seed = int(np.random.SeedSequence([params.seed, 7]).generate_state(1, dtype=np.uint64)[0])
-    profile = mean * (lognormal_profile(c.cells_along, cell, e.cv, c.vlcd_correlation_length_um * UM, seed)
-                      if c.cells_along > 1 else np.ones(1))
-    system = co.CoatingSystem(physics, profile, cell, nx=c.cells_across)
-    record_times = np.linspace(0.0, c.plating_time_s, c.records + 1)[1:]
-    frames = [_frame(system, system.rates(), co.Totals(0.0, 0.0, 0.0, 0.0, 0.0), physics)]
-    totals = co.Totals(0.0, 0.0, 0.0, 0.0, 0.0)
-    for t in record_times:
-        totals = co.integrate(system, t - totals.time_s, totals=totals)
-        frames.append(_frame(system, system.rates(), totals, physics))
-        if log is not None:
-            log.info("coating: t = %.4g s, %.3g of the Li under the coating so far", t, totals.fraction_under)
-    return frames, profile, totals
+class CoatingRun:
+    """The coating model as the runner's integration: records evenly spaced in time over the
+    plating time. Not checkpointed (a coating run takes seconds to minutes), so it has no
+    ``state``/``restore``."""
+
+    def __init__(self, params: Params, physics: co.CoatingPhysics, log=None):
+        c, e = params.coating, params.electrode
+        mean = (e.current_density_mA_cm2 if c.current_density_mA_cm2 is None else c.current_density_mA_cm2) * MA_CM2
+        cell = c.width_um * UM / c.cells_along
+        seed = stream_seed(params.seed, Stream.COATING_CURRENT_PROFILE)
+        self.profile = mean * (lognormal_profile(c.cells_along, cell, e.cv, c.vlcd_correlation_length_um * UM, seed)
+                               if c.cells_along > 1 else np.ones(1))
+        self.physics, self.log = physics, log
+        self.system = co.CoatingSystem(physics, self.profile, cell, nx=c.cells_across)
+        self.record_times = np.linspace(0.0, c.plating_time_s, c.records + 1)[1:]
+        self.totals = co.Totals(0.0, 0.0, 0.0, 0.0, 0.0)
+
+    def start(self) -> dict:
+        return _frame(self.system, self.system.rates(), self.totals, self.physics)
+
+    def advance(self, on_record) -> Stop:
+        for t in self.record_times:
+            self.totals = co.integrate(self.system, t - self.totals.time_s, totals=self.totals)
+            on_record(_frame(self.system, self.system.rates(), self.totals, self.physics))
+            if self.log is not None:
+                self.log.info("coating: t = %.4g s, %.3g of the Li under the coating so far", t, self.totals.fraction_under)
+        return Stop(StopReason.PLATING_TIME)
 
 
 def _frame(system: co.CoatingSystem, rates: co.StepRates, totals: co.Totals, physics: co.CoatingPhysics) -> dict:
@@ -71,12 +83,6 @@ def _frame(system: co.CoatingSystem, rates: co.StepRates, totals: co.Totals, phy
         "ohmic_drop_on_top": rates.on_top * physics.thickness_m / physics.conductivity_S_m,
         "concentration": system.concentration() * physics.capacity_mol_m3,
     }
-
-
-SERIES_UNITS = {"time": "s", "charge_passed": "C m-2", "li_plated_under": "mol m-2", "li_plated_on_top": "mol m-2",
-                "li_in_coating": "mol m-2", "fraction_under": "1", "fraction_on_top": "1", "instant_fraction_under": "1",
-                "li_balance_error": "mol m-2", "saturated_fraction": "1"}
-PROFILE_UNITS = {"on_top_current_density": "A m-2", "under_current_density": "A m-2", "ohmic_drop_on_top": "V"}
 
 
 # ----------------------------------------------------------------------- pipeline hooks
@@ -98,20 +104,24 @@ def write(ctx, prepared) -> None:
     physics = co.CoatingPhysics(thickness, diffusivity, c.capacity_mol_m3, c.electronic_conductivity_S_m)
     ctx.log.info("coating: L = %.4g um, D = %.3g m2/s, threshold F D c_c / L = %.4g mA/cm2", thickness / UM,
                  diffusivity, physics.threshold_A_m2 / MA_CM2)
-    frames, profile, totals = run_coating(params, physics, ctx.log)
-    onset = math.nan
-    if c.measure_onset:
-        onset = co.onset_current(physics, c.plating_time_s, nx=c.cells_across)
-        ctx.log.info("coating: measured onset of on-top plating in %g s: %.4g mA/cm2 (%.4f x threshold)",
-                     c.plating_time_s, onset / MA_CM2, onset / physics.threshold_A_m2)
+    sim = CoatingRun(params, physics, ctx.log)
     ny, nx = c.cells_along, c.cells_across
     cell = c.width_um * UM / ny
     coords = {"y": xr.DataArray((np.arange(ny) + 0.5) * cell, dims="y", attrs={"units": "m"}),
               "x": xr.DataArray((np.arange(nx) + 0.5) * thickness / nx, dims="x",
                                 attrs={"units": "m", "long_name": "distance from the Li metal"})}
-    variables = {name: (("time",), "f8", {"units": unit}) for name, unit in SERIES_UNITS.items()}
-    variables.update({name: (("time", "y"), "f8", {"units": unit}) for name, unit in PROFILE_UNITS.items()})
+    variables = {"time": (("time",), "f8", {"units": "s"})}
+    variables.update({name: (("time",), "f8", {"units": unit}) for name, (unit, _) in SERIES.items()})
+    variables.update({name: (("time", "y"), "f8", {"units": unit}) for name, (unit, _) in PROFILES.items()})
     variables["concentration"] = (("time", "y", "x"), "f4", {"units": "mol m-3", "long_name": "mobile Li in the coating"})
+    runner = CheckpointedRun(ctx, {None: SeriesGroup(variables, {"y": ny, "x": nx}, coords)}, None)
+    runner.run(sim, len(sim.record_times) + 1)
+    profile, totals = sim.profile, sim.totals
+    onset = math.nan
+    if c.measure_onset:
+        onset = co.onset_current(physics, c.plating_time_s, nx=c.cells_across)
+        ctx.log.info("coating: measured onset of on-top plating in %g s: %.4g mA/cm2 (%.4f x threshold)",
+                     c.plating_time_s, onset / MA_CM2, onset / physics.threshold_A_m2)
     mean = float(np.mean(profile))
     ctx.attrs.update({
         "fipy_solver_suite": SOLVER_SUITE, "material": c.material or "explicit",
@@ -125,11 +135,7 @@ def write(ctx, prepared) -> None:
         "final_fraction_under": totals.fraction_under,
         "final_li_balance_relative_error": abs(totals.balance_error_mol_m2) / totals.charge_mol_m2,
     })
-    static = xr.Dataset({"local_current_density": ("y", profile, {"units": "A m-2"})})
-    with ctx.writer() as writer:
-        writer.define_series(None, variables, {"y": ny, "x": nx}, coords)
-        for f in frames:
-            writer.append(None, {name: f[name] for name in variables})
-        writer.write_dataset(static)
+    runner.writer.write_dataset(xr.Dataset({"local_current_density": ("y", profile, {"units": "A m-2"})}))
+    runner.commit(ctx.attrs)
     ctx.log.info("coating: %.3g of the Li plated under the coating, %.3g on top (steady state at the mean current: "
                  "%.3g under)", totals.fraction_under, totals.fraction_on_top, ctx.attrs["steady_fraction_under"])

@@ -28,21 +28,22 @@ Records are taken at fixed times; a run resumed from a checkpoint (written at a 
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 
+from .. import coupling
+from .._fipy import SOLVER_SUITE
 from ..constants import FARADAY, MA_CM2
 from ..errors import UserError
-from .. import coupling
 from ..fields import lognormal_profile, standard_profile
-from ..io import load_checkpoint, save_checkpoint
+from ..io import save_checkpoint
 from ..params import Params
+from ..runner import CheckpointedRun, SeriesGroup, Stop, StopReason
+from ..streams import Stream, stream_seed
 from . import observables as ob
-from .._fipy import SOLVER_SUITE
-from .params import check, grid
+from .control import CurrentControl, log_current_slope, planar_potential, with_potential
 from .model import (
     LENGTH_SCALE_M,
     TIME_SCALE_S,
@@ -51,19 +52,12 @@ from .model import (
     DivergenceError,
     Numerics,
     Physical,
-    planar_velocity,
     tanh_profile,
 )
+from .outputs import SERIES, SNAPSHOTS
+from .params import check, grid
 
 UM = 1e-6
-SERIES = ("dendrite_length", "tip_position", "tip_velocity", "interface_length_ratio", "interface_roughness",
-          "mean_current_density", "collector_potential", "charge_passed", "li_deposited", "dissolved_li_change",
-          "li_balance_error")
-UNITS = {"dendrite_length": "m", "tip_position": "m", "tip_velocity": "m s-1", "interface_length_ratio": "1",
-         "interface_roughness": "m", "mean_current_density": "A m-2", "collector_potential": "V",
-         "charge_passed": "C m-2", "li_deposited": "mol m-2", "dissolved_li_change": "mol m-2",
-         "li_balance_error": "mol m-2"}
-
 
 @dataclass(frozen=True)
 class Setup:
@@ -78,7 +72,7 @@ class Setup:
     linearised_mobility: bool  # Numerics.linearised_mobility of the run
     target_current_A_m2: float | None  # None: potential control
     stop_time: float  # s
-    end_reason: str  # why a run that reaches stop_time ends there
+    end_reason: Stop  # why a run that reaches stop_time ends there
     stop_deposit: float  # um of mean deposit (inf: none)
     far_limit: float  # um from the collector
     record_times: np.ndarray  # s
@@ -114,7 +108,8 @@ def setup_from(params: Params, handoff: xr.Dataset | None, on_top: np.ndarray | 
     ``local_current_source = "coating"``."""
     d, e = params.dendrite, params.electrode
     spacing, (ny, nx) = grid(d)
-    modulation_seed, roughness_seed = (int(v) for v in np.random.SeedSequence([params.seed, 5]).generate_state(2, dtype=np.uint64))
+    modulation_seed, roughness_seed = (stream_seed(params.seed, st) for st in (Stream.DENDRITE_CURRENT_PROFILE,
+                                                                             Stream.DENDRITE_INITIAL_FRONT))
     roughness, roughness_source = coupling.initial_roughness(params.dendrite, handoff)
     delta, anisotropy_source = coupling.anisotropy(params.dendrite, handoff)
     front = np.full(ny, d.front_position_um)
@@ -134,17 +129,17 @@ def setup_from(params: Params, handoff: xr.Dataset | None, on_top: np.ndarray | 
     target = None
     stop_deposit = math.inf if d.deposited_thickness_um is None else d.deposited_thickness_um
     stop_time = math.inf if d.stop_time_s is None else d.stop_time_s
-    end_reason = "stop_time_s reached"
+    end_reason = Stop(StopReason.TIME)
     if d.control == "current":
         if d.local_current_source == "coating":
             target = float(np.mean(on_top))
         else:
             target = (e.current_density_mA_cm2 if d.current_density_mA_cm2 is None else d.current_density_mA_cm2) * MA_CM2
-        physical = _with_potential(physical, _planar_potential(physical, target))
+        physical = with_potential(physical, planar_potential(physical, target))
         if d.deposited_thickness_um is not None:  # Faraday: time to plate the thickness at the mean current
             plating_time = d.deposited_thickness_um * UM * FARADAY * d.site_density_mol_m3 / target
             if plating_time < stop_time:
-                stop_time, end_reason = plating_time, "end of the plating time (Faraday)"
+                stop_time, end_reason = plating_time, Stop(StopReason.FARADAY_TIME)
     return Setup(
         physical=physical, shape=(ny, nx), spacing=spacing,
         modulation=modulation_from(params, ny, spacing, modulation_seed, on_top), initial_front=front,
@@ -155,64 +150,8 @@ def setup_from(params: Params, handoff: xr.Dataset | None, on_top: np.ndarray | 
     )
 
 
-def _with_potential(p: Physical, volts: float) -> Physical:
-    return Physical(**{**p.__dict__, "applied_potential_V": volts})
-
-
-def _planar_potential(p: Physical, current_A_m2: float) -> float:
-    """Collector potential (V) at which a planar front plates ``current_A_m2``: the start of the control.
-
-    Butler-Volmer with the ions at the reaction site in Boltzmann equilibrium with the collector
-    potential, mu = mu_bulk - psi: inside the diffuse interface the electrolyte sits at the
-    metal's potential (its conductivity leaks through the profile's tail), so the model plates
-    from c_b e^{-psi}, not c_b (docs/models.md §5.4). Measured settling potentials: -9.4 mV at
-    1 mA/cm^2 (this gives -9.5), -39.0 mV at 10 mA/cm^2 (-38.8); plain Butler-Volmer at c_b would
-    start at -22.7 and -115 mV and cost tens of tiny steps of transient.
-    """
-    c = Coefficients.from_physical(p)
-    velocity = current_A_m2 / (p.electrons * FARADAY * p.site_density_mol_m3) / LENGTH_SCALE_M * TIME_SCALE_S
-    lo, hi = c.mu_bulk / 2.0 - 80.0, c.mu_bulk / 2.0  # no net reaction at psi = mu_bulk / 2 in this form
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if planar_velocity(c, mid, c.mu_bulk - mid) > velocity:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi) * p.thermal_voltage_V
-
-
-def _log_current_slope(c: Coefficients, psi: float, step: float = 1e-4) -> float:
-    """-d ln(i) / d psi of the start law of :func:`_planar_potential` at ``psi`` (per unit nF E / RT)."""
-    def log_velocity(p):
-        return math.log(planar_velocity(c, p, c.mu_bulk - p))
-    return -(log_velocity(psi + step) - log_velocity(psi - step)) / (2.0 * step)
-
-
-class CurrentControl:
-    """Galvanostatic control: moves the collector potential toward the target plating current.
-
-    A damped Newton step on ln(current) vs potential with the slope of the start law
-    (:func:`_log_current_slope`), capped at 0.2 (5 mV) per step. The error shrinks by
-    1 - gain s / slope per step when the true slope is s: stable for s up to 2.5 x the estimate.
-    (A secant slope from successive steps was tried first: step-to-step noise in the measured
-    current made it jump, and a 0.5 mV kick cost 6 % of current for a record.)
-    """
-
-    gain = 0.8
-
-    def __init__(self, target: float, slope: float = 1.0):
-        self.target = target
-        self.slope = slope
-
-    def update(self, psi: float, current: float) -> float:
-        if current <= 0:
-            return psi - 0.2  # stripping or stalled: push toward plating
-        move = -self.gain * math.log(self.target / current) / self.slope
-        return psi + max(-0.2, min(0.2, move))
-
-
 class _Stop(Exception):
-    """Raised from the step callback to end the run with a reason."""
+    """Raised from the step callback to end the run with a reason (``args[0]``: a :class:`Stop`)."""
 
 
 class Diverged(RuntimeError):
@@ -229,8 +168,9 @@ class Run:
         self.system = DendriteSystem(self.c, setup.shape, setup.spacing, setup.modulation,
                                      numerics or Numerics(dt_max=50.0, linearised_mobility=setup.linearised_mobility))
         self.control = None if setup.target_current_A_m2 is None else CurrentControl(
-            setup.target_current_A_m2, _log_current_slope(self.c, self.c.psi_applied))
-        self.frames: list[dict] = []
+            setup.target_current_A_m2, log_current_slope(self.c, self.c.psi_applied))
+        self.records = 0  # records made (the runner streams them to the file)
+        self.last: dict = {}
         self.entered = 0.0  # Li+ in through the reservoir boundary, c0 l0^2 (per unit depth)
         self.step_rows = np.zeros(ny)  # row thickness after the last accepted step, um
         self.last_dt = 0.0
@@ -239,7 +179,8 @@ class Run:
         self.record_time = 0.0
 
     # -- start and restart -----------------------------------------------------------------
-    def start(self) -> None:
+    def start(self) -> dict:
+        """Set the initial state; return the first record."""
         s = self.setup
         x = (np.arange(s.shape[1]) + 0.5) * s.spacing
         xi = tanh_profile(x[None, :] - s.initial_front[:, None], s.physical.interface_width_m / LENGTH_SCALE_M)
@@ -247,29 +188,30 @@ class Run:
         self.xi0 = np.array(self.system.xi.value)
         self.conc0 = self._dissolved()
         self.step_rows = ob.row_thickness(self._xi(), s.spacing)
-        self.frames.append(self._record())
+        return self._record()
 
-    def checkpoint_arrays(self) -> dict[str, np.ndarray]:
-        system = self.system
-        arrays = {f"state_{k}": v for k, v in system.state().items()}
-        arrays.update(xi0=self.xi0, scalars=np.array([system.time, system.dt, system.psi_applied, self.entered, self.conc0,
-                                                      self.last_dt, self.record_tip, self.record_time]),
-                      step_rows=self.step_rows, record_rows=self.record_rows)
-        for key in self.frames[0]:
-            arrays[f"frame_{key}"] = np.array([f[key] for f in self.frames])
-        return arrays
+    #: Scalars of the state, by name (with the system's arrays, ``xi0`` and the row thicknesses).
+    SCALARS = ("time", "dt", "psi_applied", "entered", "conc0", "last_dt", "record_tip", "record_time", "records")
 
-    def restore(self, arrays: dict[str, np.ndarray]) -> None:
+    def state(self) -> dict[str, np.ndarray | float | int]:
         system = self.system
-        system.set_state({k[6:]: v for k, v in arrays.items() if k.startswith("state_")})
-        system.time, system.dt, psi, self.entered, self.conc0, self.last_dt, self.record_tip, self.record_time = (
-            float(v) for v in arrays["scalars"])
-        system.set_psi_applied(psi)
+        values = {"time": system.time, "dt": system.dt, "psi_applied": system.psi_applied, "entered": self.entered,
+                  "conc0": self.conc0, "last_dt": self.last_dt, "record_tip": self.record_tip,
+                  "record_time": self.record_time, "records": self.records}
+        return {**{f"system_{k}": v for k, v in system.state().items()}, **values,
+                "xi0": self.xi0, "step_rows": self.step_rows, "record_rows": self.record_rows}
+
+    def restore(self, state: dict[str, np.ndarray], last: dict) -> None:
+        system = self.system
+        system.set_state({k[7:]: v for k, v in state.items() if k.startswith("system_")})
+        system.time, system.dt = float(state["time"]), float(state["dt"])
+        self.entered, self.conc0, self.last_dt = float(state["entered"]), float(state["conc0"]), float(state["last_dt"])
+        self.record_tip, self.record_time = float(state["record_tip"]), float(state["record_time"])
+        self.records = int(state["records"])
+        system.set_psi_applied(float(state["psi_applied"]))
         system.mark_step_start()
-        self.xi0, self.step_rows, self.record_rows = arrays["xi0"], arrays["step_rows"], arrays["record_rows"]
-        keys = [k[6:] for k in arrays if k.startswith("frame_")]
-        n = len(arrays["frame_time"])
-        self.frames = [{k: arrays[f"frame_{k}"][i] for k in keys} for i in range(n)]
+        self.xi0, self.step_rows, self.record_rows = state["xi0"], state["step_rows"], state["record_rows"]
+        self.last = last
 
     # -- quantities ------------------------------------------------------------------------
     def _xi(self) -> np.ndarray:
@@ -307,7 +249,8 @@ class Run:
         row_rate = (rows - self.record_rows) / interval if interval > 0 else np.full(s.shape[0], np.nan)
         tip_velocity = (tip - self.record_tip) / interval if interval > 0 else math.nan
         self.record_rows, self.record_tip, self.record_time = rows, tip, t
-        return {
+        self.records += 1
+        self.last = {
             "time": self.system.time * TIME_SCALE_S,
             "dendrite_length": ob.dendrite_length(front) * LENGTH_SCALE_M,
             "tip_position": float(front.max()) * LENGTH_SCALE_M,
@@ -323,6 +266,7 @@ class Run:
             "concentration": (fields["concentration"] * p.reference_concentration_mol_m3).astype(np.float32),
             "potential": (fields["psi"] * p.thermal_voltage_V).astype(np.float32),
         }
+        return self.last
 
     # -- stepping ----------------------------------------------------------------------------
     def _on_step(self, system: DendriteSystem, dt: float) -> None:
@@ -339,62 +283,65 @@ class Run:
             system.set_psi_applied(self.control.update(system.psi_applied, rate * self.plating_current_per_rate))
         self.last_dt = dt
         if tip >= s.far_limit:
-            raise _Stop(f"the metal reached {tip:.3g} um, within dendrite.far_margin_um of the reservoir")
+            raise _Stop(Stop(StopReason.FAR_MARGIN, f"the metal reached {tip:.3g} um, within dendrite.far_margin_um of the reservoir"))
         if self.deposit() >= s.stop_deposit:
-            raise _Stop("deposited_thickness_um reached")
+            raise _Stop(Stop(StopReason.DEPOSIT))
 
-    def simulate(self, on_record=None) -> str:
+    def advance(self, on_record=None) -> Stop:
         """Advance to the end, recording at ``setup.record_times``; returns why the run stopped."""
         s = self.setup
-        for t_record in s.record_times[len(self.frames) - 1:]:
+        for t_record in s.record_times[self.records - 1:]:
             try:
                 self.system.advance(t_record, on_step=self._on_step)
             except _Stop as stop:
-                self.frames.append(self._record())
-                return str(stop)
+                record = self._record()
+                if on_record is not None:
+                    on_record(record)
+                return stop.args[0]
             except DivergenceError as exc:
                 raise Diverged(str(exc)) from None
-            self.frames.append(self._record())
+            record = self._record()
             # a resumed run starts without the kept factorisation: start afresh here too, so a
             # checkpoint taken at this record resumes bit for bit
             self.system.refresh_preconditioners()
             if on_record is not None:
-                on_record(self)
+                on_record(record)
         return s.end_reason
 
 
 # ----------------------------------------------------------------------- output
 
-def output_datasets(run: Run) -> tuple[dict, xr.Dataset]:
+def series_groups(run: Run) -> dict[str | None, SeriesGroup]:
+    """The series of ``dendrite.h5`` (the root group), written as they are recorded."""
     s = run.setup
     ny, nx = s.shape
     coords = {"y": xr.DataArray((np.arange(ny) + 0.5) * s.spacing * UM, dims="y", attrs={"units": "m"}),
               "x": xr.DataArray((np.arange(nx) + 0.5) * s.spacing * UM, dims="x", attrs={"units": "m",
                                 "long_name": "distance from the current collector"})}
-    static = xr.Dataset(
+    variables = {"time": (("time",), "f8", {"units": "s"}),
+                 **{n: (("time",), "f8", {"units": units}) for n, (units, _) in SERIES.items()},
+                 "local_current_density": (("time", "y"), "f8", {"units": "A m-2"}),
+                 **{n: (("time", "y", "x"), "f4", {"units": units, "long_name": text}) for n, (units, text) in SNAPSHOTS.items()}}
+    return {None: SeriesGroup(variables, {"y": ny, "x": nx}, coords)}
+
+
+def static_dataset(run: Run) -> xr.Dataset:
+    """The static profiles of ``dendrite.h5``."""
+    s = run.setup
+    return xr.Dataset(
         {"current_density_ratio": ("y", s.modulation, {"units": "1", "long_name": "j(y) / mean j: reaction-rate prefactor"}),
          "initial_front": ("y", s.initial_front * UM, {"units": "m"})})
-    series = {
-        "variables": {"time": (("time",), "f8", {"units": "s"}),
-                      **{n: (("time",), "f8", {"units": UNITS[n]}) for n in SERIES},
-                      "local_current_density": (("time", "y"), "f8", {"units": "A m-2"}),
-                      "xi": (("time", "y", "x"), "f4", {"units": "1", "long_name": "order parameter (1 metal)"}),
-                      "concentration": (("time", "y", "x"), "f4", {"units": "mol m-3", "long_name": "Li+ concentration"}),
-                      "potential": (("time", "y", "x"), "f4", {"units": "V", "long_name": "electric potential vs the reservoir"})},
-        "sizes": {"y": ny, "x": nx},
-        "coords": coords,
-    }
-    return series, static
 
 
-def checked_reason(reason: str, deposit_um: float, target_um: float) -> str:
-    """The stop reason, saying so when a galvanostatic run reached its Faraday time with less than
-    90 % of the deposit it was to plate (the control did not reach the current: e.g. a uniform-ion
-    start at amperes per cm^2, docs/models.md §5.4)."""
-    if reason.startswith("end of the plating time") and math.isfinite(target_um) and deposit_um < 0.9 * target_um:
-        reason += (f"; only {deposit_um:.3g} of the {target_um:g} um asked were plated: the mean current stayed "
-                   "below the target")
-    return reason
+def checked_reason(stop: Stop, deposit_um: float, target_um: float) -> tuple[Stop, bool]:
+    """The stop reason, and whether a galvanostatic run reached its Faraday time with less than 90 % of
+    the deposit it was to plate (the control did not reach the current: e.g. a uniform-ion start at
+    amperes per cm^2, docs/models.md §5.4); the reason then says so."""
+    short = stop.reason is StopReason.FARADAY_TIME and math.isfinite(target_um) and deposit_um < 0.9 * target_um
+    if short:
+        stop = Stop(stop.reason, f"{stop}; only {deposit_um:.3g} of the {target_um:g} um asked were plated: the mean "
+                                 "current stayed below the target")
+    return stop, short
 
 
 def _relative_balance_error(frame: dict) -> float:
@@ -408,7 +355,6 @@ def _relative_balance_error(frame: dict) -> float:
 def _attrs(run: Run, params: Params, reason: str) -> dict:
     s, c = run.setup, run.c
     d = params.dendrite
-    frames = run.frames
     return {
         "fipy_solver_suite": SOLVER_SUITE,
         "solvers": ("Newton on (xi, mu, psi) coupled; GMRES preconditioned by a kept SuperLU factorisation "
@@ -425,7 +371,7 @@ def _attrs(run: Run, params: Params, reason: str) -> dict:
                                  f"electrode: log-normal, CV {params.electrode.cv:g}"),
         "current_density_ratio_cv": float(np.std(s.modulation)),
         "final_deposit_m": run.deposit() * UM, "stop_reason": reason,
-        "final_li_balance_relative_error": _relative_balance_error(frames[-1]),
+        "final_li_balance_relative_error": _relative_balance_error(run.last),
     }
 
 
@@ -443,43 +389,22 @@ def write(ctx, prepared) -> None:
     handoff = coupling.read_kmc_handoff(kmc) if kmc is not None else None
     on_top = coupling.on_top_current(ctx.inputs["coating"]) if params.dendrite.local_current_source == "coating" else None
     run = Run(setup_from(params, handoff, on_top))
-    checkpoint = ctx.run_dir / "dendrite.checkpoint.npz"
-    key = ctx.attrs["stage_cache_key"]
-    restored = load_checkpoint(checkpoint, key)
-    if restored is not None:
-        run.restore(restored[0])
-        ctx.log.info("dendrite: resuming from %s at t = %.4g s (%d records)", checkpoint.name, run.system.time, len(run.frames))
-    else:
-        run.start()
-    last_save = [time.monotonic()]
-    with ctx.progress(len(run.setup.record_times), "records") as bar:
-        bar.update(len(run.frames) - 1)
-
-        def on_record(r: Run) -> None:
-            bar.update()
-            if time.monotonic() - last_save[0] >= params.dendrite.checkpoint_interval_s:
-                save_checkpoint(checkpoint, r.checkpoint_arrays(), {"cache_key": key, "records": len(r.frames)})
-                last_save[0] = time.monotonic()
-
-        try:
-            reason = run.simulate(on_record)
-        except Diverged as exc:
-            failed = ctx.run_dir / "dendrite.diverged.npz"  # not a checkpoint: a rerun starts afresh
-            save_checkpoint(failed, run.checkpoint_arrays(), {"cache_key": key, "records": len(run.frames)})
-            raise UserError(f"dendrite: the phase-field run diverged at t = {run.system.time:.4g} s ({exc}); the last "
-                            f"good state is in {failed}. Lower the current density or the VLCD, or refine the grid "
-                            "(dendrite.cells_per_interface_width)") from None
-    reason = checked_reason(reason, run.deposit(), run.setup.stop_deposit)
-    if "below the target" in reason:
-        ctx.log.warning("dendrite: %s", reason)
-    series, static = output_datasets(run)
-    ctx.attrs.update(_attrs(run, params, reason))
-    with ctx.writer() as writer:
-        writer.define_series(None, series["variables"], series["sizes"], series["coords"])
-        for f in run.frames:
-            writer.append(None, {name: f[name] for name in series["variables"]})
-        writer.write_dataset(static)
-    checkpoint.unlink(missing_ok=True)
-    last = run.frames[-1]
+    runner = CheckpointedRun(ctx, series_groups(run), params.dendrite.checkpoint_interval_s)
+    try:
+        stop = runner.run(run, len(run.setup.record_times))
+    except Diverged as exc:
+        failed = ctx.run_dir / "dendrite.diverged.npz"  # not a checkpoint: a rerun starts afresh
+        save_checkpoint(failed, run.state(), {"cache_key": ctx.attrs["stage_cache_key"], "records": run.records})
+        runner.abandon()
+        raise UserError(f"dendrite: the phase-field run diverged at t = {run.system.time:.4g} s ({exc}); the last "
+                        f"good state is in {failed}. Lower the current density or the VLCD, or refine the grid "
+                        "(dendrite.cells_per_interface_width)") from None
+    stop, short = checked_reason(stop, run.deposit(), run.setup.stop_deposit)
+    if short:
+        ctx.log.warning("dendrite: %s", stop)
+    runner.writer.write_dataset(static_dataset(run))
+    attrs = _attrs(run, params, str(stop))
+    runner.commit(attrs)
+    last = run.last
     ctx.log.info("dendrite: %s; t = %.4g s, deposit %.3g um, dendrite length %.3g um, Li balance error %.2g",
-                 reason, last["time"], run.deposit(), last["dendrite_length"] / UM, ctx.attrs["final_li_balance_relative_error"])
+                 stop, last["time"], run.deposit(), last["dendrite_length"] / UM, attrs["final_li_balance_relative_error"])

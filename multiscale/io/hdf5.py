@@ -10,8 +10,9 @@ Layout contract (DESIGN §4):
   is 0 until the last write, then 1. A reader never sees a final-named file that is half written.
 
 Time series grow along an unlimited ``time`` dimension one frame at a time
-(:meth:`StageFileWriter.define_series`, :meth:`StageFileWriter.append`), so a long stage can stream
-its observables instead of holding them in memory.
+(:meth:`StageFileWriter.define_series`, :meth:`StageFileWriter.append`): the time-integrating
+stages stream every record to the file as it is made (:mod:`multiscale.runner`), and an
+interrupted run reopens its partial file (:meth:`StageFileWriter.reopen`).
 """
 
 from __future__ import annotations
@@ -63,13 +64,45 @@ class StageFileWriter:
         Root attributes, normally from :func:`multiscale.io.provenance_attrs`.
     """
 
-    def __init__(self, path: str | Path, attrs: Mapping[str, Any]):
+    def __init__(self, path: str | Path, attrs: Mapping[str, Any], tmp: str | Path | None = None):
         self.path = Path(path)
-        self.tmp = self.path.with_name(self.path.name + ".tmp")
+        self.tmp = Path(tmp) if tmp is not None else self.path.with_name(self.path.name + ".tmp")
         self._file = h5netcdf.File(self.tmp, "w")
         _set_attrs(self._file, {k: v for k, v in attrs.items() if k != "complete"})
         self._file.attrs["complete"] = 0
         self._file.flush()
+
+    @classmethod
+    def reopen(cls, path: str | Path, tmp: str | Path, records: int, groups) -> StageFileWriter:
+        """Reopen a partial file written by an interrupted run, cut every series of ``groups`` back to
+        ``records`` frames (those its checkpoint knows), and go on appending.
+
+        Raises
+        ------
+        OSError
+            When the partial file is missing, unreadable (killed mid-write) or shorter than ``records``.
+        """
+        self = cls.__new__(cls)
+        self.path, self.tmp = Path(path), Path(tmp)
+        try:
+            self._file = h5netcdf.File(self.tmp, "a")
+        except Exception as exc:  # noqa: BLE001 - h5py raises many types for a damaged file
+            raise OSError(f"{self.tmp}: cannot reopen ({exc})") from None
+        for group in groups:
+            node = self._group(group)
+            if node.dimensions["time"].size < records:
+                self._file.close()
+                raise OSError(f"{self.tmp}: {node.dimensions['time'].size} records in {group or '/'}, the checkpoint "
+                              f"knows {records}")
+            node.resize_dimension("time", records)
+        return self
+
+    def last_frame(self, group: str | None) -> dict[str, np.ndarray]:
+        """The last frame of every series of ``group``."""
+        node = self._group(group)
+        n = node.dimensions["time"].size
+        return {name: var[n - 1, ...] for name, var in node.variables.items()
+                if var.dimensions and var.dimensions[0] == "time"}
 
     def _group(self, name: str | None):
         if not name or name == "/":
@@ -143,6 +176,14 @@ class StageFileWriter:
         for name, value in frame.items():
             node.variables[name][n, ...] = value
         return n + 1
+
+    def set_attrs(self, attrs: Mapping[str, Any]) -> None:
+        """Set root attributes (not ``complete``: :meth:`commit` writes it)."""
+        _set_attrs(self._file, {k: v for k, v in attrs.items() if k != "complete"})
+
+    def close(self) -> None:
+        """Close the temporary file and keep it (an interrupted stream that a checkpoint can take up)."""
+        self._file.close()
 
     def flush(self) -> None:
         """Flush buffered data to disk (the file still says ``complete`` = 0)."""

@@ -25,23 +25,34 @@ a record, every ``checkpoint_interval_s`` of wall time) ends bit-identical to an
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 
+from ..atomistic.outputs import (
+    D0_BULK,
+    D0_SURFACE,
+    DOPT,
+    EA_BULK,
+    EA_SURFACE,
+    NEAREST_NEIGHBOUR_DISTANCE,
+)
 from ..constants import ELEMENTARY_CHARGE, K_B_EV, MA_CM2, NM
 from ..errors import UserError
-from ..fields import hotspot_centres, hotspot_field, lognormal_field, periodic_distance_squared
-from ..atomistic.outputs import D0_BULK, D0_SURFACE, DOPT, EA_BULK, EA_SURFACE, NEAREST_NEIGHBOUR_DISTANCE
-from ..io import load_checkpoint, save_checkpoint
-from ..stage import read_handoff
+from ..fields import (
+    hotspot_centres,
+    hotspot_field,
+    lognormal_field,
+    periodic_distance_squared,
+)
 from ..params import Params
+from ..runner import CheckpointedRun, SeriesGroup, Stop, StopReason
+from ..stage import read_handoff
+from ..streams import Stream, stream_seed
 from . import _kernels as k
 from . import model
 from .dopt import DoptLaw, nucleate
-from .params import check, lattice_shape
 from .engine import Engine, KmcState
 from .observables import (
     correlation_length,
@@ -52,12 +63,9 @@ from .observables import (
     porosity,
     roughness,
 )
+from .outputs import SCALARS
+from .params import check, lattice_shape
 
-SCALARS = ("roughness_Ra", "roughness_Rmax", "roughness_sigma", "porosity", "crystalline_fraction",
-           "deposited_atoms", "atoms_on_lattice", "charge_passed", "events_deposit", "events_hop", "events_fall")
-UNITS = {"roughness_Ra": "m", "roughness_Rmax": "m", "roughness_sigma": "m", "porosity": "1",
-         "crystalline_fraction": "1", "deposited_atoms": "1", "atoms_on_lattice": "1", "charge_passed": "C",
-         "events_deposit": "1", "events_hop": "1", "events_fall": "1"}
 #: Lower edges of the ensemble size bins, atoms (logarithmic, 1 .. 2^20).
 ENSEMBLE_BINS = 2 ** np.arange(21)
 
@@ -117,7 +125,7 @@ def setup_from(params: Params, inputs: AtomisticInputs) -> Setup:
     d_s = inputs.D0_surface * np.exp(-inputs.Ea_surface / kt)
     d_b = inputs.D0_bulk * np.exp(-inputs.Ea_bulk / kt)
     energetics = model.energetics_from_diffusion(d_s, d_b, a, T, p.attempt_frequency_Hz, p.glassy_barrier_reduction_eV)
-    field_seed, kmc_seed = (int(v) for v in np.random.SeedSequence(params.seed).generate_state(2, dtype=np.uint64))
+    field_seed, kmc_seed = (stream_seed(params.seed, st) for st in (Stream.KMC_CURRENT_FIELD, Stream.KMC_EVENTS))
     mean_j = e.current_density_mA_cm2 * MA_CM2
     centres: list[tuple[float, float]] = []
     if e.vlcd_field == "hotspots":
@@ -175,53 +183,58 @@ def record(state: KmcState, setup: Setup, initial_atoms: int) -> dict:
 #: so a checkpoint keeps all of them (a rebuild from the occupancy would reorder the classes).
 STATE_FIELDS = ("st", "top", "slot", "members", "class_size", "mobile", "n_mobile", "tree", "mode", "rng",
                 "clock", "counts")
+_STOPS = {k.ST_TIME: StopReason.TIME, k.ST_FROZEN: StopReason.FROZEN}
 
 
-def _checkpoint_arrays(state: KmcState, frames: list[dict]) -> dict[str, np.ndarray]:
-    arrays = {f"state_{name}": getattr(state, name) for name in STATE_FIELDS}
-    for key in frames[0] if frames else ():
-        arrays[f"frame_{key}"] = np.array([f[key] for f in frames])
-    return arrays
+class KmcRun:
+    """The kMC as the runner's :class:`multiscale.runner.Integration`: records every
+    ``deposits_per_record`` deposits until a stop condition."""
 
+    def __init__(self, setup: Setup, initial_layers: int):
+        self.setup = setup
+        self.initial_layers = initial_layers
+        self.initial_atoms = initial_layers * setup.shape[1] * setup.shape[2]
+        self.lattice: KmcState | None = None
+        self.last_record_time = 0.0
 
-def _restore(arrays: dict[str, np.ndarray], setup: Setup) -> tuple[KmcState, list[dict]]:
-    state = KmcState(shape=setup.shape, **{name: arrays[f"state_{name}"] for name in STATE_FIELDS})
-    keys = [name[6:] for name in arrays if name.startswith("frame_")]
-    n = len(arrays["frame_time"]) if keys else 0
-    frames = [{key: arrays[f"frame_{key}"][i] for key in keys} for i in range(n)]
-    return state, frames
+    def start(self) -> dict:
+        self.lattice = KmcState.flat(self.setup.shape, self.setup.kmc_seed, layers=self.initial_layers)
+        return self._record()
 
+    def state(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self.lattice, name) for name in STATE_FIELDS}
 
-def simulate(setup: Setup, initial_atoms: int, state: KmcState, frames: list[dict], on_record=None) -> tuple[KmcState, list[dict], str]:
-    """Advance ``state`` to the stop condition, recording every ``deposits_per_record`` deposits.
+    def restore(self, state: dict[str, np.ndarray], last: dict) -> None:
+        self.lattice = KmcState(shape=self.setup.shape, **{name: state[name] for name in STATE_FIELDS})
+        self.last_record_time = float(last["time"])
 
-    ``on_record(state, frames)`` is called after each record (checkpointing, progress).
-    Returns the final state, all frames and why the run stopped.
-    """
-    engine = Engine(state, setup.hop_table, setup.deposition_rate, setup.ballistic, setup.epitaxy, setup.heating)
-    if not frames:
-        frames.append(record(state, setup, initial_atoms))
-    while True:
-        done = int(state.counts[k.EV_DEPOSIT])
-        target = done + setup.deposits_per_record
-        if setup.stop_deposits is not None:
-            target = min(target, setup.stop_deposits)
-        events_left = 2**62 if setup.stop_events is None else setup.stop_events - int(state.counts.sum())
-        status = engine.advance(max_events=max(events_left, 0), t_end=setup.stop_time_s, max_deposits=target)
-        if status == k.ST_FULL:
-            raise UserError("kmc: the deposit reached the top of the box; increase kmc.box_height_nm "
-                            "(or lower kmc.stop_thickness_ML)")
-        if setup.dopt is not None:
-            nucleate(engine, setup.dopt, setup.current_density, float(state.clock[0]) - frames[-1]["time"])
-        frames.append(record(state, setup, initial_atoms))
-        if on_record is not None:
-            on_record(state, frames)
-        if status in (k.ST_TIME, k.ST_FROZEN):
-            return state, frames, {k.ST_TIME: "stop_time_s reached", k.ST_FROZEN: "no event possible"}[status]
-        if setup.stop_events is not None and int(state.counts.sum()) >= setup.stop_events:
-            return state, frames, "stop_events reached"
-        if setup.stop_deposits is not None and int(state.counts[k.EV_DEPOSIT]) >= setup.stop_deposits:
-            return state, frames, "stop_thickness_ML reached"
+    def _record(self) -> dict:
+        frame = record(self.lattice, self.setup, self.initial_atoms)
+        self.last_record_time = frame["time"]
+        return frame
+
+    def advance(self, on_record) -> Stop:
+        setup, state = self.setup, self.lattice
+        engine = Engine(state, setup.hop_table, setup.deposition_rate, setup.ballistic, setup.epitaxy, setup.heating)
+        while True:
+            done = int(state.counts[k.EV_DEPOSIT])
+            target = done + setup.deposits_per_record
+            if setup.stop_deposits is not None:
+                target = min(target, setup.stop_deposits)
+            events_left = 2**62 if setup.stop_events is None else setup.stop_events - int(state.counts.sum())
+            status = engine.advance(max_events=max(events_left, 0), t_end=setup.stop_time_s, max_deposits=target)
+            if status == k.ST_FULL:
+                raise UserError("kmc: the deposit reached the top of the box; increase kmc.box_height_nm "
+                                "(or lower kmc.stop_thickness_ML)")
+            if setup.dopt is not None:
+                nucleate(engine, setup.dopt, setup.current_density, float(state.clock[0]) - self.last_record_time)
+            on_record(self._record())
+            if status in _STOPS:
+                return Stop(_STOPS[status])
+            if setup.stop_events is not None and int(state.counts.sum()) >= setup.stop_events:
+                return Stop(StopReason.EVENTS)
+            if setup.stop_deposits is not None and int(state.counts[k.EV_DEPOSIT]) >= setup.stop_deposits:
+                return Stop(StopReason.THICKNESS)
 
 
 def _growth_vs_current(setup: Setup, heights: np.ndarray, t: float, bins: int = 8) -> xr.Dataset:
@@ -240,15 +253,36 @@ def _growth_vs_current(setup: Setup, heights: np.ndarray, t: float, bins: int = 
     )
 
 
-def output_datasets(setup: Setup, state: KmcState, frames: list[dict]) -> tuple[dict, dict[str, xr.Dataset]]:
-    """(series definition for the root group, static groups) of ``kmc.h5``."""
+def series_groups(setup: Setup) -> dict[str | None, SeriesGroup]:
+    """The series of ``kmc.h5`` (root and ``ensembles``), written as they are recorded."""
+    _, ny, nx = setup.shape
+    a = setup.spacing_m
+    coords = {"x": xr.DataArray(np.arange(nx) * a, dims="x", attrs={"units": "m"}),
+              "y": xr.DataArray(np.arange(ny) * a, dims="y", attrs={"units": "m"})}
+    root = SeriesGroup(
+        variables={"time": (("time",), "f8", {"units": "s"}),
+                   **{name: (("time",), "f8", {"units": units}) for name, (units, _) in SCALARS.items()},
+                   "height": (("time", "y", "x"), "f4", {"units": "m", "long_name": "deposit height of each column"})},
+        sizes={"y": ny, "x": nx}, coords=coords)
+    ensembles = SeriesGroup(
+        variables={"time": (("time",), "f8", {"units": "s"}),
+                   "count": (("time", "ensemble_size"), "i8", {"units": "1"}),
+                   "n_ensembles": (("time",), "i8", {"units": "1"}),
+                   "largest_ensemble": (("time",), "i8", {"units": "1"})},
+        sizes={"ensemble_size": ENSEMBLE_BINS.size},
+        coords={"ensemble_size": xr.DataArray(ENSEMBLE_BINS, dims="ensemble_size",
+                                              attrs={"units": "1", "long_name": "lower edge of the size bin, atoms"})},
+        keys={"count": "ensemble_count"})
+    return {None: root, "ensembles": ensembles}
+
+
+def static_groups(setup: Setup, state: KmcState, final: dict) -> dict[str, xr.Dataset]:
+    """The groups of ``kmc.h5`` written at the end, from the final state and the last record."""
     nz, ny, nx = setup.shape
     a = setup.spacing_m
     coords = {"x": xr.DataArray(np.arange(nx) * a, dims="x", attrs={"units": "m"}),
               "y": xr.DataArray(np.arange(ny) * a, dims="y", attrs={"units": "m"})}
-    times = np.array([f["time"] for f in frames])
-    final = frames[-1]
-    heights = final["height"]
+    heights = np.asarray(final["height"])
     phase = state.occupancy.copy()
     groups = {
         "/": xr.Dataset({"current_density": (("y", "x"), setup.current_density, {"units": "A m-2", "long_name": "local current density"})}),
@@ -257,32 +291,18 @@ def output_datasets(setup: Setup, state: KmcState, frames: list[dict]) -> tuple[
              "occupancy": (("z", "y", "x"), (phase != model.EMPTY).astype(np.int8), {"units": "1"})},
             coords={"z": ("z", np.arange(nz) * a, {"units": "m"}), **coords},
         ),
-        "ensembles": xr.Dataset(
-            {"count": (("time", "ensemble_size"), np.array([f["ensemble_count"] for f in frames]), {"units": "1"}),
-             "n_ensembles": ("time", [f["n_ensembles"] for f in frames], {"units": "1"}),
-             "largest_ensemble": ("time", [f["largest_ensemble"] for f in frames], {"units": "1"})},
-            coords={"time": ("time", times, {"units": "s"}),
-                    "ensemble_size": ("ensemble_size", ENSEMBLE_BINS, {"units": "1", "long_name": "lower edge of the size bin, atoms"})},
-        ),
         "handoff": xr.Dataset(
-            {"roughness_sigma": ((), final["roughness_sigma"], {"units": "m"}),
+            {"roughness_sigma": ((), float(final["roughness_sigma"]), {"units": "m"}),
              "correlation_length": ((), correlation_length(heights, a), {"units": "m"}),
-             "crystalline_fraction": ((), final["crystalline_fraction"], {"units": "1"})},
-        ).merge(_growth_vs_current(setup, heights, final["time"])),
+             "crystalline_fraction": ((), float(final["crystalline_fraction"]), {"units": "1"})},
+        ).merge(_growth_vs_current(setup, heights, float(final["time"]))),
     }
     if setup.hotspots:
         groups["morphology"] = morphology_dataset(setup, state)
     if setup.heating is not None:
         groups["/"]["top_temperature"] = (("y", "x"), setup.temperature_K + setup.heating.rise_K,
                                           {"units": "K", "long_name": "local heating: temperature at and above heating_length_nm"})
-    series = {
-        "variables": {"time": (("time",), "f8", {"units": "s"}),
-                      **{name: (("time",), "f8", {"units": UNITS[name]}) for name in SCALARS},
-                      "height": (("time", "y", "x"), "f4", {"units": "m", "long_name": "deposit height of each column"})},
-        "sizes": {"y": ny, "x": nx},
-        "coords": coords,
-    }
-    return series, groups
+    return groups
 
 
 def morphology_dataset(setup: Setup, state: KmcState) -> xr.Dataset:
@@ -318,6 +338,7 @@ def _attrs(setup: Setup, params: Params, reason: str) -> dict:
     return {
         "lattice": "simple cubic, periodic in x and y, substrate at z = 0",
         "lattice_spacing_m": setup.spacing_m, "lattice_shape_zyx": list(setup.shape),
+        "lateral_size_m": setup.shape[2] * setup.spacing_m,
         "arrival": params.kmc.arrival, "temperature_K": setup.temperature_K,
         "attempt_frequency_Hz": en.attempt_frequency_Hz, "E_hop_crystal_eV": en.E_hop_crystal_eV,
         "E_hop_glassy_eV": en.E_hop_glassy_eV, "E_bond_eV": en.E_bond_eV,
@@ -346,34 +367,12 @@ def prepare(params: Params) -> None:
 def write(ctx, prepared) -> None:
     params = ctx.params
     setup = setup_from(params, AtomisticInputs.read(ctx.inputs["atomistic"]))
-    initial_atoms = params.kmc.initial_crystal_layers * setup.shape[1] * setup.shape[2]
-    checkpoint = ctx.run_dir / "kmc.checkpoint.npz"
-    key = ctx.attrs["stage_cache_key"]
-    restored = load_checkpoint(checkpoint, key)
-    if restored is not None:
-        state, frames = _restore(restored[0], setup)
-        ctx.log.info("kmc: resuming from %s at t = %.4g s (%d records)", checkpoint.name, state.clock[0], len(frames))
-    else:
-        state, frames = KmcState.flat(setup.shape, setup.kmc_seed, layers=params.kmc.initial_crystal_layers), []
+    sim = KmcRun(setup, params.kmc.initial_crystal_layers)
+    runner = CheckpointedRun(ctx, series_groups(setup), params.kmc.checkpoint_interval_s)
     total = setup.stop_deposits // setup.deposits_per_record + 1 if setup.stop_deposits else 0
-    last_save = [time.monotonic()]
-    with ctx.progress(total, "records") as bar:
-        bar.update(max(len(frames) - 1, 0))
-
-        def on_record(state, frames):
-            bar.update()
-            if time.monotonic() - last_save[0] >= params.kmc.checkpoint_interval_s:
-                save_checkpoint(checkpoint, _checkpoint_arrays(state, frames), {"cache_key": key, "records": len(frames)})
-                last_save[0] = time.monotonic()
-
-        state, frames, reason = simulate(setup, initial_atoms, state, frames, on_record)
-    series, groups = output_datasets(setup, state, frames)
-    ctx.attrs.update(_attrs(setup, params, reason))
-    with ctx.writer() as writer:
-        writer.define_series(None, series["variables"], series["sizes"], series["coords"])
-        for f in frames:
-            writer.append(None, {"time": f["time"], **{n: f[n] for n in SCALARS}, "height": f["height"]})
-        for group, ds in groups.items():
-            writer.write_dataset(ds, None if group == "/" else group)
-    checkpoint.unlink(missing_ok=True)
-    ctx.log.info("kmc: %s; %d deposits, %d hops; hop rates x %.3g", reason, state.counts[0], state.counts[1], setup.hop_rate_scale)
+    stop = runner.run(sim, total)
+    for group, ds in static_groups(setup, sim.lattice, runner.last).items():
+        runner.writer.write_dataset(ds, None if group == "/" else group)
+    runner.commit(_attrs(setup, params, str(stop)))
+    state = sim.lattice
+    ctx.log.info("kmc: %s; %d deposits, %d hops; hop rates x %.3g", stop, state.counts[0], state.counts[1], setup.hop_rate_scale)

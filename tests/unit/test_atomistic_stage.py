@@ -11,7 +11,7 @@ from multiscale.atomistic.stage import build_datasets
 from multiscale.cli import main
 from multiscale.constants import CM2_S
 from multiscale.io import read_dataset
-from multiscale.params import AtomisticParams
+from multiscale.atomistic.params import AtomisticParams
 from tests.conftest import MINIMAL_TOML
 from tests.harness import assert_roundtrip
 from tests.synthetic_md import msd_series, write_lammps_log, write_msd_csv

@@ -12,8 +12,10 @@ from multiscale.constants import FARADAY
 from multiscale.errors import UserError
 from multiscale.io import read_dataset, read_root_attrs
 from multiscale.dendrite import stage as dendrite_stage
+from multiscale.runner import Stop, StopReason
 from tests.conftest import MINIMAL_TOML
-from tests.harness import assert_roundtrip
+from multiscale.dendrite.outputs import SCHEMA as DENDRITE_SCHEMA
+from tests.harness import assert_matches_schema
 
 # 4 x 8 um at 0.25 um cells: 16 x 32 cells, ~5 s
 DENDRITE = """
@@ -48,7 +50,7 @@ def test_file_has_the_promised_variables_in_si_and_round_trips(dendrite_params, 
     # the Faraday time of 50 nm ends the run, or the deposit gets there a step earlier
     assert attrs["stop_reason"] in ("deposited_thickness_um reached", "end of the plating time (Faraday)")
     assert not (run_dir / "dendrite.checkpoint.npz").exists()
-    assert_roundtrip(run_dir / "dendrite.h5", {"/": ds.load()}).close()
+    assert_matches_schema(run_dir / "dendrite.h5", DENDRITE_SCHEMA)
 
 
 def test_li_deposited_equals_charge_passed_over_faraday(dendrite_params, tmp_path):
@@ -167,7 +169,7 @@ def test_stop_reason_names_the_limit_that_ends_the_run(tmp_path):
     """Galvanostatic: the Faraday time of the deposit when it comes first, else stop_time_s;
     potentiostatic: stop_time_s (a deposit cap there is a stop test, not an end time)."""
     def reason(table: str) -> str:
-        return dendrite_stage.setup_from(multiscale.load_params(_write(tmp_path, MINIMAL_TOML + table)), None).end_reason
+        return str(dendrite_stage.setup_from(multiscale.load_params(_write(tmp_path, MINIMAL_TOML + table)), None).end_reason)
 
     assert reason(DENDRITE) == "end of the plating time (Faraday)"
     assert reason(DENDRITE + "stop_time_s = 1.0\n") == "stop_time_s reached"
@@ -175,7 +177,9 @@ def test_stop_reason_names_the_limit_that_ends_the_run(tmp_path):
 
 
 def test_a_galvanostatic_run_short_of_its_deposit_says_so():
-    faraday = "end of the plating time (Faraday)"
-    assert dendrite_stage.checked_reason(faraday, 0.98, 1.0) == faraday
-    assert "only 0.018 of the 1 um asked" in dendrite_stage.checked_reason(faraday, 0.018, 1.0)
-    assert dendrite_stage.checked_reason("stop_time_s reached", 0.0, math.inf) == "stop_time_s reached"
+    faraday = Stop(StopReason.FARADAY_TIME)
+    assert dendrite_stage.checked_reason(faraday, 0.98, 1.0) == (faraday, False)
+    stop, short = dendrite_stage.checked_reason(faraday, 0.018, 1.0)
+    assert short and stop.reason is StopReason.FARADAY_TIME and "only 0.018 of the 1 um asked" in str(stop)
+    timed = Stop(StopReason.TIME)
+    assert dendrite_stage.checked_reason(timed, 0.0, math.inf) == (timed, False)

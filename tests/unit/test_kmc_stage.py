@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
-import xarray as xr
 
 import multiscale
 from multiscale.constants import ELEMENTARY_CHARGE
 from multiscale.io import read_dataset, read_root_attrs
 from multiscale.kmc import stage as kmc_stage
 from tests.conftest import MINIMAL_TOML
-from tests.harness import assert_roundtrip
+from multiscale.errors import UserError
+from multiscale.kmc.outputs import SCHEMA as KMC_SCHEMA
+from tests.harness import assert_matches_schema
 
 KMC = """
 [kmc]
@@ -33,28 +36,22 @@ def kmc_params(tmp_path):
     return path
 
 
-def _expected(params_path, run_dir):
-    """Rerun the same simulation in-process (same seed) and build the datasets it must write."""
-    params = multiscale.load_params(params_path)
-    atomistic = run_dir / "atomistic.h5"
-    setup = kmc_stage.setup_from(params, read_dataset(atomistic), read_dataset(atomistic, "diffusion"),
-                                 read_dataset(atomistic, "dopt"))
-    state = kmc_stage.KmcState.flat(setup.shape, setup.kmc_seed)
-    state, frames, _ = kmc_stage.simulate(setup, 0, state, [])
-    series, groups = kmc_stage.output_datasets(setup, state, frames)
-    root = groups["/"].assign_coords(time=("time", [f["time"] for f in frames], {"units": "s"}), **series["coords"])
-    for name in kmc_stage.SCALARS:
-        root[name] = ("time", [float(f[name]) for f in frames], {"units": kmc_stage.UNITS[name]})
-    root["height"] = (("time", "y", "x"), np.array([f["height"] for f in frames], dtype=np.float32), {"units": "m"})
-    return {**groups, "/": root}
-
-
 @pytest.mark.parametrize("heating", ["", HEATING])
 def test_kmc_file_round_trips_and_is_reproducible(kmc_params, tmp_path, heating):
     kmc_params.write_text(MINIMAL_TOML + KMC + heating)
     run_dir = multiscale.run(kmc_params, out=tmp_path / "r")
-    assert_roundtrip(run_dir / "kmc.h5", _expected(kmc_params, run_dir))
+    assert_matches_schema(run_dir / "kmc.h5", KMC_SCHEMA)
+    ds, handoff = read_dataset(run_dir / "kmc.h5"), read_dataset(run_dir / "kmc.h5", "handoff")
+    # the handoff is the last record; records every 0.5 ML of the 4 ML asked, plus the start
+    assert float(handoff.roughness_sigma) == ds.roughness_sigma.values[-1] > 0
+    assert float(handoff.crystalline_fraction) == ds.crystalline_fraction.values[-1]
+    assert ds.sizes["time"] == 4.0 / 0.5 + 1 and np.all(np.diff(ds.time) > 0)
+    ens = read_dataset(run_dir / "kmc.h5", "ensembles")
+    np.testing.assert_array_equal(ens.time, ds.time)
     attrs = read_root_attrs(run_dir / "kmc.h5")
+    # 5 nm / a = 16.4 -> 16 columns: the rounded box is reported
+    assert json.loads(attrs["lattice_shape_zyx"])[1:] == [16, 16]
+    assert attrs["lateral_size_m"] == pytest.approx(16 * attrs["lattice_spacing_m"], rel=1e-12)
     assert 0 < attrs["hop_rate_scale"] < 1 and attrs["max_hop_to_deposition"] == 300.0  # acceleration recorded
     assert (attrs["local_heating"] == "off") == (not heating)
     assert not (run_dir / "kmc.checkpoint.npz").exists()
@@ -63,7 +60,6 @@ def test_kmc_file_round_trips_and_is_reproducible(kmc_params, tmp_path, heating)
 def test_mass_balance_in_the_output(kmc_params, tmp_path):
     run_dir = multiscale.run(kmc_params, out=tmp_path / "r")
     ds = read_dataset(run_dir / "kmc.h5")
-    np.testing.assert_array_equal(ds.atoms_on_lattice, ds.deposited_atoms)
     np.testing.assert_allclose(ds.charge_passed, ds.deposited_atoms * ELEMENTARY_CHARGE, rtol=1e-15)
     n = ds.sizes["x"] * ds.sizes["y"]
     assert ds.deposited_atoms[-1].item() == 4 * n  # stop_thickness_ML x columns
@@ -95,18 +91,26 @@ def test_interrupted_run_resumes_bit_identical(kmc_params, tmp_path, monkeypatch
     np.testing.assert_array_equal(read_dataset(straight / "kmc.h5", "final").phase, read_dataset(resumed / "kmc.h5", "final").phase)
 
 
-def test_changing_kmc_parameters_reruns_only_kmc(kmc_params, tmp_path):
+def test_changing_kmc_parameters_refuses_to_replace_then_force_reruns(kmc_params, tmp_path):
     run_dir = multiscale.run(kmc_params, out=tmp_path / "r")
-    before = {n: read_root_attrs(run_dir / f"{n}.h5")["created"] for n in ("atomistic", "kmc")}
     key = read_root_attrs(run_dir / "kmc.h5")["stage_cache_key"]
     kmc_params.write_text(MINIMAL_TOML + KMC.replace("4.0", "3.0"))
-    multiscale.run(kmc_params, out=run_dir)
-    assert read_root_attrs(run_dir / "atomistic.h5")["created"] == before["atomistic"]
+    with pytest.raises(UserError, match=r"kmc\.stop_thickness_ML differ.*kmc\.h5 would be replaced.*--force"):
+        multiscale.run(kmc_params, out=run_dir)
+    assert read_root_attrs(run_dir / "kmc.h5")["stage_cache_key"] == key  # untouched
+    multiscale.run(kmc_params, out=run_dir, force=True)
     assert read_root_attrs(run_dir / "kmc.h5")["stage_cache_key"] != key
+
+
+def test_a_lateral_size_below_eight_columns_is_refused(kmc_params, tmp_path):
+    kmc_params.write_text(MINIMAL_TOML + KMC.replace("lateral_size_nm = 5.0", "lateral_size_nm = 0.0001"))
+    with pytest.raises(UserError, match=r"kmc\.lateral_size_nm: 0\.0001 nm is 0 lattice columns"):
+        multiscale.run(kmc_params, out=tmp_path / "r")
+    assert not (tmp_path / "r").exists()
 
 
 def test_open_run_includes_kmc(kmc_params, tmp_path):
     tree = multiscale.open_run(multiscale.run(kmc_params, out=tmp_path / "r"))
     assert set(tree.children) == {"atomistic", "kmc"}
-    assert isinstance(tree["kmc/handoff"].to_dataset(), xr.Dataset)
+    assert set(tree["kmc/handoff"].to_dataset().data_vars) >= {h.name for h in KMC_SCHEMA.handoffs()}
     tree.close()

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from multiscale import load_params
 from multiscale.cli import main
 from multiscale.errors import ParamsError
-from multiscale.params import Params, parse_toml, schema_markdown, to_toml, validate_params
+from multiscale.params import Params, parse_toml, to_toml, validate_params
+from multiscale.schema_docs import schema_markdown
 from tests.conftest import MINIMAL_TOML, PARAMS_DIR, REPO
 
 

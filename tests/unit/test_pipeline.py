@@ -41,7 +41,10 @@ def test_changed_parameters_rerun(minimal_params, tmp_path):
     run_dir = multiscale.run(minimal_params, out=tmp_path / "r")
     old_key, old = _key(run_dir), _created(run_dir)
     minimal_params.write_text(MINIMAL_TOML + "\n[atomistic]\nbulk_activation_energy_eV = 0.5\n")
-    multiscale.run(minimal_params, out=tmp_path / "r")
+    # a complete file of other parameters is not replaced silently: exit 2, the key named, nothing touched
+    assert main(["run", str(minimal_params), "--out", str(tmp_path / "r")]) == 2
+    assert _key(run_dir) == old_key and _created(run_dir) == old
+    multiscale.run(minimal_params, out=tmp_path / "r", force=True)
     assert _key(run_dir) != old_key and _created(run_dir) != old
 
 

@@ -29,6 +29,7 @@ import pytest
 
 from multiscale.constants import FARADAY
 from multiscale.params import validate_params, with_overrides
+from multiscale.runner import StopReason
 from multiscale.dendrite import stage as ds
 from multiscale.dendrite import observables as ob
 from multiscale.dendrite.model import (Coefficients, DendriteSystem, Numerics, Physical,
@@ -83,10 +84,9 @@ def test_flat_front_stays_flat_without_vlcd():
     below 1 % of the start) and the mean current is the applied one."""
     params = _params(initial_roughness_um=0.4)
     run = ds.Run(ds.setup_from(params, None))
-    run.start()
-    start = run.frames[0]["dendrite_length"]
-    run.simulate()
-    end = run.frames[-1]
+    start = run.start()["dendrite_length"]
+    run.advance()
+    end = run.last
     print(f"flat: dendrite length {start:.3e} m -> {end['dendrite_length']:.3e} m")
     assert start > 0.5e-6
     assert end["dendrite_length"] < 0.01 * start
@@ -105,8 +105,8 @@ def test_dendrite_length_rises_with_vlcd_at_equal_mean_current():
                 "seed": seed, "electrode.vlcd_cv": cv, "electrode.current_density_mA_cm2": 10.0})
             run = ds.Run(ds.setup_from(params, None))
             run.start()
-            run.simulate()
-            last = run.frames[-1]
+            run.advance()
+            last = run.last
             assert last["mean_current_density"] == pytest.approx(100.0, rel=0.02)
             lengths[cv].append(last["dendrite_length"])
     print("dendrite length, m:", lengths)
@@ -129,8 +129,8 @@ def test_fingers_grow_at_chens_dendritic_overpotential(seed):
     params = with_overrides(params, {"seed": seed, "electrode.vlcd_cv": 0.8})
     run = ds.Run(ds.setup_from(params, None))
     run.start()
-    assert run.simulate() == "stop_time_s reached"
-    last = run.frames[-1]
+    assert run.advance().reason is StopReason.TIME
+    last = run.last
     deposit_m = run.deposit() * 1e-6
     print(f"seed {seed}: dendrite length {last['dendrite_length']:.3e} m, mean deposit {deposit_m:.3e} m, "
           f"current {last['mean_current_density']:.3g} A/m2")

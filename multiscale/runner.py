@@ -1,0 +1,197 @@
+"""The one checkpointed runner of every stage that integrates in time (kMC, dendrite, coating).
+
+It owns what those stages used to repeat by hand: resume or start, progress, checkpoints by wall
+time, streaming every record to the output file as it is made, and the commit (``complete`` = 1
+written last, then the rename). A stage supplies an :class:`Integration` (its model's state and
+stepping) and the declaration of its series (:class:`SeriesGroup`); it writes its static groups
+and attributes when :meth:`CheckpointedRun.run` returns.
+
+Files of a running stage ``<name>`` in the run directory:
+
+``<name>.partial.h5``
+    The output file being written: provenance attributes, ``complete`` = 0, and every record so
+    far along the unlimited ``time`` dimension of each series group. Renamed to ``<name>.h5`` by
+    the commit.
+``<name>.checkpoint.npz``
+    The integration's state, field by field (:meth:`Integration.state`), and how many records the
+    partial file held when it was written. It holds no history: the records are on disk.
+
+Resume: a checkpoint with the stage's cache key and a partial file that opens are taken up again
+(the partial file is cut back to the records the checkpoint knows, so a run killed between a
+checkpoint and the next one repeats those records bit for bit). A partial file that cannot be
+reopened (killed in the middle of an HDF5 write) is discarded and the stage starts over: the result
+is the same, only the time is lost. Memory holds the state and the last record, whatever the
+number of records.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import xarray as xr
+
+from .io import StageFileWriter, load_checkpoint, save_checkpoint
+
+
+class StopReason(enum.Enum):
+    """Why a time integration ended (the value is the sentence written to ``stop_reason``)."""
+
+    THICKNESS = "stop_thickness_ML reached"
+    TIME = "stop_time_s reached"
+    EVENTS = "stop_events reached"
+    FROZEN = "no event possible"
+    DEPOSIT = "deposited_thickness_um reached"
+    FARADAY_TIME = "end of the plating time (Faraday)"
+    FAR_MARGIN = "the metal reached the reservoir margin"
+    PLATING_TIME = "end of the plating time"
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A stop reason with the numbers that go with it (``detail``), e.g. where the tip was."""
+
+    reason: StopReason
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return self.detail or self.reason.value
+
+
+@dataclass(frozen=True)
+class SeriesGroup:
+    """The time series of one group of a stage file.
+
+    Attributes
+    ----------
+    variables : mapping
+        ``name -> (dims, dtype, attrs)``; every dims starts with ``time``; include ``time`` itself.
+    sizes : mapping
+        Sizes of the other dimensions.
+    coords : mapping
+        Static coordinates of those dimensions (DataArrays with units).
+    keys : mapping
+        Variable name -> key of the record dict it is taken from, where they differ.
+    """
+
+    variables: Mapping[str, tuple[tuple[str, ...], str, Mapping[str, Any]]]
+    sizes: Mapping[str, int] = field(default_factory=dict)
+    coords: Mapping[str, xr.DataArray] = field(default_factory=dict)
+    keys: Mapping[str, str] = field(default_factory=dict)
+
+    def frame(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        return {name: record[self.keys.get(name, name)] for name in self.variables}
+
+    def record(self, frame: Mapping[str, Any]) -> dict[str, Any]:
+        return {self.keys.get(name, name): value for name, value in frame.items()}
+
+
+class Integration(Protocol):
+    """What a time-integrating model gives the runner."""
+
+    def start(self) -> dict:
+        """Set the initial state; return the first record."""
+
+    def state(self) -> dict[str, np.ndarray | float | int]:
+        """Everything needed to continue, by field name (arrays and scalars)."""
+
+    def restore(self, state: dict[str, np.ndarray], last: dict) -> None:
+        """Continue from a saved state; ``last`` is the last record on disk."""
+
+    def advance(self, on_record: Callable[[dict], None]) -> Stop:
+        """Integrate to the end, calling ``on_record(record)`` for each record; return why it stopped."""
+
+
+class CheckpointedRun:
+    """Run an :class:`Integration` for the stage of ``ctx`` (a :class:`multiscale.pipeline.StageContext`).
+
+    Parameters
+    ----------
+    ctx : StageContext
+        The stage's context (output path, cache key, log, progress).
+    series : mapping
+        Group path (None: root) -> :class:`SeriesGroup`.
+    checkpoint_interval_s : float or None
+        Wall-clock seconds between checkpoints; None: no checkpoints (short stages).
+    """
+
+    def __init__(self, ctx, series: Mapping[str | None, SeriesGroup], checkpoint_interval_s: float | None):
+        self.ctx = ctx
+        self.series = dict(series)
+        self.interval = checkpoint_interval_s
+        name = ctx.stage.name
+        self.partial = ctx.run_dir / f"{name}.partial.h5"
+        self.checkpoint = ctx.run_dir / f"{name}.checkpoint.npz"
+        self.key = ctx.attrs["stage_cache_key"]
+        self.writer: StageFileWriter | None = None
+        self.records = 0
+        self.last: dict = {}
+
+    def _resume(self, sim: Integration) -> bool:
+        restored = load_checkpoint(self.checkpoint, self.key)
+        if restored is None:
+            return False
+        arrays, meta = restored
+        try:
+            self.writer = StageFileWriter.reopen(self.ctx.output, self.partial, int(meta["records"]), list(self.series))
+        except OSError as exc:
+            self.ctx.log.warning("%s: checkpoint found but %s; starting over", self.ctx.stage.name, exc)
+            return False
+        self.records = int(meta["records"])
+        self.last = {}
+        for group, spec in self.series.items():
+            self.last.update(spec.record(self.writer.last_frame(group)))
+        sim.restore(arrays, self.last)
+        self.ctx.log.info("%s: resuming from %s (%d records on disk)", self.ctx.stage.name, self.checkpoint.name, self.records)
+        return True
+
+    def _append(self, record: dict) -> None:
+        for group, spec in self.series.items():
+            self.writer.append(group, spec.frame(record))
+        self.records += 1
+        self.last = record
+
+    def _save(self, sim: Integration) -> None:
+        self.writer.flush()
+        save_checkpoint(self.checkpoint, sim.state(), {"cache_key": self.key, "records": self.records})
+
+    def run(self, sim: Integration, total: int, desc: str = "records") -> Stop:
+        """Start or resume ``sim``, stream its records, and return why it stopped (the file is still open:
+        write the static groups through :attr:`writer`, then :meth:`commit`)."""
+        if not self._resume(sim):
+            self.writer = StageFileWriter(self.ctx.output, self.ctx.attrs, tmp=self.partial)
+            for group, spec in self.series.items():
+                self.writer.define_series(group, spec.variables, spec.sizes, spec.coords)
+            self._append(sim.start())
+        last_save = time.monotonic()
+        with self.ctx.progress(total, desc) as bar:
+            bar.update(self.records - 1)
+
+            def on_record(record: dict) -> None:
+                nonlocal last_save
+                self._append(record)
+                bar.update()
+                if self.interval is not None and time.monotonic() - last_save >= self.interval:
+                    self._save(sim)
+                    last_save = time.monotonic()
+
+            try:
+                return sim.advance(on_record)
+            except BaseException:
+                self.writer.close()  # keep the partial file for the checkpoint
+                raise
+
+    def commit(self, attrs: Mapping[str, Any]) -> None:
+        """Write the stage's final attributes, set ``complete`` = 1 and rename; drop the checkpoint."""
+        self.writer.set_attrs(attrs)
+        self.writer.commit()
+        self.checkpoint.unlink(missing_ok=True)
+
+    def abandon(self) -> None:
+        """Remove the partial file and the checkpoint (a run that must start afresh next time)."""
+        self.partial.unlink(missing_ok=True)
+        self.checkpoint.unlink(missing_ok=True)

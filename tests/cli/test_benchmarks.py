@@ -1,0 +1,40 @@
+"""Benchmarks do not rot unseen: every script in benchmarks/ runs its ``--smoke`` mode (tiny sizes,
+the benchmark's own code path) and prints its table. Nothing here looks at a timing."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+NUMBER = re.compile(r"\d\.\d|\de[+-]\d")
+
+# script -> strings its printed figures must contain (a header and a data row)
+CASES = {
+    "acceleration_convergence": ["Ra (nm)", "±"],
+    "dendrite_planar_checks": ["Butler-Volmer E = -100 mV", "Nernst c_bulk", "cells per width"],
+    "dopt_calibration": ["j (mA/cm2)", "2.50"],
+    "kmc_throughput": ["events/s", "bond-counting classes", "per-site (heating on)", "ns/deposit"],
+    "phasefield_step": ["cell-updates/s", "32x32", "fipy defaults", "fipy LU, solving", "ratio"],
+    "pipeline": ["points/min", "speed-up"],
+}
+
+
+def test_every_benchmark_script_has_a_smoke_test():
+    assert sorted(p.stem for p in BENCHMARKS.glob("*.py") if not p.stem.startswith("_")) == sorted(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_smoke_mode_runs_and_prints_figures(name, tmp_path):
+    result = subprocess.run([sys.executable, str(BENCHMARKS / f"{name}.py"), "--smoke"], cwd=tmp_path,
+                            capture_output=True, encoding="utf-8", timeout=300,
+                            env={**os.environ, "PYTHONIOENCODING": "utf-8"})  # the tables print ± and ²
+    assert result.returncode == 0, f"{name}.py --smoke exited {result.returncode}:\n{result.stderr[-3000:]}"
+    for text in CASES[name]:
+        assert text in result.stdout, f"{text!r} not in the output of {name}.py --smoke:\n{result.stdout}"
+    assert NUMBER.search(result.stdout), result.stdout
