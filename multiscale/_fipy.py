@@ -15,7 +15,7 @@ Solvers:
   solves (a chord-Newton preconditioner; the Newton iteration itself stays exact).
 
 (Krylov solvers were tried and dropped: Jacobi-CG on the potential alone stops early with an O(1)
-error in the electrolyte potential at a 1e7 conductivity contrast, DESIGN §5.3; ILU-preconditioned
+error in the electrolyte potential at a 1e7 conductivity contrast, docs/models.md §5; ILU-preconditioned
 GMRES / BiCGStab on the coupled matrix did not converge.)
 """
 

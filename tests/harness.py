@@ -1,6 +1,6 @@
 """The one round-trip harness every HDF5 writer's tests go through.
 
-``assert_roundtrip(path, expected)`` opens ``path`` the two ways DESIGN §4 promises —
+``assert_roundtrip(path, expected)`` opens ``path`` the two ways docs/architecture.md §4 promises —
 ``xr.open_datatree(path, engine="h5netcdf")`` and ``xr.open_dataset(path, engine="h5netcdf",
 group=g)`` for every group — and checks, for every expected group, that values, dimensions,
 coordinates and ``units`` attributes survived, that each group carries the coordinates of its

@@ -1,4 +1,4 @@
-"""Plating under vs on top of a Li-conducting coating (FiPy; DESIGN §5.4, seed 002).
+"""Plating under vs on top of a Li-conducting coating (FiPy; docs/models.md §7, seed 002).
 
 Li metal | coating (thickness L, Li diffusivity D, mobile-Li capacity c_c) | electrolyte. Li⁺
 arriving from the electrolyte enters the coating at its outer surface, diffuses across it and

@@ -14,7 +14,7 @@ Exact equilibrium (first integral, φ(∞) = 1): κ/2 φ'^2 = g(φ) := W φ^2(1�
     h = ∫_0^1 (1 − φ) √(κ / (2 g(φ))) dφ,
 
 and for ΔG ≪ W, h ≈ ξ ln(1/ΔG) + const with ξ = √(κ/(8W)) (half the tail length √(κ/(2W)):
-the wall pinning costs energy quadratic in the tail amplitude; DESIGN §5.5).
+the wall pinning costs energy quadratic in the tail amplitude; docs/models.md §6).
 
 Numerics (FiPy, ``_fipy``): lengths in √(κ/W), energies in W; implicit Euler in pseudo-time with
 the source Newton-linearised, each step swept to convergence, dt doubled up to 1e8 (a Newton

@@ -1,6 +1,6 @@
 """Thermodynamically chosen thickness of an interfacial film (complexion): Φ(h) and its minima.
 
-Seed 002 (Eq. 3; DESIGN §5.5): the interfacial excess grand potential of a film of thickness h
+Seed 002 (Eq. 3; docs/models.md §6): the interfacial excess grand potential of a film of thickness h
 between two phases is
 
     Φ(h) = γ0 + Δγ f(h) + ΔG h,
@@ -138,7 +138,7 @@ def potential(delta_gamma: float, delta_G: float, model: str = "exponential", *,
 
 
 def closed_form_thickness(pot: InterfacePotential) -> float:
-    """h_EQ of the exponential or dispersion form without oscillation, m (seed 002; DESIGN §5.5).
+    """h_EQ of the exponential or dispersion form without oscillation, m (seed 002; docs/models.md §6).
 
     Raises
     ------

@@ -2,7 +2,7 @@
 
 - :mod:`.hdf5`: stage files in netCDF-4 conventions through h5netcdf, written atomically, with
   streaming frames along an unlimited ``time`` dimension; readers that refuse incomplete files.
-- :mod:`.provenance`: the root attributes every file carries (DESIGN §4).
+- :mod:`.provenance`: the root attributes every file carries (docs/architecture.md §4).
 - :mod:`.files`: atomic text writes and the run-directory lock.
 - :mod:`.checkpoint`: atomic ``.npz`` checkpoints keyed by the stage's cache key.
 """

@@ -1,6 +1,6 @@
 """Stage files: netCDF-4/HDF5 through h5netcdf, readable by xarray with coordinates intact.
 
-Layout contract (DESIGN §4):
+Layout contract (docs/architecture.md §4):
 
 - every group is self-contained: each coordinate a group's variables use is written into that
   group, so ``xr.open_dataset(path, engine="h5netcdf", group=g)`` works on its own;

@@ -1,4 +1,4 @@
-"""Root attributes of every output file (DESIGN §4): where, when and from what it was made."""
+"""Root attributes of every output file (docs/architecture.md §4): where, when and from what it was made."""
 
 from __future__ import annotations
 

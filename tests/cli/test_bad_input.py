@@ -1,5 +1,5 @@
 """Bad input: every malformed parameter file exits 2 with one line naming the key, no traceback,
-and nothing is written (DESIGN §7)."""
+and nothing is written (docs/architecture.md §6)."""
 
 from __future__ import annotations
 

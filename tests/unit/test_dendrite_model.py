@@ -80,7 +80,7 @@ def series_fraction(faces):
 
 
 def test_fipy_runs_on_scipy_and_the_potential_solver_is_exact_at_1e7_contrast():
-    """DESIGN §5.3: a Krylov solve of the potential with a 1e7 conductivity contrast can stop
+    """docs/models.md §5: a Krylov solve of the potential with a 1e7 conductivity contrast can stop
     early with a wrong electrolyte potential; the model's potential solver must not."""
     assert _fipy.SOLVER_SUITE == "scipy"
     computed, exact = series_potential(d.default_solver())

@@ -1,6 +1,6 @@
 """The coating's measured onset of on-top plating vs the transport limit F D c_c / L (issue 5).
 
-Reference: flux balance across the coating, j_th = F D_c c_c / L_c (seed 002; DESIGN §5.4).
+Reference: flux balance across the coating, j_th = F D_c c_c / L_c (seed 002; docs/models.md §7).
 Measured: the uniform current above which more than 0.1 % of the Li plated in 600 s lands on top
 (bisection to 0.5 %, 1D runs of the FiPy model). Tolerance 10 % (issue 5), over three thicknesses
 and two Table I materials at their geometric-mean diffusivities; the slowest case (Li-Mg, 2 um)

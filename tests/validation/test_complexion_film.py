@@ -1,4 +1,4 @@
-"""FiPy diffuse-interface film vs the exact first-integral quadrature (issue 5; DESIGN §5.5).
+"""FiPy diffuse-interface film vs the exact first-integral quadrature (issue 5; docs/models.md §6).
 
 Reference: for F = ∫ [κ/2 φ'^2 + W φ^2(1−φ)^2 + ΔG (1−φ)^2(1+2φ)] dx with φ(0) = 0 and φ(∞) = 1,
 κ/2 φ'^2 = g(φ) and h = ∫ (1−φ) √(κ / 2g) dφ (scipy quad, 1e-12). Tolerances: 2 % on h for ΔG/W

@@ -10,7 +10,7 @@ References:
 - Seed 004's hypothesis: at equal mean current, a larger variance of the local current density
   gives longer dendrites; over several random fields.
 - Chen et al. (2015)'s dendritic case: the collector held at -0.45 V with the electrolyte
-  starting at c0 everywhere grows fingers (their Fig. 3; DESIGN §5.3's probe); at battery
+  starting at c0 everywhere grows fingers (their Fig. 3; the −0.45 V probe of docs/models.md §5); at battery
   currents the same model keeps the front compact (the flat-front test above, and
   docs/models.md §5.5).
 - Anisotropy kappa(theta) = kappa0 [1 + delta cos(4 theta)]: a planar front at angle theta is
