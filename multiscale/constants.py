@@ -21,6 +21,9 @@ LI_LATTICE_CONSTANT = 3.51e-10
 #: bcc Li nearest-neighbour distance a sqrt(3) / 2, m: the kMC lattice spacing (docs/models.md §4.1).
 LI_NEAREST_NEIGHBOUR = LI_LATTICE_CONSTANT * math.sqrt(3) / 2
 
-CM2_S = 1.0e-4  # 1 cm^2/s in m^2/s
-MA_CM2 = 10.0  # 1 mA/cm^2 in A/m^2
-NM = 1.0e-9
+# Unit factors, named by direction: a value in the unit on the right times the factor is SI
+# (``x_nm * M_PER_NM`` is metres; ``x_m / M_PER_NM`` is nanometres).
+M_PER_NM = 1.0e-9  # m per nm
+M_PER_UM = 1.0e-6  # m per um
+A_M2_PER_MA_CM2 = 10.0  # A/m^2 per mA/cm^2
+M2_S_PER_CM2_S = 1.0e-4  # m^2/s per cm^2/s

@@ -26,12 +26,11 @@ import xarray as xr
 from .coating.outputs import ON_TOP_CURRENT_DENSITY
 from .coating.params import CoatingParams
 from .complexion.outputs import COMPLEXION_CLASS, EQUILIBRIUM_THICKNESS
+from .constants import M_PER_UM
 from .dendrite.params import FRONT_MARGIN_WIDTHS, DendriteParams
 from .errors import UserError
 from .kmc.outputs import CORRELATION_LENGTH, CRYSTALLINE_FRACTION, ROUGHNESS_SIGMA
 from .stage import read_handoff
-
-UM = 1e-6
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ def initial_roughness(d: DendriteParams, handoff: KmcHandoff | None) -> tuple[fl
     if not (sigma > 0 and corr > 0 and math.isfinite(sigma / corr)):
         return 0.0, f"kmc roughness sigma = {sigma:.3g} m, correlation length {corr:.3g} m: flat start"
     # heights averaged over ell x ell patches of the electrode, (ell / corr)^2 independent kMC patches each
-    value = sigma * corr / (d.vlcd_correlation_length_um * UM) / UM
+    value = sigma * corr / (d.vlcd_correlation_length_um * M_PER_UM) / M_PER_UM
     text = (f"kmc: sigma {sigma * 1e9:.3g} nm over correlation length {corr * 1e9:.3g} nm, averaged over "
             f"{d.vlcd_correlation_length_um:g} um patches -> {value:.3g} um")
     cap = (d.front_position_um - FRONT_MARGIN_WIDTHS * d.interface_width_um) / 3.0  # 3 sigma stays off the collector's tail
@@ -111,7 +110,7 @@ def coating_diffusivity(c: CoatingParams, coatings: xr.Dataset | None) -> tuple[
 def coating_thickness(c: CoatingParams, complexion_path: Path | None) -> tuple[float, str]:
     """Coating thickness (m) and where it came from."""
     if not c.thickness_from_complexion:
-        return c.thickness_um * UM, f"coating.thickness_um = {c.thickness_um:g}"
+        return c.thickness_um * M_PER_UM, f"coating.thickness_um = {c.thickness_um:g}"
     h = float(read_handoff(complexion_path, EQUILIBRIUM_THICKNESS))
     kind = read_handoff(complexion_path, COMPLEXION_CLASS)
     if not (math.isfinite(h) and h > 0):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .constants import CM2_S
+from .constants import M2_S_PER_CM2_S
 
 SEED_000 = "seed 000 (Wang et al., Nat. Mater. 2020)"
 SEED_002 = "seed 002 (Yan et al., APL 2020)"
@@ -32,11 +32,11 @@ class Coating:
 
 _T25 = 298.15
 COATINGS: tuple[Coating, ...] = (
-    Coating("Li22Sn5", 1.9e-7 * CM2_S, 5.9e-7 * CM2_S, _T25, "GITT", f"{SEED_002}, Table I (ref. 44)"),
-    Coating("Li3Bi", 1.0e-6 * CM2_S, 3.0e-6 * CM2_S, _T25, "GITT", f"{SEED_002}, Table I (ref. 104)"),
-    Coating("LiZn", 4.0e-8 * CM2_S, 4.0e-7 * CM2_S, _T25, "GITT", f"{SEED_002}, Table I (refs. 24, 44)"),
-    Coating("LixAg", 0.12e-8 * CM2_S, 4.0e-8 * CM2_S, _T25, "GITT (x = 4.7-5.0)", f"{SEED_002}, Table I (ref. 106)"),
-    Coating("Li-Mg", 1.0e-11 * CM2_S, 1.0e-8 * CM2_S, _T25,
+    Coating("Li22Sn5", 1.9e-7 * M2_S_PER_CM2_S, 5.9e-7 * M2_S_PER_CM2_S, _T25, "GITT", f"{SEED_002}, Table I (ref. 44)"),
+    Coating("Li3Bi", 1.0e-6 * M2_S_PER_CM2_S, 3.0e-6 * M2_S_PER_CM2_S, _T25, "GITT", f"{SEED_002}, Table I (ref. 104)"),
+    Coating("LiZn", 4.0e-8 * M2_S_PER_CM2_S, 4.0e-7 * M2_S_PER_CM2_S, _T25, "GITT", f"{SEED_002}, Table I (refs. 24, 44)"),
+    Coating("LixAg", 0.12e-8 * M2_S_PER_CM2_S, 4.0e-8 * M2_S_PER_CM2_S, _T25, "GITT (x = 4.7-5.0)", f"{SEED_002}, Table I (ref. 106)"),
+    Coating("Li-Mg", 1.0e-11 * M2_S_PER_CM2_S, 1.0e-8 * M2_S_PER_CM2_S, _T25,
             "beta phase; GITT ~1e-8, neutron tomography ~1e-11, Sand's equation 2.3e-11 cm2/s",
             f"{SEED_002}, Table I (refs. 23, 107, 108)"),
 )

@@ -21,9 +21,9 @@ import xarray as xr  # noqa: E402
 from matplotlib.colors import ListedColormap, LogNorm, Normalize  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from ..constants import A_M2_PER_MA_CM2, M_PER_NM, M_PER_UM  # noqa: E402
 from ..stages import STAGES  # noqa: E402
 
-NM, UM, MA_CM2 = 1e9, 1e6, 0.1  # m -> nm, m -> um, A/m^2 -> mA/cm^2
 PHASE_COLOURS = ListedColormap(["white", "tab:orange", "tab:blue", "0.4"])  # empty, glassy, crystalline, substrate
 MAX_PANELS_PER_ROW = 3  # design maps wrap into rows: <= ~1600 px wide at 110 dpi
 
@@ -148,11 +148,14 @@ def _spans_decades(values, decades: float = 2.0) -> bool:
     return bool(v.size) and v.max() / v.min() > 10.0**decades
 
 
-def _norm(values) -> Normalize:
+def _norm(values, units: str = "") -> Normalize:
     """One colour scale for all panels of a figure: logarithmic when the finite positive values
-    span more than two decades, else linear over the finite values."""
+    span more than two decades (a fraction, units "1" within [0, 1], stays linear: its 0.3 and 1
+    must look different), else linear over the finite values."""
     v = np.asarray(values, dtype=float)
-    if _spans_decades(v):
+    finite = v[np.isfinite(v)]
+    fraction = units == "1" and finite.size and finite.min() >= 0.0 and finite.max() <= 1.0
+    if _spans_decades(v) and not fraction:
         positive = v[np.isfinite(v) & (v > 0)]
         return LogNorm(positive.min(), positive.max())
     finite = v[np.isfinite(v)]
@@ -181,18 +184,18 @@ def kmc_deposit(kmc: xr.DataTree) -> plt.Figure:
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.5), constrained_layout=True)
     _conditions_title(fig, kmc, "kmc")
     h = root.height.isel(time=-1)
-    im = a.imshow(h.values * NM, origin="lower", cmap="viridis",
-                  extent=[0, float(root.x[-1]) * NM, 0, float(root.y[-1]) * NM])
+    im = a.imshow(h.values / M_PER_NM, origin="lower", cmap="viridis",
+                  extent=[0, float(root.x[-1]) / M_PER_NM, 0, float(root.y[-1]) / M_PER_NM])
     fig.colorbar(im, ax=a, label="height (nm)")
     a.set(xlabel="x (nm)", ylabel="y (nm)", title=f"kMC deposit at t = {float(root.time[-1]):.3g} s")
     mid = final.sizes["y"] // 2
     section = final.phase.isel(y=mid).values  # (z, x)
     b.imshow(section, origin="lower", cmap=PHASE_COLOURS, vmin=-0.5, vmax=3.5, interpolation="nearest", aspect="auto",
-             extent=[0, float(final.x[-1]) * NM, 0, float(final.z[-1]) * NM])
+             extent=[0, float(final.x[-1]) / M_PER_NM, 0, float(final.z[-1]) / M_PER_NM])
     for code, name in ((1, "glassy"), (2, "crystalline"), (3, "substrate")):
         b.plot([], [], "s", color=PHASE_COLOURS(code), label=name)
     b.legend(loc="upper right", fontsize=8)
-    b.set(xlabel="x (nm)", ylabel="z (nm)", title=f"cross-section at y = {float(final.y[mid]) * NM:.3g} nm")
+    b.set(xlabel="x (nm)", ylabel="z (nm)", title=f"cross-section at y = {float(final.y[mid]) / M_PER_NM:.3g} nm")
     return fig
 
 
@@ -201,7 +204,7 @@ def kmc_series(kmc: xr.DataTree) -> plt.Figure:
     root = kmc.to_dataset()
     fig, a = plt.subplots(figsize=(7, 4.3), constrained_layout=True)
     _conditions_title(fig, kmc, "kmc")
-    a.plot(root.time, root.roughness_sigma * NM, "o-", ms=3, label="rms roughness")
+    a.plot(root.time, root.roughness_sigma / M_PER_NM, "o-", ms=3, label="rms roughness")
     a.set(xlabel="time (s)", ylabel="rms roughness (nm)")
     b = a.twinx()
     b.plot(root.time, root.crystalline_fraction, "s-", ms=3, color="tab:red", label="crystalline fraction")
@@ -217,20 +220,20 @@ def dendrite_snapshots(dendrite: xr.DataTree, count: int = 3) -> plt.Figure:
     times = np.unique(np.linspace(0, ds.sizes["time"] - 1, count).round().astype(int))
     fig, axes = plt.subplots(1, len(times) + 1, figsize=(3.6 * (len(times) + 1), 4.2), constrained_layout=True)
     _conditions_title(fig, dendrite, "dendrite")
-    extent = [0, float(ds.x[-1]) * UM, 0, float(ds.y[-1]) * UM]
+    extent = [0, float(ds.x[-1]) / M_PER_UM, 0, float(ds.y[-1]) / M_PER_UM]
     psi_all = ds.potential.isel(time=times).values * 1e3  # one set of contour levels for every snapshot
     levels = MaxNLocator(7).tick_values(np.nanmin(psi_all), np.nanmax(psi_all)) if np.ptp(psi_all) > 0 else None
     for a, i in zip(axes, times):
         a.imshow(ds.xi.isel(time=i).values, origin="lower", extent=extent, cmap="Greys", vmin=0, vmax=1)
         psi = ds.potential.isel(time=i).values * 1e3
         if levels is not None and np.ptp(psi) > 0:
-            cs = a.contour(ds.x * UM, ds.y * UM, psi, levels=levels, cmap="coolwarm", linewidths=0.8,
+            cs = a.contour(ds.x / M_PER_UM, ds.y / M_PER_UM, psi, levels=levels, cmap="coolwarm", linewidths=0.8,
                            vmin=levels[0], vmax=levels[-1])
             a.clabel(cs, fontsize=7, fmt="%.0f mV")
         a.set(xlabel="distance from the collector (µm)", ylabel="y (µm)", title=f"t = {float(ds.time[i]):.3g} s")
     axes[0].set_title(f"t = {float(ds.time[times[0]]):.3g} s (black: Li metal)")
     last = axes[-1]
-    last.plot(ds.time, ds.dendrite_length * UM, "o-", ms=3)
+    last.plot(ds.time, ds.dendrite_length / M_PER_UM, "o-", ms=3)
     last.set(xlabel="time (s)", ylabel="dendrite length (µm)", title="tip minus trough")
     return fig
 
@@ -245,8 +248,8 @@ def coating_fractions(coating: xr.DataTree) -> plt.Figure:
     a.plot(ds.time, ds.instant_fraction_under, "--", label="under (instantaneous)")
     a.axhline(ds.attrs["steady_fraction_under"], color="0.5", lw=0.8, label="steady state min(1, j_th / j)")
     a.set(xlabel="time (s)", ylabel="fraction of the charge", ylim=(-0.05, 1.05),
-          title=f"{ds.attrs['material']} coating, {ds.attrs['thickness_m'] * UM:.3g} µm: "
-                f"j_th = F D c_c / L = {ds.attrs['threshold_current_density_A_m2'] * MA_CM2:.3g} mA/cm²")
+          title=f"{ds.attrs['material']} coating, {ds.attrs['thickness_m'] / M_PER_UM:.3g} µm: "
+                f"j_th = F D c_c / L = {ds.attrs['threshold_current_density_A_m2'] / A_M2_PER_MA_CM2:.3g} mA/cm²")
     a.legend(fontsize=9)
     return fig
 
@@ -256,17 +259,17 @@ def complexion_curves(complexion: xr.DataTree) -> plt.Figure:
     point, diagram = complexion.to_dataset(), complexion["diagram"].to_dataset()
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.5), constrained_layout=True)
     _conditions_title(fig, complexion, "complexion")
-    a.plot(point.h * NM, point.interface_potential, lw=1.2)
+    a.plot(point.h / M_PER_NM, point.interface_potential, lw=1.2)
     minima, values = point.minimum_thickness.values, point.minimum_phi.values
     finite = np.isfinite(minima)
-    a.plot(minima[finite] * NM, values[finite], "o", ms=4, label="local minima")
+    a.plot(minima[finite] / M_PER_NM, values[finite], "o", ms=4, label="local minima")
     h_eq = point.attrs["equilibrium_thickness_m"]
     if np.isfinite(h_eq):
-        a.plot([h_eq * NM], [point.attrs["equilibrium_phi_J_m2"]], "r*", ms=12,
-               label=f"h_EQ = {h_eq * NM:.3g} nm ({point.attrs['complexion']})")
+        a.plot([h_eq / M_PER_NM], [point.attrs["equilibrium_phi_J_m2"]], "r*", ms=12,
+               label=f"h_EQ = {h_eq / M_PER_NM:.3g} nm ({point.attrs['complexion']})")
     a.set(xlabel="film thickness h (nm)", ylabel="Φ(h) (J/m²)", title="interfacial excess grand potential")
     a.legend(fontsize=9)
-    thickness = diagram.thickness.where(np.isfinite(diagram.thickness)) * NM
+    thickness = diagram.thickness.where(np.isfinite(diagram.thickness)) / M_PER_NM
     dG, dg = diagram.delta_G.values, diagram.delta_gamma.values
     log_G = _log_spaced(dG)  # the diagram's ΔG is geomspace: log axis, cells centred in log space
     G_edges = _log_edges(dG) if log_G else _linear_edges(dG)
@@ -320,7 +323,7 @@ def design_maps(scan: xr.Dataset) -> list[tuple[str, plt.Figure]]:
         facet_values = list(np.ndindex(*[da.sizes[d] for d in facets])) or [()]
         y_dim, x_dim = dims[-2], dims[-1]
         fig, axes = _panel_grid(len(facet_values), (4.3, 3.7))
-        norm = _norm(da.values)  # one colour scale for every panel
+        norm = _norm(da.values, scan[name].attrs.get("units", ""))  # one colour scale for every panel
         cmap = plt.get_cmap("viridis").with_extremes(bad="0.85")  # failed points (NaN), and <= 0 on a log scale
         for a, idx in zip(axes, facet_values):
             sub = (da.isel(dict(zip(facets, idx))) if facets else da).transpose(y_dim, x_dim)
@@ -377,9 +380,9 @@ def _display(da: xr.DataArray) -> tuple[xr.DataArray, str]:
     units = da.attrs.get("units", "")
     finite = np.abs(da.values[np.isfinite(da.values)])
     if units == "m" and finite.size:
-        return (da * NM, "nm") if finite.max() < 1e-6 else (da * UM, "µm")
+        return (da / M_PER_NM, "nm") if finite.max() < 1e-6 else (da / M_PER_UM, "µm")
     if units == "A m-2":
-        return da * MA_CM2, "mA/cm²"
+        return da / A_M2_PER_MA_CM2, "mA/cm²"
     return da, units or "1"
 
 

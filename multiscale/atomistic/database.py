@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..constants import CM2_S
+from ..constants import M2_S_PER_CM2_S
 from ..materials import SEED_000, SEED_002, SEED_004
 
 
@@ -72,9 +72,9 @@ RECORDS: tuple[Record, ...] = (
     Record("deposition_rate_medium", 0.5e12, "s-1", "exact (MD setting)", f"{SEED_000}, Fig. 6b", "as above"),
     Record("deposition_rate_low", 0.25e12, "s-1", "exact (MD setting)", f"{SEED_000}, Fig. 6c",
            "as above: smoothest surface"),
-    Record("D_bulk_298K_nmr", 7.65e-11 * CM2_S, "m2 s-1", "not given", f"{SEED_002}, Table I (ref. 100)",
+    Record("D_bulk_298K_nmr", 7.65e-11 * M2_S_PER_CM2_S, "m2 s-1", "not given", f"{SEED_002}, Table I (ref. 100)",
            "Li self-diffusion, 25 C, NMR"),
-    Record("D_bulk_298K_model", 6.12e-11 * CM2_S, "m2 s-1", "not given", f"{SEED_002}, Table I (ref. 30)",
+    Record("D_bulk_298K_model", 6.12e-11 * M2_S_PER_CM2_S, "m2 s-1", "not given", f"{SEED_002}, Table I (ref. 30)",
            "Li self-diffusion, 25 C, thermodynamic model"),
     Record("D_surface_over_D_bulk", 1.0e3, "1", "'nearly three orders of magnitude'; factor ~3",
            f"{SEED_004}, main text on Fig. S24", "DeePMD Li-SP, 50-450 K"),

@@ -25,7 +25,7 @@ import xarray as xr
 from .. import coupling
 from .._fipy import SOLVER_SUITE
 from ..atomistic.outputs import COATINGS
-from ..constants import FARADAY, MA_CM2
+from ..constants import A_M2_PER_MA_CM2, FARADAY, M_PER_UM
 from ..errors import UserError
 from ..fields import lognormal_profile
 from ..params import Params
@@ -35,8 +35,6 @@ from ..streams import Stream, stream_seed
 from . import model as co
 from .outputs import PROFILES, SERIES
 
-UM = 1e-6
-
 
 class CoatingRun:
     """The coating model as the runner's integration: records evenly spaced in time over the
@@ -45,10 +43,10 @@ class CoatingRun:
 
     def __init__(self, params: Params, physics: co.CoatingPhysics, log=None):
         c, e = params.coating, params.electrode
-        mean = (e.current_density_mA_cm2 if c.current_density_mA_cm2 is None else c.current_density_mA_cm2) * MA_CM2
-        cell = c.width_um * UM / c.cells_along
+        mean = (e.current_density_mA_cm2 if c.current_density_mA_cm2 is None else c.current_density_mA_cm2) * A_M2_PER_MA_CM2
+        cell = c.width_um * M_PER_UM / c.cells_along
         seed = stream_seed(params.seed, Stream.COATING_CURRENT_PROFILE)
-        self.profile = mean * (lognormal_profile(c.cells_along, cell, e.cv, c.vlcd_correlation_length_um * UM, seed)
+        self.profile = mean * (lognormal_profile(c.cells_along, cell, e.cv, c.vlcd_correlation_length_um * M_PER_UM, seed)
                                if c.cells_along > 1 else np.ones(1))
         self.physics, self.log = physics, log
         self.system = co.CoatingSystem(physics, self.profile, cell, nx=c.cells_across)
@@ -102,11 +100,11 @@ def write(ctx, prepared) -> None:
     diffusivity, d_source = coupling.coating_diffusivity(c, coatings)
     thickness, t_source = coupling.coating_thickness(c, ctx.inputs.get("complexion"))
     physics = co.CoatingPhysics(thickness, diffusivity, c.capacity_mol_m3, c.electronic_conductivity_S_m)
-    ctx.log.info("coating: L = %.4g um, D = %.3g m2/s, threshold F D c_c / L = %.4g mA/cm2", thickness / UM,
-                 diffusivity, physics.threshold_A_m2 / MA_CM2)
+    ctx.log.info("coating: L = %.4g um, D = %.3g m2/s, threshold F D c_c / L = %.4g mA/cm2", thickness / M_PER_UM,
+                 diffusivity, physics.threshold_A_m2 / A_M2_PER_MA_CM2)
     sim = CoatingRun(params, physics, ctx.log)
     ny, nx = c.cells_along, c.cells_across
-    cell = c.width_um * UM / ny
+    cell = c.width_um * M_PER_UM / ny
     coords = {"y": xr.DataArray((np.arange(ny) + 0.5) * cell, dims="y", attrs={"units": "m"}),
               "x": xr.DataArray((np.arange(nx) + 0.5) * thickness / nx, dims="x",
                                 attrs={"units": "m", "long_name": "distance from the Li metal"})}
@@ -121,7 +119,7 @@ def write(ctx, prepared) -> None:
     if c.measure_onset:
         onset = co.onset_current(physics, c.plating_time_s, nx=c.cells_across)
         ctx.log.info("coating: measured onset of on-top plating in %g s: %.4g mA/cm2 (%.4f x threshold)",
-                     c.plating_time_s, onset / MA_CM2, onset / physics.threshold_A_m2)
+                     c.plating_time_s, onset / A_M2_PER_MA_CM2, onset / physics.threshold_A_m2)
     mean = float(np.mean(profile))
     ctx.attrs.update({
         "fipy_solver_suite": SOLVER_SUITE, "material": c.material or "explicit",

@@ -21,28 +21,27 @@ import math
 import numpy as np
 import xarray as xr
 
+from .._fipy import SOLVER_SUITE
+from ..constants import M_PER_NM
 from ..errors import UserError
 from ..params import Params
-from .params import ComplexionParams
-from . import model as cx
 from . import film
-from .._fipy import SOLVER_SUITE
-
-NM = 1e-9
+from . import model as cx
+from .params import ComplexionParams
 
 
 def model_keywords(p: ComplexionParams) -> dict:
     """Keyword arguments of :func:`complexion.potential` from the table (SI)."""
-    keywords = {"xi": p.xi_nm * NM, "h0": p.h0_nm * NM, "gamma0": p.gamma0_J_m2}
+    keywords = {"xi": p.xi_nm * M_PER_NM, "h0": p.h0_nm * M_PER_NM, "gamma0": p.gamma0_J_m2}
     if p.model == "oscillatory":
-        keywords.update(base=p.base, amplitude=p.oscillation_amplitude, decay_length=p.oscillation_decay_length_nm * NM,
-                        period=p.oscillation_period_nm * NM, phase=p.oscillation_phase_rad)
+        keywords.update(base=p.base, amplitude=p.oscillation_amplitude, decay_length=p.oscillation_decay_length_nm * M_PER_NM,
+                        period=p.oscillation_period_nm * M_PER_NM, phase=p.oscillation_phase_rad)
     return keywords
 
 
 def monolayer(p: ComplexionParams) -> float:
     """σ used to name complexions, m."""
-    return (p.monolayer_thickness_nm if p.monolayer_thickness_nm is not None else p.oscillation_period_nm) * NM
+    return (p.monolayer_thickness_nm if p.monolayer_thickness_nm is not None else p.oscillation_period_nm) * M_PER_NM
 
 
 def point_dataset(p: ComplexionParams) -> tuple[xr.Dataset, dict]:
@@ -100,7 +99,7 @@ def film_dataset(p: ComplexionParams, log=None) -> xr.Dataset:
         rows.append((result, exact))
         if log is not None:
             log.info("complexion: film at delta_G = %.3g J/m3: FiPy %.5g nm, quadrature %.5g nm", value,
-                     result.thickness / NM, exact / NM)
+                     result.thickness / M_PER_NM, exact / M_PER_NM)
     n = max(r.x.size for r, _ in rows)
     x = np.full((len(rows), n), np.nan)
     profile = np.full((len(rows), n), np.nan)
@@ -130,7 +129,7 @@ def prepare(params: Params) -> None:
 def write(ctx, prepared) -> None:
     p = ctx.params.complexion
     point, attrs = point_dataset(p)
-    ctx.log.info("complexion: h_EQ = %.4g nm (%s), %d local minima", attrs["equilibrium_thickness_m"] / NM,
+    ctx.log.info("complexion: h_EQ = %.4g nm (%s), %d local minima", attrs["equilibrium_thickness_m"] / M_PER_NM,
                  attrs["complexion"], point.sizes["minimum"])
     diagram = diagram_dataset(p)
     transitions = transitions_dataset(p)

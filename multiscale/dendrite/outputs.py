@@ -41,7 +41,9 @@ SCHEMA = Schema("dendrite", (
         V("initial_front", ("y",), "m", "initial front position"),
     ), (
         A("fipy_solver_suite", ""), A("solvers", ""), A("initial_ions", ""), A("linearised_mobility", "1"),
-        A("control", ""), A("grid_yx", "1"), A("cell_size_m", "m"), A("anisotropy_strength", "1"),
+        A("control", ""), A("grid_yx", "1"), A("cell_size_m", "m"),
+        A("width_m", "m", "electrode width after rounding to whole cells"),
+        A("length_m", "m", "collector-reservoir distance after rounding to whole cells"), A("anisotropy_strength", "1"),
         A("anisotropy_source", ""), A("initial_roughness_source", ""), A("local_current_source", ""),
         A("current_density_ratio_cv", "1"), A("final_deposit_m", "m"), A("stop_reason", ""),
         A("final_li_balance_relative_error", "1"),

@@ -21,8 +21,10 @@ Output (SI; docs/models.md §5):
     Attributes: the FiPy solver suite, the control mode, where the anisotropy, the initial
     roughness and the local current came from, the stop reason.
 
-Records are taken at fixed times; a run resumed from a checkpoint (written at a record, every
-``checkpoint_interval_s`` of wall time) repeats the uninterrupted run's arithmetic exactly.
+The declared schema is :data:`multiscale.dendrite.outputs.SCHEMA`. Records are taken at fixed
+times and streamed to the file by :class:`multiscale.runner.CheckpointedRun`; a run resumed from a
+checkpoint (written at a record, every ``checkpoint_interval_s`` of wall time) repeats the
+uninterrupted run's arithmetic exactly.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import xarray as xr
 
 from .. import coupling
 from .._fipy import SOLVER_SUITE
-from ..constants import FARADAY, MA_CM2
+from ..constants import A_M2_PER_MA_CM2, FARADAY, M_PER_UM
 from ..errors import UserError
 from ..fields import lognormal_profile, standard_profile
 from ..io import save_checkpoint
@@ -57,7 +59,6 @@ from .model import (
 from .outputs import SERIES, SNAPSHOTS
 from .params import check, grid
 
-UM = 1e-6
 
 @dataclass(frozen=True)
 class Setup:
@@ -100,7 +101,7 @@ def modulation_from(params: Params, ny: int, spacing_um: float, seed: int, on_to
         return _resample(on_top, 0.5, ny)  # the coating's cell centres
     if d.local_current_profile is not None:
         return _resample(d.local_current_profile, 0.0, ny)
-    return lognormal_profile(ny, spacing_um * UM, e.cv, d.vlcd_correlation_length_um * UM, seed)
+    return lognormal_profile(ny, spacing_um * M_PER_UM, e.cv, d.vlcd_correlation_length_um * M_PER_UM, seed)
 
 
 def setup_from(params: Params, handoff: xr.Dataset | None, on_top: np.ndarray | None = None) -> Setup:
@@ -114,11 +115,11 @@ def setup_from(params: Params, handoff: xr.Dataset | None, on_top: np.ndarray | 
     delta, anisotropy_source = coupling.anisotropy(params.dendrite, handoff)
     front = np.full(ny, d.front_position_um)
     if roughness > 0:
-        front = front + roughness * standard_profile(ny, spacing * UM, d.vlcd_correlation_length_um * UM, roughness_seed)
+        front = front + roughness * standard_profile(ny, spacing * M_PER_UM, d.vlcd_correlation_length_um * M_PER_UM, roughness_seed)
     physical = Physical(
-        interface_energy_J_m2=d.interface_energy_J_m2, interface_width_m=d.interface_width_um * UM,
+        interface_energy_J_m2=d.interface_energy_J_m2, interface_width_m=d.interface_width_um * M_PER_UM,
         interface_mobility_m3_J_s=d.interface_mobility_m3_J_s,
-        exchange_current_density_A_m2=d.exchange_current_density_mA_cm2 * MA_CM2,
+        exchange_current_density_A_m2=d.exchange_current_density_mA_cm2 * A_M2_PER_MA_CM2,
         transfer_coefficient=d.transfer_coefficient, diffusivity_electrolyte_m2_s=d.diffusivity_electrolyte_m2_s,
         diffusivity_electrode_m2_s=d.diffusivity_electrode_m2_s,
         conductivity_electrolyte_S_m=d.conductivity_electrolyte_S_m, conductivity_electrode_S_m=d.conductivity_electrode_S_m,
@@ -134,10 +135,10 @@ def setup_from(params: Params, handoff: xr.Dataset | None, on_top: np.ndarray | 
         if d.local_current_source == "coating":
             target = float(np.mean(on_top))
         else:
-            target = (e.current_density_mA_cm2 if d.current_density_mA_cm2 is None else d.current_density_mA_cm2) * MA_CM2
+            target = (e.current_density_mA_cm2 if d.current_density_mA_cm2 is None else d.current_density_mA_cm2) * A_M2_PER_MA_CM2
         physical = with_potential(physical, planar_potential(physical, target))
         if d.deposited_thickness_um is not None:  # Faraday: time to plate the thickness at the mean current
-            plating_time = d.deposited_thickness_um * UM * FARADAY * d.site_density_mol_m3 / target
+            plating_time = d.deposited_thickness_um * M_PER_UM * FARADAY * d.site_density_mol_m3 / target
             if plating_time < stop_time:
                 stop_time, end_reason = plating_time, Stop(StopReason.FARADAY_TIME)
     return Setup(
@@ -315,8 +316,8 @@ def series_groups(run: Run) -> dict[str | None, SeriesGroup]:
     """The series of ``dendrite.h5`` (the root group), written as they are recorded."""
     s = run.setup
     ny, nx = s.shape
-    coords = {"y": xr.DataArray((np.arange(ny) + 0.5) * s.spacing * UM, dims="y", attrs={"units": "m"}),
-              "x": xr.DataArray((np.arange(nx) + 0.5) * s.spacing * UM, dims="x", attrs={"units": "m",
+    coords = {"y": xr.DataArray((np.arange(ny) + 0.5) * s.spacing * M_PER_UM, dims="y", attrs={"units": "m"}),
+              "x": xr.DataArray((np.arange(nx) + 0.5) * s.spacing * M_PER_UM, dims="x", attrs={"units": "m",
                                 "long_name": "distance from the current collector"})}
     variables = {"time": (("time",), "f8", {"units": "s"}),
                  **{n: (("time",), "f8", {"units": units}) for n, (units, _) in SERIES.items()},
@@ -330,7 +331,7 @@ def static_dataset(run: Run) -> xr.Dataset:
     s = run.setup
     return xr.Dataset(
         {"current_density_ratio": ("y", s.modulation, {"units": "1", "long_name": "j(y) / mean j: reaction-rate prefactor"}),
-         "initial_front": ("y", s.initial_front * UM, {"units": "m"})})
+         "initial_front": ("y", s.initial_front * M_PER_UM, {"units": "m"})})
 
 
 def checked_reason(stop: Stop, deposit_um: float, target_um: float) -> tuple[Stop, bool]:
@@ -362,7 +363,8 @@ def _attrs(run: Run, params: Params, reason: str) -> dict:
         "initial_ions": s.initial_ions, "linearised_mobility": int(s.linearised_mobility),
         "control": (f"current: mean plating current held at {s.target_current_A_m2:g} A/m2 by the collector potential"
                     if s.target_current_A_m2 is not None else f"potential: collector at {d.applied_potential_V:g} V"),
-        "grid_yx": list(s.shape), "cell_size_m": s.spacing * UM,
+        "grid_yx": list(s.shape), "cell_size_m": s.spacing * M_PER_UM,
+        "width_m": s.shape[0] * s.spacing * M_PER_UM, "length_m": s.shape[1] * s.spacing * M_PER_UM,
         "anisotropy_strength": c.anisotropy_strength, "anisotropy_source": s.anisotropy_source,
         "initial_roughness_source": s.roughness_source,
         "local_current_source": (f"coating.h5: the current plating on top of the coating ({s.target_current_A_m2:g} A/m2 mean)"
@@ -370,7 +372,7 @@ def _attrs(run: Run, params: Params, reason: str) -> dict:
                                  "dendrite.local_current_profile" if d.local_current_profile is not None else
                                  f"electrode: log-normal, CV {params.electrode.cv:g}"),
         "current_density_ratio_cv": float(np.std(s.modulation)),
-        "final_deposit_m": run.deposit() * UM, "stop_reason": reason,
+        "final_deposit_m": run.deposit() * M_PER_UM, "stop_reason": reason,
         "final_li_balance_relative_error": _relative_balance_error(run.last),
     }
 
@@ -389,6 +391,9 @@ def write(ctx, prepared) -> None:
     handoff = coupling.read_kmc_handoff(kmc) if kmc is not None else None
     on_top = coupling.on_top_current(ctx.inputs["coating"]) if params.dendrite.local_current_source == "coating" else None
     run = Run(setup_from(params, handoff, on_top))
+    (ny, nx), d = run.setup.shape, params.dendrite
+    ctx.log.info("dendrite: %d x %d cells of %.4g um (dendrite.width_um = %g -> %.4g um, dendrite.length_um = %g -> %.4g um)",
+                 ny, nx, run.setup.spacing, d.width_um, ny * run.setup.spacing, d.length_um, nx * run.setup.spacing)
     runner = CheckpointedRun(ctx, series_groups(run), params.dendrite.checkpoint_interval_s)
     try:
         stop = runner.run(run, len(run.setup.record_times))
@@ -407,4 +412,4 @@ def write(ctx, prepared) -> None:
     runner.commit(attrs)
     last = run.last
     ctx.log.info("dendrite: %s; t = %.4g s, deposit %.3g um, dendrite length %.3g um, Li balance error %.2g",
-                 stop, last["time"], run.deposit(), last["dendrite_length"] / UM, attrs["final_li_balance_relative_error"])
+                 stop, last["time"], run.deposit(), last["dendrite_length"] / M_PER_UM, attrs["final_li_balance_relative_error"])

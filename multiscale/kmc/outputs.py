@@ -36,7 +36,10 @@ SCHEMA = Schema("kmc", (
         V("top_temperature", ("y", "x"), "K", "local heating: temperature at and above heating_length_nm",
           when="kmc.heating_top_rise_K > 0"),
     ), (
-        A("lattice", ""), A("lattice_spacing_m", "m"), A("lattice_shape_zyx", "1"), A("lateral_size_m", "m"),
+        A("lattice", ""), A("lattice_spacing_m", "m"), A("lattice_shape_zyx", "1"), A("lateral_size_m", "m", "box width after rounding to whole columns"),
+        A("box_height_m", "m", "box height after rounding to whole layers"),
+        A("deposits_per_record", "1", "record_interval_ML x columns, rounded"),
+        A("stop_deposits", "1", "stop_thickness_ML x columns, rounded", when="kmc.stop_thickness_ML given"),
         A("arrival", ""), A("temperature_K", "K"), A("attempt_frequency_Hz", "Hz"), A("E_hop_crystal_eV", "eV"),
         A("E_hop_glassy_eV", "eV"), A("E_bond_eV", "eV"), A("hop_rate_scale", "1"), A("max_hop_to_deposition", "1"),
         A("acceleration", ""), A("stop_reason", ""), A("local_heating", ""), A("dopt", ""),

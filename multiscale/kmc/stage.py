@@ -19,8 +19,10 @@ Output (SI):
     ``crystalline_fraction``, and the local growth rate vs local current density
     (``growth_rate(current_density_bin)``, m/s, with the Faraday expectation j a^3 / e).
 
-Records are taken at whole-deposit boundaries, so a run resumed from a checkpoint (written at
-a record, every ``checkpoint_interval_s`` of wall time) ends bit-identical to an uninterrupted one.
+The declared schema is :data:`multiscale.kmc.outputs.SCHEMA`. Records are taken at whole-deposit
+boundaries and streamed to the file by :class:`multiscale.runner.CheckpointedRun`; a run resumed
+from a checkpoint (written at a record, every ``checkpoint_interval_s`` of wall time) ends
+bit-identical to an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from ..atomistic.outputs import (
     EA_SURFACE,
     NEAREST_NEIGHBOUR_DISTANCE,
 )
-from ..constants import ELEMENTARY_CHARGE, K_B_EV, MA_CM2, NM
+from ..constants import A_M2_PER_MA_CM2, ELEMENTARY_CHARGE, K_B_EV, M_PER_NM
 from ..errors import UserError
 from ..fields import (
     hotspot_centres,
@@ -126,18 +128,18 @@ def setup_from(params: Params, inputs: AtomisticInputs) -> Setup:
     d_b = inputs.D0_bulk * np.exp(-inputs.Ea_bulk / kt)
     energetics = model.energetics_from_diffusion(d_s, d_b, a, T, p.attempt_frequency_Hz, p.glassy_barrier_reduction_eV)
     field_seed, kmc_seed = (stream_seed(params.seed, st) for st in (Stream.KMC_CURRENT_FIELD, Stream.KMC_EVENTS))
-    mean_j = e.current_density_mA_cm2 * MA_CM2
+    mean_j = e.current_density_mA_cm2 * A_M2_PER_MA_CM2
     centres: list[tuple[float, float]] = []
     if e.vlcd_field == "hotspots":
         centres = hotspot_centres(e.hotspot_count, n * a, n * a)
-        j = hotspot_field((n, n), a, mean_j, centres, e.hotspot_radius_nm * NM, e.hotspot_current_fraction)
+        j = hotspot_field((n, n), a, mean_j, centres, e.hotspot_radius_nm * M_PER_NM, e.hotspot_current_fraction)
     else:
-        j = lognormal_field((n, n), a, mean_j, e.cv, e.vlcd_correlation_length_nm * NM, field_seed)
+        j = lognormal_field((n, n), a, mean_j, e.cv, e.vlcd_correlation_length_nm * M_PER_NM, field_seed)
     per_side = int(np.ceil(np.sqrt(max(len(centres), 1))))
     # acceleration at the reference conditions, the same factor for every run of a scan
     t_ref = p.acceleration_reference_temperature_K
     reference_table = model.rate_table(energetics, t_ref)
-    reference_flux = float(model.deposition_rates(p.acceleration_reference_current_density_mA_cm2 * MA_CM2, a))
+    reference_flux = float(model.deposition_rates(p.acceleration_reference_current_density_mA_cm2 * A_M2_PER_MA_CM2, a))
     scale = model.hop_rate_scale(reference_table, reference_flux, p.max_hop_to_deposition)
     per_column = n * n
     return Setup(
@@ -148,13 +150,13 @@ def setup_from(params: Params, inputs: AtomisticInputs) -> Setup:
         stop_time_s=np.inf if p.stop_time_s is None else p.stop_time_s,
         stop_events=p.stop_events, kmc_seed=kmc_seed,
         dopt=DoptLaw.from_atomistic(inputs.dopt, p.dopt_time_scale, p.dopt_packing_exponent,
-                                    p.dopt_reference_current_density_mA_cm2 * MA_CM2) if p.dopt else None,
+                                    p.dopt_reference_current_density_mA_cm2 * A_M2_PER_MA_CM2) if p.dopt else None,
         epitaxy=p.epitaxy_probability,
         hotspots=tuple((int(round(cy / a - 0.5)), int(round(cx / a - 0.5))) for cx, cy in centres),
         hotspot_search_radius=0.5 * n / per_side,
         heating=None if p.heating_top_rise_K == 0 else model.LocalHeating(
-            T, model.heating_rise(j, p.heating_top_rise_K, p.heating_reference_current_density_mA_cm2 * MA_CM2),
-            p.heating_length_nm * NM / a, energetics),
+            T, model.heating_rise(j, p.heating_top_rise_K, p.heating_reference_current_density_mA_cm2 * A_M2_PER_MA_CM2),
+            p.heating_length_nm * M_PER_NM / a, energetics),
     )
 
 
@@ -338,7 +340,8 @@ def _attrs(setup: Setup, params: Params, reason: str) -> dict:
     return {
         "lattice": "simple cubic, periodic in x and y, substrate at z = 0",
         "lattice_spacing_m": setup.spacing_m, "lattice_shape_zyx": list(setup.shape),
-        "lateral_size_m": setup.shape[2] * setup.spacing_m,
+        "lateral_size_m": setup.shape[2] * setup.spacing_m, "box_height_m": (setup.shape[0] - 1) * setup.spacing_m,
+        "deposits_per_record": setup.deposits_per_record, "stop_deposits": setup.stop_deposits,
         "arrival": params.kmc.arrival, "temperature_K": setup.temperature_K,
         "attempt_frequency_Hz": en.attempt_frequency_Hz, "E_hop_crystal_eV": en.E_hop_crystal_eV,
         "E_hop_glassy_eV": en.E_hop_glassy_eV, "E_bond_eV": en.E_bond_eV,
@@ -367,6 +370,11 @@ def prepare(params: Params) -> None:
 def write(ctx, prepared) -> None:
     params = ctx.params
     setup = setup_from(params, AtomisticInputs.read(ctx.inputs["atomistic"]))
+    nz, ny, nx = setup.shape
+    ctx.log.info("kmc: lattice %d x %d columns x %d layers of %.4g nm (kmc.lateral_size_nm = %g -> %.4g nm, "
+                 "kmc.box_height_nm = %g -> %.4g nm); a record every %d deposits", nx, ny, nz, setup.spacing_m / M_PER_NM,
+                 params.kmc.lateral_size_nm, nx * setup.spacing_m / M_PER_NM, params.kmc.box_height_nm,
+                 (nz - 1) * setup.spacing_m / M_PER_NM, setup.deposits_per_record)
     sim = KmcRun(setup, params.kmc.initial_crystal_layers)
     runner = CheckpointedRun(ctx, series_groups(setup), params.kmc.checkpoint_interval_s)
     total = setup.stop_deposits // setup.deposits_per_record + 1 if setup.stop_deposits else 0

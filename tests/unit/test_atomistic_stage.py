@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 import multiscale
 from multiscale.atomistic import database as db
+from multiscale.atomistic.outputs import SCHEMA as ATOMISTIC_SCHEMA
+from multiscale.atomistic.params import AtomisticParams
 from multiscale.atomistic.stage import build_datasets
 from multiscale.cli import main
-from multiscale.constants import CM2_S
+from multiscale.constants import M2_S_PER_CM2_S
 from multiscale.io import read_dataset
-from multiscale.atomistic.params import AtomisticParams
 from tests.conftest import MINIMAL_TOML
-from tests.harness import assert_roundtrip
+from tests.harness import assert_matches_schema
 from tests.synthetic_md import msd_series, write_lammps_log, write_msd_csv
 
 
@@ -21,7 +24,7 @@ def test_curated_values_come_from_the_seeds():
     groups = build_datasets(AtomisticParams(temperatures_K=(298.15, 300.0)))
     diff = groups["diffusion"]
     # seed 002 Table I: bulk Li self-diffusion 7.65e-11 cm^2/s at 25 C
-    assert diff.D_bulk.sel(temperature=298.15).item() == pytest.approx(7.65e-11 * CM2_S, rel=1e-12)
+    assert diff.D_bulk.sel(temperature=298.15).item() == pytest.approx(7.65e-11 * M2_S_PER_CM2_S, rel=1e-12)
     # seed 004: surface ~1e3 x bulk
     assert diff.D_ratio_surface_bulk.sel(temperature=300.0).item() == pytest.approx(1e3, rel=1e-12)
     assert groups["dopt"].critical_ensemble_size.item() == 700.0
@@ -39,10 +42,15 @@ def test_every_record_names_a_source_and_units():
         assert rec.source and rec.units and rec.uncertainty and rec.conditions, rec.name
 
 
-def test_written_file_round_trips(minimal_params, tmp_path):
+def test_written_file_matches_its_schema_and_the_bcc_li_values(minimal_params, tmp_path):
+    """The file against the declared schema; the Li scalars against bcc Li with a = 3.51 A (seed 004)."""
     run_dir = multiscale.run(minimal_params, out=tmp_path / "run")
-    expected = build_datasets(multiscale.load_params(minimal_params).atomistic)
-    assert_roundtrip(run_dir / "atomistic.h5", expected)
+    assert_matches_schema(run_dir / "atomistic.h5", ATOMISTIC_SCHEMA)
+    root = read_dataset(run_dir / "atomistic.h5")
+    assert root.nearest_neighbour_distance.item() == pytest.approx(3.51e-10 * math.sqrt(3) / 2, rel=1e-15)
+    assert root.density.item() == pytest.approx(534.0, rel=0.01)  # Li at room temperature, kg/m^3
+    diff = read_dataset(run_dir / "atomistic.h5", "diffusion")
+    np.testing.assert_allclose(diff.D_ratio_surface_bulk, 1000.0, rtol=1e-12)  # the curated surface law
 
 
 def test_user_md_data_flow_downstream(tmp_path):

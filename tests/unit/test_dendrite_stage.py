@@ -9,12 +9,12 @@ import pytest
 
 import multiscale
 from multiscale.constants import FARADAY
+from multiscale.dendrite import stage as dendrite_stage
+from multiscale.dendrite.outputs import SCHEMA as DENDRITE_SCHEMA
 from multiscale.errors import UserError
 from multiscale.io import read_dataset, read_root_attrs
-from multiscale.dendrite import stage as dendrite_stage
 from multiscale.runner import Stop, StopReason
 from tests.conftest import MINIMAL_TOML
-from multiscale.dendrite.outputs import SCHEMA as DENDRITE_SCHEMA
 from tests.harness import assert_matches_schema
 
 # 4 x 8 um at 0.25 um cells: 16 x 32 cells, ~5 s

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import logging
 
+import h5py
 import numpy as np
 import pytest
 
 import multiscale
 from multiscale.constants import ELEMENTARY_CHARGE
+from multiscale.errors import UserError
 from multiscale.io import read_dataset, read_root_attrs
 from multiscale.kmc import stage as kmc_stage
-from tests.conftest import MINIMAL_TOML
-from multiscale.errors import UserError
 from multiscale.kmc.outputs import SCHEMA as KMC_SCHEMA
+from multiscale.runner import CheckpointedRun
+from tests.conftest import MINIMAL_TOML
 from tests.harness import assert_matches_schema
 
 KMC = """
@@ -114,3 +117,66 @@ def test_open_run_includes_kmc(kmc_params, tmp_path):
     assert set(tree.children) == {"atomistic", "kmc"}
     assert set(tree["kmc/handoff"].to_dataset().data_vars) >= {h.name for h in KMC_SCHEMA.handoffs()}
     tree.close()
+
+
+def _interrupt_at_record(monkeypatch, n: int):
+    calls = {"n": 0}
+    original = kmc_stage.record
+
+    def record_then_interrupt(*args):
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise KeyboardInterrupt
+        return original(*args)
+
+    monkeypatch.setattr(kmc_stage, "record", record_then_interrupt)
+    return original
+
+
+def test_records_past_the_last_checkpoint_are_cut_and_redone(kmc_params, tmp_path, monkeypatch):
+    """The partial file holds records the checkpoint does not know (written after it): the resume cuts
+    them and makes them again, to the same file as an uninterrupted run."""
+    straight = multiscale.run(kmc_params, out=tmp_path / "straight")
+    kmc_params.write_text(MINIMAL_TOML + KMC + "checkpoint_interval_s = 1e-9\n")
+    saves = {"n": 0}
+    original_save = CheckpointedRun._save
+
+    def save_only_the_second(self, sim):
+        saves["n"] += 1
+        if saves["n"] == 2:
+            original_save(self, sim)
+
+    monkeypatch.setattr(CheckpointedRun, "_save", save_only_the_second)
+    original = _interrupt_at_record(monkeypatch, 7)
+    with pytest.raises(KeyboardInterrupt):
+        multiscale.run(kmc_params, out=tmp_path / "resumed")
+    partial = tmp_path / "resumed" / "kmc.partial.h5"
+    with h5py.File(partial) as f:
+        assert f["time"].shape[0] == 6  # 6 records on disk, the checkpoint knows 3
+    monkeypatch.setattr(kmc_stage, "record", original)
+    monkeypatch.setattr(CheckpointedRun, "_save", original_save)
+    resumed = multiscale.run(kmc_params, out=tmp_path / "resumed")
+    assert not partial.exists()
+    for group in (None, "ensembles"):
+        a, b = read_dataset(straight / "kmc.h5", group), read_dataset(resumed / "kmc.h5", group)
+        for name in a.variables:
+            np.testing.assert_array_equal(a[name], b[name], err_msg=f"{group}/{name}")
+
+
+def test_a_damaged_partial_file_starts_over_to_the_same_result(kmc_params, tmp_path, monkeypatch, caplog):
+    """kill -9 in the middle of an HDF5 write can leave the partial file unreadable: the checkpoint is
+    then not used, the stage starts over, and the result is the uninterrupted one."""
+    straight = multiscale.run(kmc_params, out=tmp_path / "straight")
+    kmc_params.write_text(MINIMAL_TOML + KMC + "checkpoint_interval_s = 1e-9\n")
+    original = _interrupt_at_record(monkeypatch, 5)
+    with pytest.raises(KeyboardInterrupt):
+        multiscale.run(kmc_params, out=tmp_path / "resumed")
+    partial = tmp_path / "resumed" / "kmc.partial.h5"
+    partial.write_bytes(partial.read_bytes()[:2000])  # cut mid-file
+    monkeypatch.setattr(kmc_stage, "record", original)
+    caplog.set_level(logging.WARNING, logger="multiscale")
+    resumed = multiscale.run(kmc_params, out=tmp_path / "resumed")
+    assert any("starting over" in r.getMessage() for r in caplog.records)
+    a, b = read_dataset(straight / "kmc.h5"), read_dataset(resumed / "kmc.h5")
+    for name in ("height", "time", "events_hop", "roughness_sigma"):
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)

@@ -189,6 +189,10 @@ def test_coating_design_map_fits_a_slide_with_one_log_colour_scale(tmp_path):
     porosity = maps["porosity"]  # 0.05 .. 0.9: less than two decades, linear
     [norm] = {m.norm for a in porosity.axes for m in a.collections if isinstance(m, QuadMesh)}
     assert not isinstance(norm, LogNorm) and (norm.vmin, norm.vmax) == pytest.approx((0.05, 0.9))
+    ds["fraction_under"] = (list(dims), np.geomspace(1e-3, 1.0, values.size).reshape(values.shape), {"units": "1"})
+    fraction = dict(plots.design_maps(ds))["fraction_under"]  # three decades, but a fraction: linear
+    [norm] = {m.norm for a in fraction.axes for m in a.collections if isinstance(m, QuadMesh)}
+    assert not isinstance(norm, LogNorm)
 
 
 def test_linear_axes_are_not_called_log(tmp_path):
