@@ -203,7 +203,8 @@ def _refuse_to_replace(params: Params, run_dir: Path, replaced: list[Stage], sou
         return
     shown = ", ".join(keys[:6]) + (f" and {len(keys) - 6} more" if len(keys) > 6 else "")
     where = f"{source}: " if source is not None else ""
-    raise UserError(f"{where}{run_dir} holds a complete run of other parameters ({shown} differ); its "
+    verb = "differs" if len(keys) == 1 else "differ"
+    raise UserError(f"{where}{run_dir} holds a complete run of other parameters ({shown} {verb}); its "
                     f"{', '.join(s.output for s in replaced)} would be replaced. Rerun with --force to replace it, "
                     "or give another name (or --out) to keep both")
 

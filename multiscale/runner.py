@@ -38,6 +38,11 @@ import xarray as xr
 from .io import StageFileWriter, load_checkpoint, save_checkpoint
 
 
+#: Layout of the checkpoints this runner writes (state by field name + records on disk); a checkpoint
+#: of another layout (the stages' own, before this runner) is not taken up: the stage starts over.
+CHECKPOINT_FORMAT = 2
+
+
 class StopReason(enum.Enum):
     """Why a time integration ended (the value is the sentence written to ``stop_reason``)."""
 
@@ -133,7 +138,7 @@ class CheckpointedRun:
 
     def _resume(self, sim: Integration) -> bool:
         restored = load_checkpoint(self.checkpoint, self.key)
-        if restored is None:
+        if restored is None or restored[1].get("format") != CHECKPOINT_FORMAT:  # absent, other parameters, older layout
             return False
         arrays, meta = restored
         try:
@@ -157,7 +162,8 @@ class CheckpointedRun:
 
     def _save(self, sim: Integration) -> None:
         self.writer.flush()
-        save_checkpoint(self.checkpoint, sim.state(), {"cache_key": self.key, "records": self.records})
+        save_checkpoint(self.checkpoint, sim.state(), {"cache_key": self.key, "records": self.records,
+                                                       "format": CHECKPOINT_FORMAT})
 
     def run(self, sim: Integration, total: int, desc: str = "records") -> Stop:
         """Start or resume ``sim``, stream its records, and return why it stopped (the file is still open:
@@ -182,7 +188,9 @@ class CheckpointedRun:
             try:
                 return sim.advance(on_record)
             except BaseException:
-                self.writer.close()  # keep the partial file for the checkpoint
+                self.writer.close()
+                if not self.checkpoint.is_file():  # nothing can take it up: leave nothing behind
+                    self.partial.unlink(missing_ok=True)
                 raise
 
     def commit(self, attrs: Mapping[str, Any]) -> None:

@@ -157,10 +157,17 @@ class Observable:
 
 @dataclass(frozen=True)
 class Figure:
-    """A run figure: ``figures/<stem>.png`` drawn by ``multiscale.analysis.plots.<function>``."""
+    """A run figure ``figures/<stem>.png``, drawn by ``function(stage_tree) -> matplotlib Figure``:
+    a function of :mod:`multiscale.analysis.plots` by name, or ``"package.module:function"`` (a
+    stage's own figures module, imported only by the report)."""
 
     stem: str
     function: str
+
+    def resolve(self):
+        """The drawing function."""
+        module, _, name = self.function.rpartition(":")
+        return getattr(import_module(module or "multiscale.analysis.plots"), name)
 
 
 @dataclass(frozen=True)

@@ -424,8 +424,7 @@ def report(directory: str | Path) -> list[Path]:
         for stage in STAGES:
             if stage.name in tree.children:
                 for figure in stage.figures:
-                    make = globals()[figure.function]
-                    written.append(_save(make(tree[stage.name]), figures / f"{figure.stem}.png"))
+                    written.append(_save(figure.resolve()(tree[stage.name]), figures / f"{figure.stem}.png"))
     finally:
         tree.close()
     return written

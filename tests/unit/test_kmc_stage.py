@@ -98,7 +98,7 @@ def test_changing_kmc_parameters_refuses_to_replace_then_force_reruns(kmc_params
     run_dir = multiscale.run(kmc_params, out=tmp_path / "r")
     key = read_root_attrs(run_dir / "kmc.h5")["stage_cache_key"]
     kmc_params.write_text(MINIMAL_TOML + KMC.replace("4.0", "3.0"))
-    with pytest.raises(UserError, match=r"kmc\.stop_thickness_ML differ.*kmc\.h5 would be replaced.*--force"):
+    with pytest.raises(UserError, match=r"kmc\.stop_thickness_ML differs.*kmc\.h5 would be replaced.*--force"):
         multiscale.run(kmc_params, out=run_dir)
     assert read_root_attrs(run_dir / "kmc.h5")["stage_cache_key"] == key  # untouched
     multiscale.run(kmc_params, out=run_dir, force=True)
