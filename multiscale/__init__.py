@@ -18,17 +18,18 @@ __version__ = "0.1.0"
 _API = {"load_params": "multiscale.params", "run": "multiscale.pipeline", "open_run": "multiscale.analysis",
         "open_scan": "multiscale.analysis", "run_scan": "multiscale.scan"}
 
-#: Subpackages reachable as attributes in a fresh interpreter (``multiscale.analysis.final_values``).
-_SUBMODULES = ("analysis", "io", "params", "pipeline", "scan", "stages")
-
 __all__ = ["__version__", *_API]
 
 
 def __getattr__(name: str):
     if name in _API:
         return getattr(import_module(_API[name]), name)
-    if name in _SUBMODULES:
-        return import_module(f"multiscale.{name}")
+    if not name.startswith("_"):  # a submodule, imported on first use (multiscale.analysis.final_values)
+        try:
+            return import_module(f"multiscale.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"multiscale.{name}":
+                raise
     raise AttributeError(f"module 'multiscale' has no attribute {name!r}")
 
 

@@ -26,7 +26,7 @@ import xarray as xr
 from .coating.outputs import ON_TOP_CURRENT_DENSITY
 from .coating.params import CoatingParams
 from .complexion.outputs import COMPLEXION_CLASS, EQUILIBRIUM_THICKNESS
-from .constants import M_PER_UM
+from .constants import M_PER_NM, M_PER_UM
 from .dendrite.params import FRONT_MARGIN_WIDTHS, DendriteParams
 from .errors import UserError
 from .kmc.outputs import CORRELATION_LENGTH, CRYSTALLINE_FRACTION, ROUGHNESS_SIGMA
@@ -59,7 +59,7 @@ def initial_roughness(d: DendriteParams, handoff: KmcHandoff | None) -> tuple[fl
         return 0.0, f"kmc roughness sigma = {sigma:.3g} m, correlation length {corr:.3g} m: flat start"
     # heights averaged over ell x ell patches of the electrode, (ell / corr)^2 independent kMC patches each
     value = sigma * corr / (d.vlcd_correlation_length_um * M_PER_UM) / M_PER_UM
-    text = (f"kmc: sigma {sigma * 1e9:.3g} nm over correlation length {corr * 1e9:.3g} nm, averaged over "
+    text = (f"kmc: sigma {sigma / M_PER_NM:.3g} nm over correlation length {corr / M_PER_NM:.3g} nm, averaged over "
             f"{d.vlcd_correlation_length_um:g} um patches -> {value:.3g} um")
     cap = (d.front_position_um - FRONT_MARGIN_WIDTHS * d.interface_width_um) / 3.0  # 3 sigma stays off the collector's tail
     if value > cap:
@@ -116,4 +116,4 @@ def coating_thickness(c: CoatingParams, complexion_path: Path | None) -> tuple[f
     if not (math.isfinite(h) and h > 0):
         raise UserError(f"coating.thickness_from_complexion: the complexion's h_EQ is {h:g} m "
                         f"({kind}): no finite self-limiting coating")
-    return h, f"complexion.h5 h_EQ = {h / 1e-9:.4g} nm ({kind})"
+    return h, f"complexion.h5 h_EQ = {h / M_PER_NM:.4g} nm ({kind})"

@@ -228,7 +228,7 @@ def _run_locked(params, input_text, run_dir, keys, implemented, prepared, force)
                 params=params,
                 run_dir=run_dir,
                 stage=stage,
-                inputs={u: run_dir / BY_NAME[u].output for u in _inputs(stage, keys)},
+                inputs={u: run_dir / BY_NAME[u].output for u in stage.reads(params) if u in keys},
                 attrs=provenance_attrs(input_text, input_sha, keys[stage.name], stage=stage.name,
                                        resolved_params=params.model_dump_json()),
             )

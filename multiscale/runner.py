@@ -96,7 +96,7 @@ class SeriesGroup:
 
 
 class Integration(Protocol):
-    """What a time-integrating model gives the runner."""
+    """What a time-integrating model gives the runner (``state``/``restore`` only when checkpointed)."""
 
     def start(self) -> dict:
         """Set the initial state; return the first record."""
@@ -107,12 +107,17 @@ class Integration(Protocol):
     def restore(self, state: dict[str, np.ndarray], last: dict) -> None:
         """Continue from a saved state; ``last`` is the last record on disk."""
 
-    def advance(self, on_record: Callable[[dict], None]) -> Stop:
-        """Integrate to the end, calling ``on_record(record)`` for each record; return why it stopped."""
+    def advance(self, on_record: Callable[..., None]) -> Stop:
+        """Integrate to the end, calling ``on_record(record, final)`` for each record (``final``: the
+        run stops after it); return why it stopped."""
 
 
 class CheckpointedRun:
     """Run an :class:`Integration` for the stage of ``ctx`` (a :class:`multiscale.pipeline.StageContext`).
+
+    Use as a context manager around :meth:`run`, the stage's static writes and :meth:`commit`:
+    whatever fails or is interrupted in between, the file is closed; the partial file is kept
+    only when a checkpoint can take it up.
 
     Parameters
     ----------
@@ -136,15 +141,32 @@ class CheckpointedRun:
         self.records = 0
         self.last: dict = {}
 
+    def __enter__(self) -> CheckpointedRun:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None or self.writer is None:
+            return
+        try:
+            self.writer.close()
+        except Exception:  # noqa: BLE001 - already closed, or the HDF5 library failed: the file is dropped below
+            pass
+        self.writer = None
+        if not self.checkpoint.is_file():  # nothing can take it up: leave nothing behind
+            self.partial.unlink(missing_ok=True)
+
     def _resume(self, sim: Integration) -> bool:
         restored = load_checkpoint(self.checkpoint, self.key)
         if restored is None or restored[1].get("format") != CHECKPOINT_FORMAT:  # absent, other parameters, older layout
+            self.checkpoint.unlink(missing_ok=True)
             return False
         arrays, meta = restored
         try:
-            self.writer = StageFileWriter.reopen(self.ctx.output, self.partial, int(meta["records"]), list(self.series))
+            self.writer = StageFileWriter.reopen(self.ctx.output, self.partial, int(meta["records"]), list(self.series),
+                                                 self.key)
         except OSError as exc:
             self.ctx.log.warning("%s: checkpoint found but %s; starting over", self.ctx.stage.name, exc)
+            self.checkpoint.unlink(missing_ok=True)
             return False
         self.records = int(meta["records"])
         self.last = {}
@@ -177,29 +199,32 @@ class CheckpointedRun:
         with self.ctx.progress(total, desc) as bar:
             bar.update(self.records - 1)
 
-            def on_record(record: dict) -> None:
+            def on_record(record: dict, final: bool = False) -> None:
                 nonlocal last_save
                 self._append(record)
                 bar.update()
-                if self.interval is not None and time.monotonic() - last_save >= self.interval:
+                # never at the last record: a resume from it would redo the stop
+                if not final and self.interval is not None and time.monotonic() - last_save >= self.interval:
                     self._save(sim)
                     last_save = time.monotonic()
 
-            try:
-                return sim.advance(on_record)
-            except BaseException:
-                self.writer.close()
-                if not self.checkpoint.is_file():  # nothing can take it up: leave nothing behind
-                    self.partial.unlink(missing_ok=True)
-                raise
+            stop = sim.advance(on_record)
+        self.checkpoint.unlink(missing_ok=True)  # the run is complete in the file; a rerun starts afresh
+        return stop
 
     def commit(self, attrs: Mapping[str, Any]) -> None:
-        """Write the stage's final attributes, set ``complete`` = 1 and rename; drop the checkpoint."""
+        """Write the stage's final attributes, set ``complete`` = 1 and rename."""
         self.writer.set_attrs(attrs)
         self.writer.commit()
-        self.checkpoint.unlink(missing_ok=True)
+        self.writer = None
 
     def abandon(self) -> None:
-        """Remove the partial file and the checkpoint (a run that must start afresh next time)."""
+        """Close and remove the partial file and the checkpoint (a run that must start afresh next time)."""
+        if self.writer is not None:
+            try:
+                self.writer.close()
+            except Exception:  # noqa: BLE001 - already closed
+                pass
+            self.writer = None
         self.partial.unlink(missing_ok=True)
         self.checkpoint.unlink(missing_ok=True)

@@ -194,8 +194,9 @@ class Stage:
     upstream : tuple of str
         Stages whose files this stage always reads when they run.
     optional_upstream : dict
-        Stage name -> ``needed(params) -> bool``: read only when the rule says so (then the
-        upstream table must be present).
+        Stage name -> ``needed(params) -> bool``: the stage gets that file (``ctx.inputs``) only when
+        the rule says so. The cache key includes every upstream stage that runs, read or not (as it
+        always has: existing run directories stay up to date).
     schema : Schema
         Its output file.
     observables, figures : tuples
@@ -248,8 +249,11 @@ class Stage:
 
 def read_handoff(path: str | Path, handoff: Handoff):
     """The value of a declared handoff in a complete stage file (a DataArray, or an attribute value)."""
-    from .io import read_dataset, read_root_attrs
+    from .errors import UserError
+    from .io import is_complete, read_dataset, read_root_attrs
 
+    if not is_complete(path):
+        raise UserError(f"{path}: missing or incomplete (no 'complete' = 1); rerun the stage that writes it")
     if handoff.kind == "group":
         return read_dataset(path, handoff.group)
     if handoff.kind == "attribute":

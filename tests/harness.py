@@ -74,6 +74,10 @@ def assert_matches_schema(path, schema) -> None:
             for want in spec.variables:
                 if want.when is None:
                     assert want.name in ds.variables, f"{path}:{group}: declared variable {want.name!r} missing"
+            if group != "/":
+                for want in spec.attributes:
+                    if want.when is None:
+                        assert want.name in ds.attrs, f"{path}:{group}: declared attribute {want.name!r} missing"
             for dim in ds.dims:
                 assert dim in ds.coords, f"{path}:{group}: dimension {dim!r} has no coordinate"
         for want in declared["/"].attributes:

@@ -57,9 +57,9 @@ class CoatingRun:
         return _frame(self.system, self.system.rates(), self.totals, self.physics)
 
     def advance(self, on_record) -> Stop:
-        for t in self.record_times:
+        for i, t in enumerate(self.record_times):
             self.totals = co.integrate(self.system, t - self.totals.time_s, totals=self.totals)
-            on_record(_frame(self.system, self.system.rates(), self.totals, self.physics))
+            on_record(_frame(self.system, self.system.rates(), self.totals, self.physics), i == len(self.record_times) - 1)
             if self.log is not None:
                 self.log.info("coating: t = %.4g s, %.3g of the Li under the coating so far", t, self.totals.fraction_under)
         return Stop(StopReason.PLATING_TIME)
@@ -112,28 +112,28 @@ def write(ctx, prepared) -> None:
     variables.update({name: (("time",), "f8", {"units": unit}) for name, (unit, _) in SERIES.items()})
     variables.update({name: (("time", "y"), "f8", {"units": unit}) for name, (unit, _) in PROFILES.items()})
     variables["concentration"] = (("time", "y", "x"), "f4", {"units": "mol m-3", "long_name": "mobile Li in the coating"})
-    runner = CheckpointedRun(ctx, {None: SeriesGroup(variables, {"y": ny, "x": nx}, coords)}, None)
-    runner.run(sim, len(sim.record_times) + 1)
-    profile, totals = sim.profile, sim.totals
-    onset = math.nan
-    if c.measure_onset:
-        onset = co.onset_current(physics, c.plating_time_s, nx=c.cells_across)
-        ctx.log.info("coating: measured onset of on-top plating in %g s: %.4g mA/cm2 (%.4f x threshold)",
-                     c.plating_time_s, onset / A_M2_PER_MA_CM2, onset / physics.threshold_A_m2)
-    mean = float(np.mean(profile))
-    ctx.attrs.update({
-        "fipy_solver_suite": SOLVER_SUITE, "material": c.material or "explicit",
-        "diffusivity_m2_s": diffusivity, "diffusivity_source": d_source,
-        "thickness_m": thickness, "thickness_source": t_source,
-        "capacity_mol_m3": c.capacity_mol_m3, "electronic_conductivity_S_m": c.electronic_conductivity_S_m,
-        "mean_current_density_A_m2": mean,
-        "threshold_current_density_A_m2": physics.threshold_A_m2,
-        "onset_current_density_A_m2": onset,
-        "steady_fraction_under": co.steady_fraction_under(mean / physics.threshold_A_m2),
-        "final_fraction_under": totals.fraction_under,
-        "final_li_balance_relative_error": abs(totals.balance_error_mol_m2) / totals.charge_mol_m2,
-    })
-    runner.writer.write_dataset(xr.Dataset({"local_current_density": ("y", profile, {"units": "A m-2"})}))
-    runner.commit(ctx.attrs)
+    with CheckpointedRun(ctx, {None: SeriesGroup(variables, {"y": ny, "x": nx}, coords)}, None) as runner:
+        runner.run(sim, len(sim.record_times))
+        profile, totals = sim.profile, sim.totals
+        onset = math.nan
+        if c.measure_onset:
+            onset = co.onset_current(physics, c.plating_time_s, nx=c.cells_across)
+            ctx.log.info("coating: measured onset of on-top plating in %g s: %.4g mA/cm2 (%.4f x threshold)",
+                         c.plating_time_s, onset / A_M2_PER_MA_CM2, onset / physics.threshold_A_m2)
+        mean = float(np.mean(profile))
+        ctx.attrs.update({
+            "fipy_solver_suite": SOLVER_SUITE, "material": c.material or "explicit",
+            "diffusivity_m2_s": diffusivity, "diffusivity_source": d_source,
+            "thickness_m": thickness, "thickness_source": t_source,
+            "capacity_mol_m3": c.capacity_mol_m3, "electronic_conductivity_S_m": c.electronic_conductivity_S_m,
+            "mean_current_density_A_m2": mean,
+            "threshold_current_density_A_m2": physics.threshold_A_m2,
+            "onset_current_density_A_m2": onset,
+            "steady_fraction_under": co.steady_fraction_under(mean / physics.threshold_A_m2),
+            "final_fraction_under": totals.fraction_under,
+            "final_li_balance_relative_error": abs(totals.balance_error_mol_m2) / totals.charge_mol_m2,
+        })
+        runner.writer.write_dataset(xr.Dataset({"local_current_density": ("y", profile, {"units": "A m-2"})}))
+        runner.commit(ctx.attrs)
     ctx.log.info("coating: %.3g of the Li plated under the coating, %.3g on top (steady state at the mean current: "
                  "%.3g under)", totals.fraction_under, totals.fraction_on_top, ctx.attrs["steady_fraction_under"])

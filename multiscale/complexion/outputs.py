@@ -8,7 +8,7 @@ SCHEMA = Schema("complexion", (
     Group("/", (
         V("h", ("h",), "m", "film thickness"),
         V("interface_potential", ("h",), "J m-2", "Phi(h) at the run's (delta_gamma, delta_G)"),
-        V("minimum", ("minimum",), "1"),
+        V("minimum", ("minimum",), "", "index of the minimum"),
         V("minimum_thickness", ("minimum",), "m", "local minimum of Phi"),
         V("minimum_phi", ("minimum",), "J m-2", "Phi at the minimum"),
     ), (
@@ -23,13 +23,13 @@ SCHEMA = Schema("complexion", (
         V("complexion", ("delta_gamma", "delta_G"), "", "class name"),
     ), description="h_EQ over (delta_gamma, delta_G)"),
     Group("transitions", (
-        V("transition", ("transition",), "1"), V("delta_G", ("transition",), "J m-3"),
+        V("transition", ("transition",), "", "index"), V("delta_G", ("transition",), "J m-3"),
         V("thickness_below", ("transition",), "m", "h_EQ just below delta_G"),
         V("thickness_above", ("transition",), "m", "h_EQ just above delta_G"),
         V("phi", ("transition",), "J m-2"), V("phi_gap", ("transition",), "J m-2", "|Phi_a - Phi_b| at delta_G"),
     ), description="first-order thickness transitions at the run's delta_gamma"),
     Group("film", (
-        V("delta_G", ("delta_G",), "J m-3"), V("cell", ("cell",), "1"),
+        V("delta_G", ("delta_G",), "J m-3"), V("cell", ("cell",), "", "cell index"),
         V("thickness_fipy", ("delta_G",), "m", "Gibbs thickness, FiPy"),
         V("thickness_quadrature", ("delta_G",), "m", "Gibbs thickness, exact"),
         V("position", ("delta_G", "cell"), "m", "cell centre (NaN past the domain)"),

@@ -291,13 +291,14 @@ class Run:
     def advance(self, on_record=None) -> Stop:
         """Advance to the end, recording at ``setup.record_times``; returns why the run stopped."""
         s = self.setup
-        for t_record in s.record_times[self.records - 1:]:
+        remaining = s.record_times[self.records - 1:]
+        for i, t_record in enumerate(remaining):
             try:
                 self.system.advance(t_record, on_step=self._on_step)
             except _Stop as stop:
                 record = self._record()
                 if on_record is not None:
-                    on_record(record)
+                    on_record(record, True)
                 return stop.args[0]
             except DivergenceError as exc:
                 raise Diverged(str(exc)) from None
@@ -306,7 +307,7 @@ class Run:
             # checkpoint taken at this record resumes bit for bit
             self.system.refresh_preconditioners()
             if on_record is not None:
-                on_record(record)
+                on_record(record, i == len(remaining) - 1)
         return s.end_reason
 
 
@@ -394,22 +395,22 @@ def write(ctx, prepared) -> None:
     (ny, nx), d = run.setup.shape, params.dendrite
     ctx.log.info("dendrite: %d x %d cells of %.4g um (dendrite.width_um = %g -> %.4g um, dendrite.length_um = %g -> %.4g um)",
                  ny, nx, run.setup.spacing, d.width_um, ny * run.setup.spacing, d.length_um, nx * run.setup.spacing)
-    runner = CheckpointedRun(ctx, series_groups(run), params.dendrite.checkpoint_interval_s)
-    try:
-        stop = runner.run(run, len(run.setup.record_times))
-    except Diverged as exc:
-        failed = ctx.run_dir / "dendrite.diverged.npz"  # not a checkpoint: a rerun starts afresh
-        save_checkpoint(failed, run.state(), {"cache_key": ctx.attrs["stage_cache_key"], "records": run.records})
-        runner.abandon()
-        raise UserError(f"dendrite: the phase-field run diverged at t = {run.system.time:.4g} s ({exc}); the last "
-                        f"good state is in {failed}. Lower the current density or the VLCD, or refine the grid "
-                        "(dendrite.cells_per_interface_width)") from None
-    stop, short = checked_reason(stop, run.deposit(), run.setup.stop_deposit)
-    if short:
-        ctx.log.warning("dendrite: %s", stop)
-    runner.writer.write_dataset(static_dataset(run))
-    attrs = _attrs(run, params, str(stop))
-    runner.commit(attrs)
+    with CheckpointedRun(ctx, series_groups(run), params.dendrite.checkpoint_interval_s) as runner:
+        try:
+            stop = runner.run(run, len(run.setup.record_times))
+        except Diverged as exc:
+            failed = ctx.run_dir / "dendrite.diverged.npz"  # not a checkpoint: a rerun starts afresh
+            save_checkpoint(failed, run.state(), {"cache_key": ctx.attrs["stage_cache_key"], "records": run.records})
+            runner.abandon()
+            raise UserError(f"dendrite: the phase-field run diverged at t = {run.system.time:.4g} s ({exc}); the last "
+                            f"good state is in {failed}. Lower the current density or the VLCD, or refine the grid "
+                            "(dendrite.cells_per_interface_width)") from None
+        stop, short = checked_reason(stop, run.deposit(), run.setup.stop_deposit)
+        if short:
+            ctx.log.warning("dendrite: %s", stop)
+        runner.writer.write_dataset(static_dataset(run))
+        attrs = _attrs(run, params, str(stop))
+        runner.commit(attrs)
     last = run.last
     ctx.log.info("dendrite: %s; t = %.4g s, deposit %.3g um, dendrite length %.3g um, Li balance error %.2g",
                  stop, last["time"], run.deposit(), last["dendrite_length"] / M_PER_UM, attrs["final_li_balance_relative_error"])

@@ -6,8 +6,9 @@ Layout contract (docs/architecture.md §4):
   group, so ``xr.open_dataset(path, engine="h5netcdf", group=g)`` works on its own;
 - units are CF ``units`` attributes in SI (activation energies in eV);
 - attributes are numbers or strings: booleans become ints, dicts and lists JSON strings;
-- the file is written as ``<name>.tmp`` and renamed when done; the root attribute ``complete``
-  is 0 until the last write, then 1. A reader never sees a final-named file that is half written.
+- the file is written under a temporary name (``<name>.tmp``, or the runner's
+  ``<name>.partial.h5``) and renamed when done; the root attribute ``complete`` is 0 until the last
+  write, then 1. A reader never sees a final-named file that is half written.
 
 Time series grow along an unlimited ``time`` dimension one frame at a time
 (:meth:`StageFileWriter.define_series`, :meth:`StageFileWriter.append`): the time-integrating
@@ -73,28 +74,37 @@ class StageFileWriter:
         self._file.flush()
 
     @classmethod
-    def reopen(cls, path: str | Path, tmp: str | Path, records: int, groups) -> StageFileWriter:
-        """Reopen a partial file written by an interrupted run, cut every series of ``groups`` back to
-        ``records`` frames (those its checkpoint knows), and go on appending.
+    def reopen(cls, path: str | Path, tmp: str | Path, records: int, groups, cache_key: str) -> StageFileWriter:
+        """Reopen a partial file written by an interrupted run of the same stage (same ``cache_key``),
+        cut every series of ``groups`` back to ``records`` frames (those its checkpoint knows), and go
+        on appending.
 
         Raises
         ------
         OSError
-            When the partial file is missing, unreadable (killed mid-write) or shorter than ``records``.
+            When the partial file is missing, unreadable (killed mid-write), of another run, or
+            shorter than ``records``.
         """
         self = cls.__new__(cls)
         self.path, self.tmp = Path(path), Path(tmp)
+        if not self.tmp.is_file():
+            raise OSError(f"{self.tmp}: missing")
         try:
-            self._file = h5netcdf.File(self.tmp, "a")
+            self._file = h5netcdf.File(self.tmp, "r+")
         except Exception as exc:  # noqa: BLE001 - h5py raises many types for a damaged file
             raise OSError(f"{self.tmp}: cannot reopen ({exc})") from None
-        for group in groups:
-            node = self._group(group)
-            if node.dimensions["time"].size < records:
-                self._file.close()
-                raise OSError(f"{self.tmp}: {node.dimensions['time'].size} records in {group or '/'}, the checkpoint "
-                              f"knows {records}")
-            node.resize_dimension("time", records)
+        try:
+            if self._file.attrs.get("stage_cache_key") != cache_key:
+                raise OSError(f"{self.tmp}: written by another run (cache key)")
+            for group in groups:
+                node = self._file if not group else self._file.groups[group]
+                size = node.dimensions["time"].size
+                if size < records:
+                    raise OSError(f"{self.tmp}: {size} records in {group or '/'}, the checkpoint knows {records}")
+                node.resize_dimension("time", records)
+        except (OSError, KeyError) as exc:
+            self._file.close()
+            raise OSError(f"{self.tmp}: cannot take it up ({exc})") from None
         return self
 
     def last_frame(self, group: str | None) -> dict[str, np.ndarray]:
@@ -186,8 +196,16 @@ class StageFileWriter:
         self._file.close()
 
     def flush(self) -> None:
-        """Flush buffered data to disk (the file still says ``complete`` = 0)."""
+        """Write everything buffered to disk and sync it (the file still says ``complete`` = 0): a
+        process killed after this leaves a file that reopens with what was written so far.
+        (h5netcdf's own ``flush`` does not flush the HDF5 file, hence the h5py call.)"""
         self._file.flush()
+        self._file._h5file.flush()
+        fd = os.open(self.tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def commit(self) -> Path:
         """Set ``complete`` = 1 (the last write), close and rename into place."""

@@ -63,7 +63,7 @@ SCHEMA = Schema("kmc", (
         V("growth_rate_faraday", ("current_density_bin",), "m s-1", "j a^3 / e (dense deposit)"),
     ), description="what the kMC hands to the phase field"),
     Group("morphology", (
-        V("hotspot", ("hotspot",), "1"), V("centre_x", ("hotspot",), "m"), V("centre_y", ("hotspot",), "m"),
+        V("hotspot", ("hotspot",), "", "index"), V("centre_x", ("hotspot",), "m"), V("centre_y", ("hotspot",), "m"),
         V("deposit_height", ("hotspot",), "m", "height above the background film"),
         V("bottom_width", ("hotspot",), "m"), V("top_width", ("hotspot",), "m"), V("aspect_ratio", ("hotspot",), "1"),
         V("shape", ("hotspot",), "", "needle, mushroom or hemisphere"), V("background_height", (), "m"),

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..constants import LI_NEAREST_NEIGHBOUR
+from ..constants import LI_NEAREST_NEIGHBOUR, M_PER_NM
 from ..tables import Table
 
 class KmcParams(Table):
@@ -75,7 +75,7 @@ class KmcParams(Table):
     def _stops_and_room(self):
         if self.stop_thickness_ML is None and self.stop_time_s is None and self.stop_events is None:
             raise ValueError("give at least one of stop_thickness_ML, stop_time_s, stop_events")
-        layers = self.box_height_nm * 1e-9 / LI_NEAREST_NEIGHBOUR
+        layers = self.box_height_nm * M_PER_NM / LI_NEAREST_NEIGHBOUR
         needed = self.initial_crystal_layers + (self.stop_thickness_ML or 0.0) + 10
         if layers < needed:
             raise ValueError(f"box_height_nm = {self.box_height_nm:g} holds {layers:.0f} layers; the deposit needs "
@@ -92,8 +92,8 @@ MAX_SITES = 1_000_000_000
 def lattice_shape(p: KmcParams, spacing_m: float = LI_NEAREST_NEIGHBOUR) -> tuple[int, int, int]:
     """(nz, ny, nx) of the kMC lattice: the box rounded to whole lattice sites (the rounded sizes
     are written to kmc.h5 as ``lattice_shape_zyx`` and ``lateral_size_m``)."""
-    n = int(round(p.lateral_size_nm * 1e-9 / spacing_m))
-    return int(round(p.box_height_nm * 1e-9 / spacing_m)) + 1, n, n
+    n = int(round(p.lateral_size_nm * M_PER_NM / spacing_m))
+    return int(round(p.box_height_nm * M_PER_NM / spacing_m)) + 1, n, n
 
 
 def check(params) -> None:
@@ -106,7 +106,7 @@ def check(params) -> None:
     nz, ny, nx = lattice_shape(p)
     if nx < MIN_COLUMNS:
         raise UserError(f"kmc.lateral_size_nm: {p.lateral_size_nm:g} nm is {nx} lattice columns; the kMC needs at least "
-                        f"{MIN_COLUMNS} ({MIN_COLUMNS * LI_NEAREST_NEIGHBOUR * 1e9:.3g} nm)")
+                        f"{MIN_COLUMNS} ({MIN_COLUMNS * LI_NEAREST_NEIGHBOUR / M_PER_NM:.3g} nm)")
     if nz * ny * nx > MAX_SITES:
         raise UserError(f"kmc.lateral_size_nm, kmc.box_height_nm: a {nx} x {ny} x {nz} lattice ({nz * ny * nx:.2e} sites, ~{6 * nz * ny * nx / 1e9:.0f} GB) "
                         f"is larger than {MAX_SITES:.0e} sites; lower kmc.lateral_size_nm or kmc.box_height_nm")
@@ -116,6 +116,6 @@ def check(params) -> None:
     if e.vlcd_field == "hotspots":
         try:
             hotspot_field((ny, nx), LI_NEAREST_NEIGHBOUR, 1.0, hotspot_centres(e.hotspot_count, nx * LI_NEAREST_NEIGHBOUR,
-                          ny * LI_NEAREST_NEIGHBOUR), e.hotspot_radius_nm * 1e-9, e.hotspot_current_fraction)
+                          ny * LI_NEAREST_NEIGHBOUR), e.hotspot_radius_nm * M_PER_NM, e.hotspot_current_fraction)
         except ValueError as exc:
-            raise UserError(f"electrode.hotspot_radius_nm: {exc} (lattice spacing {LI_NEAREST_NEIGHBOUR * 1e9:.3f} nm)") from None
+            raise UserError(f"electrode.hotspot_radius_nm: {exc} (lattice spacing {LI_NEAREST_NEIGHBOUR / M_PER_NM:.3f} nm)") from None

@@ -230,13 +230,17 @@ class KmcRun:
                                 "(or lower kmc.stop_thickness_ML)")
             if setup.dopt is not None:
                 nucleate(engine, setup.dopt, setup.current_density, float(state.clock[0]) - self.last_record_time)
-            on_record(self._record())
+            record = self._record()
+            stop = None
             if status in _STOPS:
-                return Stop(_STOPS[status])
-            if setup.stop_events is not None and int(state.counts.sum()) >= setup.stop_events:
-                return Stop(StopReason.EVENTS)
-            if setup.stop_deposits is not None and int(state.counts[k.EV_DEPOSIT]) >= setup.stop_deposits:
-                return Stop(StopReason.THICKNESS)
+                stop = Stop(_STOPS[status])
+            elif setup.stop_events is not None and int(state.counts.sum()) >= setup.stop_events:
+                stop = Stop(StopReason.EVENTS)
+            elif setup.stop_deposits is not None and int(state.counts[k.EV_DEPOSIT]) >= setup.stop_deposits:
+                stop = Stop(StopReason.THICKNESS)
+            on_record(record, stop is not None)
+            if stop is not None:
+                return stop
 
 
 def _growth_vs_current(setup: Setup, heights: np.ndarray, t: float, bins: int = 8) -> xr.Dataset:
@@ -376,11 +380,11 @@ def write(ctx, prepared) -> None:
                  params.kmc.lateral_size_nm, nx * setup.spacing_m / M_PER_NM, params.kmc.box_height_nm,
                  (nz - 1) * setup.spacing_m / M_PER_NM, setup.deposits_per_record)
     sim = KmcRun(setup, params.kmc.initial_crystal_layers)
-    runner = CheckpointedRun(ctx, series_groups(setup), params.kmc.checkpoint_interval_s)
     total = setup.stop_deposits // setup.deposits_per_record + 1 if setup.stop_deposits else 0
-    stop = runner.run(sim, total)
-    for group, ds in static_groups(setup, sim.lattice, runner.last).items():
-        runner.writer.write_dataset(ds, None if group == "/" else group)
-    runner.commit(_attrs(setup, params, str(stop)))
+    with CheckpointedRun(ctx, series_groups(setup), params.kmc.checkpoint_interval_s) as runner:
+        stop = runner.run(sim, total)
+        for group, ds in static_groups(setup, sim.lattice, runner.last).items():
+            runner.writer.write_dataset(ds, None if group == "/" else group)
+        runner.commit(_attrs(setup, params, str(stop)))
     state = sim.lattice
     ctx.log.info("kmc: %s; %d deposits, %d hops; hop rates x %.3g", stop, state.counts[0], state.counts[1], setup.hop_rate_scale)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 
 import h5py
 import numpy as np
@@ -180,3 +182,50 @@ def test_a_damaged_partial_file_starts_over_to_the_same_result(kmc_params, tmp_p
     a, b = read_dataset(straight / "kmc.h5"), read_dataset(resumed / "kmc.h5")
     for name in ("height", "time", "events_hop", "roughness_sigma"):
         np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
+def test_hotspot_run_writes_the_declared_morphology_group(tmp_path):
+    """A localized deposit (seed 004's hotspots) adds the ``morphology`` group; the file matches the schema."""
+    path = tmp_path / "h.toml"
+    path.write_text(MINIMAL_TOML.replace("vlcd_cv = 0.5\n", 'vlcd_field = "hotspots"\nhotspot_radius_nm = 1.0\n')
+                    + KMC.replace("stop_thickness_ML = 4.0", "stop_thickness_ML = 1.0"))
+    run_dir = multiscale.run(path, out=tmp_path / "r")
+    assert_matches_schema(run_dir / "kmc.h5", KMC_SCHEMA)
+    morphology = read_dataset(run_dir / "kmc.h5", "morphology")
+    assert morphology.sizes["hotspot"] == 1 and morphology["shape"].item() in ("needle", "mushroom", "hemisphere")
+
+
+KILL_AFTER_CHECKPOINT = """
+import os, signal, sys
+from multiscale.runner import CheckpointedRun
+original = CheckpointedRun._save
+calls = [0]
+def save_then_die(self, sim):
+    original(self, sim)
+    calls[0] += 1
+    if calls[0] == 3:
+        os.kill(os.getpid(), signal.SIGKILL)  # no clean-up of any kind: the HDF5 file is left open
+CheckpointedRun._save = save_then_die
+from multiscale.cli import main
+sys.exit(main(["run", sys.argv[1], "--out", sys.argv[2]]))
+"""
+
+
+def test_a_run_killed_with_sigkill_resumes_from_its_checkpoint_bit_identical(kmc_params, tmp_path, caplog):
+    """kill -9 right after a checkpoint: the partial file reopens (it was flushed to disk with the
+    checkpoint), the run resumes there rather than starting over, and ends as the uninterrupted run."""
+    straight = multiscale.run(kmc_params, out=tmp_path / "straight")
+    kmc_params.write_text(MINIMAL_TOML + KMC + "checkpoint_interval_s = 1e-9\n")
+    script = tmp_path / "kill.py"
+    script.write_text(KILL_AFTER_CHECKPOINT)
+    proc = subprocess.run([sys.executable, str(script), str(kmc_params), str(tmp_path / "resumed")],
+                          capture_output=True, timeout=300)
+    assert proc.returncode == -9, proc.stderr
+    assert (tmp_path / "resumed" / "kmc.checkpoint.npz").exists()
+    caplog.set_level(logging.INFO, logger="multiscale")
+    resumed = multiscale.run(kmc_params, out=tmp_path / "resumed")
+    assert any("resuming from kmc.checkpoint.npz (4 records on disk)" in r.getMessage() for r in caplog.records)
+    for group in (None, "ensembles"):
+        a, b = read_dataset(straight / "kmc.h5", group), read_dataset(resumed / "kmc.h5", group)
+        for name in a.variables:
+            np.testing.assert_array_equal(a[name], b[name], err_msg=f"{group}/{name}")
