@@ -36,6 +36,7 @@ import numpy as np
 import xarray as xr
 
 from .io import StageFileWriter, load_checkpoint, save_checkpoint
+from .stage import Group
 
 
 #: Layout of the checkpoints this runner writes (state by field name + records on disk); a checkpoint
@@ -87,6 +88,14 @@ class SeriesGroup:
     sizes: Mapping[str, int] = field(default_factory=dict)
     coords: Mapping[str, xr.DataArray] = field(default_factory=dict)
     keys: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_schema(cls, group: Group, coords: Mapping[str, np.ndarray], keys: Mapping[str, str] | None = None) -> SeriesGroup:
+        """The series of a declared group (its variables with ``time`` first, their dtypes, units and
+        descriptions), with the values of its other coordinates (their attributes from the schema too)."""
+        variables = {v.name: (v.dims, v.dtype, v.attrs) for v in group.variables if v.dims[:1] == ("time",)}
+        arrays = {name: xr.DataArray(values, dims=name, attrs=group.variable(name).attrs) for name, values in coords.items()}
+        return cls(variables, {name: len(values) for name, values in coords.items()}, arrays, keys or {})
 
     def frame(self, record: Mapping[str, Any]) -> dict[str, Any]:
         return {name: record[self.keys.get(name, name)] for name in self.variables}
@@ -147,13 +156,16 @@ class CheckpointedRun:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None or self.writer is None:
             return
-        try:
-            self.writer.close()
-        except Exception:  # noqa: BLE001 - already closed, or the HDF5 library failed: the file is dropped below
-            pass
-        self.writer = None
+        self._close()
         if not self.checkpoint.is_file():  # nothing can take it up: leave nothing behind
             self.partial.unlink(missing_ok=True)
+
+    def _close(self) -> None:
+        try:
+            self.writer.close()
+        except Exception:  # noqa: BLE001 - already closed, or the HDF5 library failed: the caller drops the file
+            pass
+        self.writer = None
 
     def _resume(self, sim: Integration) -> bool:
         restored = load_checkpoint(self.checkpoint, self.key)
@@ -221,10 +233,6 @@ class CheckpointedRun:
     def abandon(self) -> None:
         """Close and remove the partial file and the checkpoint (a run that must start afresh next time)."""
         if self.writer is not None:
-            try:
-                self.writer.close()
-            except Exception:  # noqa: BLE001 - already closed
-                pass
-            self.writer = None
+            self._close()
         self.partial.unlink(missing_ok=True)
         self.checkpoint.unlink(missing_ok=True)

@@ -46,6 +46,9 @@ class Variable:
         True when another stage reads it (through :meth:`Schema.handoff`).
     when : str or None
         The condition under which it is written; None: always.
+    dtype : str
+        Storage type when it is streamed as a series (``time`` first); other variables take
+        their array's type.
     """
 
     name: str
@@ -54,6 +57,12 @@ class Variable:
     description: str = ""
     handoff: bool = False
     when: str | None = None
+    dtype: str = "f8"
+
+    @property
+    def attrs(self) -> dict[str, str]:
+        """The CF attributes it is written with (``units`` unless text, ``long_name``)."""
+        return {**({"units": self.units} if self.units else {}), **({"long_name": self.description} if self.description else {})}
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from ..constants import A_M2_PER_MA_CM2, M_PER_NM, M_PER_UM  # noqa: E402
 from ..stages import STAGES  # noqa: E402
+from ..tables import ElectrodeParams  # noqa: E402
 
 PHASE_COLOURS = ListedColormap(["white", "tab:orange", "tab:blue", "0.4"])  # empty, glassy, crystalline, substrate
 MAX_PANELS_PER_ROW = 3  # design maps wrap into rows: <= ~1600 px wide at 110 dpi
@@ -104,9 +105,7 @@ def run_conditions(tree: xr.DataTree, stage: str | None = None) -> str:
         parts.append(f"{e['hotspot_count']} hotspot(s) of radius {e['hotspot_radius_nm']:g} nm carrying "
                      f"{100 * e['hotspot_current_fraction']:.3g} % of the current")
     else:
-        cv = e.get("vlcd_cv")
-        if cv is None:
-            cv = math.sqrt(e["vlcd_mA2_cm4"]) / e["current_density_mA_cm2"] if e.get("vlcd_mA2_cm4") else 0.0
+        cv = ElectrodeParams.model_validate(e).cv
         if stage in ("dendrite", "coating") and "vlcd_correlation_length_um" in table:
             length = f"{table['vlcd_correlation_length_um']:g} µm"
         else:
@@ -158,7 +157,6 @@ def _norm(values, units: str = "") -> Normalize:
     if _spans_decades(v) and not fraction:
         positive = v[np.isfinite(v) & (v > 0)]
         return LogNorm(positive.min(), positive.max())
-    finite = v[np.isfinite(v)]
     return Normalize(*(finite.min(), finite.max()) if finite.size else (0.0, 1.0))
 
 

@@ -32,7 +32,7 @@ SCHEMA = Schema("coating", (
         *(V(name, T, units, text) for name, (units, text) in SERIES.items()),
         *(V(name, ("time", "y"), units, text, handoff=name == "on_top_current_density")
           for name, (units, text) in PROFILES.items()),
-        V("concentration", ("time", "y", "x"), "mol m-3", "mobile Li in the coating"),
+        V("concentration", ("time", "y", "x"), "mol m-3", "mobile Li in the coating", dtype="f4"),
         V("local_current_density", ("y",), "A m-2", "applied local current density"),
     ), (
         A("fipy_solver_suite", ""), A("material", ""), A("diffusivity_m2_s", "m2 s-1"), A("diffusivity_source", ""),

@@ -33,7 +33,7 @@ from ..runner import CheckpointedRun, SeriesGroup, Stop, StopReason
 from ..stage import read_handoff
 from ..streams import Stream, stream_seed
 from . import model as co
-from .outputs import PROFILES, SERIES
+from .outputs import SCHEMA
 
 
 class CoatingRun:
@@ -105,14 +105,9 @@ def write(ctx, prepared) -> None:
     sim = CoatingRun(params, physics, ctx.log)
     ny, nx = c.cells_along, c.cells_across
     cell = c.width_um * M_PER_UM / ny
-    coords = {"y": xr.DataArray((np.arange(ny) + 0.5) * cell, dims="y", attrs={"units": "m"}),
-              "x": xr.DataArray((np.arange(nx) + 0.5) * thickness / nx, dims="x",
-                                attrs={"units": "m", "long_name": "distance from the Li metal"})}
-    variables = {"time": (("time",), "f8", {"units": "s"})}
-    variables.update({name: (("time",), "f8", {"units": unit}) for name, (unit, _) in SERIES.items()})
-    variables.update({name: (("time", "y"), "f8", {"units": unit}) for name, (unit, _) in PROFILES.items()})
-    variables["concentration"] = (("time", "y", "x"), "f4", {"units": "mol m-3", "long_name": "mobile Li in the coating"})
-    with CheckpointedRun(ctx, {None: SeriesGroup(variables, {"y": ny, "x": nx}, coords)}, None) as runner:
+    series = SeriesGroup.from_schema(SCHEMA.group("/"), {"y": (np.arange(ny) + 0.5) * cell,
+                                                         "x": (np.arange(nx) + 0.5) * thickness / nx})
+    with CheckpointedRun(ctx, {None: series}, None) as runner:
         runner.run(sim, len(sim.record_times))
         profile, totals = sim.profile, sim.totals
         onset = math.nan

@@ -36,7 +36,7 @@ SCHEMA = Schema("dendrite", (
         V("x", ("x",), "m", "distance from the current collector"),
         *(V(name, T, units, text) for name, (units, text) in SERIES.items()),
         V("local_current_density", ("time", "y"), "A m-2", "plating rate of each row times F c_s"),
-        *(V(name, ("time", "y", "x"), units, text) for name, (units, text) in SNAPSHOTS.items()),
+        *(V(name, ("time", "y", "x"), units, text, dtype="f4") for name, (units, text) in SNAPSHOTS.items()),
         V("current_density_ratio", ("y",), "1", "j(y) / mean j: reaction-rate prefactor"),
         V("initial_front", ("y",), "m", "initial front position"),
     ), (

@@ -56,7 +56,7 @@ from .model import (
     Physical,
     tanh_profile,
 )
-from .outputs import SERIES, SNAPSHOTS
+from .outputs import SCHEMA
 from .params import check, grid
 
 
@@ -104,7 +104,7 @@ def modulation_from(params: Params, ny: int, spacing_um: float, seed: int, on_to
     return lognormal_profile(ny, spacing_um * M_PER_UM, e.cv, d.vlcd_correlation_length_um * M_PER_UM, seed)
 
 
-def setup_from(params: Params, handoff: xr.Dataset | None, on_top: np.ndarray | None = None) -> Setup:
+def setup_from(params: Params, handoff: coupling.KmcHandoff | None, on_top: np.ndarray | None = None) -> Setup:
     """The run's setup; ``on_top``: the coating's on-top current density profile (A/m^2), needed with
     ``local_current_source = "coating"``."""
     d, e = params.dendrite, params.electrode
@@ -191,9 +191,6 @@ class Run:
         self.step_rows = ob.row_thickness(self._xi(), s.spacing)
         return self._record()
 
-    #: Scalars of the state, by name (with the system's arrays, ``xi0`` and the row thicknesses).
-    SCALARS = ("time", "dt", "psi_applied", "entered", "conc0", "last_dt", "record_tip", "record_time", "records")
-
     def state(self) -> dict[str, np.ndarray | float | int]:
         system = self.system
         values = {"time": system.time, "dt": system.dt, "psi_applied": system.psi_applied, "entered": self.entered,
@@ -204,7 +201,7 @@ class Run:
 
     def restore(self, state: dict[str, np.ndarray], last: dict) -> None:
         system = self.system
-        system.set_state({k[7:]: v for k, v in state.items() if k.startswith("system_")})
+        system.set_state({k.removeprefix("system_"): v for k, v in state.items() if k.startswith("system_")})
         system.time, system.dt = float(state["time"]), float(state["dt"])
         self.entered, self.conc0, self.last_dt = float(state["entered"]), float(state["conc0"]), float(state["last_dt"])
         self.record_tip, self.record_time = float(state["record_tip"]), float(state["record_time"])
@@ -314,17 +311,11 @@ class Run:
 # ----------------------------------------------------------------------- output
 
 def series_groups(run: Run) -> dict[str | None, SeriesGroup]:
-    """The series of ``dendrite.h5`` (the root group), written as they are recorded."""
+    """The series of ``dendrite.h5`` (the root group, as declared), written as they are recorded."""
     s = run.setup
     ny, nx = s.shape
-    coords = {"y": xr.DataArray((np.arange(ny) + 0.5) * s.spacing * M_PER_UM, dims="y", attrs={"units": "m"}),
-              "x": xr.DataArray((np.arange(nx) + 0.5) * s.spacing * M_PER_UM, dims="x", attrs={"units": "m",
-                                "long_name": "distance from the current collector"})}
-    variables = {"time": (("time",), "f8", {"units": "s"}),
-                 **{n: (("time",), "f8", {"units": units}) for n, (units, _) in SERIES.items()},
-                 "local_current_density": (("time", "y"), "f8", {"units": "A m-2"}),
-                 **{n: (("time", "y", "x"), "f4", {"units": units, "long_name": text}) for n, (units, text) in SNAPSHOTS.items()}}
-    return {None: SeriesGroup(variables, {"y": ny, "x": nx}, coords)}
+    return {None: SeriesGroup.from_schema(SCHEMA.group("/"), {"y": (np.arange(ny) + 0.5) * s.spacing * M_PER_UM,
+                                                               "x": (np.arange(nx) + 0.5) * s.spacing * M_PER_UM})}
 
 
 def static_dataset(run: Run) -> xr.Dataset:

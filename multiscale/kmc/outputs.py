@@ -31,7 +31,7 @@ SCHEMA = Schema("kmc", (
         V("y", ("y",), "m", "column position"),
         V("x", ("x",), "m", "column position"),
         *(V(name, T, units, text) for name, (units, text) in SCALARS.items()),
-        V("height", YX, "m", "deposit height of each column"),
+        V("height", YX, "m", "deposit height of each column", dtype="f4"),
         V("current_density", ("y", "x"), "A m-2", "local current density"),
         V("top_temperature", ("y", "x"), "K", "local heating: temperature at and above heating_length_nm",
           when="kmc.heating_top_rise_K > 0"),
@@ -51,8 +51,9 @@ SCHEMA = Schema("kmc", (
     ), description="final lattice"),
     Group("ensembles", (
         V("time", T, "s"), V("ensemble_size", ("ensemble_size",), "1", "lower edge of the size bin, atoms"),
-        V("count", ("time", "ensemble_size"), "1", "glassy ensembles per size bin"),
-        V("n_ensembles", T, "1", "glassy ensembles"), V("largest_ensemble", T, "1", "largest glassy ensemble, atoms"),
+        V("count", ("time", "ensemble_size"), "1", "glassy ensembles per size bin", dtype="i8"),
+        V("n_ensembles", T, "1", "glassy ensembles", dtype="i8"),
+        V("largest_ensemble", T, "1", "largest glassy ensemble, atoms", dtype="i8"),
     ), description="glassy ensemble size distribution over time"),
     Group("handoff", (
         V("roughness_sigma", (), "m", "final rms roughness", handoff=True),

@@ -65,7 +65,7 @@ from .observables import (
     porosity,
     roughness,
 )
-from .outputs import SCALARS
+from .outputs import SCHEMA
 from .params import check, lattice_shape
 
 #: Lower edges of the ensemble size bins, atoms (logarithmic, 1 .. 2^20).
@@ -230,7 +230,7 @@ class KmcRun:
                                 "(or lower kmc.stop_thickness_ML)")
             if setup.dopt is not None:
                 nucleate(engine, setup.dopt, setup.current_density, float(state.clock[0]) - self.last_record_time)
-            record = self._record()
+            frame = self._record()
             stop = None
             if status in _STOPS:
                 stop = Stop(_STOPS[status])
@@ -238,7 +238,7 @@ class KmcRun:
                 stop = Stop(StopReason.EVENTS)
             elif setup.stop_deposits is not None and int(state.counts[k.EV_DEPOSIT]) >= setup.stop_deposits:
                 stop = Stop(StopReason.THICKNESS)
-            on_record(record, stop is not None)
+            on_record(frame, stop is not None)
             if stop is not None:
                 return stop
 
@@ -260,26 +260,12 @@ def _growth_vs_current(setup: Setup, heights: np.ndarray, t: float, bins: int = 
 
 
 def series_groups(setup: Setup) -> dict[str | None, SeriesGroup]:
-    """The series of ``kmc.h5`` (root and ``ensembles``), written as they are recorded."""
+    """The series of ``kmc.h5`` (root and ``ensembles``, as declared), written as they are recorded."""
     _, ny, nx = setup.shape
     a = setup.spacing_m
-    coords = {"x": xr.DataArray(np.arange(nx) * a, dims="x", attrs={"units": "m"}),
-              "y": xr.DataArray(np.arange(ny) * a, dims="y", attrs={"units": "m"})}
-    root = SeriesGroup(
-        variables={"time": (("time",), "f8", {"units": "s"}),
-                   **{name: (("time",), "f8", {"units": units}) for name, (units, _) in SCALARS.items()},
-                   "height": (("time", "y", "x"), "f4", {"units": "m", "long_name": "deposit height of each column"})},
-        sizes={"y": ny, "x": nx}, coords=coords)
-    ensembles = SeriesGroup(
-        variables={"time": (("time",), "f8", {"units": "s"}),
-                   "count": (("time", "ensemble_size"), "i8", {"units": "1"}),
-                   "n_ensembles": (("time",), "i8", {"units": "1"}),
-                   "largest_ensemble": (("time",), "i8", {"units": "1"})},
-        sizes={"ensemble_size": ENSEMBLE_BINS.size},
-        coords={"ensemble_size": xr.DataArray(ENSEMBLE_BINS, dims="ensemble_size",
-                                              attrs={"units": "1", "long_name": "lower edge of the size bin, atoms"})},
-        keys={"count": "ensemble_count"})
-    return {None: root, "ensembles": ensembles}
+    return {None: SeriesGroup.from_schema(SCHEMA.group("/"), {"y": np.arange(ny) * a, "x": np.arange(nx) * a}),
+            "ensembles": SeriesGroup.from_schema(SCHEMA.group("ensembles"), {"ensemble_size": ENSEMBLE_BINS},
+                                                 keys={"count": "ensemble_count"})}
 
 
 def static_groups(setup: Setup, state: KmcState, final: dict) -> dict[str, xr.Dataset]:

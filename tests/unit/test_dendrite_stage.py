@@ -41,7 +41,7 @@ def test_file_has_the_promised_variables_in_si_and_round_trips(dendrite_params, 
     assert ds.sizes == {"time": 5, "y": 16, "x": 32}
     assert ds.x.attrs["units"] == "m" and ds.x[-1] == pytest.approx(7.875e-6)
     for name in ("xi", "concentration", "potential"):
-        assert ds[name].dims == ("time", "y", "x")
+        assert ds[name].dims == ("time", "y", "x") and ds[name].dtype == np.float32  # 4-byte snapshots
     assert ds.local_current_density.dims == ("time", "y")
     assert ds.concentration.attrs["units"] == "mol m-3" and ds.potential.attrs["units"] == "V"
     assert float(ds.concentration[-1, 0, -1]) == pytest.approx(1000.0, rel=0.05)  # half a cell from the 1 M reservoir

@@ -51,6 +51,7 @@ def test_kmc_file_round_trips_and_is_reproducible(kmc_params, tmp_path, heating)
     assert float(handoff.roughness_sigma) == ds.roughness_sigma.values[-1] > 0
     assert float(handoff.crystalline_fraction) == ds.crystalline_fraction.values[-1]
     assert ds.sizes["time"] == 4.0 / 0.5 + 1 and np.all(np.diff(ds.time) > 0)
+    assert ds.height.dtype == np.float32 and ds.roughness_sigma.dtype == np.float64  # the file format: 4-byte height maps
     ens = read_dataset(run_dir / "kmc.h5", "ensembles")
     np.testing.assert_array_equal(ens.time, ds.time)
     attrs = read_root_attrs(run_dir / "kmc.h5")
