@@ -18,8 +18,13 @@ K_B_EV = BOLTZMANN / ELEMENTARY_CHARGE  # eV/K
 LI_MOLAR_MASS = 6.94e-3
 #: bcc Li lattice constant, m (seed 004, Experimental Section: 3.51 Å).
 LI_LATTICE_CONSTANT = 3.51e-10
-#: bcc Li nearest-neighbour distance a sqrt(3) / 2, m: the kMC lattice spacing (docs/models.md §4.1).
+#: bcc Li nearest-neighbour distance a sqrt(3) / 2, m.
 LI_NEAREST_NEIGHBOUR = LI_LATTICE_CONSTANT * math.sqrt(3) / 2
+#: Li atomic volume a^3 / 2 (two atoms per bcc cubic cell), m^3.
+LI_ATOMIC_VOLUME = LI_LATTICE_CONSTANT**3 / 2
+#: Spacing of the simple cubic kMC lattice, Omega^(1/3), m: one site per Li atomic volume (docs/models.md §4.2).
+LI_KMC_SPACING = LI_ATOMIC_VOLUME ** (1.0 / 3.0)
+PLANCK = 6.62607015e-34  # J s, exact
 
 # Unit factors, named by direction: a value in the unit on the right times the factor is SI
 # (``x_nm * M_PER_NM`` is metres; ``x_m / M_PER_NM`` is nanometres).

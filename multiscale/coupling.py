@@ -29,23 +29,48 @@ from .complexion.outputs import COMPLEXION_CLASS, EQUILIBRIUM_THICKNESS
 from .constants import M_PER_NM, M_PER_UM
 from .dendrite.params import FRONT_MARGIN_WIDTHS, DendriteParams
 from .errors import UserError
-from .kmc.outputs import CORRELATION_LENGTH, CRYSTALLINE_FRACTION, ROUGHNESS_SIGMA
+from .kmc.outputs import (
+    CORRELATION_LENGTH,
+    CRYSTALLINE_FRACTION,
+    MULLINS_B,
+    MULLINS_B_STDERR,
+    RELAXATION_EXPONENT,
+    RELAXATION_EXPONENT_STDERR,
+    ROUGHNESS_SIGMA,
+)
 from .stage import read_handoff
 
 
 @dataclass(frozen=True)
 class KmcHandoff:
     """What the kMC hands to the phase field (SI): final rms roughness (m), its lateral correlation
-    length (m) and the crystalline fraction."""
+    length (m), the crystalline fraction, and the surface relaxation law r = B k^4 (B, m^4/s) with
+    the exponent measured in its place (docs/models.md §4.7)."""
 
     roughness_sigma: float
     correlation_length: float
     crystalline_fraction: float
+    mullins_B: float
+    mullins_B_stderr: float
+    relaxation_exponent: float
+    relaxation_exponent_stderr: float
 
 
 def read_kmc_handoff(kmc_path: Path) -> KmcHandoff:
     """The kMC handoff of a complete ``kmc.h5``."""
-    return KmcHandoff(*(float(read_handoff(kmc_path, h)) for h in (ROUGHNESS_SIGMA, CORRELATION_LENGTH, CRYSTALLINE_FRACTION)))
+    return KmcHandoff(*(float(read_handoff(kmc_path, h)) for h in (
+        ROUGHNESS_SIGMA, CORRELATION_LENGTH, CRYSTALLINE_FRACTION, MULLINS_B, MULLINS_B_STDERR, RELAXATION_EXPONENT,
+        RELAXATION_EXPONENT_STDERR)))
+
+
+def surface_kinetics(handoff: KmcHandoff | None) -> str:
+    """What the phase field knows of the kMC's surface relaxation law (recorded, not yet used:
+    Chen & Hong's model smooths by its interface mobility; docs/models.md §5.5 and §4.7)."""
+    if handoff is None:
+        return "no kmc stage"
+    return (f"kmc: r = B k^4 with B = {handoff.mullins_B:.3g} +- {handoff.mullins_B_stderr:.2g} m4/s; measured exponent "
+            f"{handoff.relaxation_exponent:.2f} +- {handoff.relaxation_exponent_stderr:.2f}; not used by this model (its "
+            "smoothing is the interface mobility)")
 
 
 def initial_roughness(d: DendriteParams, handoff: KmcHandoff | None) -> tuple[float, str]:

@@ -18,6 +18,7 @@ class Stream(enum.Enum):
 
     KMC_CURRENT_FIELD = ("kmc", "local current density field j(x, y)", (), 0)
     KMC_EVENTS = ("kmc", "event selection of the kMC engine", (), 1)
+    KMC_RELAXATION = ("kmc", "surface relaxation runs handed to the phase field", (3,), 0)
     DENDRITE_CURRENT_PROFILE = ("dendrite", "local current profile j(y) / mean j", (5,), 0)
     DENDRITE_INITIAL_FRONT = ("dendrite", "initial front perturbation", (5,), 1)
     COATING_CURRENT_PROFILE = ("coating", "local current profile j(y)", (7,), 0)

@@ -77,11 +77,21 @@ RECORDS: tuple[Record, ...] = (
     Record("D_bulk_298K_model", 6.12e-11 * M2_S_PER_CM2_S, "m2 s-1", "not given", f"{SEED_002}, Table I (ref. 30)",
            "Li self-diffusion, 25 C, thermodynamic model"),
     Record("D_surface_over_D_bulk", 1.0e3, "1", "'nearly three orders of magnitude'; factor ~3",
-           f"{SEED_004}, main text on Fig. S24", "DeePMD Li-SP, 50-450 K"),
+           f"{SEED_004}, main text on Fig. S24", "DeePMD Li-SP, 50-450 K; the curated adatom law has it at 450 K"),
     Record("bulk_activation_energy", 0.55, "eV",
            "literature range ~0.52-0.57 eV for Li self-diffusion (tracer/NMR); NOT from the seeds: an assumption",
            "literature value (not in the seeds); override atomistic.bulk_activation_energy_eV",
            "bcc Li, near room temperature"),
+    Record("debye_temperature", 344.0, "K", "not given", "C. Kittel, Introduction to Solid State Physics, 8th ed. (2005), "
+           "ch. 5, table of Debye temperatures", "Li, low-temperature heat capacity; k_B theta_D / h = 7.17e12 Hz is the "
+           "attempt frequency of the curated adatom law"),
+    Record("vacancy_formation_energy", 0.34, "eV", "0.04", "R. Feder, Phys. Rev. B 2, 828 (1970), 'Equilibrium defect "
+           "concentration in crystalline lithium'", "dilatometry and X-ray lattice parameter, 0 C to the melting point; "
+           "compared with the kMC lattice gas in docs/models.md, not used"),
+    Record("vacancy_formation_entropy", 0.9, "k_B", "0.8", "R. Feder, Phys. Rev. B 2, 828 (1970)", "as above"),
+    Record("step_crossing_barrier_100", 0.2, "eV", "'similar to 0.2 eV' (abstract); (111) and (211): > 0.5 eV",
+           "Y.F. Zhou, Y.H. Huang, Y.J. Wu, J. Li, Z.J. Hong, J. Power Sources 630, 236181 (2025)",
+           "Li adatom across a step on Li(100), DFT-NEB and ML-potential MD; sets kmc.schwoebel_barrier_eV = 0"),
     Record("lattice_constant", 3.51e-10, "m", "experimental value used as MD input", f"{SEED_004}, Experimental Section",
            "bcc Li"),
     Record("melting_point_model", 451.6, "K", "not given", f"{SEED_004}, main text", "Li-SP deep potential"),

@@ -29,8 +29,8 @@ def _law(prefix: str) -> tuple[V, ...]:
 SCHEMA = Schema("atomistic", (
     Group("/", (
         V("lattice_constant", (), "m", "bcc Li lattice constant"),
-        V("nearest_neighbour_distance", (), "m", "bcc Li nearest-neighbour distance: the kMC lattice spacing", handoff=True),
-        V("atomic_volume", (), "m3", "volume per Li atom"),
+        V("nearest_neighbour_distance", (), "m", "bcc Li nearest-neighbour distance"),
+        V("atomic_volume", (), "m3", "volume per Li atom: the kMC has one site per atomic volume", handoff=True),
         V("density", (), "kg m-3", "Li density"),
         V("melting_point_model", (), "K", "melting point of the ML potential (seed 004)"),
         V("melting_point_experiment", (), "K", "measured melting point"),
@@ -67,7 +67,7 @@ SCHEMA = Schema("atomistic", (
 ))
 
 #: Handoffs other stages read.
-NEAREST_NEIGHBOUR_DISTANCE = SCHEMA.handoff("/", "nearest_neighbour_distance")
+ATOMIC_VOLUME = SCHEMA.handoff("/", "atomic_volume")
 D0_SURFACE = SCHEMA.handoff("diffusion", "D0_surface")
 EA_SURFACE = SCHEMA.handoff("diffusion", "Ea_surface")
 D0_BULK = SCHEMA.handoff("diffusion", "D0_bulk")

@@ -43,8 +43,15 @@ class AtomisticParams(Table):
     bulk_activation_energy_eV: float = Field(default=0.55, gt=0, le=3.0)
     """Activation energy of bulk Li self-diffusion for the curated Arrhenius law, eV
     (literature value, not from the seeds; see docs/models.md)."""
-    surface_to_bulk_diffusivity_ratio: float = Field(default=1000.0, ge=1.0)
-    """D_surface / D_bulk for the curated surface law (seed 004: ~10^3 at all temperatures)."""
+    surface_to_bulk_diffusivity_ratio: float = Field(default=1000.0, gt=1.0)
+    """D_surface / D_bulk of the curated surface law at ``surface_ratio_temperature_K`` (seed 004:
+    'nearly three orders of magnitude', DeePMD, 50-450 K)."""
+    surface_ratio_temperature_K: float = Field(default=450.0, gt=0, le=454.0)
+    """Temperature at which the curated surface law has that ratio, K: the top of seed 004's MD
+    range, where ns MD resolves bulk Li diffusion (docs/models.md §3.2)."""
+    surface_attempt_frequency_Hz: float = Field(default=7.17e12, gt=0)
+    """Attempt frequency nu of the curated adatom law, D0_surface = nu Omega^(2/3), Hz; default
+    k_B theta_D / h with Li's Debye temperature theta_D = 344 K (docs/models.md §3.2)."""
     incubation_time_critical_ns: float = Field(default=1.0, gt=0)
     """Curated DOPT incubation time at the critical ensemble size, ns (seed 000: 'order of ns')."""
     incubation_size_exponent: float = Field(default=4.0, gt=0)

@@ -19,8 +19,8 @@ Output groups (all SI; activation energies in eV):
     Every curated number (:mod:`.database`) with units, uncertainty, source and conditions.
 
 Curated defaults (documented in docs/models.md): bulk D from the NMR value at 298 K (seed 002
-Table I) with an assumed activation energy; surface D = ratio x bulk D (seed 004: ~10^3 at all
-temperatures); DOPT curve a logistic step at N* = 700 atoms (seed 000) of width
+Table I) with an assumed activation energy; adatom (surface) D with a Debye-frequency prefactor
+and the activation energy that gives seed 004's ratio ~10^3 at 450 K; DOPT curve a logistic step at N* = 700 atoms (seed 000) of width
 ``CURATED_DOPT_WIDTH`` and incubation time tau_c (N*/N)^p.
 """
 
@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ..constants import AVOGADRO, K_B_EV, LI_LATTICE_CONSTANT, LI_MOLAR_MASS
+from ..constants import AVOGADRO, K_B_EV, LI_ATOMIC_VOLUME, LI_LATTICE_CONSTANT, LI_MOLAR_MASS
 from ..errors import DataFileError
 from ..params import Params
 from .params import AtomisticParams, MsdSource
@@ -64,8 +64,19 @@ def curated_bulk_law(params: AtomisticParams) -> ArrheniusFit:
 
 
 def curated_surface_law(params: AtomisticParams, bulk: ArrheniusFit) -> ArrheniusFit:
-    """Surface Li diffusion: a constant multiple of the bulk law (seed 004, Fig. S24 text)."""
-    return ArrheniusFit(bulk.D0 * params.surface_to_bulk_diffusivity_ratio, np.nan, bulk.Ea_eV, np.nan, np.nan, np.nan)
+    """Li adatom diffusion with its own Arrhenius law (docs/models.md §3.2).
+
+    D0_surface = nu Omega^(2/3) (hops of one interatomic spacing at the attempt frequency nu on a
+    square net, D = nu l^2); Ea_surface puts D_surface / D_bulk at the seed-004 ratio r at the
+    reference temperature T_r: Ea_surface = Ea_bulk - k_B T_r ln(r D0_bulk / D0_surface).
+    """
+    d0 = params.surface_attempt_frequency_Hz * LI_ATOMIC_VOLUME ** (2.0 / 3.0)
+    kt = K_B_EV * params.surface_ratio_temperature_K
+    ea = bulk.Ea_eV - kt * np.log(params.surface_to_bulk_diffusivity_ratio * bulk.D0 / d0)
+    if ea <= 0:
+        raise DataFileError(f"atomistic.surface_to_bulk_diffusivity_ratio: a ratio of {params.surface_to_bulk_diffusivity_ratio:g} at "
+                            f"{params.surface_ratio_temperature_K:g} K needs a surface activation energy <= 0 ({ea:.3g} eV)")
+    return ArrheniusFit(float(d0), np.nan, float(ea), np.nan, np.nan, np.nan)
 
 
 def fit_msd_source(source: MsdSource, key: str) -> tuple[ArrheniusFit, np.ndarray, np.ndarray, np.ndarray]:
@@ -122,7 +133,9 @@ def diffusion_dataset(params: AtomisticParams) -> xr.Dataset:
                 "curated: D(298.15 K) = 7.65e-11 cm2/s, seed 002 Table I (NMR); "
                 f"Ea = {bulk.Ea_eV} eV (assumption, see docs/models.md)"
                 if prefix == "bulk"
-                else f"curated: {params.surface_to_bulk_diffusivity_ratio:g} x D_bulk (seed 004, Fig. S24 text)"
+                else (f"curated adatom law: D0 = {params.surface_attempt_frequency_Hz:.4g} Hz x Omega^(2/3); Ea such that "
+                      f"D_surface / D_bulk = {params.surface_to_bulk_diffusivity_ratio:g} at {params.surface_ratio_temperature_K:g} K "
+                      "(seed 004, Fig. S24 text; see docs/models.md)")
             )
         else:
             T, D, E, source = md
@@ -206,7 +219,7 @@ def records_dataset() -> xr.Dataset:
 def root_dataset() -> xr.Dataset:
     """Li lattice and material scalars (bcc)."""
     a = LI_LATTICE_CONSTANT
-    atomic_volume = a**3 / 2  # two atoms per bcc cubic cell
+    atomic_volume = LI_ATOMIC_VOLUME
     return xr.Dataset(
         {
             "lattice_constant": ((), a, {"units": "m", "long_name": "bcc Li lattice constant"}),

@@ -45,6 +45,7 @@ SCHEMA = Schema("dendrite", (
         A("width_m", "m", "electrode width after rounding to whole cells"),
         A("length_m", "m", "collector-reservoir distance after rounding to whole cells"), A("anisotropy_strength", "1"),
         A("anisotropy_source", ""), A("initial_roughness_source", ""), A("local_current_source", ""),
+        A("surface_kinetics_source", "", "the kMC's surface relaxation law, recorded (not used by this model)"),
         A("current_density_ratio_cv", "1"), A("final_deposit_m", "m"), A("stop_reason", ""),
         A("final_li_balance_relative_error", "1"),
     ), "series, snapshots and static profiles"),

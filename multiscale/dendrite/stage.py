@@ -78,6 +78,7 @@ class Setup:
     far_limit: float  # um from the collector
     record_times: np.ndarray  # s
     anisotropy_source: str
+    surface_kinetics_source: str
     roughness_source: str
 
     @property
@@ -148,6 +149,7 @@ def setup_from(params: Params, handoff: coupling.KmcHandoff | None, on_top: np.n
         target_current_A_m2=target, stop_time=stop_time, end_reason=end_reason, stop_deposit=stop_deposit,
         far_limit=d.length_um - d.far_margin_um, record_times=np.linspace(0.0, stop_time, d.records + 1)[1:],
         anisotropy_source=anisotropy_source, roughness_source=roughness_source,
+        surface_kinetics_source=coupling.surface_kinetics(handoff),
     )
 
 
@@ -358,7 +360,7 @@ def _attrs(run: Run, params: Params, reason: str) -> dict:
         "grid_yx": list(s.shape), "cell_size_m": s.spacing * M_PER_UM,
         "width_m": s.shape[0] * s.spacing * M_PER_UM, "length_m": s.shape[1] * s.spacing * M_PER_UM,
         "anisotropy_strength": c.anisotropy_strength, "anisotropy_source": s.anisotropy_source,
-        "initial_roughness_source": s.roughness_source,
+        "initial_roughness_source": s.roughness_source, "surface_kinetics_source": s.surface_kinetics_source,
         "local_current_source": (f"coating.h5: the current plating on top of the coating ({s.target_current_A_m2:g} A/m2 mean)"
                                  if d.local_current_source == "coating" else
                                  "dendrite.local_current_profile" if d.local_current_profile is not None else

@@ -1,25 +1,47 @@
 """Numba kernels of the kMC stage: the only numba code in the package. Plain arrays in and out.
 
-Site array (flat index i = (z * ny + y) * nx + x, N = nz * ny * nx sites): one byte a site,
+Site word (flat index i = (z * ny + y) * nx + x, N = nz * ny * nx sites): 16 bits a site,
 
-    st[i] = occupancy | (occupied neighbours << 2) | (valid hop targets << 5)   (uint8[N])
+    st[i] = occupancy | occupied neighbours << 2 | valid hop targets << 5 | edge sites << 8
+            | up-edge << 11 | below occupied << 12 | occupied lateral neighbours << 13     (uint16[N])
 
-with occupancy EMPTY 0, GLASSY 1, CRYSTAL 2, SUBSTRATE 3 (constants of ``model``), occupied
-nearest neighbours 0..6 and valid targets 0..6 (empty neighbours with at least two occupied
-neighbours: a hop there stays attached). Every event updates these counts incrementally: only
-sites next to a change are touched. ``slot`` int32[N] says where a site is filed: -1 nowhere,
-else (class << 25) | index in that class's list (n-fold) or in the list of all atoms that can
-hop (sum tree); one array, so a touched site costs one cache line more, not two.
+(bits 8-11 of an empty site instead hold the XOR of the codes d + 1 of the directions d = 0..5
+of its occupied neighbours: for an edge site that is the direction of its one neighbour, found
+in O(1) when the site's status flips)
 
-Hop classes: class c = ((phase - 1) * 5 + (n - 1)) * 6 + (m - 1) for phase in {1, 2}, n in 1..5
-occupied neighbours, m in 1..6 targets (:func:`hop_class`, read off the byte). At the bath
-temperature an atom of class c hops at ``class_rate[c]`` = m * k[phase, n]. Two selection schemes:
+with occupancy EMPTY 0, GLASSY 1, CRYSTAL 2, SUBSTRATE 3 (constants of ``model``); occupied
+nearest neighbours 0..6; valid targets 0..6 (empty neighbours with at least two occupied
+neighbours: a hop there stays attached); and, for the step moves over an edge, an *edge site* is
+an empty site with exactly one occupied neighbour (it would be a hop target only for that atom,
+which it would leave hanging): edge sites = lateral neighbours of an atom that are edge sites
+(0..4, kept for atoms only), up-edge = the site above an atom is an edge site (atoms only),
+below occupied = the site below is occupied, occupied lateral neighbours 0..4 (every site).
 
-- n-fold way (uniform temperature): ``members`` int32[60, cap] lists the atoms of each class,
-  ``class_size`` int64[60] counts them; a class is chosen by its total rate, a member uniformly.
+Step moves (Ehrlich-Schwoebel, second neighbours over an edge, both directions): an atom resting
+on an occupied site steps *down* over each lateral edge site m to the site below m; an atom
+whose site above is an edge site m steps *up* over m onto the site above each occupied lateral
+neighbour. The two are each other's reverse (the same intermediate m), so with the barrier
+E_hop + n E_bond + E_ES of the initial coordination n detailed balance holds. The number of step
+moves of an atom is D = below occupied x edge sites + up-edge x occupied laterals (0..4).
+
+Every event updates these fields incrementally: only sites next to a change, and the atom
+next to an edge site whose status flipped, are touched. ``slot`` int32[N] says where a site is
+filed: -1 nowhere, else (class << 22) | index in that class's list (n-fold) or in the list of
+all atoms that can hop (sum tree); one array, so a touched site costs one cache line more, not two.
+
+Hop classes: class c = ((phase - 1) * 5 + (n - 1)) * 35 + m * 5 + D for phase in {1, 2}, n in 1..5
+occupied neighbours, m in 0..6 targets and D in 0..4 step moves, m + D >= 1 (:func:`hop_class`,
+read off the word). At the bath temperature an atom of class c leaves at ``rates[0, c]`` =
+m k[phase, n] + D k[phase, n] exp(-E_ES / k_B T), of which ``rates[1, c]`` by step moves;
+``rates[2, c]`` = E_hop(phase) + n E_bond is the activation energy of its nearest-neighbour hops
+(step moves: + E_ES). Two selection schemes:
+
+- n-fold way (uniform temperature): ``members`` int32[350, cap] lists the atoms of each class,
+  ``class_size`` int64[350] counts them; a class is chosen by its total rate, a member uniformly.
 - per-site rates (local heating): ``mobile`` int32[cap] lists every atom that can hop; an atom
-  at site i hops at class_rate[c] * exp(-class_energy[c] * (1 / (k_B T_i) - 1 / (k_B T_bath)))
-  with the site temperature T_i of :func:`site_delta_beta` (``model.site_temperature``).
+  at site i leaves at (rates[0, c] - rates[1, c]) exp(-E dB) + rates[1, c] exp(-(E + E_ES) dB)
+  with dB = 1 / (k_B T_i) - 1 / (k_B T_bath) at the site temperature T_i of
+  :func:`site_delta_beta` (``model.site_temperature``).
 
 Both select through an 8-ary sum tree ``tree`` float64 (8 children = one cache line, so an
 update touches ~log8(P) lines rather than log2(P)): node q (stored at ``tree[7 + q]``; the first
@@ -41,6 +63,7 @@ reproducible bit for bit and can be checkpointed and resumed.
 Status codes returned by :func:`run_events`: 0 event budget used, 1 end time reached,
 2 deposit target reached, 3 a hop list is nearly full (grow it and call again),
 4 the deposit reached the top of the box, 5 nothing can happen (all rates zero).
+Event counts: deposits, nearest-neighbour hops, falls, step moves.
 """
 
 from __future__ import annotations
@@ -51,18 +74,20 @@ from numba import njit
 from ..constants import K_B_EV
 
 EMPTY, GLASSY, CRYSTAL, SUBSTRATE = 0, 1, 2, 3
-N_CLASSES = 60
+N_CLASSES = 350
 TREE_ARITY = 8  # children of a sum-tree node: 8 float64 = one 64-byte cache line
-SLOT_BITS = 25  # list index bits of ``slot``; class above them (59 << 25 | index < 2^31)
+SLOT_BITS = 22  # list index bits of ``slot``; class above them (349 << 22 | index < 2^31)
 SLOT_MASK = (1 << SLOT_BITS) - 1
 MAX_LIST = 1 << SLOT_BITS  # longest hop list ``slot`` can index
 TREE_PAD = TREE_ARITY - 1  # leading unused elements, so that every block of 8 children is line-aligned
-CLASS_HEADROOM = 128  # free slots every hop list must have before an event (an event moves < 60 atoms)
-N_UNIT, T_UNIT = 4, 32  # one occupied neighbour, one valid target, in the site byte
+CLASS_HEADROOM = 256  # free slots every hop list must have before an event (an event re-files < 200 atoms)
+N_UNIT, T_UNIT, E_UNIT, U_BIT, B_BIT, L_UNIT = 4, 32, 256, 2048, 4096, 8192  # fields of the site word
 OCC_MASK, NOCC_MASK = 3, 0x1C
+MAX_STEPS = 4  # step moves of one atom, at most
 
 ST_EVENTS, ST_TIME, ST_DEPOSITS, ST_GROW, ST_FULL, ST_FROZEN = 0, 1, 2, 3, 4, 5
-EV_DEPOSIT, EV_HOP, EV_FALL = 0, 1, 2
+EV_DEPOSIT, EV_HOP, EV_FALL, EV_STEP = 0, 1, 2, 3
+N_COUNTS = 4
 
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -162,31 +187,50 @@ def neighbour_zc(z, col, d, grid, nz):
     return z - 1, col
 
 
-# ----------------------------------------------------------------------------- the site byte
+# ----------------------------------------------------------------------------- the site word
+
+
+@njit(cache=True, inline="always")
+def step_moves(b):
+    """Step moves D of an atom's word: below occupied x lateral edge sites + up-edge x occupied laterals."""
+    return ((b >> 12) & 1) * ((b >> 8) & 7) + ((b >> 11) & 1) * (b >> 13)
 
 
 @njit(cache=True, inline="always")
 def hop_class(b):
-    """Hop class of a site byte, -1 if it is not an atom that can hop."""
+    """Hop class of a site word, -1 if it is not an atom that can move."""
     p = b & OCC_MASK
     n = (b >> 2) & 7
-    m = b >> 5
-    if (p == GLASSY or p == CRYSTAL) and 1 <= n <= 5 and 1 <= m <= 6:
-        return ((p - 1) * 5 + (n - 1)) * 6 + (m - 1)
+    m = (b >> 5) & 7
+    steps = step_moves(b)
+    if (p == GLASSY or p == CRYSTAL) and 1 <= n <= 5 and m + steps >= 1:
+        return ((p - 1) * 5 + (n - 1)) * 35 + m * 5 + steps
     return -1
 
 
 @njit(cache=True, inline="always")
 def is_atom(b):
-    """True when a site byte holds a Li atom (glassy or crystalline)."""
+    """True when a site word holds a Li atom (glassy or crystalline)."""
     p = b & OCC_MASK
     return p == GLASSY or p == CRYSTAL
 
 
 @njit(cache=True, inline="always")
 def is_target(b):
-    """True when a site byte is an empty site with two or more occupied neighbours."""
+    """True when a site word is an empty site with two or more occupied neighbours."""
     return (b & OCC_MASK) == EMPTY and (b & NOCC_MASK) >= 2 * N_UNIT
+
+
+@njit(cache=True, inline="always")
+def is_edge(b):
+    """True when a site word is an empty site with exactly one occupied neighbour (an edge site)."""
+    return (b & OCC_MASK) == EMPTY and (b & NOCC_MASK) == N_UNIT
+
+
+@njit(cache=True, inline="always")
+def is_occupied(b):
+    """True when a site word is not empty (Li or substrate)."""
+    return (b & OCC_MASK) != EMPTY
 
 
 # ----------------------------------------------------------------------------- hop lists
@@ -249,9 +293,17 @@ def site_delta_beta(i, nxy, rise, heat_len, t_bath):
 
 
 @njit(cache=True, inline="always")
-def relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, tree, heated, class_rate,
-           class_energy, rise, heat_len, t_bath, nxy):
-    """File each site of ``touched[:n_touched]`` under the hop class its byte now implies (``slot``
+def site_rate(c, i, rates, es_barrier, rise, heat_len, t_bath, nxy):
+    """Rate at which the atom at site i (class c) moves at its own temperature (local heating), 1/s."""
+    db = site_delta_beta(i, nxy, rise, heat_len, t_bath)
+    e = rates[2, c]
+    return (rates[0, c] - rates[1, c]) * np.exp(-e * db) + rates[1, c] * np.exp(-(e + es_barrier) * db)
+
+
+@njit(cache=True, inline="always")
+def relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
+           rise, heat_len, t_bath, nxy, dirty):
+    """File each site of ``touched[:n_touched]`` under the hop class its word now implies (``slot``
     holds the class it is filed under and its place there): O(1) a move in the n-fold lists,
     O(log N) in the sum tree. A site listed twice is filed once (the second visit finds nothing
     to do)."""
@@ -264,7 +316,7 @@ def relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, 
             continue
         if heated:
             if new >= 0:
-                rate = class_rate[new] * np.exp(-class_energy[new] * site_delta_beta(i, nxy, rise, heat_len, t_bath))
+                rate = site_rate(new, i, rates, es_barrier, rise, heat_len, t_bath, nxy)
                 if old >= 0:
                     k = e & SLOT_MASK
                 else:
@@ -292,7 +344,10 @@ def relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, 
             slot[moved] = (old << SLOT_BITS) | k
             class_size[old] -= 1
             n_mobile[0] -= 1
-            tree_set(tree, old, class_size[old] * class_rate[old])
+            if dirty[old] == 0:
+                dirty[old] = 1
+                dirty[N_CLASSES + dirty[2 * N_CLASSES]] = old
+                dirty[2 * N_CLASSES] += 1
         if new >= 0:
             k = class_size[new]
             members[new, k] = i
@@ -300,39 +355,116 @@ def relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, 
             class_size[new] = k + 1
             n_mobile[0] += 1
             n_mobile[1] = max(n_mobile[1], k + 1)
-            tree_set(tree, new, class_size[new] * class_rate[new])
+            if dirty[new] == 0:
+                dirty[new] = 1
+                dirty[N_CLASSES + dirty[2 * N_CLASSES]] = new
+                dirty[2 * N_CLASSES] += 1
         else:
             slot[i] = -1
+    for q in range(dirty[2 * N_CLASSES]):  # each class total changed once, whatever the number of moves
+        c = dirty[N_CLASSES + q]
+        dirty[c] = 0
+        tree_set(tree, c, class_size[c] * rates[0, c])
+    dirty[2 * N_CLASSES] = 0
+
+
+@njit(cache=True, inline="always")
+def credit_edge(j, dw, sign, st, grid, nz, touched, n_touched):
+    """The edge site j gains (sign +1) or loses (-1) its atom's credit: if its one occupied
+    neighbour, in direction ``dw`` from j, is a Li atom w, change w's lateral edge count (j beside
+    w) or up-edge bit (j above w) and append w to ``touched``."""
+    if dw == 4:  # w above j: j is the site below w, no step move over it
+        return
+    nxy = n_columns(grid)
+    zj = j // nxy
+    zw, cw = neighbour_zc(zj, j - zj * nxy, dw, grid, nz)
+    w = zw * nxy + cw
+    if is_atom(st[w]):
+        st[w] += sign * (E_UNIT if dw < 4 else U_BIT)  # dw == 5: w below j, j is the site above w
+        n = n_touched[0]
+        touched[n] = w
+        n_touched[0] = n + 1
+
+
+@njit(cache=True, inline="always")
+def neighbour_code(b):
+    """Direction (0..5) from an empty site of word b with exactly one occupied neighbour to it."""
+    return ((b >> 8) & 7) - 1
+
+
+@njit(cache=True, inline="always")
+def own_step_fields(z, col, st, grid, nz):
+    """Bits 8-15 of the word of site (z, col) from its neighbours: for an atom its edge-site count
+    and up-edge bit, for an empty site the XOR of the codes d + 1 of the directions d of its
+    occupied neighbours; for every site below-occupied and occupied laterals."""
+    nxy = n_columns(grid)
+    atom = is_atom(st[z * nxy + col])
+    empty = (st[z * nxy + col] & OCC_MASK) == EMPTY
+    out = 0
+    for d in range(6):
+        zj, cj = neighbour_zc(z, col, d, grid, nz)
+        if zj < 0:
+            continue
+        bj = st[zj * nxy + cj]
+        if empty and is_occupied(bj):
+            out ^= (d + 1) << 8
+        if d < 4:
+            if is_occupied(bj):
+                out += L_UNIT
+            elif atom and is_edge(bj):
+                out += E_UNIT
+        elif d == 4:
+            if atom and is_edge(bj):
+                out += U_BIT
+        elif is_occupied(bj):
+            out += B_BIT
+    return out
+
+
+E_MASK = 0x0700  # bits 8-10: an atom's edge-site count, an empty site's neighbour-direction XOR
 
 
 @njit(cache=True, inline="always")
 def change(z, col, phase, st, top, grid, nz, touched, n_touched):
     """Set the occupancy of the site (z, col) to ``phase`` (an atom arrives on an empty site, or
-    leaves it with phase EMPTY) and update the neighbour and target counts this changes. The
-    site and every Li atom whose byte changed are appended to ``touched`` (count in
-    ``n_touched[0]``) for :func:`relist`."""
+    leaves it with phase EMPTY) and update every field this changes: the neighbour, target,
+    below and lateral counts of the neighbours, the target counts of their neighbours, the
+    direction XOR of empty neighbours, and the step fields of any atom next to an edge site that
+    appeared or vanished. The site and every Li atom whose word changed are appended to
+    ``touched`` (count in ``n_touched[0]``) for :func:`relist`."""
     nxy = n_columns(grid)
     i = z * nxy + col
     b = st[i]
+    if is_edge(b):  # i stops being an edge site (it is filled): its atom loses the credit
+        credit_edge(i, neighbour_code(b), -1, st, grid, nz, touched, n_touched)
     st[i] = (b & ~OCC_MASK) | phase
     n = n_touched[0]
     touched[n] = i
-    n += 1
+    n_touched[0] = n + 1
     delta = 1 if phase == EMPTY else -1  # the site's own count of occupied neighbours is unchanged
     flips = is_target(b) != is_target(st[i])  # i was or becomes a valid target of its neighbours
+    own = 0  # filled: i's edge count and up-edge bit; emptied: its direction XOR
     for d in range(6):
         zj, cj = neighbour_zc(z, col, d, grid, nz)
         if zj < 0:
             continue
         j = zj * nxy + cj
-        bj = st[j] - delta * N_UNIT
+        old = st[j]
+        bj = old - delta * N_UNIT
         if flips:
             bj += delta * T_UNIT
+        if d < 4:
+            bj -= delta * L_UNIT
+        elif d == 4:  # j is above i
+            bj = bj - B_BIT if phase == EMPTY else bj | B_BIT
+        if (old & OCC_MASK) == EMPTY:
+            bj ^= ((d ^ 1) + 1) << 8  # the code of the direction j -> i (the opposite of d)
         st[j] = bj
         if is_atom(bj):  # only Li atoms are ever filed in a hop list
+            n = n_touched[0]
             touched[n] = j
-            n += 1
-        if is_target(bj) != is_target(bj + delta * N_UNIT):  # j's own validity as a target flipped
+            n_touched[0] = n + 1
+        if is_target(bj) != is_target(old):  # j's own validity as a target flipped
             flip = 1 if is_target(bj) else -1
             for d2 in range(6):
                 zw, cw = neighbour_zc(zj, cj, d2, grid, nz)
@@ -340,9 +472,24 @@ def change(z, col, phase, st, top, grid, nz, touched, n_touched):
                     w = zw * nxy + cw
                     st[w] += flip * T_UNIT
                     if is_atom(st[w]):
+                        n = n_touched[0]
                         touched[n] = w
-                        n += 1
-    n_touched[0] = n
+                        n_touched[0] = n + 1
+        if is_edge(bj) != is_edge(old):
+            # 1 -> 2 neighbours (i filled): the other atom loses it; 2 -> 1 (i emptied): the one
+            # left gains it. 0 <-> 1 concerns i itself, whose fields are set below.
+            if phase == EMPTY and is_edge(bj):
+                credit_edge(j, neighbour_code(bj), 1, st, grid, nz, touched, n_touched)
+            elif phase != EMPTY and is_edge(old):
+                credit_edge(j, neighbour_code(old), -1, st, grid, nz, touched, n_touched)
+        if phase != EMPTY:
+            if d < 5 and is_edge(bj):  # j is i's edge site beside it (d < 4) or above it
+                own += E_UNIT if d < 4 else U_BIT
+        elif (bj & OCC_MASK) != EMPTY:
+            own ^= (d + 1) << 8
+    st[i] = (st[i] & ~(E_MASK | U_BIT)) | own
+    if phase == EMPTY and is_edge(st[i]):  # i becomes an edge site of its one remaining neighbour
+        credit_edge(i, neighbour_code(own), 1, st, grid, nz, touched, n_touched)
     if phase != EMPTY:
         if z > top[col]:
             top[col] = z
@@ -382,9 +529,32 @@ def arrival_height(col, ballistic, top, grid):
     return z
 
 
+@njit(cache=True, inline="always")
+def step_target(zs, cs, b, choice, st, grid, nz):
+    """(z, column) of step move number ``choice`` (0 <= choice < D) of the atom at (zs, cs) with
+    word b: first the steps down over its lateral edge sites (to the site below the edge site),
+    then the steps up over the edge site above it (to the site above an occupied lateral
+    neighbour). See the module docstring."""
+    nxy = n_columns(grid)
+    if (b >> 12) & 1:
+        for d in range(4):
+            cm = lateral(cs, d, grid)
+            if is_edge(st[zs * nxy + cm]):
+                if choice == 0:
+                    return zs - 1, cm
+                choice -= 1
+    for d in range(4):
+        cl = lateral(cs, d, grid)
+        if is_occupied(st[zs * nxy + cl]):
+            if choice == 0:
+                return zs + 1, cl
+            choice -= 1
+    return -1, -1
+
+
 @njit(cache=True)
 def run_events(
-    st, top, slot, members, class_size, mobile, n_mobile, tree, heated, class_rate, class_energy, rise, heat_len,
+    st, top, slot, members, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise, heat_len,
     t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events, t_end,
     max_deposits, hop_log, epitaxy,
 ):
@@ -395,11 +565,12 @@ def run_events(
     st, top, slot, members, class_size, mobile, n_mobile, tree
         The state (module docstring); advanced in place.
     heated : bool
-        Select hops through the sum tree with per-site temperatures (True) or by n-fold classes.
-    class_rate : float64[60]
-        Per-atom hop rate of each class at the bath temperature, 1/s (acceleration included).
-    class_energy : float64[60]
-        Activation energy E_hop(phase) + n E_bond of each class, eV (used when ``heated``).
+        Select moves through the sum tree with per-site temperatures (True) or by n-fold classes.
+    rates : float64[3, 350]
+        Per class at the bath temperature (acceleration included): total rate of an atom, 1/s;
+        the part of it by step moves, 1/s; activation energy of its nearest-neighbour hops, eV.
+    es_barrier : float
+        Ehrlich-Schwoebel barrier E_ES added to a step move, eV (used when ``heated``).
     rise : float64[ny * nx]
         Temperature rise at the top of the heated height in each column, K (used when ``heated``).
     heat_len : float
@@ -414,8 +585,8 @@ def run_events(
         Lattice height.
     clock : float64[1]
         Simulated time, s; advanced in place.
-    counts : int64[3]
-        Events by type (deposit, hop, fall); advanced in place.
+    counts : int64[4]
+        Events by type (deposit, hop, fall, step move); advanced in place.
     max_events : int
         Events to perform at most in this call.
     t_end : float
@@ -424,10 +595,10 @@ def run_events(
     max_deposits : int
         Stop when ``counts[0]`` reaches this.
     hop_log : float64[K, 3] or empty
-        If K > 0, (from site, to site, time) of the first K hops of this call are written
-        (diagnostics and tracer tests; site indices are exact in float64).
+        If K > 0, (from site, to site, time) of the first K moves (hops and step moves) of this
+        call are written (diagnostics and tracer tests; site indices are exact in float64).
     epitaxy : float
-        Probability that a glassy atom arriving (deposited or by a hop) next to crystalline Li
+        Probability that a glassy atom arriving (deposited or by a move) next to crystalline Li
         continues it, becoming crystalline.
 
     Returns
@@ -438,7 +609,8 @@ def run_events(
     nxy = n_columns(grid)
     n_cols = alias_prob.shape[0]
     logged = 0
-    touched = np.empty(1024, np.int64)  # sites whose byte an event changed (<= 14 changes x 49 sites)
+    touched = np.empty(2048, np.int64)  # sites whose word an event changed (<= 14 changes x ~60 sites)
+    dirty = np.zeros(2 * N_CLASSES + 1, np.int64)  # classes whose total changed: flags, list, count
     n_touched = np.zeros(1, np.int64)
     for _ in range(max_events):
         if counts[0] >= max_deposits:
@@ -468,38 +640,54 @@ def run_events(
             n_touched[0] = 0
             change(z, col, phase, st, top, grid, nz, touched, n_touched)
             relist(touched, n_touched[0], st, slot, members, class_size, mobile, n_mobile, tree, heated,
-                   class_rate, class_energy, rise, heat_len, t_bath, nxy)
+                   rates, es_barrier, rise, heat_len, t_bath, nxy, dirty)
             counts[EV_DEPOSIT] += 1
             continue
-        # hop: the atom (class by total rate and member uniformly, or through the sum tree), then a
-        # target uniformly among its valid ones
+        # a move: the atom (class by total rate and member uniformly, or through the sum tree),
+        # then a nearest-neighbour hop or a step move by their rates, the target uniformly among its kind
         r -= deposition_rate
         leaf = tree_pick(tree, r)
         if heated:
             s = mobile[min(leaf, n_mobile[0] - 1)]
+            c = hop_class(st[s])
+            step_rate = rates[1, c]
+            if step_rate > 0.0:
+                db = site_delta_beta(s, nxy, rise, heat_len, t_bath)
+                step_rate *= np.exp(-(rates[2, c] + es_barrier) * db)
+                p_step = step_rate / (step_rate + (rates[0, c] - rates[1, c]) * np.exp(-rates[2, c] * db))
+            else:
+                p_step = 0.0
         else:
             c = min(leaf, N_CLASSES - 1)
             while class_size[c] == 0:  # round-off in the sums (never seen; a guard)
                 c = (c + 1) % N_CLASSES
             s = members[c, next_below(rng, class_size[c])]
+            p_step = rates[1, c] / rates[0, c]
         zs = s // nxy
         cs = s - zs * nxy
-        choice = next_below(rng, st[s] >> 5)
+        b = st[s]
+        stepping = p_step > 0.0 and (p_step >= 1.0 or next_uniform(rng) < p_step)
         zt, ct = -1, -1
-        for d in range(6):
-            zn, cn = neighbour_zc(zs, cs, d, grid, nz)
-            if zn >= 0 and is_target(st[zn * nxy + cn]):
-                if choice == 0:
-                    zt, ct = zn, cn
-                    break
-                choice -= 1
-        phase = st[s] & OCC_MASK
+        if stepping:
+            zt, ct = step_target(zs, cs, b, next_below(rng, step_moves(b)), st, grid, nz)
+            if zt >= nz - 1:
+                return ST_FULL
+        else:
+            choice = next_below(rng, (b >> 5) & 7)
+            for d in range(6):
+                zn, cn = neighbour_zc(zs, cs, d, grid, nz)
+                if zn >= 0 and is_target(st[zn * nxy + cn]):
+                    if choice == 0:
+                        zt, ct = zn, cn
+                        break
+                    choice -= 1
+        phase = b & OCC_MASK
         n_touched[0] = 0
         change(zs, cs, EMPTY, st, top, grid, nz, touched, n_touched)
         if phase == GLASSY and epitaxy > 0.0 and touches_crystal(zt, ct, st, grid, nz) and next_uniform(rng) < epitaxy:
             phase = CRYSTAL
         change(zt, ct, phase, st, top, grid, nz, touched, n_touched)
-        counts[EV_HOP] += 1
+        counts[EV_STEP if stepping else EV_HOP] += 1
         if logged < hop_log.shape[0]:
             hop_log[logged, 0] = s
             hop_log[logged, 1] = zt * nxy + ct
@@ -519,14 +707,14 @@ def run_events(
                 change(zl, cn, p, st, top, grid, nz, touched, n_touched)
                 counts[EV_FALL] += 1
         relist(touched, n_touched[0], st, slot, members, class_size, mobile, n_mobile, tree, heated,
-               class_rate, class_energy, rise, heat_len, t_bath, nxy)
+               rates, es_barrier, rise, heat_len, t_bath, nxy, dirty)
     return ST_EVENTS
 
 
 @njit(cache=True, inline="always")
 def count_around(z, col, states, targets, grid, nz):
     """Neighbours of the site (z, col) that are valid hop targets (``targets``) or occupied
-    (otherwise), read from ``states`` (site bytes, or plain occupancies for the latter)."""
+    (otherwise), read from ``states`` (site words, or plain occupancies for the latter)."""
     nxy = n_columns(grid)
     c = 0
     for d in range(6):
@@ -539,7 +727,7 @@ def count_around(z, col, states, targets, grid, nz):
 
 @njit(cache=True)
 def rebuild_sites(occ, st, top, grid, nz):
-    """Site bytes and column tops from the occupancy ``occ`` (uint8[N]) alone."""
+    """Site words and column tops from the occupancy ``occ`` (uint8[N]) alone."""
     nxy = n_columns(grid)
     for z in range(nz):
         for col in range(nxy):
@@ -547,6 +735,9 @@ def rebuild_sites(occ, st, top, grid, nz):
     for z in range(nz):
         for col in range(nxy):
             st[z * nxy + col] += count_around(z, col, st, True, grid, nz) * T_UNIT
+    for z in range(nz):
+        for col in range(nxy):
+            st[z * nxy + col] |= own_step_fields(z, col, st, grid, nz)
     for col in range(nxy):
         z = nz - 1
         while z > 0 and occ[z * nxy + col] == EMPTY:
@@ -565,7 +756,7 @@ def count_classes(st, class_size):
 
 
 @njit(cache=True)
-def fill_lists(st, slot, members, class_size, mobile, n_mobile, tree, heated, class_rate, class_energy, rise,
+def fill_lists(st, slot, members, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise,
                heat_len, t_bath, nxy):
     """Empty the hop lists (and the sum tree when ``heated``) and file every atom, in site order."""
     class_size[:] = 0
@@ -573,8 +764,8 @@ def fill_lists(st, slot, members, class_size, mobile, n_mobile, tree, heated, cl
     tree[:] = 0.0
     slot[:] = -1
     sites = np.arange(st.shape[0])
-    relist(sites, sites.shape[0], st, slot, members, class_size, mobile, n_mobile, tree, heated, class_rate,
-           class_energy, rise, heat_len, t_bath, nxy)
+    relist(sites, sites.shape[0], st, slot, members, class_size, mobile, n_mobile, tree, heated, rates,
+           es_barrier, rise, heat_len, t_bath, nxy, np.zeros(2 * N_CLASSES + 1, np.int64))
 
 
 def grow_tree(tree: np.ndarray, capacity: int) -> np.ndarray:
@@ -592,13 +783,14 @@ def grow_tree(tree: np.ndarray, capacity: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def set_phase(sites, phase, st, slot, members, class_size, mobile, n_mobile, tree, heated, class_rate,
-              class_energy, rise, heat_len, t_bath, nxy):
-    """Set the phase of ``sites`` (Li atoms) and re-file them; the caller ensures list room."""
+def set_phase(sites, phase, st, slot, members, class_size, mobile, n_mobile, tree, heated, rates,
+              es_barrier, rise, heat_len, t_bath, nxy):
+    """Set the phase of ``sites`` (Li atoms) and re-file them; the caller ensures list room (the
+    step fields do not depend on the phase)."""
     for q in range(sites.shape[0]):
         st[sites[q]] = (st[sites[q]] & ~OCC_MASK) | phase
-    relist(sites, sites.shape[0], st, slot, members, class_size, mobile, n_mobile, tree, heated, class_rate,
-           class_energy, rise, heat_len, t_bath, nxy)
+    relist(sites, sites.shape[0], st, slot, members, class_size, mobile, n_mobile, tree, heated, rates,
+           es_barrier, rise, heat_len, t_bath, nxy, np.zeros(2 * N_CLASSES + 1, np.int64))
 
 
 @njit(cache=True)

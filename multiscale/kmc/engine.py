@@ -65,11 +65,11 @@ class KmcState:
         nz, ny, nx = occupancy.shape
         n = occupancy.size
         state = cls(
-            shape=(nz, ny, nx), st=np.zeros(n, np.uint8), top=np.zeros(ny * nx, np.int32),
+            shape=(nz, ny, nx), st=np.zeros(n, np.uint16), top=np.zeros(ny * nx, np.int32),
             slot=np.full(n, -1, np.int32), members=np.zeros((k.N_CLASSES, 0), np.int32),
             class_size=np.zeros(k.N_CLASSES, np.int64), mobile=np.zeros(0, np.int32), n_mobile=np.zeros(2, np.int64),
             tree=np.zeros(1), mode=np.full(1, -1, np.int8), rng=k.seed_state(seed), clock=np.zeros(1),
-            counts=np.zeros(3, np.int64),
+            counts=np.zeros(k.N_COUNTS, np.int64),
         )
         k.rebuild_sites(occupancy.ravel(), state.st, state.top, k.lateral_grid(nx, ny), nz)
         return state
@@ -85,8 +85,8 @@ class KmcState:
 
     @property
     def occ(self) -> np.ndarray:
-        """Site states EMPTY/GLASSY/CRYSTAL/SUBSTRATE, flat (a new array)."""
-        return self.st & np.uint8(k.OCC_MASK)
+        """Site states EMPTY/GLASSY/CRYSTAL/SUBSTRATE, flat, uint8 (a new array)."""
+        return (self.st & k.OCC_MASK).astype(np.uint8)
 
     @property
     def occupancy(self) -> np.ndarray:
@@ -129,36 +129,45 @@ def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return prob, alias
 
 
-def class_index(phase: int, n: int, m: int) -> int:
-    """Hop class of an atom of ``phase`` with n occupied neighbours and m valid targets."""
-    return ((phase - 1) * 5 + (n - 1)) * 6 + (m - 1)
+def class_index(phase: int, n: int, m: int, steps: int = 0) -> int:
+    """Move class of an atom of ``phase`` with n occupied neighbours, m valid hop targets and
+    ``steps`` step moves (``_kernels`` docstring)."""
+    return ((phase - 1) * 5 + (n - 1)) * 35 + m * 5 + steps
 
 
 def hop_classes(st: np.ndarray) -> np.ndarray:
-    """Hop class of every site byte (``_kernels.hop_class``, vectorised), int64, -1 where none."""
+    """Move class of every site word (``_kernels.hop_class``, vectorised), int64, -1 where none."""
     st = np.asarray(st).astype(np.int64)
-    p, n, m = st & k.OCC_MASK, (st >> 2) & 7, st >> 5
-    ok = ((p == GLASSY) | (p == CRYSTAL)) & (n >= 1) & (n <= 5) & (m >= 1) & (m <= 6)
-    return np.where(ok, class_index(p, n, m), -1)
+    p, n, m = st & k.OCC_MASK, (st >> 2) & 7, (st >> 5) & 7
+    steps = ((st >> 12) & 1) * ((st >> 8) & 7) + ((st >> 11) & 1) * (st >> 13)
+    ok = ((p == GLASSY) | (p == CRYSTAL)) & (n >= 1) & (n <= 5) & (m + steps >= 1)
+    return np.where(ok, class_index(p, n, m, steps), -1)
 
 
-def class_rates(hop_table: np.ndarray) -> np.ndarray:
-    """Per-atom rate of each hop class, 1/s: m * k[phase, n] (``hop_table`` is (4, 7))."""
-    rates = np.zeros(k.N_CLASSES)
+def class_table(hop_table: np.ndarray, step_factor: float, energetics: HopEnergetics | None = None) -> np.ndarray:
+    """Per-class rates, float64[3, 350]: total rate m k[phase, n] + D k[phase, n] step_factor (1/s),
+    its step-move part (1/s), and the activation energy E_hop(phase) + n E_bond of the
+    nearest-neighbour hops (eV; zero without ``energetics``).
+
+    Parameters
+    ----------
+    hop_table : ndarray, shape (4, 7)
+        Per-target hop rates k[phase, n] at the bath temperature, 1/s (``model.rate_table``).
+    step_factor : float
+        exp(-E_ES / k_B T_bath): a step move's rate relative to a hop of the same atom.
+    """
+    out = np.zeros((3, k.N_CLASSES))
     for phase in (GLASSY, CRYSTAL):
         for n in range(1, 6):
-            for m in range(1, 7):
-                rates[class_index(phase, n, m)] = m * hop_table[phase, n]
-    return rates
-
-
-def class_energies(energetics: HopEnergetics) -> np.ndarray:
-    """Activation energy of each hop class, eV: E_hop(phase) + n E_bond."""
-    out = np.zeros(k.N_CLASSES)
-    for phase, e_hop in ((GLASSY, energetics.E_hop_glassy_eV), (CRYSTAL, energetics.E_hop_crystal_eV)):
-        for n in range(1, 6):
-            for m in range(1, 7):
-                out[class_index(phase, n, m)] = e_hop + n * energetics.E_bond_eV
+            for m in range(7):
+                for steps in range(k.MAX_STEPS + 1):
+                    if m + steps == 0:
+                        continue
+                    c = class_index(phase, n, m, steps)
+                    out[0, c] = (m + steps * step_factor) * hop_table[phase, n]
+                    out[1, c] = steps * step_factor * hop_table[phase, n]
+                    if energetics is not None:
+                        out[2, c] = energetics.activation_energy(phase, n)
     return out
 
 
@@ -179,18 +188,24 @@ class Engine:
     epitaxy : float
         Probability that a glassy atom attaching next to crystalline Li becomes crystalline.
     heating : LocalHeating, optional
-        Per-site temperatures (``model.LocalHeating``); hops are then selected through a sum
+        Per-site temperatures (``model.LocalHeating``); moves are then selected through a sum
         tree of per-atom rates. Without it every site is at the bath temperature (n-fold way).
+    step_factor : float
+        exp(-E_ES / k_B T_bath), the rate of a step move over an edge relative to a hop of the
+        same atom (``model.HopEnergetics.step_factor``); 0 turns step moves off (an infinite
+        Ehrlich-Schwoebel barrier).
     """
 
     def __init__(self, state: KmcState, hop_table: np.ndarray, deposition_rate: np.ndarray, ballistic: bool,
-                 epitaxy: float = 0.0, heating: LocalHeating | None = None):
+                 epitaxy: float = 0.0, heating: LocalHeating | None = None, step_factor: float = 0.0):
         nz, ny, nx = state.shape
         deposition_rate = np.asarray(deposition_rate, dtype=float)
         if deposition_rate.shape != (ny, nx):
             raise ValueError(f"deposition field must be {(ny, nx)}, got {deposition_rate.shape}")
+        if not 0.0 <= step_factor <= 1.0:
+            raise ValueError(f"step_factor must be in [0, 1], got {step_factor}")
         self.state = state
-        self.class_rate = class_rates(np.asarray(hop_table, dtype=float))
+        hop_table = np.asarray(hop_table, dtype=float)
         self.alias_prob, self.alias_idx = alias_table(deposition_rate)
         self.total_deposition_rate = float(deposition_rate.sum())
         self.ballistic = bool(ballistic)
@@ -198,11 +213,13 @@ class Engine:
         self.grid = k.lateral_grid(nx, ny)
         self.heated = heating is not None
         if heating is None:
-            self.class_energy, self.rise, self.heat_len, self.t_bath = np.zeros(k.N_CLASSES), np.zeros(ny * nx), 1.0, 1.0
+            self.rates = class_table(hop_table, step_factor)
+            self.es_barrier, self.rise, self.heat_len, self.t_bath = 0.0, np.zeros(ny * nx), 1.0, 1.0
         else:
             if heating.rise_K.shape != (ny, nx):
                 raise ValueError(f"heating rise must be {(ny, nx)}, got {heating.rise_K.shape}")
-            self.class_energy = class_energies(heating.energetics)
+            self.rates = class_table(hop_table, step_factor, heating.energetics)
+            self.es_barrier = heating.energetics.E_ES_eV
             self.rise = np.ascontiguousarray(heating.rise_K, dtype=float).ravel()
             self.heat_len, self.t_bath = float(heating.length_sites), float(heating.bath_temperature_K)
         mode = int(self.heated)
@@ -212,7 +229,7 @@ class Engine:
             raise ValueError("state lists were filled for the other selection scheme (heating on/off)")
 
     def _rates(self):
-        return (self.heated, self.class_rate, self.class_energy, self.rise, self.heat_len, self.t_bath)
+        return (self.heated, self.rates, self.es_barrier, self.rise, self.heat_len, self.t_bath)
 
     def _lists(self):
         s = self.state
@@ -298,13 +315,15 @@ class Engine:
         first = k.TREE_PAD + k.leaf_start(s.tree.size)
         if self.heated:
             listed = s.mobile[: atoms.size]
-            rates = self.class_rate[expected[listed]] * np.exp(-self.class_energy[expected[listed]] * self._delta_beta(listed))
+            c, db = expected[listed], self._delta_beta(listed)
+            rates = ((self.rates[0, c] - self.rates[1, c]) * np.exp(-self.rates[2, c] * db)
+                     + self.rates[1, c] * np.exp(-(self.rates[2, c] + self.es_barrier) * db))
             leaves = s.tree[first : first + atoms.size]
         else:
             listed = np.concatenate([s.members[c, : s.class_size[c]] for c in range(k.N_CLASSES)])
             if not np.array_equal(s.class_size, np.bincount(expected[atoms], minlength=k.N_CLASSES)):
                 raise RuntimeError("kmc state: class sizes differ from a count")
-            rates = s.class_size * self.class_rate
+            rates = s.class_size * self.rates[0]
             leaves = s.tree[first : first + k.N_CLASSES]
         if not np.array_equal(np.sort(listed), atoms):
             raise RuntimeError("kmc state: hop lists do not hold exactly the atoms that can hop")

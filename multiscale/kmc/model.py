@@ -1,29 +1,37 @@
-"""kMC physics in plain Python (SI): lattice, site states, hop rates, deposition rates.
+"""kMC physics in plain Python (SI): lattice, site states, move rates, deposition rates.
 
 Lattice
-    Simple cubic, spacing a = the Li nearest-neighbour distance (``atomistic.h5``), shape
-    (nz, ny, nx), axis order (z, y, x), periodic in x and y; layer z = 0 is the inert substrate.
-    Flat site index i = (z * ny + y) * nx + x. Each site is EMPTY, GLASSY (Li), CRYSTAL (Li) or
-    SUBSTRATE; every site has 6 nearest neighbours.
+    Simple cubic with spacing a = Omega^(1/3), Omega = Li's atomic volume (``atomistic.h5``), so
+    that a dense deposit of N atoms on an area A is N Omega / A thick. Shape (nz, ny, nx), axis
+    order (z, y, x), periodic in x and y; layer z = 0 is the inert substrate. Flat site index
+    i = (z * ny + y) * nx + x. Each site is EMPTY, GLASSY (Li), CRYSTAL (Li) or SUBSTRATE; every
+    site has 6 nearest neighbours.
 
-Hops (bond counting)
+Moves (bond counting with a bond free energy)
     An atom with n occupied nearest neighbours (substrate included) hops to an empty neighbour
-    site t that stays attached (t has an occupied neighbour other than the hopping atom, i.e.
-    n(t) >= 2), each target at rate
+    site t that stays attached (t has an occupied neighbour other than the hopping atom), or
+    makes a step move over an edge (``_kernels`` docstring: down from an edge, or up onto one), at
 
-        k(phase, n) = nu0 * exp(-(E_hop(phase) + n * E_bond) / (k_B T)).
+        k(phase, n) = nu0 exp(n S_bond / k_B) exp(-(E_hop(phase) + n E_bond) / (k_B T))
 
-    All hop rates are multiplied by one common factor ``hop_rate_scale`` <= 1 (the acceleration,
-    :func:`hop_rate_scale`), which keeps every ratio between hop rates.
+    per target, a step move times exp(-E_ES / (k_B T)). G_bond = E_bond - T S_bond is the free
+    energy of a bond (S_bond: its vibrational entropy), so the rates obey detailed balance with
+    the lattice-gas free energy -G_bond x (bonds). Every constant is fixed for a run; T enters
+    only through the Boltzmann factors. All rates are multiplied by one common factor
+    ``hop_rate_scale`` <= 1 (the acceleration, :func:`hop_rate_scale`).
 
-Mapping from the atomistic stage (at the bath temperature T; see docs/models.md)
-    An adatom on a flat surface (n = 1) has 4 attached targets, so its tracer diffusion
-    coefficient is D = a^2 * 4 k / (2 d) = a^2 k(1) (d = 2). Identifying it with D_surface and an
-    atom next to a vacancy (n = 5) with D_bulk = a^2 k(5):
-
-        E_bond = k_B T ln(D_surface / D_bulk) / 4,
-        E_hop(crystal) = k_B T ln(nu0 a^2 / D_surface) - E_bond,
-        E_hop(glassy) = E_hop(crystal) - glassy_barrier_reduction.
+Mapping from the atomistic Arrhenius laws (once, whatever the run temperature; docs/models.md §4.2)
+    Surface: a lone adatom on a flat film (n = 1) has 4 targets, so D_surface = a^2 k(1):
+        Ea_surface = E_hop + E_bond,            D0_surface = a^2 nu0 exp(S_bond / k_B).
+    Bulk: the lattice gas's own vacancies. Making a vacancy moves an atom from the bulk (6 bonds)
+    to a kink site (3 bonds), so c_v = exp(3 S_bond / k_B) exp(-3 E_bond / k_B T); an atom next to
+    a vacancy (n = 5) exchanges with it at k(5); the tracer correlation factor of the simple cubic
+    lattice is f = 0.6531 (Compaan & Haven, Trans. Faraday Soc. 52, 786 (1956)). So
+    D_bulk = f c_v a^2 k(5):
+        Ea_bulk = E_hop + 8 E_bond,             D0_bulk = f a^2 nu0 exp(8 S_bond / k_B).
+    Hence E_bond = (Ea_bulk - Ea_surface) / 7, E_hop(crystal) = Ea_surface - E_bond,
+    S_bond = k_B ln(D0_bulk / (f D0_surface)) / 7, nu0 = D0_surface / (a^2 exp(S_bond / k_B)),
+    E_hop(glassy) = E_hop(crystal) - glassy_barrier_reduction.
 
 Deposition
     Column (x, y) receives atoms at rate F = j(x, y) a^2 / e (one Li+ reduced per electron).
@@ -36,8 +44,8 @@ Local heating (optional; seed 004: condensation heat makes the top of a fast-gro
 
     rising linearly with height (heat released at the top flows down to the substrate) and with
     the local deposition rate (the heat flux), saturating above L_heat (beyond it heat leaves
-    sideways). Each hop then runs at its own temperature, k(T) = k(T_bath) exp(-E (1/k_B T -
-    1/k_B T_bath)) with E = E_hop(phase) + n E_bond: per-site continuous rates.
+    sideways). Each move then runs at its own temperature, k(T) = k(T_bath) exp(-E (1/k_B T -
+    1/k_B T_bath)) with E = E_hop(phase) + n E_bond (+ E_ES for a step move): per-site rates.
 """
 
 from __future__ import annotations
@@ -53,48 +61,96 @@ PHASES = (GLASSY, CRYSTAL)
 MAX_NEIGHBOURS = 6
 
 
+#: Tracer correlation factor of vacancy diffusion on the simple cubic lattice (Compaan & Haven,
+#: Trans. Faraday Soc. 52, 786 (1956)).
+SC_CORRELATION_FACTOR = 0.6531
+#: Bonds broken to make a vacancy on the simple cubic lattice: 6 in the bulk, 3 regained at a kink.
+VACANCY_BONDS = 3
+
+
 @dataclass(frozen=True)
 class HopEnergetics:
-    """Bond-counting energetics, eV, and attempt frequency, Hz."""
+    """Constants of the move rates (module docstring): energies in eV, the bond entropy in k_B,
+    the attempt frequency nu0 in Hz."""
 
     attempt_frequency_Hz: float
     E_hop_crystal_eV: float
     E_hop_glassy_eV: float
     E_bond_eV: float
+    S_bond_kB: float
+    E_ES_eV: float
+
+    def activation_energy(self, phase: int, n: int) -> float:
+        """E_hop(phase) + n E_bond, eV: the barrier of a hop from a site with n occupied neighbours."""
+        return (self.E_hop_glassy_eV if phase == GLASSY else self.E_hop_crystal_eV) + n * self.E_bond_eV
 
     def rate(self, phase: int, n: int, temperature_K: float) -> float:
         """Per-target hop rate k(phase, n) at ``temperature_K``, 1/s (unscaled)."""
-        e_hop = self.E_hop_glassy_eV if phase == GLASSY else self.E_hop_crystal_eV
-        return self.attempt_frequency_Hz * np.exp(-(e_hop + n * self.E_bond_eV) / (K_B_EV * temperature_K))
+        return float(self.attempt_frequency_Hz * np.exp(n * self.S_bond_kB)
+                     * np.exp(-self.activation_energy(phase, n) / (K_B_EV * temperature_K)))
+
+    def step_factor(self, temperature_K: float) -> float:
+        """exp(-E_ES / k_B T): a step move over an edge relative to a hop of the same atom."""
+        return float(np.exp(-self.E_ES_eV / (K_B_EV * temperature_K)))
+
+    def vacancy_fraction(self, temperature_K: float) -> float:
+        """Equilibrium vacancy site fraction of the lattice gas, c_v = exp(3 S_bond) exp(-3 E_bond / k_B T)."""
+        return float(np.exp(VACANCY_BONDS * (self.S_bond_kB - self.E_bond_eV / (K_B_EV * temperature_K))))
+
+    def adatom_fraction(self, temperature_K: float) -> float:
+        """Equilibrium adatom coverage of a flat terrace: moving a kink atom (3 bonds) onto the
+        terrace (1 bond) costs 2 bond free energies, exp(2 S_bond) exp(-2 E_bond / k_B T)."""
+        return float(np.exp(2 * (self.S_bond_kB - self.E_bond_eV / (K_B_EV * temperature_K))))
+
+    def surface_diffusivity(self, spacing_m: float, temperature_K: float) -> float:
+        """Tracer diffusion coefficient of a crystalline adatom on a flat film, a^2 k(1), m^2/s."""
+        return spacing_m**2 * self.rate(CRYSTAL, 1, temperature_K)
+
+    def bulk_diffusivity(self, spacing_m: float, temperature_K: float) -> float:
+        """Tracer diffusion coefficient of crystalline Li with its equilibrium vacancies, f c_v a^2 k(5), m^2/s."""
+        return SC_CORRELATION_FACTOR * self.vacancy_fraction(temperature_K) * spacing_m**2 * self.rate(CRYSTAL, 5, temperature_K)
 
 
-def energetics_from_diffusion(
-    D_surface: float, D_bulk: float, lattice_spacing_m: float, temperature_K: float,
-    attempt_frequency_Hz: float, glassy_barrier_reduction_eV: float,
+def energetics_from_arrhenius(
+    D0_surface: float, Ea_surface_eV: float, D0_bulk: float, Ea_bulk_eV: float, lattice_spacing_m: float,
+    glassy_barrier_reduction_eV: float, schwoebel_barrier_eV: float,
 ) -> HopEnergetics:
-    """Bond-counting energetics reproducing D_surface = a^2 k(1) and D_bulk = a^2 k(5) at T.
+    """The constants that reproduce the surface and bulk Arrhenius laws at every temperature.
 
     Parameters
     ----------
-    D_surface, D_bulk : float
-        Li surface and bulk diffusion coefficients at ``temperature_K``, m^2/s (D_surface > D_bulk).
+    D0_surface, Ea_surface_eV : float
+        Adatom (surface) diffusion prefactor, m^2/s, and activation energy, eV.
+    D0_bulk, Ea_bulk_eV : float
+        Bulk self-diffusion prefactor, m^2/s, and activation energy, eV (Ea_bulk > Ea_surface).
     lattice_spacing_m : float
         Lattice spacing a, m.
-    temperature_K : float
-        Temperature at which the mapping is made, K.
-    attempt_frequency_Hz : float
-        nu0, 1/s.
     glassy_barrier_reduction_eV : float
         E_hop(crystal) - E_hop(glassy), eV (>= 0: glassy Li is more mobile).
+    schwoebel_barrier_eV : float
+        Extra barrier E_ES of a step move over an edge, eV (>= 0).
+
+    Raises
+    ------
+    ValueError
+        When the laws give no positive bond energy, or a glassy adatom a barrier <= 0.
     """
-    if not D_surface > D_bulk > 0:
-        raise ValueError("need D_surface > D_bulk > 0")
-    kt = K_B_EV * temperature_K
-    e_bond = kt * np.log(D_surface / D_bulk) / 4.0
-    e_hop_c = kt * np.log(attempt_frequency_Hz * lattice_spacing_m**2 / D_surface) - e_bond
-    if e_hop_c <= 0:
-        raise ValueError("attempt frequency too low for D_surface: the hop barrier would be negative")
-    return HopEnergetics(attempt_frequency_Hz, float(e_hop_c), float(e_hop_c - glassy_barrier_reduction_eV), float(e_bond))
+    if not (D0_surface > 0 and D0_bulk > 0):
+        raise ValueError("the diffusion prefactors must be positive")
+    e_bond = (Ea_bulk_eV - Ea_surface_eV) / (5 + VACANCY_BONDS - 1)
+    if e_bond <= 0:
+        raise ValueError(f"Ea_bulk ({Ea_bulk_eV:g} eV) must exceed Ea_surface ({Ea_surface_eV:g} eV): the bond energy "
+                         "(Ea_bulk - Ea_surface) / 7 would not be positive")
+    e_hop = Ea_surface_eV - e_bond
+    if Ea_surface_eV - glassy_barrier_reduction_eV <= 0:
+        raise ValueError(f"glassy_barrier_reduction_eV = {glassy_barrier_reduction_eV:g} eV leaves a glassy adatom no barrier "
+                         f"(Ea_surface = {Ea_surface_eV:g} eV)")
+    if schwoebel_barrier_eV < 0:
+        raise ValueError("the Ehrlich-Schwoebel barrier must be >= 0")
+    s_bond = np.log(D0_bulk / (SC_CORRELATION_FACTOR * D0_surface)) / (5 + VACANCY_BONDS - 1)
+    nu0 = D0_surface / (lattice_spacing_m**2 * np.exp(s_bond))
+    return HopEnergetics(float(nu0), float(e_hop), float(e_hop - glassy_barrier_reduction_eV), float(e_bond),
+                         float(s_bond), float(schwoebel_barrier_eV))
 
 
 def rate_table(energetics: HopEnergetics, temperature_K: float, scale: float = 1.0) -> np.ndarray:

@@ -23,6 +23,7 @@ SCALARS = {
     "events_deposit": ("1", "deposition events"),
     "events_hop": ("1", "hop events"),
     "events_fall": ("1", "fall events"),
+    "events_step": ("1", "step moves over an edge (Ehrlich-Schwoebel)"),
 }
 
 SCHEMA = Schema("kmc", (
@@ -41,7 +42,8 @@ SCHEMA = Schema("kmc", (
         A("deposits_per_record", "1", "record_interval_ML x columns, rounded"),
         A("stop_deposits", "1", "stop_thickness_ML x columns, rounded", when="kmc.stop_thickness_ML given"),
         A("arrival", ""), A("temperature_K", "K"), A("attempt_frequency_Hz", "Hz"), A("E_hop_crystal_eV", "eV"),
-        A("E_hop_glassy_eV", "eV"), A("E_bond_eV", "eV"), A("hop_rate_scale", "1"), A("max_hop_to_deposition", "1"),
+        A("E_hop_glassy_eV", "eV"), A("E_bond_eV", "eV"), A("S_bond_kB", "1", "bond entropy, k_B"),
+        A("schwoebel_barrier_eV", "eV"), A("vacancy_fraction", "1", "equilibrium vacancy fraction of the lattice gas at temperature_K"), A("hop_rate_scale", "1"), A("max_hop_to_deposition", "1"),
         A("acceleration", ""), A("stop_reason", ""), A("local_heating", ""), A("dopt", ""),
     ), "series and static fields"),
     Group("final", (
@@ -63,6 +65,19 @@ SCHEMA = Schema("kmc", (
         V("growth_rate", ("current_density_bin",), "m s-1", "mean column growth rate"),
         V("growth_rate_faraday", ("current_density_bin",), "m s-1", "j a^3 / e (dense deposit)"),
     ), description="what the kMC hands to the phase field"),
+    Group("surface_kinetics", (
+        V("run", ("run",), "", "relaxation run"),
+        V("wavelength", ("run",), "m", "wavelength of the sinusoidal profile (one period = the box along x)"),
+        V("decay_rate", ("run",), "s-1", "fitted decay rate r of the profile's amplitude, exp(-r t)"),
+        V("replica", ("run",), "1", "replica at this wavelength (its own random stream)", dtype="i8"),
+        V("temperature", (), "K", "temperature of the runs (the run's bath temperature)"),
+        V("mullins_B", (), "m4 s-1", "B of r = B k^4 (exponent fixed at 4; geometric mean of r / k^4)", handoff=True),
+        V("mullins_B_stderr", (), "m4 s-1", "standard error of B over the runs", handoff=True),
+        V("relaxation_exponent", (), "1", "n of r = C k^n, fitted freely (4: Mullins surface diffusion)", handoff=True),
+        V("relaxation_exponent_stderr", (), "1", "standard error of n", handoff=True),
+        V("mullins_B_analytic", (), "m4 s-1", "D_surface nu gamma Omega^2 / (k_B T) of the lattice gas (docs/models.md §4.7)"),
+    ), (A("method", ""),), "surface relaxation with no flux, measured at the run temperature: the surface kinetics "
+                          "handed to the phase field"),
     Group("morphology", (
         V("hotspot", ("hotspot",), "", "index"), V("centre_x", ("hotspot",), "m"), V("centre_y", ("hotspot",), "m"),
         V("deposit_height", ("hotspot",), "m", "height above the background film"),
@@ -74,3 +89,7 @@ SCHEMA = Schema("kmc", (
 ROUGHNESS_SIGMA = SCHEMA.handoff("handoff", "roughness_sigma")
 CORRELATION_LENGTH = SCHEMA.handoff("handoff", "correlation_length")
 CRYSTALLINE_FRACTION = SCHEMA.handoff("handoff", "crystalline_fraction")
+MULLINS_B = SCHEMA.handoff("surface_kinetics", "mullins_B")
+MULLINS_B_STDERR = SCHEMA.handoff("surface_kinetics", "mullins_B_stderr")
+RELAXATION_EXPONENT = SCHEMA.handoff("surface_kinetics", "relaxation_exponent")
+RELAXATION_EXPONENT_STDERR = SCHEMA.handoff("surface_kinetics", "relaxation_exponent_stderr")

@@ -6,20 +6,20 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..constants import LI_NEAREST_NEIGHBOUR, M_PER_NM
+from ..constants import LI_KMC_SPACING, M_PER_NM
 from ..tables import Table
 
 class KmcParams(Table):
     """On-lattice kinetic Monte Carlo of deposition (docs/models.md §4).
 
-    The lattice is simple cubic with the Li nearest-neighbour distance a = 3.04 Å as spacing;
+    The lattice is simple cubic with one site per Li atomic volume, a = Omega^(1/3) = 2.79 Å;
     the box is ``lateral_size_nm`` wide (periodic in x and y) and ``box_height_nm`` high. The
     run stops at the first of ``stop_thickness_ML`` (mean deposited monolayers), ``stop_time_s``
     and ``stop_events``.
     """
 
     lateral_size_nm: float = Field(default=20.0, gt=0, le=2000.0)
-    """Box width along x and y, nm (rounded to whole lattice columns; at least 8 columns, 2.43 nm)."""
+    """Box width along x and y, nm (rounded to whole lattice columns; at least 8 columns, 2.23 nm)."""
     box_height_nm: float = Field(default=12.0, gt=0, le=2000.0)
     """Box height above the substrate, nm; the deposit must stay below it."""
     arrival: Literal["ballistic", "column_top"] = "ballistic"
@@ -33,20 +33,23 @@ class KmcParams(Table):
     """Stop after this many kMC events."""
     record_interval_ML: float = Field(default=0.5, gt=0)
     """Record the observables every this many deposited monolayers."""
-    max_hop_to_deposition: float = Field(default=1.6e4, gt=0)
-    """Acceleration R: every hop rate is multiplied by one factor s, chosen so that at the
+    max_hop_to_deposition: float = Field(default=1000.0, gt=0)
+    """Acceleration R: every move rate is multiplied by one factor s, chosen so that at the
     reference conditions the fastest per-target hop is R times the per-column deposition rate.
     s does not depend on the run's own current density or temperature, so runs compared in a
-    scan keep their rate and temperature effects. The default overstates roughness by 15-25 %
-    against 4x less acceleration; 64000 for quantitative roughness (docs/models.md §4.2)."""
+    scan keep their rate and temperature effects. At the reference conditions the default is
+    converged: Ra and sigma change by < 1 % from R = 1000 to 4000 (4 seeds; docs/validation.md).
+    Colder runs are accelerated more in effect (docs/models.md §4.2)."""
     acceleration_reference_current_density_mA_cm2: float = Field(default=1.0, gt=0)
     """Reference current density of the acceleration, mA/cm^2."""
     acceleration_reference_temperature_K: float = Field(default=300.0, gt=0, le=454.0)
     """Reference temperature of the acceleration, K."""
-    attempt_frequency_Hz: float = Field(default=1.0e13, gt=0)
-    """Attempt frequency nu0 of the hop rates, 1/s."""
     glassy_barrier_reduction_eV: float = Field(default=0.05, ge=0, le=1.0)
     """E_hop(crystal) - E_hop(glassy), eV: glassy Li is more mobile (assumption)."""
+    schwoebel_barrier_eV: float = Field(default=0.0, ge=0, le=2.0)
+    """Ehrlich-Schwoebel barrier: extra barrier of a step move over an edge (up or down), eV. The
+    default 0: the published across-step barrier on Li(100), ~0.2 eV (Zhou et al., J. Power
+    Sources 630, 236181 (2025)), is below the model's terrace barrier (docs/models.md §4.2)."""
     dopt: bool = True
     """Apply the glassy -> crystalline transition (DOPT) rule (docs/models.md §4.5)."""
     dopt_time_scale: float = Field(default=7.0e11, gt=0)
@@ -75,7 +78,7 @@ class KmcParams(Table):
     def _stops_and_room(self):
         if self.stop_thickness_ML is None and self.stop_time_s is None and self.stop_events is None:
             raise ValueError("give at least one of stop_thickness_ML, stop_time_s, stop_events")
-        layers = self.box_height_nm * M_PER_NM / LI_NEAREST_NEIGHBOUR
+        layers = self.box_height_nm * M_PER_NM / LI_KMC_SPACING
         needed = self.initial_crystal_layers + (self.stop_thickness_ML or 0.0) + 10
         if layers < needed:
             raise ValueError(f"box_height_nm = {self.box_height_nm:g} holds {layers:.0f} layers; the deposit needs "
@@ -89,7 +92,7 @@ MIN_COLUMNS = 8
 MAX_SITES = 1_000_000_000
 
 
-def lattice_shape(p: KmcParams, spacing_m: float = LI_NEAREST_NEIGHBOUR) -> tuple[int, int, int]:
+def lattice_shape(p: KmcParams, spacing_m: float = LI_KMC_SPACING) -> tuple[int, int, int]:
     """(nz, ny, nx) of the kMC lattice: the box rounded to whole lattice sites (the rounded sizes
     are written to kmc.h5 as ``lattice_shape_zyx`` and ``lateral_size_m``)."""
     n = int(round(p.lateral_size_nm * M_PER_NM / spacing_m))
@@ -106,7 +109,7 @@ def check(params) -> None:
     nz, ny, nx = lattice_shape(p)
     if nx < MIN_COLUMNS:
         raise UserError(f"kmc.lateral_size_nm: {p.lateral_size_nm:g} nm is {nx} lattice columns; the kMC needs at least "
-                        f"{MIN_COLUMNS} ({MIN_COLUMNS * LI_NEAREST_NEIGHBOUR / M_PER_NM:.3g} nm)")
+                        f"{MIN_COLUMNS} ({MIN_COLUMNS * LI_KMC_SPACING / M_PER_NM:.3g} nm)")
     if nz * ny * nx > MAX_SITES:
         raise UserError(f"kmc.lateral_size_nm, kmc.box_height_nm: a {nx} x {ny} x {nz} lattice ({nz * ny * nx:.2e} sites, ~{6 * nz * ny * nx / 1e9:.0f} GB) "
                         f"is larger than {MAX_SITES:.0e} sites; lower kmc.lateral_size_nm or kmc.box_height_nm")
@@ -114,8 +117,11 @@ def check(params) -> None:
         raise UserError(f"kmc.lateral_size_nm: {nx} x {ny} columns is more than the {MAX_LIST // 4:.3g} the hop lists "
                         f"are sized for; lower kmc.lateral_size_nm")
     if e.vlcd_field == "hotspots":
+        if e.hotspot_radius_nm * M_PER_NM < LI_KMC_SPACING / 2:
+            raise UserError(f"electrode.hotspot_radius_nm: {e.hotspot_radius_nm:g} nm is less than half a kMC lattice spacing "
+                            f"({LI_KMC_SPACING / 2 / M_PER_NM:.3f} nm): a hotspot must span at least one column")
         try:
-            hotspot_field((ny, nx), LI_NEAREST_NEIGHBOUR, 1.0, hotspot_centres(e.hotspot_count, nx * LI_NEAREST_NEIGHBOUR,
-                          ny * LI_NEAREST_NEIGHBOUR), e.hotspot_radius_nm * M_PER_NM, e.hotspot_current_fraction)
+            hotspot_field((ny, nx), LI_KMC_SPACING, 1.0, hotspot_centres(e.hotspot_count, nx * LI_KMC_SPACING,
+                          ny * LI_KMC_SPACING), e.hotspot_radius_nm * M_PER_NM, e.hotspot_current_fraction)
         except ValueError as exc:
-            raise UserError(f"electrode.hotspot_radius_nm: {exc} (lattice spacing {LI_NEAREST_NEIGHBOUR / M_PER_NM:.3f} nm)") from None
+            raise UserError(f"electrode.hotspot_radius_nm: {exc} (lattice spacing {LI_KMC_SPACING / M_PER_NM:.3f} nm)") from None

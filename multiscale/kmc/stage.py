@@ -33,14 +33,14 @@ import numpy as np
 import xarray as xr
 
 from ..atomistic.outputs import (
+    ATOMIC_VOLUME,
     D0_BULK,
     D0_SURFACE,
     DOPT,
     EA_BULK,
     EA_SURFACE,
-    NEAREST_NEIGHBOUR_DISTANCE,
 )
-from ..constants import A_M2_PER_MA_CM2, ELEMENTARY_CHARGE, K_B_EV, M_PER_NM
+from ..constants import A_M2_PER_MA_CM2, ELEMENTARY_CHARGE, M_PER_NM
 from ..errors import UserError
 from ..fields import (
     hotspot_centres,
@@ -66,6 +66,17 @@ from .observables import (
     roughness,
 )
 from .outputs import SCHEMA
+from .relaxation import (
+    AMPLITUDE_SITES,
+    FILM_LAYERS,
+    FIT_FLOOR,
+    SEEDS_PER_WAVELENGTH,
+    WAVELENGTHS_SITES,
+    WIDTH_COLUMNS,
+    fit_mullins,
+    mullins_b_analytic,
+    relax,
+)
 from .params import check, lattice_shape
 
 #: Lower edges of the ensemble size bins, atoms (logarithmic, 1 .. 2^20).
@@ -83,12 +94,14 @@ class Setup:
     energetics: model.HopEnergetics
     hop_rate_scale: float
     hop_table: np.ndarray  # (4, 7), 1/s, scaled
+    step_factor: float  # exp(-E_ES / k_B T)
     ballistic: bool
     deposits_per_record: int
     stop_deposits: int | None
     stop_time_s: float
     stop_events: int | None
     kmc_seed: int
+    relaxation_seed: int
     dopt: DoptLaw | None
     epitaxy: float
     hotspots: tuple[tuple[int, int], ...]  # (y, x) column of each hotspot centre; empty for log-normal
@@ -104,7 +117,7 @@ class Setup:
 class AtomisticInputs:
     """What the kMC reads from ``atomistic.h5`` (its declared handoffs; SI, energies in eV)."""
 
-    spacing_m: float
+    atomic_volume_m3: float
     D0_surface: float
     Ea_surface: float
     D0_bulk: float
@@ -113,21 +126,30 @@ class AtomisticInputs:
 
     @classmethod
     def read(cls, path) -> AtomisticInputs:
-        return cls(*(float(read_handoff(path, h)) for h in (NEAREST_NEIGHBOUR_DISTANCE, D0_SURFACE, EA_SURFACE, D0_BULK,
-                                                             EA_BULK)), read_handoff(path, DOPT))
+        return cls(*(float(read_handoff(path, h)) for h in (ATOMIC_VOLUME, D0_SURFACE, EA_SURFACE, D0_BULK, EA_BULK)),
+                   read_handoff(path, DOPT))
+
+    @property
+    def spacing_m(self) -> float:
+        """Lattice spacing a = Omega^(1/3), m: one site per atomic volume."""
+        return self.atomic_volume_m3 ** (1.0 / 3.0)
 
 
 def setup_from(params: Params, inputs: AtomisticInputs) -> Setup:
-    """Derive the kMC setup; the random field and the kMC stream get independent seeds."""
+    """Derive the kMC setup; the random field and the kMC stream get independent seeds.
+
+    The energetics come from the Arrhenius laws alone, the same at every run temperature."""
     p, e = params.kmc, params.electrode
     a = inputs.spacing_m
     nz, n, _ = lattice_shape(p, a)
     T = e.temperature_K
-    kt = K_B_EV * T
-    d_s = inputs.D0_surface * np.exp(-inputs.Ea_surface / kt)
-    d_b = inputs.D0_bulk * np.exp(-inputs.Ea_bulk / kt)
-    energetics = model.energetics_from_diffusion(d_s, d_b, a, T, p.attempt_frequency_Hz, p.glassy_barrier_reduction_eV)
-    field_seed, kmc_seed = (stream_seed(params.seed, st) for st in (Stream.KMC_CURRENT_FIELD, Stream.KMC_EVENTS))
+    try:
+        energetics = model.energetics_from_arrhenius(inputs.D0_surface, inputs.Ea_surface, inputs.D0_bulk, inputs.Ea_bulk, a,
+                                                     p.glassy_barrier_reduction_eV, p.schwoebel_barrier_eV)
+    except ValueError as exc:
+        raise UserError(f"kmc: the atomistic diffusion laws give no lattice gas: {exc}") from None
+    field_seed, kmc_seed, relaxation_seed = (stream_seed(params.seed, st) for st in (
+        Stream.KMC_CURRENT_FIELD, Stream.KMC_EVENTS, Stream.KMC_RELAXATION))
     mean_j = e.current_density_mA_cm2 * A_M2_PER_MA_CM2
     centres: list[tuple[float, float]] = []
     if e.vlcd_field == "hotspots":
@@ -144,11 +166,12 @@ def setup_from(params: Params, inputs: AtomisticInputs) -> Setup:
     per_column = n * n
     return Setup(
         spacing_m=a, shape=(nz, n, n), temperature_K=T, current_density=j, energetics=energetics,
-        hop_rate_scale=scale, hop_table=model.rate_table(energetics, T, scale), ballistic=p.arrival == "ballistic",
+        hop_rate_scale=scale, hop_table=model.rate_table(energetics, T, scale), step_factor=energetics.step_factor(T),
+        ballistic=p.arrival == "ballistic",
         deposits_per_record=max(1, int(round(p.record_interval_ML * per_column))),
         stop_deposits=None if p.stop_thickness_ML is None else int(round(p.stop_thickness_ML * per_column)),
         stop_time_s=np.inf if p.stop_time_s is None else p.stop_time_s,
-        stop_events=p.stop_events, kmc_seed=kmc_seed,
+        stop_events=p.stop_events, kmc_seed=kmc_seed, relaxation_seed=relaxation_seed,
         dopt=DoptLaw.from_atomistic(inputs.dopt, p.dopt_time_scale, p.dopt_packing_exponent,
                                     p.dopt_reference_current_density_mA_cm2 * A_M2_PER_MA_CM2) if p.dopt else None,
         epitaxy=p.epitaxy_probability,
@@ -176,6 +199,7 @@ def record(state: KmcState, setup: Setup, initial_atoms: int) -> dict:
         "porosity": porosity(state), "crystalline_fraction": crystalline_fraction(state),
         "deposited_atoms": deposited, "atoms_on_lattice": on_lattice, "charge_passed": deposited * ELEMENTARY_CHARGE,
         "events_deposit": deposited, "events_hop": int(state.counts[k.EV_HOP]), "events_fall": int(state.counts[k.EV_FALL]),
+        "events_step": int(state.counts[k.EV_STEP]),
         "height": h, "ensemble_count": hist, "n_ensembles": int(sizes.size),
         "largest_ensemble": int(sizes.max()) if sizes.size else 0,
     }
@@ -217,7 +241,8 @@ class KmcRun:
 
     def advance(self, on_record) -> Stop:
         setup, state = self.setup, self.lattice
-        engine = Engine(state, setup.hop_table, setup.deposition_rate, setup.ballistic, setup.epitaxy, setup.heating)
+        engine = Engine(state, setup.hop_table, setup.deposition_rate, setup.ballistic, setup.epitaxy, setup.heating,
+                        setup.step_factor)
         while True:
             done = int(state.counts[k.EV_DEPOSIT])
             target = done + setup.deposits_per_record
@@ -289,12 +314,42 @@ def static_groups(setup: Setup, state: KmcState, final: dict) -> dict[str, xr.Da
              "crystalline_fraction": ((), float(final["crystalline_fraction"]), {"units": "1"})},
         ).merge(_growth_vs_current(setup, heights, float(final["time"]))),
     }
+    groups["surface_kinetics"] = surface_kinetics_dataset(setup)
     if setup.hotspots:
         groups["morphology"] = morphology_dataset(setup, state)
     if setup.heating is not None:
         groups["/"]["top_temperature"] = (("y", "x"), setup.temperature_K + setup.heating.rise_K,
                                           {"units": "K", "long_name": "local heating: temperature at and above heating_length_nm"})
     return groups
+
+
+def surface_kinetics_dataset(setup: Setup) -> xr.Dataset:
+    """The ``surface_kinetics`` group: no-flux relaxation of sinusoidal profiles at the run
+    temperature (unaccelerated), the fitted rate law and the analytic Mullins B (:mod:`.relaxation`)."""
+    a, T = setup.spacing_m, setup.temperature_K
+    runs = [(lam, i) for lam in WAVELENGTHS_SITES for i in range(SEEDS_PER_WAVELENGTH)]
+    decays = [relax(setup.energetics, a, T, lam, setup.relaxation_seed + i) for lam, i in runs]
+    try:
+        fit = fit_mullins([d for d in decays if np.isfinite(d.rate_per_s)])
+        law = (fit.B_m4_s, fit.B_stderr, fit.exponent, fit.exponent_stderr)
+    except ValueError:  # the profiles did not decay within the event budget (a frozen surface)
+        law = (np.nan,) * 4
+    names = ("mullins_B", "mullins_B_stderr", "relaxation_exponent", "relaxation_exponent_stderr")
+    units = ("m4 s-1", "m4 s-1", "1", "1")
+    dim = "run"
+    return xr.Dataset(
+        {"wavelength": (dim, [d.wavelength_m for d in decays], {"units": "m"}),
+         "decay_rate": (dim, [d.rate_per_s for d in decays], {"units": "s-1"}),
+         "replica": (dim, np.array([i for _, i in runs], dtype=np.int64), {"units": "1"}),
+         "temperature": ((), T, {"units": "K"}),
+         **{n: ((), v, {"units": u}) for n, v, u in zip(names, law, units)},
+         "mullins_B_analytic": ((), mullins_b_analytic(setup.energetics, a, T), {"units": "m4 s-1"})},
+        coords={dim: (dim, np.arange(len(runs)))},
+        attrs={"method": (f"film of {FILM_LAYERS} layers + {AMPLITUDE_SITES} cos(2 pi x / wavelength) sites, "
+                          f"{WIDTH_COLUMNS} columns along y, no flux, unaccelerated rates at {T:g} K; amplitude of the "
+                          f"y-averaged profile's mode fitted as exp(-r t) down to {FIT_FLOOR:g} of its start "
+                          "(docs/models.md §4.7)")},
+    )
 
 
 def morphology_dataset(setup: Setup, state: KmcState) -> xr.Dataset:
@@ -334,7 +389,8 @@ def _attrs(setup: Setup, params: Params, reason: str) -> dict:
         "deposits_per_record": setup.deposits_per_record, "stop_deposits": setup.stop_deposits,
         "arrival": params.kmc.arrival, "temperature_K": setup.temperature_K,
         "attempt_frequency_Hz": en.attempt_frequency_Hz, "E_hop_crystal_eV": en.E_hop_crystal_eV,
-        "E_hop_glassy_eV": en.E_hop_glassy_eV, "E_bond_eV": en.E_bond_eV,
+        "E_hop_glassy_eV": en.E_hop_glassy_eV, "E_bond_eV": en.E_bond_eV, "S_bond_kB": en.S_bond_kB,
+        "schwoebel_barrier_eV": en.E_ES_eV, "vacancy_fraction": en.vacancy_fraction(setup.temperature_K),
         "hop_rate_scale": setup.hop_rate_scale, "max_hop_to_deposition": params.kmc.max_hop_to_deposition,
         "acceleration": (f"all hop rates x {setup.hop_rate_scale:.6g}: the fastest hop is {params.kmc.max_hop_to_deposition:g} x the "
                          f"deposition rate at {params.kmc.acceleration_reference_current_density_mA_cm2:g} mA/cm2 and "
@@ -373,4 +429,5 @@ def write(ctx, prepared) -> None:
             runner.writer.write_dataset(ds, None if group == "/" else group)
         runner.commit(_attrs(setup, params, str(stop)))
     state = sim.lattice
-    ctx.log.info("kmc: %s; %d deposits, %d hops; hop rates x %.3g", stop, state.counts[0], state.counts[1], setup.hop_rate_scale)
+    ctx.log.info("kmc: %s; %d deposits, %d hops, %d step moves; hop rates x %.3g", stop, state.counts[k.EV_DEPOSIT],
+                 state.counts[k.EV_HOP], state.counts[k.EV_STEP], setup.hop_rate_scale)

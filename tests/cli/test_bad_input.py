@@ -118,7 +118,7 @@ def test_hotspots_with_a_cv_is_inconsistent(tmp_path, capsys):
     "extra, needle",
     [
         ("[kmc]\nlateral_size_nm = 2000.0\nbox_height_nm = 2000.0\n", "larger than"),
-        ("[kmc]\nlateral_size_nm = 1500.0\nbox_height_nm = 4.0\nstop_thickness_ML = 1.0\n", "kmc.lateral_size_nm: 4935 x 4935 columns"),
+        ("[kmc]\nlateral_size_nm = 1500.0\nbox_height_nm = 4.0\nstop_thickness_ML = 1.0\n", "kmc.lateral_size_nm: 5384 x 5384 columns"),
         ('vlcd_field = "hotspots"\nhotspot_count = 4\nhotspot_radius_nm = 0.05\n[kmc]\n', "electrode.hotspot_radius_nm"),
     ],
 )

@@ -20,6 +20,7 @@ CASES = {
     "dendrite_planar_checks": ["Butler-Volmer E = -100 mV", "Nernst c_bulk", "cells per width"],
     "dopt_calibration": ["j (mA/cm2)", "2.50"],
     "kmc_throughput": ["events/s", "bond-counting classes", "per-site (heating on)", "ns/deposit"],
+    "kmc_trends": ["roughness vs T (K)", "hotspot deposit shape", "roughness vs j (mA/cm2)", "crystalline fraction"],
     "phasefield_step": ["cell-updates/s", "32x32", "fipy defaults", "fipy LU, solving", "ratio"],
     "pipeline": ["points/min", "speed-up"],
 }

@@ -13,7 +13,7 @@ from multiscale.atomistic.outputs import SCHEMA as ATOMISTIC_SCHEMA
 from multiscale.atomistic.params import AtomisticParams
 from multiscale.atomistic.stage import build_datasets
 from multiscale.cli import main
-from multiscale.constants import M2_S_PER_CM2_S
+from multiscale.constants import BOLTZMANN, M2_S_PER_CM2_S, PLANCK
 from multiscale.io import read_dataset
 from tests.conftest import MINIMAL_TOML
 from tests.harness import assert_matches_schema
@@ -21,12 +21,12 @@ from tests.synthetic_md import msd_series, write_lammps_log, write_msd_csv
 
 
 def test_curated_values_come_from_the_seeds():
-    groups = build_datasets(AtomisticParams(temperatures_K=(298.15, 300.0)))
+    groups = build_datasets(AtomisticParams(temperatures_K=(298.15, 450.0)))
     diff = groups["diffusion"]
     # seed 002 Table I: bulk Li self-diffusion 7.65e-11 cm^2/s at 25 C
     assert diff.D_bulk.sel(temperature=298.15).item() == pytest.approx(7.65e-11 * M2_S_PER_CM2_S, rel=1e-12)
     # seed 004: surface ~1e3 x bulk
-    assert diff.D_ratio_surface_bulk.sel(temperature=300.0).item() == pytest.approx(1e3, rel=1e-12)
+    assert diff.D_ratio_surface_bulk.sel(temperature=450.0).item() == pytest.approx(1e3, rel=1e-12)
     assert groups["dopt"].critical_ensemble_size.item() == 700.0
     frac = groups["dopt"].bcc_fraction
     assert frac.sel(ensemble_size=600).item() < 0.02 and frac.sel(ensemble_size=800).item() > 0.98
@@ -50,7 +50,11 @@ def test_written_file_matches_its_schema_and_the_bcc_li_values(minimal_params, t
     assert root.nearest_neighbour_distance.item() == pytest.approx(3.51e-10 * math.sqrt(3) / 2, rel=1e-15)
     assert root.density.item() == pytest.approx(534.0, rel=0.01)  # Li at room temperature, kg/m^3
     diff = read_dataset(run_dir / "atomistic.h5", "diffusion")
-    np.testing.assert_allclose(diff.D_ratio_surface_bulk, 1000.0, rtol=1e-12)  # the curated surface law
+    # the curated adatom law: seed 004's ratio 10^3 at 450 K, prefactor k_B theta_D / h x Omega^(2/3)
+    assert diff.D_ratio_surface_bulk.sel(temperature=450.0).item() == pytest.approx(1000.0, rel=1e-9)
+    assert diff.D0_surface.item() == pytest.approx(BOLTZMANN * 344.0 / PLANCK * root.atomic_volume.item() ** (2 / 3), rel=1e-3)
+    assert 0 < diff.Ea_surface.item() < diff.Ea_bulk.item()  # its own, lower activation energy
+    assert np.all(np.diff(diff.D_ratio_surface_bulk) < 0)  # so the ratio falls with temperature
 
 
 def test_user_md_data_flow_downstream(tmp_path):

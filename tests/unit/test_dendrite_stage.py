@@ -161,8 +161,8 @@ def _write(tmp_path, text):
 
 
 def _handoff(sigma, corr, crystalline):
-    import xarray as xr
-    return xr.Dataset({"roughness_sigma": sigma, "correlation_length": corr, "crystalline_fraction": crystalline})
+    from multiscale.coupling import KmcHandoff
+    return KmcHandoff(sigma, corr, crystalline, 1e-30, 0.1e-30, 2.5, 0.2)
 
 
 def test_stop_reason_names_the_limit_that_ends_the_run(tmp_path):

@@ -9,21 +9,23 @@ import pytest
 
 from multiscale.kmc import _kernels as k
 from multiscale.kmc import model as m
-from multiscale.kmc.engine import Engine, KmcState, alias_table, class_index, class_rates, hop_classes
+from multiscale.kmc.engine import Engine, KmcState, alias_table, class_index, class_table, hop_classes
 
-A = 3.04e-10  # m
+A = 2.786e-10  # m
 
 
-def _engine(seed=1, shape=(16, 16, 16), ballistic=True, e_bond=0.045, scale_to=1e3, layers=0, heated=False):
-    """Deposition at 10 A/m^2 and 300 K; ``heated``: columns 0-200 K hotter at the top (3 sites up)."""
-    energetics = m.HopEnergetics(1e13, 0.26, 0.21, e_bond)
+def _engine(seed=1, shape=(16, 16, 16), ballistic=True, e_bond=0.045, scale_to=1e3, layers=0, heated=False, es=0.05):
+    """Deposition at 10 A/m^2 and 300 K; ``heated``: columns 0-200 K hotter at the top (3 sites
+    up); step moves with an Ehrlich-Schwoebel barrier ``es`` (eV, None: none)."""
+    energetics = m.HopEnergetics(1e13, 0.26, 0.21, e_bond, 0.5, 0.0 if es is None else es)
     table = m.rate_table(energetics, 300.0)
     dep = m.deposition_rates(np.full(shape[1:], 10.0), A)
     table = m.rate_table(energetics, 300.0, m.hop_rate_scale(table, dep.mean(), scale_to))
     state = KmcState.flat(shape, seed, layers=layers)
     rise = np.random.default_rng(seed).uniform(0.0, 200.0, shape[1:])
     heating = m.LocalHeating(300.0, rise, 3.0, energetics) if heated else None
-    return Engine(state, table, dep, ballistic, heating=heating)
+    return Engine(state, table, dep, ballistic, heating=heating,
+                  step_factor=0.0 if es is None else energetics.step_factor(300.0))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -34,7 +36,8 @@ def test_incremental_state_matches_rebuild(seed, ballistic, e_bond, heated):
     eng = _engine(seed, ballistic=ballistic, e_bond=e_bond, heated=heated)
     eng.advance(max_events=30_000)
     state = eng.state
-    assert state.counts[k.EV_DEPOSIT] > 20 and state.counts[k.EV_HOP] > 1000  # both kinds of event happened
+    # every kind of event happened
+    assert state.counts[k.EV_DEPOSIT] > 20 and state.counts[k.EV_HOP] > 1000 and state.counts[k.EV_STEP] > 100
     eng.verify()
     assert state.n_atoms == state.counts[k.EV_DEPOSIT]  # no atom created or lost by hops and falls
 
@@ -93,12 +96,12 @@ def test_detached_atom_falls():
     occ[1, 2, 2] = m.CRYSTAL  # A on the substrate
     occ[2, 2, 2] = m.CRYSTAL  # B on A: its only bond; B cannot hop (no attached target)
     state = KmcState.from_occupancy(occ, 0)
-    assert state.st[(2 * 5 + 2) * 5 + 2] >> 5 == 0 and state.st[(1 * 5 + 2) * 5 + 2] >> 5 == 4  # valid targets
+    assert (state.st[(2 * 5 + 2) * 5 + 2] >> 5) & 7 == 0 and (state.st[(1 * 5 + 2) * 5 + 2] >> 5) & 7 == 4  # valid targets
     table = np.zeros((4, 7))
     table[m.CRYSTAL, 2] = 1.0
-    eng = Engine(state, table, np.zeros((5, 5)), ballistic=True)
+    eng = Engine(state, table, np.zeros((5, 5)), ballistic=True)  # no step moves
     eng.advance(max_events=1)
-    assert state.counts.tolist() == [0, 1, 1]
+    assert state.counts.tolist() == [0, 1, 1, 0]
     assert np.count_nonzero(state.occupancy[1] == m.CRYSTAL) == 2 and not state.occupancy[2].any()
     eng.verify()
 
@@ -114,11 +117,13 @@ def test_alias_table_reproduces_the_weights_exactly():
         alias_table(np.array([1.0, -1.0]))
 
 
-def test_class_rates_scale_with_targets():
+def test_class_rates_scale_with_targets_and_step_moves():
     table = np.zeros((4, 7))
     table[m.GLASSY, 2] = 3.0
-    rates = class_rates(table)
-    assert rates[class_index(m.GLASSY, 2, 4)] == 12.0 and rates[class_index(m.CRYSTAL, 2, 4)] == 0.0
+    rates = class_table(table, 0.25)
+    assert rates[0, class_index(m.GLASSY, 2, 4)] == 12.0 and rates[0, class_index(m.CRYSTAL, 2, 4)] == 0.0
+    c = class_index(m.GLASSY, 2, 1, 2)  # one hop target, two step moves at a quarter of the rate
+    assert rates[0, c] == pytest.approx(3.0 * 1.5) and rates[1, c] == pytest.approx(3.0 * 0.5)
 
 
 def test_seed_state_is_splitmix64():
@@ -126,15 +131,62 @@ def test_seed_state_is_splitmix64():
     assert k.seed_state(0)[0] == np.uint64(0xE220A8397B1DCDAF)
 
 
-def test_hop_class_of_every_site_byte():
-    """The kernel's class of a byte (numba) and the vectorised one agree on all 256 bytes, and a
-    byte is a hopping atom exactly when it is Li with 1-5 neighbours and a target."""
-    b = np.arange(256, dtype=np.uint8)
-    kernel = np.array([k.hop_class(v) for v in b])
-    assert np.array_equal(kernel, hop_classes(b))
-    occ, n, t = b & 3, (b >> 2) & 7, b >> 5
-    assert np.array_equal(kernel >= 0, np.isin(occ, [m.GLASSY, m.CRYSTAL]) & (n >= 1) & (n <= 5) & (t >= 1) & (t <= 6))
-    assert sorted(set(kernel[kernel >= 0])) == list(range(k.N_CLASSES))
+def _words():
+    """Every site word whose fields can occur: lateral edge sites + occupied laterals <= 4."""
+    f = np.stack(np.meshgrid(np.arange(4), np.arange(7), np.arange(7), np.arange(5), np.arange(2), np.arange(2),
+                             np.arange(5), indexing="ij"), axis=-1).reshape(-1, 7)
+    f = f[f[:, 3] + f[:, 6] <= 4]
+    word = f[:, 0] | f[:, 1] << 2 | f[:, 2] << 5 | f[:, 3] << 8 | f[:, 4] << 11 | f[:, 5] << 12 | f[:, 6] << 13
+    return word.astype(np.uint16), f
+
+
+def test_hop_class_of_every_site_word():
+    """The kernel's class of a word (numba) and the vectorised one agree on every possible word;
+    a word is a mover exactly when it is Li with 1-5 neighbours and a hop target or a step move,
+    where the step moves are (below occupied) x (edge sites) + (up-edge) x (occupied laterals)."""
+    words, f = _words()
+    kernel = np.array([k.hop_class(v) for v in words])
+    assert np.array_equal(kernel, hop_classes(words))
+    occ, n, t = f[:, 0], f[:, 1], f[:, 2]
+    steps = f[:, 5] * f[:, 3] + f[:, 4] * f[:, 6]
+    assert np.array_equal(kernel >= 0, np.isin(occ, [m.GLASSY, m.CRYSTAL]) & (n >= 1) & (n <= 5) & (t + steps >= 1))
+    assert np.array_equal(kernel[kernel >= 0], class_index(occ, n, t, steps)[kernel >= 0])
+    assert kernel.max() < k.N_CLASSES
+
+
+def test_step_moves_over_an_island_edge_go_both_ways():
+    """An adatom on the edge of a one-layer island steps down beside it; from there the step
+    move back up is the only move: the pair is each other's reverse."""
+    occ = np.zeros((5, 4, 6), np.uint8)
+    occ[0] = m.SUBSTRATE
+    occ[1, :, :3] = m.SUBSTRATE  # an upper terrace x = 0..2 (periodic: edges at x = 2 | 3 and 0 | 5)
+    occ[2, 1, 2] = m.CRYSTAL  # adatom on the upper terrace at its edge
+    state = KmcState.from_occupancy(occ, 0)
+    word = int(state.st[(2 * 4 + 1) * 6 + 2])
+    assert k.step_moves(word) == 1 and (word >> 5) & 7 == 3  # down over the edge site (2, 1, 3); 3 terrace hops
+    table = np.zeros((4, 7))
+    table[m.CRYSTAL, 1:3] = 1.0
+    eng = Engine(state, table, np.zeros((4, 6)), ballistic=True, step_factor=1.0)
+    grid = k.lateral_grid(6, 4)
+    downs = ups = 0
+    for _ in range(400):
+        before = state.occupancy.copy()
+        steps_before = int(state.counts[k.EV_STEP])
+        eng.advance(max_events=1)
+        src = tuple(np.argwhere((before == m.CRYSTAL) & (state.occupancy != m.CRYSTAL))[0])
+        dst = tuple(np.argwhere((state.occupancy == m.CRYSTAL) & (before != m.CRYSTAL))[0])
+        if state.counts[k.EV_STEP] == steps_before:
+            continue
+        # a second neighbour over one of the two edges (x = 2 | 3, and x = 0 | 5 across the boundary)
+        assert abs(src[0] - dst[0]) == 1 and src[1] == dst[1] and (src[2] - dst[2]) % 6 in (1, 5)
+        downs += dst[0] < src[0]
+        ups += dst[0] > src[0]
+        # the reverse move is among the step moves of the atom where it landed
+        word = int(state.st[(dst[0] * 4 + dst[1]) * 6 + dst[2]])
+        back = {k.step_target(dst[0], dst[1] * 6 + dst[2], word, c, state.st, grid, 5) for c in range(k.step_moves(word))}
+        assert (src[0], src[1] * 6 + src[2]) in back
+    eng.verify()
+    assert downs > 20 and ups > 20
 
 
 @pytest.mark.parametrize("ny, nx", [(1, 1), (3, 5), (7, 2), (64, 64), (645, 211)])

@@ -5,23 +5,48 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from multiscale.constants import K_B_EV
 from multiscale.kmc import model as m
 
-A = 3.04e-10  # m
+A = 2.786e-10  # m
+LAWS = dict(D0_surface=5.6e-7, Ea_surface_eV=0.286, D0_bulk=1.52e-5, Ea_bulk_eV=0.55)
 
 
-def test_energetics_reproduce_surface_and_bulk_diffusion():
-    """By construction D_surface = a^2 k(1) and D_bulk = a^2 k(5) at the mapping temperature."""
-    en = m.energetics_from_diffusion(7.65e-12, 7.65e-15, A, 300.0, 1e13, 0.05)
-    assert A**2 * en.rate(m.CRYSTAL, 1, 300.0) == pytest.approx(7.65e-12, rel=1e-12)
-    assert A**2 * en.rate(m.CRYSTAL, 5, 300.0) == pytest.approx(7.65e-15, rel=1e-12)
+def _energetics(**over):
+    return m.energetics_from_arrhenius(**{**LAWS, **over}, lattice_spacing_m=A, glassy_barrier_reduction_eV=0.05,
+                                       schwoebel_barrier_eV=0.0)
+
+
+@pytest.mark.parametrize("T", [200.0, 300.0, 450.0])
+def test_energetics_reproduce_both_arrhenius_laws_at_every_temperature(T):
+    """One set of constants, derived once: a^2 k(1) is the adatom law and f c_v a^2 k(5) the bulk
+    law at every temperature (not only where they were mapped)."""
+    en = _energetics()
+    kt = K_B_EV * T
+    assert en.surface_diffusivity(A, T) == pytest.approx(LAWS["D0_surface"] * np.exp(-LAWS["Ea_surface_eV"] / kt), rel=1e-9)
+    assert en.bulk_diffusivity(A, T) == pytest.approx(LAWS["D0_bulk"] * np.exp(-LAWS["Ea_bulk_eV"] / kt), rel=1e-9)
     assert en.E_hop_crystal_eV - en.E_hop_glassy_eV == pytest.approx(0.05)
-    with pytest.raises(ValueError):
-        m.energetics_from_diffusion(1e-15, 1e-12, A, 300.0, 1e13, 0.05)  # surface slower than bulk
+
+
+def test_rates_obey_detailed_balance_with_the_bond_free_energy():
+    """k(n_i) / k(n_f) = exp(-(n_i - n_f) (E_bond - T S_bond) / k_B T) for a hop and its reverse."""
+    en = _energetics()
+    for T in (250.0, 400.0):
+        g = en.E_bond_eV - T * K_B_EV * en.S_bond_kB
+        for ni, nf in ((1, 3), (5, 2), (4, 4)):
+            ratio = en.rate(m.CRYSTAL, ni, T) / en.rate(m.CRYSTAL, nf, T)
+            assert ratio == pytest.approx(np.exp(-(ni - nf) * g / (K_B_EV * T)), rel=1e-12)
+
+
+def test_energetics_refuse_laws_without_a_lattice_gas():
+    with pytest.raises(ValueError, match="must exceed"):
+        _energetics(Ea_surface_eV=0.6)  # surface slower to activate than bulk: no bond
+    with pytest.raises(ValueError, match="no barrier"):
+        _energetics(Ea_surface_eV=0.04)  # the glassy adatom would hop without a barrier
 
 
 def test_acceleration_is_a_common_factor():
-    en = m.energetics_from_diffusion(7.65e-12, 7.65e-15, A, 300.0, 1e13, 0.05)
+    en = _energetics()
     table = m.rate_table(en, 300.0)
     scale = m.hop_rate_scale(table, 10.0, 1e3)
     scaled = m.rate_table(en, 300.0, scale)

@@ -55,9 +55,9 @@ def test_kmc_file_round_trips_and_is_reproducible(kmc_params, tmp_path, heating)
     ens = read_dataset(run_dir / "kmc.h5", "ensembles")
     np.testing.assert_array_equal(ens.time, ds.time)
     attrs = read_root_attrs(run_dir / "kmc.h5")
-    # 5 nm / a = 16.4 -> 16 columns: the rounded box is reported
-    assert json.loads(attrs["lattice_shape_zyx"])[1:] == [16, 16]
-    assert attrs["lateral_size_m"] == pytest.approx(16 * attrs["lattice_spacing_m"], rel=1e-12)
+    # 5 nm / a = 17.9 -> 18 columns (a = Omega^(1/3) = 2.786 Å): the rounded box is reported
+    assert json.loads(attrs["lattice_shape_zyx"])[1:] == [18, 18]
+    assert attrs["lateral_size_m"] == pytest.approx(18 * attrs["lattice_spacing_m"], rel=1e-12)
     assert 0 < attrs["hop_rate_scale"] < 1 and attrs["max_hop_to_deposition"] == 300.0  # acceleration recorded
     assert (attrs["local_heating"] == "off") == (not heating)
     assert not (run_dir / "kmc.checkpoint.npz").exists()
@@ -118,7 +118,9 @@ def test_a_lateral_size_below_eight_columns_is_refused(kmc_params, tmp_path):
 def test_open_run_includes_kmc(kmc_params, tmp_path):
     tree = multiscale.open_run(multiscale.run(kmc_params, out=tmp_path / "r"))
     assert set(tree.children) == {"atomistic", "kmc"}
-    assert set(tree["kmc/handoff"].to_dataset().data_vars) >= {h.name for h in KMC_SCHEMA.handoffs()}
+    for group in ("handoff", "surface_kinetics"):
+        declared = {h.name for h in KMC_SCHEMA.handoffs() if h.group == group}
+        assert declared and set(tree[f"kmc/{group}"].to_dataset().data_vars) >= declared
     tree.close()
 
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from multiscale.atomistic.params import AtomisticParams
+from multiscale.atomistic.stage import build_datasets
 from multiscale.constants import ELEMENTARY_CHARGE, K_B_EV
 from multiscale.kmc import _kernels as k
 from multiscale.kmc import model as m
 from multiscale.kmc.engine import Engine, KmcState
 from tests.conftest import PARAMS_DIR
 
-A = 3.04e-10  # lattice spacing, m
+A = 2.786e-10  # lattice spacing, m
 SEEDS = range(8)
 
 
@@ -26,7 +28,7 @@ def test_single_adatom_tracer_diffusion(rise_K):
     k_bath = 2.0e6  # 1/s at the bath temperature
     table = np.zeros((4, 7))
     table[m.CRYSTAL, 1] = k_bath
-    energetics = m.HopEnergetics(1e13, 0.10, 0.05, 0.02)  # only its E_hop(crystal) + E_bond = 0.12 eV matters
+    energetics = m.HopEnergetics(1e13, 0.10, 0.05, 0.02, 0.0, 0.0)  # only its E_hop(crystal) + E_bond = 0.12 eV matters
     heating = None if rise_K is None else m.LocalHeating(300.0, np.full((32, 32), rise_K), 0.5, energetics)
     k_hop = k_bath
     if heating is not None:
@@ -91,7 +93,7 @@ def test_mass_balance_against_charge():
     ny = nx = 32
     j = 10.0  # A/m^2
     flux = m.deposition_rates(np.full((ny, nx), j), A)
-    energetics = m.HopEnergetics(1e13, 0.26, 0.21, 0.045)
+    energetics = m.HopEnergetics(1e13, 0.26, 0.21, 0.045, 0.5, 0.0)
     table = m.rate_table(energetics, 300.0)
     table = m.rate_table(energetics, 300.0, m.hop_rate_scale(table, flux.mean(), 100.0))
     for seed in SEEDS:
@@ -104,14 +106,14 @@ def test_mass_balance_against_charge():
         assert abs(deposits - expected) < 4 * np.sqrt(expected)
 
 
-def _trench_half_time(phase, seed, table, dt):
+def _trench_half_time(phase, seed, table, dt, step_factor):
     """Time for a 4-layer-deep, 4-column-wide trench in an 8-layer film to lose half its depth."""
     occ = np.zeros((16, 24, 24), np.uint8)
     occ[0] = m.SUBSTRATE
     occ[1:9] = phase
     occ[5:9, :, 10:14] = m.EMPTY
     state = KmcState.from_occupancy(occ, seed)
-    engine = Engine(state, table, np.zeros((24, 24)), ballistic=True)  # no flux
+    engine = Engine(state, table, np.zeros((24, 24)), ballistic=True, step_factor=step_factor)  # no flux
     half = None
     for step in range(1, 2000):
         engine.advance(t_end=step * dt)
@@ -128,13 +130,15 @@ def test_trench_self_heals_faster_when_glassy():
     deposition). Glassy and crystalline films differ only in E_hop (0.05 eV), so the healing
     time ratio is exp(0.05 eV / k_B T) = 6.9 at 300 K. Tolerances: every trench fills to < 0.5
     layer (from 4); the ratio of the mean half-healing times over 4 seeds within 30 % of 6.9."""
-    energetics = m.energetics_from_diffusion(7.65e-12, 7.65e-15, A, 300.0, 1e13, 0.05)
+    d = build_datasets(AtomisticParams())["diffusion"]
+    energetics = m.energetics_from_arrhenius(float(d.D0_surface), float(d.Ea_surface), float(d.D0_bulk), float(d.Ea_bulk),
+                                             A, 0.05, 0.0)
     table = m.rate_table(energetics, 300.0)
     halves = {}
-    for phase, dt in ((m.GLASSY, 2e-7), (m.CRYSTAL, 2e-6)):
+    for phase, dt in ((m.GLASSY, 2e-9), (m.CRYSTAL, 2e-8)):
         times = []
         for seed in range(4):
-            half, final = _trench_half_time(phase, seed, table, dt)
+            half, final = _trench_half_time(phase, seed, table, dt, energetics.step_factor(300.0))
             assert final <= 0.5 and half is not None
             times.append(half)
         halves[phase] = np.mean(times)
@@ -149,24 +153,26 @@ def test_trench_self_heals_faster_when_glassy():
 @pytest.mark.slow
 def test_acceleration_converges_on_the_reference_case(tmp_path):
     """Reference case (params/reference/acceleration_convergence.toml): 300 K, 1 mA/cm^2 uniform,
-    15 nm box, 8 ML, DOPT off, 4 seeds, at the default R = 16000 and with 4x less acceleration
-    (R = 64000). Observables: Ra and sigma averaged over the last monolayer (3 records; the
-    final value alone depends on the partial top layer and is ~2x noisier). Tolerance: the
-    seed means change by less than 30 % (measured -23 %, -15 %; from R = 4000 to 16000 they
-    fall by about half). The default overstates the roughness by 15-25 %: docs/validation.md."""
+    15 nm box, 8 ML, DOPT off, 4 seeds, at the default R = 1000 and with 4x less acceleration
+    (R = 4000). Observables: the final Ra and sigma, and both averaged over the last monolayer (3
+    records). Tolerance: the seed means change by less than 10 % (the issue's criterion for the
+    default). Larger R keeps lowering Ra slowly (docs/validation.md: -13 % at R = 16000)."""
     import multiscale
     from multiscale.io import read_dataset
     from multiscale.params import with_overrides
 
     base = multiscale.load_params(PARAMS_DIR / "reference" / "acceleration_convergence.toml")
+    assert base.kmc.max_hop_to_deposition == 1000.0  # the default
     means = {}
-    for R in (16000.0, 64000.0):
+    for R in (1000.0, 4000.0):
         rows = []
         for seed in (1, 2, 3, 4):
             params = with_overrides(base, {"seed": seed, "kmc.max_hop_to_deposition": R})
-            ds = read_dataset(multiscale.run(params, out=tmp_path / f"r{R}_{seed}") / "kmc.h5").isel(time=slice(-3, None))
-            rows.append([ds.roughness_Ra.mean().item(), ds.roughness_sigma.mean().item()])
+            ds = read_dataset(multiscale.run(params, out=tmp_path / f"r{R}_{seed}") / "kmc.h5")
+            last = ds.isel(time=slice(-3, None))
+            rows.append([ds.roughness_Ra[-1].item(), ds.roughness_sigma[-1].item(), last.roughness_Ra.mean().item(),
+                         last.roughness_sigma.mean().item()])
         means[R] = np.mean(rows, axis=0)
-    change = means[64000.0] / means[16000.0] - 1
-    print("relative change of last-monolayer Ra, sigma (16000 -> 64000):", np.round(change, 3))
-    assert np.all(np.abs(change) < 0.30)
+    change = means[4000.0] / means[1000.0] - 1
+    print("relative change of final Ra, sigma and last-monolayer Ra, sigma (1000 -> 4000):", np.round(change, 3))
+    assert np.all(np.abs(change) < 0.10)
