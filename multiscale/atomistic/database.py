@@ -91,7 +91,7 @@ RECORDS: tuple[Record, ...] = (
     Record("vacancy_formation_entropy", 0.9, "k_B", "0.8", "R. Feder, Phys. Rev. B 2, 828 (1970)", "as above"),
     Record("step_crossing_barrier_100", 0.2, "eV", "'similar to 0.2 eV' (abstract); (111) and (211): > 0.5 eV",
            "Y.F. Zhou, Y.H. Huang, Y.J. Wu, J. Li, Z.J. Hong, J. Power Sources 630, 236181 (2025)",
-           "Li adatom across a step on Li(100), DFT-NEB and ML-potential MD; sets kmc.schwoebel_barrier_eV = 0"),
+           "Li adatom across a step on Li(100), DFT-NEB and ML-potential MD; absolute barrier (the terrace value is not in the abstract)"),
     Record("lattice_constant", 3.51e-10, "m", "experimental value used as MD input", f"{SEED_004}, Experimental Section",
            "bcc Li"),
     Record("melting_point_model", 451.6, "K", "not given", f"{SEED_004}, main text", "Li-SP deep potential"),

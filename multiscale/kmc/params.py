@@ -48,8 +48,9 @@ class KmcParams(Table):
     """E_hop(crystal) - E_hop(glassy), eV: glassy Li is more mobile (assumption)."""
     schwoebel_barrier_eV: float = Field(default=0.0, ge=0, le=2.0)
     """Ehrlich-Schwoebel barrier: extra barrier of a step move over an edge (up or down), eV. The
-    default 0: the published across-step barrier on Li(100), ~0.2 eV (Zhou et al., J. Power
-    Sources 630, 236181 (2025)), is below the model's terrace barrier (docs/models.md §4.2)."""
+    default 0 adds none: the published across-step barriers for Li (~0.2 eV on (100), > 0.5 eV on
+    (111) and (211); Zhou et al., J. Power Sources 630, 236181 (2025)) are absolute, and the excess
+    over the terrace barrier could not be formed (docs/models.md §4.2)."""
     dopt: bool = True
     """Apply the glassy -> crystalline transition (DOPT) rule (docs/models.md §4.5)."""
     dopt_time_scale: float = Field(default=7.0e11, gt=0)
