@@ -30,7 +30,7 @@ import numpy as np
 import xarray as xr
 
 from ..constants import AVOGADRO, K_B_EV, LI_ATOMIC_VOLUME, LI_LATTICE_CONSTANT, LI_MOLAR_MASS
-from ..errors import DataFileError
+from ..errors import DataFileError, UserError
 from ..params import Params
 from .params import AtomisticParams, MsdSource
 from ..materials import coating
@@ -74,7 +74,7 @@ def curated_surface_law(params: AtomisticParams, bulk: ArrheniusFit) -> Arrheniu
     kt = K_B_EV * params.surface_ratio_temperature_K
     ea = bulk.Ea_eV - kt * np.log(params.surface_to_bulk_diffusivity_ratio * bulk.D0 / d0)
     if ea <= 0:
-        raise DataFileError(f"atomistic.surface_to_bulk_diffusivity_ratio: a ratio of {params.surface_to_bulk_diffusivity_ratio:g} at "
+        raise UserError(f"atomistic.surface_to_bulk_diffusivity_ratio: a ratio of {params.surface_to_bulk_diffusivity_ratio:g} at "
                             f"{params.surface_ratio_temperature_K:g} K needs a surface activation energy <= 0 ({ea:.3g} eV)")
     return ArrheniusFit(float(d0), np.nan, float(ea), np.nan, np.nan, np.nan)
 

@@ -98,3 +98,11 @@ def test_unfittable_md_data_exits_2_and_writes_nothing(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "atomistic.surface_msd" in err[0] and "positive" in err[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_surface_law_without_a_positive_barrier_is_refused():
+    """A ratio so large at its temperature that the adatom law would need Ea <= 0: one line naming the key."""
+    from multiscale.errors import UserError
+
+    with pytest.raises(UserError, match="atomistic.surface_to_bulk_diffusivity_ratio"):
+        build_datasets(AtomisticParams(surface_to_bulk_diffusivity_ratio=1e9))
