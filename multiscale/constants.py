@@ -5,8 +5,6 @@ Energies used by the rate models are quoted in eV (``K_B_EV``) because every act
 energy in the Li literature is; conversions go through ``ELEMENTARY_CHARGE``.
 """
 
-import math
-
 AVOGADRO = 6.02214076e23  # 1/mol, exact
 ELEMENTARY_CHARGE = 1.602176634e-19  # C, exact
 BOLTZMANN = 1.380649e-23  # J/K, exact
@@ -18,8 +16,6 @@ K_B_EV = BOLTZMANN / ELEMENTARY_CHARGE  # eV/K
 LI_MOLAR_MASS = 6.94e-3
 #: bcc Li lattice constant, m (seed 004, Experimental Section: 3.51 Å).
 LI_LATTICE_CONSTANT = 3.51e-10
-#: bcc Li nearest-neighbour distance a sqrt(3) / 2, m.
-LI_NEAREST_NEIGHBOUR = LI_LATTICE_CONSTANT * math.sqrt(3) / 2
 #: Li atomic volume a^3 / 2 (two atoms per bcc cubic cell), m^3.
 LI_ATOMIC_VOLUME = LI_LATTICE_CONSTANT**3 / 2
 #: Spacing of the simple cubic kMC lattice, Omega^(1/3), m: one site per Li atomic volume (docs/models.md §4.2).

@@ -6,7 +6,7 @@ Output (SI):
     Coordinates ``time`` (s), ``y``, ``x`` (m). Series: ``roughness_Ra``, ``roughness_Rmax``,
     ``roughness_sigma`` (m, seed 000 Fig. 6), ``porosity``, ``crystalline_fraction``,
     ``deposited_atoms``, ``atoms_on_lattice``, ``charge_passed`` (C), ``events_deposit``,
-    ``events_hop``, ``events_fall``, ``height(time, y, x)`` (m). Static: ``current_density(y, x)``
+    ``events_hop``, ``events_fall``, ``events_step``, ``height(time, y, x)`` (m). Static: ``current_density(y, x)``
     (A/m^2); with local heating ``top_temperature(y, x)`` (K). Attributes: lattice, rates, the
     acceleration ``hop_rate_scale`` and its setting, the local heating law.
 ``final``
@@ -18,6 +18,10 @@ Output (SI):
     For the phase-field stage: final ``roughness_sigma`` and ``correlation_length`` (m),
     ``crystalline_fraction``, and the local growth rate vs local current density
     (``growth_rate(current_density_bin)``, m/s, with the Faraday expectation j a^3 / e).
+``surface_kinetics``
+    No-flux relaxation of sinusoidal profiles at the run temperature: ``wavelength``,
+    ``decay_rate`` per run and the handed-over law ``mullins_B`` (m^4/s) and
+    ``relaxation_exponent`` with their standard errors (:mod:`.relaxation`).
 
 The declared schema is :data:`multiscale.kmc.outputs.SCHEMA`. Records are taken at whole-deposit
 boundaries and streamed to the file by :class:`multiscale.runner.CheckpointedRun`; a run resumed
