@@ -6,6 +6,8 @@ standard errors); asserts nothing.
 
 Usage: python benchmarks/kmc_trends.py [--only temperature,hotspots,rate,crystalline] [--seeds 4] [--smoke]
 (``--smoke``: one seed, tiny boxes, few monolayers; a check that it runs.)
+Cases: params/reference/roughness_trend.toml (15 nm, 8 ML, DOPT off), hotspot.toml (one 1 nm
+hotspot, 0.15 ML) and dopt_calibration.toml (20 nm, 12 ML).
 """
 
 from __future__ import annotations
@@ -23,40 +25,6 @@ from multiscale.io import read_dataset
 from multiscale.params import with_overrides
 
 PARAMS = Path(__file__).resolve().parents[1] / "params"
-
-ROUGH = """
-name = "trend"
-seed = 1
-[electrode]
-temperature_K = 300.0
-current_density_mA_cm2 = 1.0
-vlcd_cv = 0.0
-vlcd_correlation_length_nm = 10.0
-[kmc]
-lateral_size_nm = 15.0
-box_height_nm = 12.0
-stop_thickness_ML = 8.0
-record_interval_ML = 1.0
-dopt = false
-"""
-
-HOTSPOT = """
-name = "hotspot"
-seed = 1
-[electrode]
-temperature_K = 300.0
-current_density_mA_cm2 = 1.0
-vlcd_field = "hotspots"
-hotspot_count = 1
-hotspot_radius_nm = 1.0
-hotspot_current_fraction = 1.0
-[kmc]
-lateral_size_nm = 10.0
-box_height_nm = 14.0
-stop_thickness_ML = 0.15
-record_interval_ML = 0.05
-"""
-
 
 _RUN_NUMBER = itertools.count()
 
@@ -114,12 +82,8 @@ def main() -> None:
     seeds = list(range(1, args.seeds + 1))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        rough = tmp / "rough.toml"
-        rough.write_text(ROUGH)
-        hot = tmp / "hot.toml"
-        hot.write_text(HOTSPOT)
-        rough_base, hot_base = multiscale.load_params(rough), multiscale.load_params(hot)
-        crystal_base = multiscale.load_params(PARAMS / "reference" / "dopt_calibration.toml")
+        rough_base, hot_base, crystal_base = (multiscale.load_params(PARAMS / "reference" / f"{case}.toml")
+                                              for case in ("roughness_trend", "hotspot", "dopt_calibration"))
         temperatures, rates, currents = (200.0, 250.0, 300.0, 350.0, 400.0), (0.5, 1.0, 2.0), (0.2, 1.0, 2.5)
         if args.smoke:
             seeds, temperatures, rates, currents = [1], (250.0, 350.0), (0.5, 2.0), (1.0,)

@@ -302,7 +302,7 @@ def site_rate(c, i, rates, es_barrier, rise, heat_len, t_bath, nxy):
 
 @njit(cache=True, inline="always")
 def relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
-           rise, heat_len, t_bath, nxy, dirty):
+           rise, heat_len, t_bath, nxy):
     """File each site of ``touched[:n_touched]`` under the hop class its word now implies (``slot``
     holds the class it is filed under and its place there): O(1) a move in the n-fold lists,
     O(log N) in the sum tree. A site listed twice is filed once (the second visit finds nothing
@@ -344,10 +344,7 @@ def relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, 
             slot[moved] = (old << SLOT_BITS) | k
             class_size[old] -= 1
             n_mobile[0] -= 1
-            if dirty[old] == 0:
-                dirty[old] = 1
-                dirty[N_CLASSES + dirty[2 * N_CLASSES]] = old
-                dirty[2 * N_CLASSES] += 1
+            tree_set(tree, old, class_size[old] * rates[0, old])
         if new >= 0:
             k = class_size[new]
             members[new, k] = i
@@ -355,17 +352,9 @@ def relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, 
             class_size[new] = k + 1
             n_mobile[0] += 1
             n_mobile[1] = max(n_mobile[1], k + 1)
-            if dirty[new] == 0:
-                dirty[new] = 1
-                dirty[N_CLASSES + dirty[2 * N_CLASSES]] = new
-                dirty[2 * N_CLASSES] += 1
+            tree_set(tree, new, class_size[new] * rates[0, new])
         else:
             slot[i] = -1
-    for q in range(dirty[2 * N_CLASSES]):  # each class total changed once, whatever the number of moves
-        c = dirty[N_CLASSES + q]
-        dirty[c] = 0
-        tree_set(tree, c, class_size[c] * rates[0, c])
-    dirty[2 * N_CLASSES] = 0
 
 
 @njit(cache=True, inline="always")
@@ -610,7 +599,6 @@ def run_events(
     n_cols = alias_prob.shape[0]
     logged = 0
     touched = np.empty(2048, np.int64)  # sites whose word an event changed (<= 14 changes x ~60 sites)
-    dirty = np.zeros(2 * N_CLASSES + 1, np.int64)  # classes whose total changed: flags, list, count
     n_touched = np.zeros(1, np.int64)
     for _ in range(max_events):
         if counts[0] >= max_deposits:
@@ -640,7 +628,7 @@ def run_events(
             n_touched[0] = 0
             change(z, col, phase, st, top, grid, nz, touched, n_touched)
             relist(touched, n_touched[0], st, slot, members, class_size, mobile, n_mobile, tree, heated,
-                   rates, es_barrier, rise, heat_len, t_bath, nxy, dirty)
+                   rates, es_barrier, rise, heat_len, t_bath, nxy)
             counts[EV_DEPOSIT] += 1
             continue
         # a move: the atom (class by total rate and member uniformly, or through the sum tree),
@@ -707,7 +695,7 @@ def run_events(
                 change(zl, cn, p, st, top, grid, nz, touched, n_touched)
                 counts[EV_FALL] += 1
         relist(touched, n_touched[0], st, slot, members, class_size, mobile, n_mobile, tree, heated,
-               rates, es_barrier, rise, heat_len, t_bath, nxy, dirty)
+               rates, es_barrier, rise, heat_len, t_bath, nxy)
     return ST_EVENTS
 
 
@@ -765,7 +753,7 @@ def fill_lists(st, slot, members, class_size, mobile, n_mobile, tree, heated, ra
     slot[:] = -1
     sites = np.arange(st.shape[0])
     relist(sites, sites.shape[0], st, slot, members, class_size, mobile, n_mobile, tree, heated, rates,
-           es_barrier, rise, heat_len, t_bath, nxy, np.zeros(2 * N_CLASSES + 1, np.int64))
+           es_barrier, rise, heat_len, t_bath, nxy)
 
 
 def grow_tree(tree: np.ndarray, capacity: int) -> np.ndarray:
@@ -790,7 +778,7 @@ def set_phase(sites, phase, st, slot, members, class_size, mobile, n_mobile, tre
     for q in range(sites.shape[0]):
         st[sites[q]] = (st[sites[q]] & ~OCC_MASK) | phase
     relist(sites, sites.shape[0], st, slot, members, class_size, mobile, n_mobile, tree, heated, rates,
-           es_barrier, rise, heat_len, t_bath, nxy, np.zeros(2 * N_CLASSES + 1, np.int64))
+           es_barrier, rise, heat_len, t_bath, nxy)
 
 
 @njit(cache=True)

@@ -66,6 +66,8 @@ MAX_NEIGHBOURS = 6
 SC_CORRELATION_FACTOR = 0.6531
 #: Bonds broken to make a vacancy on the simple cubic lattice: 6 in the bulk, 3 regained at a kink.
 VACANCY_BONDS = 3
+#: Bonds in the bulk activation energy: the 5 of an atom next to a vacancy plus the vacancy's formation.
+BULK_ACTIVATION_BONDS = 5 + VACANCY_BONDS
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ def energetics_from_arrhenius(
     """
     if not (D0_surface > 0 and D0_bulk > 0):
         raise ValueError("the diffusion prefactors must be positive")
-    e_bond = (Ea_bulk_eV - Ea_surface_eV) / (5 + VACANCY_BONDS - 1)
+    e_bond = (Ea_bulk_eV - Ea_surface_eV) / (BULK_ACTIVATION_BONDS - 1)  # the adatom's activation has 1 bond
     if e_bond <= 0:
         raise ValueError(f"Ea_bulk ({Ea_bulk_eV:g} eV) must exceed Ea_surface ({Ea_surface_eV:g} eV): the bond energy "
                          "(Ea_bulk - Ea_surface) / 7 would not be positive")
@@ -147,7 +149,7 @@ def energetics_from_arrhenius(
                          f"(Ea_surface = {Ea_surface_eV:g} eV)")
     if schwoebel_barrier_eV < 0:
         raise ValueError("the Ehrlich-Schwoebel barrier must be >= 0")
-    s_bond = np.log(D0_bulk / (SC_CORRELATION_FACTOR * D0_surface)) / (5 + VACANCY_BONDS - 1)
+    s_bond = np.log(D0_bulk / (SC_CORRELATION_FACTOR * D0_surface)) / (BULK_ACTIVATION_BONDS - 1)
     nu0 = D0_surface / (lattice_spacing_m**2 * np.exp(s_bond))
     return HopEnergetics(float(nu0), float(e_hop), float(e_hop - glassy_barrier_reduction_eV), float(e_bond),
                          float(s_bond), float(schwoebel_barrier_eV))

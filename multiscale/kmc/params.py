@@ -38,7 +38,8 @@ class KmcParams(Table):
     reference conditions the fastest per-target hop is R times the per-column deposition rate.
     s does not depend on the run's own current density or temperature, so runs compared in a
     scan keep their rate and temperature effects. At the reference conditions the default is
-    converged: Ra and sigma change by < 1 % from R = 1000 to 4000 (4 seeds; docs/validation.md).
+    converged: final Ra and sigma change by 2.5 % and 1 % from R = 1000 to 4000 (last monolayer 6 %
+    and 3 %; 4 seeds), 12 % and 6 % to R = 64000 (docs/validation.md).
     Colder runs are accelerated more in effect (docs/models.md §4.2)."""
     acceleration_reference_current_density_mA_cm2: float = Field(default=1.0, gt=0)
     """Reference current density of the acceleration, mA/cm^2."""

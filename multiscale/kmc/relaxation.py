@@ -96,8 +96,9 @@ class MullinsFit:
     Attributes
     ----------
     B_m4_s : float
-        Coefficient with the exponent fixed at 4 (the Mullins law), m^4/s, and ``B_stderr`` its
-        standard error (from the scatter of r / k^4 over runs).
+        Coefficient with the exponent fixed at 4 (the Mullins law): the geometric mean of r / k^4
+        over the runs, m^4/s, and ``B_stderr`` its standard error (B times the standard error of
+        the mean of ln(r / k^4)).
     exponent, exponent_stderr : float
         Free fit of n.
     """
@@ -116,10 +117,10 @@ def fit_mullins(decays: list[Decay]) -> MullinsFit:
     r = np.array([d.rate_per_s for d in decays])
     if not np.all(np.isfinite(r)) or np.unique(k).size < 2:
         raise ValueError("need finite decay rates at two or more wavelengths")
-    b = r / k**4
+    log_b = np.log(r / k**4)
     (slope, _), cov = np.polyfit(np.log(k), np.log(r), 1, cov=True)
-    return MullinsFit(float(np.exp(np.mean(np.log(b)))), float(np.std(b, ddof=1) / np.sqrt(b.size)),
-                      float(slope), float(np.sqrt(cov[0, 0])), k, r)
+    b = float(np.exp(log_b.mean()))
+    return MullinsFit(b, b * float(log_b.std(ddof=1) / np.sqrt(log_b.size)), float(slope), float(np.sqrt(cov[0, 0])), k, r)
 
 
 def mullins_b_analytic(energetics: HopEnergetics, spacing_m: float, temperature_K: float) -> float:

@@ -14,6 +14,7 @@ from multiscale.constants import AVOGADRO, K_B_EV, LI_MOLAR_MASS
 from multiscale.kmc import _kernels as k
 from multiscale.kmc import model as m
 from multiscale.kmc.engine import Engine, KmcState
+from tests.tracers import atom_displacements, windowed_msd
 
 SEEDS = range(4)
 
@@ -40,23 +41,6 @@ def _arrhenius(atomistic, which, T):
     return law[f"D0_{which}"] * np.exp(-law[f"Ea_{which}"] / (K_B_EV * T))
 
 
-def _tracer_displacements(log, shape, n_moves):
-    """Lateral displacement (dx, dy) of every atom that moved, following atoms through the move
-    log (from site, to site); periodic in x and y, nearest-neighbour moves only."""
-    nz, ny, nx = shape
-    frm, to = log[:n_moves, 0].astype(np.int64), log[:n_moves, 1].astype(np.int64)
-    dx = (to % nx - frm % nx + nx // 2) % nx - nx // 2
-    dy = ((to // nx) % ny - (frm // nx) % ny + ny // 2) % ny - ny // 2
-    owner = {}  # site -> atom id (the atoms that have moved); an unmoved atom keeps its site as id
-    disp = {}
-    for f, t, ddx, ddy in zip(frm.tolist(), to.tolist(), dx.tolist(), dy.tolist()):
-        atom = owner.pop(f, f)
-        owner[t] = atom
-        x, y = disp.get(atom, (0, 0))
-        disp[atom] = (x + ddx, y + ddy)
-    return np.array(list(disp.values()), dtype=float).reshape(-1, 2)
-
-
 @pytest.mark.parametrize("T", [250.0, 350.0])
 def test_adatom_tracer_diffusion_reproduces_the_atomistic_surface_law(atomistic, T):
     """Reference: D_surface(T) = D0_surface exp(-Ea_surface / k_B T) from ``atomistic.h5`` (the
@@ -77,14 +61,8 @@ def test_adatom_tracer_diffusion_reproduces_the_atomistic_surface_law(atomistic,
         Engine(state, table, np.zeros((ny, nx)), ballistic=False, step_factor=en.step_factor(T)).advance(
             max_events=40_000, hop_log=log)
         assert state.counts[k.EV_STEP] == 0 and state.counts[k.EV_FALL] == 0
-        frm, to = log[:, 0].astype(np.int64), log[:, 1].astype(np.int64)
-        dx = (to % nx - frm % nx + nx // 2) % nx - nx // 2
-        dy = ((to // nx) % ny - (frm // nx) % ny + ny // 2) % ny - ny // 2
-        x, y = np.concatenate([[0], np.cumsum(dx)]), np.concatenate([[0], np.cumsum(dy)])
-        t = np.concatenate([[0.0], log[:, 2]])
         tau = 100.0 / (4 * table[m.CRYSTAL, 1])
-        idx = np.searchsorted(t, np.arange(0.0, t[-1], tau), side="right") - 1
-        per_seed.append((np.diff(x[idx]) ** 2 + np.diff(y[idx]) ** 2).mean() * a**2 / (4 * tau))
+        per_seed.append(windowed_msd(log, nx, ny, tau) * a**2 / (4 * tau))
     D = np.array(per_seed)
     ref = _arrhenius(atomistic, "surface", T)
     err, sem = abs(D.mean() / ref - 1), D.std(ddof=1) / np.sqrt(D.size) / ref
@@ -125,7 +103,7 @@ def test_bulk_tracer_diffusion_reproduces_the_atomistic_bulk_law(atomistic, T):
         log = np.zeros((moves, 3))
         eng = Engine(state, table, np.zeros((ny, nx)), ballistic=False, step_factor=en.step_factor(T))
         eng.advance(max_events=moves, hop_log=log)
-        d = _tracer_displacements(log, shape, moves)
+        d = atom_displacements(log, nx, ny)
         per_seed.append((d**2).sum() * a**2 / (4 * (n_sites - n_vac) * log[-1, 2]))
     D = np.array(per_seed)
     c_v = en.vacancy_fraction(T)

@@ -39,36 +39,26 @@ def test_crystalline_fraction_rises_with_current_density(tmp_path):
     assert means[0.2] < means[1.0] < means[2.5]
 
 
-ROUGH = """
-name = "rough"
-seed = {seed}
-[electrode]
-temperature_K = 250.0
-current_density_mA_cm2 = {j}
-vlcd_cv = 0.0
-[kmc]
-lateral_size_nm = 15.0
-box_height_nm = 12.0
-stop_thickness_ML = 8.0
-record_interval_ML = 1.0
-dopt = false
-"""
+def _kmc(tmp_path, case: str, name: str, overrides: dict):
+    """Run the kMC of ``params/reference/<case>.toml`` with ``overrides``; its ``kmc.h5`` path."""
+    params = with_overrides(multiscale.load_params(PARAMS_DIR / "reference" / f"{case}.toml"), overrides)
+    return multiscale.run(params, out=tmp_path / name) / "kmc.h5"
 
 
 @pytest.mark.slow
 def test_roughness_rises_with_deposition_rate(tmp_path):
     """Reference: seed 000 Fig. 6 (MD at 0.25, 0.5, 1 Li/ps): at equal deposited amount Ra and
-    sigma rise with the deposition rate. Here 0.5, 1, 2 mA/cm^2 to 8 ML at 250 K, 4 seeds each.
-    Bounds: the means of Ra and sigma increase by more than 2 standard errors of the difference at
-    each step. At 300 K the trend is absent (flat within the errors: the surface relaxes to near
-    equilibrium between depositions; docs/validation.md)."""
+    sigma rise with the deposition rate. Here 0.5, 1, 2 mA/cm^2 to 8 ML at 250 K
+    (params/reference/roughness_trend.toml), 4 seeds each. Bounds: the means of Ra and sigma
+    increase by more than 2 standard errors of the difference at each step. At 300 K the trend is
+    absent (flat within the errors: the surface relaxes to near equilibrium between depositions;
+    docs/validation.md)."""
     stats = {}
     for j in (0.5, 1.0, 2.0):
         rows = []
         for seed in (1, 2, 3, 4):
-            path = tmp_path / f"j{j}_{seed}.toml"
-            path.write_text(ROUGH.format(seed=seed, j=j))
-            ds = read_dataset(multiscale.run(path, out=tmp_path / f"r{j}_{seed}") / "kmc.h5")
+            ds = read_dataset(_kmc(tmp_path, "roughness_trend", f"r{j}_{seed}", {
+                "seed": seed, "electrode.temperature_K": 250.0, "electrode.current_density_mA_cm2": j}))
             rows.append([ds.roughness_Ra[-1].item(), ds.roughness_sigma[-1].item()])
         rows = np.array(rows)
         stats[j] = (rows.mean(axis=0), rows.std(axis=0, ddof=1) / np.sqrt(len(rows)))
@@ -78,39 +68,27 @@ def test_roughness_rises_with_deposition_rate(tmp_path):
         assert np.all(m_hi - m_lo > 2 * np.hypot(e_lo, e_hi)), (lo, hi)
 
 
-HOTSPOT = """
-name = "hotspot"
-seed = {seed}
-[electrode]
-temperature_K = {T}
-current_density_mA_cm2 = {j}
-vlcd_field = "hotspots"
-hotspot_count = 1
-hotspot_radius_nm = 1.0
-hotspot_current_fraction = 1.0
-[kmc]
-lateral_size_nm = 10.0
-box_height_nm = 14.0
-stop_thickness_ML = 0.15
-record_interval_ML = 0.05
-"""
+def _hotspot(tmp_path, seed: int, T: float, j: float, **kmc):
+    """Morphology of the deposit on the hotspot of params/reference/hotspot.toml."""
+    overrides = {"seed": seed, "electrode.temperature_K": T, "electrode.current_density_mA_cm2": j,
+                 **{f"kmc.{key}": value for key, value in kmc.items()}}
+    return read_dataset(_kmc(tmp_path, "hotspot", f"h{seed}_{T}_{j}_{bool(kmc)}", overrides), "morphology")
 
 
 def test_hotspot_morphology_corners(tmp_path):
     """Reference: seed 004 Fig. 3 over (temperature x generation rate): cold deposits grow tall
     (needles), hot ones spread (hemispheres), because the surface is more fluid when hot. All
-    current through one 1 nm hotspot, 0.15 ML, the four corners 200/400 K x 0.5/4 mA/cm^2, 3 seeds
-    each. Bounds: every 400 K deposit is a hemisphere; at each rate every 200 K deposit is taller
-    for its width (aspect ratio) than every 400 K one. The seed's mushroom (cold, fast) is not
-    reproduced: the cold fast corner gives needles (docs/validation.md)."""
+    current through one 1 nm hotspot, 0.15 ML (params/reference/hotspot.toml), the four corners
+    200/400 K x 0.5/4 mA/cm^2, 3 seeds each. Bounds: every 400 K deposit is a hemisphere; at each
+    rate every 200 K deposit is taller for its width (aspect ratio) than every 400 K one. The
+    seed's mushroom (cold, fast) is not reproduced: the cold fast corner gives needles
+    (docs/validation.md)."""
     aspect = {}
     for T in (200.0, 400.0):
         for j in (0.5, 4.0):
             aspect[T, j] = []
             for seed in (1, 2, 3):
-                path = tmp_path / f"h{T}_{j}_{seed}.toml"
-                path.write_text(HOTSPOT.format(seed=seed, T=T, j=j))
-                morph = read_dataset(multiscale.run(path, out=tmp_path / f"r{T}_{j}_{seed}") / "kmc.h5", "morphology")
+                morph = _hotspot(tmp_path, seed, T, j)
                 aspect[T, j].append(float(morph.aspect_ratio[0]))
                 if T == 400.0:
                     assert morph.shape.values[0] == "hemisphere", (T, j, seed, aspect[T, j])
@@ -125,14 +103,10 @@ def test_local_heating_makes_the_hotspot_deposit_fluid(tmp_path):
     with the hotspot's top 500 K hotter (local heating referred to the hotspot's own 136 mA/cm^2,
     1 nm heating length; seed 004: ~800 K top at 5 Li/ps) it must spread into a hemisphere.
     Bound: every one of 3 seeds."""
-    heating = "heating_top_rise_K = 500.0\nheating_length_nm = 1.0\nheating_reference_current_density_mA_cm2 = 136.0\n"
+    heating = {"heating_top_rise_K": 500.0, "heating_length_nm": 1.0, "heating_reference_current_density_mA_cm2": 136.0}
     for seed in (1, 2, 3):
-        shapes = []
-        for extra in ("", heating):
-            path = tmp_path / f"h{seed}.toml"
-            path.write_text(HOTSPOT.format(seed=seed, T=200.0, j=4.0) + extra)
-            morph = read_dataset(multiscale.run(path, out=tmp_path / f"r{seed}{bool(extra)}") / "kmc.h5", "morphology")
-            shapes.append((morph.shape.values[0], float(morph.aspect_ratio[0])))
+        shapes = [(m.shape.values[0], float(m.aspect_ratio[0]))
+                  for m in (_hotspot(tmp_path, seed, 200.0, 4.0), _hotspot(tmp_path, seed, 200.0, 4.0, **heating))]
         assert [s for s, _ in shapes] == ["needle", "hemisphere"], shapes
 
 

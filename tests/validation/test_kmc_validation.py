@@ -13,6 +13,7 @@ from multiscale.kmc import _kernels as k
 from multiscale.kmc import model as m
 from multiscale.kmc.engine import Engine, KmcState
 from tests.conftest import PARAMS_DIR
+from tests.tracers import lateral_steps, windowed_msd
 
 A = 2.786e-10  # lattice spacing, m
 SEEDS = range(8)
@@ -43,18 +44,9 @@ def test_single_adatom_tracer_diffusion(rise_K):
         state = KmcState.from_occupancy(occ, seed)
         log = np.zeros((40_000, 3))
         Engine(state, table, np.zeros((ny, nx)), ballistic=False, heating=heating).advance(max_events=40_000, hop_log=log)
-        frm, to = log[:, 0].astype(np.int64), log[:, 1].astype(np.int64)
-        dx = (to % nx) - (frm % nx)
-        dy = (to // nx) % ny - (frm // nx) % ny
-        dx = (dx + nx // 2) % nx - nx // 2  # unwrap the periodic boundary
-        dy = (dy + ny // 2) % ny - ny // 2
+        dx, dy = lateral_steps(log, nx, ny)
         assert np.all(np.abs(dx) + np.abs(dy) == 1)  # nearest-neighbour steps only
-        x, y = np.concatenate([[0], np.cumsum(dx)]), np.concatenate([[0], np.cumsum(dy)])
-        t = np.concatenate([[0.0], log[:, 2]])
-        grid = np.arange(0.0, t[-1], tau)
-        idx = np.searchsorted(t, grid, side="right") - 1  # position at each window edge
-        r2 = np.diff(x[idx]) ** 2 + np.diff(y[idx]) ** 2
-        per_seed.append(r2.mean())
+        per_seed.append(windowed_msd(log, nx, ny, tau))
     per_seed = np.array(per_seed) * A**2
     D = per_seed / (4 * tau)
     expected = A**2 * k_hop
