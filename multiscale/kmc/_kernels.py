@@ -142,17 +142,19 @@ def seed_state(seed: int) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- geometry
 #
-# Columns col = y * nx + x of an (ny, nx) periodic grid. ``grid`` = float64[3] (nx, ny, 1 / nx)
-# (:func:`lateral_grid`): the lateral neighbours are computed, not looked up, because a table
-# (20 bytes a column) costs a cache miss per column on large lattices while y = floor((col +
-# 0.5) / nx) by a multiplication is exact (col + 0.5 is never within round-off of a multiple of nx).
+# Columns col = y * nx + x of an (ny, nx) periodic grid. ``grid`` = float64[4] (nx, ny, 1 / nx,
+# 1 / (nx ny)) (:func:`lateral_grid`): the lateral neighbours are computed, not looked up, because
+# a table (20 bytes a column) costs a cache miss per column on large lattices, and quotients are
+# taken by a multiplication, not an integer division (tens of cycles): y = floor((col + 0.5) / nx)
+# and z = floor((i + 0.5) / (nx ny)) are exact, since i + 0.5 < 2^31 sits 0.5 from every multiple
+# of the divisor while the product's round-off is below 2^31 x 2^-52 of one unit.
 
 
 def lateral_grid(nx: int, ny: int) -> np.ndarray:
     """``grid`` for an (ny, nx) periodic grid of columns."""
     if not (0 < nx < 2**24 and 0 < ny < 2**24):
         raise ValueError(f"grid of {ny} x {nx} columns out of range")
-    return np.array([float(nx), float(ny), 1.0 / nx])
+    return np.array([float(nx), float(ny), 1.0 / nx, 1.0 / (nx * ny)])
 
 
 @njit(cache=True, inline="always")
@@ -162,26 +164,30 @@ def n_columns(grid):
 
 
 @njit(cache=True, inline="always")
-def lateral(col, d, grid):
-    """Column next to ``col`` in direction d (0 +x, 1 -x, 2 +y, 3 -y), periodic."""
-    nx = int(grid[0])
-    if d < 2:
-        x = col - int((col + 0.5) * grid[2]) * nx
-        if d == 0:
-            return col + 1 if x + 1 < nx else col + 1 - nx
-        return col - 1 if x > 0 else col - 1 + nx
-    nxy = nx * int(grid[1])
-    if d == 2:
-        return col + nx if col + nx < nxy else col + nx - nxy
-    return col - nx if col >= nx else col - nx + nxy
+def site_zc(i, grid):
+    """(z, column) of the site with flat index i."""
+    z = int((i + 0.5) * grid[3])
+    return z, i - z * n_columns(grid)
 
 
 @njit(cache=True, inline="always")
-def neighbour_zc(z, col, d, grid, nz):
-    """(z, column) of neighbour d (0 +x, 1 -x, 2 +y, 3 -y, 4 +z, 5 -z) of the site (z, col);
-    z = -1 outside the lattice. Site index = z * (ny * nx) + column."""
+def laterals(col, grid):
+    """Columns next to ``col`` in the directions 0 +x, 1 -x, 2 +y, 3 -y, periodic (a 4-tuple;
+    x is found once for all four)."""
+    nx = int(grid[0])
+    nxy = nx * int(grid[1])
+    x = col - int((col + 0.5) * grid[2]) * nx
+    return (col + 1 if x + 1 < nx else col + 1 - nx, col - 1 if x > 0 else col - 1 + nx,
+            col + nx if col + nx < nxy else col + nx - nxy, col - nx if col >= nx else col - nx + nxy)
+
+
+@njit(cache=True, inline="always")
+def neighbour_zc(z, col, d, lat, nz):
+    """(z, column) of neighbour d (0 +x, 1 -x, 2 +y, 3 -y, 4 +z, 5 -z) of the site (z, col) whose
+    lateral columns are ``lat`` (:func:`laterals`); z = -1 outside the lattice. Site index =
+    z * (ny * nx) + column."""
     if d < 4:
-        return z, lateral(col, d, grid)
+        return z, lat[d]
     if d == 4:
         return (z + 1 if z + 1 < nz else -1), col
     return z - 1, col
@@ -247,9 +253,10 @@ def leaf_start(n):
 
 
 @njit(cache=True, inline="always")
-def tree_set(tree, k, v):
-    """Set leaf ``k`` of the sum tree to ``v`` and add the change to the sums above it."""
-    q = leaf_start(tree.shape[0]) + k
+def tree_set(tree, first, k, v):
+    """Set leaf ``k`` of the sum tree (first leaf ``first`` = :func:`leaf_start`) to ``v`` and add
+    the change to the sums above it."""
+    q = first + k
     d = v - tree[TREE_PAD + q]
     tree[TREE_PAD + q] = v
     while q > 0:
@@ -258,15 +265,14 @@ def tree_set(tree, k, v):
 
 
 @njit(cache=True, inline="always")
-def tree_leaf(tree, k):
-    """Value of leaf ``k`` of the sum tree."""
-    return tree[TREE_PAD + leaf_start(tree.shape[0]) + k]
+def tree_leaf(tree, first, k):
+    """Value of leaf ``k`` of the sum tree (first leaf ``first``)."""
+    return tree[TREE_PAD + first + k]
 
 
 @njit(cache=True, inline="always")
-def tree_pick(tree, r):
-    """Leaf whose cumulative-rate interval holds ``r`` (0 <= r < the root's sum)."""
-    first = leaf_start(tree.shape[0])
+def tree_pick(tree, first, r):
+    """Leaf whose cumulative-rate interval holds ``r`` (0 <= r < the root's sum; first leaf ``first``)."""
     q = 0
     while q < first:
         base = TREE_ARITY * q + 1
@@ -283,30 +289,31 @@ def tree_pick(tree, r):
 
 
 @njit(cache=True, inline="always")
-def site_delta_beta(i, nxy, rise, heat_len, t_bath):
+def site_delta_beta(i, grid, rise, heat_len, t_bath):
     """1/(k_B T_i) - 1/(k_B T_bath), 1/eV, for site i: T_i = T_bath + rise[col] * min(z / heat_len, 1)."""
-    z = i // nxy
+    z, col = site_zc(i, grid)
     f = z / heat_len
     if f > 1.0:
         f = 1.0
-    return 1.0 / (K_B_EV * (t_bath + rise[i - z * nxy] * f)) - 1.0 / (K_B_EV * t_bath)
+    return 1.0 / (K_B_EV * (t_bath + rise[col] * f)) - 1.0 / (K_B_EV * t_bath)
 
 
 @njit(cache=True, inline="always")
-def site_rate(c, i, rates, es_barrier, rise, heat_len, t_bath, nxy):
+def site_rate(c, i, rates, es_barrier, rise, heat_len, t_bath, grid):
     """Rate at which the atom at site i (class c) moves at its own temperature (local heating), 1/s."""
-    db = site_delta_beta(i, nxy, rise, heat_len, t_bath)
+    db = site_delta_beta(i, grid, rise, heat_len, t_bath)
     e = rates[2, c]
     return (rates[0, c] - rates[1, c]) * np.exp(-e * db) + rates[1, c] * np.exp(-(e + es_barrier) * db)
 
 
 @njit(cache=True, inline="always")
 def relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
-           rise, heat_len, t_bath, nxy):
+           rise, heat_len, t_bath, grid):
     """File each site of ``touched[:n_touched]`` under the hop class its word now implies (``slot``
     holds the class it is filed under and its place there): O(1) a move in the n-fold lists,
     O(log N) in the sum tree. A site listed twice is filed once (the second visit finds nothing
     to do)."""
+    first = leaf_start(tree.shape[0])
     for q in range(n_touched):
         i = touched[q]
         e = slot[i]
@@ -316,7 +323,7 @@ def relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, 
             continue
         if heated:
             if new >= 0:
-                rate = site_rate(new, i, rates, es_barrier, rise, heat_len, t_bath, nxy)
+                rate = site_rate(new, i, rates, es_barrier, rise, heat_len, t_bath, grid)
                 if old >= 0:
                     k = e & SLOT_MASK
                 else:
@@ -325,15 +332,15 @@ def relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, 
                     n_mobile[0] = k + 1
                     n_mobile[1] = max(n_mobile[1], k + 1)
                 slot[i] = (new << SLOT_BITS) | k
-                tree_set(tree, k, rate)
+                tree_set(tree, first, k, rate)
             else:  # leave the list: the last atom takes this slot
                 k = e & SLOT_MASK
                 last = n_mobile[0] - 1
                 moved = mobile[last]
                 mobile[k] = moved
                 slot[moved] = (slot[moved] & ~SLOT_MASK) | k
-                tree_set(tree, k, tree_leaf(tree, last))
-                tree_set(tree, last, 0.0)
+                tree_set(tree, first, k, tree_leaf(tree, first, last))
+                tree_set(tree, first, last, 0.0)
                 n_mobile[0] = last
                 slot[i] = -1
             continue
@@ -344,7 +351,7 @@ def relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, 
             slot[moved] = (old << SLOT_BITS) | k
             class_size[old] -= 1
             n_mobile[0] -= 1
-            tree_set(tree, old, class_size[old] * rates[0, old])
+            tree_set(tree, first, old, class_size[old] * rates[0, old])
         if new >= 0:
             k = class_size[new]
             members[new, k] = i
@@ -352,27 +359,26 @@ def relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, 
             class_size[new] = k + 1
             n_mobile[0] += 1
             n_mobile[1] = max(n_mobile[1], k + 1)
-            tree_set(tree, new, class_size[new] * rates[0, new])
+            tree_set(tree, first, new, class_size[new] * rates[0, new])
         else:
             slot[i] = -1
 
 
 @njit(cache=True, inline="always")
-def credit_edge(j, dw, sign, st, grid, nz, touched, n_touched):
-    """The edge site j gains (sign +1) or loses (-1) its atom's credit: if its one occupied
-    neighbour, in direction ``dw`` from j, is a Li atom w, change w's lateral edge count (j beside
-    w) or up-edge bit (j above w) and append w to ``touched``."""
-    if dw == 4:  # w above j: j is the site below w, no step move over it
-        return
-    nxy = n_columns(grid)
-    zj = j // nxy
-    zw, cw = neighbour_zc(zj, j - zj * nxy, dw, grid, nz)
-    w = zw * nxy + cw
+def credit_edge(zj, cj, lat_j, dw, sign, st, grid, nz, touched, n_touched):
+    """The edge site (zj, cj) (lateral columns ``lat_j``) gains (sign +1) or loses (-1) its
+    atom's credit: if its one occupied neighbour, in direction ``dw`` from it, is a Li atom w,
+    change w's lateral edge count (the edge site beside w) or up-edge bit (above w) and append w
+    to ``touched``, which holds ``n_touched`` sites; returns their new number."""
+    if dw == 4:  # w above the edge site: no step move over it
+        return n_touched
+    zw, cw = neighbour_zc(zj, cj, dw, lat_j, nz)
+    w = zw * n_columns(grid) + cw
     if is_atom(st[w]):
         st[w] += sign * (E_UNIT if dw < 4 else U_BIT)  # dw == 5: w below j, j is the site above w
-        n = n_touched[0]
-        touched[n] = w
-        n_touched[0] = n + 1
+        touched[n_touched] = w
+        return n_touched + 1
+    return n_touched
 
 
 @njit(cache=True, inline="always")
@@ -390,8 +396,9 @@ def own_step_fields(z, col, st, grid, nz):
     atom = is_atom(st[z * nxy + col])
     empty = (st[z * nxy + col] & OCC_MASK) == EMPTY
     out = 0
+    lat = laterals(col, grid)
     for d in range(6):
-        zj, cj = neighbour_zc(z, col, d, grid, nz)
+        zj, cj = neighbour_zc(z, col, d, lat, nz)
         if zj < 0:
             continue
         bj = st[zj * nxy + cj]
@@ -420,21 +427,22 @@ def change(z, col, phase, st, top, grid, nz, touched, n_touched):
     below and lateral counts of the neighbours, the target counts of their neighbours, the
     direction XOR of empty neighbours, and the step fields of any atom next to an edge site that
     appeared or vanished. The site and every Li atom whose word changed are appended to
-    ``touched`` (count in ``n_touched[0]``) for :func:`relist`."""
+    ``touched`` (which holds ``n_touched`` sites) for :func:`relist`; returns their new number."""
+    nt = n_touched
     nxy = n_columns(grid)
     i = z * nxy + col
     b = st[i]
+    lat = laterals(col, grid)
     if is_edge(b):  # i stops being an edge site (it is filled): its atom loses the credit
-        credit_edge(i, neighbour_code(b), -1, st, grid, nz, touched, n_touched)
+        nt = credit_edge(z, col, lat, neighbour_code(b), -1, st, grid, nz, touched, nt)
     st[i] = (b & ~OCC_MASK) | phase
-    n = n_touched[0]
-    touched[n] = i
-    n_touched[0] = n + 1
+    touched[nt] = i
+    nt += 1
     delta = 1 if phase == EMPTY else -1  # the site's own count of occupied neighbours is unchanged
     flips = is_target(b) != is_target(st[i])  # i was or becomes a valid target of its neighbours
     own = 0  # filled: i's edge count and up-edge bit; emptied: its direction XOR
     for d in range(6):
-        zj, cj = neighbour_zc(z, col, d, grid, nz)
+        zj, cj = neighbour_zc(z, col, d, lat, nz)
         if zj < 0:
             continue
         j = zj * nxy + cj
@@ -450,27 +458,28 @@ def change(z, col, phase, st, top, grid, nz, touched, n_touched):
             bj ^= ((d ^ 1) + 1) << 8  # the code of the direction j -> i (the opposite of d)
         st[j] = bj
         if is_atom(bj):  # only Li atoms are ever filed in a hop list
-            n = n_touched[0]
-            touched[n] = j
-            n_touched[0] = n + 1
+            touched[nt] = j
+            nt += 1
         if is_target(bj) != is_target(old):  # j's own validity as a target flipped
             flip = 1 if is_target(bj) else -1
+            lat_j = laterals(cj, grid) if d < 4 else lat
             for d2 in range(6):
-                zw, cw = neighbour_zc(zj, cj, d2, grid, nz)
+                zw, cw = neighbour_zc(zj, cj, d2, lat_j, nz)
                 if zw >= 0:
                     w = zw * nxy + cw
                     st[w] += flip * T_UNIT
                     if is_atom(st[w]):
-                        n = n_touched[0]
-                        touched[n] = w
-                        n_touched[0] = n + 1
+                        touched[nt] = w
+                        nt += 1
         if is_edge(bj) != is_edge(old):
             # 1 -> 2 neighbours (i filled): the other atom loses it; 2 -> 1 (i emptied): the one
             # left gains it. 0 <-> 1 concerns i itself, whose fields are set below.
             if phase == EMPTY and is_edge(bj):
-                credit_edge(j, neighbour_code(bj), 1, st, grid, nz, touched, n_touched)
+                nt = credit_edge(zj, cj, laterals(cj, grid) if d < 4 else lat, neighbour_code(bj), 1, st, grid,
+                                 nz, touched, nt)
             elif phase != EMPTY and is_edge(old):
-                credit_edge(j, neighbour_code(old), -1, st, grid, nz, touched, n_touched)
+                nt = credit_edge(zj, cj, laterals(cj, grid) if d < 4 else lat, neighbour_code(old), -1, st,
+                                 grid, nz, touched, nt)
         if phase != EMPTY:
             if d < 5 and is_edge(bj):  # j is i's edge site beside it (d < 4) or above it
                 own += E_UNIT if d < 4 else U_BIT
@@ -478,7 +487,7 @@ def change(z, col, phase, st, top, grid, nz, touched, n_touched):
             own ^= (d + 1) << 8
     st[i] = (st[i] & ~(E_MASK | U_BIT)) | own
     if phase == EMPTY and is_edge(st[i]):  # i becomes an edge site of its one remaining neighbour
-        credit_edge(i, neighbour_code(own), 1, st, grid, nz, touched, n_touched)
+        nt = credit_edge(z, col, lat, neighbour_code(own), 1, st, grid, nz, touched, nt)
     if phase != EMPTY:
         if z > top[col]:
             top[col] = z
@@ -486,6 +495,7 @@ def change(z, col, phase, st, top, grid, nz, touched, n_touched):
         while z > 0 and (st[z * nxy + col] & OCC_MASK) == EMPTY:
             z -= 1
         top[col] = z
+    return nt
 
 
 # ----------------------------------------------------------------------------- events
@@ -495,8 +505,9 @@ def change(z, col, phase, st, top, grid, nz, touched, n_touched):
 def touches_crystal(z, col, st, grid, nz):
     """True when the site (z, col) has a crystalline neighbour."""
     nxy = n_columns(grid)
+    lat = laterals(col, grid)
     for d in range(6):
-        zj, cj = neighbour_zc(z, col, d, grid, nz)
+        zj, cj = neighbour_zc(z, col, d, lat, nz)
         if zj >= 0 and (st[zj * nxy + cj] & OCC_MASK) == CRYSTAL:
             return True
     return False
@@ -511,8 +522,9 @@ def arrival_height(col, ballistic, top, grid):
     which leaves an overhang)."""
     z = top[col] + 1
     if ballistic:
+        lat = laterals(col, grid)
         for d in range(4):
-            h = top[lateral(col, d, grid)]
+            h = top[lat[d]]
             if h > z:
                 z = h
     return z
@@ -525,15 +537,16 @@ def step_target(zs, cs, b, choice, st, grid, nz):
     then the steps up over the edge site above it (to the site above an occupied lateral
     neighbour). See the module docstring."""
     nxy = n_columns(grid)
+    lat = laterals(cs, grid)
     if (b >> 12) & 1:
         for d in range(4):
-            cm = lateral(cs, d, grid)
+            cm = lat[d]
             if is_edge(st[zs * nxy + cm]):
                 if choice == 0:
                     return zs - 1, cm
                 choice -= 1
     for d in range(4):
-        cl = lateral(cs, d, grid)
+        cl = lat[d]
         if is_occupied(st[zs * nxy + cl]):
             if choice == 0:
                 return zs + 1, cl
@@ -541,7 +554,7 @@ def step_target(zs, cs, b, choice, st, grid, nz):
     return -1, -1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def run_events(
     st, top, slot, members, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise, heat_len,
     t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events, t_end,
@@ -598,8 +611,8 @@ def run_events(
     nxy = n_columns(grid)
     n_cols = alias_prob.shape[0]
     logged = 0
+    first = leaf_start(tree.shape[0])
     touched = np.empty(2048, np.int64)  # sites whose word an event changed (<= 14 changes x ~60 sites)
-    n_touched = np.zeros(1, np.int64)
     for _ in range(max_events):
         if counts[0] >= max_deposits:
             return ST_DEPOSITS
@@ -625,22 +638,21 @@ def run_events(
             phase = GLASSY
             if epitaxy > 0.0 and touches_crystal(z, col, st, grid, nz) and next_uniform(rng) < epitaxy:
                 phase = CRYSTAL
-            n_touched[0] = 0
-            change(z, col, phase, st, top, grid, nz, touched, n_touched)
-            relist(touched, n_touched[0], st, slot, members, class_size, mobile, n_mobile, tree, heated,
-                   rates, es_barrier, rise, heat_len, t_bath, nxy)
+            n_touched = change(z, col, phase, st, top, grid, nz, touched, 0)
+            relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, tree, heated,
+                   rates, es_barrier, rise, heat_len, t_bath, grid)
             counts[EV_DEPOSIT] += 1
             continue
         # a move: the atom (class by total rate and member uniformly, or through the sum tree),
         # then a nearest-neighbour hop or a step move by their rates, the target uniformly among its kind
         r -= deposition_rate
-        leaf = tree_pick(tree, r)
+        leaf = tree_pick(tree, first, r)
         if heated:
             s = mobile[min(leaf, n_mobile[0] - 1)]
             c = hop_class(st[s])
             step_rate = rates[1, c]
             if step_rate > 0.0:
-                db = site_delta_beta(s, nxy, rise, heat_len, t_bath)
+                db = site_delta_beta(s, grid, rise, heat_len, t_bath)
                 step_rate *= np.exp(-(rates[2, c] + es_barrier) * db)
                 p_step = step_rate / (step_rate + (rates[0, c] - rates[1, c]) * np.exp(-rates[2, c] * db))
             else:
@@ -651,8 +663,7 @@ def run_events(
                 c = (c + 1) % N_CLASSES
             s = members[c, next_below(rng, class_size[c])]
             p_step = rates[1, c] / rates[0, c]
-        zs = s // nxy
-        cs = s - zs * nxy
+        zs, cs = site_zc(s, grid)
         b = st[s]
         stepping = p_step > 0.0 and (p_step >= 1.0 or next_uniform(rng) < p_step)
         zt, ct = -1, -1
@@ -662,27 +673,28 @@ def run_events(
                 return ST_FULL
         else:
             choice = next_below(rng, (b >> 5) & 7)
+            lat = laterals(cs, grid)
             for d in range(6):
-                zn, cn = neighbour_zc(zs, cs, d, grid, nz)
+                zn, cn = neighbour_zc(zs, cs, d, lat, nz)
                 if zn >= 0 and is_target(st[zn * nxy + cn]):
                     if choice == 0:
                         zt, ct = zn, cn
                         break
                     choice -= 1
         phase = b & OCC_MASK
-        n_touched[0] = 0
-        change(zs, cs, EMPTY, st, top, grid, nz, touched, n_touched)
+        n_touched = change(zs, cs, EMPTY, st, top, grid, nz, touched, 0)
         if phase == GLASSY and epitaxy > 0.0 and touches_crystal(zt, ct, st, grid, nz) and next_uniform(rng) < epitaxy:
             phase = CRYSTAL
-        change(zt, ct, phase, st, top, grid, nz, touched, n_touched)
+        n_touched = change(zt, ct, phase, st, top, grid, nz, touched, n_touched)
         counts[EV_STEP if stepping else EV_HOP] += 1
         if logged < hop_log.shape[0]:
             hop_log[logged, 0] = s
             hop_log[logged, 1] = zt * nxy + ct
             hop_log[logged, 2] = clock[0]
             logged += 1
+        lat = laterals(cs, grid)
         for d in range(6):  # neighbours of s that lost their last bond fall down their column
-            zn, cn = neighbour_zc(zs, cs, d, grid, nz)
+            zn, cn = neighbour_zc(zs, cs, d, lat, nz)
             if zn < 0:
                 continue
             bn = st[zn * nxy + cn]
@@ -691,11 +703,11 @@ def run_events(
                 zl = zn
                 while (st[(zl - 1) * nxy + cn] & OCC_MASK) == EMPTY:
                     zl -= 1
-                change(zn, cn, EMPTY, st, top, grid, nz, touched, n_touched)
-                change(zl, cn, p, st, top, grid, nz, touched, n_touched)
+                n_touched = change(zn, cn, EMPTY, st, top, grid, nz, touched, n_touched)
+                n_touched = change(zl, cn, p, st, top, grid, nz, touched, n_touched)
                 counts[EV_FALL] += 1
-        relist(touched, n_touched[0], st, slot, members, class_size, mobile, n_mobile, tree, heated,
-               rates, es_barrier, rise, heat_len, t_bath, nxy)
+        relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, tree, heated,
+               rates, es_barrier, rise, heat_len, t_bath, grid)
     return ST_EVENTS
 
 
@@ -705,8 +717,9 @@ def count_around(z, col, states, targets, grid, nz):
     (otherwise), read from ``states`` (site words, or plain occupancies for the latter)."""
     nxy = n_columns(grid)
     c = 0
+    lat = laterals(col, grid)
     for d in range(6):
-        zj, cj = neighbour_zc(z, col, d, grid, nz)
+        zj, cj = neighbour_zc(z, col, d, lat, nz)
         if zj >= 0:
             b = states[zj * nxy + cj]
             c += is_target(b) if targets else (b & OCC_MASK) != EMPTY
@@ -745,7 +758,7 @@ def count_classes(st, class_size):
 
 @njit(cache=True)
 def fill_lists(st, slot, members, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise,
-               heat_len, t_bath, nxy):
+               heat_len, t_bath, grid):
     """Empty the hop lists (and the sum tree when ``heated``) and file every atom, in site order."""
     class_size[:] = 0
     n_mobile[:] = 0
@@ -753,7 +766,7 @@ def fill_lists(st, slot, members, class_size, mobile, n_mobile, tree, heated, ra
     slot[:] = -1
     sites = np.arange(st.shape[0])
     relist(sites, sites.shape[0], st, slot, members, class_size, mobile, n_mobile, tree, heated, rates,
-           es_barrier, rise, heat_len, t_bath, nxy)
+           es_barrier, rise, heat_len, t_bath, grid)
 
 
 def grow_tree(tree: np.ndarray, capacity: int) -> np.ndarray:
@@ -772,13 +785,13 @@ def grow_tree(tree: np.ndarray, capacity: int) -> np.ndarray:
 
 @njit(cache=True)
 def set_phase(sites, phase, st, slot, members, class_size, mobile, n_mobile, tree, heated, rates,
-              es_barrier, rise, heat_len, t_bath, nxy):
+              es_barrier, rise, heat_len, t_bath, grid):
     """Set the phase of ``sites`` (Li atoms) and re-file them; the caller ensures list room (the
     step fields do not depend on the phase)."""
     for q in range(sites.shape[0]):
         st[sites[q]] = (st[sites[q]] & ~OCC_MASK) | phase
     relist(sites, sites.shape[0], st, slot, members, class_size, mobile, n_mobile, tree, heated, rates,
-           es_barrier, rise, heat_len, t_bath, nxy)
+           es_barrier, rise, heat_len, t_bath, grid)
 
 
 @njit(cache=True)
@@ -808,8 +821,9 @@ def label_clusters(occ, phase, grid, nz):
             i = z * nxy + col
             if occ[i] != phase:
                 continue
+            lat = laterals(col, grid)
             for d in (0, 2, 4):  # +x, +y, +z: every bond once
-                zj, cj = neighbour_zc(z, col, d, grid, nz)
+                zj, cj = neighbour_zc(z, col, d, lat, nz)
                 j = zj * nxy + cj if zj >= 0 else -1
                 if j >= 0 and occ[j] == phase:
                     a, b = _find(parent, i), _find(parent, j)
@@ -841,10 +855,10 @@ def nucleus(start, size, labels, grid, nz):
     while head < n and n < size:
         i = out[head]
         head += 1
-        z = i // nxy
-        col = i - z * nxy
+        z, col = site_zc(i, grid)
+        lat = laterals(col, grid)
         for d in range(6):
-            zj, cj = neighbour_zc(z, col, d, grid, nz)
+            zj, cj = neighbour_zc(z, col, d, lat, nz)
             j = zj * nxy + cj if zj >= 0 else -1
             if j >= 0 and labels[j] == target and j not in seen:
                 seen.add(j)

@@ -247,7 +247,7 @@ class Engine:
             s.members = np.zeros((k.N_CLASSES, cap), np.int32)
             s.tree = k.grow_tree(np.zeros(1), k.N_CLASSES)
         s.mode[0] = mode
-        k.fill_lists(s.st, *self._lists(), *self._rates(), self.state.shape[1] * self.state.shape[2])
+        k.fill_lists(s.st, *self._lists(), *self._rates(), self.grid)
 
     def _grow(self) -> None:
         """Double the capacity of the hop lists (up to ``_kernels.MAX_LIST``)."""
@@ -293,7 +293,7 @@ class Engine:
         while self._room() < len(sites) + k.CLASS_HEADROOM:
             self._grow()
         k.set_phase(np.asarray(sites, dtype=np.int64), phase, self.state.st, *self._lists(), *self._rates(),
-                    self.state.shape[1] * self.state.shape[2])
+                    self.grid)
 
     def verify(self) -> None:
         """Check the incrementally kept arrays against a rebuild from the occupancy alone.

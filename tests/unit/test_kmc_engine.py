@@ -196,5 +196,19 @@ def test_lateral_neighbours_wrap_periodically(ny, nx):
     y, x = np.divmod(np.arange(ny * nx), nx)
     expected = [y * nx + (x + 1) % nx, y * nx + (x - 1) % nx, ((y + 1) % ny) * nx + x, ((y - 1) % ny) * nx + x]
     for d in range(4):
-        got = np.array([k.lateral(c, d, grid) for c in range(ny * nx)])
+        got = np.array([k.laterals(c, grid)[d] for c in range(ny * nx)])
         assert np.array_equal(got, expected[d]), d
+
+
+@pytest.mark.parametrize("ny, nx, nz", [(1, 1, 7), (3, 5, 4), (645, 211, 3), (4096, 4096, 127)])
+def test_site_layer_and_column_by_multiplication_are_exact(ny, nx, nz):
+    """z and the column of a flat site index, computed by a multiplication, equal divmod(i, nx ny)
+    at every multiple of nx ny and its neighbours, and at random sites, up to the lattice top."""
+    grid = k.lateral_grid(nx, ny)
+    nxy = nx * ny
+    z = np.arange(nz)
+    sites = np.concatenate([z * nxy, z * nxy + nxy - 1, z * nxy + 1,
+                            np.random.default_rng(0).integers(0, nz * nxy, 2000)])
+    sites = sites[(sites >= 0) & (sites < nz * nxy)]
+    got = np.array([k.site_zc(int(i), grid) for i in sites])
+    assert np.array_equal(got, np.stack(np.divmod(sites, nxy), axis=1))
