@@ -36,8 +36,11 @@ m k[phase, n] + D k[phase, n] exp(-E_ES / k_B T), of which ``rates[1, c]`` by st
 ``rates[2, c]`` = E_hop(phase) + n E_bond is the activation energy of its nearest-neighbour hops
 (step moves: + E_ES). Two selection schemes:
 
-- n-fold way (uniform temperature): ``members`` int32[350, cap] lists the atoms of each class,
-  ``class_size`` int64[350] counts them; a class is chosen by its total rate, a member uniformly.
+- n-fold way (uniform temperature): ``members`` int32[cap] lists the atoms of each class c in
+  its own block ``members[class_start[c]:class_start[c + 1]]`` (``class_start`` int64[351]; each
+  block sized to its class, so the lists take ~2 int32 per atom that can hop, not 350 x the
+  largest class), ``class_size`` int64[350] counts them; a class is chosen by its total rate, a
+  member uniformly.
 - per-site rates (local heating): ``mobile`` int32[cap] lists every atom that can hop; an atom
   at site i leaves at (rates[0, c] - rates[1, c]) exp(-E dB) + rates[1, c] exp(-(E + E_ES) dB)
   with dB = 1 / (k_B T_i) - 1 / (k_B T_bath) at the site temperature T_i of
@@ -50,8 +53,9 @@ parent (q - 1) // 8; node 0 is the root and the P = 8^L leaves come last (:func:
 holding the total rate of class k (n-fold) or the rate of the atom in slot k; every other node
 holds the sum of its children. A change of a leaf is added to its ancestors (round-off stays
 ~1e-16 of the largest rate, far below any physical rate); :func:`grow_tree` recomputes the sums.
-``n_mobile`` int64[2] holds the number of atoms that can hop and the largest list size so far
-(the lists grow before it reaches their capacity).
+``n_mobile`` int64[2] holds the number of atoms that can hop and, for the sum tree, the largest
+list size so far, for the n-fold lists the least free room any class has had since they were laid
+out (either way, the lists grow before an event could overfill them).
 
 Columns: ``top`` int32[ny * nx] is the highest occupied z of each column (substrate: 0);
 ``grid`` describes the periodic lateral grid (:func:`lateral_grid`).
@@ -307,8 +311,8 @@ def site_rate(c, i, rates, es_barrier, rise, heat_len, t_bath, grid):
 
 
 @njit(cache=True, inline="always")
-def relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
-           rise, heat_len, t_bath, grid):
+def relist(touched, n_touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+           es_barrier, rise, heat_len, t_bath, grid):
     """File each site of ``touched[:n_touched]`` under the hop class its word now implies (``slot``
     holds the class it is filed under and its place there): O(1) a move in the n-fold lists,
     O(log N) in the sum tree. A site listed twice is filed once (the second visit finds nothing
@@ -346,19 +350,20 @@ def relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, 
             continue
         if old >= 0:  # leave the old class: the last member takes this one's slot
             k = e & SLOT_MASK
-            moved = members[old, class_size[old] - 1]
-            members[old, k] = moved
+            base = class_start[old]
+            moved = members[base + class_size[old] - 1]
+            members[base + k] = moved
             slot[moved] = (old << SLOT_BITS) | k
             class_size[old] -= 1
             n_mobile[0] -= 1
             tree_set(tree, first, old, class_size[old] * rates[0, old])
         if new >= 0:
             k = class_size[new]
-            members[new, k] = i
+            members[class_start[new] + k] = i
             slot[i] = (new << SLOT_BITS) | k
             class_size[new] = k + 1
             n_mobile[0] += 1
-            n_mobile[1] = max(n_mobile[1], k + 1)
+            n_mobile[1] = min(n_mobile[1], class_start[new + 1] - class_start[new] - k - 1)
             tree_set(tree, first, new, class_size[new] * rates[0, new])
         else:
             slot[i] = -1
@@ -556,15 +561,15 @@ def step_target(zs, cs, b, choice, st, grid, nz):
 
 @njit(cache=True, error_model="numpy")
 def run_events(
-    st, top, slot, members, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise, heat_len,
-    t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events, t_end,
-    max_deposits, hop_log, epitaxy,
+    st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise,
+    heat_len, t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events,
+    t_end, max_deposits, hop_log, epitaxy,
 ):
     """Advance the kMC until an event budget, an end time or a deposit target is reached.
 
     Parameters
     ----------
-    st, top, slot, members, class_size, mobile, n_mobile, tree
+    st, top, slot, members, class_start, class_size, mobile, n_mobile, tree
         The state (module docstring); advanced in place.
     heated : bool
         Select moves through the sum tree with per-site temperatures (True) or by n-fold classes.
@@ -616,7 +621,7 @@ def run_events(
     for _ in range(max_events):
         if counts[0] >= max_deposits:
             return ST_DEPOSITS
-        if n_mobile[1] + CLASS_HEADROOM > (mobile.shape[0] if heated else members.shape[1]):
+        if (n_mobile[1] + CLASS_HEADROOM > mobile.shape[0]) if heated else (n_mobile[1] < CLASS_HEADROOM):
             return ST_GROW
         hop_total = tree[TREE_PAD] if n_mobile[0] > 0 and tree[TREE_PAD] > 0.0 else 0.0
         total = hop_total + deposition_rate
@@ -639,7 +644,7 @@ def run_events(
             if epitaxy > 0.0 and touches_crystal(z, col, st, grid, nz) and next_uniform(rng) < epitaxy:
                 phase = CRYSTAL
             n_touched = change(z, col, phase, st, top, grid, nz, touched, 0)
-            relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, tree, heated,
+            relist(touched, n_touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated,
                    rates, es_barrier, rise, heat_len, t_bath, grid)
             counts[EV_DEPOSIT] += 1
             continue
@@ -661,7 +666,7 @@ def run_events(
             c = min(leaf, N_CLASSES - 1)
             while class_size[c] == 0:  # round-off in the sums (never seen; a guard)
                 c = (c + 1) % N_CLASSES
-            s = members[c, next_below(rng, class_size[c])]
+            s = members[class_start[c] + next_below(rng, class_size[c])]
             p_step = rates[1, c] / rates[0, c]
         zs, cs = site_zc(s, grid)
         b = st[s]
@@ -706,7 +711,7 @@ def run_events(
                 n_touched = change(zn, cn, EMPTY, st, top, grid, nz, touched, n_touched)
                 n_touched = change(zl, cn, p, st, top, grid, nz, touched, n_touched)
                 counts[EV_FALL] += 1
-        relist(touched, n_touched, st, slot, members, class_size, mobile, n_mobile, tree, heated,
+        relist(touched, n_touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated,
                rates, es_barrier, rise, heat_len, t_bath, grid)
     return ST_EVENTS
 
@@ -757,15 +762,16 @@ def count_classes(st, class_size):
 
 
 @njit(cache=True)
-def fill_lists(st, slot, members, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise,
+def fill_lists(st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise,
                heat_len, t_bath, grid):
     """Empty the hop lists (and the sum tree when ``heated``) and file every atom, in site order."""
     class_size[:] = 0
-    n_mobile[:] = 0
+    n_mobile[0] = 0
+    n_mobile[1] = 0 if heated else MAX_LIST
     tree[:] = 0.0
     slot[:] = -1
     sites = np.arange(st.shape[0])
-    relist(sites, sites.shape[0], st, slot, members, class_size, mobile, n_mobile, tree, heated, rates,
+    relist(sites, sites.shape[0], st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
            es_barrier, rise, heat_len, t_bath, grid)
 
 
@@ -784,13 +790,13 @@ def grow_tree(tree: np.ndarray, capacity: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def set_phase(sites, phase, st, slot, members, class_size, mobile, n_mobile, tree, heated, rates,
+def set_phase(sites, phase, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
               es_barrier, rise, heat_len, t_bath, grid):
     """Set the phase of ``sites`` (Li atoms) and re-file them; the caller ensures list room (the
     step fields do not depend on the phase)."""
     for q in range(sites.shape[0]):
         st[sites[q]] = (st[sites[q]] & ~OCC_MASK) | phase
-    relist(sites, sites.shape[0], st, slot, members, class_size, mobile, n_mobile, tree, heated, rates,
+    relist(sites, sites.shape[0], st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
            es_barrier, rise, heat_len, t_bath, grid)
 
 

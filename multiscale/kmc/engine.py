@@ -29,7 +29,7 @@ STATUS = {
 class KmcState:
     """Every array of a kMC run (SI time; lattice units for positions); see ``_kernels`` for the
     site byte ``st`` and the hop lists. ``mode`` says which lists are filled: -1 none yet,
-    0 the n-fold classes (``members``, ``class_size``), 1 the sum tree (``mobile``, ``n_mobile``,
+    0 the n-fold classes (``members``, ``class_start``, ``class_size``), 1 the sum tree (``mobile``, ``n_mobile``,
     ``tree``, local heating)."""
 
     shape: tuple[int, int, int]
@@ -37,6 +37,7 @@ class KmcState:
     top: np.ndarray
     slot: np.ndarray
     members: np.ndarray
+    class_start: np.ndarray
     class_size: np.ndarray
     mobile: np.ndarray
     n_mobile: np.ndarray
@@ -66,8 +67,8 @@ class KmcState:
         n = occupancy.size
         state = cls(
             shape=(nz, ny, nx), st=np.zeros(n, np.uint16), top=np.zeros(ny * nx, np.int32),
-            slot=np.full(n, -1, np.int32), members=np.zeros((k.N_CLASSES, 0), np.int32),
-            class_size=np.zeros(k.N_CLASSES, np.int64), mobile=np.zeros(0, np.int32), n_mobile=np.zeros(2, np.int64),
+            slot=np.full(n, -1, np.int32), members=np.zeros(0, np.int32),
+            class_start=np.zeros(k.N_CLASSES + 1, np.int64), class_size=np.zeros(k.N_CLASSES, np.int64), mobile=np.zeros(0, np.int32), n_mobile=np.zeros(2, np.int64),
             tree=np.zeros(1), mode=np.full(1, -1, np.int8), rng=k.seed_state(seed), clock=np.zeros(1),
             counts=np.zeros(k.N_COUNTS, np.int64),
         )
@@ -92,6 +93,12 @@ class KmcState:
     def occupancy(self) -> np.ndarray:
         """Site states as (nz, ny, nx) (a new array)."""
         return self.occ.reshape(self.shape)
+
+    @property
+    def events(self) -> int:
+        """kMC events so far: deposits and moves (a fall is part of the move that left its atom
+        unbound, so it is not an event of its own)."""
+        return int(self.counts.sum() - self.counts[k.EV_FALL])
 
     @property
     def n_atoms(self) -> int:
@@ -233,7 +240,7 @@ class Engine:
 
     def _lists(self):
         s = self.state
-        return (s.slot, s.members, s.class_size, s.mobile, s.n_mobile, s.tree)
+        return (s.slot, s.members, s.class_start, s.class_size, s.mobile, s.n_mobile, s.tree)
 
     def _fill_lists(self, mode: int) -> None:
         s = self.state
@@ -243,30 +250,47 @@ class Engine:
             s.mobile = np.zeros(max(1024, 2 * atoms + k.CLASS_HEADROOM), np.int32)
             s.tree = k.grow_tree(np.zeros(1), s.mobile.size)
         else:
-            cap = max(1024, 2 * int(s.class_size.max()) + k.CLASS_HEADROOM)
-            s.members = np.zeros((k.N_CLASSES, cap), np.int32)
+            self._lay_out_classes(np.zeros(k.N_CLASSES, np.int64), 2 * k.CLASS_HEADROOM, keep=False)
             s.tree = k.grow_tree(np.zeros(1), k.N_CLASSES)
         s.mode[0] = mode
         k.fill_lists(s.st, *self._lists(), *self._rates(), self.grid)
 
-    def _grow(self) -> None:
-        """Double the capacity of the hop lists (up to ``_kernels.MAX_LIST``)."""
+    def _lay_out_classes(self, old_capacity: np.ndarray, room: int, keep: bool = True) -> None:
+        """Give every class's list its own block of ``members``, at least its old capacity and
+        twice its size plus ``room``; with ``keep``, each list's atoms are copied in their order
+        (so a run does not depend on when its lists grew; ``slot`` holds places within a class and
+        stays valid)."""
         s = self.state
-        if (s.mobile.size if self.heated else s.members.shape[1]) >= k.MAX_LIST:
+        capacity = np.maximum(old_capacity, 2 * s.class_size + room)
+        if capacity.max() > k.MAX_LIST:
+            raise ValueError(f"kmc: more than {k.MAX_LIST // 2} atoms of one move class (the most a hop list "
+                             "indexes); use a smaller lateral size")
+        start = np.concatenate([[0], np.cumsum(capacity)]).astype(np.int64)
+        members = np.zeros(int(start[-1]), np.int32)
+        for c in np.flatnonzero(s.class_size) if keep else ():
+            members[start[c] : start[c] + s.class_size[c]] = s.members[s.class_start[c] : s.class_start[c] + s.class_size[c]]
+        s.members, s.class_start = members, start
+        s.n_mobile[1] = int((capacity - s.class_size).min())
+
+    def _grow(self, room: int = 2 * k.CLASS_HEADROOM) -> None:
+        """Make room for ``room`` more atoms in any hop list: double the sum tree's list (up to
+        ``_kernels.MAX_LIST``), or lay out the n-fold class lists anew. The default is twice the
+        room the kernel asks for, so that a class that just grew takes ``CLASS_HEADROOM`` more
+        atoms before it grows again (its capacity at least doubles each time)."""
+        s = self.state
+        if not self.heated:
+            self._lay_out_classes(np.diff(s.class_start), room)
+            return
+        if s.mobile.size >= k.MAX_LIST:
             raise ValueError(f"kmc: more than {k.MAX_LIST} atoms can hop (the most a hop list indexes); "
                              "use a smaller lateral size")
-        if self.heated:
-            s.mobile = np.concatenate([s.mobile, np.zeros_like(s.mobile)])[: k.MAX_LIST]
-            s.tree = k.grow_tree(s.tree, s.mobile.size)
-        else:
-            bigger = np.zeros((k.N_CLASSES, min(2 * s.members.shape[1], k.MAX_LIST)), np.int32)
-            bigger[:, : s.members.shape[1]] = s.members
-            s.members = bigger
+        s.mobile = np.concatenate([s.mobile, np.zeros_like(s.mobile)])[: k.MAX_LIST]
+        s.tree = k.grow_tree(s.tree, s.mobile.size)
 
     def _room(self) -> int:
         """Free slots of the fullest hop list (by the largest size it has had)."""
         s = self.state
-        return (s.mobile.size if self.heated else s.members.shape[1]) - int(s.n_mobile[1])
+        return s.mobile.size - int(s.n_mobile[1]) if self.heated else int(s.n_mobile[1])
 
     def advance(self, max_events: int = 2**62, t_end: float = np.inf, max_deposits: int = 2**62,
                 hop_log: np.ndarray | None = None) -> int:
@@ -276,9 +300,9 @@ class Engine:
         runs short enough that the hop lists never grow (a growth restarts the log)."""
         s = self.state
         log = np.zeros((0, 3)) if hop_log is None else hop_log
-        done_before = int(s.counts.sum())
+        done_before = s.events
         while True:
-            budget = max_events - (int(s.counts.sum()) - done_before)
+            budget = max_events - (s.events - done_before)
             status = k.run_events(
                 s.st, s.top, *self._lists(), *self._rates(), self.alias_prob, self.alias_idx,
                 self.total_deposition_rate, self.ballistic, self.grid, s.shape[0], s.rng, s.clock, s.counts,
@@ -291,7 +315,7 @@ class Engine:
     def convert(self, sites: np.ndarray, phase: int) -> None:
         """Change the phase of the Li atoms at ``sites`` (e.g. a crystalline nucleus)."""
         while self._room() < len(sites) + k.CLASS_HEADROOM:
-            self._grow()
+            self._grow(len(sites) + 2 * k.CLASS_HEADROOM)
         k.set_phase(np.asarray(sites, dtype=np.int64), phase, self.state.st, *self._lists(), *self._rates(),
                     self.grid)
 
@@ -320,7 +344,8 @@ class Engine:
                      + self.rates[1, c] * np.exp(-(self.rates[2, c] + self.es_barrier) * db))
             leaves = s.tree[first : first + atoms.size]
         else:
-            listed = np.concatenate([s.members[c, : s.class_size[c]] for c in range(k.N_CLASSES)])
+            listed = np.concatenate([s.members[s.class_start[c] : s.class_start[c] + s.class_size[c]]
+                                     for c in range(k.N_CLASSES)])
             if not np.array_equal(s.class_size, np.bincount(expected[atoms], minlength=k.N_CLASSES)):
                 raise RuntimeError("kmc state: class sizes differ from a count")
             rates = s.class_size * self.rates[0]

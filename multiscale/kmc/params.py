@@ -30,7 +30,7 @@ class KmcParams(Table):
     stop_time_s: float | None = Field(default=None, gt=0)
     """Stop at this simulated time, s."""
     stop_events: int | None = Field(default=None, gt=0)
-    """Stop after this many kMC events."""
+    """Stop after this many kMC events (deposits and moves; a fall is part of its move)."""
     record_interval_ML: float = Field(default=0.5, gt=0)
     """Record the observables every this many deposited monolayers."""
     max_hop_to_deposition: float = Field(default=1000.0, gt=0)

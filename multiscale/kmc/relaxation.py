@@ -78,7 +78,7 @@ def relax(energetics: HopEnergetics, spacing_m: float, temperature_K: float, wav
                     step_factor=energetics.step_factor(temperature_K))
     chunk = 4 * nx * ny
     times, amps = [0.0], [mode_amplitude(state.top.reshape(ny, nx), nx)]
-    while amps[-1] > FIT_FLOOR * amps[0] and state.counts.sum() < max_events:
+    while amps[-1] > FIT_FLOOR * amps[0] and state.events < max_events:
         engine.advance(max_events=chunk)
         times.append(float(state.clock[0]))
         amps.append(mode_amplitude(state.top.reshape(ny, nx), nx))

@@ -211,8 +211,8 @@ def record(state: KmcState, setup: Setup, initial_atoms: int) -> dict:
 
 #: Every array of the state: class member order matters for which atom a random number picks,
 #: so a checkpoint keeps all of them (a rebuild from the occupancy would reorder the classes).
-STATE_FIELDS = ("st", "top", "slot", "members", "class_size", "mobile", "n_mobile", "tree", "mode", "rng",
-                "clock", "counts")
+STATE_FIELDS = ("st", "top", "slot", "members", "class_start", "class_size", "mobile", "n_mobile", "tree", "mode",
+                "rng", "clock", "counts")
 _STOPS = {k.ST_TIME: StopReason.TIME, k.ST_FROZEN: StopReason.FROZEN}
 
 
@@ -252,7 +252,7 @@ class KmcRun:
             target = done + setup.deposits_per_record
             if setup.stop_deposits is not None:
                 target = min(target, setup.stop_deposits)
-            events_left = 2**62 if setup.stop_events is None else setup.stop_events - int(state.counts.sum())
+            events_left = 2**62 if setup.stop_events is None else setup.stop_events - state.events
             status = engine.advance(max_events=max(events_left, 0), t_end=setup.stop_time_s, max_deposits=target)
             if status == k.ST_FULL:
                 raise UserError("kmc: the deposit reached the top of the box; increase kmc.box_height_nm "
@@ -263,7 +263,7 @@ class KmcRun:
             stop = None
             if status in _STOPS:
                 stop = Stop(_STOPS[status])
-            elif setup.stop_events is not None and int(state.counts.sum()) >= setup.stop_events:
+            elif setup.stop_events is not None and state.events >= setup.stop_events:
                 stop = Stop(StopReason.EVENTS)
             elif setup.stop_deposits is not None and int(state.counts[k.EV_DEPOSIT]) >= setup.stop_deposits:
                 stop = Stop(StopReason.THICKNESS)

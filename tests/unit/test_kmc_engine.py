@@ -61,8 +61,41 @@ def test_resumed_run_is_bit_identical(heated):
     resumed = _engine(9, heated=heated)  # a fresh engine with the same rates ...
     resumed.state = saved  # ... continuing from the checkpointed state
     resumed.advance(max_events=20_000)
-    for name in ("st", "rng", "clock", "counts", "top", "slot", "members", "mobile", "tree"):
+    for name in ("st", "rng", "clock", "counts", "top", "slot", "members", "class_start", "mobile", "tree"):
         assert np.array_equal(getattr(straight.state, name), getattr(resumed.state, name)), name
+
+
+@pytest.mark.parametrize("heated", [False, True])
+def test_run_does_not_depend_on_how_its_events_are_split_into_calls(heated):
+    """Falls (part of a move, not events) and hop-list growth inside a call do not shift the event
+    budget: 20 000 events in one call and in calls of 1 and 997 end in the same state."""
+    engines = [_engine(11, heated=heated, e_bond=0.02) for _ in range(3)]
+    engines[0].advance(max_events=20_000)
+    for eng, chunk in zip(engines[1:], (1, 997)):
+        while eng.state.events < 20_000:
+            eng.advance(max_events=min(chunk, 20_000 - eng.state.events))
+    falls = int(engines[0].state.counts[k.EV_FALL])
+    assert falls > 10 and engines[0].state.events == 20_000
+    for eng in engines[1:]:
+        for name in ("st", "rng", "clock", "counts", "slot", "members", "class_size", "mobile", "tree"):
+            assert np.array_equal(getattr(engines[0].state, name), getattr(eng.state, name)), name
+
+
+def test_class_lists_grow_in_order_and_take_memory_in_proportion_to_their_atoms():
+    """Laying the n-fold lists out anew keeps every class's atoms in order, gives each class room,
+    and the lists hold ~2 int32 per listed atom plus a fixed 350 x 512, not 350 x the largest class."""
+    eng = _engine(12, shape=(16, 48, 48), layers=2)
+    eng.advance(max_events=30_000)
+    s = eng.state
+    before = [s.members[s.class_start[c] : s.class_start[c] + s.class_size[c]].copy() for c in range(k.N_CLASSES)]
+    eng._grow()
+    after = [s.members[s.class_start[c] : s.class_start[c] + s.class_size[c]] for c in range(k.N_CLASSES)]
+    assert all(np.array_equal(x, y) for x, y in zip(before, after))
+    assert (np.diff(s.class_start) - s.class_size).min() >= 2 * k.CLASS_HEADROOM
+    eng.verify()
+    listed = int(s.class_size.sum())
+    assert s.members.size <= 4 * listed + k.N_CLASSES * 4 * k.CLASS_HEADROOM
+    assert s.members.size < k.N_CLASSES * int(s.class_size.max())
 
 
 def test_time_stop_is_exact():

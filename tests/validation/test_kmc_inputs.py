@@ -174,7 +174,7 @@ def test_adatom_escape_time_from_an_island_top(atomistic, es_eV):
         eng = Engine(state, table, np.zeros((ny, nx)), ballistic=False, step_factor=en.step_factor(T))
         while state.counts[k.EV_STEP] == 0:
             eng.advance(max_events=20_000, hop_log=log)
-        n_moves = int(state.counts.sum())
+        n_moves = state.events
         down = np.flatnonzero(log[:n_moves, 1] < ny * nx * 2)  # first landing below the island top
         times.append(log[down[0], 2])
     ref = _escape_reference(size, table[m.CRYSTAL, 1], table[m.CRYSTAL, 1] * en.step_factor(T))
