@@ -55,7 +55,8 @@ holds the sum of its children. A change of a leaf is added to its ancestors (rou
 ~1e-16 of the largest rate, far below any physical rate); :func:`grow_tree` recomputes the sums.
 ``n_mobile`` int64[2] holds the number of atoms that can hop and, for the sum tree, the largest
 list size so far, for the n-fold lists the least free room any class has had since they were laid
-out (either way, the lists grow before an event could overfill them).
+out (``MAX_LIST`` until an atom is filed); either way, the lists grow before an event could
+overfill them.
 
 Columns: ``top`` int32[ny * nx] is the highest occupied z of each column (substrate: 0);
 ``grid`` describes the periodic lateral grid (:func:`lateral_grid`).
@@ -67,7 +68,8 @@ reproducible bit for bit and can be checkpointed and resumed.
 Status codes returned by :func:`run_events`: 0 event budget used, 1 end time reached,
 2 deposit target reached, 3 a hop list is nearly full (grow it and call again),
 4 the deposit reached the top of the box, 5 nothing can happen (all rates zero).
-Event counts: deposits, nearest-neighbour hops, falls, step moves.
+Event counts: deposits, nearest-neighbour hops, falls, step moves (a fall is part of the move that
+left its atom unbound: the event budget ``max_events`` counts loop passes, i.e. deposits and moves).
 """
 
 from __future__ import annotations
@@ -586,16 +588,17 @@ def run_events(
         Bath temperature, K.
     deposition_rate : float
         Total deposition rate, 1/s; columns drawn from the alias table (``alias_prob``, ``alias_idx``).
-    grid : float64[3]
+    grid : float64[4]
         The lateral grid (:func:`lateral_grid`).
     nz : int
         Lattice height.
     clock : float64[1]
         Simulated time, s; advanced in place.
     counts : int64[4]
-        Events by type (deposit, hop, fall, step move); advanced in place.
+        Deposits, nearest-neighbour hops, falls (part of a move, not events of their own) and step
+        moves; advanced in place.
     max_events : int
-        Events to perform at most in this call.
+        Events (deposits and moves) to perform at most in this call.
     t_end : float
         Stop when the next event would come after this time (the clock is set to it: exact for
         a Poisson process).

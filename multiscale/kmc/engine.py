@@ -68,7 +68,8 @@ class KmcState:
         state = cls(
             shape=(nz, ny, nx), st=np.zeros(n, np.uint16), top=np.zeros(ny * nx, np.int32),
             slot=np.full(n, -1, np.int32), members=np.zeros(0, np.int32),
-            class_start=np.zeros(k.N_CLASSES + 1, np.int64), class_size=np.zeros(k.N_CLASSES, np.int64), mobile=np.zeros(0, np.int32), n_mobile=np.zeros(2, np.int64),
+            class_start=np.zeros(k.N_CLASSES + 1, np.int64), class_size=np.zeros(k.N_CLASSES, np.int64),
+            mobile=np.zeros(0, np.int32), n_mobile=np.zeros(2, np.int64),
             tree=np.zeros(1), mode=np.full(1, -1, np.int8), rng=k.seed_state(seed), clock=np.zeros(1),
             counts=np.zeros(k.N_COUNTS, np.int64),
         )
@@ -250,36 +251,37 @@ class Engine:
             s.mobile = np.zeros(max(1024, 2 * atoms + k.CLASS_HEADROOM), np.int32)
             s.tree = k.grow_tree(np.zeros(1), s.mobile.size)
         else:
-            self._lay_out_classes(np.zeros(k.N_CLASSES, np.int64), 2 * k.CLASS_HEADROOM, keep=False)
+            self._lay_out_classes(2 * k.CLASS_HEADROOM, keep=False)
             s.tree = k.grow_tree(np.zeros(1), k.N_CLASSES)
         s.mode[0] = mode
         k.fill_lists(s.st, *self._lists(), *self._rates(), self.grid)
 
-    def _lay_out_classes(self, old_capacity: np.ndarray, room: int, keep: bool = True) -> None:
-        """Give every class's list its own block of ``members``, at least its old capacity and
-        twice its size plus ``room``; with ``keep``, each list's atoms are copied in their order
-        (so a run does not depend on when its lists grew; ``slot`` holds places within a class and
-        stays valid)."""
+    def _lay_out_classes(self, room: int, keep: bool = True) -> None:
+        """Give every class's list its own block of ``members``, twice its size plus ``room``
+        (at most ``_kernels.MAX_LIST``), so the lists take twice the atoms listed now plus a fixed
+        350 x ``room``; with ``keep``, each list's atoms are copied in their order (so a run does
+        not depend on when its lists grew; ``slot`` holds places within a class and stays valid)."""
         s = self.state
-        capacity = np.maximum(old_capacity, 2 * s.class_size + room)
-        if capacity.max() > k.MAX_LIST:
-            raise ValueError(f"kmc: more than {k.MAX_LIST // 2} atoms of one move class (the most a hop list "
-                             "indexes); use a smaller lateral size")
+        capacity = np.minimum(2 * s.class_size + room, k.MAX_LIST)
+        if (capacity - s.class_size).min() < k.CLASS_HEADROOM:
+            raise ValueError(f"kmc: more than {k.MAX_LIST - k.CLASS_HEADROOM} atoms of one move class (the most "
+                             "a hop list indexes); use a smaller lateral size")
         start = np.concatenate([[0], np.cumsum(capacity)]).astype(np.int64)
         members = np.zeros(int(start[-1]), np.int32)
         for c in np.flatnonzero(s.class_size) if keep else ():
-            members[start[c] : start[c] + s.class_size[c]] = s.members[s.class_start[c] : s.class_start[c] + s.class_size[c]]
+            size = s.class_size[c]
+            members[start[c] : start[c] + size] = s.members[s.class_start[c] : s.class_start[c] + size]
         s.members, s.class_start = members, start
         s.n_mobile[1] = int((capacity - s.class_size).min())
 
     def _grow(self, room: int = 2 * k.CLASS_HEADROOM) -> None:
         """Make room for ``room`` more atoms in any hop list: double the sum tree's list (up to
         ``_kernels.MAX_LIST``), or lay out the n-fold class lists anew. The default is twice the
-        room the kernel asks for, so that a class that just grew takes ``CLASS_HEADROOM`` more
-        atoms before it grows again (its capacity at least doubles each time)."""
+        room the kernel asks for, so that a class takes ``CLASS_HEADROOM`` more atoms (and at least
+        its own size) before the lists are laid out again."""
         s = self.state
         if not self.heated:
-            self._lay_out_classes(np.diff(s.class_start), room)
+            self._lay_out_classes(room)
             return
         if s.mobile.size >= k.MAX_LIST:
             raise ValueError(f"kmc: more than {k.MAX_LIST} atoms can hop (the most a hop list indexes); "
@@ -288,7 +290,8 @@ class Engine:
         s.tree = k.grow_tree(s.tree, s.mobile.size)
 
     def _room(self) -> int:
-        """Free slots of the fullest hop list (by the largest size it has had)."""
+        """Free slots of the fullest hop list: the sum tree's list by the largest size it has had,
+        the n-fold classes by the least room any class has had since they were laid out."""
         s = self.state
         return s.mobile.size - int(s.n_mobile[1]) if self.heated else int(s.n_mobile[1])
 
@@ -296,8 +299,9 @@ class Engine:
                 hop_log: np.ndarray | None = None) -> int:
         """Run until one of the limits; returns the kernel status (``STATUS`` explains it).
 
-        ``hop_log`` (float64[K, 3]) receives (from, to, time) of the first K hops; use it on
-        runs short enough that the hop lists never grow (a growth restarts the log)."""
+        ``hop_log`` (float64[K, 3]) receives (from, to, time) of the first K moves; the hop lists
+        must not grow after the first event of a logged call (that would restart the log):
+        ``RuntimeError`` if they do."""
         s = self.state
         log = np.zeros((0, 3)) if hop_log is None else hop_log
         done_before = s.events
@@ -310,12 +314,17 @@ class Engine:
             )
             if status != k.ST_GROW:
                 return status
+            if log.shape[0] > 0 and s.events > done_before:
+                raise RuntimeError("kmc: the hop lists grew during a logged call; log a shorter run")
             self._grow()
 
     def convert(self, sites: np.ndarray, phase: int) -> None:
         """Change the phase of the Li atoms at ``sites`` (e.g. a crystalline nucleus)."""
         while self._room() < len(sites) + k.CLASS_HEADROOM:
             self._grow(len(sites) + 2 * k.CLASS_HEADROOM)
+            if not self.heated and self._room() < len(sites) + k.CLASS_HEADROOM:
+                raise ValueError(f"kmc: no room to convert {len(sites)} atoms in one move class's list "
+                                 f"(at most {k.MAX_LIST})")
         k.set_phase(np.asarray(sites, dtype=np.int64), phase, self.state.st, *self._lists(), *self._rates(),
                     self.grid)
 
@@ -348,6 +357,11 @@ class Engine:
                                      for c in range(k.N_CLASSES)])
             if not np.array_equal(s.class_size, np.bincount(expected[atoms], minlength=k.N_CLASSES)):
                 raise RuntimeError("kmc state: class sizes differ from a count")
+            blocks = np.diff(s.class_start)
+            if s.class_start[0] != 0 or s.class_start[-1] != s.members.size or np.any(s.class_size > blocks):
+                raise RuntimeError("kmc state: a class list overflows its block")
+            if s.n_mobile[1] > (blocks - s.class_size).min():
+                raise RuntimeError("kmc state: the recorded least room exceeds a class's room")
             rates = s.class_size * self.rates[0]
             leaves = s.tree[first : first + k.N_CLASSES]
         if not np.array_equal(np.sort(listed), atoms):

@@ -22,7 +22,7 @@ SCALARS = {
     "charge_passed": ("C", "charge of the deposited atoms"),
     "events_deposit": ("1", "deposition events"),
     "events_hop": ("1", "hop events"),
-    "events_fall": ("1", "fall events"),
+    "events_fall": ("1", "falls: atoms a move left unbound, dropped down their column (part of that move)"),
     "events_step": ("1", "step moves over an edge (Ehrlich-Schwoebel)"),
 }
 
