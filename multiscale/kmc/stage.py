@@ -98,7 +98,6 @@ class Setup:
     energetics: model.HopEnergetics
     hop_rate_scale: float
     hop_table: np.ndarray  # (4, 7), 1/s, scaled
-    step_factor: float  # exp(-E_ES / k_B T)
     ballistic: bool
     deposits_per_record: int
     stop_deposits: int | None
@@ -115,6 +114,11 @@ class Setup:
     @property
     def deposition_rate(self) -> np.ndarray:
         return model.deposition_rates(self.current_density, self.spacing_m)
+
+    @property
+    def step_factor(self) -> float:
+        """exp(-E_ES / k_B T): a step move over an edge relative to a hop of the same atom."""
+        return self.energetics.step_factor(self.temperature_K)
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,7 @@ def setup_from(params: Params, inputs: AtomisticInputs) -> Setup:
     per_column = n * n
     return Setup(
         spacing_m=a, shape=(nz, n, n), temperature_K=T, current_density=j, energetics=energetics,
-        hop_rate_scale=scale, hop_table=model.rate_table(energetics, T, scale), step_factor=energetics.step_factor(T),
+        hop_rate_scale=scale, hop_table=model.rate_table(energetics, T, scale),
         ballistic=p.arrival == "ballistic",
         deposits_per_record=max(1, int(round(p.record_interval_ML * per_column))),
         stop_deposits=None if p.stop_thickness_ML is None else int(round(p.stop_thickness_ML * per_column)),
