@@ -36,13 +36,13 @@ discrete Li balance is exact.
 from __future__ import annotations
 
 import math
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..constants import FARADAY, GAS_CONSTANT
-from .._fipy import ReusedLU, SolverConvergenceWarning, chord_gmres, fipy, require_scipy_suite
+from .._fipy import fipy, require_scipy_suite
+from .newton import DivergenceError, NewtonSystem, StepControl, StepReport, default_solver
 
 #: Length and time scales of the dimensionless equations (Hong & Viswanathan 2018 use the same).
 LENGTH_SCALE_M = 1e-6
@@ -203,35 +203,15 @@ def tanh_profile(distance: np.ndarray, width: float) -> np.ndarray:
 # --- the FiPy system ------------------------------------------------------------------------
 
 @dataclass
-class StepReport:
-    """Outcome of one attempted step."""
+class Numerics(StepControl):
+    """Sweep and step control (dimensionless time), plus the Li+ mobility options of this model."""
 
-    accepted: bool
-    sweeps: int
-    change: float  # max |xi - xi_old|
-    reason: str = ""
-
-
-@dataclass
-class Numerics:
-    """Sweep and step control (dimensionless time)."""
-
-    max_sweeps: int = 20
-    tolerance: float = 1e-3  # sweeps stop when the error left in xi and c/c0 (estimated from the
-    absolute_tolerance: float = 1e-8  # last two sweeps) is below tolerance * step change + this
-    max_change: float = 0.08  # largest accepted max |xi - xi_old| in one step
-    dt_initial: float = 0.01
-    dt_min: float = 1e-6
-    dt_max: float = 5.0
-    growth: float = 1.3
     mobility_floor: float = 1e-2  # lower bound of exp(mu) in the Li+ mobility
-    refactor_iterations: int = 8  # GMRES iterations above which a kept LU preconditioner is renewed
     linearised_mobility: bool = False  # the Li+ mobility's derivative in the Newton Jacobian: fewer
     # sweeps at high overpotential (-0.45 V: 3x faster), 1.4-1.8x the cost of a step at 1 mA/cm^2
-    solvers: dict = field(default_factory=dict)  # equation name -> fipy solver (default: default_solver)
 
 
-class DendriteSystem:
+class DendriteSystem(NewtonSystem):
     """The three equations on one mesh, built once; coefficients are updated in place.
 
     Parameters
@@ -247,6 +227,7 @@ class DendriteSystem:
     """
 
     names = ("xi", "psi", "mu")
+    tracked = "xi"
 
     def __init__(self, coefficients: Coefficients, shape, spacing: float, rate_modulation=None,
                  numerics: Numerics | None = None):
@@ -289,11 +270,7 @@ class DendriteSystem:
             ("xi", "xi"), ("xi", "mu"), ("xi", "psi"), ("mu", "mu"), ("mu", "xi"), ("psi", "xi"))}
         self._residual = {name: fipy.CellVariable(mesh=mesh, value=0.0) for name in self.names}
         self.equations = self._build()
-        self.solvers = {name: self.numerics.solvers.get(name) or default_solver() for name in self.equations}
-        self.time = 0.0
-        self.dt = self.numerics.dt_initial
-        self.failed_solves: list[str] = []
-        self.mark_step_start()
+        self._init_stepping()
 
     # -- construction ----------------------------------------------------------------------
     def _build(self) -> dict:
@@ -334,18 +311,10 @@ class DendriteSystem:
         }
 
     # -- state -----------------------------------------------------------------------------
-    def state(self) -> dict[str, np.ndarray]:
-        """Copies of the cell values, flat (FiPy order)."""
-        return {name: np.array(getattr(self, name).value, dtype=float) for name in self.names}
-
     def mark_step_start(self) -> None:
         """The current state becomes the start of the next step."""
-        self.old = self.state()
+        super().mark_step_start()
         self._old_concentration = concentration(self.old["mu"], self.old["xi"], self.c.metal_partition)
-
-    def set_state(self, state: dict[str, np.ndarray]) -> None:
-        for name in self.names:
-            getattr(self, name).setValue(np.asarray(state[name], dtype=float).ravel())
 
     def initialise(self, xi: np.ndarray, relax_time: float = 0.0, ions: str = "equilibrium") -> None:
         """Start from the order parameter ``xi`` (ny, nx): psi solved, then mu.
@@ -498,49 +467,6 @@ class DendriteSystem:
             explicit += (np.bincount(self._face_a, flux, mu.size) - np.bincount(self._face_b, flux, mu.size)) / self.spacing
         R["mu"].setValue(R["mu"].value - explicit)
 
-    def refresh_preconditioners(self) -> None:
-        """Drop every kept factorisation (:class:`ReusedLU`): the next solves factorise afresh."""
-        for solver in self.solvers.values():
-            if isinstance(getattr(solver, "preconditioner", None), ReusedLU):
-                solver.preconditioner.refresh()
-
-    def _solve(self, name: str, fresh: bool = False) -> None:
-        """Sweep one equation; a linear solve that FiPy reports as failed is remembered.
-
-        ``fresh``: refactorise a kept preconditioner (:class:`ReusedLU`) first. A solve that
-        fails with a kept factorisation is repeated from the same iterate with a fresh one; one
-        that needed more than ``Numerics.refactor_iterations`` GMRES iterations refactorises at
-        the next solve.
-        """
-        solver = self.solvers[name]
-        reused = getattr(solver, "preconditioner", None)
-        reused = reused if isinstance(reused, ReusedLU) else None
-        if reused is not None and fresh:
-            reused.refresh()
-        iterate = self.state() if reused is not None and not fresh else None
-        if not self._sweep_once(name, solver) and iterate is not None:
-            self.failed_solves.remove(name)
-            self.set_state(iterate)
-            reused.refresh()
-            self._sweep_once(name, solver)
-        if reused is not None and solver.actualIterations > self.numerics.refactor_iterations:
-            reused.refresh()
-
-    def _sweep_once(self, name: str, solver) -> bool:
-        """One FiPy sweep; False (and the equation remembered as failed) if the solver failed."""
-        var = None if name == "all" else getattr(self, name)  # the coupled system sweeps all three
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", SolverConvergenceWarning)
-            try:
-                self.equations[name].sweep(var=var, solver=solver, dt=1.0)
-            except RuntimeError:  # SuperLU: "Factor is exactly singular"
-                self.failed_solves.append(name)
-                return False
-        if any(issubclass(w.category, SolverConvergenceWarning) for w in caught):
-            self.failed_solves.append(name)
-            return False
-        return True
-
     # -- time stepping -----------------------------------------------------------------------
     def sweep(self, dt: float) -> float:
         """One Newton iteration on the three equations; returns the max change of xi and c/c0."""
@@ -552,77 +478,6 @@ class DendriteSystem:
         after_c = concentration(self.mu.value, xi, self.c.metal_partition)
         return float(max(np.max(np.abs(xi - before_xi)), np.max(np.abs(after_c - before_c))))
 
-    def try_step(self, dt: float) -> StepReport:
-        """Attempt one step of size ``dt``; on failure the state is restored to the step start.
-
-        Converged when the error left after a sweep, estimated as in the simplified Newton
-        iteration of Hairer & Wanner (Solving ODEs II, §IV.8): change * theta / (1 - theta) with
-        the contraction theta = change / previous change, or the change itself after the first
-        sweep, is below ``tolerance`` times the step's change of xi plus ``absolute_tolerance``.
-        """
-        n = self.numerics
-        self.failed_solves.clear()
-        previous = math.inf
-        for k in range(1, n.max_sweeps + 1):
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                change = self.sweep(dt)
-            if not np.isfinite(change) or not all(np.all(np.isfinite(getattr(self, v).value)) for v in self.names):
-                self.set_state(self.old)
-                return StepReport(False, k, math.inf, "non-finite values")
-            if self.failed_solves:
-                self.set_state(self.old)
-                return StepReport(False, k, math.inf, f"linear solver failed on {self.failed_solves[0]}")
-            step_change = float(np.max(np.abs(self.xi.value - self.old["xi"])))
-            theta = change / previous if k > 1 else math.inf
-            left = min(change, change * theta / (1.0 - theta)) if theta < 1.0 else change
-            previous = change
-            if left < n.tolerance * step_change + n.absolute_tolerance:
-                if step_change > n.max_change:
-                    self.set_state(self.old)
-                    return StepReport(False, k, step_change, "xi changed too much")
-                return StepReport(True, k, step_change)
-        self.set_state(self.old)
-        return StepReport(False, n.max_sweeps, math.inf, "sweeps did not converge")
-
-    def advance(self, t_end: float, on_step=None) -> list[StepReport]:
-        """Step to ``t_end`` with adaptive dt; raises :class:`DivergenceError` below ``dt_min``."""
-        n = self.numerics
-        reports = []
-        while self.time < t_end - 1e-12 * max(1.0, t_end):
-            dt = min(self.dt, t_end - self.time)
-            report = self.try_step(dt)
-            reports.append(report)
-            if report.accepted:
-                self.time += dt
-                self.mark_step_start()
-                if on_step is not None:
-                    on_step(self, dt)
-                if report.sweeps <= n.max_sweeps // 3 and dt == self.dt:
-                    self.dt = min(self.dt * n.growth, n.dt_max)
-            else:
-                self.dt = dt * 0.5
-                if self.dt < n.dt_min:
-                    raise DivergenceError(
-                        f"time step fell below {n.dt_min:g} at t = {self.time:g} ({report.reason})")
-        return reports
-
-
-def default_solver():
-    """GMRES preconditioned by a kept sparse LU (:func:`._fipy.chord_gmres`), for every equation.
-
-    The potential block carries the metal's conductivity (1e7 times the electrolyte's): a CG
-    solve of the potential stopped at a tolerance relative to the RHS leaves the electrolyte
-    potential wrong by O(1) (series-resistance test of tests/unit/test_dendrite_model.py:
-    error 16.7 of 17.4 at 1e-8), and ILU-preconditioned Krylov solvers did not converge on the
-    coupled matrix; with an exact LU of a nearby Jacobian as the preconditioner and the residual
-    measured against the initial one, GMRES solves to 1e-10.
-    """
-    return chord_gmres()
-
-
-class DivergenceError(RuntimeError):
-    """The time step collapsed: the state kept is the last accepted one."""
-
 
 def planar_start(shape, spacing: float, front: float, width: float) -> np.ndarray:
     """xi (ny, nx) of a flat front at x = ``front`` (dimensionless)."""
@@ -632,6 +487,6 @@ def planar_start(shape, spacing: float, front: float, width: float) -> np.ndarra
 
 __all__ = [
     "LENGTH_SCALE_M", "TIME_SCALE_S", "Physical", "Coefficients", "Numerics", "DendriteSystem",
-    "DivergenceError", "StepReport", "interpolation", "concentration", "reaction_affinity",
+    "DivergenceError", "StepReport", "default_solver", "interpolation", "concentration", "reaction_affinity",
     "planar_velocity", "tanh_profile", "planar_start",
 ]

@@ -1,0 +1,191 @@
+"""Coupled Newton time stepping shared by the FiPy phase-field systems of this package.
+
+A system holds its unknowns as FiPy cell variables, builds its coupled equation once, and
+provides :meth:`NewtonSystem.sweep` (one Newton iteration at a given dt). This base class adds
+what every system needs around it: the linear solve with a kept LU preconditioner
+(:func:`.._fipy.chord_gmres`), the convergence test of a step, rejection and step-size control.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._fipy import ReusedLU, SolverConvergenceWarning, chord_gmres
+
+
+@dataclass
+class StepReport:
+    """Outcome of one attempted step."""
+
+    accepted: bool
+    sweeps: int
+    change: float  # max |tracked - tracked_old|
+    reason: str = ""
+
+
+@dataclass
+class StepControl:
+    """Sweep and step control (the system's time unit)."""
+
+    max_sweeps: int = 20
+    tolerance: float = 1e-3  # sweeps stop when the error left (estimated from the last two
+    absolute_tolerance: float = 1e-8  # sweeps) is below tolerance * step change + this
+    max_change: float = 0.08  # largest accepted max |tracked - tracked_old| in one step
+    dt_initial: float = 0.01
+    dt_min: float = 1e-6
+    dt_max: float = 5.0
+    growth: float = 1.3
+    refactor_iterations: int = 8  # GMRES iterations above which a kept LU preconditioner is renewed
+    solvers: dict = field(default_factory=dict)  # equation name -> fipy solver (default: default_solver)
+
+
+class DivergenceError(RuntimeError):
+    """The time step collapsed: the state kept is the last accepted one."""
+
+
+def default_solver():
+    """GMRES preconditioned by a kept sparse LU (:func:`.._fipy.chord_gmres`), for every equation.
+
+    Krylov solvers with incomplete factorisations did not converge on the coupled phase-field
+    matrices; with an exact LU of a nearby Jacobian as the preconditioner and the residual measured
+    against the initial one, GMRES solves to 1e-10 (docs/models.md §5.3).
+    """
+    return chord_gmres()
+
+
+class NewtonSystem:
+    """Base of a coupled FiPy system: subclasses set ``names`` (the unknowns, FiPy cell variables
+    of the same names), ``tracked`` (the unknown whose change limits a step), ``equations``
+    (name -> FiPy equation, swept with dt = 1), ``numerics`` (a :class:`StepControl`), and
+    implement :meth:`sweep`. ``time`` and ``dt`` are the system's clock."""
+
+    names: tuple[str, ...] = ()
+    tracked: str = ""
+
+    def _init_stepping(self) -> None:
+        self.solvers = {name: self.numerics.solvers.get(name) or self.default_solver() for name in self.equations}
+        self.time = 0.0
+        self.dt = self.numerics.dt_initial
+        self.failed_solves: list[str] = []
+        self.mark_step_start()
+
+    def default_solver(self):
+        """The solver of an equation that ``numerics.solvers`` does not name."""
+        return default_solver()
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Copies of the cell values, flat (FiPy order)."""
+        return {name: np.array(getattr(self, name).value, dtype=float) for name in self.names}
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        for name in self.names:
+            getattr(self, name).setValue(np.asarray(state[name], dtype=float).ravel())
+
+    def mark_step_start(self) -> None:
+        """The current state becomes the start of the next step."""
+        self.old = self.state()
+
+    def sweep(self, dt: float) -> float:
+        """One Newton iteration; returns the max change of the variables that set convergence."""
+        raise NotImplementedError
+
+    def refresh_preconditioners(self) -> None:
+        """Drop every kept factorisation (:class:`ReusedLU`): the next solves factorise afresh."""
+        for solver in self.solvers.values():
+            if isinstance(getattr(solver, "preconditioner", None), ReusedLU):
+                solver.preconditioner.refresh()
+
+    def _solve(self, name: str, fresh: bool = False) -> None:
+        """Sweep one equation; a linear solve that FiPy reports as failed is remembered.
+
+        ``fresh``: refactorise a kept preconditioner (:class:`ReusedLU`) first. A solve that
+        fails with a kept factorisation is repeated from the same iterate with a fresh one; one
+        that needed more than ``refactor_iterations`` GMRES iterations refactorises at the next solve.
+        """
+        solver = self.solvers[name]
+        reused = getattr(solver, "preconditioner", None)
+        reused = reused if isinstance(reused, ReusedLU) else None
+        if reused is not None and fresh:
+            reused.refresh()
+        iterate = self.state() if reused is not None and not fresh else None
+        if not self._sweep_once(name, solver) and iterate is not None:
+            self.failed_solves.remove(name)
+            self.set_state(iterate)
+            reused.refresh()
+            self._sweep_once(name, solver)
+        if reused is not None and solver.actualIterations > self.numerics.refactor_iterations:
+            reused.refresh()
+
+    def _sweep_once(self, name: str, solver) -> bool:
+        """One FiPy sweep; False (and the equation remembered as failed) if the solver failed."""
+        var = getattr(self, name) if name in self.names else None  # a coupled equation sweeps all
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SolverConvergenceWarning)
+            try:
+                self.equations[name].sweep(var=var, solver=solver, dt=1.0)
+            except RuntimeError:  # SuperLU: "Factor is exactly singular"
+                self.failed_solves.append(name)
+                return False
+        if any(issubclass(w.category, SolverConvergenceWarning) for w in caught):
+            self.failed_solves.append(name)
+            return False
+        return True
+
+    def try_step(self, dt: float) -> StepReport:
+        """Attempt one step of size ``dt``; on failure the state is restored to the step start.
+
+        Converged when the error left after a sweep, estimated as in the simplified Newton
+        iteration of Hairer & Wanner (Solving ODEs II, §IV.8): change * theta / (1 - theta) with
+        the contraction theta = change / previous change, or the change itself after the first
+        sweep, is below ``tolerance`` times the step's change of the tracked unknown plus
+        ``absolute_tolerance``.
+        """
+        n = self.numerics
+        self.failed_solves.clear()
+        previous = math.inf
+        for k in range(1, n.max_sweeps + 1):
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                change = self.sweep(dt)
+            if not np.isfinite(change) or not all(np.all(np.isfinite(getattr(self, v).value)) for v in self.names):
+                self.set_state(self.old)
+                return StepReport(False, k, math.inf, "non-finite values")
+            if self.failed_solves:
+                self.set_state(self.old)
+                return StepReport(False, k, math.inf, f"linear solver failed on {self.failed_solves[0]}")
+            step_change = float(np.max(np.abs(getattr(self, self.tracked).value - self.old[self.tracked])))
+            theta = change / previous if k > 1 else math.inf
+            left = min(change, change * theta / (1.0 - theta)) if theta < 1.0 else change
+            previous = change
+            if left < n.tolerance * step_change + n.absolute_tolerance:
+                if step_change > n.max_change:
+                    self.set_state(self.old)
+                    return StepReport(False, k, step_change, f"{self.tracked} changed too much")
+                return StepReport(True, k, step_change)
+        self.set_state(self.old)
+        return StepReport(False, n.max_sweeps, math.inf, "sweeps did not converge")
+
+    def advance(self, t_end: float, on_step=None) -> list[StepReport]:
+        """Step to ``t_end`` with adaptive dt; raises :class:`DivergenceError` below ``dt_min``."""
+        n = self.numerics
+        reports = []
+        while self.time < t_end - 1e-12 * max(1.0, t_end):
+            dt = min(self.dt, t_end - self.time)
+            report = self.try_step(dt)
+            reports.append(report)
+            if report.accepted:
+                self.time += dt
+                self.mark_step_start()
+                if on_step is not None:
+                    on_step(self, dt)
+                if report.sweeps <= n.max_sweeps // 3 and dt == self.dt:
+                    self.dt = min(self.dt * n.growth, n.dt_max)
+            else:
+                self.dt = dt * 0.5
+                if self.dt < n.dt_min:
+                    raise DivergenceError(
+                        f"time step fell below {n.dt_min:g} at t = {self.time:g} ({report.reason})")
+        return reports
