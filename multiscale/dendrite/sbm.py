@@ -19,13 +19,13 @@ bulk salt concentration c_b, potentials in RT/F. Unknowns:
 ``K``
     curvature of the metal surface, K = div(grad psi / |grad psi|) (1/um, + on a protrusion).
 
-Equations (docs/models.md §5.2 derives them; SBM: a boundary flux g on the metal becomes the
+Equations (docs/models.md §5.6 derives them; SBM: a boundary flux g on the metal becomes the
 volume source |grad psi| g, Yu, Chen & Thornton, Modell. Simul. Mater. Sci. Eng. 20, 075008 (2012)):
 
     d((psi + e) c)/dt = div[psi (D grad c + t- i)]                 (anions: no flux into the metal)
     div(psi i) = -s,  i = -k (grad phi - chi grad ln c),  s = |grad psi| j
-    d psi/dt   = -(c_b/c_s) s + u d psi/dx - div[B |grad psi| (I - nn) grad K] + R_profile
-    K          = div(grad psi / |grad psi|)
+    d psi/dt   = -(c_b/c_s) s + u d psi/dx - div[B (|grad psi|^2 / g)(I - nn) grad K] + R_profile
+    K          = div(grad psi / g),  g = (|grad psi|^2 + floor^2)^(1/2)
 
 with i the current density and j the Butler-Volmer plating rate, both over F c_b (um/s); e the
 storage floor (SbmNumerics.storage_floor);
@@ -42,7 +42,7 @@ the coefficients D, k, chi/c, psi on faces, |grad psi|, the normal, lambda and t
 advection at the iterate (Picard), the storage psi c, the reaction, the curvature and the
 double-well exactly linearised. At convergence the charge
 passed equals the Faradaic sink (discrete divergence theorem), the anion inventory is constant and
-the metal gained equals the Faradaic sink, each to the solver tolerance (docs/models.md §5.2).
+the metal gained equals the Faradaic sink, each to the solver tolerance (docs/models.md §5.6).
 """
 
 from __future__ import annotations
@@ -125,8 +125,10 @@ class SbmNumerics(StepControl):
     ``storage_floor`` is added to psi in the salt storage (psi + floor) c: the
     metal holds a fictitious 1e-3 of the electrolyte's salt per volume, so that a small change of
     psi in the profile's metal-side tail, where psi ~ 1e-5, does not force an O(1) change of c
-    (the anion inventory stays exactly conserved; docs/models.md §5.2); ``gradient_floor`` (a fraction of the profile's largest gradient 1 / (4 w)) regularises the normal
-where psi is flat (about 6 w from the front); ``move_interface`` False freezes psi
+    (the anion inventory stays exactly conserved; docs/models.md §5.6); ``gradient_floor`` (a
+    fraction of the profile's largest gradient 1 / (4 w)) regularises the normal where psi is flat
+    (about 6 w from the front); ``concentration_floor`` (units of c_b) bounds c below where it
+    enters Butler-Volmer and chi / c; ``move_interface`` False freezes psi
     (fixed-electrode checks: no kinematics, no smoothing). ``solver_floor``: the linear solves stop
     at this times the round-off scale of the system (:func:`.._fipy.chord_gmres`): the charge
     balance holds to about this times the ratio of that scale to the current's right-hand side
@@ -433,7 +435,8 @@ class ElectrodepositionSystem(NewtonSystem):
 
     def plated_li(self) -> float:
         """Li plated since :meth:`initialise`, mol per m^2: the metal gained in the window plus the
-        metal that left it through the collector's side as the frame moved (u t)."""
+        metal that left it through the collector's side as the frame moved (u t; the current has
+        been constant since the start)."""
         left = self.frame_velocity * self.time * LENGTH_SCALE_M / self.cell.molar_volume_m3_mol
         return self.metal_li() - self._metal_start + left
 
