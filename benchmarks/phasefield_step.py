@@ -1,140 +1,153 @@
-"""Cell-updates per second of complete coupled phase-field steps (all sweeps), tuned vs FiPy defaults.
+"""Wall time and peak memory per step of the binary-electrolyte phase field, tuned vs the FiPy way.
 
-    python benchmarks/phasefield_step.py [--sizes 128 256 512] [--dt 1.0] [--steps 3] [--variants ...]
-    python benchmarks/phasefield_step.py --smoke   # 32 x 32, one timed step, all variants: seconds
+    python benchmarks/phasefield_step.py [--sizes 256 512] [--steps 2] [--variants tuned "fipy terms"]
+    python benchmarks/phasefield_step.py --smoke   # 24 x 24, one timed step, every variant: seconds
 
-Operating point: the electrode's 1 mA/cm^2, set here (``OPERATING_POINT``), not taken from the
-file. For each n: the dendrite stage's own setup (``setup_from``) from params/vlcd_high.toml
-(0.25 um cells, lambda = 0.5 um, VLCD CV 0.8, no kMC handoff) with the phase field galvanostatic
-at 1 mA/cm^2 (start potential from the planar Butler-Volmer law) and the VLCD regenerated over
-4 um: the file's [dendrite] table as it was when the figures of docs/performance.md were
-measured. Why not the file as it is: its [dendrite] table now plates at 2 A/cm^2 (a qualitative
-morphology run that plates 3 um in 1.1 s, docs/models.md §5.5), where the benchmark's steps of
-1 s end in non-finite values; 1 mA/cm^2 is the electrode's own (battery) current, at which these
-steps converge in 2-3 Newton sweeps. The grid is n x n, the front a third of the way in. After a warm-up step of dt / 1.3, ``--steps`` steps of
-dt, 1.3 dt, 1.69 dt, ... (the stage's step growth) are timed; each variant takes every step from
-the tuned model's state at its start:
+The equations are those of docs/models.md §5.6, at the electrode's 1 mA/cm^2 (Valoen-Reimers
+electrolyte, 298.15 K, i0 = 10 A/m^2 with a log-normal i0(y) of CV 0.8 and 2 um correlation
+length, B = 5e-30 m^4/s): n x n uniform cells of h = w / 2 = 0.05 um, the metal front a third of
+the way from the collector, the rest electrolyte to the Li counter electrode. After a warm-up
+step of 1 s (the tuned model, from the flat start), ``--steps`` steps of 2, 2.6, 3.38, ... s
+are timed; every variant takes every step from the tuned model's state at its start and must
+converge to the step tolerance (SbmNumerics: 1e-3 of the step's change):
 
-- tuned: the model as shipped (equations built once, coefficients set in place, GMRES with a
-  kept sparse LU preconditioner, ``_fipy.chord_gmres``);
-- fipy defaults: the same equations rebuilt at every sweep (:class:`RebuiltEverySweep`) and
-  FiPy's ``LinearLUSolver()`` (:func:`fipy_default_lu`);
-- fipy LU, solving: as the defaults, with the one option that makes FiPy's LU solve
-  (``LinearLUSolver(tolerance=1e-12, criterion="initial")``, ``_fipy.lu``): the cost of the
-  tuned model's answer written the FiPy way.
+- tuned: ``sbm.ElectrodepositionSystem`` (one residual; complex-step Jacobian by colour groups;
+  its sparse LU kept as the preconditioner of GMRES with complex-step Jacobian-vector products);
+- fipy terms: ``sbm_fipy.FipyElectrodepositionSystem``, the same equations as FiPy terms, built
+  once with coefficients set in place, Picard-Newton sweeps, and this package's linear solver
+  (GMRES with a kept LU, ``_fipy.chord_gmres``): the FiPy formulation at its best;
+- fipy LU: the same with FiPy's own sparse LU (``LinearLUSolver(tolerance=1e-12,
+  criterion="initial")``, ``_fipy.lu``: a fresh factorisation every sweep; FiPy's default
+  criterion returns its start vector below 1e-5 of the right-hand side, docs/models.md §5.3).
 
-Prints mean wall time per step, sweeps, cell-updates/s (cells / mean wall time of a step), the
-ratios, and how far each variant's steps land from the tuned ones (max |xi difference|): FiPy's
-default LU returns its start vector when the residual is below 1e-5 of the right-hand side norm
-(docs/models.md §5.3). Never asserts on time. The two FiPy-default pieces live here, not in
-the package: nothing but this benchmark uses them.
+Each (size, variant) runs in its own process, so that its peak resident memory (``ru_maxrss``)
+is its own; the tuned process writes the step starts to a temporary file that the others read.
+Prints the mean wall time per step, Newton sweeps, cells per second, peak memory, how far each
+variant's steps land from the tuned ones (max |psi difference|, max |c difference| / c_b) and
+the ratios. Never asserts on time.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import platform
+import resource
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from multiscale.params import load_params, with_overrides
 from multiscale import _fipy
-from multiscale.dendrite.model import DendriteSystem, Numerics
-from multiscale.dendrite.stage import Run, setup_from
+from multiscale.dendrite.sbm import Cell, ElectrodepositionSystem, SbmNumerics, logistic_profile
+from multiscale.dendrite.sbm_fipy import FipyElectrodepositionSystem
+from multiscale.fields import lognormal_profile
 
-PARAMS = Path(__file__).resolve().parents[1] / "params" / "vlcd_high.toml"
-#: The timed operating point (see the module docstring), over the file's [dendrite] table.
-OPERATING_POINT = {"dendrite.current_density_mA_cm2": 1.0, "dendrite.vlcd_correlation_length_um": 4.0}
-
-
-def fipy_default_lu():
-    """FiPy's default LinearLUSolver(), as a user would write it: stops when the residual is below
-    1e-5 of the right-hand side norm and can return its start vector unchanged."""
-    return _fipy.fipy.solvers.scipy.LinearLUSolver()
+H_UM, WIDTH_UM, CURRENT_A_M2 = 0.05, 0.1, 10.0
+WARM_UP_S, FIRST_STEP_S, GROWTH = 1.0, 2.0, 1.3
+VARIANTS = ("tuned", "fipy terms", "fipy LU")
 
 
-class RebuiltEverySweep(DendriteSystem):
-    """The model with its FiPy equations rebuilt before every sweep (the FiPy-defaults way)."""
-
-    def _solve(self, name: str, fresh: bool = False) -> None:
-        self.equations = self._build()
-        super()._solve(name, fresh)
-
-
-VARIANTS = {  # name -> (solver factory or None for the shipped default, rebuild every sweep)
-    "tuned": (None, False),
-    "fipy defaults": (fipy_default_lu, True),
-    "fipy LU, solving": (_fipy.lu, True),
-}
+def build(n: int, variant: str):
+    """The benchmark's system on n x n cells, initialised flat at a third of the domain."""
+    modulation = lognormal_profile(n, H_UM * 1e-6, 0.8, 2e-6, seed=1)
+    numerics = SbmNumerics(interface_width=WIDTH_UM, max_sweeps=30)
+    if variant == "fipy LU":
+        numerics.solvers = {"all": _fipy.lu()}
+    cls = ElectrodepositionSystem if variant == "tuned" else FipyElectrodepositionSystem
+    system = cls(Cell(), np.full(n, H_UM), n, H_UM, CURRENT_A_M2, exchange_modulation=modulation, numerics=numerics)
+    x = (np.arange(n) + 0.5) * H_UM
+    system.initialise(np.repeat(logistic_profile(x - n * H_UM / 3, WIDTH_UM)[None, :], n, axis=0))
+    return system
 
 
-def build(n: int, solver=None, rebuild: bool = False) -> DendriteSystem:
-    """The stage's system for an n x n grid, started as the stage starts it."""
-    size = n * 0.25  # um: the shipped cell size
-    params = with_overrides(load_params(PARAMS), {
-        **OPERATING_POINT, "dendrite.width_um": size, "dendrite.length_um": size, "dendrite.front_position_um": size / 3})
-    run = Run(setup_from(params, None), Numerics(solvers={"all": solver()} if solver else {}))
-    if rebuild:
-        run.system.__class__ = RebuiltEverySweep  # the stage's own system, rebuilding from here on
-    run.start()
-    return run.system
-
-
-def timed_step(system: DendriteSystem, start: dict, dt: float) -> tuple[float, int, np.ndarray]:
-    """Wall time, sweeps and xi of one step of ``dt`` from ``start``."""
-    system.set_state(start)
-    system.mark_step_start()
-    begin = time.perf_counter()
-    report = system.try_step(dt)
-    wall = time.perf_counter() - begin
-    if not report.accepted:
-        raise SystemExit(f"step not accepted: {report.reason}")
-    return wall, report.sweeps, np.array(system.xi.value)
+def worker(n: int, variant: str, steps: int, starts_file: Path) -> dict:
+    """Time ``steps`` steps of one variant; the tuned one writes the step starts, the others read them."""
+    system = build(n, variant)
+    dts = [FIRST_STEP_S * GROWTH ** k for k in range(steps)]
+    names = ("psi", "c", "phi", "K")
+    if variant == "tuned":
+        report = system.try_step(WARM_UP_S)
+        assert report.accepted, report
+        system.mark_step_start()
+        starts, ends = [], []
+    else:
+        saved = np.load(starts_file)
+        starts = [{name: saved[f"start{k}_{name}"] for name in names} for k in range(steps)]
+        ends = [{name: saved[f"end{k}_{name}"] for name in names} for k in range(steps)]
+        system.set_state(starts[0])  # warm-up: one step from the first start (imports, a first factorisation)
+        system.mark_step_start()
+        system.try_step(WARM_UP_S)
+    walls, sweeps, psi_diff, c_diff = [], 0, 0.0, 0.0
+    for k, dt in enumerate(dts):
+        if variant == "tuned":
+            starts.append(system.state())
+        else:
+            system.set_state(starts[k])
+        system.mark_step_start()
+        begin = time.perf_counter()
+        report = system.try_step(dt)
+        walls.append(time.perf_counter() - begin)
+        if not report.accepted:
+            return {"n": n, "variant": variant, "failed": f"step {k} ({dt:g} s): {report.reason} after {report.sweeps} sweeps"}
+        sweeps += report.sweeps
+        if variant == "tuned":
+            ends.append(system.state())
+            system.mark_step_start()
+        else:
+            psi_diff = max(psi_diff, float(np.max(np.abs(system.value("psi") - ends[k]["psi"]))))
+            c_diff = max(c_diff, float(np.max(np.abs(system.value("c") - ends[k]["c"]))))
+    if variant == "tuned":
+        np.savez(starts_file, **{f"{tag}{k}_{name}": np.ravel(state[name]) for tag, states in (("start", starts), ("end", ends))
+                                 for k, state in enumerate(states) for name in names})
+    return {"n": n, "variant": variant, "wall": float(np.mean(walls)), "sweeps": sweeps,
+            "peak_MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "psi_diff": psi_diff, "c_diff": c_diff,
+            "factorisations": getattr(system, "factorisations", None)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[128, 256, 512])
-    parser.add_argument("--dt", type=float, default=1.0, help="first timed step, s")
-    parser.add_argument("--steps", type=int, default=3, help="timed steps, each 1.3x the last")
-    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS),
+    parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
+    parser.add_argument("--steps", type=int, default=2, help="timed steps, each 1.3x the last from 2 s")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS,
                         help="variants to time (tuned always runs: every step starts from its state)")
     parser.add_argument("--smoke", action="store_true",
-                        help="a check that the benchmark runs: 32 x 32, one timed step (timings meaningless)")
+                        help="a check that the benchmark runs: 24 x 24, one timed step (timings meaningless)")
+    parser.add_argument("--worker", nargs=4, metavar=("N", "VARIANT", "STEPS", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        n, variant, steps, starts_file = args.worker
+        print(json.dumps(worker(int(n), variant, int(steps), Path(starts_file))))
+        return
     if args.smoke:
-        args.sizes, args.steps = [32], 1
-    variants = {name: VARIANTS[name] for name in dict.fromkeys(["tuned", *args.variants])}
-    print(f"# {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-          f"FiPy suite {_fipy.SOLVER_SUITE}; mean over {args.steps} steps from dt = {args.dt} s; "
-          f"1 mA/cm^2{' (smoke: timings meaningless)' if args.smoke else ''}")
-    print(f"{'grid':>9} {'variant':>17} {'wall s':>8} {'sweeps':>6} {'cell-updates/s':>15} {'max|dxi| vs tuned':>18}")
-    for n in args.sizes:
-        systems = {name: build(n, solver, rebuild) for name, (solver, rebuild) in variants.items()}
-        tuned = systems["tuned"]
-        for system in systems.values():  # warm-up: imports, caches, a first factorisation
-            system.try_step(args.dt / 1.3)
-            system.set_state(tuned.state())
-        walls = {name: 0.0 for name in systems}
-        sweeps = {name: 0 for name in systems}
-        diffs = {name: 0.0 for name in systems}
-        dt = args.dt
-        for _ in range(args.steps):
-            start = tuned.state()
-            results = {name: timed_step(system, start, dt) for name, system in systems.items()}
-            for name, (wall, count, xi) in results.items():
-                walls[name] += wall / args.steps
-                sweeps[name] += count
-                diffs[name] = max(diffs[name], float(np.max(np.abs(xi - results["tuned"][2]))))
-            tuned.mark_step_start()
-            dt *= 1.3
-        for name in systems:
-            print(f"{n:>4}x{n:<4} {name:>17} {walls[name]:8.2f} {sweeps[name]:6d} {n * n / walls[name]:15.4g} "
-                  f"{diffs[name]:18.3g}", flush=True)
-        for name in list(systems)[1:]:
-            print(f"{'':>9} {'ratio':>17} {walls[name] / walls['tuned']:8.2f}  ({name} wall / tuned wall)")
+        args.sizes, args.steps = [24], 1
+    variants = list(dict.fromkeys(["tuned", *args.variants]))
+    print(f"# {platform.processor() or platform.machine()}, Python {platform.python_version()}; mean wall per step "
+          f"over {args.steps} steps from {FIRST_STEP_S:g} s; 1 mA/cm^2{' (smoke: timings meaningless)' if args.smoke else ''}")
+    print(f"{'grid':>9} {'variant':>11} {'wall s':>8} {'sweeps':>6} {'cells/s':>10} {'peak MB':>8} "
+          f"{'max|dpsi|':>10} {'max|dc|/c_b':>11}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            starts_file = Path(tmp) / f"starts_{n}.npz"
+            results = {}
+            for variant in variants:
+                out = subprocess.run([sys.executable, __file__, "--worker", str(n), variant, str(args.steps), str(starts_file)],
+                                     capture_output=True, text=True)
+                if out.returncode != 0:
+                    raise SystemExit(f"{variant} at {n}^2 failed:\n{out.stderr[-2000:]}")
+                r = results[variant] = json.loads(out.stdout.strip().splitlines()[-1])
+                if "failed" in r:
+                    print(f"{n:>4}x{n:<4} {variant:>11} did not converge: {r['failed']}", flush=True)
+                    continue
+                print(f"{n:>4}x{n:<4} {variant:>11} {r['wall']:8.2f} {r['sweeps']:6d} {n * n / r['wall']:10.4g} "
+                      f"{r['peak_MB']:8.0f} {r['psi_diff']:10.2g} {r['c_diff']:11.2g}", flush=True)
+            for variant in variants[1:]:
+                if "wall" in results[variant]:
+                    print(f"{'':>9} {'ratio':>11} {results[variant]['wall'] / results['tuned']['wall']:8.2f}  "
+                          f"({variant} wall / tuned wall)")
 
 
 if __name__ == "__main__":

@@ -66,16 +66,16 @@ class Electrolyte:
     def diffusivity(self, c_mol_m3, temperature_K: float):
         """Salt diffusivity D (m^2/s): log10(D / cm^2 s^-1) = -4.43 - 54 / (T - 229 - 5 c) - 0.22 c, c in M."""
         if self.name == "constant":
-            return np.full_like(np.asarray(c_mol_m3, dtype=float), self.diffusivity_m2_s)
-        c = np.asarray(c_mol_m3, dtype=float) / 1000.0
+            return np.full(np.shape(c_mol_m3), self.diffusivity_m2_s)
+        c = np.asarray(c_mol_m3) / 1000.0
         return 1e-4 * 10.0 ** (-4.43 - 54.0 / (temperature_K - 229.0 - 5.0 * c) - 0.22 * c)
 
     def conductivity(self, c_mol_m3, temperature_K: float):
         """Conductivity kappa (S/m); Valoen-Reimers in mS/cm with c in M:
         c [(-10.5 + 0.0740 T - 6.96e-5 T^2) + c (0.668 - 0.0178 T + 2.80e-5 T^2) + c^2 (0.494 - 8.86e-4 T)]^2."""
         if self.name == "constant":
-            return np.full_like(np.asarray(c_mol_m3, dtype=float), self.conductivity_S_m)
-        c, T = np.asarray(c_mol_m3, dtype=float) / 1000.0, temperature_K
+            return np.full(np.shape(c_mol_m3), self.conductivity_S_m)
+        c, T = np.asarray(c_mol_m3) / 1000.0, temperature_K
         bracket = (-10.5 + 0.0740 * T - 6.96e-5 * T ** 2) + c * (0.668 - 0.0178 * T + 2.80e-5 * T ** 2) + c ** 2 * (
             0.494 - 8.86e-4 * T)
         return 0.1 * c * bracket ** 2
@@ -84,8 +84,8 @@ class Electrolyte:
         """Thermodynamic factor 1 + dln f+- / dln c (1); Valoen-Reimers:
         (1 - t+)(1 + dln f / dln c) = 0.601 - 0.24 c^0.5 + 0.982 [1 - 0.0052 (T - 294)] c^1.5, c in M."""
         if self.name == "constant":
-            return np.full_like(np.asarray(c_mol_m3, dtype=float), self.thermodynamic_factor)
-        c = np.maximum(np.asarray(c_mol_m3, dtype=float), 0.0) / 1000.0
+            return np.full(np.shape(c_mol_m3), self.thermodynamic_factor)
+        c = np.maximum(np.asarray(c_mol_m3), 0.0) / 1000.0
         product = 0.601 - 0.24 * np.sqrt(c) + 0.982 * (1.0 - 0.0052 * (temperature_K - 294.0)) * c ** 1.5
         return product / (1.0 - self.transference_number)
 

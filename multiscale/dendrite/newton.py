@@ -1,9 +1,10 @@
-"""Coupled Newton time stepping shared by the FiPy phase-field systems of this package.
+"""Coupled Newton time stepping shared by the phase-field systems of this package.
 
-A system holds its unknowns as FiPy cell variables, builds its coupled equation once, and
-provides :meth:`NewtonSystem.sweep` (one Newton iteration at a given dt). This base class adds
-what every system needs around it: the linear solve with a kept LU preconditioner
-(:func:`.._fipy.chord_gmres`), the convergence test of a step, rejection and step-size control.
+A system provides :meth:`SteppedSystem.sweep` (one Newton iteration at a given dt) and access to
+its unknowns; :class:`SteppedSystem` adds the convergence test of a step, rejection and step-size
+control. :class:`NewtonSystem` is the FiPy flavour: unknowns as FiPy cell variables, a coupled
+equation built once, and the linear solve with a kept LU preconditioner
+(:func:`.._fipy.chord_gmres`).
 """
 
 from __future__ import annotations
@@ -57,33 +58,31 @@ def default_solver():
     return chord_gmres()
 
 
-class NewtonSystem:
-    """Base of a coupled FiPy system: subclasses set ``names`` (the unknowns, FiPy cell variables
-    of the same names), ``tracked`` (the unknown whose change limits a step), ``equations``
-    (name -> FiPy equation, swept with dt = 1), ``numerics`` (a :class:`StepControl`), and
-    implement :meth:`sweep`. ``time`` and ``dt`` are the system's clock."""
+class SteppedSystem:
+    """Base of a coupled implicit system: subclasses set ``names`` (the unknowns), ``tracked``
+    (the unknown whose change limits a step), ``numerics`` (a :class:`StepControl`), and implement
+    :meth:`value`, :meth:`set_state` and :meth:`sweep`; a linear solve that failed is appended to
+    ``failed_solves``. ``time`` and ``dt`` are the system's clock."""
 
     names: tuple[str, ...] = ()
     tracked: str = ""
 
     def _init_stepping(self) -> None:
-        self.solvers = {name: self.numerics.solvers.get(name) or self.default_solver() for name in self.equations}
         self.time = 0.0
         self.dt = self.numerics.dt_initial
         self.failed_solves: list[str] = []
         self.mark_step_start()
 
-    def default_solver(self):
-        """The solver of an equation that ``numerics.solvers`` does not name."""
-        return default_solver()
+    def value(self, name: str) -> np.ndarray:
+        """The cell values of unknown ``name``."""
+        raise NotImplementedError
 
     def state(self) -> dict[str, np.ndarray]:
-        """Copies of the cell values, flat (FiPy order)."""
-        return {name: np.array(getattr(self, name).value, dtype=float) for name in self.names}
+        """Copies of the cell values, flat."""
+        return {name: np.array(self.value(name), dtype=float).ravel() for name in self.names}
 
     def set_state(self, state: dict[str, np.ndarray]) -> None:
-        for name in self.names:
-            getattr(self, name).setValue(np.asarray(state[name], dtype=float).ravel())
+        raise NotImplementedError
 
     def mark_step_start(self) -> None:
         """The current state becomes the start of the next step."""
@@ -92,6 +91,81 @@ class NewtonSystem:
     def sweep(self, dt: float) -> float:
         """One Newton iteration; returns the max change of the variables that set convergence."""
         raise NotImplementedError
+
+    def try_step(self, dt: float) -> StepReport:
+        """Attempt one step of size ``dt``; on failure the state is restored to the step start.
+
+        Converged when the error left after a sweep, estimated as in the simplified Newton
+        iteration of Hairer & Wanner (Solving ODEs II, §IV.8): change * theta / (1 - theta) with
+        the contraction theta = change / previous change, or the change itself after the first
+        sweep, is below ``tolerance`` times the step's change of the tracked unknown plus
+        ``absolute_tolerance``.
+        """
+        n = self.numerics
+        self.failed_solves.clear()
+        previous = math.inf
+        for k in range(1, n.max_sweeps + 1):
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                change = self.sweep(dt)
+            if not np.isfinite(change) or not all(np.all(np.isfinite(self.value(v))) for v in self.names):
+                self.set_state(self.old)
+                return StepReport(False, k, math.inf, "non-finite values")
+            if self.failed_solves:
+                self.set_state(self.old)
+                return StepReport(False, k, math.inf, f"linear solver failed on {self.failed_solves[0]}")
+            step_change = float(np.max(np.abs(np.ravel(self.value(self.tracked)) - self.old[self.tracked])))
+            theta = change / previous if k > 1 else math.inf
+            left = min(change, change * theta / (1.0 - theta)) if theta < 1.0 else change
+            previous = change
+            if left < n.tolerance * step_change + n.absolute_tolerance:
+                if step_change > n.max_change:
+                    self.set_state(self.old)
+                    return StepReport(False, k, step_change, f"{self.tracked} changed too much")
+                return StepReport(True, k, step_change)
+        self.set_state(self.old)
+        return StepReport(False, n.max_sweeps, math.inf, "sweeps did not converge")
+
+    def advance(self, t_end: float, on_step=None) -> list[StepReport]:
+        """Step to ``t_end`` with adaptive dt; raises :class:`DivergenceError` below ``dt_min``."""
+        n = self.numerics
+        reports = []
+        while self.time < t_end - 1e-12 * max(1.0, t_end):
+            dt = min(self.dt, t_end - self.time)
+            report = self.try_step(dt)
+            reports.append(report)
+            if report.accepted:
+                self.time += dt
+                self.mark_step_start()
+                if on_step is not None:
+                    on_step(self, dt)
+                if report.sweeps <= n.max_sweeps // 3 and dt == self.dt:
+                    self.dt = min(self.dt * n.growth, n.dt_max)
+            else:
+                self.dt = dt * 0.5
+                if self.dt < n.dt_min:
+                    raise DivergenceError(
+                        f"time step fell below {n.dt_min:g} at t = {self.time:g} ({report.reason})")
+        return reports
+
+
+class NewtonSystem(SteppedSystem):
+    """A coupled FiPy system: the unknowns are FiPy cell variables named as in ``names``;
+    subclasses also set ``equations`` (name -> FiPy equation, swept with dt = 1)."""
+
+    def _init_stepping(self) -> None:
+        self.solvers = {name: self.numerics.solvers.get(name) or self.default_solver() for name in self.equations}
+        super()._init_stepping()
+
+    def default_solver(self):
+        """The solver of an equation that ``numerics.solvers`` does not name."""
+        return default_solver()
+
+    def value(self, name: str) -> np.ndarray:
+        return np.asarray(getattr(self, name).value)
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        for name in self.names:
+            getattr(self, name).setValue(np.asarray(state[name], dtype=float).ravel())
 
     def refresh_preconditioners(self) -> None:
         """Drop every kept factorisation (:class:`ReusedLU`): the next solves factorise afresh."""
@@ -134,58 +208,3 @@ class NewtonSystem:
             self.failed_solves.append(name)
             return False
         return True
-
-    def try_step(self, dt: float) -> StepReport:
-        """Attempt one step of size ``dt``; on failure the state is restored to the step start.
-
-        Converged when the error left after a sweep, estimated as in the simplified Newton
-        iteration of Hairer & Wanner (Solving ODEs II, §IV.8): change * theta / (1 - theta) with
-        the contraction theta = change / previous change, or the change itself after the first
-        sweep, is below ``tolerance`` times the step's change of the tracked unknown plus
-        ``absolute_tolerance``.
-        """
-        n = self.numerics
-        self.failed_solves.clear()
-        previous = math.inf
-        for k in range(1, n.max_sweeps + 1):
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                change = self.sweep(dt)
-            if not np.isfinite(change) or not all(np.all(np.isfinite(getattr(self, v).value)) for v in self.names):
-                self.set_state(self.old)
-                return StepReport(False, k, math.inf, "non-finite values")
-            if self.failed_solves:
-                self.set_state(self.old)
-                return StepReport(False, k, math.inf, f"linear solver failed on {self.failed_solves[0]}")
-            step_change = float(np.max(np.abs(getattr(self, self.tracked).value - self.old[self.tracked])))
-            theta = change / previous if k > 1 else math.inf
-            left = min(change, change * theta / (1.0 - theta)) if theta < 1.0 else change
-            previous = change
-            if left < n.tolerance * step_change + n.absolute_tolerance:
-                if step_change > n.max_change:
-                    self.set_state(self.old)
-                    return StepReport(False, k, step_change, f"{self.tracked} changed too much")
-                return StepReport(True, k, step_change)
-        self.set_state(self.old)
-        return StepReport(False, n.max_sweeps, math.inf, "sweeps did not converge")
-
-    def advance(self, t_end: float, on_step=None) -> list[StepReport]:
-        """Step to ``t_end`` with adaptive dt; raises :class:`DivergenceError` below ``dt_min``."""
-        n = self.numerics
-        reports = []
-        while self.time < t_end - 1e-12 * max(1.0, t_end):
-            dt = min(self.dt, t_end - self.time)
-            report = self.try_step(dt)
-            reports.append(report)
-            if report.accepted:
-                self.time += dt
-                self.mark_step_start()
-                if on_step is not None:
-                    on_step(self, dt)
-                if report.sweeps <= n.max_sweeps // 3 and dt == self.dt:
-                    self.dt = min(self.dt * n.growth, n.dt_max)
-            else:
-                self.dt = dt * 0.5
-                if self.dt < n.dt_min:
-                    raise DivergenceError(
-                        f"time step fell below {n.dt_min:g} at t = {self.time:g} ({report.reason})")
-        return reports

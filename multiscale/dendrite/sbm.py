@@ -37,12 +37,16 @@ translates as a whole), so c and phi carry no advection. R_profile = G [lap psi 
 equilibrium profile; lambda makes it conserve psi exactly). Galvanostatic control: the current
 density I enters through the counter electrode, where the anion flux is zero.
 
-Time discretisation: backward Euler; each step a Newton iteration on (psi, c, phi, K) together,
-the coefficients D, k, chi/c, psi on faces, |grad psi|, the normal, lambda and the frame's
-advection at the iterate (Picard), the storage psi c, the reaction, the curvature and the
-double-well exactly linearised. At convergence the charge
-passed equals the Faradaic sink (discrete divergence theorem), the anion inventory is constant and
-the metal gained equals the Faradaic sink, each to the solver tolerance (docs/models.md §5.6).
+Discretisation (:mod:`.finite_volume`): cell-centred finite volumes, FiPy's two-point fluxes, the
+tangential part of a face gradient from the two cells' Gauss gradients. Time: backward Euler. Each
+step is a Newton iteration on (psi, c, phi, K) and the multiplier lambda together: the residual
+below is the only statement of the equations; its Jacobian is taken by coloured finite
+differences (:mod:`.coloured_jacobian`), factorised once and kept as the preconditioner of
+Jacobian-free GMRES (directional differences of the residual), and renewed only when GMRES needs
+more than ``refactor_iterations``. At convergence the charge passed equals the Faradaic sink
+(discrete divergence theorem), the anion inventory is constant and the metal gained equals the
+Faradaic sink, each to the solver tolerance (docs/models.md §5.6). :mod:`.sbm_fipy` states the
+same equations as FiPy terms (the reference for the benchmark).
 """
 
 from __future__ import annotations
@@ -51,10 +55,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._fipy import chord_gmres, fipy, require_scipy_suite
+import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator, gmres, splu
+
 from ..constants import FARADAY, GAS_CONSTANT
+from . import finite_volume as fv
+from .coloured_jacobian import ColouredJacobian
 from .electrolyte import Electrolyte
-from .newton import NewtonSystem, StepControl
+from .newton import SteppedSystem, StepControl
 
 #: Length and time scales of the equations.
 LENGTH_SCALE_M = 1e-6
@@ -133,7 +141,10 @@ class SbmNumerics(StepControl):
     at this times the round-off scale of the system (:func:`.._fipy.chord_gmres`): the charge
     balance holds to about this times the ratio of that scale to the current's right-hand side
     (1e-14 left 2e-7 of the charge unbalanced after 300 s at 1 mA/cm^2, 1e-16 left 5e-10); a solve
-    that stalls above it but below 1e-14 of the scale is accepted.
+    that stalls above it but below 1e-14 of the scale is accepted (:mod:`.sbm_fipy`).
+    ``gmres_tolerance``: the Newton updates of :class:`ElectrodepositionSystem` are solved to this
+    times the residual's norm, or to ``solver_floor`` times the round-off scale || |J| |x| ||;
+    ``refactor_iterations``: more GMRES iterations than this renew the kept factorisation.
     """
 
     interface_width: float = 0.1
@@ -144,6 +155,8 @@ class SbmNumerics(StepControl):
     concentration_floor: float = 1e-9
     move_interface: bool = True
     solver_floor: float = 1e-16
+    gmres_tolerance: float = 1e-10
+    refactor_iterations: int = 30  # a GMRES iteration costs one complex residual, a factorisation ~100 of them
 
 
 def logistic_profile(distance: np.ndarray, width: float) -> np.ndarray:
@@ -179,110 +192,17 @@ def graded_spacing(fine: float, band: float, length: float, growth: float) -> np
     return np.asarray(cells)
 
 
-class ElectrodepositionSystem(NewtonSystem):
-    """The four equations on one mesh, built once; coefficients are updated in place.
 
-    Parameters
-    ----------
-    cell : Cell
-    spacing_x : ndarray (nx,)
-        Cell sizes normal to the electrode (um).
-    ny : int
-        Cells along the electrode.
-    spacing_y : float
-        Cell size along the electrode (um).
-    current_A_m2 : float
-        Galvanostatic plating current density (A/m^2, + = plating).
-    exchange_modulation : ndarray (ny,), optional
-        i0(y) / i0 along the electrode (mean 1): the VLCD field.
-    numerics : SbmNumerics
-    """
+class SbmQuantities:
+    """Observables shared by the two formulations of the model (this module's and
+    :mod:`.sbm_fipy`'s): they need ``cell``, ``numerics``, ``shape``, ``spacing_x``, ``spacing_y``,
+    ``width``, ``current_A_m2``, ``time``, ``_volumes`` (flat cell areas), ``_metal_start``,
+    :meth:`value` (flat cell values of an unknown) and :meth:`faradaic_rate`."""
 
-    names = ("psi", "c", "phi", "K")
-    tracked = "psi"
-
-    def __init__(self, cell: Cell, spacing_x, ny: int, spacing_y: float, current_A_m2: float,
-                 exchange_modulation=None, numerics: SbmNumerics | None = None):
-        require_scipy_suite()
-        cell.electrolyte.check_temperature(cell.temperature_K)
-        self.cell = cell
-        self.numerics = numerics or SbmNumerics()
-        dx = np.asarray(spacing_x, dtype=float)
-        self.shape = ny, nx = int(ny), dx.size
-        self.spacing_x, self.spacing_y = dx, float(spacing_y)
-        modulation = np.ones(ny) if exchange_modulation is None else np.asarray(exchange_modulation, dtype=float)
-        if modulation.shape != (ny,):
-            raise ValueError(f"exchange_modulation has shape {modulation.shape}, expected ({ny},)")
-        self.exchange_modulation = modulation
-        self._i0 = np.repeat(modulation, nx) * cell.exchange_current_density_A_m2 / cell.current_scale_A_m2
-        if ny == 1:
-            mesh = fipy.Grid2D(dx=dx, dy=spacing_y, nx=nx, ny=1)
-        else:
-            mesh = fipy.PeriodicGrid2DTopBottom(dx=dx, dy=spacing_y, nx=nx, ny=ny)
-        self.mesh = mesh
-        self._volumes = np.asarray(mesh.cellVolumes)
-        self.width = ny * self.spacing_y
-        self.psi = fipy.CellVariable(mesh=mesh, name="psi", value=1.0)
-        self.c = fipy.CellVariable(mesh=mesh, name="c", value=1.0)
-        self.phi = fipy.CellVariable(mesh=mesh, name="phi", value=0.0)
-        self.K = fipy.CellVariable(mesh=mesh, name="K", value=0.0)
-        # psi = 1 flows in at the counter electrode's side as the frame moves; the collector's
-        # side is left free (no flux): a fixed 0 there would put a kink into the profile's tail
-        self.psi.constrain(1.0, mesh.facesRight)
-        self._scratch = fipy.CellVariable(mesh=mesh, value=0.0)
-        face = {name: fipy.FaceVariable(mesh=mesh, value=0.0) for name in ("cc", "cphi", "phiphi", "phic")}
-        self._faces = face
-        self._normal_slope = fipy.FaceVariable(mesh=mesh, rank=2, value=np.zeros((2, 2, mesh.numberOfFaces)))
-        self._mullins = fipy.FaceVariable(mesh=mesh, rank=2, value=np.zeros((2, 2, mesh.numberOfFaces)))
-        self._jacobian = {key: fipy.CellVariable(mesh=mesh, value=0.0) for key in (
-            ("psi", "psi"), ("psi", "c"), ("psi", "phi"), ("psi", "K"), ("c", "c"), ("c", "psi"),
-            ("phi", "c"), ("phi", "phi"), ("phi", "K"))}
-        self._residual = {name: fipy.CellVariable(mesh=mesh, value=0.0) for name in self.names}
-        right = np.zeros(ny * nx)
-        right.reshape(ny, nx)[:, -1] = 1.0 / dx[-1]
-        self._counter_cells = right  # 1 / (cell volume / boundary face area) on the last column
-        self.current_A_m2 = float(current_A_m2)
-        self.equations = self._build()
-        self._init_stepping()
-
-    # -- construction ----------------------------------------------------------------------
-    def _build(self) -> dict:
-        """The coupled Newton system (see the module docstring). Jacobian blocks are
-        ``TransientTerm(coeff=J, var=v)`` swept with dt = 1, i.e. J (v - v*) about the iterate v*
-        (the same device as :mod:`.model`); residuals at the iterate are explicit sources."""
-        T, J, R, F = fipy.terms, self._jacobian, self._residual, self._faces
-        psi, c, phi, K = self.psi, self.c, self.phi, self.K
-        psi_eq = (T.TransientTerm(coeff=J["psi", "psi"], var=psi) + T.TransientTerm(coeff=J["psi", "c"], var=c)
-                  + T.TransientTerm(coeff=J["psi", "phi"], var=phi) + T.TransientTerm(coeff=J["psi", "K"], var=K)
-                  == T.DiffusionTerm(coeff=self.numerics.profile_mobility if self.numerics.move_interface else 0.0, var=psi)
-                  + T.DiffusionTerm(coeff=self._mullins, var=K) + R["psi"])
-        salt_eq = (T.TransientTerm(coeff=J["c", "c"], var=c) + T.TransientTerm(coeff=J["c", "psi"], var=psi)
-                   == T.DiffusionTerm(coeff=F["cc"], var=c) + T.DiffusionTerm(coeff=F["cphi"], var=phi) + R["c"])
-        current_eq = (T.TransientTerm(coeff=J["phi", "c"], var=c) + T.TransientTerm(coeff=J["phi", "phi"], var=phi)
-                      + T.TransientTerm(coeff=J["phi", "K"], var=K)
-                      == T.DiffusionTerm(coeff=F["phiphi"], var=phi) + T.DiffusionTerm(coeff=F["phic"], var=c) + R["phi"])
-        curvature_eq = T.TransientTerm(coeff=1.0, var=K) == T.DiffusionTerm(coeff=self._normal_slope, var=psi) + R["K"]
-        return {"all": psi_eq & salt_eq & current_eq & curvature_eq}
-
-    def _face_mean(self, values: np.ndarray) -> np.ndarray:
-        self._scratch.setValue(values)
-        return np.asarray(self._scratch.arithmeticFaceValue.value)
-
-    # -- start -------------------------------------------------------------------------------
-    def initialise(self, psi: np.ndarray, phi: float | None = None) -> None:
-        """Start from the electrolyte fraction ``psi`` (ny, nx), uniform c = c_b, the curvature of
-        ``psi`` and a uniform electrolyte potential (default: the planar Butler-Volmer overpotential
-        of the applied current, in RT/F)."""
-        self.psi.setValue(np.asarray(psi, dtype=float).ravel())
-        self.c.setValue(1.0)
-        if phi is None:
-            phi = -self.planar_overpotential(self.current_A_m2 / self.cell.exchange_current_density_A_m2)
-        self.phi.setValue(phi)
-        self._update_geometry()
-        self.K.setValue(self._divergence(self._normal))
-        self.time = 0.0
-        self._metal_start = self.metal_li()
-        self.mark_step_start()
+    @property
+    def frame_velocity(self) -> float:
+        """u = Omega I / F (um/s): the mean front's velocity, the frame's."""
+        return self.cell.volume_ratio * self.current_A_m2 / self.cell.current_scale_A_m2 if self.numerics.move_interface else 0.0
 
     def planar_overpotential(self, ratio: float) -> float:
         """The overpotential (RT/F) at which Butler-Volmer at c_b plates ``ratio`` x i0 (bisection)."""
@@ -294,124 +214,26 @@ class ElectrodepositionSystem(NewtonSystem):
             low, high = (mid, high) if rate > ratio else (low, mid)
         return 0.5 * (low + high)
 
-    def _update_geometry(self) -> None:
-        """|grad psi| on cells and faces, the normal n = grad psi / g (g = |grad psi| regularised),
-        its Newton slope dn/d(grad psi) = (I - nn) / g, and the coefficients that use them."""
-        n, cell = self.numerics, self.cell
-        grad_cell = np.asarray(self.psi.grad.value)  # Gauss: (1/V) sum of face value x normal x area
-        self._delta = np.hypot(grad_cell[0], grad_cell[1])
-        self._slope_x = grad_cell[0]
-        grad = np.asarray(self.psi.faceGrad.value)
-        magnitude = np.hypot(grad[0], grad[1])
-        regularised = np.sqrt(magnitude ** 2 + (n.gradient_floor / (4.0 * n.interface_width)) ** 2)
-        normal = grad / regularised
-        projector = np.eye(2)[:, :, None] - normal[:, None, :] * normal[None, :, :]
-        self._normal_slope.setValue(projector / regularised)
-        unit = grad / np.maximum(magnitude, 1e-300)
-        tangential = np.eye(2)[:, :, None] - unit[:, None, :] * unit[None, :, :]
-        # div(n) minus the Newton term's value at the iterate: (I - nn) grad psi / g = grad psi (1 - |n|^2) / g
-        self._normal_rest = self._divergence(normal * (magnitude / regularised) ** 2)
-        self._normal = normal
-        b = cell.surface_diffusion_B_m4_s / LENGTH_SCALE_M ** 4 * TIME_SCALE_S if n.move_interface else 0.0
-        # the unit normal, not the regularised one: the flux stays tangential in the profile's
-        # tails too (a regularised projector is isotropic there: a bulk-diffusion channel); the
-        # weight |grad psi|^2 / g is |grad psi| across the front and vanishes where psi is flat and
-        # the normal is noise
-        self._mullins.setValue(-b * (magnitude ** 2 / regularised)[None, None, :] * tangential)
+    def _start_potential(self, phi: float | None) -> float:
+        """The initial electrolyte potential (RT/F): ``phi``, or the planar Butler-Volmer
+        overpotential of the applied current."""
+        if phi is None:
+            return -self.planar_overpotential(self.current_A_m2 / self.cell.exchange_current_density_A_m2)
+        return float(phi)
 
-    def _divergence(self, face_vectors: np.ndarray) -> np.ndarray:
-        """Finite-volume divergence of face vectors (2, faces) on the cells."""
-        return np.asarray(fipy.FaceVariable(mesh=self.mesh, rank=1, value=face_vectors).divergence.value)
+    def faradaic_rate(self) -> np.ndarray:
+        """Plating rate |grad psi| j of each cell at the current state (c_b / s), flat."""
+        raise NotImplementedError
 
-    # -- Newton ----------------------------------------------------------------------------
-    @property
-    def frame_velocity(self) -> float:
-        """u = Omega I / F (um/s): the mean front's velocity, the frame's."""
-        return self.cell.volume_ratio * self.current_A_m2 / self.cell.current_scale_A_m2 if self.numerics.move_interface else 0.0
-
-    def _update_newton(self, dt: float) -> None:
-        cell, n, J, R, F = self.cell, self.numerics, self._jacobian, self._residual, self._faces
-        psi, conc, phi, K = (np.asarray(v.value) for v in (self.psi, self.c, self.phi, self.K))
-        self._update_geometry()
-        delta = self._delta
-        T = cell.temperature_K
-        c_si = np.maximum(conc, n.concentration_floor) * cell.bulk_concentration_mol_m3
-        e = cell.electrolyte
-        diffusivity = e.diffusivity(c_si, T) / LENGTH_SCALE_M ** 2 * TIME_SCALE_S
-        k = (e.conductivity(c_si, T) * GAS_CONSTANT * T / (FARADAY ** 2 * cell.bulk_concentration_mol_m3)
-             / LENGTH_SCALE_M ** 2 * TIME_SCALE_S)
-        chi_over_c = e.diffusion_potential_factor(c_si, T) / np.maximum(conc, n.concentration_floor)
-        t_minus = 1.0 - e.transference_number
-        psi_face = np.maximum(self._face_mean(psi), n.psi_floor)
-        F["cc"].setValue(psi_face * self._face_mean(diffusivity + t_minus * k * chi_over_c))
-        F["cphi"].setValue(-psi_face * t_minus * self._face_mean(k))
-        F["phiphi"].setValue(psi_face * self._face_mean(k))
-        F["phic"].setValue(-psi_face * self._face_mean(k * chi_over_c))
-
-        eta = -phi + cell.capillary_length_um * K
-        rate, rate_c, rate_eta = butler_volmer(np.maximum(conc, n.concentration_floor), eta, self._i0,
-                                               cell.anodic_transfer_coefficient, cell.cathodic_transfer_coefficient)
-        rate_c = np.where(conc > n.concentration_floor, rate_c, 0.0)
-        sink = delta * rate
-        self._sink = sink
-        J["phi", "c"].setValue(delta * rate_c)
-        J["phi", "phi"].setValue(-delta * rate_eta)
-        J["phi", "K"].setValue(delta * rate_eta * cell.capillary_length_um)
-        counter = self.current_A_m2 / cell.current_scale_A_m2
-        R["phi"].setValue(-sink + counter * self._counter_cells)
-
-        storage, old_storage = psi + n.storage_floor, self.old["psi"] + n.storage_floor
-        J["c", "c"].setValue(storage / dt)
-        J["c", "psi"].setValue(conc / dt)
-        R["c"].setValue(-(storage * conc - old_storage * self.old["c"]) / dt)
-
-        R["K"].setValue(self._normal_rest - K)
-
-        if n.move_interface:
-            sigma, g, w2 = cell.volume_ratio, n.profile_mobility, n.interface_width ** 2
-            well = psi * (1.0 - psi) * (1.0 - 2.0 * psi)
-            profile = -g * (well / w2 + delta * K)  # the profile term without its Laplacian (conservative)
-            multiplier = float(np.sum(self._volumes * profile) / max(np.sum(self._volumes * delta), 1e-300))
-            J["psi", "psi"].setValue(1.0 / dt + g * (1.0 - 6.0 * psi + 6.0 * psi ** 2) / w2)
-            J["psi", "c"].setValue(sigma * delta * rate_c)
-            J["psi", "phi"].setValue(-sigma * delta * rate_eta)
-            J["psi", "K"].setValue(sigma * delta * rate_eta * cell.capillary_length_um + g * delta)
-            # the frame's advection u dpsi/dx at the iterate, with the Gauss gradient that |grad psi|
-            # uses: on a planar front it cancels the sink exactly, so the Newton iteration converges
-            # at any u dt; it telescopes (sum of V dpsi/dx = the boundary values' difference)
-            advection = self.frame_velocity * self._slope_x
-            R["psi"].setValue(-(psi - self.old["psi"]) / dt - sigma * sink + profile - multiplier * delta + advection)
-        else:
-            J["psi", "psi"].setValue(1.0)
-            for key in (("psi", "c"), ("psi", "phi"), ("psi", "K")):
-                J[key].setValue(0.0)
-            R["psi"].setValue(0.0)
-
-    def sweep(self, dt: float) -> float:
-        """One Newton iteration on the four equations; returns the max change of psi, c and phi."""
-        before = {name: np.array(getattr(self, name).value) for name in ("psi", "c", "phi")}
-        self._update_newton(dt)
-        self._solve("all")
-        return float(max(np.max(np.abs(np.asarray(getattr(self, name).value) - before[name])) for name in before))
-
-    def default_solver(self):
-        return chord_gmres(floor=self.numerics.solver_floor, accept=1e-14, system_scale=True)
-
-    # -- quantities --------------------------------------------------------------------------
     def fields(self) -> dict[str, np.ndarray]:
         """psi (1), c (mol/m^3), Phi_l (V), K (1/m) as (ny, nx) arrays."""
         cell = self.cell
         return {
-            "psi": np.asarray(self.psi.value).reshape(self.shape).copy(),
-            "concentration": np.asarray(self.c.value).reshape(self.shape) * cell.bulk_concentration_mol_m3,
-            "potential": np.asarray(self.phi.value).reshape(self.shape) * cell.thermal_voltage_V,
-            "curvature": np.asarray(self.K.value).reshape(self.shape) / LENGTH_SCALE_M,
+            "psi": np.array(self.value("psi")).reshape(self.shape),
+            "concentration": np.asarray(self.value("c")).reshape(self.shape) * cell.bulk_concentration_mol_m3,
+            "potential": np.asarray(self.value("phi")).reshape(self.shape) * cell.thermal_voltage_V,
+            "curvature": np.asarray(self.value("K")).reshape(self.shape) / LENGTH_SCALE_M,
         }
-
-    def faradaic_rate(self) -> np.ndarray:
-        """Plating rate |grad psi| j of each cell at the current state (c_b / s)."""
-        self._update_newton(self.dt)
-        return self._sink.copy()
 
     def local_current(self) -> np.ndarray:
         """Plating current density along the electrode (ny,), A/m^2: the Faradaic sink of each row."""
@@ -426,12 +248,12 @@ class ElectrodepositionSystem(NewtonSystem):
         """Dissolved Li (= anions), mol per m^2 of electrode: the salt inventory (psi + storage
         floor) c that the salt equation conserves (the floor's share, in the metal, is ~1e-3 of
         the metal's thickness in electrolyte)."""
-        storage = np.asarray(self.psi.value) + self.numerics.storage_floor
-        return self._areal(float(np.sum(self._volumes * storage * self.c.value)))
+        storage = np.ravel(self.value("psi")) + self.numerics.storage_floor
+        return self._areal(float(np.sum(self._volumes * storage * np.ravel(self.value("c")))))
 
     def metal_li(self) -> float:
         """Li metal in the window, mol per m^2 of electrode."""
-        return self._areal(float(np.sum(self._volumes * (1.0 - np.asarray(self.psi.value)))) / self.cell.volume_ratio)
+        return self._areal(float(np.sum(self._volumes * (1.0 - np.ravel(self.value("psi")))))) / self.cell.volume_ratio
 
     def plated_li(self) -> float:
         """Li plated since :meth:`initialise`, mol per m^2: the metal gained in the window plus the
@@ -442,16 +264,294 @@ class ElectrodepositionSystem(NewtonSystem):
 
     def front_rows(self) -> np.ndarray:
         """Metal thickness of each row (ny,), um: the integral of 1 - psi along x."""
-        return ((1.0 - np.asarray(self.psi.value)) * self._volumes).reshape(self.shape).sum(axis=1) / self.spacing_y
+        return ((1.0 - np.ravel(self.value("psi"))) * self._volumes).reshape(self.shape).sum(axis=1) / self.spacing_y
 
     def counter_potential(self) -> float:
         """Electrolyte potential at the counter electrode against the metal, V: the last two cell
         centres extrapolated linearly to the boundary, averaged along the electrode."""
-        phi = np.asarray(self.phi.value).reshape(self.shape)
+        phi = np.asarray(self.value("phi")).reshape(self.shape)
         dx = self.spacing_x
         slope = (phi[:, -1] - phi[:, -2]) / (0.5 * (dx[-1] + dx[-2]))
         return float(np.mean(phi[:, -1] + slope * 0.5 * dx[-1])) * self.cell.thermal_voltage_V
 
 
-__all__ = ["LENGTH_SCALE_M", "TIME_SCALE_S", "Cell", "SbmNumerics", "ElectrodepositionSystem", "butler_volmer",
-           "graded_spacing", "logistic_profile"]
+#: Which unknowns each equation's residual reads, and over which neighbourhood
+#: (equations psi, c, phi, K, then the multiplier's per-cell integrand; unknowns psi, c, phi, K).
+_DEPENDENCIES = {
+    (0, 0): "nine", (0, 1): "cell", (0, 2): "cell", (0, 3): "nine",
+    (1, 0): "five", (1, 1): "five", (1, 2): "five",
+    (2, 0): "five", (2, 1): "five", (2, 2): "five", (2, 3): "cell",
+    (3, 0): "nine", (3, 3): "cell",
+    (4, 0): "five", (4, 3): "cell",
+}
+#: Imaginary step of the complex-step derivatives (any size far below the unknowns' works).
+_COMPLEX_STEP = 1e-30
+
+
+class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
+    """The model's discrete residual and its Newton solve (see the module docstring).
+
+    Parameters
+    ----------
+    cell : Cell
+    spacing_x, ny, spacing_y
+        The grid (:class:`.finite_volume.StructuredGrid`; um).
+    current_A_m2 : float
+        Galvanostatic plating current density (A/m^2, + = plating).
+    exchange_modulation : ndarray (ny,), optional
+        i0(y) / i0 along the electrode (mean 1): the VLCD field.
+    numerics : SbmNumerics
+    """
+
+    names = ("psi", "c", "phi", "K")
+    tracked = "psi"
+
+    def __init__(self, cell: Cell, spacing_x, ny: int, spacing_y: float, current_A_m2: float,
+                 exchange_modulation=None, numerics: SbmNumerics | None = None):
+        cell.electrolyte.check_temperature(cell.temperature_K)
+        self.cell = cell
+        self.numerics = numerics or SbmNumerics()
+        self.grid = fv.StructuredGrid(spacing_x, ny, spacing_y)
+        self.shape = ny, nx = self.grid.shape
+        self.spacing_x, self.spacing_y, self.width = self.grid.spacing_x, self.grid.spacing_y, self.grid.width
+        modulation = np.ones(ny) if exchange_modulation is None else np.asarray(exchange_modulation, dtype=float)
+        if modulation.shape != (ny,):
+            raise ValueError(f"exchange_modulation has shape {modulation.shape}, expected ({ny},)")
+        self.exchange_modulation = modulation
+        self._i0 = np.repeat(modulation[:, None], nx, axis=1) * (cell.exchange_current_density_A_m2
+                                                                  / cell.current_scale_A_m2)
+        self._volumes = np.ascontiguousarray(self.grid.volumes).ravel()
+        self.current_A_m2 = float(current_A_m2)
+        self._u = np.zeros((ny, nx, 4))
+        self._u[..., 0], self._u[..., 1] = 1.0, 1.0
+        self.multiplier = 0.0
+        self._jacobian = ColouredJacobian(self.shape, _DEPENDENCIES, n_unknowns=4, n_equations=5)
+        self._lu = None
+        self.factorisations = 0
+        self.linear_iterations = 0
+        self._init_stepping()
+
+    # -- state -------------------------------------------------------------------------------
+    def value(self, name: str) -> np.ndarray:
+        return self._u[..., self.names.index(name)].ravel()
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        for k, name in enumerate(self.names):
+            self._u[..., k] = np.reshape(state[name], self.shape)
+        self.multiplier = float(state.get("multiplier", self.multiplier))
+
+    def state(self) -> dict[str, np.ndarray]:
+        return {**super().state(), "multiplier": np.float64(self.multiplier)}
+
+    def mark_step_start(self) -> None:
+        super().mark_step_start()
+        weight = float(np.sum(self._volumes * self._geometry(self._u[..., 0])["delta"].ravel()))
+        self._multiplier_scale = weight if weight > 0 else float(np.sum(self._volumes))
+
+    def initialise(self, psi: np.ndarray, phi: float | None = None) -> None:
+        """Start from the electrolyte fraction ``psi`` (ny, nx), uniform c = c_b, the curvature of
+        ``psi`` and a uniform electrolyte potential (default: the planar Butler-Volmer overpotential
+        of the applied current, in RT/F)."""
+        self._u[..., 0] = np.reshape(psi, self.shape)
+        self._u[..., 1] = 1.0
+        self._u[..., 2] = self._start_potential(phi)
+        self._u[..., 3] = self._curvature(self._u[..., 0])
+        self.multiplier = 0.0
+        self.time = 0.0
+        self._lu = None
+        self._metal_start = self.metal_li()
+        self.mark_step_start()
+
+    # -- the equations -------------------------------------------------------------------------
+    def _curvature(self, psi: np.ndarray) -> np.ndarray:
+        """div(grad psi / g) on the cells (1/um)."""
+        return self._geometry(psi)["curvature"]
+
+    def _geometry(self, psi: np.ndarray) -> dict:
+        """Gradients of psi on cells and faces, the regularised magnitude g and the curvature."""
+        grid, n = self.grid, self.numerics
+        gx, gy = fv.cell_gradient(grid, psi, right=1.0)
+        x_normal, x_tangent = fv.face_gradient_x(grid, psi, gy, right=1.0)
+        y_normal, y_tangent = fv.face_gradient_y(grid, psi, gx)
+        floor2 = (n.gradient_floor / (4.0 * n.interface_width)) ** 2
+        x_g = np.sqrt(x_normal ** 2 + x_tangent ** 2 + floor2)
+        y_g = np.sqrt(y_normal ** 2 + y_tangent ** 2 + floor2)
+        # |grad psi| as sqrt(|g|^2 + f^2) - f with f = 1e-12 of the profile's largest gradient: smooth
+        # (differentiable where psi is flat), within f of |g|
+        floor = 1e-12 / (4.0 * n.interface_width)
+        delta = np.sqrt(gx ** 2 + gy ** 2 + floor ** 2) - floor
+        return {"gx": gx, "delta": delta, "x": (x_normal, x_tangent, x_g), "y": (y_normal, y_tangent, y_g),
+                "curvature": fv.divergence(grid, x_normal / x_g, y_normal / y_g)}
+
+    def _mullins_flux_divergence(self, geometry: dict, K: np.ndarray) -> np.ndarray:
+        """div[(|grad psi|^2 / g)(I - n n) grad K] with n the unit normal, written without it:
+        (|grad psi|^2 I - grad psi grad psi) / g, smooth where psi is flat (1/um^3 x K's unit)."""
+        grid = self.grid
+        kx, ky = fv.cell_gradient(grid, K)
+        k_x_normal, k_x_tangent = fv.face_gradient_x(grid, K, ky)
+        k_y_normal, k_y_tangent = fv.face_gradient_y(grid, K, kx)
+        x_normal, x_tangent, x_g = geometry["x"]
+        y_normal, y_tangent, y_g = geometry["y"]
+        flux_x = (x_tangent ** 2 * k_x_normal - x_normal * x_tangent * k_x_tangent) / x_g
+        flux_y = (y_tangent ** 2 * k_y_normal - y_normal * y_tangent * k_y_tangent) / y_g
+        return fv.divergence(grid, flux_x, flux_y)
+
+    def _transport(self, c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """D (um^2/s), k = kappa RT/(F^2 c_b) (um^2/s) and chi / c (1/c_b) on the cells."""
+        cell, n = self.cell, self.numerics
+        T, e = cell.temperature_K, cell.electrolyte
+        c_floor = np.maximum(c, n.concentration_floor)
+        c_si = c_floor * cell.bulk_concentration_mol_m3
+        diffusivity = e.diffusivity(c_si, T) / LENGTH_SCALE_M ** 2 * TIME_SCALE_S
+        k = (e.conductivity(c_si, T) * GAS_CONSTANT * T / (FARADAY ** 2 * cell.bulk_concentration_mol_m3)
+             / LENGTH_SCALE_M ** 2 * TIME_SCALE_S)
+        return diffusivity, k, e.diffusion_potential_factor(c_si, T) / c_floor
+
+    def _faradaic(self, delta, c, phi, K) -> np.ndarray:
+        """|grad psi| j: the Faradaic sink per volume (c_b / s)."""
+        cell = self.cell
+        eta = -phi + cell.capillary_length_um * K
+        rate = butler_volmer(np.maximum(c, self.numerics.concentration_floor), eta, self._i0,
+                             cell.anodic_transfer_coefficient, cell.cathodic_transfer_coefficient)[0]
+        return delta * rate
+
+    def _residuals(self, u: np.ndarray, multiplier: float, dt: float) -> np.ndarray:
+        """The residuals (ny, nx, 5) at the unknowns ``u`` (ny, nx, 4): the psi, c, phi and K
+        equations (rate form: 0 at the solution), then the multiplier's per-cell integrand (the
+        profile term with its multiplier, whose integral vanishes when it conserves psi)."""
+        cell, n, grid = self.cell, self.numerics, self.grid
+        psi, c, phi, K = (u[..., k] for k in range(4))
+        old = {name: self.old[name].reshape(self.shape) for name in self.names}
+        geometry = self._geometry(psi)
+        delta = geometry["delta"]
+        out = np.empty(self.shape + (5,), dtype=np.result_type(u, multiplier))
+
+        diffusivity, k, chi_over_c = self._transport(c)
+        t_minus = 1.0 - cell.electrolyte.transference_number
+        psi_x = np.maximum(fv.face_values_x(grid, psi), n.psi_floor)
+        psi_y = np.maximum(fv.face_values_y(psi), n.psi_floor)
+        salt = diffusivity + t_minus * k * chi_over_c
+        kc = k * chi_over_c
+        c_x, c_y = fv.normal_gradient_x(grid, c), fv.normal_gradient_y(grid, c)
+        phi_x, phi_y = fv.normal_gradient_x(grid, phi), fv.normal_gradient_y(grid, phi)
+        storage = (psi + n.storage_floor) * c - (old["psi"] + n.storage_floor) * old["c"]
+        out[..., 1] = fv.divergence(
+            grid, psi_x * (fv.face_values_x(grid, salt) * c_x - t_minus * fv.face_values_x(grid, k) * phi_x),
+            psi_y * (fv.face_values_y(salt) * c_y - t_minus * fv.face_values_y(k) * phi_y)) - storage / dt
+
+        sink = self._faradaic(delta, c, phi, K)
+        current = fv.divergence(
+            grid, psi_x * (fv.face_values_x(grid, k) * phi_x - fv.face_values_x(grid, kc) * c_x),
+            psi_y * (fv.face_values_y(k) * phi_y - fv.face_values_y(kc) * c_y)) - sink
+        current[:, -1] += self.current_A_m2 / cell.current_scale_A_m2 / grid.spacing_x[-1]
+        out[..., 2] = current
+        out[..., 3] = geometry["curvature"] - K
+
+        if n.move_interface:
+            g, w2 = n.profile_mobility, n.interface_width ** 2
+            well = psi * (1.0 - psi) * (1.0 - 2.0 * psi)
+            profile = g * (fv.laplacian(grid, psi, right=1.0) - well / w2 - delta * K) - multiplier * delta
+            b = cell.surface_diffusion_B_m4_s / LENGTH_SCALE_M ** 4 * TIME_SCALE_S
+            # the frame's advection u dpsi/dx with the Gauss gradient that |grad psi| uses: on a
+            # planar front it cancels the sink; it telescopes (sum of V dpsi/dx = the boundary values' difference)
+            out[..., 0] = (-(psi - old["psi"]) / dt - cell.volume_ratio * sink + self.frame_velocity * geometry["gx"]
+                           + profile - b * self._mullins_flux_divergence(geometry, K))
+            out[..., 4] = profile
+        else:
+            out[..., 0] = old["psi"] - psi
+            out[..., 4] = -multiplier
+        return out
+
+    # -- Newton ----------------------------------------------------------------------------
+    def system_vector(self) -> np.ndarray:
+        """The unknowns, cell-major (psi, c, phi, K per cell), then the multiplier: (4 N + 1,)."""
+        return np.concatenate([self._u.ravel(), [self.multiplier]])
+
+    def system_residual(self, vector: np.ndarray, dt: float) -> np.ndarray:
+        """The residual of the whole system at (unknowns, multiplier) ``vector`` (4 N + 1,) for a
+        step of ``dt`` from the step's start; complex ``vector`` gives complex-step derivatives."""
+        grid_part = self._residuals(vector[:-1].reshape(self.shape + (4,)), vector[-1], dt)
+        closure = np.sum(self._volumes * grid_part[..., 4].ravel()) / self._multiplier_scale
+        return np.concatenate([grid_part[..., :4].ravel(), [closure]])
+
+    def jacobian(self, vector: np.ndarray, dt: float) -> sp.csc_matrix:
+        """The Jacobian of :meth:`system_residual` at ``vector`` by complex steps: coloured for the
+        grid, the multiplier's row from its integrand's Jacobian, its column by one more step."""
+        unknowns, multiplier = vector[:-1], vector[-1]
+        n_cells = self._volumes.size
+
+        def grid_function(x):
+            return self._residuals(x.reshape(self.shape + (4,)), multiplier, dt).ravel()
+
+        jac = self._jacobian.evaluate(grid_function, unknowns, _COMPLEX_STEP)
+        rows = np.arange(jac.shape[0]).reshape(n_cells, 5)
+        system_rows = jac[rows[:, :4].ravel()]
+        closure_row = sp.csr_matrix((self._volumes / self._multiplier_scale)[None, :]) @ jac[rows[:, 4]]
+        column = self._residuals(unknowns.reshape(self.shape + (4,)), multiplier + 1j * _COMPLEX_STEP, dt).imag
+        column /= _COMPLEX_STEP
+        corner = float(np.sum(self._volumes * column[..., 4].ravel())) / self._multiplier_scale
+        return sp.bmat([[system_rows, sp.csr_matrix(column[..., :4].reshape(-1, 1))],
+                        [closure_row, sp.csr_matrix([[corner]])]], format="csc")
+
+    def _factorise(self, vector: np.ndarray, dt: float) -> None:
+        """The sparse LU of the Jacobian at ``vector``, kept as the preconditioner."""
+        matrix = self.jacobian(vector, dt)
+        self._lu = splu(matrix, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+        # round-off scale of a Jacobian-vector product at this state: no solve gets below ~1e-16 of it
+        self._round_off = float(np.linalg.norm(abs(matrix) @ np.abs(vector)))
+        self.factorisations += 1
+
+    def _newton_update(self, vector: np.ndarray, residual: np.ndarray, dt: float) -> tuple[np.ndarray, int, bool]:
+        """GMRES on J d = -residual with Jacobian-vector products by complex steps (exact, one
+        complex residual each), preconditioned by the kept LU; returns (d, iterations, converged)."""
+
+        def product(v):
+            size = float(np.max(np.abs(v)))
+            if size == 0.0:
+                return np.zeros_like(v)
+            step = _COMPLEX_STEP / size
+            return self.system_residual(vector + 1j * step * v, dt).imag / step
+
+        n = vector.size
+        count = [0]
+
+        def counter(_):
+            count[0] += 1
+
+        operator = LinearOperator((n, n), matvec=product, dtype=float)
+        preconditioner = LinearOperator((n, n), matvec=self._lu.solve, dtype=float)
+        update, info = gmres(operator, -residual, rtol=self.numerics.gmres_tolerance,
+                             atol=self.numerics.solver_floor * self._round_off, restart=self.numerics.refactor_iterations,
+                             maxiter=2, M=preconditioner, callback=counter, callback_type="pr_norm")
+        return update, count[0], info == 0
+
+    def sweep(self, dt: float) -> float:
+        """One Newton iteration on the four unknowns and the multiplier; returns the max change of
+        psi, c and phi."""
+        vector = self.system_vector()
+        residual = self.system_residual(vector, dt).real
+        fresh = self._lu is None
+        if fresh:
+            self._factorise(vector, dt)
+        update, iterations, converged = self._newton_update(vector, residual, dt)
+        if not converged and not fresh:
+            self._factorise(vector, dt)
+            update, iterations, converged = self._newton_update(vector, residual, dt)
+        self.linear_iterations += iterations
+        if not converged:
+            self.failed_solves.append("all")
+        if iterations > self.numerics.refactor_iterations:
+            self._lu = None
+        change = update[:-1].reshape(self.shape + (4,))[..., :3]
+        self._u += update[:-1].reshape(self.shape + (4,))
+        self.multiplier += float(update[-1])
+        return float(np.max(np.abs(change)))
+
+    # -- quantities --------------------------------------------------------------------------
+    def faradaic_rate(self) -> np.ndarray:
+        psi, c, phi, K = (self._u[..., k] for k in range(4))
+        return self._faradaic(self._geometry(psi)["delta"], c, phi, K).ravel()
+
+
+__all__ = ["LENGTH_SCALE_M", "TIME_SCALE_S", "Cell", "SbmNumerics", "SbmQuantities", "ElectrodepositionSystem",
+           "butler_volmer", "graded_spacing", "logistic_profile"]

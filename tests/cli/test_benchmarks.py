@@ -21,7 +21,7 @@ CASES = {
     "dopt_calibration": ["j (mA/cm2)", "2.50"],
     "kmc_throughput": ["events/s", "bond-counting classes", "per-site (heating on)", "ns/deposit"],
     "kmc_trends": ["roughness vs T (K)", "hotspot deposit shape", "roughness vs j (mA/cm2)", "crystalline fraction"],
-    "phasefield_step": ["cell-updates/s", "32x32", "fipy defaults", "fipy LU, solving", "ratio"],
+    "phasefield_step": ["cells/s", "24x24", "fipy terms", "fipy LU", "ratio", "peak MB"],
     "pipeline": ["points/min", "speed-up"],
 }
 

@@ -66,8 +66,7 @@ def measured_growth_rate(base, wavelength_um, steps=6):
     y = (np.arange(ny) + 0.5) * H
     front = FRONT_UM + 0.02 / k * np.cos(k * y)
     system.initialise(logistic_profile(X[None, :] - front[:, None], WIDTH_UM))
-    system.c.setValue(np.tile(base["c"], ny))
-    system.phi.setValue(np.tile(base["phi"], ny))
+    system.set_state({**system.state(), "c": np.tile(base["c"], ny), "phi": np.tile(base["phi"], ny)})
     system.mark_step_start()
     dt = 0.1 / abs(analytic_growth_rate(wavelength_um))
 
