@@ -14,9 +14,9 @@ Solvers:
   model keeps one factorisation across sweeps and steps, so most sweeps cost a few triangular
   solves (a chord-Newton preconditioner; the Newton iteration itself stays exact).
 
-(Krylov solvers were tried and dropped: Jacobi-CG on the potential alone stops early with an O(1)
-error in the electrolyte potential at a 1e7 conductivity contrast, docs/models.md §5; ILU-preconditioned
-GMRES / BiCGStab on the coupled matrix did not converge.)
+(Krylov solvers were tried and dropped on the single-ion phase field that issue 16 removed: Jacobi-CG
+on the potential alone stopped early with an O(1) error at a 1e7 conductivity contrast, and
+ILU-preconditioned GMRES / BiCGStab on the coupled matrix did not converge.)
 """
 
 from __future__ import annotations

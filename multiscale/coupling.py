@@ -5,7 +5,8 @@ every rule returns its value with a sentence saying where it came from, which th
 into its file's attributes.
 
 - kMC -> dendrite: :func:`initial_roughness` (the kMC height statistics averaged to the phase
-  field's patches) and :func:`anisotropy` (crystalline fraction -> capillary anisotropy);
+  field's patches), :func:`anisotropy` (crystalline fraction -> capillary anisotropy) and
+  :func:`surface_diffusion` (the kMC's measured Mullins B; else atomistic -> dendrite, from D_surface(T));
 - coating -> dendrite: :func:`on_top_current` (the current that plates on top of a coating);
 - atomistic -> coating: :func:`coating_diffusivity` (seed 002 Table I, by material);
 - complexion -> coating: :func:`coating_thickness` (a self-limiting coating of thickness h_EQ).
@@ -26,7 +27,8 @@ import xarray as xr
 from .coating.outputs import ON_TOP_CURRENT_DENSITY
 from .coating.params import CoatingParams
 from .complexion.outputs import COMPLEXION_CLASS, EQUILIBRIUM_THICKNESS
-from .constants import M_PER_NM, M_PER_UM
+from .constants import BOLTZMANN, ELEMENTARY_CHARGE, M_PER_NM, M_PER_UM
+from .atomistic.outputs import ATOMIC_VOLUME, D0_SURFACE, EA_SURFACE
 from .dendrite.params import FRONT_MARGIN_WIDTHS, DendriteParams
 from .errors import UserError
 from .kmc.outputs import (
@@ -63,14 +65,26 @@ def read_kmc_handoff(kmc_path: Path) -> KmcHandoff:
         RELAXATION_EXPONENT_STDERR)))
 
 
-def surface_kinetics(handoff: KmcHandoff | None) -> str:
-    """What the phase field knows of the kMC's surface relaxation law (recorded, not yet used:
-    Chen & Hong's model smooths by its interface mobility; docs/models.md §5.5 and §4.7)."""
-    if handoff is None:
-        return "no kmc stage"
-    return (f"kmc: r = B k^4 with B = {handoff.mullins_B:.3g} +- {handoff.mullins_B_stderr:.2g} m4/s; measured exponent "
-            f"{handoff.relaxation_exponent:.2f} +- {handoff.relaxation_exponent_stderr:.2f}; not used by this model (its "
-            "smoothing is the interface mobility)")
+def surface_diffusion(handoff: KmcHandoff | None, atomistic_path: Path, temperature_K: float,
+                      interface_energy_J_m2: float) -> tuple[float, str]:
+    """Mullins coefficient B (m^4/s) of the phase field's surface diffusion, and where it came from.
+
+    From the kMC when it ran (its measured r = B k^4 at this run's temperature, docs/models.md §4.7),
+    else from ``atomistic.h5``: B = D_s nu gamma Omega_at^2 / (k_B T) (Mullins, J. Appl. Phys. 30, 77
+    (1959)) with D_s = D0_surface exp(-Ea_surface / k_B T), Omega_at the atomic volume and nu =
+    Omega_at^(-2/3) -- every surface atom mobile, an upper bound (the kMC counts only the adatoms).
+    """
+    if handoff is not None:
+        return float(handoff.mullins_B), (
+            f"kmc.h5 surface_kinetics: B = {handoff.mullins_B:.3g} +- {handoff.mullins_B_stderr:.2g} m4/s at the run "
+            f"temperature (measured exponent {handoff.relaxation_exponent:.2f} +- "
+            f"{handoff.relaxation_exponent_stderr:.2f} at nm wavelengths; the phase field assumes 4)")
+    d0, ea = float(read_handoff(atomistic_path, D0_SURFACE)), float(read_handoff(atomistic_path, EA_SURFACE))
+    volume = float(read_handoff(atomistic_path, ATOMIC_VOLUME))
+    d_s = d0 * math.exp(-ea * ELEMENTARY_CHARGE / (BOLTZMANN * temperature_K))
+    value = d_s * volume ** (-2.0 / 3.0) * interface_energy_J_m2 * volume ** 2 / (BOLTZMANN * temperature_K)
+    return value, (f"atomistic.h5: D_surface({temperature_K:g} K) = {d_s:.3g} m2/s, nu = Omega^-2/3 (every surface "
+                   f"atom mobile: an upper bound), gamma = {interface_energy_J_m2:g} J/m2 -> B = {value:.3g} m4/s")
 
 
 def initial_roughness(d: DendriteParams, handoff: KmcHandoff | None) -> tuple[float, str]:
@@ -86,9 +100,9 @@ def initial_roughness(d: DendriteParams, handoff: KmcHandoff | None) -> tuple[fl
     value = sigma * corr / (d.vlcd_correlation_length_um * M_PER_UM) / M_PER_UM
     text = (f"kmc: sigma {sigma / M_PER_NM:.3g} nm over correlation length {corr / M_PER_NM:.3g} nm, averaged over "
             f"{d.vlcd_correlation_length_um:g} um patches -> {value:.3g} um")
-    cap = (d.front_position_um - FRONT_MARGIN_WIDTHS * d.interface_width_um) / 3.0  # 3 sigma stays off the collector's tail
+    cap = (d.front_band_um / 2 - FRONT_MARGIN_WIDTHS * d.interface_width_um) / 3.0  # 3 sigma stays inside the fine band
     if value > cap:
-        text += f", capped at {cap:.3g} um (3 sigma within front_position_um - 6 interface widths)"
+        text += f", capped at {cap:.3g} um (3 sigma within half the fine band less 6 interface widths)"
         value = cap
     return value, text
 

@@ -51,9 +51,8 @@ class StopReason(enum.Enum):
     TIME = "stop_time_s reached"
     EVENTS = "stop_events reached"
     FROZEN = "no event possible"
-    DEPOSIT = "deposited_thickness_um reached"
     FARADAY_TIME = "end of the plating time (Faraday)"
-    FAR_MARGIN = "the metal reached the reservoir margin"
+    FAR_MARGIN = "the metal reached the margin of its domain"
     PLATING_TIME = "end of the plating time"
 
 

@@ -19,7 +19,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 from matplotlib.colors import ListedColormap, LogNorm, Normalize  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from ..constants import A_M2_PER_MA_CM2, M_PER_NM, M_PER_UM  # noqa: E402
 from ..stages import STAGES  # noqa: E402
@@ -30,7 +29,7 @@ MAX_PANELS_PER_ROW = 3  # design maps wrap into rows: <= ~1600 px wide at 110 dp
 
 #: unit suffix of a parameter key -> unit text (longest suffix wins: ``_m2_s`` before ``_s``)
 UNIT_SUFFIXES = {
-    "_mA2_cm4": "(mA/cm²)²", "_mA_cm2": "mA/cm²", "_m3_J_s": "m³/(J s)", "_mol_m3": "mol/m³", "_m2_s": "m²/s",
+    "_mA2_cm4": "(mA/cm²)²", "_mAh_cm2": "mAh/cm²", "_mA_cm2": "mA/cm²", "_m3_J_s": "m³/(J s)", "_mol_m3": "mol/m³", "_m2_s": "m²/s",
     "_J_m2": "J/m²", "_J_m3": "J/m³", "_S_m": "S/m", "_um": "µm", "_nm": "nm", "_ns": "ns", "_ML": "ML",
     "_eV": "eV", "_Hz": "Hz", "_K": "K", "_s": "s", "_V": "V",
 }
@@ -45,8 +44,6 @@ PARAMETER_WORDS = {
     "vlcd_correlation_length_um": "VLCD correlation length",
     "coating.capacity_mol_m3": "coating Li capacity c_c",
     "coating.diffusivity_m2_s": "coating Li diffusivity",
-    "dendrite.diffusivity_electrolyte_m2_s": "electrolyte Li⁺ diffusivity",
-    "dendrite.diffusivity_electrode_m2_s": "electrode Li diffusivity",
     "complexion.delta_G_J_m3": "film volume penalty ΔG",
     "complexion.delta_gamma_J_m2": "interface energy change Δγ",
     "complexion.xi_nm": "film decay length ξ",
@@ -95,9 +92,7 @@ def run_conditions(tree: xr.DataTree, stage: str | None = None) -> str:
         j = table["current_density_mA_cm2"]
     parts = [f"{e['temperature_K']:g} K", f"{j:.3g} mA/cm²"]
     if stage == "dendrite":
-        if table.get("control") == "potential":
-            parts[-1] += f" (phase field at {table['applied_potential_V']:g} V)"
-        elif table.get("local_current_source") == "coating":
+        if table.get("local_current_source") == "coating":
             parts[-1] += " (phase field: current from the coating stage)"
         elif table.get("current_density_mA_cm2") not in (None, j):
             parts[-1] += f" (phase field at {table['current_density_mA_cm2']:.4g} mA/cm²)"
@@ -213,26 +208,40 @@ def kmc_series(kmc: xr.DataTree) -> plt.Figure:
 
 
 def dendrite_snapshots(dendrite: xr.DataTree, count: int = 3) -> plt.Figure:
-    """Order parameter at ``count`` times with potential contours (mV), and the dendrite length vs time."""
+    """The deposit and the salt concentration at ``count`` times (around the front), the local
+    current density along the electrode at those times, and the dendrite length vs time."""
     ds = dendrite.to_dataset()
     times = np.unique(np.linspace(0, ds.sizes["time"] - 1, count).round().astype(int))
-    fig, axes = plt.subplots(1, len(times) + 1, figsize=(3.6 * (len(times) + 1), 4.2), constrained_layout=True)
+    fig, axes = plt.subplots(1, len(times) + 2, figsize=(2.9 * (len(times) + 2), 4.0), constrained_layout=True)
     _conditions_title(fig, dendrite, "dendrite")
-    extent = [0, float(ds.x[-1]) / M_PER_UM, 0, float(ds.y[-1]) / M_PER_UM]
-    psi_all = ds.potential.isel(time=times).values * 1e3  # one set of contour levels for every snapshot
-    levels = MaxNLocator(7).tick_values(np.nanmin(psi_all), np.nanmax(psi_all)) if np.ptp(psi_all) > 0 else None
+    x, y = ds.x.values / M_PER_UM, ds.y.values / M_PER_UM
+    metal = (1.0 - ds.psi.isel(time=0).values).sum(axis=1)  # rough front position, to frame the panels
+    band = x <= max(float(np.interp(metal.max(), np.arange(x.size), x)) * 2.0, x[min(x.size - 1, 8)])
+    shown = np.where(ds.psi.isel(time=times).values[..., band] > 0.5, ds.concentration.isel(time=times).values[..., band],
+                     np.nan)  # the electrolyte: the metal's fictitious salt is not drawn, nor scaled
+    limits = float(np.nanmin(shown)), float(np.nanmax(shown))
+    image = None
     for a, i in zip(axes, times):
-        a.imshow(ds.xi.isel(time=i).values, origin="lower", extent=extent, cmap="Greys", vmin=0, vmax=1)
-        psi = ds.potential.isel(time=i).values * 1e3
-        if levels is not None and np.ptp(psi) > 0:
-            cs = a.contour(ds.x / M_PER_UM, ds.y / M_PER_UM, psi, levels=levels, cmap="coolwarm", linewidths=0.8,
-                           vmin=levels[0], vmax=levels[-1])
-            a.clabel(cs, fontsize=7, fmt="%.0f mV")
-        a.set(xlabel="distance from the collector (µm)", ylabel="y (µm)", title=f"t = {float(ds.time[i]):.3g} s")
-    axes[0].set_title(f"t = {float(ds.time[times[0]]):.3g} s (black: Li metal)")
+        psi = ds.psi.isel(time=i).values[:, band]
+        c = np.where(psi > 0.5, ds.concentration.isel(time=i).values[:, band], np.nan)
+        image = a.pcolormesh(x[band], y, c, cmap="viridis", vmin=limits[0], vmax=limits[1], shading="nearest")
+        a.contourf(x[band], y, psi, levels=[-0.1, 0.5], colors=["0.25"])
+        a.set(xlabel="x in the moving window (µm)", ylabel="y (µm)", title=f"t = {float(ds.time[i]):.3g} s")
+    axes[0].set_title(f"t = {float(ds.time[times[0]]):.3g} s (grey: Li metal)")
+    if image is not None:
+        fig.colorbar(image, ax=axes[len(times) - 1], label="salt (mol/m³)")
+    current = axes[-2]
+    for i in times:
+        current.plot(y, ds.local_current_density.isel(time=i) * 0.1, label=f"{float(ds.time[i]):.3g} s")
+    current.plot(y, ds.exchange_current_ratio * float(ds.mean_current_density[-1]) * 0.1, "k--", lw=0.8,
+                 label="i0(y)/mean x mean j")
+    current.set(xlabel="y (µm)", ylabel="local current density (mA/cm²)", title="current along the front")
+    current.legend(fontsize=8)
     last = axes[-1]
-    last.plot(ds.time, ds.dendrite_length / M_PER_UM, "o-", ms=3)
-    last.set(xlabel="time (s)", ylabel="dendrite length (µm)", title="tip minus trough")
+    last.plot(ds.time, ds.dendrite_length / M_PER_UM, "o-", ms=3, label="tip minus trough")
+    last.plot(ds.time, ds.interface_roughness / M_PER_UM, "s-", ms=3, label="std of the front")
+    last.set(xlabel="time (s)", ylabel="µm", title="morphology")
+    last.legend(fontsize=8)
     return fig
 
 

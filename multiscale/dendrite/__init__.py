@@ -1,6 +1,8 @@
-"""Phase-field dendrite model (FiPy through :mod:`multiscale._fipy`): :mod:`.model` (equations, Newton
-solve), :mod:`.control` (galvanostatic control and its start law), :mod:`.observables` (front
-measures), :mod:`.params`, :mod:`.outputs`, :mod:`.stage` (runs the stage).
+"""Phase-field dendrite model (docs/models.md §5.1): :mod:`.sbm` (the smoothed-boundary equations
+and their Newton solve), :mod:`.electrolyte` (the binary electrolyte's properties),
+:mod:`.finite_volume` (the grid's operators), :mod:`.coloured_jacobian`, :mod:`.newton` (step
+control), :mod:`.sbm_fipy` (the same equations as FiPy terms: the benchmark's reference),
+:mod:`.params`, :mod:`.outputs`, :mod:`.stage` (runs the stage).
 """
 
 from ..stage import Figure, Observable, Stage
@@ -25,10 +27,12 @@ def _coating_table(params) -> str | None:
 STAGE = Stage(
     name="dendrite", table="dendrite", params_model=DendriteParams, description="Phase-field dendrite stage",
     module="multiscale.dendrite.stage", schema=SCHEMA,
-    optional_upstream={"kmc": _reads_kmc, "coating": _reads_coating}, checks=(_coating_table,),
+    upstream=("atomistic",), optional_upstream={"kmc": _reads_kmc, "coating": _reads_coating},
+    checks=(_coating_table,),
     observables=(
         Observable("dendrite_length", "dendrite_length", "m", "phase-field tip minus trough at the end"),
         Observable("interface_roughness", "interface_roughness", "m", "phase-field front std at the end"),
+        Observable("min_concentration", "min_concentration", "mol m-3", "lowest salt concentration at the end"),
     ),
     figures=(Figure("dendrite", "dendrite_snapshots"),),
 )

@@ -4,7 +4,7 @@ Concentrated-solution theory for a 1:1 salt (Newman & Thomas-Alyea, *Electrochem
 3rd ed., Wiley 2004, ch. 12) needs four functions of the salt concentration c (mol/m^3) and the
 temperature T (K): the salt diffusivity D (m^2/s), the conductivity kappa (S/m), the cation
 transference number t+ (1) and the thermodynamic factor 1 + dln f+-/dln c (1). The current law
-uses them through chi = 2 (1 - t+)(1 + dln f+-/dln c) (docs/models.md §5.2).
+uses them through chi = 2 (1 - t+)(1 + dln f+-/dln c) (docs/models.md §5.1).
 
 Two data sets:
 
@@ -13,7 +13,7 @@ Two data sets:
     doi:10.1149/1.1872737: D, kappa and the thermodynamic factor as fits in (c, T), t+ = 0.38.
     The coefficients were read from two public implementations that agree digit for digit
     (PyBaMM's ``lipf6_Valoen2005`` and MPET's ``valoen_reimers``), not from the paper itself
-    (docs/models.md §5.2 says so). The fits are used only inside :data:`VALOEN_REIMERS_RANGE`.
+    (docs/models.md §5.1 says so). The fits are used only inside :data:`VALOEN_REIMERS_RANGE`.
 ``constant``
     Constant properties (the analytic checks: Sand's time, the steady planar front).
 """
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 #: Concentration (mol/m^3) and temperature (K) box in which the Valoen-Reimers fits are used.
-#: The published plots span 0-3 M and 263-333 K (second-hand, docs/models.md §5.2); the diffusivity's
+#: The published plots span 0-3 M and 263-333 K (second-hand, docs/models.md §5.1); the diffusivity's
 #: Vogel-Tammann-Fulcher form diverges at T = 229 K + 5 K/M c, 254 K at 3 M.
 VALOEN_REIMERS_RANGE = {"concentration_mol_m3": (0.0, 3000.0), "temperature_K": (263.0, 333.0)}
 

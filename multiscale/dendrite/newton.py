@@ -53,7 +53,7 @@ def default_solver():
 
     Krylov solvers with incomplete factorisations did not converge on the coupled phase-field
     matrices; with an exact LU of a nearby Jacobian as the preconditioner and the residual measured
-    against the initial one, GMRES solves to 1e-10 (docs/models.md §5.3).
+    against the initial one, GMRES solves to 1e-10 (docs/performance.md).
     """
     return chord_gmres()
 
@@ -91,6 +91,10 @@ class SteppedSystem:
     def sweep(self, dt: float) -> float:
         """One Newton iteration; returns the max change of the variables that set convergence."""
         raise NotImplementedError
+
+    def _accepted(self, dt: float) -> None:
+        """Called by :meth:`advance` after a step of ``dt`` is accepted, before it becomes the start
+        of the next (running integrals)."""
 
     def try_step(self, dt: float) -> StepReport:
         """Attempt one step of size ``dt``; on failure the state is restored to the step start.
@@ -135,6 +139,7 @@ class SteppedSystem:
             reports.append(report)
             if report.accepted:
                 self.time += dt
+                self._accepted(dt)
                 self.mark_step_start()
                 if on_step is not None:
                     on_step(self, dt)

@@ -19,7 +19,7 @@ bulk salt concentration c_b, potentials in RT/F. Unknowns:
 ``K``
     curvature of the metal surface, K = div(grad psi / |grad psi|) (1/um, + on a protrusion).
 
-Equations (docs/models.md §5.6 derives them; SBM: a boundary flux g on the metal becomes the
+Equations (docs/models.md §5.1 derives them; SBM: a boundary flux g on the metal becomes the
 volume source |grad psi| g, Yu, Chen & Thornton, Modell. Simul. Mater. Sci. Eng. 20, 075008 (2012)):
 
     d((psi + e) c)/dt = div[psi (D grad c + t- i)]                 (anions: no flux into the metal)
@@ -40,17 +40,18 @@ density I enters through the counter electrode, where the anion flux is zero.
 Discretisation (:mod:`.finite_volume`): cell-centred finite volumes, FiPy's two-point fluxes, the
 tangential part of a face gradient from the two cells' Gauss gradients. Time: backward Euler. Each
 step is a Newton iteration on (psi, c, phi, K) and the multiplier lambda together: the residual
-below is the only statement of the equations; its Jacobian is taken by coloured finite
-differences (:mod:`.coloured_jacobian`), factorised once and kept as the preconditioner of
-Jacobian-free GMRES (directional differences of the residual), and renewed only when GMRES needs
+below is the only statement of the equations; its Jacobian is taken by complex steps in colour
+groups (:mod:`.coloured_jacobian`), factorised and kept as the preconditioner of GMRES whose
+Jacobian-vector products are complex steps of the residual, and renewed only when GMRES needs
 more than ``refactor_iterations``. At convergence the charge passed equals the Faradaic sink
 (discrete divergence theorem), the anion inventory is constant and the metal gained equals the
-Faradaic sink, each to the solver tolerance (docs/models.md §5.6). :mod:`.sbm_fipy` states the
+Faradaic sink, each to the solver tolerance (docs/models.md §5.1). :mod:`.sbm_fipy` states the
 same equations as FiPy terms (the reference for the benchmark).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,7 +72,7 @@ TIME_SCALE_S = 1.0
 
 @dataclass(frozen=True)
 class Cell:
-    """Material, kinetic and cell parameters (SI; sources in docs/models.md §5.2).
+    """Material, kinetic and cell parameters (SI; sources in docs/models.md §5.1).
 
     Attributes
     ----------
@@ -90,6 +91,11 @@ class Cell:
         Omega of Li metal (m^3/mol).
     surface_diffusion_B_m4_s : float
         Mullins coefficient B = D_s gamma Omega_at^2 nu / (k_B T) (m^4/s).
+    anisotropy_strength, anisotropy_mode : float, int
+        delta and omega of gamma(theta) = gamma [1 + delta cos(omega theta)], theta the angle of
+        the metal's normal from the growth direction x; the Gibbs-Thomson term uses the stiffness
+        gamma + gamma'' = gamma [1 + delta (1 - omega^2) cos(omega theta)] (positive, so the front
+        stays smooth, for delta < 1 / (omega^2 - 1)).
     """
 
     electrolyte: Electrolyte = Electrolyte()
@@ -101,6 +107,13 @@ class Cell:
     interface_energy_J_m2: float = 0.5
     molar_volume_m3_mol: float = 1.30e-5
     surface_diffusion_B_m4_s: float = 5.0e-30
+    anisotropy_strength: float = 0.0
+    anisotropy_mode: int = 4
+
+    def __post_init__(self):
+        if not 0.0 <= self.anisotropy_strength < 1.0 / (self.anisotropy_mode ** 2 - 1):
+            raise ValueError(f"anisotropy_strength must lie in [0, 1/(omega^2 - 1)) = [0, "
+                             f"{1.0 / (self.anisotropy_mode ** 2 - 1):.4g}) for omega = {self.anisotropy_mode}")
 
     @property
     def thermal_voltage_V(self) -> float:
@@ -133,15 +146,14 @@ class SbmNumerics(StepControl):
     ``storage_floor`` is added to psi in the salt storage (psi + floor) c: the
     metal holds a fictitious 1e-3 of the electrolyte's salt per volume, so that a small change of
     psi in the profile's metal-side tail, where psi ~ 1e-5, does not force an O(1) change of c
-    (the anion inventory stays exactly conserved; docs/models.md §5.6); ``gradient_floor`` (a
+    (the anion inventory stays exactly conserved; docs/models.md §5.1); ``gradient_floor`` (a
     fraction of the profile's largest gradient 1 / (4 w)) regularises the normal where psi is flat
     (about 6 w from the front); ``concentration_floor`` (units of c_b) bounds c below where it
     enters Butler-Volmer and chi / c; ``move_interface`` False freezes psi
     (fixed-electrode checks: no kinematics, no smoothing). ``solver_floor``: the linear solves stop
-    at this times the round-off scale of the system (:func:`.._fipy.chord_gmres`): the charge
-    balance holds to about this times the ratio of that scale to the current's right-hand side
-    (1e-14 left 2e-7 of the charge unbalanced after 300 s at 1 mA/cm^2, 1e-16 left 5e-10); a solve
-    that stalls above it but below 1e-14 of the scale is accepted (:mod:`.sbm_fipy`).
+    at this times the round-off scale of the system, || |J| |x| || here and in :mod:`.sbm_fipy`
+    (:func:`.._fipy.chord_gmres`, which also accepts a stalled solve below 1e-14 of it): the charge
+    balance holds to about this times the ratio of that scale to the current's right-hand side.
     ``gmres_tolerance``: the Newton updates of :class:`ElectrodepositionSystem` are solved to this
     times the residual's norm, or to ``solver_floor`` times the round-off scale || |J| |x| ||;
     ``refactor_iterations``: more GMRES iterations than this renew the kept factorisation.
@@ -255,12 +267,18 @@ class SbmQuantities:
         """Li metal in the window, mol per m^2 of electrode."""
         return self._areal(float(np.sum(self._volumes * (1.0 - np.ravel(self.value("psi")))))) / self.cell.volume_ratio
 
+    def _accepted(self, dt: float) -> None:
+        """The metal carried out of the window through the collector's side in the step: the frame's
+        advection u dpsi/dx telescopes to u (1 - psi) at that face (psi of the first column: the
+        face is free), um of metal per electrode width."""
+        first = np.ravel(self.value("psi")).reshape(self.shape)[:, 0]
+        self.outflow_um += self.frame_velocity * dt * float(np.mean(1.0 - first))
+
     def plated_li(self) -> float:
         """Li plated since :meth:`initialise`, mol per m^2: the metal gained in the window plus the
-        metal that left it through the collector's side as the frame moved (u t; the current has
-        been constant since the start)."""
-        left = self.frame_velocity * self.time * LENGTH_SCALE_M / self.cell.molar_volume_m3_mol
-        return self.metal_li() - self._metal_start + left
+        metal that left it through the collector's side as the frame moved (counted by
+        :meth:`advance` at each accepted step)."""
+        return self.metal_li() - self._metal_start + self.outflow_um * LENGTH_SCALE_M / self.cell.molar_volume_m3_mol
 
     def front_rows(self) -> np.ndarray:
         """Metal thickness of each row (ny,), um: the integral of 1 - psi along x."""
@@ -358,9 +376,14 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
         self._u[..., 3] = self._curvature(self._u[..., 0])
         self.multiplier = 0.0
         self.time = 0.0
+        self.outflow_um = 0.0
         self._lu = None
         self._metal_start = self.metal_li()
         self.mark_step_start()
+
+    def refresh_preconditioner(self) -> None:
+        """Drop the kept factorisation: the next sweep factorises afresh."""
+        self._lu = None
 
     # -- the equations -------------------------------------------------------------------------
     def _curvature(self, psi: np.ndarray) -> np.ndarray:
@@ -380,7 +403,7 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
         # (differentiable where psi is flat), within f of |g|
         floor = 1e-12 / (4.0 * n.interface_width)
         delta = np.sqrt(gx ** 2 + gy ** 2 + floor ** 2) - floor
-        return {"gx": gx, "delta": delta, "x": (x_normal, x_tangent, x_g), "y": (y_normal, y_tangent, y_g),
+        return {"gx": gx, "gy": gy, "delta": delta, "x": (x_normal, x_tangent, x_g), "y": (y_normal, y_tangent, y_g),
                 "curvature": fv.divergence(grid, x_normal / x_g, y_normal / y_g)}
 
     def _mullins_flux_divergence(self, geometry: dict, K: np.ndarray) -> np.ndarray:
@@ -407,13 +430,29 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
              / LENGTH_SCALE_M ** 2 * TIME_SCALE_S)
         return diffusivity, k, e.diffusion_potential_factor(c_si, T) / c_floor
 
-    def _faradaic(self, delta, c, phi, K) -> np.ndarray:
+    def _stiffness(self, gx: np.ndarray, gy: np.ndarray) -> np.ndarray | float:
+        """(gamma + gamma'') / gamma at the cells' normal angle: 1 + delta (1 - omega^2) cos(omega theta),
+        with cos(omega theta) = Re((g_x + i g_y)^omega) / |g|^omega as a real polynomial (the
+        imaginary unit is taken by the complex-step derivatives) and |g| regularised by the normal's
+        floor, so that the anisotropy fades where psi is flat."""
+        cell, n = self.cell, self.numerics
+        if cell.anisotropy_strength == 0.0:
+            return 1.0
+        omega = cell.anisotropy_mode
+        floor2 = (n.gradient_floor / (4.0 * n.interface_width)) ** 2
+        real_part = sum(math.comb(omega, 2 * k) * (-1) ** k * gx ** (omega - 2 * k) * gy ** (2 * k)
+                        for k in range(omega // 2 + 1))
+        harmonic = real_part / (gx ** 2 + gy ** 2 + floor2) ** (omega / 2)
+        return 1.0 + cell.anisotropy_strength * (1 - omega ** 2) * harmonic
+
+    def _faradaic(self, geometry: dict, c, phi, K) -> np.ndarray:
         """|grad psi| j: the Faradaic sink per volume (c_b / s)."""
         cell = self.cell
-        eta = -phi + cell.capillary_length_um * K
+        stiffness = self._stiffness(geometry["gx"], geometry["gy"])
+        eta = -phi + cell.capillary_length_um * stiffness * K
         rate = butler_volmer(np.maximum(c, self.numerics.concentration_floor), eta, self._i0,
                              cell.anodic_transfer_coefficient, cell.cathodic_transfer_coefficient)[0]
-        return delta * rate
+        return geometry["delta"] * rate
 
     def _residuals(self, u: np.ndarray, multiplier: float, dt: float) -> np.ndarray:
         """The residuals (ny, nx, 5) at the unknowns ``u`` (ny, nx, 4): the psi, c, phi and K
@@ -439,7 +478,7 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
             grid, psi_x * (fv.face_values_x(grid, salt) * c_x - t_minus * fv.face_values_x(grid, k) * phi_x),
             psi_y * (fv.face_values_y(salt) * c_y - t_minus * fv.face_values_y(k) * phi_y)) - storage / dt
 
-        sink = self._faradaic(delta, c, phi, K)
+        sink = self._faradaic(geometry, c, phi, K)
         current = fv.divergence(
             grid, psi_x * (fv.face_values_x(grid, k) * phi_x - fv.face_values_x(grid, kc) * c_x),
             psi_y * (fv.face_values_y(k) * phi_y - fv.face_values_y(kc) * c_y)) - sink
@@ -550,7 +589,7 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
     # -- quantities --------------------------------------------------------------------------
     def faradaic_rate(self) -> np.ndarray:
         psi, c, phi, K = (self._u[..., k] for k in range(4))
-        return self._faradaic(self._geometry(psi)["delta"], c, phi, K).ravel()
+        return self._faradaic(self._geometry(psi), c, phi, K).ravel()
 
 
 __all__ = ["LENGTH_SCALE_M", "TIME_SCALE_S", "Cell", "SbmNumerics", "SbmQuantities", "ElectrodepositionSystem",

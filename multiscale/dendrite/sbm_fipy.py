@@ -7,7 +7,8 @@ coefficients are set in place, and each sweep is a Picard-Newton iteration: stor
 curvature and double-well exactly linearised; D, k, chi/c, psi on faces, |grad psi|, the normal,
 the multiplier lambda and the frame's advection at the iterate. FiPy's anisotropic diffusion puts
 the tangential part of a tensor flux into an explicit source (from the harmonic face mean of the
-cell gradients), so the curvature and Mullins terms are partly lagged too. It is the reference
+cell gradients), so the curvature and Mullins terms are partly lagged too. It has no anisotropy (the
+stiffness of :meth:`.sbm.ElectrodepositionSystem._stiffness`). It is the reference
 of ``benchmarks/phasefield_step.py`` (the tuned model against the FiPy way) and of a cross-check
 test; the stage uses :class:`.sbm.ElectrodepositionSystem`.
 """
@@ -32,6 +33,8 @@ class FipyElectrodepositionSystem(SbmQuantities, NewtonSystem):
     def __init__(self, cell: Cell, spacing_x, ny: int, spacing_y: float, current_A_m2: float,
                  exchange_modulation=None, numerics: SbmNumerics | None = None):
         require_scipy_suite()
+        if cell.anisotropy_strength != 0.0:
+            raise ValueError("the FiPy formulation is isotropic: anisotropy_strength must be 0")
         cell.electrolyte.check_temperature(cell.temperature_K)
         self.cell = cell
         self.numerics = numerics or SbmNumerics()
@@ -77,7 +80,7 @@ class FipyElectrodepositionSystem(SbmQuantities, NewtonSystem):
     def _build(self) -> dict:
         """The coupled Newton system (see the module docstring). Jacobian blocks are
         ``TransientTerm(coeff=J, var=v)`` swept with dt = 1, i.e. J (v - v*) about the iterate v*
-        (the same device as :mod:`.model`); residuals at the iterate are explicit sources."""
+        (a Newton sweep in FiPy's terms); residuals at the iterate are explicit sources."""
         T, J, R, F = fipy.terms, self._jacobian, self._residual, self._faces
         psi, c, phi, K = self.psi, self.c, self.phi, self.K
         psi_eq = (T.TransientTerm(coeff=J["psi", "psi"], var=psi) + T.TransientTerm(coeff=J["psi", "c"], var=c)
@@ -107,6 +110,7 @@ class FipyElectrodepositionSystem(SbmQuantities, NewtonSystem):
         self._update_geometry()
         self.K.setValue(self._divergence(self._normal))
         self.time = 0.0
+        self.outflow_um = 0.0
         self._metal_start = self.metal_li()
         self.mark_step_start()
 

@@ -17,7 +17,6 @@ NUMBER = re.compile(r"\d\.\d|\de[+-]\d")
 # script -> strings its printed figures must contain (a header and a data row)
 CASES = {
     "acceleration_convergence": ["Ra (nm)", "±"],
-    "dendrite_planar_checks": ["Butler-Volmer E = -100 mV", "Nernst c_bulk", "cells per width"],
     "dopt_calibration": ["j (mA/cm2)", "2.50"],
     "kmc_throughput": ["events/s", "bond-counting classes", "per-site (heating on)", "ns/deposit"],
     "kmc_trends": ["roughness vs T (K)", "hotspot deposit shape", "roughness vs j (mA/cm2)", "crystalline fraction"],

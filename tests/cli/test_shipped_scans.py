@@ -20,8 +20,8 @@ from tests.conftest import PARAMS_DIR
 #: are the shipped ones).
 LIGHTER = {
     "scan_vlcd": {"kmc.lateral_size_nm": 6.0, "kmc.box_height_nm": 8.0, "kmc.stop_thickness_ML": 2.0,
-                  "dendrite.width_um": 4.0, "dendrite.length_um": 10.0, "dendrite.front_position_um": 4.0,
-                  "dendrite.deposited_thickness_um": 0.02, "dendrite.records": 2},
+                  "dendrite.width_um": 2.0, "dendrite.gap_um": 10.0, "dendrite.front_band_um": 3.0,
+                  "dendrite.deposited_capacity_mAh_cm2": 0.002, "dendrite.records": 2},
     "scan_coating": {"coating.plating_time_s": 60.0, "coating.cells_along": 2, "coating.cells_across": 8},
 }
 

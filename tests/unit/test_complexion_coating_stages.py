@@ -102,24 +102,24 @@ def test_bad_tables_are_refused(tmp_path, table, message):
 
 def test_dendrites_grow_from_the_current_plating_on_top_of_the_coating(tmp_path):
     """local_current_source = "coating": the dendrite run's mean current is the coating's on-top
-    current and its profile along the electrode the on-top profile (resampled to the grid)."""
-    dendrite = "\n[dendrite]\nlocal_current_source = \"coating\"\nwidth_um = 4.0\nlength_um = 8.0\n" \
-               "front_position_um = 3.0\ndeposited_thickness_um = 0.02\nrecords = 2\n"
-    coating = COATING.replace("cells_along = 6", "cells_along = 16").replace("plating_time_s = 120.0", "plating_time_s = 60.0") \
+    current and its i0 profile along the electrode the on-top profile (resampled to the grid)."""
+    dendrite = "\n[dendrite]\nlocal_current_source = \"coating\"\nwidth_um = 4.0\ngap_um = 10.0\n" \
+               "front_band_um = 3.0\ndeposited_capacity_mAh_cm2 = 0.001\nrecords = 2\n"
+    coating = COATING.replace("cells_along = 6", "cells_along = 40").replace("plating_time_s = 120.0", "plating_time_s = 60.0") \
         + "width_um = 4.0\n"
     text = MINIMAL_TOML.replace("vlcd_cv = 0.5", "vlcd_cv = 0.8") + coating + dendrite
     run_dir = multiscale.run(multiscale.load_params(_write(tmp_path, text)), out=tmp_path / "r")
     on_top = read_dataset(run_dir / "coating.h5").on_top_current_density[-1].values
     ds = read_dataset(run_dir / "dendrite.h5")
     assert ds.attrs["local_current_source"].startswith("coating.h5")
-    assert ds.attrs["control"].startswith(f"current: mean plating current held at {on_top.mean():g}")
-    ratio = ds.current_density_ratio.values  # 16 dendrite rows on 16 coating rows of the same width: the same profile
+    assert ds.attrs["control"].startswith(f"current: {on_top.mean():g} A/m2")
+    ratio = ds.exchange_current_ratio.values  # 40 dendrite rows on 40 coating rows of the same width: the same profile
     np.testing.assert_allclose(ratio, on_top / on_top.mean(), rtol=1e-12)
 
 
 def test_no_current_on_top_is_a_clear_error(tmp_path):
-    dendrite = "\n[dendrite]\nlocal_current_source = \"coating\"\nwidth_um = 4.0\nlength_um = 8.0\n" \
-               "front_position_um = 3.0\ndeposited_thickness_um = 0.02\n"
+    dendrite = "\n[dendrite]\nlocal_current_source = \"coating\"\nwidth_um = 4.0\ngap_um = 10.0\n" \
+               "front_band_um = 3.0\ndeposited_capacity_mAh_cm2 = 0.001\n"
     text = MINIMAL_TOML + COATING.replace('material = "Li-Mg"', 'material = "Li22Sn5"') + dendrite
     with pytest.raises(multiscale.errors.UserError, match="no Li plates on top of the coating"):
         multiscale.run(multiscale.load_params(_write(tmp_path, text)), out=tmp_path / "r")

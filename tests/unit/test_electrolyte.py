@@ -2,7 +2,7 @@
 
 Reference: the Valoen & Reimers (J. Electrochem. Soc. 152, A882 (2005)) fits as transcribed here
 independently of the module, from PyBaMM's ``lipf6_Valoen2005`` and MPET's ``valoen_reimers``
-(the two agree digit for digit; docs/models.md §5.2), and the order of magnitude every LiPF6
+(the two agree digit for digit; docs/models.md §5.1), and the order of magnitude every LiPF6
 carbonate electrolyte has at 1 M and room temperature (D ~ 3e-10 m^2/s, kappa ~ 1 S/m).
 """
 

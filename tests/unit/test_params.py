@@ -23,7 +23,8 @@ from tests.conftest import MINIMAL_TOML, PARAMS_DIR, REPO
 def test_shipped_files_are_valid(name):
     params = load_params(PARAMS_DIR / name)
     assert params.name == name.removesuffix(".toml")
-    assert params.kmc is not None and params.dendrite is not None and params.dendrite.control == "current"
+    assert params.kmc is not None and params.dendrite is not None
+    assert params.dendrite.current_density_mA_cm2 is None  # the phase field at the electrode's own current density
 
 
 @pytest.mark.parametrize("path", sorted(PARAMS_DIR.rglob("*.toml")), ids=lambda p: p.name)

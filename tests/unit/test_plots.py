@@ -83,24 +83,31 @@ def _params(**tables) -> str:
 
 
 def _dendrite_tree(resolved_params: str) -> xr.DataTree:
-    """A small phase-field file whose potential range changes with time."""
+    """A small phase-field file whose salt concentration range changes with time."""
     t, y, x = np.arange(4.0), np.linspace(0, 4e-6, 8), np.linspace(0, 8e-6, 16)
     front = 3e-6 + 2e-7 * t[:, None, None] * (1 + np.sin(y / 1e-6))[None, :, None]
-    xi = (x[None, None, :] < front).astype(float)
-    potential = -0.05 * (1 + t[:, None, None]) * (1 - x[None, None, :] / x[-1]) * (1 + 0 * y[None, :, None])
-    ds = xr.Dataset({"xi": (("time", "y", "x"), xi), "potential": (("time", "y", "x"), potential),
-                     "dendrite_length": ("time", 2e-7 * t)}, coords={"time": t, "y": y, "x": x},
-                    attrs={"stage": "dendrite", "resolved_params": resolved_params})
+    psi = (x[None, None, :] > front).astype(float)
+    concentration = 1000.0 - 5.0 * (1 + t[:, None, None]) * (1 - x[None, None, :] / x[-1]) * (1 + 0 * y[None, :, None])
+    ds = xr.Dataset({"psi": (("time", "y", "x"), psi), "concentration": (("time", "y", "x"), concentration),
+                     "local_current_density": (("time", "y"), 10.0 * (1 + 0.5 * np.sin(y / 1e-6))[None, :] + 0 * t[:, None]),
+                     "exchange_current_ratio": ("y", 1 + 0.5 * np.sin(y / 1e-6)), "mean_current_density": ("time", 10.0 + 0 * t),
+                     "dendrite_length": ("time", 2e-7 * t), "interface_roughness": ("time", 1e-7 * t)},
+                    coords={"time": t, "y": y, "x": x}, attrs={"stage": "dendrite", "resolved_params": resolved_params})
     return xr.DataTree(ds)
 
 
-def test_dendrite_figure_states_both_currents_and_shares_its_contour_levels():
-    fig = plots.dendrite_snapshots(_dendrite_tree(_params(dendrite={"current_density_mA_cm2": 2000.0,
+def test_dendrite_figure_states_both_currents_and_shares_its_colour_scale():
+    fig = plots.dendrite_snapshots(_dendrite_tree(_params(dendrite={"current_density_mA_cm2": 2.0,
                                                                    "vlcd_correlation_length_um": 2.0})))
-    assert fig.get_suptitle() == ("demo: 298.15 K, 1 mA/cm² (phase field at 2000 mA/cm²), "
+    assert fig.get_suptitle() == ("demo: 298.15 K, 1 mA/cm² (phase field at 2 mA/cm²), "
                                   "VLCD CV 0.8, correlation length 2 µm")
-    levels = [c.levels.tolist() for a in fig.axes[:-1] for c in a.collections if hasattr(c, "levels")]
-    assert len(levels) == 3 and levels[0] == levels[1] == levels[2]  # same potential scale in every snapshot
+    limits = [c.get_clim() for a in fig.axes[:3] for c in a.collections if c.get_cmap().name == "viridis"]
+    assert len(limits) == 3 and limits[0] == limits[1] == limits[2]  # one salt scale for every snapshot
+    # the lowest salt drawn: in the electrolyte at the last time, next to the least advanced front
+    # (the row y = 4 um, front at 3.15 um; the first electrolyte cell centre at 3.2 um), not in the metal
+    x = np.linspace(0, 8e-6, 16)
+    front = 3e-6 + 2e-7 * 3 * (1 + np.sin(4.0))
+    assert limits[0][0] == pytest.approx(1000.0 - 5.0 * 4 * (1 - x[x > front][0] / x[-1]))
     assert fig.get_size_inches()[0] * 110 <= SLIDE_PX
     same = plots.dendrite_snapshots(_dendrite_tree(_params(dendrite={"current_density_mA_cm2": None})))
     assert "phase field" not in same.get_suptitle() and "correlation length 10 nm" in same.get_suptitle()
@@ -124,7 +131,7 @@ def test_run_conditions_of_a_coating_and_of_hotspots():
     ("electrode.vlcd_cv", "VLCD coefficient of variation"),
     ("electrode.temperature_K", "temperature (K)"),
     ("vlcd_cv", "VLCD coefficient of variation"),
-    ("dendrite.diffusivity_electrolyte_m2_s", "electrolyte Li⁺ diffusivity (m²/s)"),
+    ("dendrite.deposited_capacity_mAh_cm2", "phase-field deposited capacity (mAh/cm²)"),
     ("kmc.stop_time_s", "kMC stop time (s)"),
     ("complexion.delta_gamma_J_m2", "interface energy change Δγ (J/m²)"),
     ("coating.capacity_mol_m3", "coating Li capacity c_c (mol/m³)"),

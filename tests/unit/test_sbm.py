@@ -41,12 +41,13 @@ def test_logistic_profile_has_unit_integrated_gradient():
 
 def curved_front_system(ny=7, nx=14):
     """A small 2D system with a curved front, a heterogeneous i0, Valoen-Reimers properties and
-    a non-uniform state, away from any symmetry; B large enough (1e-27 m^4/s) that the
+    a non-uniform state and a fourfold anisotropy, away from any symmetry; B large enough (1e-27 m^4/s) that the
     surface-diffusion entries are not lost below the others."""
     h = 0.05
     dx = graded_spacing(h, 0.4, 0.9, 1.2)
     modulation = 1.0 + 0.5 * np.sin(2 * np.pi * np.arange(ny) / ny)
-    system = ElectrodepositionSystem(Cell(surface_diffusion_B_m4_s=1e-27), dx, ny, h, 20.0, exchange_modulation=modulation / modulation.mean(),
+    cell = Cell(surface_diffusion_B_m4_s=1e-27, anisotropy_strength=0.05)
+    system = ElectrodepositionSystem(cell, dx, ny, h, 20.0, exchange_modulation=modulation / modulation.mean(),
                                      numerics=SbmNumerics(interface_width=0.1))
     x = np.cumsum(dx) - dx / 2
     y = (np.arange(ny) + 0.5) * h
@@ -62,10 +63,25 @@ def curved_front_system(ny=7, nx=14):
     return system
 
 
-def test_assembled_jacobian_equals_the_residuals_derivative():
-    """Reference: the dense Jacobian of the system's residual by central real differences (step
-    1e-6); tolerance 1e-6 of each row's largest entry. A dependency missing from the colouring
-    table would leave entries out."""
+def test_assembled_jacobian_equals_the_dense_one():
+    """Reference: the dense Jacobian of the system's residual, one complex step per column (no
+    colouring, no assembly); tolerance 1e-12 of each row's largest entry. A dependency missing
+    from the colouring table leaves entries out, however small."""
+    system = curved_front_system()
+    vector, dt = system.system_vector(), 0.7
+    assembled = system.jacobian(vector, dt).toarray()
+    dense = np.empty_like(assembled)
+    for j in range(vector.size):
+        shifted = vector.astype(complex)
+        shifted[j] += 1e-30j
+        dense[:, j] = system.system_residual(shifted, dt).imag / 1e-30
+    row_scale = np.abs(dense).max(axis=1, keepdims=True)
+    assert np.all(np.abs(assembled - dense) <= 1e-12 * row_scale)
+
+
+def test_complex_step_jacobian_equals_real_differences():
+    """Reference: central real differences of the residual (step 1e-6), which need no complex
+    arithmetic; tolerance 1e-6 of each row's largest entry (their truncation and round-off)."""
     system = curved_front_system()
     vector, dt = system.system_vector(), 0.7
     assembled = system.jacobian(vector, dt).toarray()
@@ -93,3 +109,18 @@ def test_residual_conserves_charge_and_anions():
     old = system.old
     inventory = np.sum(system._volumes * ((system.value("psi") + f) * system.value("c") - (old["psi"] + f) * old["c"]))
     assert float(np.sum(volumes * residual[..., 1])) == pytest.approx(-inventory / dt, rel=1e-10)
+
+
+def test_anisotropic_stiffness_follows_the_normal_angle():
+    """Reference: gamma + gamma'' = gamma [1 + delta (1 - omega^2) cos(omega theta)] at the angle of
+    the normal (theta from x), cos(omega theta) written as a polynomial in the gradient; tolerance
+    3e-4 at the profile's largest gradient (the normal's regularisation, 1e-2 of that gradient,
+    enters squared, times omega / 2 and delta (omega^2 - 1))."""
+    cell = Cell(anisotropy_strength=0.05, anisotropy_mode=4)
+    system = ElectrodepositionSystem(cell, np.full(4, 0.05), 4, 0.05, 0.0, numerics=SbmNumerics(interface_width=0.1))
+    theta = np.linspace(0, 2 * np.pi, 17)
+    size = 1 / (4 * 0.1)
+    stiffness = system._stiffness(size * np.cos(theta), size * np.sin(theta))
+    np.testing.assert_allclose(stiffness, 1 + 0.05 * (1 - 16) * np.cos(4 * theta), atol=3e-4)
+    with pytest.raises(ValueError):
+        Cell(anisotropy_strength=0.07, anisotropy_mode=4)  # above 1/15: the stiffness changes sign

@@ -1,4 +1,4 @@
-"""The smoothed-boundary model's electrolyte against closed forms (docs/models.md §5.2; the rows of
+"""The smoothed-boundary model's electrolyte against closed forms (docs/models.md §5.1; the rows of
 docs/validation.md, "Phase field: binary electrolyte").
 
 Planar 1D cells: Li metal from x = 0 to the front at 2 um, electrolyte to a Li counter electrode

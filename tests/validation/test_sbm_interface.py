@@ -1,4 +1,4 @@
-"""The smoothed-boundary model's interface laws against closed forms (docs/models.md §5.2; the rows
+"""The smoothed-boundary model's interface laws against closed forms (docs/models.md §5.1; the rows
 of docs/validation.md, "Phase field: binary electrolyte").
 
 - Mullins (J. Appl. Phys. 28, 333 (1957)): a small sinusoid h = A cos(ky) on a flat front relaxing
@@ -70,7 +70,7 @@ def test_gibbs_thomson_shift_of_a_disc(radius_um):
     n = int(round(4 * radius_um / h))
     cell = Cell(surface_diffusion_B_m4_s=0.0)
     # the profile term off: with the default G = 0.05 um^2/s it moves the disc's front slightly, and
-    # the reaction that follows makes the potential non-uniform by 5 % of the shift (docs/models.md §5.6)
+    # the reaction that follows makes the potential non-uniform by 5 % of the shift (docs/models.md §5.1)
     numerics = SbmNumerics(interface_width=width, profile_mobility=0.0, tolerance=1e-6, absolute_tolerance=1e-10,
                            dt_initial=1e-3)
     system = ElectrodepositionSystem(cell, np.full(n, h), n, h, 0.0, numerics=numerics)

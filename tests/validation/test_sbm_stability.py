@@ -1,5 +1,5 @@
 """Linear stability of a plating front in the smoothed-boundary model against the analytic dispersion
-relation of docs/models.md §5.6 (derived there; quasi-steady, constant properties, a Li counter
+relation of docs/models.md §5.1 (derived there; quasi-steady, constant properties, a Li counter
 electrode where the current enters uniformly):
 
     omega(k) = (Omega/F) k [Lambda j0 - K_D gamma Omega k^2 / (F R_ct)] / [K_D k + Lambda coth(k L)] - B k^4
