@@ -63,35 +63,32 @@ def curved_front_system(ny=7, nx=14):
     return system
 
 
-def test_assembled_jacobian_equals_the_dense_one():
-    """Reference: the dense Jacobian of the system's residual, one complex step per column (no
-    colouring, no assembly); tolerance 1e-12 of each row's largest entry. A dependency missing
-    from the colouring table leaves entries out, however small."""
+def complex_column(system, vector, dt, j):
+    shifted = vector.astype(complex)
+    shifted[j] += 1e-30j
+    return system.system_residual(shifted, dt).imag / 1e-30
+
+
+def central_column(system, vector, dt, j):
+    step = np.zeros_like(vector)
+    step[j] = 1e-6
+    return (system.system_residual(vector + step, dt) - system.system_residual(vector - step, dt)).real / 2e-6
+
+
+@pytest.mark.parametrize("column, tolerance", [(complex_column, 1e-12), (central_column, 1e-6)],
+                         ids=["dense complex step", "central differences"])
+def test_assembled_jacobian_equals_the_dense_one(column, tolerance):
+    """References: the dense Jacobian of the system's residual, one column per derivative (no
+    colouring, no assembly), by a complex step (tolerance 1e-12 of each row's largest entry: a
+    dependency missing from the colouring table leaves entries out, however small) and by central
+    real differences, which need no complex arithmetic (step 1e-6; tolerance 1e-6 of the row's
+    largest entry: their truncation and round-off)."""
     system = curved_front_system()
     vector, dt = system.system_vector(), 0.7
     assembled = system.jacobian(vector, dt).toarray()
-    dense = np.empty_like(assembled)
-    for j in range(vector.size):
-        shifted = vector.astype(complex)
-        shifted[j] += 1e-30j
-        dense[:, j] = system.system_residual(shifted, dt).imag / 1e-30
+    dense = np.stack([column(system, vector, dt, j) for j in range(vector.size)], axis=1)
     row_scale = np.abs(dense).max(axis=1, keepdims=True)
-    assert np.all(np.abs(assembled - dense) <= 1e-12 * row_scale)
-
-
-def test_complex_step_jacobian_equals_real_differences():
-    """Reference: central real differences of the residual (step 1e-6), which need no complex
-    arithmetic; tolerance 1e-6 of each row's largest entry (their truncation and round-off)."""
-    system = curved_front_system()
-    vector, dt = system.system_vector(), 0.7
-    assembled = system.jacobian(vector, dt).toarray()
-    dense = np.empty_like(assembled)
-    for j in range(vector.size):
-        step = np.zeros_like(vector)
-        step[j] = 1e-6
-        dense[:, j] = (system.system_residual(vector + step, dt) - system.system_residual(vector - step, dt)).real / 2e-6
-    row_scale = np.abs(dense).max(axis=1, keepdims=True)
-    assert np.all(np.abs(assembled - dense) <= 1e-6 * row_scale)
+    assert np.all(np.abs(assembled - dense) <= tolerance * row_scale)
 
 
 def test_residual_conserves_charge_and_anions():
