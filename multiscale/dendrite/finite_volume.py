@@ -126,10 +126,9 @@ def divergence(grid: StructuredGrid, flux_x: np.ndarray, flux_y: np.ndarray) -> 
     return np.diff(flux_x, axis=1) / grid.spacing_x + (flux_y - np.roll(flux_y, 1, axis=0)) / grid.spacing_y
 
 
-def laplacian(grid: StructuredGrid, v: np.ndarray, coefficient_x=1.0, coefficient_y=1.0,
-              right: float | None = None) -> np.ndarray:
-    """div(D grad v) with the two-point normal gradient, D given on the x and y faces."""
-    return divergence(grid, coefficient_x * normal_gradient_x(grid, v, right), coefficient_y * normal_gradient_y(grid, v))
+def laplacian(grid: StructuredGrid, v: np.ndarray, right: float | None = None) -> np.ndarray:
+    """div(grad v) with the two-point normal gradient."""
+    return divergence(grid, normal_gradient_x(grid, v, right), normal_gradient_y(grid, v))
 
 
 __all__ = ["StructuredGrid", "cell_gradient", "divergence", "face_gradient_x", "face_gradient_y", "face_values_x",

@@ -2,20 +2,16 @@
 
 A system provides :meth:`SteppedSystem.sweep` (one Newton iteration at a given dt) and access to
 its unknowns; :class:`SteppedSystem` adds the convergence test of a step, rejection and step-size
-control. :class:`NewtonSystem` is the FiPy flavour: unknowns as FiPy cell variables, a coupled
-equation built once, and the linear solve with a kept LU preconditioner
-(:func:`.._fipy.chord_gmres`).
+control (the FiPy flavour, :class:`.sbm_fipy.NewtonSystem`, adds FiPy's equations and solvers).
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._fipy import ReusedLU, SolverConvergenceWarning, chord_gmres
 
 
 @dataclass
@@ -41,21 +37,11 @@ class StepControl:
     dt_max: float = 5.0
     growth: float = 1.3
     refactor_iterations: int = 8  # GMRES iterations above which a kept LU preconditioner is renewed
-    solvers: dict = field(default_factory=dict)  # equation name -> fipy solver (default: default_solver)
+    solvers: dict = field(default_factory=dict)  # FiPy systems: equation name -> fipy solver (default: chord GMRES)
 
 
 class DivergenceError(RuntimeError):
     """The time step collapsed: the state kept is the last accepted one."""
-
-
-def default_solver():
-    """GMRES preconditioned by a kept sparse LU (:func:`.._fipy.chord_gmres`), for every equation.
-
-    Krylov solvers with incomplete factorisations did not converge on the coupled phase-field
-    matrices; with an exact LU of a nearby Jacobian as the preconditioner and the residual measured
-    against the initial one, GMRES solves to 1e-10 (docs/performance.md).
-    """
-    return chord_gmres()
 
 
 class SteppedSystem:
@@ -152,64 +138,3 @@ class SteppedSystem:
                         f"time step fell below {n.dt_min:g} at t = {self.time:g} ({report.reason})")
         return reports
 
-
-class NewtonSystem(SteppedSystem):
-    """A coupled FiPy system: the unknowns are FiPy cell variables named as in ``names``;
-    subclasses also set ``equations`` (name -> FiPy equation, swept with dt = 1)."""
-
-    def _init_stepping(self) -> None:
-        self.solvers = {name: self.numerics.solvers.get(name) or self.default_solver() for name in self.equations}
-        super()._init_stepping()
-
-    def default_solver(self):
-        """The solver of an equation that ``numerics.solvers`` does not name."""
-        return default_solver()
-
-    def value(self, name: str) -> np.ndarray:
-        return np.asarray(getattr(self, name).value)
-
-    def set_state(self, state: dict[str, np.ndarray]) -> None:
-        for name in self.names:
-            getattr(self, name).setValue(np.asarray(state[name], dtype=float).ravel())
-
-    def refresh_preconditioners(self) -> None:
-        """Drop every kept factorisation (:class:`ReusedLU`): the next solves factorise afresh."""
-        for solver in self.solvers.values():
-            if isinstance(getattr(solver, "preconditioner", None), ReusedLU):
-                solver.preconditioner.refresh()
-
-    def _solve(self, name: str, fresh: bool = False) -> None:
-        """Sweep one equation; a linear solve that FiPy reports as failed is remembered.
-
-        ``fresh``: refactorise a kept preconditioner (:class:`ReusedLU`) first. A solve that
-        fails with a kept factorisation is repeated from the same iterate with a fresh one; one
-        that needed more than ``refactor_iterations`` GMRES iterations refactorises at the next solve.
-        """
-        solver = self.solvers[name]
-        reused = getattr(solver, "preconditioner", None)
-        reused = reused if isinstance(reused, ReusedLU) else None
-        if reused is not None and fresh:
-            reused.refresh()
-        iterate = self.state() if reused is not None and not fresh else None
-        if not self._sweep_once(name, solver) and iterate is not None:
-            self.failed_solves.remove(name)
-            self.set_state(iterate)
-            reused.refresh()
-            self._sweep_once(name, solver)
-        if reused is not None and solver.actualIterations > self.numerics.refactor_iterations:
-            reused.refresh()
-
-    def _sweep_once(self, name: str, solver) -> bool:
-        """One FiPy sweep; False (and the equation remembered as failed) if the solver failed."""
-        var = getattr(self, name) if name in self.names else None  # a coupled equation sweeps all
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", SolverConvergenceWarning)
-            try:
-                self.equations[name].sweep(var=var, solver=solver, dt=1.0)
-            except RuntimeError:  # SuperLU: "Factor is exactly singular"
-                self.failed_solves.append(name)
-                return False
-        if any(issubclass(w.category, SolverConvergenceWarning) for w in caught):
-            self.failed_solves.append(name)
-            return False
-        return True

@@ -474,14 +474,15 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
         c_x, c_y = fv.normal_gradient_x(grid, c), fv.normal_gradient_y(grid, c)
         phi_x, phi_y = fv.normal_gradient_x(grid, phi), fv.normal_gradient_y(grid, phi)
         storage = (psi + n.storage_floor) * c - (old["psi"] + n.storage_floor) * old["c"]
+        k_x, k_y = fv.face_values_x(grid, k), fv.face_values_y(k)
         out[..., 1] = fv.divergence(
-            grid, psi_x * (fv.face_values_x(grid, salt) * c_x - t_minus * fv.face_values_x(grid, k) * phi_x),
-            psi_y * (fv.face_values_y(salt) * c_y - t_minus * fv.face_values_y(k) * phi_y)) - storage / dt
+            grid, psi_x * (fv.face_values_x(grid, salt) * c_x - t_minus * k_x * phi_x),
+            psi_y * (fv.face_values_y(salt) * c_y - t_minus * k_y * phi_y)) - storage / dt
 
         sink = self._faradaic(geometry, c, phi, K)
         current = fv.divergence(
-            grid, psi_x * (fv.face_values_x(grid, k) * phi_x - fv.face_values_x(grid, kc) * c_x),
-            psi_y * (fv.face_values_y(k) * phi_y - fv.face_values_y(kc) * c_y)) - sink
+            grid, psi_x * (k_x * phi_x - fv.face_values_x(grid, kc) * c_x),
+            psi_y * (k_y * phi_y - fv.face_values_y(kc) * c_y)) - sink
         current[:, -1] += self.current_A_m2 / cell.current_scale_A_m2 / grid.spacing_x[-1]
         out[..., 2] = current
         out[..., 3] = geometry["curvature"] - K
@@ -587,6 +588,12 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
         return float(np.max(np.abs(change)))
 
     # -- quantities --------------------------------------------------------------------------
+    def interface_length_ratio(self) -> float:
+        """Interface length per electrode width, the integral of |grad psi| over the area / width
+        (1 for a flat front: the profile's gradient integrates to 1 across it)."""
+        delta = self._geometry(self._u[..., 0])["delta"]
+        return float(np.sum(delta.ravel() * self._volumes)) / self.width
+
     def faradaic_rate(self) -> np.ndarray:
         psi, c, phi, K = (self._u[..., k] for k in range(4))
         return self._faradaic(self._geometry(psi), c, phi, K).ravel()

@@ -15,12 +15,79 @@ test; the stage uses :class:`.sbm.ElectrodepositionSystem`.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from .._fipy import chord_gmres, fipy, require_scipy_suite
+from .._fipy import ReusedLU, SolverConvergenceWarning, chord_gmres, fipy, require_scipy_suite
 from ..constants import FARADAY, GAS_CONSTANT
-from .newton import NewtonSystem
+from .newton import SteppedSystem
 from .sbm import LENGTH_SCALE_M, TIME_SCALE_S, Cell, SbmNumerics, SbmQuantities, butler_volmer
+
+
+class NewtonSystem(SteppedSystem):
+    """A coupled FiPy system: the unknowns are FiPy cell variables named as in ``names``;
+    subclasses also set ``equations`` (name -> FiPy equation, swept with dt = 1)."""
+
+    def _init_stepping(self) -> None:
+        self.solvers = {name: self.numerics.solvers.get(name) or self.default_solver() for name in self.equations}
+        super()._init_stepping()
+
+    def default_solver(self):
+        """The solver of an equation that ``numerics.solvers`` does not name: GMRES preconditioned by
+        a kept sparse LU (:func:`.._fipy.chord_gmres`). Krylov solvers with incomplete
+        factorisations did not converge on the coupled phase-field matrices; with an exact LU of a
+        nearby Jacobian as the preconditioner GMRES solves to 1e-10."""
+        return chord_gmres()
+
+    def value(self, name: str) -> np.ndarray:
+        return np.asarray(getattr(self, name).value)
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        for name in self.names:
+            getattr(self, name).setValue(np.asarray(state[name], dtype=float).ravel())
+
+    def refresh_preconditioners(self) -> None:
+        """Drop every kept factorisation (:class:`ReusedLU`): the next solves factorise afresh."""
+        for solver in self.solvers.values():
+            if isinstance(getattr(solver, "preconditioner", None), ReusedLU):
+                solver.preconditioner.refresh()
+
+    def _solve(self, name: str, fresh: bool = False) -> None:
+        """Sweep one equation; a linear solve that FiPy reports as failed is remembered.
+
+        ``fresh``: refactorise a kept preconditioner (:class:`ReusedLU`) first. A solve that
+        fails with a kept factorisation is repeated from the same iterate with a fresh one; one
+        that needed more than ``refactor_iterations`` GMRES iterations refactorises at the next solve.
+        """
+        solver = self.solvers[name]
+        reused = getattr(solver, "preconditioner", None)
+        reused = reused if isinstance(reused, ReusedLU) else None
+        if reused is not None and fresh:
+            reused.refresh()
+        iterate = self.state() if reused is not None and not fresh else None
+        if not self._sweep_once(name, solver) and iterate is not None:
+            self.failed_solves.remove(name)
+            self.set_state(iterate)
+            reused.refresh()
+            self._sweep_once(name, solver)
+        if reused is not None and solver.actualIterations > self.numerics.refactor_iterations:
+            reused.refresh()
+
+    def _sweep_once(self, name: str, solver) -> bool:
+        """One FiPy sweep; False (and the equation remembered as failed) if the solver failed."""
+        var = getattr(self, name) if name in self.names else None  # a coupled equation sweeps all
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SolverConvergenceWarning)
+            try:
+                self.equations[name].sweep(var=var, solver=solver, dt=1.0)
+            except RuntimeError:  # SuperLU: "Factor is exactly singular"
+                self.failed_solves.append(name)
+                return False
+        if any(issubclass(w.category, SolverConvergenceWarning) for w in caught):
+            self.failed_solves.append(name)
+            return False
+        return True
 
 
 class FipyElectrodepositionSystem(SbmQuantities, NewtonSystem):

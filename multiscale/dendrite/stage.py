@@ -212,21 +212,21 @@ class Run:
         self.records += 1
         plated, dissolved = system.plated_li(), system.dissolved_li() - self.dissolved0
         charge = s.current_A_m2 * t
-        delta = system._geometry(fields["psi"])["delta"]
+        local = system.local_current()
         self.last = {
             "time": t,
             "dendrite_length": float(np.ptp(rows)) * LENGTH_SCALE_M,
             "tip_position": tip * LENGTH_SCALE_M,
             "tip_velocity": tip_velocity * LENGTH_SCALE_M,
-            "interface_length_ratio": float(np.sum(delta.ravel() * system._volumes)) / s.width,
+            "interface_length_ratio": system.interface_length_ratio(),
             "interface_roughness": float(np.std(rows)) * LENGTH_SCALE_M,
-            "mean_current_density": float(np.mean(system.local_current())),
+            "mean_current_density": float(np.mean(local)),
             "counter_potential": system.counter_potential(),
             "charge_passed": charge, "li_deposited": plated, "dissolved_li_change": dissolved,
             "li_balance_error": charge / FARADAY - plated - dissolved,
             "min_concentration": float(fields["concentration"].min()),
             "max_concentration": float(fields["concentration"].max()),
-            "local_current_density": system.local_current(),
+            "local_current_density": local,
             "psi": fields["psi"].astype(np.float32),
             "concentration": fields["concentration"].astype(np.float32),
             "potential": fields["potential"].astype(np.float32),

@@ -53,7 +53,7 @@ def test_high_vlcd_grows_micrometre_protrusions_where_low_vlcd_stays_flat():
     in [0.7, 1.05] (surface diffusion and transport only trim it). All six runs separate (3 vs 3:
     p = 1/20 were the two CVs one distribution). Measured: lengths 1.79-2.09 um vs 0.15-0.19 um,
     roughness 0.70-0.76 um vs 0.057-0.059 um (x 11.9 at the closest), ratios 0.88-0.98."""
-    deposit = CURRENT * 900.0 / FARADAY * 1.30e-5 * 1e6
+    deposit = CURRENT * 900.0 / FARADAY * Cell().molar_volume_m3_mol * 1e6
     runs = {cv: [vlcd_run(cv, seed, 8.0, 900.0) for seed in (1, 2, 3)] for cv in (0.8, 0.05)}
     high = np.array([np.std(r[0]) for r in runs[0.8]])
     low = np.array([np.std(r[0]) for r in runs[0.05]])
