@@ -54,6 +54,7 @@ class StopReason(enum.Enum):
     FARADAY_TIME = "end of the plating time (Faraday)"
     FAR_MARGIN = "the metal reached the margin of its domain"
     PLATING_TIME = "end of the plating time"
+    CAPACITY = "deposited capacity reached"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ SERIES = {
     "mean_current_density": ("A m-2", "mean Faradaic (plating) current density"),
     "counter_potential": ("V", "electrolyte potential at the Li counter electrode vs the plating metal "
                                "(without the counter electrode's own overpotential)"),
+    "counter_current_density": ("A m-2", "current density entering at the counter electrode: the applied one, "
+                                         "or under potentiostatic control the one that holds the cell voltage"),
     "charge_passed": ("C m-2", "charge that entered at the counter electrode"),
     "li_deposited": ("mol m-2", "Li metal plated"),
     "dissolved_li_change": ("mol m-2", "change of the dissolved Li (= anions; the salt inventory)"),

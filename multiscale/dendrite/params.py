@@ -16,12 +16,21 @@ class DendriteParams(Table):
     collector's side, the electrolyte across ``gap_um`` to a Li counter electrode. The grid is
     fine (``cells_per_interface_width`` per interface width) over ``front_band_um`` around the
     front and coarsens by ``grid_growth`` per cell beyond it. The window moves with the mean
-    front. The temperature is the electrode's. The run is galvanostatic and stops at
-    ``deposited_capacity_mAh_cm2``, at ``stop_time_s``, or when the front leaves the fine band.
+    front. The temperature is the electrode's. The run is galvanostatic (``current_density_mA_cm2``)
+    or potentiostatic (``cell_voltage_mV``) and stops at ``deposited_capacity_mAh_cm2``, at
+    ``stop_time_s``, or when the front leaves the fine band.
     """
 
+    control: Literal["galvanostatic", "potentiostatic"] = "galvanostatic"
+    """``galvanostatic``: a fixed current density enters at the counter electrode; ``potentiostatic``:
+    the cell voltage ``cell_voltage_mV`` is held and the current follows (needs ``stop_time_s``)."""
     current_density_mA_cm2: float | None = Field(default=None, gt=0, le=100.0)
-    """Plating current density of the phase-field run, mA/cm^2; default electrode.current_density_mA_cm2."""
+    """Galvanostatic plating current density of the phase-field run, mA/cm^2; default
+    electrode.current_density_mA_cm2."""
+    cell_voltage_mV: float | None = Field(default=None, ge=-1000.0, lt=0.0)
+    """Potentiostatic: the plating electrode's potential against the Li counter electrode, mV
+    (negative plates). The counter electrode's own overpotential is neglected (an ideal,
+    non-polarisable Li counter): the electrolyte potential at it is held at -cell_voltage_mV."""
     width_um: float = Field(default=8.0, gt=0, le=200.0)
     """Electrode width simulated (periodic), um."""
     gap_um: float = Field(default=50.0, ge=5.0, le=500.0)
@@ -37,7 +46,8 @@ class DendriteParams(Table):
     cells_per_interface_width: float = Field(default=2.0, ge=1.0, le=8.0)
     """Fine-grid resolution: cells per w."""
     deposited_capacity_mAh_cm2: float | None = Field(default=0.05, gt=0, le=10.0)
-    """Stop after plating this charge, mAh/cm^2 (1 mAh/cm^2 = 4.85 um of dense Li)."""
+    """Stop after plating this charge, mAh/cm^2 (1 mAh/cm^2 = 4.85 um of dense Li); potentiostatic runs
+    stop at the first step that passes it."""
     stop_time_s: float | None = Field(default=None, gt=0)
     """Stop at this time, s."""
     records: int = Field(default=10, ge=2, le=10000)
@@ -86,6 +96,15 @@ class DendriteParams(Table):
                              "current_density_mA_cm2 and local_current_profile")
         if self.deposited_capacity_mAh_cm2 is None and self.stop_time_s is None:
             raise ValueError("give deposited_capacity_mAh_cm2 or stop_time_s")
+        if self.control == "potentiostatic":
+            if self.cell_voltage_mV is None or self.stop_time_s is None:
+                raise ValueError("control = \"potentiostatic\" needs cell_voltage_mV and stop_time_s (the records are "
+                                 "spaced in time; the current is not known in advance)")
+            if self.current_density_mA_cm2 is not None or self.local_current_source == "coating":
+                raise ValueError("control = \"potentiostatic\": the current follows the cell voltage; leave out "
+                                 "current_density_mA_cm2 and local_current_source = \"coating\"")
+        elif self.cell_voltage_mV is not None:
+            raise ValueError("cell_voltage_mV is for control = \"potentiostatic\"")
         return self
 
 

@@ -267,12 +267,30 @@ class SbmQuantities:
         """Li metal in the window, mol per m^2 of electrode."""
         return self._areal(float(np.sum(self._volumes * (1.0 - np.ravel(self.value("psi")))))) / self.cell.volume_ratio
 
+    def _start_totals(self) -> None:
+        """Zero the running totals of :meth:`_accepted`."""
+        self.outflow_um = 0.0
+        self.displacement_um = 0.0
+        self.charge_C_m2 = 0.0
+
+    def totals(self) -> dict[str, float]:
+        """The running totals (for a checkpoint): ``outflow_um``, ``displacement_um``, ``charge_C_m2``."""
+        return {"outflow_um": self.outflow_um, "displacement_um": self.displacement_um, "charge_C_m2": self.charge_C_m2}
+
+    def set_totals(self, totals: dict) -> None:
+        for name in ("outflow_um", "displacement_um", "charge_C_m2"):
+            setattr(self, name, float(totals[name]))
+
     def _accepted(self, dt: float) -> None:
-        """The metal carried out of the window through the collector's side in the step: the frame's
-        advection u dpsi/dx telescopes to u (1 - psi) at that face (psi of the first column: the
-        face is free), um of metal per electrode width."""
+        """Running totals over the accepted step, at the step's end values (backward Euler): the
+        charge that entered at the counter electrode (C/m^2), the window's displacement (um), and
+        the metal carried out of the window through the collector's side: the frame's advection
+        u dpsi/dx telescopes to u (1 - psi) at that face (psi of the first column: the face is
+        free), um of metal per electrode width."""
         first = np.ravel(self.value("psi")).reshape(self.shape)[:, 0]
         self.outflow_um += self.frame_velocity * dt * float(np.mean(1.0 - first))
+        self.displacement_um += self.frame_velocity * dt
+        self.charge_C_m2 += self.current_A_m2 * dt * TIME_SCALE_S
 
     def plated_li(self) -> float:
         """Li plated since :meth:`initialise`, mol per m^2: the metal gained in the window plus the
@@ -284,13 +302,19 @@ class SbmQuantities:
         """Metal thickness of each row (ny,), um: the integral of 1 - psi along x."""
         return ((1.0 - np.ravel(self.value("psi"))) * self._volumes).reshape(self.shape).sum(axis=1) / self.spacing_y
 
+    def _counter_weights(self) -> tuple[float, float]:
+        """Weights of the last and the second-to-last cell's phi in the linear extrapolation of phi
+        to the counter electrode's face."""
+        dx = self.spacing_x
+        ratio = 0.5 * dx[-1] / (0.5 * (dx[-1] + dx[-2]))
+        return 1.0 + ratio, -ratio
+
     def counter_potential(self) -> float:
         """Electrolyte potential at the counter electrode against the metal, V: the last two cell
         centres extrapolated linearly to the boundary, averaged along the electrode."""
         phi = np.asarray(self.value("phi")).reshape(self.shape)
-        dx = self.spacing_x
-        slope = (phi[:, -1] - phi[:, -2]) / (0.5 * (dx[-1] + dx[-2]))
-        return float(np.mean(phi[:, -1] + slope * 0.5 * dx[-1])) * self.cell.thermal_voltage_V
+        last, previous = self._counter_weights()
+        return float(np.mean(last * phi[:, -1] + previous * phi[:, -2])) * self.cell.thermal_voltage_V
 
 
 #: Which unknowns each equation's residual reads, and over which neighbourhood
@@ -315,18 +339,26 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
     spacing_x, ny, spacing_y
         The grid (:class:`.finite_volume.StructuredGrid`; um).
     current_A_m2 : float
-        Galvanostatic plating current density (A/m^2, + = plating).
+        Galvanostatic plating current density (A/m^2, + = plating); under potentiostatic control
+        the first guess of the current.
     exchange_modulation : ndarray (ny,), optional
         i0(y) / i0 along the electrode (mean 1): the VLCD field.
     numerics : SbmNumerics
+    counter_potential_V : float, optional
+        Potentiostatic control: the electrolyte potential at the counter electrode against the
+        plating metal (V; positive plates), held by the current, which becomes an unknown
+        (``current_A_m2`` follows it). With an ideally non-polarisable Li counter electrode this
+        is minus the cell voltage.
     """
 
     names = ("psi", "c", "phi", "K")
     tracked = "psi"
 
     def __init__(self, cell: Cell, spacing_x, ny: int, spacing_y: float, current_A_m2: float,
-                 exchange_modulation=None, numerics: SbmNumerics | None = None):
+                 exchange_modulation=None, numerics: SbmNumerics | None = None, counter_potential_V: float | None = None):
         cell.electrolyte.check_temperature(cell.temperature_K)
+        self.potentiostatic = counter_potential_V is not None
+        self.counter_potential_V = counter_potential_V
         self.cell = cell
         self.numerics = numerics or SbmNumerics()
         self.grid = fv.StructuredGrid(spacing_x, ny, spacing_y)
@@ -357,9 +389,10 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
         for k, name in enumerate(self.names):
             self._u[..., k] = np.reshape(state[name], self.shape)
         self.multiplier = float(state.get("multiplier", self.multiplier))
+        self.current_A_m2 = float(state.get("current", self.current_A_m2))
 
     def state(self) -> dict[str, np.ndarray]:
-        return {**super().state(), "multiplier": np.float64(self.multiplier)}
+        return {**super().state(), "multiplier": np.float64(self.multiplier), "current": np.float64(self.current_A_m2)}
 
     def mark_step_start(self) -> None:
         super().mark_step_start()
@@ -369,14 +402,23 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
     def initialise(self, psi: np.ndarray, phi: float | None = None) -> None:
         """Start from the electrolyte fraction ``psi`` (ny, nx), uniform c = c_b, the curvature of
         ``psi`` and a uniform electrolyte potential (default: the planar Butler-Volmer overpotential
-        of the applied current, in RT/F)."""
+        of the applied current, in RT/F). Under potentiostatic control the electrolyte potential
+        starts at the counter electrode's and the current at the planar Butler-Volmer current of
+        that overpotential (a first guess: the first step solves for both)."""
         self._u[..., 0] = np.reshape(psi, self.shape)
         self._u[..., 1] = 1.0
-        self._u[..., 2] = self._start_potential(phi)
+        if self.potentiostatic:
+            target = self.counter_potential_V / self.cell.thermal_voltage_V
+            self._u[..., 2] = target if phi is None else phi
+            self.current_A_m2 = float(butler_volmer(
+                np.float64(1.0), np.float64(-target), self.cell.exchange_current_density_A_m2,
+                self.cell.anodic_transfer_coefficient, self.cell.cathodic_transfer_coefficient)[0])
+        else:
+            self._u[..., 2] = self._start_potential(phi)
         self._u[..., 3] = self._curvature(self._u[..., 0])
         self.multiplier = 0.0
         self.time = 0.0
-        self.outflow_um = 0.0
+        self._start_totals()
         self._lu = None
         self._metal_start = self.metal_li()
         self.mark_step_start()
@@ -454,16 +496,17 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
                              cell.anodic_transfer_coefficient, cell.cathodic_transfer_coefficient)[0]
         return geometry["delta"] * rate
 
-    def _residuals(self, u: np.ndarray, multiplier: float, dt: float) -> np.ndarray:
-        """The residuals (ny, nx, 5) at the unknowns ``u`` (ny, nx, 4): the psi, c, phi and K
-        equations (rate form: 0 at the solution), then the multiplier's per-cell integrand (the
-        profile term with its multiplier, whose integral vanishes when it conserves psi)."""
+    def _residuals(self, u: np.ndarray, multiplier: float, current: float, dt: float) -> np.ndarray:
+        """The residuals (ny, nx, 5) at the unknowns ``u`` (ny, nx, 4) and the counter electrode's
+        current density ``current`` (units of :attr:`Cell.current_scale_A_m2`): the psi, c, phi
+        and K equations (rate form: 0 at the solution), then the multiplier's per-cell integrand
+        (the profile term with its multiplier, whose integral vanishes when it conserves psi)."""
         cell, n, grid = self.cell, self.numerics, self.grid
         psi, c, phi, K = (u[..., k] for k in range(4))
         old = {name: self.old[name].reshape(self.shape) for name in self.names}
         geometry = self._geometry(psi)
         delta = geometry["delta"]
-        out = np.empty(self.shape + (5,), dtype=np.result_type(u, multiplier))
+        out = np.empty(self.shape + (5,), dtype=np.result_type(u, multiplier, current))
 
         diffusivity, k, chi_over_c = self._transport(c)
         t_minus = 1.0 - cell.electrolyte.transference_number
@@ -480,11 +523,11 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
             psi_y * (fv.face_values_y(salt) * c_y - t_minus * k_y * phi_y)) - storage / dt
 
         sink = self._faradaic(geometry, c, phi, K)
-        current = fv.divergence(
+        balance = fv.divergence(
             grid, psi_x * (k_x * phi_x - fv.face_values_x(grid, kc) * c_x),
             psi_y * (k_y * phi_y - fv.face_values_y(kc) * c_y)) - sink
-        current[:, -1] += self.current_A_m2 / cell.current_scale_A_m2 / grid.spacing_x[-1]
-        out[..., 2] = current
+        out[..., 2] = balance
+        out[:, -1, 2] += current / grid.spacing_x[-1]
         out[..., 3] = geometry["curvature"] - K
 
         if n.move_interface:
@@ -494,7 +537,7 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
             b = cell.surface_diffusion_B_m4_s / LENGTH_SCALE_M ** 4 * TIME_SCALE_S
             # the frame's advection u dpsi/dx with the Gauss gradient that |grad psi| uses: on a
             # planar front it cancels the sink; it telescopes (sum of V dpsi/dx = the boundary values' difference)
-            out[..., 0] = (-(psi - old["psi"]) / dt - cell.volume_ratio * sink + self.frame_velocity * geometry["gx"]
+            out[..., 0] = (-(psi - old["psi"]) / dt - cell.volume_ratio * sink + cell.volume_ratio * current * geometry["gx"]
                            + profile - b * self._mullins_flux_divergence(geometry, K))
             out[..., 4] = profile
         else:
@@ -504,34 +547,69 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
 
     # -- Newton ----------------------------------------------------------------------------
     def system_vector(self) -> np.ndarray:
-        """The unknowns, cell-major (psi, c, phi, K per cell), then the multiplier: (4 N + 1,)."""
-        return np.concatenate([self._u.ravel(), [self.multiplier]])
+        """The unknowns, cell-major (psi, c, phi, K per cell), then the multiplier, then (under
+        potentiostatic control) the current in units of the current scale: (4 N + 1 or 2,)."""
+        scalars = [self.multiplier] + ([self.current_A_m2 / self.cell.current_scale_A_m2] if self.potentiostatic else [])
+        return np.concatenate([self._u.ravel(), scalars])
+
+    def _split(self, vector: np.ndarray):
+        """(unknowns (ny, nx, 4), multiplier, current in units of the current scale) of ``vector``."""
+        n = 4 * self._volumes.size
+        current = vector[n + 1] if self.potentiostatic else self.current_A_m2 / self.cell.current_scale_A_m2
+        return vector[:n].reshape(self.shape + (4,)), vector[n], current
+
+    def _potential_row(self) -> sp.csr_matrix:
+        """The potentiostatic closure's coefficients on the unknowns: the mean of phi extrapolated
+        to the counter electrode's face (linear in phi)."""
+        ny, nx = self.shape
+        last, previous = self._counter_weights()
+        cells = np.arange(ny) * nx
+        columns = np.concatenate([4 * (cells + nx - 1) + 2, 4 * (cells + nx - 2) + 2])
+        values = np.concatenate([np.full(ny, last / ny), np.full(ny, previous / ny)])
+        return sp.csr_matrix((values, (np.zeros(2 * ny, dtype=int), columns)), shape=(1, 4 * ny * nx))
 
     def system_residual(self, vector: np.ndarray, dt: float) -> np.ndarray:
-        """The residual of the whole system at (unknowns, multiplier) ``vector`` (4 N + 1,) for a
-        step of ``dt`` from the step's start; complex ``vector`` gives complex-step derivatives."""
-        grid_part = self._residuals(vector[:-1].reshape(self.shape + (4,)), vector[-1], dt)
-        closure = np.sum(self._volumes * grid_part[..., 4].ravel()) / self._multiplier_scale
-        return np.concatenate([grid_part[..., :4].ravel(), [closure]])
+        """The residual of the whole system at ``vector`` (:meth:`system_vector`'s layout) for a step
+        of ``dt`` from the step's start; complex ``vector`` gives complex-step derivatives. The
+        multiplier's row is its closure; the current's, the counter electrode's potential minus
+        its target (RT/F)."""
+        unknowns, multiplier, current = self._split(vector)
+        grid_part = self._residuals(unknowns, multiplier, current, dt)
+        closures = [np.sum(self._volumes * grid_part[..., 4].ravel()) / self._multiplier_scale]
+        if self.potentiostatic:
+            target = self.counter_potential_V / self.cell.thermal_voltage_V
+            closures.append((self._potential_row() @ unknowns.ravel())[0] - target)
+        return np.concatenate([grid_part[..., :4].ravel(), np.ravel(closures)])
 
     def jacobian(self, vector: np.ndarray, dt: float) -> sp.csc_matrix:
         """The Jacobian of :meth:`system_residual` at ``vector`` by complex steps: coloured for the
-        grid, the multiplier's row from its integrand's Jacobian, its column by one more step."""
-        unknowns, multiplier = vector[:-1], vector[-1]
+        grid, the multiplier's row from its integrand's Jacobian, the scalars' columns by one more
+        step each; the potential's row is linear."""
+        unknowns, multiplier, current = self._split(vector)
         n_cells = self._volumes.size
 
         def grid_function(x):
-            return self._residuals(x.reshape(self.shape + (4,)), multiplier, dt).ravel()
+            return self._residuals(x.reshape(self.shape + (4,)), multiplier, current, dt).ravel()
 
-        jac = self._jacobian.evaluate(grid_function, unknowns, _COMPLEX_STEP)
+        jac = self._jacobian.evaluate(grid_function, unknowns.ravel(), _COMPLEX_STEP)
         rows = np.arange(jac.shape[0]).reshape(n_cells, 5)
-        system_rows = jac[rows[:, :4].ravel()]
-        closure_row = sp.csr_matrix((self._volumes / self._multiplier_scale)[None, :]) @ jac[rows[:, 4]]
-        column = self._residuals(unknowns.reshape(self.shape + (4,)), multiplier + 1j * _COMPLEX_STEP, dt).imag
-        column /= _COMPLEX_STEP
-        corner = float(np.sum(self._volumes * column[..., 4].ravel())) / self._multiplier_scale
-        return sp.bmat([[system_rows, sp.csr_matrix(column[..., :4].reshape(-1, 1))],
-                        [closure_row, sp.csr_matrix([[corner]])]], format="csc")
+        weights = self._volumes / self._multiplier_scale
+        grid_rows = [jac[rows[:, :4].ravel()]]
+        closure_rows = [sp.csr_matrix(weights[None, :]) @ jac[rows[:, 4]]]
+        columns = []
+        shifts = [(multiplier + 1j * _COMPLEX_STEP, current)]
+        if self.potentiostatic:
+            shifts.append((multiplier, current + 1j * _COMPLEX_STEP))
+            closure_rows.append(self._potential_row())
+        for shifted_multiplier, shifted_current in shifts:
+            column = self._residuals(unknowns, shifted_multiplier, shifted_current, dt).imag / _COMPLEX_STEP
+            columns.append(np.concatenate([column[..., :4].ravel(), [np.sum(weights * column[..., 4].ravel())]]))
+        n_scalars = len(shifts)
+        border = np.zeros((4 * n_cells + n_scalars, n_scalars))
+        for k, column in enumerate(columns):
+            border[:4 * n_cells + 1, k] = column
+        left = sp.vstack(grid_rows + closure_rows)
+        return sp.hstack([left, sp.csr_matrix(border)], format="csc")
 
     def _factorise(self, vector: np.ndarray, dt: float) -> None:
         """The sparse LU of the Jacobian at ``vector``, kept as the preconditioner."""
@@ -582,10 +660,12 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
             self.failed_solves.append("all")
         if iterations > self.numerics.refactor_iterations:
             self._lu = None
-        change = update[:-1].reshape(self.shape + (4,))[..., :3]
-        self._u += update[:-1].reshape(self.shape + (4,))
-        self.multiplier += float(update[-1])
-        return float(np.max(np.abs(change)))
+        n = 4 * self._volumes.size
+        self._u += update[:n].reshape(self.shape + (4,))
+        self.multiplier += float(update[n])
+        if self.potentiostatic:
+            self.current_A_m2 += float(update[n + 1]) * self.cell.current_scale_A_m2
+        return float(np.max(np.abs(update[:n].reshape(self.shape + (4,))[..., :3])))
 
     # -- quantities --------------------------------------------------------------------------
     def interface_length_ratio(self) -> float:
@@ -595,6 +675,7 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
         return float(np.sum(delta.ravel() * self._volumes)) / self.width
 
     def faradaic_rate(self) -> np.ndarray:
+        """Plating rate |grad psi| j of each cell at the current state (c_b / s), flat."""
         psi, c, phi, K = (self._u[..., k] for k in range(4))
         return self._faradaic(self._geometry(psi), c, phi, K).ravel()
 

@@ -177,7 +177,7 @@ class FipyElectrodepositionSystem(SbmQuantities, NewtonSystem):
         self._update_geometry()
         self.K.setValue(self._divergence(self._normal))
         self.time = 0.0
-        self.outflow_um = 0.0
+        self._start_totals()
         self._metal_start = self.metal_li()
         self.mark_step_start()
 

@@ -51,7 +51,9 @@ class Setup:
     band: tuple[float, float]  # um: the fine band
     modulation: np.ndarray  # (ny,) i0(y) / i0, mean 1
     initial_front: np.ndarray  # (ny,) um
-    current_A_m2: float
+    current_A_m2: float  # galvanostatic; 0 under potentiostatic control (the system's first guess is its own)
+    counter_potential_V: float | None  # potentiostatic: the counter electrode's electrolyte potential vs the metal
+    capacity_C_m2: float  # stop when this charge has passed (inf: no such stop)
     stop_time: float  # s
     end_reason: Stop
     record_times: np.ndarray  # s
@@ -123,22 +125,24 @@ def setup_from(params: Params, handoff: coupling.KmcHandoff | None, atomistic_pa
                 cathodic_transfer_coefficient=d.cathodic_transfer_coefficient,
                 interface_energy_J_m2=d.interface_energy_J_m2, surface_diffusion_B_m4_s=b,
                 anisotropy_strength=delta, anisotropy_mode=d.anisotropy_mode)
-    if d.local_current_source == "coating":
+    potential = None if d.cell_voltage_mV is None else -d.cell_voltage_mV * 1e-3
+    if d.control == "potentiostatic":
+        current = 0.0
+    elif d.local_current_source == "coating":
         current = float(np.mean(on_top))
     else:
         current = (e.current_density_mA_cm2 if d.current_density_mA_cm2 is None else d.current_density_mA_cm2) * A_M2_PER_MA_CM2
+    capacity = math.inf if d.deposited_capacity_mAh_cm2 is None else d.deposited_capacity_mAh_cm2 * C_M2_PER_MAH_CM2
     stop_time, end_reason = (math.inf if d.stop_time_s is None else d.stop_time_s), Stop(StopReason.TIME)
-    if d.deposited_capacity_mAh_cm2 is not None:
-        plating_time = d.deposited_capacity_mAh_cm2 * C_M2_PER_MAH_CM2 / current
-        if plating_time < stop_time:
-            stop_time, end_reason = plating_time, Stop(StopReason.FARADAY_TIME)
+    if potential is None and capacity / current < stop_time:
+        stop_time, end_reason = capacity / current, Stop(StopReason.FARADAY_TIME)
     local = ("coating.h5: the current plating on top of the coating" if d.local_current_source == "coating" else
              "dendrite.local_current_profile" if d.local_current_profile is not None else
              f"electrode: log-normal, CV {e.cv:g}, correlation length {d.vlcd_correlation_length_um:g} um")
     return Setup(
         cell=cell, spacing_x=spacing_x, ny=ny, spacing_y=h, band=(0.0, band),
         modulation=modulation_from(params, ny, modulation_seed, on_top), initial_front=front, current_A_m2=current,
-        stop_time=stop_time, end_reason=end_reason, record_times=np.linspace(0.0, stop_time, d.records + 1)[1:],
+        counter_potential_V=potential, capacity_C_m2=capacity if potential is not None else math.inf, stop_time=stop_time, end_reason=end_reason, record_times=np.linspace(0.0, stop_time, d.records + 1)[1:],
         numerics=SbmNumerics(interface_width=d.interface_width_um, dt_initial=0.1, dt_max=60.0),
         sources={"surface_diffusion_source": b_source, "anisotropy_source": anisotropy_source,
                  "initial_roughness_source": roughness_source, "local_current_source": local})
@@ -159,11 +163,13 @@ class Run:
         self.setup = setup
         self.system = ElectrodepositionSystem(setup.cell, setup.spacing_x, setup.ny, setup.spacing_y,
                                               setup.current_A_m2, exchange_modulation=setup.modulation,
-                                              numerics=replace(setup.numerics))
+                                              numerics=replace(setup.numerics),
+                                              counter_potential_V=setup.counter_potential_V)
         self.records = 0  # records made (the runner streams them to the file)
         self.last: dict = {}
-        self.record_rows = np.zeros(setup.ny)  # front rows (um, in the window) and time at the last record
+        self.record_rows = np.zeros(setup.ny)  # front rows (um, in the window), time and window shift (um) at the last record
         self.record_time = 0.0
+        self.record_shift = 0.0
         self.dissolved0 = 0.0
 
     # -- start and restart -----------------------------------------------------------------
@@ -178,17 +184,20 @@ class Run:
 
     def state(self) -> dict[str, np.ndarray | float | int]:
         system = self.system
-        values = {"time": system.time, "dt": system.dt, "metal_start": system._metal_start, "outflow": system.outflow_um,
-                  "dissolved0": self.dissolved0, "record_time": self.record_time, "records": self.records}
+        values = {"time": system.time, "dt": system.dt, "metal_start": system._metal_start, **system.totals(),
+                  "dissolved0": self.dissolved0, "record_time": self.record_time, "record_shift": self.record_shift,
+                  "records": self.records}
         return {**{f"system_{k}": v for k, v in system.state().items()}, **values, "record_rows": self.record_rows}
 
     def restore(self, state: dict[str, np.ndarray], last: dict) -> None:
         system = self.system
         system.set_state({k.removeprefix("system_"): v for k, v in state.items() if k.startswith("system_")})
         system.time, system.dt = float(state["time"]), float(state["dt"])
-        system._metal_start, system.outflow_um = float(state["metal_start"]), float(state["outflow"])
+        system._metal_start = float(state["metal_start"])
+        system.set_totals(state)
         system.mark_step_start()
         self.dissolved0, self.record_time = float(state["dissolved0"]), float(state["record_time"])
+        self.record_shift = float(state["record_shift"])
         self.records = int(state["records"])
         self.record_rows = state["record_rows"]
         self.last = last
@@ -199,19 +208,18 @@ class Run:
         return self.system.plated_li() * self.setup.cell.molar_volume_m3_mol / LENGTH_SCALE_M
 
     def _record(self) -> dict:
-        s, system = self.setup, self.system
+        system = self.system
         fields = system.fields()
         rows = system.front_rows()
-        shift = system.frame_velocity * system.time  # the window's displacement, um (constant current)
+        shift = system.displacement_um
         t = system.time
         interval = t - self.record_time
         tip = float(rows.max()) + shift
-        tip_velocity = (tip - (float(self.record_rows.max()) + system.frame_velocity * self.record_time)) / interval \
-            if interval > 0 else math.nan
-        self.record_rows, self.record_time = rows, t
+        tip_velocity = (tip - (float(self.record_rows.max()) + self.record_shift)) / interval if interval > 0 else math.nan
+        self.record_rows, self.record_time, self.record_shift = rows, t, shift
         self.records += 1
         plated, dissolved = system.plated_li(), system.dissolved_li() - self.dissolved0
-        charge = s.current_A_m2 * t
+        charge = system.charge_C_m2
         local = system.local_current()
         self.last = {
             "time": t,
@@ -222,6 +230,7 @@ class Run:
             "interface_roughness": float(np.std(rows)) * LENGTH_SCALE_M,
             "mean_current_density": float(np.mean(local)),
             "counter_potential": system.counter_potential(),
+            "counter_current_density": system.current_A_m2,
             "charge_passed": charge, "li_deposited": plated, "dissolved_li_change": dissolved,
             "li_balance_error": charge / FARADAY - plated - dissolved,
             "min_concentration": float(fields["concentration"].min()),
@@ -241,6 +250,9 @@ class Run:
         if rows.max() > s.band[1] - margin or rows.min() < s.band[0] + margin:
             raise _Stop(Stop(StopReason.FAR_MARGIN, f"the front ({rows.min():.3g}-{rows.max():.3g} um in the window) "
                                                     f"left the fine band (dendrite.front_band_um = {s.band[1]:g} um)"))
+        if system.charge_C_m2 >= s.capacity_C_m2:
+            raise _Stop(Stop(StopReason.CAPACITY, f"deposited capacity reached: {system.charge_C_m2 / C_M2_PER_MAH_CM2:.4g} "
+                                                  "mAh/cm2 (dendrite.deposited_capacity_mAh_cm2)"))
 
     def advance(self, on_record=None) -> Stop:
         """Advance to the end, recording at ``setup.record_times``; returns why the run stopped."""
@@ -294,7 +306,9 @@ def _attrs(run: Run, params: Params, reason: str) -> dict:
         "model": "smoothed-boundary phase field, binary electroneutral electrolyte (docs/models.md §5.1)",
         "solvers": ("Newton on (psi, c, Phi_l, K, lambda); complex-step Jacobian by colour groups; GMRES with "
                     "complex-step products, preconditioned by the kept SuperLU factorisation of the Jacobian"),
-        "control": f"current: {s.current_A_m2:g} A/m2 entering at the Li counter electrode",
+        "control": (f"current: {s.current_A_m2:g} A/m2 entering at the Li counter electrode" if s.counter_potential_V is None
+                    else f"potential: the electrolyte at the Li counter electrode held at {s.counter_potential_V:g} V vs "
+                         "the plating metal (cell voltage minus that; the counter electrode's overpotential neglected)"),
         "grid_yx": [s.ny, s.spacing_x.size], "fine_cell_size_m": s.spacing_y * M_PER_UM,
         "width_m": s.width * M_PER_UM, "gap_m": params.dendrite.gap_um * M_PER_UM,
         "temperature_K": cell.temperature_K, "electrolyte": params.dendrite.electrolyte,
@@ -320,8 +334,10 @@ def write(ctx, prepared) -> None:
     on_top = coupling.on_top_current(ctx.inputs["coating"]) if params.dendrite.local_current_source == "coating" else None
     run = Run(setup_from(params, handoff, ctx.inputs["atomistic"], on_top))
     s, d = run.setup, params.dendrite
-    ctx.log.info("dendrite: %d x %d cells (%.4g um fine, %g um of electrode, %g um gap), %g A/m2 for %.4g s; B = %.3g m4/s",
-                 s.ny, s.spacing_x.size, s.spacing_y, s.width, d.gap_um, s.current_A_m2, s.stop_time,
+    control = (f"{s.current_A_m2:g} A/m2" if s.counter_potential_V is None else
+               f"cell voltage {d.cell_voltage_mV:g} mV")
+    ctx.log.info("dendrite: %d x %d cells (%.4g um fine, %g um of electrode, %g um gap), %s for up to %.4g s; B = %.3g m4/s",
+                 s.ny, s.spacing_x.size, s.spacing_y, s.width, d.gap_um, control, s.stop_time,
                  s.cell.surface_diffusion_B_m4_s)
     with CheckpointedRun(ctx, series_groups(run), d.checkpoint_interval_s) as runner:
         try:

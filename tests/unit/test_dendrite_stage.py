@@ -24,6 +24,11 @@ front_band_um = 3.0
 deposited_capacity_mAh_cm2 = 0.005
 records = 4
 """
+# held at -50 mV: ~21 A/m^2 at the start (planar Butler-Volmer, i0 = 10 A/m^2), the 180 C/m^2 in ~9 s
+POTENTIOSTATIC = DENDRITE + """control = "potentiostatic"
+cell_voltage_mV = -50.0
+stop_time_s = 30.0
+"""
 
 
 @pytest.fixture
@@ -67,9 +72,12 @@ def test_li_balance_and_faraday(finished):
     assert float(ds.min_concentration.min()) > 900 and float(ds.max_concentration.max()) < 1100
 
 
-def test_interrupted_run_resumes_identically(dendrite_params, tmp_path, monkeypatch):
+@pytest.mark.parametrize("table", [DENDRITE, POTENTIOSTATIC], ids=["galvanostatic", "potentiostatic"])
+def test_interrupted_run_resumes_identically(table, tmp_path, monkeypatch):
+    dendrite_params = tmp_path / "d.toml"
+    dendrite_params.write_text(MINIMAL_TOML + table)
     straight = multiscale.run(dendrite_params, out=tmp_path / "straight")
-    dendrite_params.write_text(MINIMAL_TOML + DENDRITE + "checkpoint_interval_s = 1e-9\n")
+    dendrite_params.write_text(MINIMAL_TOML + table + "checkpoint_interval_s = 1e-9\n")
     calls = {"n": 0}
     original = dendrite_stage.Run._record
 
@@ -88,8 +96,28 @@ def test_interrupted_run_resumes_identically(dendrite_params, tmp_path, monkeypa
     resumed = multiscale.run(dendrite_params, out=tmp_path / "resumed")
     a, b = read_dataset(straight / "dendrite.h5"), read_dataset(resumed / "dendrite.h5")
     for name in ("time", "psi", "concentration", "potential", "charge_passed", "counter_potential",
-                 "local_current_density", "li_balance_error"):
+                 "counter_current_density", "tip_velocity", "local_current_density", "li_balance_error"):
         np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
+def test_potentiostatic_run_holds_the_voltage_and_stops_at_the_capacity(tmp_path):
+    """References: the set cell voltage (the counter electrode's electrolyte potential is held at
+    50 mV, to 1e-9 V at every record: the solver's tolerance); the charge balance (1e-8, as
+    galvanostatic); the capacity stop, at the first step past 180 C/m^2 (steps of < 2 s at ~20 A/m^2:
+    < 40 C/m^2 over)."""
+    path = _write(tmp_path, MINIMAL_TOML + POTENTIOSTATIC)
+    out = multiscale.run(path, out=tmp_path / "r")
+    ds = read_dataset(out / "dendrite.h5")
+    attrs = read_root_attrs(out / "dendrite.h5")
+    assert attrs["stop_reason"].startswith("deposited capacity reached")
+    assert attrs["control"].startswith("potential")
+    np.testing.assert_allclose(ds.counter_potential, 0.05, rtol=0, atol=1e-9)
+    assert 180.0 <= float(ds.charge_passed[-1]) < 220.0 and float(ds.time[-1]) < 30.0
+    current = ds.counter_current_density.values[1:]
+    assert np.all((current > 10.0) & (current < 30.0))
+    np.testing.assert_allclose(ds.mean_current_density[1:], current, rtol=1e-6)
+    passed = ds.charge_passed.values / FARADAY
+    np.testing.assert_allclose(ds.li_deposited + ds.dissolved_li_change, passed, rtol=0, atol=1e-8 * passed[-1])
 
 
 def _write(tmp_path, text):
@@ -164,6 +192,12 @@ def test_vlcd_modulation_has_mean_one_the_electrode_spread_and_does_not_depend_o
     ("gap_um = 1.0\n", "dendrite.gap_um"),
     ("current_density_mA_cm2 = 1000.0\n", "dendrite.current_density_mA_cm2"),
     ("electrolyte = \"water\"\n", "dendrite.electrolyte"),
+    ("cell_voltage_mV = 10.0\n", "dendrite.cell_voltage_mV"),
+    ("cell_voltage_mV = -10.0\n", "dendrite"),  # galvanostatic
+    ("control = \"potentiostatic\"\ncell_voltage_mV = -10.0\n", "dendrite"),  # no stop_time_s
+    ("control = \"potentiostatic\"\nstop_time_s = 5.0\n", "dendrite"),  # no cell_voltage_mV
+    ("control = \"potentiostatic\"\ncell_voltage_mV = -10.0\nstop_time_s = 5.0\ncurrent_density_mA_cm2 = 1.0\n",
+     "dendrite"),
 ])
 def test_bad_dendrite_tables_name_the_key(tmp_path, extra, key):
     with pytest.raises(UserError, match=key):

@@ -39,16 +39,17 @@ def test_logistic_profile_has_unit_integrated_gradient():
     np.testing.assert_allclose(slope, psi * (1 - psi) / 0.1, atol=1e-6)
 
 
-def curved_front_system(ny=7, nx=14):
+def curved_front_system(ny=7, nx=14, potential=None):
     """A small 2D system with a curved front, a heterogeneous i0, Valoen-Reimers properties and
     a non-uniform state and a fourfold anisotropy, away from any symmetry; B large enough (1e-27 m^4/s) that the
-    surface-diffusion entries are not lost below the others."""
+    surface-diffusion entries are not lost below the others. ``potential`` (V): potentiostatic
+    control, the current an unknown."""
     h = 0.05
     dx = graded_spacing(h, 0.4, 0.9, 1.2)
     modulation = 1.0 + 0.5 * np.sin(2 * np.pi * np.arange(ny) / ny)
     cell = Cell(surface_diffusion_B_m4_s=1e-27, anisotropy_strength=0.05)
     system = ElectrodepositionSystem(cell, dx, ny, h, 20.0, exchange_modulation=modulation / modulation.mean(),
-                                     numerics=SbmNumerics(interface_width=0.1))
+                                     numerics=SbmNumerics(interface_width=0.1), counter_potential_V=potential)
     x = np.cumsum(dx) - dx / 2
     y = (np.arange(ny) + 0.5) * h
     front = 0.3 + 0.05 * np.cos(2 * np.pi * y / (ny * h))
@@ -59,6 +60,7 @@ def curved_front_system(ny=7, nx=14):
     state["phi"] = state["phi"] + 0.2 * rng.random(state["phi"].size)
     state["K"] = state["K"] + rng.random(state["K"].size)
     state["multiplier"] = 0.3
+    state["current"] = 17.0
     system.set_state(state)
     return system
 
@@ -75,15 +77,18 @@ def central_column(system, vector, dt, j):
     return (system.system_residual(vector + step, dt) - system.system_residual(vector - step, dt)).real / 2e-6
 
 
+@pytest.mark.parametrize("potential", [None, 0.08], ids=["galvanostatic", "potentiostatic"])
 @pytest.mark.parametrize("column, tolerance", [(complex_column, 1e-12), (central_column, 1e-6)],
                          ids=["dense complex step", "central differences"])
-def test_assembled_jacobian_equals_the_dense_one(column, tolerance):
+def test_assembled_jacobian_equals_the_dense_one(column, tolerance, potential):
     """References: the dense Jacobian of the system's residual, one column per derivative (no
     colouring, no assembly), by a complex step (tolerance 1e-12 of each row's largest entry: a
     dependency missing from the colouring table leaves entries out, however small) and by central
     real differences, which need no complex arithmetic (step 1e-6; tolerance 1e-6 of the row's
-    largest entry: their truncation and round-off)."""
-    system = curved_front_system()
+    largest entry: their truncation and round-off). Under potentiostatic control the current is
+    one more unknown and the counter electrode's potential one more row."""
+    system = curved_front_system(potential=potential)
+    assert system.system_vector().size == 4 * system._volumes.size + (2 if potential else 1)
     vector, dt = system.system_vector(), 0.7
     assembled = system.jacobian(vector, dt).toarray()
     dense = np.stack([column(system, vector, dt, j) for j in range(vector.size)], axis=1)

@@ -30,12 +30,13 @@ CONSTANT = Electrolyte("constant", T_PLUS, D, KAPPA, 1.0)
 FRONT_UM = 2.0
 
 
-def planar(cell, current, gap_um, width_um=0.1, moving=False, **numerics):
+def planar(cell, current, gap_um, width_um=0.1, moving=False, potential=None, **numerics):
+    """A 1D cell at ``current`` (A/m^2), or held at the counter electrode's ``potential`` (V)."""
     h = width_um / 2
     dx = graded_spacing(h, 4.0, FRONT_UM + gap_um, 1.08)
     num = SbmNumerics(interface_width=width_um, move_interface=moving, tolerance=1e-6, absolute_tolerance=1e-10,
                       **numerics)
-    system = ElectrodepositionSystem(cell, dx, 1, h, current, numerics=num)
+    system = ElectrodepositionSystem(cell, dx, 1, h, current, numerics=num, counter_potential_V=potential)
     x = np.cumsum(dx) - dx / 2
     system.initialise(logistic_profile(x - FRONT_UM, width_um)[None, :])
     return system
@@ -91,6 +92,24 @@ def test_steady_planar_front_within_half_a_percent(fraction):
     assert system.local_current()[0] == pytest.approx(current, rel=1e-9)
 
 
+@pytest.mark.parametrize("fraction", [0.5, 0.9])
+def test_potentiostatic_steady_current_within_half_a_percent(fraction):
+    """Potentiostatic control: the counter electrode held at the steady potential of the closed form
+    above for ``fraction`` of the limiting current (constant properties, 25 um gap). Reference:
+    that current and its concentration polarisation; tolerance 0.5 %, as for the galvanostatic
+    front. The potential itself is held to round-off."""
+    gap = 25.0
+    j_lim = 2 * FARADAY * D * 1000 / ((1 - T_PLUS) * gap * 1e-6)
+    current = fraction * j_lim
+    c_s, potential = steady_constant(current, gap)
+    system = planar(Cell(electrolyte=CONSTANT), 0.0, gap, potential=potential, dt_initial=1e-3, dt_max=1.0)
+    system.advance(12.0)
+    assert system.current_A_m2 == pytest.approx(current, rel=0.005)
+    assert 1000 - front_concentration(system) == pytest.approx(1000 - c_s, rel=0.005)
+    assert system.counter_potential() == pytest.approx(potential, rel=1e-12)
+    assert system.local_current()[0] == pytest.approx(system.current_A_m2, rel=1e-9)
+
+
 def test_limiting_current_within_half_a_percent():
     """Reference: j_lim = 2 F D c_b / ((1 - t+) L) for a 25 um gap; measured by extrapolating the
     steady c_s(j) of two runs (linear in j for constant properties) to c_s = 0; tolerance 0.5 %."""
@@ -129,17 +148,21 @@ def test_steady_front_with_valoen_reimers_properties():
     assert front_concentration(system) == pytest.approx(c_s, abs=5.0)
 
 
-def test_li_and_anion_balances_on_a_moving_front():
+@pytest.mark.parametrize("potential", [None, 0.05], ids=["galvanostatic", "potentiostatic"])
+def test_li_and_anion_balances_on_a_moving_front(potential):
     """Reference: exact conservation. Charge / F = Li plated (metal gained + metal carried out of the
     window by the co-moving frame) + change of dissolved Li, to 1e-8 relative; anions (= dissolved
     Li: the Li counter electrode returns what plates) constant to 1e-9 relative (both limited by the
-    linear solves, SbmNumerics.solver_floor). 1 mA/cm^2 for 300 s,
-    Valoen-Reimers properties, the interface moving (profile keeping and surface diffusion on)."""
+    linear solves, SbmNumerics.solver_floor). 1 mA/cm^2 for 300 s, or the counter electrode held
+    at 50 mV (the current then falls as the salt polarises), Valoen-Reimers properties, the
+    interface moving (profile keeping and surface diffusion on)."""
     current = 10.0
-    system = planar(Cell(), current, 50.0, width_um=0.05, moving=True, dt_initial=1e-2, dt_max=20.0)
+    system = planar(Cell(), current, 50.0, width_um=0.05, moving=True, potential=potential, dt_initial=1e-2, dt_max=20.0)
     dissolved = system.dissolved_li()
     system.advance(300.0)
-    charge = current * system.time / FARADAY
+    charge = system.charge_C_m2 / FARADAY
+    if potential is None:
+        assert charge == pytest.approx(current * system.time / FARADAY, rel=1e-12)
     balance = charge - system.plated_li() - (system.dissolved_li() - dissolved)
     assert abs(balance) / charge < 1e-8
     assert abs(system.dissolved_li() - dissolved) / dissolved < 1e-9
