@@ -1,6 +1,8 @@
-"""Analysis of run outputs: open a run or a scan with xarray, final values of a run."""
+"""Analysis of run outputs: open a run or a scan with xarray, final values of a run, the metal front's spectrum."""
 
+from .fronts import fit_healing_cutoff, front_heights, healing_spectrum
 from .runs import open_run, open_scan
 from .summary import final_values, observables, summary
 
-__all__ = ["final_values", "observables", "open_run", "open_scan", "summary"]
+__all__ = ["final_values", "fit_healing_cutoff", "front_heights", "healing_spectrum", "observables", "open_run",
+           "open_scan", "summary"]

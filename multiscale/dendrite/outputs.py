@@ -45,6 +45,7 @@ SCHEMA = Schema("dendrite", (
         *(V(name, ("time", "y", "x"), units, text, dtype="f4") for name, (units, text) in SNAPSHOTS.items()),
         V("exchange_current_ratio", ("y",), "1", "i0(y) / mean i0: the VLCD field"),
         V("initial_front", ("y",), "m", "initial front position in the window"),
+        V("cell_width", ("x",), "m", "width of each cell along x (the grid is graded away from the fine band)"),
     ), (
         A("model", ""), A("solvers", ""), A("control", ""), A("grid_yx", "1"), A("fine_cell_size_m", "m"),
         A("width_m", "m", "electrode width after rounding to whole cells"),
@@ -53,5 +54,6 @@ SCHEMA = Schema("dendrite", (
         A("anisotropy_strength", "1"), A("anisotropy_source", ""), A("initial_roughness_source", ""),
         A("local_current_source", ""), A("exchange_current_ratio_cv", "1"), A("final_deposit_m", "m"),
         A("stop_reason", ""), A("final_li_balance_relative_error", "1"),
+        A("li_molar_volume", "m3 mol-1", "molar volume of Li metal: metal thickness per mol plated per area"),
     ), "series, snapshots and static profiles"),
 ))

@@ -292,7 +292,8 @@ def static_dataset(run: Run) -> xr.Dataset:
     s = run.setup
     return xr.Dataset(
         {"exchange_current_ratio": ("y", s.modulation, {"units": "1", "long_name": "i0(y) / mean i0"}),
-         "initial_front": ("y", s.initial_front * M_PER_UM, {"units": "m"})})
+         "initial_front": ("y", s.initial_front * M_PER_UM, {"units": "m"}),
+         "cell_width": ("x", s.spacing_x * M_PER_UM, {"units": "m"})})
 
 
 def _relative_balance_error(frame: dict) -> float:
@@ -316,6 +317,7 @@ def _attrs(run: Run, params: Params, reason: str) -> dict:
         **s.sources, "exchange_current_ratio_cv": float(np.std(s.modulation)),
         "final_deposit_m": run.deposit() * M_PER_UM, "stop_reason": reason,
         "final_li_balance_relative_error": _relative_balance_error(run.last),
+        "li_molar_volume": cell.molar_volume_m3_mol,
     }
 
 
