@@ -55,6 +55,7 @@ class StopReason(enum.Enum):
     FAR_MARGIN = "the metal reached the margin of its domain"
     PLATING_TIME = "end of the plating time"
     CAPACITY = "deposited capacity reached"
+    DEPLETED = "the salt ran out at the front (Sand's time)"
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,17 @@ class SteppedSystem:
         """One Newton iteration; returns the max change of the variables that set convergence."""
         raise NotImplementedError
 
+    def _reject(self) -> None:
+        """Restore the step's start (a rejected step); subclasses also drop what they kept from its
+        iterates."""
+        self.set_state(self.old)
+
+    def check_step(self, dt: float) -> str:
+        """A converged step of ``dt`` is checked before it is accepted: a sentence saying what is
+        wrong with it (the step is rejected and retried smaller), or "" (small updates alone do not
+        prove a solution: a solve swamped by overflow also returns them)."""
+        return ""
+
     def _accepted(self, dt: float) -> None:
         """Called by :meth:`advance` after a step of ``dt`` is accepted, before it becomes the start
         of the next (running integrals)."""
@@ -97,22 +108,28 @@ class SteppedSystem:
         for k in range(1, n.max_sweeps + 1):
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 change = self.sweep(dt)
-            if not np.isfinite(change) or not all(np.all(np.isfinite(self.value(v))) for v in self.names):
-                self.set_state(self.old)
-                return StepReport(False, k, math.inf, "non-finite values")
+                finite = np.isfinite(change) and all(np.all(np.isfinite(self.value(v))) for v in self.names)
             if self.failed_solves:
-                self.set_state(self.old)
+                self._reject()
                 return StepReport(False, k, math.inf, f"linear solver failed on {self.failed_solves[0]}")
+            if not finite:
+                self._reject()
+                return StepReport(False, k, math.inf, "non-finite values")
             step_change = float(np.max(np.abs(np.ravel(self.value(self.tracked)) - self.old[self.tracked])))
             theta = change / previous if k > 1 else math.inf
             left = min(change, change * theta / (1.0 - theta)) if theta < 1.0 else change
             previous = change
             if left < n.tolerance * step_change + n.absolute_tolerance:
                 if step_change > n.max_change:
-                    self.set_state(self.old)
+                    self._reject()
                     return StepReport(False, k, step_change, f"{self.tracked} changed too much")
+                with np.errstate(over="ignore", invalid="ignore"):
+                    defect = self.check_step(dt)
+                if defect:
+                    self._reject()
+                    return StepReport(False, k, step_change, defect)
                 return StepReport(True, k, step_change)
-        self.set_state(self.old)
+        self._reject()
         return StepReport(False, n.max_sweeps, math.inf, "sweeps did not converge")
 
     def advance(self, t_end: float, on_step=None) -> list[StepReport]:

@@ -328,6 +328,8 @@ _DEPENDENCIES = {
 }
 #: Imaginary step of the complex-step derivatives (any size far below the unknowns' works).
 _COMPLEX_STEP = 1e-30
+#: Largest relative charge imbalance of an accepted step (:meth:`ElectrodepositionSystem.check_step`).
+_BALANCE_CHECK = 1e-6
 
 
 class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
@@ -649,12 +651,17 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
         vector = self.system_vector()
         residual = self.system_residual(vector, dt).real
         fresh = self._lu is None
-        if fresh:
-            self._factorise(vector, dt)
-        update, iterations, converged = self._newton_update(vector, residual, dt)
-        if not converged and not fresh:
-            self._factorise(vector, dt)
+        try:
+            if fresh:
+                self._factorise(vector, dt)
             update, iterations, converged = self._newton_update(vector, residual, dt)
+            if not converged and not fresh:
+                self._factorise(vector, dt)
+                update, iterations, converged = self._newton_update(vector, residual, dt)
+        except RuntimeError as exc:  # SuperLU met a zero pivot (diagonal pivoting): the step is retried smaller
+            self._lu = None
+            self.failed_solves.append(f"the Jacobian's factorisation ({exc})")
+            return math.inf
         self.linear_iterations += iterations
         if not converged:
             self.failed_solves.append("all")
@@ -666,6 +673,24 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
         if self.potentiostatic:
             self.current_A_m2 += float(update[n + 1]) * self.cell.current_scale_A_m2
         return float(np.max(np.abs(update[:n].reshape(self.shape + (4,))[..., :3])))
+
+    def _reject(self) -> None:
+        """Restore the step's start and drop the factorisation: taken at an iterate of the rejected
+        step, its LU and round-off scale (GMRES's absolute floor) may be far from the next step's."""
+        super()._reject()
+        self._lu = None
+
+    def check_step(self, dt: float) -> str:
+        """The step's charge balance: the Faradaic sink summed over the cells equals the current
+        entering at the counter electrode (exact at a solution by the discrete divergence theorem,
+        ~1e-13 in practice) to 1e-6 of the larger of the current and the exchange current."""
+        cell = self.cell
+        scale = max(abs(self.current_A_m2), cell.exchange_current_density_A_m2) / cell.current_scale_A_m2 * self.width
+        current = self.current_A_m2 / cell.current_scale_A_m2 * self.width
+        sink = float(np.sum(self._volumes * self.faradaic_rate()))
+        if not abs(sink - current) <= _BALANCE_CHECK * scale:
+            return f"the Faradaic current misses the applied one by {abs(sink - current) / scale:.3g} (relative)"
+        return ""
 
     # -- quantities --------------------------------------------------------------------------
     def interface_length_ratio(self) -> float:

@@ -33,7 +33,7 @@ from ..streams import Stream, stream_seed
 from .electrolyte import Electrolyte, constant_from
 from .newton import DivergenceError
 from .outputs import SCHEMA
-from .params import FRONT_MARGIN_WIDTHS, check, grid
+from .params import DEPLETION_FRACTION, FRONT_MARGIN_WIDTHS, check, grid
 from .sbm import LENGTH_SCALE_M, Cell, ElectrodepositionSystem, SbmNumerics, graded_spacing, logistic_profile
 
 #: Seconds per hour times A/m^2 per mA/cm^2: mAh/cm^2 -> C/m^2.
@@ -143,7 +143,7 @@ def setup_from(params: Params, handoff: coupling.KmcHandoff | None, atomistic_pa
         cell=cell, spacing_x=spacing_x, ny=ny, spacing_y=h, band=(0.0, band),
         modulation=modulation_from(params, ny, modulation_seed, on_top), initial_front=front, current_A_m2=current,
         counter_potential_V=potential, capacity_C_m2=capacity if potential is not None else math.inf, stop_time=stop_time, end_reason=end_reason, record_times=np.linspace(0.0, stop_time, d.records + 1)[1:],
-        numerics=SbmNumerics(interface_width=d.interface_width_um, dt_initial=0.1, dt_max=60.0),
+        numerics=SbmNumerics(interface_width=d.interface_width_um, dt_initial=0.1, dt_max=d.max_time_step_s),
         sources={"surface_diffusion_source": b_source, "anisotropy_source": anisotropy_source,
                  "initial_roughness_source": roughness_source, "local_current_source": local})
 
@@ -250,6 +250,12 @@ class Run:
         if rows.max() > s.band[1] - margin or rows.min() < s.band[0] + margin:
             raise _Stop(Stop(StopReason.FAR_MARGIN, f"the front ({rows.min():.3g}-{rows.max():.3g} um in the window) "
                                                     f"left the fine band (dendrite.front_band_um = {s.band[1]:g} um)"))
+        salt = system.value("c")[system.value("psi") >= 0.5]
+        if salt.size and salt.min() < DEPLETION_FRACTION:
+            raise _Stop(Stop(StopReason.DEPLETED, f"the salt ran out at the front in the step from t = "
+                                                  f"{system.time - dt:.5g} to {system.time:.5g} s (below "
+                                                  f"{DEPLETION_FRACTION:g} of the bulk concentration): Sand's time; "
+                                                  "the model does not follow the growth beyond it"))
         if system.charge_C_m2 >= s.capacity_C_m2:
             raise _Stop(Stop(StopReason.CAPACITY, f"deposited capacity reached: {system.charge_C_m2 / C_M2_PER_MAH_CM2:.4g} "
                                                   "mAh/cm2 (dendrite.deposited_capacity_mAh_cm2)"))

@@ -126,3 +126,36 @@ def test_anisotropic_stiffness_follows_the_normal_angle():
     np.testing.assert_allclose(stiffness, 1 + 0.05 * (1 - 16) * np.cos(4 * theta), atol=3e-4)
     with pytest.raises(ValueError):
         Cell(anisotropy_strength=0.07, anisotropy_mode=4)  # above 1/15: the stiffness changes sign
+
+
+def test_a_singular_factorisation_rejects_the_step_and_retries_it_smaller(monkeypatch):
+    """SuperLU with diagonal pivots raises on a zero pivot (met where the salt runs out and the
+    conductivity with it): the step is rejected with that reason and retried at half the size."""
+    from multiscale.dendrite import sbm
+
+    system = curved_front_system()
+    real, calls = sbm.splu, []
+
+    def singular_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Factor is exactly singular")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sbm, "splu", singular_once)
+    system.numerics.dt_initial = system.dt = 0.2
+    reports = system.advance(0.2)
+    assert not reports[0].accepted and "factorisation" in reports[0].reason and "singular" in reports[0].reason
+    assert system.time == pytest.approx(0.2) and len(calls) > 1  # the run went on with fresh factorisations
+
+
+def test_a_state_that_misses_the_charge_balance_is_not_accepted():
+    """Small Newton updates alone do not prove a solution (a solve swamped by overflow returns them
+    too): an accepted step must also pass the charge balance, exact at a solution (discrete
+    divergence theorem). Reference: the random state of ``curved_front_system`` is no solution and
+    is refused; the same system after an accepted step passes."""
+    system = curved_front_system()
+    assert "misses the applied one" in system.check_step(0.2)
+    system.numerics.dt_initial = system.dt = 0.2
+    reports = system.advance(0.2)
+    assert reports[-1].accepted and system.check_step(system.dt) == ""

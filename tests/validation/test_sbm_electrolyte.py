@@ -21,9 +21,12 @@ import pytest
 from scipy.integrate import quad
 from scipy.optimize import brentq
 
+import multiscale
 from multiscale.constants import FARADAY, GAS_CONSTANT
 from multiscale.dendrite.electrolyte import Electrolyte
 from multiscale.dendrite.sbm import Cell, ElectrodepositionSystem, SbmNumerics, graded_spacing, logistic_profile
+from multiscale.io import read_dataset, read_root_attrs
+from tests.conftest import MINIMAL_TOML
 
 D, T_PLUS, KAPPA = 3.2e-10, 0.38, 1.19
 CONSTANT = Electrolyte("constant", T_PLUS, D, KAPPA, 1.0)
@@ -167,3 +170,33 @@ def test_li_and_anion_balances_on_a_moving_front(potential):
     assert abs(balance) / charge < 1e-8
     assert abs(system.dissolved_li() - dissolved) / dissolved < 1e-9
     assert system.front_rows()[0] == pytest.approx(FRONT_UM, abs=1e-3)  # the frame follows the front
+
+
+def test_the_stage_stops_at_sands_time(tmp_path):
+    """The stage above the limiting current: 10 mA/cm^2 across a 2 mm gap (j_lim = 5 mA/cm^2;
+    nothing reaches the front from the counter electrode within L^2 / D = 3.4 h), constant
+    properties at 298.15 K, a near-flat front (i0 CV 0.05), steps of at most 10 s. Reference: Sand's
+    t_S = pi D (c_b F)^2 / (4 j^2 (1 - t+)^2) = 613.0 s; tolerance 2 % on the time of the stop (the
+    end of the step in which the salt at the front fell below 1e-3 c_b). Measured: 616.6 s (+0.6 %);
+    at the default 60 s steps +2.1 % (docs/validation.md)."""
+    text = MINIMAL_TOML.replace("temperature_K = 300.0", "temperature_K = 298.15").replace(
+        "current_density_mA_cm2 = 1.0", "current_density_mA_cm2 = 10.0").replace("vlcd_cv = 0.5", "vlcd_cv = 0.05")
+    path = tmp_path / "sand.toml"
+    path.write_text(text + """
+[dendrite]
+width_um = 2.0
+gap_um = 2000.0
+front_band_um = 4.0
+electrolyte = "constant"
+deposited_capacity_mAh_cm2 = 3.0
+max_time_step_s = 10.0
+records = 10
+""")
+    out = multiscale.run(path, out=tmp_path / "run")
+    ds, attrs = read_dataset(out / "dendrite.h5"), read_root_attrs(out / "dendrite.h5")
+    electrolyte = Electrolyte()
+    d, t_plus = float(electrolyte.diffusivity(1000.0, 298.15)), electrolyte.transference_number
+    t_sand = math.pi * d * (1000 * FARADAY) ** 2 / (4 * (100.0 * (1 - t_plus)) ** 2)
+    assert attrs["stop_reason"].startswith("the salt ran out at the front")
+    assert float(ds.time[-1]) == pytest.approx(t_sand, rel=0.02)
+    assert float(ds.min_concentration[-2]) > 1.0 > float(ds.min_concentration[-1]) >= 0.0
