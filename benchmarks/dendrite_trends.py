@@ -8,7 +8,8 @@ over those of i0(y) (multiscale/analysis/fronts.py), prints k_c against (B t)^(-
 cutoff wavelengths' ratio against (B_hot / B_cold)^(1/4), and with ``--figure PATH`` draws the
 transfer functions with the predicted curves. Asserts nothing.
 
-Usage: python benchmarks/dendrite_trends.py [--temperatures 280 330] [--seeds 3] [--figure PATH]
+Usage: python benchmarks/dendrite_trends.py [--temperatures 280 330] [--seeds 3] [--figure PATH] [--smoke]
+(``--smoke``: one seed on 4 um for 20 s; a check that it runs.)
 """
 
 from __future__ import annotations
@@ -38,8 +39,12 @@ def main() -> None:
     parser.add_argument("--temperatures", type=float, nargs="+", default=[280.0, 330.0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--figure", type=Path)
+    parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
     base = multiscale.load_params(CASE)
+    if args.smoke:
+        args.seeds = 1
+        base = with_overrides(base, {"dendrite.width_um": 4.0, "dendrite.stop_time_s": 20.0})
     rows = {}
     print(f"{'T (K)':>6} {'seed':>4} {'B (m4/s)':>10} {'t (s)':>6} {'d (um)':>7} {'modes':>5} {'G':>6} "
           f"{'k_c (1/um)':>10} {'(Bt)^-1/4':>10} {'ratio':>6} {'lambda_c (um)':>13} {'wall s':>6}")

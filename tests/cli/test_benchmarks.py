@@ -17,6 +17,7 @@ NUMBER = re.compile(r"\d\.\d|\de[+-]\d")
 # script -> strings its printed figures must contain (a header and a data row)
 CASES = {
     "acceleration_convergence": ["Ra (nm)", "±"],
+    "dendrite_trends": ["k_c (1/um)", "(Bt)^-1/4", "lambda_c(330 K) / lambda_c(280 K)"],
     "dopt_calibration": ["j (mA/cm2)", "2.50"],
     "kmc_throughput": ["events/s", "bond-counting classes", "per-site (heating on)", "ns/deposit"],
     "kmc_trends": ["roughness vs T (K)", "hotspot deposit shape", "roughness vs j (mA/cm2)", "crystalline fraction"],
