@@ -92,7 +92,9 @@ def run_conditions(tree: xr.DataTree, stage: str | None = None) -> str:
         j = table["current_density_mA_cm2"]
     parts = [f"{e['temperature_K']:g} K", f"{j:.3g} mA/cm²"]
     if stage == "dendrite":
-        if table.get("local_current_source") == "coating":
+        if table.get("control") == "potentiostatic":
+            parts[-1] += f" (phase field held at {table['cell_voltage_mV']:.4g} mV)"
+        elif table.get("local_current_source") == "coating":
             parts[-1] += " (phase field: current from the coating stage)"
         elif table.get("current_density_mA_cm2") not in (None, j):
             parts[-1] += f" (phase field at {table['current_density_mA_cm2']:.4g} mA/cm²)"

@@ -36,7 +36,8 @@ class DendriteParams(Table):
     """Electrode width simulated (periodic), um."""
     gap_um: float = Field(default=50.0, ge=5.0, le=5000.0)
     """Distance from the mean front to the Li counter electrode, um: a separator (25-250 um), or a
-    capillary cell's mm (the limiting current 2 F D c / ((1 - t+) L) is ~10 mA/cm^2 at 500 um)."""
+    capillary cell's mm (the limiting current 2 F D c / ((1 - t+) L) of 1 M LiPF6 is ~20 mA/cm^2 at
+    500 um, 5 mA/cm^2 at 2 mm)."""
     front_band_um: float = Field(default=4.0, gt=0, le=100.0)
     """Width of the fine grid around the front, um (the front starts in its middle); the run stops
     when the metal's tip or trough leaves it."""
@@ -48,13 +49,14 @@ class DendriteParams(Table):
     cells_per_interface_width: float = Field(default=2.0, ge=1.0, le=8.0)
     """Fine-grid resolution: cells per w."""
     deposited_capacity_mAh_cm2: float | None = Field(default=0.05, gt=0, le=10.0)
-    """Stop after plating this charge, mAh/cm^2 (1 mAh/cm^2 = 4.85 um of dense Li); potentiostatic runs
-    stop at the first step that passes it."""
+    """Stop after plating this charge, mAh/cm^2 (1 mAh/cm^2 = 4.85 um of dense Li). It applies to
+    potentiostatic runs too, at the first step that passes it, whichever of it and stop_time_s comes
+    first: set it to the capacity wanted."""
     stop_time_s: float | None = Field(default=None, gt=0)
     """Stop at this time, s."""
     max_time_step_s: float = Field(default=60.0, gt=0)
     """Largest implicit (backward Euler) time step, s: numerical. Sand's time through the stage comes
-    out 2.1 % late at 60 s, 1.2 % at 27 s and 0.3 % at 5 s (first order; docs/validation.md)."""
+    out 2.1 % late at 60 s, 1.2 % at 27 s and 0.3 % at 5.4 s (first order; docs/validation.md)."""
     records: int = Field(default=10, ge=2, le=10000)
     """Snapshots and time-series records, evenly spaced in time."""
     electrolyte: Literal["valoen_reimers", "constant"] = "valoen_reimers"
@@ -113,8 +115,8 @@ class DendriteParams(Table):
         return self
 
 
-#: Largest grid the stage accepts (cells); the coupled LU of 4 unknowns per cell beyond it is
-#: more than a laptop's memory (docs/performance.md).
+#: Largest grid the stage accepts (cells, in the fine band and in all); the coupled LU of 4
+#: unknowns per cell beyond it is more than a laptop's memory (docs/performance.md).
 MAX_CELLS = 256 * 256
 #: Fewest cells along the electrode and in the fine band.
 MIN_CELLS_YX = (4, 8)
@@ -140,6 +142,7 @@ def check(params) -> None:
     """Rules that need more than one key or another table; raise ``UserError`` naming the keys."""
     from ..errors import UserError
     from .electrolyte import VALOEN_REIMERS_RANGE
+    from .sbm import graded_spacing
 
     d, e = params.dendrite, params.electrode
     h, ny, band = grid(d)
@@ -149,6 +152,10 @@ def check(params) -> None:
     if ny * band > MAX_CELLS:
         raise UserError(f"dendrite.width_um, dendrite.front_band_um: {ny} x {band} fine cells of {h:g} um is more than "
                         f"{MAX_CELLS}; lower them or dendrite.cells_per_interface_width")
+    nx = graded_spacing(h, band * h, band * h / 2 + d.gap_um, d.grid_growth).size
+    if ny * nx > MAX_CELLS:
+        raise UserError(f"dendrite.gap_um, dendrite.grid_growth: {ny} x {nx} cells in all is more than {MAX_CELLS}; "
+                        "raise dendrite.grid_growth (the coarse cells towards the counter electrode) or lower dendrite.gap_um")
     if d.front_band_um / 2 < FRONT_MARGIN_WIDTHS * d.interface_width_um:
         raise UserError(f"dendrite.front_band_um: the front starts {d.front_band_um / 2:g} um from the band's edges, closer "
                         f"than {FRONT_MARGIN_WIDTHS:g} interface widths ({FRONT_MARGIN_WIDTHS * d.interface_width_um:g} um); "

@@ -34,12 +34,14 @@ k = kappa RT/(F^2 c_b) (um^2/s); chi = 2 (1 - t+)(1 + dln f/dln c); j = i0(y) (c
 moves with the mean front, u = Omega I / F: the electrolyte is at rest in it (a Li|Li cell
 translates as a whole), so c and phi carry no advection. R_profile = G [lap psi - g(psi)/w^2 -
 |grad psi| K] - lambda |grad psi| keeps the profile without moving the front (it vanishes on the
-equilibrium profile; lambda makes it conserve psi exactly). Galvanostatic control: the current
-density I enters through the counter electrode, where the anion flux is zero.
+equilibrium profile; lambda makes it conserve psi exactly). The current density I enters through
+the counter electrode, where the anion flux is zero: given (galvanostatic), or an unknown that
+holds the electrolyte potential there (potentiostatic).
 
 Discretisation (:mod:`.finite_volume`): cell-centred finite volumes, FiPy's two-point fluxes, the
 tangential part of a face gradient from the two cells' Gauss gradients. Time: backward Euler. Each
-step is a Newton iteration on (psi, c, phi, K) and the multiplier lambda together: the residual
+step is a Newton iteration on (psi, c, phi, K), the multiplier lambda and (potentiostatic) the
+current together: the residual
 below is the only statement of the equations; its Jacobian is taken by complex steps in colour
 groups (:mod:`.coloured_jacobian`), factorised and kept as the preconditioner of GMRES whose
 Jacobian-vector products are complex steps of the residual, and renewed only when GMRES needs
@@ -404,17 +406,15 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
     def initialise(self, psi: np.ndarray, phi: float | None = None) -> None:
         """Start from the electrolyte fraction ``psi`` (ny, nx), uniform c = c_b, the curvature of
         ``psi`` and a uniform electrolyte potential (default: the planar Butler-Volmer overpotential
-        of the applied current, in RT/F). Under potentiostatic control the electrolyte potential
-        starts at the counter electrode's and the current at the planar Butler-Volmer current of
-        that overpotential (a first guess: the first step solves for both)."""
+        of the applied current, in RT/F). Under potentiostatic control the current starts at the
+        planar cell's: Butler-Volmer at c_b in series with the electrolyte's ohmic drop to the
+        counter electrode, and the potential rises linearly across the electrolyte (a first guess:
+        the first step solves for both)."""
         self._u[..., 0] = np.reshape(psi, self.shape)
         self._u[..., 1] = 1.0
         if self.potentiostatic:
-            target = self.counter_potential_V / self.cell.thermal_voltage_V
-            self._u[..., 2] = target if phi is None else phi
-            self.current_A_m2 = float(butler_volmer(
-                np.float64(1.0), np.float64(-target), self.cell.exchange_current_density_A_m2,
-                self.cell.anodic_transfer_coefficient, self.cell.cathodic_transfer_coefficient)[0])
+            self.current_A_m2, potential = self._planar_start(self._u[..., 0])
+            self._u[..., 2] = potential if phi is None else phi
         else:
             self._u[..., 2] = self._start_potential(phi)
         self._u[..., 3] = self._curvature(self._u[..., 0])
@@ -424,6 +424,31 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
         self._lu = None
         self._metal_start = self.metal_li()
         self.mark_step_start()
+
+    def _planar_start(self, psi: np.ndarray) -> tuple[float, np.ndarray]:
+        """(current in A/m^2, phi (ny, nx) in RT/F) of the planar cell held at the counter electrode's
+        potential with uniform salt: phi_CE = -eta_BV(I) + I L / k, L from the mean front to the
+        counter electrode, solved for I by bisection."""
+        cell = self.cell
+        target = self.counter_potential_V / cell.thermal_voltage_V
+        k = float(self._transport(np.ones(1))[1][0])
+        centres = np.cumsum(self.spacing_x) - self.spacing_x / 2
+        front = float(np.mean(((1.0 - psi) * self.spacing_x[None, :]).sum(axis=1)))
+        length = float(np.sum(self.spacing_x)) - front
+        i0 = cell.exchange_current_density_A_m2
+
+        def counter(current):
+            return -self.planar_overpotential(current / i0) + current / cell.current_scale_A_m2 * length / k
+
+        low, high = 0.0, float(butler_volmer(np.float64(1.0), np.float64(-abs(target)), i0,
+                                             cell.anodic_transfer_coefficient, cell.cathodic_transfer_coefficient)[0])
+        low, high = (low, high) if target >= 0 else (-high, low)
+        for _ in range(100):
+            mid = 0.5 * (low + high)
+            low, high = (mid, high) if counter(mid) < target else (low, mid)
+        current = 0.5 * (low + high)
+        ohmic = current / cell.current_scale_A_m2 * np.maximum(centres - front, 0.0) / k
+        return current, np.repeat((-self.planar_overpotential(current / i0) + ohmic)[None, :], self.shape[0], axis=0)
 
     def refresh_preconditioner(self) -> None:
         """Drop the kept factorisation: the next sweep factorises afresh."""
@@ -646,8 +671,8 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
         return update, count[0], info == 0
 
     def sweep(self, dt: float) -> float:
-        """One Newton iteration on the four unknowns and the multiplier; returns the max change of
-        psi, c and phi."""
+        """One Newton iteration on the four unknowns, the multiplier and (potentiostatic) the current;
+        returns the max change of psi, c and phi."""
         vector = self.system_vector()
         residual = self.system_residual(vector, dt).real
         fresh = self._lu is None

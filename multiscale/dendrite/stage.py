@@ -143,7 +143,8 @@ def setup_from(params: Params, handoff: coupling.KmcHandoff | None, atomistic_pa
         cell=cell, spacing_x=spacing_x, ny=ny, spacing_y=h, band=(0.0, band),
         modulation=modulation_from(params, ny, modulation_seed, on_top), initial_front=front, current_A_m2=current,
         counter_potential_V=potential, capacity_C_m2=capacity if potential is not None else math.inf, stop_time=stop_time, end_reason=end_reason, record_times=np.linspace(0.0, stop_time, d.records + 1)[1:],
-        numerics=SbmNumerics(interface_width=d.interface_width_um, dt_initial=0.1, dt_max=d.max_time_step_s),
+        numerics=SbmNumerics(interface_width=d.interface_width_um, dt_initial=min(0.1, d.max_time_step_s),
+                             dt_max=d.max_time_step_s),
         sources={"surface_diffusion_source": b_source, "anisotropy_source": anisotropy_source,
                  "initial_roughness_source": roughness_source, "local_current_source": local})
 
@@ -311,7 +312,8 @@ def _attrs(run: Run, params: Params, reason: str) -> dict:
     s, cell = run.setup, run.setup.cell
     return {
         "model": "smoothed-boundary phase field, binary electroneutral electrolyte (docs/models.md §5.1)",
-        "solvers": ("Newton on (psi, c, Phi_l, K, lambda); complex-step Jacobian by colour groups; GMRES with "
+        "solvers": ("Newton on (psi, c, Phi_l, K, lambda; and the current under potentiostatic control); complex-step "
+                    "Jacobian by colour groups; GMRES with "
                     "complex-step products, preconditioned by the kept SuperLU factorisation of the Jacobian"),
         "control": (f"current: {s.current_A_m2:g} A/m2 entering at the Li counter electrode" if s.counter_potential_V is None
                     else f"potential: the electrolyte at the Li counter electrode held at {s.counter_potential_V:g} V vs "
@@ -343,7 +345,7 @@ def write(ctx, prepared) -> None:
     run = Run(setup_from(params, handoff, ctx.inputs["atomistic"], on_top))
     s, d = run.setup, params.dendrite
     control = (f"{s.current_A_m2:g} A/m2" if s.counter_potential_V is None else
-               f"cell voltage {d.cell_voltage_mV:g} mV")
+               f"cell voltage {d.cell_voltage_mV:g} mV until {s.capacity_C_m2 / C_M2_PER_MAH_CM2:g} mAh/cm2 have passed or")
     ctx.log.info("dendrite: %d x %d cells (%.4g um fine, %g um of electrode, %g um gap), %s for up to %.4g s; B = %.3g m4/s",
                  s.ny, s.spacing_x.size, s.spacing_y, s.width, d.gap_um, control, s.stop_time,
                  s.cell.surface_diffusion_B_m4_s)
@@ -356,8 +358,8 @@ def write(ctx, prepared) -> None:
             runner.abandon()
             raise UserError(f"dendrite: the phase-field run diverged at t = {run.system.time:.4g} s ({exc}); the last "
                             f"good state is in {failed}. Above the limiting current the salt runs out at the front "
-                            "(Sand's time); lower the current density, or narrow dendrite.gap_um (the limiting current scales as "
-                            "1 / gap)") from None
+                            "(Sand's time); lower the current density (or the cell voltage), or narrow dendrite.gap_um (the "
+                            "limiting current scales as 1 / gap)") from None
         runner.writer.write_dataset(static_dataset(run))
         attrs = _attrs(run, params, str(stop))
         runner.commit(attrs)
