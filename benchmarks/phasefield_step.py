@@ -16,7 +16,8 @@ step control (a step whose sweeps do not converge to the tolerance, 1e-3 of the 
 is halved and retried), so the wall time is per tuned step, whatever the variant needed for it:
 
 - tuned: ``sbm.ElectrodepositionSystem`` (one residual; complex-step Jacobian by colour groups;
-  its sparse LU kept as the preconditioner of GMRES with complex-step Jacobian-vector products);
+  its sparse LU, in nested-dissection order, kept as the preconditioner of GMRES with complex-step
+  Jacobian-vector products);
 - fipy terms: ``sbm_fipy.FipyElectrodepositionSystem``, the same equations as FiPy terms, built
   once with coefficients set in place, Picard-Newton sweeps, and this package's linear solver
   (GMRES with a kept LU, ``_fipy.chord_gmres``): the FiPy formulation at its best;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 from pydantic import Field, model_validator
 
 from ..tables import PositiveFloat, Table
@@ -115,8 +116,8 @@ class DendriteParams(Table):
         return self
 
 
-#: Largest grid the stage accepts (cells, in the fine band and in all); the coupled LU of 4
-#: unknowns per cell beyond it is more than a laptop's memory (docs/performance.md).
+#: Largest grid the stage accepts (cells, in the fine band and in all); beyond it the kept LU of 4
+#: unknowns per cell takes gigabytes (5.7 GB of process at 512^2, ~1 min a step; docs/performance.md).
 MAX_CELLS = 256 * 256
 #: Fewest cells along the electrode and in the fine band.
 MIN_CELLS_YX = (4, 8)
@@ -138,11 +139,19 @@ def grid(d: DendriteParams) -> tuple[float, int, int]:
     return h, int(round(d.width_um / h)), int(round(d.front_band_um / h))
 
 
+def spacing_x(d: DendriteParams) -> np.ndarray:
+    """Cell sizes normal to the electrode (um), (nx,): the fine band around the initial front, then
+    cells growing by ``grid_growth`` to the counter electrode."""
+    from .sbm import graded_spacing
+
+    h, _, band = grid(d)
+    return graded_spacing(h, band * h, band * h / 2 + d.gap_um, d.grid_growth)
+
+
 def check(params) -> None:
     """Rules that need more than one key or another table; raise ``UserError`` naming the keys."""
     from ..errors import UserError
     from .electrolyte import VALOEN_REIMERS_RANGE
-    from .sbm import graded_spacing
 
     d, e = params.dendrite, params.electrode
     h, ny, band = grid(d)
@@ -152,7 +161,7 @@ def check(params) -> None:
     if ny * band > MAX_CELLS:
         raise UserError(f"dendrite.width_um, dendrite.front_band_um: {ny} x {band} fine cells of {h:g} um is more than "
                         f"{MAX_CELLS}; lower them or dendrite.cells_per_interface_width")
-    nx = graded_spacing(h, band * h, band * h / 2 + d.gap_um, d.grid_growth).size
+    nx = spacing_x(d).size
     if ny * nx > MAX_CELLS:
         raise UserError(f"dendrite.gap_um, dendrite.grid_growth: {ny} x {nx} cells in all is more than {MAX_CELLS}; "
                         "raise dendrite.grid_growth (the coarse cells towards the counter electrode) or lower dendrite.gap_um")

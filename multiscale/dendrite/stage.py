@@ -33,8 +33,8 @@ from ..streams import Stream, stream_seed
 from .electrolyte import Electrolyte, constant_from
 from .newton import DivergenceError
 from .outputs import SCHEMA
-from .params import DEPLETION_FRACTION, FRONT_MARGIN_WIDTHS, check, grid
-from .sbm import LENGTH_SCALE_M, Cell, ElectrodepositionSystem, SbmNumerics, graded_spacing, logistic_profile
+from .params import DEPLETION_FRACTION, FRONT_MARGIN_WIDTHS, check, grid, spacing_x
+from .sbm import LENGTH_SCALE_M, Cell, ElectrodepositionSystem, SbmNumerics, logistic_profile
 
 #: Seconds per hour times A/m^2 per mA/cm^2: mAh/cm^2 -> C/m^2.
 C_M2_PER_MAH_CM2 = 3600.0 * A_M2_PER_MA_CM2
@@ -110,7 +110,7 @@ def setup_from(params: Params, handoff: coupling.KmcHandoff | None, atomistic_pa
     delta, anisotropy_source = coupling.anisotropy(d, handoff)
     b, b_source = coupling.surface_diffusion(handoff, atomistic_path, T, d.interface_energy_J_m2)
     band = band_cells * h
-    spacing_x = graded_spacing(h, band, band / 2 + d.gap_um, d.grid_growth)
+    x_spacings = spacing_x(d)
     front = np.full(ny, band / 2)
     if roughness > 0:
         n = _reference_points(d.width_um, d.vlcd_correlation_length_um)
@@ -140,7 +140,7 @@ def setup_from(params: Params, handoff: coupling.KmcHandoff | None, atomistic_pa
              "dendrite.local_current_profile" if d.local_current_profile is not None else
              f"electrode: log-normal, CV {e.cv:g}, correlation length {d.vlcd_correlation_length_um:g} um")
     return Setup(
-        cell=cell, spacing_x=spacing_x, ny=ny, spacing_y=h, band=(0.0, band),
+        cell=cell, spacing_x=x_spacings, ny=ny, spacing_y=h, band=(0.0, band),
         modulation=modulation_from(params, ny, modulation_seed, on_top), initial_front=front, current_A_m2=current,
         counter_potential_V=potential, capacity_C_m2=capacity if potential is not None else math.inf, stop_time=stop_time, end_reason=end_reason, record_times=np.linspace(0.0, stop_time, d.records + 1)[1:],
         numerics=SbmNumerics(interface_width=d.interface_width_um, dt_initial=min(0.1, d.max_time_step_s),
@@ -314,10 +314,10 @@ def _attrs(run: Run, params: Params, reason: str) -> dict:
         "model": "smoothed-boundary phase field, binary electroneutral electrolyte (docs/models.md §5.1)",
         "solvers": ("Newton on (psi, c, Phi_l, K, lambda; and the current under potentiostatic control); complex-step "
                     "Jacobian by colour groups; GMRES with "
-                    "complex-step products, preconditioned by the kept SuperLU factorisation of the Jacobian"),
+                    "complex-step products, preconditioned by the kept SuperLU factorisation of the Jacobian in nested-dissection order"),
         "control": (f"current: {s.current_A_m2:g} A/m2 entering at the Li counter electrode" if s.counter_potential_V is None
                     else f"potential: the electrolyte at the Li counter electrode held at {s.counter_potential_V:g} V vs "
-                         "the plating metal (cell voltage minus that; the counter electrode's overpotential neglected)"),
+                         "the plating metal (the cell voltage is minus this; the counter electrode's overpotential neglected)"),
         "grid_yx": [s.ny, s.spacing_x.size], "fine_cell_size_m": s.spacing_y * M_PER_UM,
         "width_m": s.width * M_PER_UM, "gap_m": params.dendrite.gap_um * M_PER_UM,
         "temperature_K": cell.temperature_K, "electrolyte": params.dendrite.electrolyte,
