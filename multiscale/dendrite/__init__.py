@@ -1,8 +1,9 @@
 """Phase-field dendrite model (docs/models.md §5.1): :mod:`.sbm` (the smoothed-boundary equations
 and their Newton solve), :mod:`.electrolyte` (the binary electrolyte's properties),
 :mod:`.finite_volume` (the grid's operators), :mod:`.coloured_jacobian`, :mod:`.ordering` (the
-LU's elimination order), :mod:`.newton` (step control), :mod:`.sbm_fipy` (the same equations as FiPy terms: the benchmark's reference),
-:mod:`.params`, :mod:`.outputs`, :mod:`.stage` (runs the stage).
+LU's elimination order), :mod:`.newton` (step control), :mod:`.sbm_fipy` (the same equations as
+FiPy terms: the benchmark's reference), :mod:`.params`, :mod:`.outputs`, :mod:`.stage` (runs the
+stage).
 """
 
 from ..stage import Figure, Observable, Stage
