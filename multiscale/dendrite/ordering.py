@@ -5,10 +5,10 @@ model's, :mod:`.coloured_jacobian`) has the graph of the grid. A line of cells a
 separates it into two halves that do not couple; eliminating both halves first and the line last
 confines the fill to the halves and the line, and applied recursively this is George's nested
 dissection (A. George, SIAM J. Numer. Anal. 10, 345 (1973)): O(N log N) nonzeros in the LU
-factors and O(N^1.5) operations for N cells, the optimal order for 2D grids. A general
-minimum-degree order does not see the geometry; on the model's Jacobian at 256^2 cells it gives
-15 % more fill and a 2.6x slower factorisation, and at 512^2 it does not fit in memory
-(docs/performance.md).
+factors and O(N^1.5) operations for N cells, asymptotically optimal for 2D grids. A general
+minimum-degree order does not see the geometry: on the model's Jacobian at 256^2 cells it leaves
+19 % more fill and factorises 2.8x slower, and a 512^2 run with it was stopped at 11.4 GB still in
+its warm-up; at the stage's 80 x 119 cells it leaves 9 % less fill (docs/performance.md).
 
 The grid is periodic in y (:mod:`.finite_volume`): columns cut the cylinder into narrower
 cylinders while a column (ny cells) is the shorter separator, then two rows (0 and ny // 2) cut
@@ -49,9 +49,9 @@ def _dissect_periodic(ny: int, x0: int, x1: int, nx: int, leaf: int, order: list
     width = x1 - x0
     if width <= 0:
         return
-    if ny < 4 or ny * width <= leaf:
-        _dissect(0, ny, x0, x1, nx, leaf, order)
-    elif ny <= 2 * width and width >= 3:
+    if ny * width <= leaf or (ny < 4 and width < 3):
+        order.extend((np.arange(ny)[:, None] * nx + np.arange(x0, x1)[None, :]).ravel())
+    elif (ny <= 2 * width or ny < 4) and width >= 3:  # below 4 rows every row touches every other
         middle = (x0 + x1) // 2
         _dissect_periodic(ny, x0, middle, nx, leaf, order)
         _dissect_periodic(ny, middle + 1, x1, nx, leaf, order)
@@ -87,8 +87,22 @@ def nested_dissection(ny: int, nx: int, leaf: int = 16) -> np.ndarray:
 
 
 def unknown_order(ny: int, nx: int, per_cell: int, extra: int) -> np.ndarray:
-    """Elimination order of a cell-major vector of ``per_cell`` unknowns per cell followed by
-    ``extra`` global unknowns (bordered rows and columns, eliminated last): (ny nx per_cell + extra,)."""
+    """Elimination order of the unknowns of a cell-major vector.
+
+    Parameters
+    ----------
+    ny, nx : int
+        The grid (:func:`nested_dissection`).
+    per_cell : int
+        Unknowns per cell, numbered cell-major: index = cell * per_cell + k.
+    extra : int
+        Global unknowns after the grid's (bordered rows and columns), eliminated last.
+
+    Returns
+    -------
+    ndarray (ny * nx * per_cell + extra,) of int
+        The unknowns in elimination order: each cell's together, cells in nested-dissection order.
+    """
     cells = nested_dissection(ny, nx)
     grid = (per_cell * cells[:, None] + np.arange(per_cell)[None, :]).ravel()
     return np.concatenate([grid, ny * nx * per_cell + np.arange(extra)])

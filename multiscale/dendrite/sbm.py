@@ -336,16 +336,24 @@ _BALANCE_CHECK = 1e-6
 
 
 class OrderedLU:
-    """The sparse LU of ``matrix`` (n, n) eliminated in the given ``order`` (n,) (a nested
-    dissection, :mod:`.ordering`), with diagonal pivots (threshold 0, SuperLU's symmetric mode):
-    the Jacobian's diagonal is nonzero, and a factorisation that lost accuracy without pivoting is
-    still a preconditioner (GMRES measures the true residual)."""
+    """The sparse LU of a matrix eliminated in a given order, with diagonal pivots (threshold 0,
+    SuperLU's symmetric mode): the Jacobian's diagonal is nonzero, and a factorisation that lost
+    accuracy without pivoting is still a preconditioner (GMRES measures the true residual).
+
+    Parameters
+    ----------
+    matrix : sparse (n, n)
+    order : ndarray (n,) of int
+        The unknowns in elimination order (:func:`.ordering.unknown_order`): the factorised matrix
+        is P A P^T with (P A P^T)[i, j] = A[order[i], order[j]].
+    """
 
     def __init__(self, matrix: sp.spmatrix, order: np.ndarray):
         inverse = np.empty_like(order)
         inverse[order] = np.arange(order.size)
         coo = matrix.tocoo()
         permuted = sp.csc_matrix((coo.data, (inverse[coo.row], inverse[coo.col])), shape=matrix.shape)
+        del coo
         self._order = order
         self._lu = splu(permuted, permc_spec="NATURAL", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
 
@@ -355,7 +363,7 @@ class OrderedLU:
         return int(self._lu.L.nnz + self._lu.U.nnz)
 
     def solve(self, b: np.ndarray) -> np.ndarray:
-        """x with matrix x = b."""
+        """x (n,) with A x = ``b`` (n,)."""
         x = np.empty_like(b)
         x[self._order] = self._lu.solve(b[self._order])
         return x

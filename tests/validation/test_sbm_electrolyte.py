@@ -24,26 +24,13 @@ from scipy.optimize import brentq
 import multiscale
 from multiscale.constants import FARADAY, GAS_CONSTANT
 from multiscale.dendrite.electrolyte import Electrolyte
-from multiscale.dendrite.sbm import Cell, ElectrodepositionSystem, SbmNumerics, graded_spacing, logistic_profile
+from multiscale.dendrite.sbm import Cell
 from multiscale.io import read_dataset, read_root_attrs
 from tests.conftest import MINIMAL_TOML
+from tests.planar_cells import FRONT_UM, planar
 
 D, T_PLUS, KAPPA = 3.2e-10, 0.38, 1.19
 CONSTANT = Electrolyte("constant", T_PLUS, D, KAPPA, 1.0)
-FRONT_UM = 2.0
-
-
-def planar(cell, current, gap_um, width_um=0.1, moving=False, potential=None, growth=1.08, **numerics):
-    """A 1D cell at ``current`` (A/m^2), or held at the counter electrode's ``potential`` (V); cells
-    of w / 2 over the first 4 um, then growing by ``growth`` per cell."""
-    h = width_um / 2
-    dx = graded_spacing(h, 4.0, FRONT_UM + gap_um, growth)
-    num = SbmNumerics(interface_width=width_um, move_interface=moving, tolerance=1e-6, absolute_tolerance=1e-10,
-                      **numerics)
-    system = ElectrodepositionSystem(cell, dx, 1, h, current, numerics=num, counter_potential_V=potential)
-    x = np.cumsum(dx) - dx / 2
-    system.initialise(logistic_profile(x - FRONT_UM, width_um)[None, :])
-    return system
 
 
 def front_concentration(system):
