@@ -58,16 +58,18 @@ WARM_UP_S, FIRST_STEP_S, GROWTH = 40.0, 4.0, 1.3
 VARIANTS = ("tuned", "fipy terms", "fipy LU")
 
 
-def build(n: int, variant: str):
-    """The benchmark's system on n x n cells, initialised flat at a third of the domain."""
+def build(n: int, variant: str, nx: int | None = None):
+    """The benchmark's system on n cells along the electrode by ``nx`` (default n) across it,
+    initialised flat at a third of the domain."""
+    nx = n if nx is None else nx
     modulation = lognormal_profile(n, H_UM * 1e-6, 0.8, 2e-6, seed=1)
     numerics = SbmNumerics(interface_width=WIDTH_UM, max_sweeps=30)
     if variant == "fipy LU":
         numerics.solvers = {"all": _fipy.lu()}
     cls = ElectrodepositionSystem if variant == "tuned" else FipyElectrodepositionSystem
-    system = cls(Cell(), np.full(n, H_UM), n, H_UM, CURRENT_A_M2, exchange_modulation=modulation, numerics=numerics)
-    x = (np.arange(n) + 0.5) * H_UM
-    system.initialise(np.repeat(logistic_profile(x - n * H_UM / 3, WIDTH_UM)[None, :], n, axis=0))
+    system = cls(Cell(), np.full(nx, H_UM), n, H_UM, CURRENT_A_M2, exchange_modulation=modulation, numerics=numerics)
+    x = (np.arange(nx) + 0.5) * H_UM
+    system.initialise(np.repeat(logistic_profile(x - nx * H_UM / 3, WIDTH_UM)[None, :], n, axis=0))
     return system
 
 

@@ -7,8 +7,9 @@ confines the fill to the halves and the line, and applied recursively this is Ge
 dissection (A. George, SIAM J. Numer. Anal. 10, 345 (1973)): O(N log N) nonzeros in the LU
 factors and O(N^1.5) operations for N cells, asymptotically optimal for 2D grids. A general
 minimum-degree order does not see the geometry: on the model's Jacobian at 256^2 cells it leaves
-19 % more fill and factorises 2.8x slower, and a 512^2 run with it was stopped at 11.4 GB still in
-its warm-up; at the stage's 80 x 119 cells it leaves 9 % less fill (docs/performance.md).
+19 % more fill and factorises 2.6x slower, and a 512^2 run with it was stopped at 11.4 GB still in
+its warm-up; at the stage's 80 x 119 cells it leaves 8 % less fill (docs/performance.md,
+``benchmarks/lu_ordering.py``).
 
 The grid is periodic in y (:mod:`.finite_volume`): columns cut the cylinder into narrower
 cylinders while a column (ny cells) is the shorter separator, then two rows (0 and ny // 2) cut
@@ -21,6 +22,11 @@ from __future__ import annotations
 import numpy as np
 
 
+def _box(y0: int, y1: int, x0: int, x1: int, nx: int) -> np.ndarray:
+    """The cells of [y0, y1) x [x0, x1), row by row."""
+    return (np.arange(y0, y1)[:, None] * nx + np.arange(x0, x1)[None, :]).ravel()
+
+
 def _dissect(y0: int, y1: int, x0: int, x1: int, nx: int, leaf: int, order: list) -> None:
     """Append the cells of the box [y0, y1) x [x0, x1) (not periodic) to ``order`` in nested-
     dissection order."""
@@ -28,7 +34,7 @@ def _dissect(y0: int, y1: int, x0: int, x1: int, nx: int, leaf: int, order: list
     if height <= 0 or width <= 0:
         return
     if height * width <= leaf or (height <= 2 and width <= 2):
-        order.extend((np.arange(y0, y1)[:, None] * nx + np.arange(x0, x1)[None, :]).ravel())
+        order.extend(_box(y0, y1, x0, x1, nx))
         return
     if height >= width:
         middle = (y0 + y1) // 2
@@ -50,7 +56,7 @@ def _dissect_periodic(ny: int, x0: int, x1: int, nx: int, leaf: int, order: list
     if width <= 0:
         return
     if ny * width <= leaf or (ny < 4 and width < 3):
-        order.extend((np.arange(ny)[:, None] * nx + np.arange(x0, x1)[None, :]).ravel())
+        order.extend(_box(0, ny, x0, x1, nx))
     elif (ny <= 2 * width or ny < 4) and width >= 3:  # below 4 rows every row touches every other
         middle = (x0 + x1) // 2
         _dissect_periodic(ny, x0, middle, nx, leaf, order)
