@@ -1,5 +1,6 @@
 """kMC throughput: events/s and ns/event of a hop-dominated deposition case, with bond-counting
-rates (n-fold classes) and with per-site continuous rates (local heating on), and the cost of a
+rates (n-fold classes) and with per-site continuous rates (local heating on), of the same case
+stripping (galvanostatic dissolution at the same current, dead-Li tracking on), and the cost of a
 deposition vs lattice area. Prints figures; asserts nothing.
 
 Usage: python benchmarks/kmc_throughput.py [--quick] [--smoke]
@@ -10,6 +11,8 @@ curated atomistic laws (``atomistic.h5`` defaults: E_bond 0.0566 eV, S_bond 0.53
 0.0974/0.0474 eV crystalline/glassy), step moves over edges with E_ES = 0 (the default), hops
 scaled so that the fastest per-target hop is 1e4 x the per-column deposition rate (hop-dominated:
 > 99 % of events are moves). Local heating: the top 50 K hotter, rising over the first 6 layers.
+Stripping: after the same plating, no deposition and dissolution at 10 mA/cm^2 with the rates of
+``dissolution`` (i0 = 1 mA/cm^2), dead Li tracked.
 Lattices of ~1e5, 1e6, 1e7 sites, 24 layers high; one thread; best of 5 repeats of 1e6 events
 after 20 events per column, the repeats taken round the lattices in turn (a slow spell of the
 machine falls on all of them). ``rel. cost``: ns/event relative to the smallest lattice.
@@ -27,10 +30,11 @@ from multiscale.atomistic.stage import build_datasets
 from multiscale.constants import LI_KMC_SPACING as A
 from multiscale.kmc import _kernels as k
 from multiscale.kmc import model as m
+from multiscale.kmc.dissolution import dissolution_table
 from multiscale.kmc.engine import Engine, KmcState
 
 
-def case(side: int, heated: bool, nz: int = 24, seed: int = 1) -> Engine:
+def case(side: int, heated: bool, nz: int = 24, seed: int = 1, stripping: bool = False) -> Engine:
     d = build_datasets(AtomisticParams())["diffusion"]
     energetics = m.energetics_from_arrhenius(float(d.D0_surface), float(d.Ea_surface), float(d.D0_bulk), float(d.Ea_bulk),
                                              A, 0.05, 0.0)
@@ -38,23 +42,24 @@ def case(side: int, heated: bool, nz: int = 24, seed: int = 1) -> Engine:
     table = m.rate_table(energetics, 300.0)
     table = m.rate_table(energetics, 300.0, m.hop_rate_scale(table, dep.mean(), 1e4))
     heating = m.LocalHeating(300.0, np.full((side, side), 50.0), 6.0, energetics) if heated else None
+    kd = dissolution_table(energetics, 300.0, 10.0, A) if stripping else None
     return Engine(KmcState.flat((nz, side, side), seed, layers=4), table, dep, ballistic=True, heating=heating,
-                  step_factor=energetics.step_factor(300.0))
+                  step_factor=energetics.step_factor(300.0), dissolution=kd, track_dead=stripping)
 
 
 def site_bytes(engine: Engine) -> float:
     """Bytes of every array the run keeps, per lattice site."""
     s = engine.state
     arrays = (s.st, s.top, s.slot, s.members, s.class_start, s.class_size, s.mobile, s.tree, engine.grid, engine.rise,
-              engine.alias_prob, engine.alias_idx)
+              engine.alias_prob, engine.alias_idx, *engine.dead_scratch)
     return sum(a.nbytes for a in arrays) / s.st.size
 
 
 def throughput(sides: list[int], heated: bool, events: int = 1_000_000,
-               repeats: int = 5) -> list[tuple[float, float, float]]:
+               repeats: int = 5, stripping: bool = False) -> list[tuple[float, float, float]]:
     """(events/s, move share, bytes/site) of each lattice, best of ``repeats``. The repeats go
     round the lattices in turn, so that a slow spell of a shared machine falls on all of them."""
-    engines = [case(side, heated) for side in sides]
+    engines = [case(side, heated, stripping=stripping) for side in sides]
     for eng, side in zip(engines, sides):
         eng.advance(max_events=20 * side * side)  # roughen the surface first
     best = [(0.0, 0.0)] * len(sides)
@@ -62,12 +67,18 @@ def throughput(sides: list[int], heated: bool, events: int = 1_000_000,
         for q, eng in enumerate(engines):
             before = eng.state.counts.copy()
             t0 = time.perf_counter()
-            eng.advance(max_events=events)
+            strip = {"deposition_scale": 0.0, "strip_rate": eng.total_deposition_rate} if stripping else {}
+            eng.advance(max_events=events, **strip)
             dt = time.perf_counter() - t0
-            done = eng.state.counts - before
+            done = (eng.state.counts - before)[[k.EV_DEPOSIT, k.EV_HOP, k.EV_STEP, k.EV_DISSOLVE]]
             if done.sum() / dt > best[q][0]:
-                best[q] = (done.sum() / dt, (done[k.EV_HOP] + done[k.EV_STEP]) / done.sum())
+                best[q] = (done.sum() / dt, (done[1] + done[2]) / done.sum())
     return [(rate, share, site_bytes(eng)) for (rate, share), eng in zip(best, engines)]
+
+
+#: (heated, stripping) -> row label.
+CASES = {(False, False): "bond-counting classes", (True, False): "per-site (heating on)",
+         (False, True): "stripping (dead Li on)"}
 
 
 def main() -> None:
@@ -79,13 +90,13 @@ def main() -> None:
     events, repeats, deposit_sides = 1_000_000, 5, [64, 256, 1024]
     if args.smoke:
         sides, events, repeats, deposit_sides = [16, 32], 20_000, 1, [16, 32]
-    for heated in (False, True):
-        case(16, heated).advance(max_events=1000)  # compile
+    for heated, stripping in CASES:
+        case(16, heated, stripping=stripping).advance(max_events=1000)  # compile
     print(f"{'rates':>22} {'sites':>10} {'events/s':>12} {'ns/event':>10} {'rel. cost':>9} {'move share':>10} "
           f"{'bytes/site':>11}")
-    for heated in (False, True):
-        label = "per-site (heating on)" if heated else "bond-counting classes"
-        results = throughput(sides, heated, events, repeats)
+    for heated, stripping in CASES:
+        label = CASES[heated, stripping]
+        results = throughput(sides, heated, events, repeats, stripping)
         for side, (rate, share, nbytes) in zip(sides, results):
             print(f"{label:>22} {24 * side * side:>10.2e} {rate:>12.3e} {1e9 / rate:>10.1f} "
                   f"{results[0][0] / rate:>9.2f} {share:>10.3f} {nbytes:>11.2f}")

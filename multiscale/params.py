@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field, ValidationError, create_model, model_vali
 
 from .errors import ParamsError
 from .stages import STAGES
-from .tables import ElectrodeParams, Table
+from .tables import CyclingParams, ElectrodeParams, Table
 
 
 class _ParamsBase(Table):
@@ -32,6 +32,8 @@ class _ParamsBase(Table):
     """Seed of every random number stream of the run (streams: :mod:`multiscale.streams`)."""
     electrode: ElectrodeParams
     """Operating conditions: temperature and local current density."""
+    cycling: CyclingParams | None = None
+    """Plating-stripping cycles (the kMC strips; runs plate only without this table)."""
 
     @model_validator(mode="after")
     def _between_tables(self):
@@ -41,6 +43,9 @@ class _ParamsBase(Table):
                     message = check(self)
                     if message:
                         raise ValueError(message)
+        if self.cycling is not None and not any(stage.strips and stage.enabled(self) for stage in STAGES):
+            cyclers = ", ".join(f"[{stage.table}]" for stage in STAGES if stage.strips)
+            raise ValueError(f"cycling: no stage of this run strips; add {cyclers}")
         return self
 
     def table(self, name: str) -> dict[str, Any]:

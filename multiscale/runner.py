@@ -41,7 +41,7 @@ from .stage import Group
 
 #: Layout of the checkpoints this runner writes (state by field name + records on disk); a checkpoint
 #: of another layout (the stages' own, before this runner) is not taken up: the stage starts over.
-CHECKPOINT_FORMAT = 5
+CHECKPOINT_FORMAT = 6
 
 
 class StopReason(enum.Enum):
@@ -56,6 +56,8 @@ class StopReason(enum.Enum):
     PLATING_TIME = "end of the plating time"
     CAPACITY = "deposited capacity reached"
     DEPLETED = "the salt ran out at the front (Sand's time)"
+    CYCLES = "every plating-stripping cycle done"
+    PASSIVATED = "dead Li covers the electrode: no ion can be reduced"
 
 
 @dataclass(frozen=True)
@@ -91,10 +93,13 @@ class SeriesGroup:
     keys: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_schema(cls, group: Group, coords: Mapping[str, np.ndarray], keys: Mapping[str, str] | None = None) -> SeriesGroup:
+    def from_schema(cls, group: Group, coords: Mapping[str, np.ndarray], keys: Mapping[str, str] | None = None,
+                    skip: tuple[str, ...] = ()) -> SeriesGroup:
         """The series of a declared group (its variables with ``time`` first, their dtypes, units and
-        descriptions), with the values of its other coordinates (their attributes from the schema too)."""
-        variables = {v.name: (v.dims, v.dtype, v.attrs) for v in group.variables if v.dims[:1] == ("time",)}
+        descriptions, but those in ``skip``: declared with a ``when`` this run does not meet), with the
+        values of its other coordinates (their attributes from the schema too)."""
+        variables = {v.name: (v.dims, v.dtype, v.attrs) for v in group.variables
+                     if v.dims[:1] == ("time",) and v.name not in skip}
         arrays = {name: xr.DataArray(values, dims=name, attrs=group.variable(name).attrs) for name, values in coords.items()}
         return cls(variables, {name: len(values) for name, values in coords.items()}, arrays, keys or {})
 

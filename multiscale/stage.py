@@ -154,7 +154,8 @@ class Observable:
     """A final value of a run that summaries and scans report.
 
     ``source`` is a variable of the root group (its last value along ``time``, or its value when
-    it has no ``time``) or, with ``attribute=True``, a root attribute.
+    it has no ``time``) or, with ``attribute=True``, a root attribute. With ``when``, runs that do
+    not meet the condition have no such source, and no such value.
     """
 
     name: str
@@ -162,16 +163,19 @@ class Observable:
     units: str
     description: str
     attribute: bool = False
+    when: str | None = None  # the file has the source only then (as declared in its schema)
 
 
 @dataclass(frozen=True)
 class Figure:
     """A run figure ``figures/<stem>.png``, drawn by ``function(stage_tree) -> matplotlib Figure``:
     a function of :mod:`multiscale.analysis.plots` by name, or ``"package.module:function"`` (a
-    stage's own figures module, imported only by the report)."""
+    stage's own figures module, imported only by the report). With ``group``, drawn only when the
+    stage file has that group (a declared group with a ``when``)."""
 
     stem: str
     function: str
+    group: str | None = None
 
     def resolve(self):
         """The drawing function."""
@@ -214,6 +218,8 @@ class Stage:
         Runs without its table (with the table's defaults).
     checks : tuple of callables
         ``check(params) -> str | None``: rules between this table and others (a message, or None).
+    strips : bool
+        Runs the ``[cycling]`` protocol (plates and strips) when that table is given.
     """
 
     name: str
@@ -229,6 +235,7 @@ class Stage:
     figures: tuple[Figure, ...] = ()
     always: bool = False
     checks: tuple[Callable[[Any], str | None], ...] = ()
+    strips: bool = False
 
     @property
     def output(self) -> str:

@@ -86,3 +86,46 @@ class ElectrodeParams(Table):
         if self.vlcd_mA2_cm4 is not None:
             return math.sqrt(self.vlcd_mA2_cm4) / self.current_density_mA_cm2
         return 0.0 if self.vlcd_cv is None else self.vlcd_cv
+
+
+class CyclingParams(Table):
+    """Plating-stripping cycles (galvanostatic), for the stages that can strip (the kMC).
+
+    Each cycle plates a fixed charge at ``plating_current_density_mA_cm2``, rests ``rest_s``,
+    strips at ``stripping_current_density_mA_cm2`` until the cut-off, and rests again. The
+    Coulombic efficiency of a cycle is the charge stripped over the charge plated in it. The
+    electrode starts bare (Li on an inert collector, as in a Li||Cu cell), so what is not stripped
+    is Li left on the electrode: live (strippable in the next cycle) or dead.
+    """
+
+    cycles: int = Field(default=3, ge=1, le=1000)
+    """Plating-stripping cycles."""
+    plating_current_density_mA_cm2: float | None = Field(default=None, gt=0, le=1000.0)
+    """Mean plating current density, mA/cm^2 (default electrode.current_density_mA_cm2); the local
+    current keeps the electrode's VLCD field."""
+    stripping_current_density_mA_cm2: float | None = Field(default=None, gt=0, le=1000.0)
+    """Stripping current density, mA/cm^2 (default: the plating current density)."""
+    kmc_capacity_ML: float = Field(default=10.0, gt=0)
+    """kMC charge plated per half-cycle, monolayers (atoms per column): the nanometre box holds
+    ~1e-4 mAh/cm^2 (1 mAh/cm^2 is ~17 400 monolayers)."""
+    rest_s: float = Field(default=0.0, ge=0)
+    """Rest (open circuit) after each half-cycle, s: surface diffusion only."""
+    strip_cutoff: Literal["potential", "capacity"] = "potential"
+    """End of a stripping half-cycle: the overpotential exceeds ``strip_cutoff_mV`` (every live Li
+    atom that can be stripped is gone), or a fraction ``strip_cutoff_fraction`` of the charge plated
+    in the cycle is stripped (whichever comes first: nothing left to strip also ends it)."""
+    strip_cutoff_mV: float = Field(default=500.0, gt=0, le=5000.0)
+    """Overpotential at which stripping stops, mV (``strip_cutoff = "potential"``; an assumption,
+    the order of a Li||Cu cell's upper cut-off)."""
+    strip_cutoff_fraction: float = Field(default=1.0, gt=0, le=1.0)
+    """Fraction of the cycle's plated charge at which stripping stops (``strip_cutoff = "capacity"``)."""
+    records_per_half_cycle: int = Field(default=5, ge=1, le=1000)
+    """Records per plating half-cycle; stripping records every same charge."""
+
+    def plating_mA_cm2(self, electrode: ElectrodeParams) -> float:
+        """Plating current density, mA/cm^2."""
+        return self.plating_current_density_mA_cm2 or electrode.current_density_mA_cm2
+
+    def stripping_mA_cm2(self, electrode: ElectrodeParams) -> float:
+        """Stripping current density, mA/cm^2."""
+        return self.stripping_current_density_mA_cm2 or self.plating_mA_cm2(electrode)

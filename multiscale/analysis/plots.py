@@ -24,7 +24,7 @@ from ..constants import A_M2_PER_MA_CM2, M_PER_NM, M_PER_UM  # noqa: E402
 from ..stages import STAGES  # noqa: E402
 from ..tables import ElectrodeParams  # noqa: E402
 
-PHASE_COLOURS = ListedColormap(["white", "tab:orange", "tab:blue", "0.4"])  # empty, glassy, crystalline, substrate
+PHASE_COLOURS = ListedColormap(["white", "tab:orange", "tab:blue", "0.4", "black"])  # empty, glassy, crystalline, substrate, dead Li
 MAX_PANELS_PER_ROW = 3  # design maps wrap into rows: <= ~1600 px wide at 110 dpi
 
 #: unit suffix of a parameter key -> unit text (longest suffix wins: ``_m2_s`` before ``_s``)
@@ -185,10 +185,11 @@ def kmc_deposit(kmc: xr.DataTree) -> plt.Figure:
     a.set(xlabel="x (nm)", ylabel="y (nm)", title=f"kMC deposit at t = {float(root.time[-1]):.3g} s")
     mid = final.sizes["y"] // 2
     section = final.phase.isel(y=mid).values  # (z, x)
-    b.imshow(section, origin="lower", cmap=PHASE_COLOURS, vmin=-0.5, vmax=3.5, interpolation="nearest", aspect="auto",
+    b.imshow(section, origin="lower", cmap=PHASE_COLOURS, vmin=-0.5, vmax=4.5, interpolation="nearest", aspect="auto",
              extent=[0, float(final.x[-1]) / M_PER_NM, 0, float(final.z[-1]) / M_PER_NM])
-    for code, name in ((1, "glassy"), (2, "crystalline"), (3, "substrate")):
-        b.plot([], [], "s", color=PHASE_COLOURS(code), label=name)
+    for code, name in ((1, "glassy"), (2, "crystalline"), (3, "substrate"), (4, "dead Li")):
+        if code < 4 or np.any(section == code):
+            b.plot([], [], "s", color=PHASE_COLOURS(code), label=name)
     b.legend(loc="upper right", fontsize=8)
     b.set(xlabel="x (nm)", ylabel="z (nm)", title=f"cross-section at y = {float(final.y[mid]) / M_PER_NM:.3g} nm")
     return fig
@@ -206,6 +207,30 @@ def kmc_series(kmc: xr.DataTree) -> plt.Figure:
     b.set(ylabel="crystalline fraction", ylim=(-0.05, 1.05))
     lines = a.get_lines() + b.get_lines()  # one legend for both axes, above the twin's lines
     b.legend(lines, [line.get_label() for line in lines], loc="upper left", fontsize=9)
+    return fig
+
+
+def kmc_cycling(kmc: xr.DataTree) -> plt.Figure:
+    """Coulombic efficiency and dead Li per cycle, and the height maps (nm) after plating and after
+    stripping of the last cycle."""
+    cyc = kmc["cycling"].to_dataset()
+    fig, (a, b, c) = plt.subplots(1, 3, figsize=(14, 4.3), constrained_layout=True)
+    _conditions_title(fig, kmc, "kmc")
+    a.plot(cyc.cycle, cyc.coulombic_efficiency, "o-", label="Coulombic efficiency")
+    a.set(xlabel="cycle", ylabel="Coulombic efficiency", xticks=cyc.cycle.values)
+    d = a.twinx()
+    d.plot(cyc.cycle, cyc.dead_fraction, "s--", color="black", label="dead Li / plated")
+    d.set(ylabel="dead Li / Li plated in the cycle")
+    lines = a.get_lines() + d.get_lines()
+    d.legend(lines, [line.get_label() for line in lines], loc="lower left", fontsize=9)
+    last = cyc.isel(cycle=-1)
+    extent = [0, float(cyc.x[-1]) / M_PER_NM, 0, float(cyc.y[-1]) / M_PER_NM]
+    finite = last.height_plated.values[np.isfinite(last.height_plated.values)]
+    top = float(finite.max()) / M_PER_NM if finite.size else 1.0
+    for ax, name, title in ((b, "height_plated", "after plating"), (c, "height_stripped", "after stripping")):
+        im = ax.imshow(last[name].values / M_PER_NM, origin="lower", cmap="viridis", vmin=0.0, vmax=top, extent=extent)
+        ax.set(xlabel="x (nm)", ylabel="y (nm)", title=f"cycle {int(last.cycle)}, {title}")
+        fig.colorbar(im, ax=ax, label="height (nm)")
     return fig
 
 
@@ -433,6 +458,8 @@ def report(directory: str | Path) -> list[Path]:
         for stage in STAGES:
             if stage.name in tree.children:
                 for figure in stage.figures:
+                    if figure.group is not None and figure.group not in tree[stage.name].children:
+                        continue
                     written.append(_save(figure.resolve()(tree[stage.name]), figures / f"{figure.stem}.png"))
     finally:
         tree.close()

@@ -30,6 +30,8 @@ def summary(run_dir: str | Path) -> dict[str, float]:
             continue
         ds, attrs = read_dataset(path), read_root_attrs(path)
         for o in stage.observables:
+            if o.when is not None and o.source not in (attrs if o.attribute else ds.variables):
+                continue
             if o.attribute:
                 out[o.name] = float(attrs[o.source])
             else:

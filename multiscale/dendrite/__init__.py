@@ -25,11 +25,18 @@ def _coating_table(params) -> str | None:
     return None
 
 
+def _no_cycling(params) -> str | None:
+    if params.cycling is not None:
+        return ("cycling: the dendrite stage cannot strip yet; run [cycling] without a [dendrite] table "
+                "(the kMC cycles)")
+    return None
+
+
 STAGE = Stage(
     name="dendrite", table="dendrite", params_model=DendriteParams, description="Phase-field dendrite stage",
     module="multiscale.dendrite.stage", schema=SCHEMA,
     upstream=("atomistic",), optional_upstream={"kmc": _reads_kmc, "coating": _reads_coating},
-    checks=(_coating_table,),
+    checks=(_coating_table, _no_cycling),
     observables=(
         Observable("dendrite_length", "dendrite_length", "m", "phase-field tip minus trough at the end"),
         Observable("interface_roughness", "interface_roughness", "m", "phase-field front std at the end"),

@@ -8,15 +8,21 @@ loop: the only numba code), :mod:`.engine` (state, driver, alias sampling), :mod
 
 from ..stage import Figure, Observable, Stage
 from .outputs import SCHEMA
-from .params import KmcParams
+from .params import KmcParams, room_and_cycling_rules
 
 STAGE = Stage(
     name="kmc", table="kmc", params_model=KmcParams, description="Kinetic Monte Carlo stage",
     module="multiscale.kmc.stage", schema=SCHEMA, upstream=("atomistic",),
+    cache_tables=("seed", "electrode", "cycling"), checks=(room_and_cycling_rules,), strips=True,
     observables=(
         Observable("roughness_sigma", "roughness_sigma", "m", "kMC rms roughness at the end"),
         Observable("porosity", "porosity", "1", "kMC porosity at the end"),
         Observable("crystalline_fraction", "crystalline_fraction", "1", "kMC crystalline fraction at the end"),
+        Observable("coulombic_efficiency", "mean_coulombic_efficiency", "1", "kMC Coulombic efficiency, mean over the cycles",
+                   attribute=True, when="[cycling] given"),
+        Observable("dead_li_fraction", "mean_dead_fraction", "1", "kMC atoms made dead per atom plated, mean over the cycles",
+                   attribute=True, when="[cycling] given"),
     ),
-    figures=(Figure("kmc_deposit", "kmc_deposit"), Figure("kmc_series", "kmc_series")),
+    figures=(Figure("kmc_deposit", "kmc_deposit"), Figure("kmc_series", "kmc_series"),
+             Figure("kmc_cycling", "kmc_cycling", group="cycling")),
 )

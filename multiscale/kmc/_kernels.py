@@ -30,8 +30,9 @@ filed: -1 nowhere, else (class << 22) | index in that class's list (n-fold) or i
 all atoms that can hop (sum tree); one array, so a touched site costs one cache line more, not two.
 
 Hop classes: class c = ((phase - 1) * 5 + (n - 1)) * 35 + m * 5 + D for phase in {1, 2}, n in 1..5
-occupied neighbours, m in 0..6 targets and D in 0..4 step moves, m + D >= 1 (:func:`hop_class`,
-read off the word). At the bath temperature an atom of class c leaves at ``rates[0, c]`` =
+occupied neighbours, m in 0..6 targets and D in 0..4 step moves (:func:`hop_class`, read off the
+word; the n-fold lists file the atoms with m + D = 0 too, at rate 0, so that any surface atom can
+dissolve; the per-site list only those with m + D >= 1). At the bath temperature an atom of class c leaves at ``rates[0, c]`` =
 m k[phase, n] + D k[phase, n] exp(-E_ES / k_B T), of which ``rates[1, c]`` by step moves;
 ``rates[2, c]`` = E_hop(phase) + n E_bond is the activation energy of its nearest-neighbour hops
 (step moves: + E_ES). Two selection schemes:
@@ -53,7 +54,7 @@ parent (q - 1) // 8; node 0 is the root and the P = 8^L leaves come last (:func:
 holding the total rate of class k (n-fold) or the rate of the atom in slot k; every other node
 holds the sum of its children. A change of a leaf is added to its ancestors (round-off stays
 ~1e-16 of the largest rate, far below any physical rate); :func:`grow_tree` recomputes the sums.
-``n_mobile`` int64[2] holds the number of atoms that can hop and, for the sum tree, the largest
+``n_mobile`` int64[2] holds the number of atoms filed and, for the sum tree, the largest
 list size so far, for the n-fold lists the least free room any class has had since they were laid
 out (``MAX_LIST`` until an atom is filed); either way, the lists grow before an event could
 overfill them.
@@ -65,11 +66,20 @@ Deposition picks a column from a Walker alias table (``alias_prob``, ``alias_idx
 Random numbers: xoshiro256** on a uint64[4] state that the caller keeps, so a run is
 reproducible bit for bit and can be checkpointed and resumed.
 
+Dissolution (stripping; :mod:`.dissolution` has the rates): a surface atom leaves the lattice as
+an ion. Galvanostatic: a fixed total rate, the atom drawn by its class's rate; potentiostatic:
+every atom at its own rate. Dead Li: Li that a dissolution cut off from the collector becomes
+occupancy DEAD (= SUBSTRATE above layer 0): still occupied, never filed, so it neither moves nor
+dissolves, and ions are not reduced on it (:func:`sever`, :func:`reducible`).
+
 Status codes returned by :func:`run_events`: 0 event budget used, 1 end time reached,
 2 deposit target reached, 3 a hop list is nearly full (grow it and call again),
-4 the deposit reached the top of the box, 5 nothing can happen (all rates zero).
-Event counts: deposits, nearest-neighbour hops, falls, step moves (a fall is part of the move that
-left its atom unbound: the event budget ``max_events`` counts loop passes, i.e. deposits and moves).
+4 the deposit reached the top of the box, 5 nothing can happen (all rates zero),
+6 dissolution target reached, 7 stripping cut-off (the atoms' summed dissolution rate fell below
+the floor), 8 no column can reduce an ion (dead Li covers the electrode).
+Event counts: deposits, nearest-neighbour hops, falls, step moves, dissolutions, atoms marked dead
+(a fall is part of the event that left its atom unbound: the event budget ``max_events`` counts
+loop passes, i.e. deposits, dissolutions and moves).
 """
 
 from __future__ import annotations
@@ -92,8 +102,10 @@ OCC_MASK, NOCC_MASK = 3, 0x1C
 MAX_STEPS = 4  # step moves of one atom, at most
 
 ST_EVENTS, ST_TIME, ST_DEPOSITS, ST_GROW, ST_FULL, ST_FROZEN = 0, 1, 2, 3, 4, 5
-EV_DEPOSIT, EV_HOP, EV_FALL, EV_STEP = 0, 1, 2, 3
-N_COUNTS = 4
+ST_DISSOLVED, ST_CUTOFF, ST_PASSIVATED = 6, 7, 8
+EV_DEPOSIT, EV_HOP, EV_FALL, EV_STEP, EV_DISSOLVE, EV_DEAD = 0, 1, 2, 3, 4, 5
+N_COUNTS = 6
+DEAD = SUBSTRATE  # occupancy code of dead Li above the substrate layer: occupied, inert, never filed
 
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -209,13 +221,15 @@ def step_moves(b):
 
 
 @njit(cache=True, inline="always")
-def hop_class(b):
-    """Hop class of a site word, -1 if it is not an atom that can move."""
+def hop_class(b, heated):
+    """Class of a site word, -1 if it is not a filed atom. The n-fold lists file every Li atom
+    with 1..5 occupied neighbours, those with no move too (class m = D = 0, rate 0): any of them
+    can dissolve. The per-site list (``heated``) files only atoms that can move."""
     p = b & OCC_MASK
     n = (b >> 2) & 7
     m = (b >> 5) & 7
     steps = step_moves(b)
-    if (p == GLASSY or p == CRYSTAL) and 1 <= n <= 5 and m + steps >= 1:
+    if (p == GLASSY or p == CRYSTAL) and 1 <= n <= 5 and (m + steps >= 1 or not heated):
         return ((p - 1) * 5 + (n - 1)) * 35 + m * 5 + steps
     return -1
 
@@ -294,6 +308,19 @@ def tree_pick(tree, first, r):
     return q - first
 
 
+@njit(cache=True)
+def resum(tree):
+    """Recompute every sum of the tree from its leaves (clears the round-off that many leaf
+    updates leave in the sums)."""
+    first = leaf_start(tree.shape[0])
+    for q in range(first - 1, -1, -1):
+        base = TREE_PAD + TREE_ARITY * q + 1
+        total = 0.0
+        for j in range(TREE_ARITY):
+            total += tree[base + j]
+        tree[TREE_PAD + q] = total
+
+
 @njit(cache=True, inline="always")
 def site_delta_beta(i, grid, rise, heat_len, t_bath):
     """1/(k_B T_i) - 1/(k_B T_bath), 1/eV, for site i: T_i = T_bath + rise[col] * min(z / heat_len, 1)."""
@@ -324,7 +351,7 @@ def relist(touched, n_touched, st, slot, members, class_start, class_size, mobil
         i = touched[q]
         e = slot[i]
         old = e >> SLOT_BITS if e >= 0 else -1
-        new = hop_class(st[i])
+        new = hop_class(st[i], heated)
         if old == new:
             continue
         if heated:
@@ -561,11 +588,242 @@ def step_target(zs, cs, b, choice, st, grid, nz):
     return -1, -1
 
 
+@njit(cache=True, inline="always")
+def drop_unbound(z, col, st, top, grid, nz, touched, n_touched, counts):
+    """Li atoms next to the site (z, col), just emptied, that lost their last bond fall down their
+    column onto the first occupied site (part of the event that emptied it); returns the new
+    number of ``touched`` sites."""
+    nxy = n_columns(grid)
+    lat = laterals(col, grid)
+    for d in range(6):
+        zn, cn = neighbour_zc(z, col, d, lat, nz)
+        if zn < 0:
+            continue
+        bn = st[zn * nxy + cn]
+        p = bn & OCC_MASK
+        if (p == GLASSY or p == CRYSTAL) and (bn & NOCC_MASK) == 0:
+            zl = zn
+            while (st[(zl - 1) * nxy + cn] & OCC_MASK) == EMPTY:
+                zl -= 1
+            n_touched = change(zn, cn, EMPTY, st, top, grid, nz, touched, n_touched)
+            n_touched = change(zl, cn, p, st, top, grid, nz, touched, n_touched)
+            counts[EV_FALL] += 1
+    return n_touched
+
+
+@njit(cache=True, inline="always")
+def reducible(z, col, st, grid, nz):
+    """True when the site (z, col) touches the collector (z = 1, above the substrate layer) or a
+    live Li atom, not only dead Li: an ion arriving there can be reduced, an atom there is live."""
+    if z == 1:
+        return True
+    nxy = n_columns(grid)
+    lat = laterals(col, grid)
+    for d in range(6):
+        zj, cj = neighbour_zc(z, col, d, lat, nz)
+        if zj >= 1 and is_atom(st[zj * nxy + cj]):
+            return True
+    return False
+
+
+@njit(cache=True)
+def reducible_column(u, column_rate, ballistic, st, top, grid, nz):
+    """A column drawn with probability proportional to its deposition rate among those whose
+    arrival site is reducible (``u`` uniform in [0, 1)); -1 if none is (O(columns))."""
+    total = 0.0
+    for col in range(column_rate.shape[0]):
+        if column_rate[col] > 0.0 and reducible(arrival_height(col, ballistic, top, grid), col, st, grid, nz):
+            total += column_rate[col]
+    r = u * total
+    pick = -1
+    for col in range(column_rate.shape[0]):
+        if column_rate[col] > 0.0 and reducible(arrival_height(col, ballistic, top, grid), col, st, grid, nz):
+            pick = col
+            if r < column_rate[col]:
+                break
+            r -= column_rate[col]
+    return pick
+
+
+@njit(cache=True)
+def kill(sites, n_sites, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+         es_barrier, rise, heat_len, t_bath, grid):
+    """Make the Li atoms ``sites[:n_sites]`` dead Li (occupancy DEAD: still occupied, so no
+    neighbour's counts change; an atom's step fields are cleared, as a rebuild gives for a
+    non-Li site) and take them out of the lists."""
+    for q in range(n_sites):
+        i = sites[q]
+        st[i] = (st[i] & ~(OCC_MASK | E_MASK | U_BIT)) | DEAD
+    relist(sites, n_sites, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+           es_barrier, rise, heat_len, t_bath, grid)
+
+
+@njit(cache=True, inline="always")
+def _joined(zi, ci, zj, cj, st, grid, nz):
+    """True when two Li neighbours of an emptied site share a Li neighbour next to both (the
+    edge site of the 3 x 3 x 3 cube between them), so a path between them avoids the emptied site."""
+    nxy = n_columns(grid)
+    lat = laterals(ci, grid)
+    for d in range(6):
+        zw, cw = neighbour_zc(zi, ci, d, lat, nz)
+        if zw < 1 or not is_atom(st[zw * nxy + cw]):
+            continue
+        lat_w = laterals(cw, grid)
+        for d2 in range(6):
+            zv, cv = neighbour_zc(zw, cw, d2, lat_w, nz)
+            if zv == zj and cv == cj:
+                return True
+    return False
+
+
+@njit(cache=True)
+def sever(z, col, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
+          rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts):
+    """After the atom at (z, col) dissolved: mark as dead every Li cluster next to the site that
+    no longer reaches the collector through Li (6-connectivity; the collector is the substrate
+    layer, reached by any atom at z = 1). Returns the atoms marked.
+
+    The Li neighbours of the site are grouped first by paths through the sites next to two of
+    them (:func:`_joined`): one group, and the site not on the collector, means every path
+    through the site has a detour, so nothing was cut (O(1)). Otherwise each group is searched
+    depth first, downwards first, until it reaches the collector or a site an earlier search of
+    this event reached (those reached it); a search that runs out of sites has found a cut-off
+    cluster, which is marked dead. ``stamp`` (int32[N]) holds the search that last visited each
+    site (``search[0]`` is the last search number), ``stack`` and ``seen`` (int32[N]) are scratch."""
+    nxy = n_columns(grid)
+    lat = laterals(col, grid)
+    nb = np.empty(6, np.int64)
+    group = np.empty(6, np.int64)
+    k = 0
+    for d in range(6):
+        zj, cj = neighbour_zc(z, col, d, lat, nz)
+        if zj >= 1 and is_atom(st[zj * nxy + cj]):
+            nb[k] = zj * nxy + cj
+            group[k] = k
+            k += 1
+    if k == 0 or (k == 1 and z > 1):
+        return 0
+    for a in range(k):
+        za, ca = site_zc(nb[a], grid)
+        for b in range(a + 1, k):
+            if group[a] == group[b]:
+                continue
+            zb, cb = site_zc(nb[b], grid)
+            if _joined(za, ca, zb, cb, st, grid, nz):
+                old, new = group[b], group[a]
+                for q in range(k):
+                    if group[q] == old:
+                        group[q] = new
+    n_groups = 0
+    for a in range(k):
+        if group[a] == a:
+            n_groups += 1
+    if n_groups == 1 and z > 1:
+        return 0
+    if search[0] > 2**31 - 16:
+        stamp[:] = 0
+        search[0] = 0
+    first_id = search[0] + 1
+    marked = 0
+    for a in range(k):
+        if group[a] != a or not is_atom(st[nb[a]]):
+            continue
+        search[0] += 1
+        sid = search[0]
+        if stamp[nb[a]] >= first_id:  # an earlier search of this event (a live one) reached it
+            continue
+        stamp[nb[a]] = sid
+        stack[0] = nb[a]
+        seen[0] = nb[a]
+        depth, n_seen = 1, 1
+        live = False
+        while depth > 0 and not live:
+            depth -= 1
+            i = stack[depth]
+            zi, ci = site_zc(i, grid)
+            if zi == 1:
+                live = True
+                break
+            lat_i = laterals(ci, grid)
+            for d in (4, 0, 1, 2, 3, 5):  # pushed last, popped first: down
+                zj, cj = neighbour_zc(zi, ci, d, lat_i, nz)
+                if zj < 1:
+                    continue
+                j = zj * nxy + cj
+                if not is_atom(st[j]) or stamp[j] == sid:
+                    continue
+                if stamp[j] >= first_id:
+                    live = True
+                    break
+                stamp[j] = sid
+                stack[depth] = j
+                depth += 1
+                seen[n_seen] = j
+                n_seen += 1
+        if not live:
+            kill(seen, n_seen, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+                 es_barrier, rise, heat_len, t_bath, grid)
+            marked += n_seen
+    counts[EV_DEAD] += marked
+    return marked
+
+
+@njit(cache=True)
+def dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
+             rise, heat_len, t_bath, grid, nz, counts, track_dead, stamp, stack, seen, search, touched):
+    """The Li atom at site s leaves as an ion: empty the site, drop atoms it left unbound (as after
+    a move), re-file, count, and (``track_dead``) mark what it cut off from the collector
+    (:func:`sever`), and a dropped atom that landed on dead Li only."""
+    zs, cs = site_zc(s, grid)
+    n_touched = change(zs, cs, EMPTY, st, top, grid, nz, touched, 0)
+    before = n_touched
+    n_touched = drop_unbound(zs, cs, st, top, grid, nz, touched, n_touched, counts)
+    relist(touched, n_touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+           es_barrier, rise, heat_len, t_bath, grid)
+    counts[EV_DISSOLVE] += 1
+    if track_dead:
+        sever(zs, cs, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
+              rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts)
+        for q in range(before, n_touched):  # the sites the drops touched: a landed atom on dead Li only is dead
+            i = touched[q]
+            if is_atom(st[i]):
+                z, col = site_zc(i, grid)
+                if not reducible(z, col, st, grid, nz):
+                    seen[0] = i
+                    kill(seen, 1, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+                         es_barrier, rise, heat_len, t_bath, grid)
+                    counts[EV_DEAD] += 1
+
+
+@njit(cache=True, inline="always")
+def anodic_sum(class_size, anodic):
+    """Summed dissolution rate of every filed atom, sum_c class_size[c] anodic[c], 1/s."""
+    total = 0.0
+    for c in range(N_CLASSES):
+        total += class_size[c] * anodic[c]
+    return total
+
+
+@njit(cache=True, inline="always")
+def pick_by_weight(class_size, anodic, r):
+    """Class whose interval of the cumulative summed rates holds ``r`` (0 <= r < :func:`anodic_sum`)."""
+    pick = -1
+    for c in range(N_CLASSES):
+        v = class_size[c] * anodic[c]
+        if v > 0.0:
+            pick = c  # the last class with weight: the choice if round-off leaves r at the end
+            if r < v:
+                break
+            r -= v
+    return pick
+
+
 @njit(cache=True, error_model="numpy")
 def run_events(
     st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise,
     heat_len, t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events,
-    t_end, max_deposits, hop_log, epitaxy,
+    t_end, max_deposits, hop_log, epitaxy, anodic, strip_rate, strip_floor, max_dissolutions, track_dead,
+    column_rate, stamp, stack, seen, search,
 ):
     """Advance the kMC until an event budget, an end time or a deposit target is reached.
 
@@ -594,11 +852,11 @@ def run_events(
         Lattice height.
     clock : float64[1]
         Simulated time, s; advanced in place.
-    counts : int64[4]
-        Deposits, nearest-neighbour hops, falls (part of a move, not events of their own) and step
-        moves; advanced in place.
+    counts : int64[6]
+        Deposits, nearest-neighbour hops, falls (part of a move, not events of their own), step
+        moves, dissolutions and atoms marked dead; advanced in place.
     max_events : int
-        Events (deposits and moves) to perform at most in this call.
+        Events (deposits, dissolutions and moves) to perform at most in this call.
     t_end : float
         Stop when the next event would come after this time (the clock is set to it: exact for
         a Poisson process).
@@ -610,6 +868,24 @@ def run_events(
     epitaxy : float
         Probability that a glassy atom arriving (deposited or by a move) next to crystalline Li
         continues it, becoming crystalline.
+    anodic : float64[350]
+        Dissolution rate of one atom of each class, 1/s (n-fold lists only; zeros: no dissolution).
+    strip_rate : float
+        Galvanostatic stripping: total dissolution rate, 1/s (I A / e); each dissolution takes an
+        atom with probability proportional to its ``anodic`` rate. 0: the atoms dissolve at their
+        own ``anodic`` rates (potentiostatic; the sum is taken every event).
+    strip_floor : float
+        Galvanostatic stripping stops (status 7) when the atoms' summed ``anodic`` rates fall below
+        this, 1/s (the overpotential cut-off; :mod:`.dissolution`).
+    max_dissolutions : int
+        Stop when ``counts[EV_DISSOLVE]`` reaches this.
+    track_dead : bool
+        Mark Li cut off from the collector by a dissolution as dead (:func:`sever`), and reduce
+        arriving ions only where they touch the collector or live Li (:func:`reducible`; other
+        columns are drawn again; after 16 x columns draws, among the reducible columns directly,
+        :func:`reducible_column`, with weights ``column_rate``, float64[ny * nx]).
+    stamp, stack, seen, search
+        Scratch of :func:`sever` (used when ``track_dead``).
 
     Returns
     -------
@@ -621,13 +897,19 @@ def run_events(
     logged = 0
     first = leaf_start(tree.shape[0])
     touched = np.empty(2048, np.int64)  # sites whose word an event changed (<= 14 changes x ~60 sites)
+    potentiostatic = strip_rate == 0.0 and anodic.max() > 0.0
+    if counts[EV_DISSOLVE] >= max_dissolutions:  # the count changes only in a dissolution, checked there
+        return ST_DISSOLVED
     for _ in range(max_events):
-        if counts[0] >= max_deposits:
+        if counts[EV_DEPOSIT] >= max_deposits:
             return ST_DEPOSITS
         if (n_mobile[1] + CLASS_HEADROOM > mobile.shape[0]) if heated else (n_mobile[1] < CLASS_HEADROOM):
             return ST_GROW
         hop_total = tree[TREE_PAD] if n_mobile[0] > 0 and tree[TREE_PAD] > 0.0 else 0.0
-        total = hop_total + deposition_rate
+        anodic_total = strip_rate
+        if potentiostatic:
+            anodic_total = anodic_sum(class_size, anodic)
+        total = hop_total + deposition_rate + anodic_total
         if total <= 0.0:
             clock[0] = t_end
             return ST_FROZEN
@@ -641,6 +923,19 @@ def run_events(
             k = next_below(rng, n_cols)
             col = k if next_uniform(rng) < alias_prob[k] else alias_idx[k]
             z = arrival_height(col, ballistic, top, grid)
+            if track_dead:
+                tries = 0
+                while not reducible(z, col, st, grid, nz):
+                    tries += 1
+                    if tries > 16 * n_cols:  # rare: draw among the reducible columns directly, or stop
+                        col = reducible_column(next_uniform(rng), column_rate, ballistic, st, top, grid, nz)
+                        if col < 0:
+                            return ST_PASSIVATED
+                        z = arrival_height(col, ballistic, top, grid)
+                        break
+                    k = next_below(rng, n_cols)
+                    col = k if next_uniform(rng) < alias_prob[k] else alias_idx[k]
+                    z = arrival_height(col, ballistic, top, grid)
             if z >= nz - 1:
                 return ST_FULL
             phase = GLASSY
@@ -651,13 +946,25 @@ def run_events(
                    rates, es_barrier, rise, heat_len, t_bath, grid)
             counts[EV_DEPOSIT] += 1
             continue
+        if r < deposition_rate + anodic_total:  # a dissolution: the class by its summed rate, a member uniformly
+            weights = anodic_total if potentiostatic else anodic_sum(class_size, anodic)
+            if weights < strip_floor or weights <= 0.0:
+                return ST_CUTOFF
+            c = pick_by_weight(class_size, anodic, next_uniform(rng) * weights)
+            s = members[class_start[c] + next_below(rng, class_size[c])]
+            dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+                     es_barrier, rise, heat_len, t_bath, grid, nz, counts, track_dead, stamp, stack, seen, search,
+                     touched)
+            if counts[EV_DISSOLVE] >= max_dissolutions:
+                return ST_DISSOLVED
+            continue
         # a move: the atom (class by total rate and member uniformly, or through the sum tree),
         # then a nearest-neighbour hop or a step move by their rates, the target uniformly among its kind
-        r -= deposition_rate
+        r -= deposition_rate + anodic_total
         leaf = tree_pick(tree, first, r)
         if heated:
             s = mobile[min(leaf, n_mobile[0] - 1)]
-            c = hop_class(st[s])
+            c = hop_class(st[s], heated)
             step_rate = rates[1, c]
             if step_rate > 0.0:
                 db = site_delta_beta(s, grid, rise, heat_len, t_bath)
@@ -667,8 +974,15 @@ def run_events(
                 p_step = 0.0
         else:
             c = min(leaf, N_CLASSES - 1)
-            while class_size[c] == 0:  # round-off in the sums (never seen; a guard)
+            tries = 0
+            while class_size[c] == 0 or rates[0, c] == 0.0:  # round-off in the sums picked an empty class
                 c = (c + 1) % N_CLASSES
+                tries += 1
+                if tries == N_CLASSES:
+                    break
+            if tries == N_CLASSES:  # no atom can move: the root held round-off only; make the sums exact
+                resum(tree)
+                continue
             s = members[class_start[c] + next_below(rng, class_size[c])]
             p_step = rates[1, c] / rates[0, c]
         zs, cs = site_zc(s, grid)
@@ -700,20 +1014,7 @@ def run_events(
             hop_log[logged, 1] = zt * nxy + ct
             hop_log[logged, 2] = clock[0]
             logged += 1
-        lat = laterals(cs, grid)
-        for d in range(6):  # neighbours of s that lost their last bond fall down their column
-            zn, cn = neighbour_zc(zs, cs, d, lat, nz)
-            if zn < 0:
-                continue
-            bn = st[zn * nxy + cn]
-            p = bn & OCC_MASK
-            if (p == GLASSY or p == CRYSTAL) and (bn & NOCC_MASK) == 0:
-                zl = zn
-                while (st[(zl - 1) * nxy + cn] & OCC_MASK) == EMPTY:
-                    zl -= 1
-                n_touched = change(zn, cn, EMPTY, st, top, grid, nz, touched, n_touched)
-                n_touched = change(zl, cn, p, st, top, grid, nz, touched, n_touched)
-                counts[EV_FALL] += 1
+        n_touched = drop_unbound(zs, cs, st, top, grid, nz, touched, n_touched, counts)
         relist(touched, n_touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated,
                rates, es_barrier, rise, heat_len, t_bath, grid)
     return ST_EVENTS
@@ -755,11 +1056,11 @@ def rebuild_sites(occ, st, top, grid, nz):
 
 
 @njit(cache=True)
-def count_classes(st, class_size):
-    """Atoms of each hop class into ``class_size``."""
+def count_classes(st, class_size, heated):
+    """Atoms of each class (:func:`hop_class`) into ``class_size``."""
     class_size[:] = 0
     for i in range(st.shape[0]):
-        c = hop_class(st[i])
+        c = hop_class(st[i], heated)
         if c >= 0:
             class_size[c] += 1
 

@@ -22,6 +22,9 @@ STATUS = {
     k.ST_DEPOSITS: "deposit target reached",
     k.ST_FULL: "the deposit reached the top of the box",
     k.ST_FROZEN: "nothing can happen (all rates are zero)",
+    k.ST_DISSOLVED: "dissolution target reached",
+    k.ST_CUTOFF: "stripping cut-off reached",
+    k.ST_PASSIVATED: "no column can reduce an ion (dead Li covers the electrode)",
 }
 
 
@@ -97,15 +100,22 @@ class KmcState:
 
     @property
     def events(self) -> int:
-        """kMC events so far: deposits and moves (a fall is part of the move that left its atom
-        unbound, so it is not an event of its own)."""
-        return int(self.counts.sum() - self.counts[k.EV_FALL])
+        """kMC events so far: deposits, dissolutions and moves (a fall is part of the event that
+        left its atom unbound, so it is not an event of its own)."""
+        c = self.counts
+        return int(c[k.EV_DEPOSIT] + c[k.EV_HOP] + c[k.EV_STEP] + c[k.EV_DISSOLVE])
 
     @property
     def n_atoms(self) -> int:
-        """Li atoms on the lattice (glassy + crystalline)."""
+        """Live Li atoms on the lattice (glassy + crystalline; dead Li not included)."""
         occ = self.occ
         return int(np.count_nonzero((occ == GLASSY) | (occ == CRYSTAL)))
+
+    @property
+    def n_dead(self) -> int:
+        """Dead Li atoms: occupancy DEAD above the substrate layer."""
+        nxy = self.shape[1] * self.shape[2]
+        return int(np.count_nonzero(self.occ[nxy:] == k.DEAD))
 
 
 def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -143,13 +153,23 @@ def class_index(phase: int, n: int, m: int, steps: int = 0) -> int:
     return ((phase - 1) * 5 + (n - 1)) * 35 + m * 5 + steps
 
 
-def hop_classes(st: np.ndarray) -> np.ndarray:
-    """Move class of every site word (``_kernels.hop_class``, vectorised), int64, -1 where none."""
+def hop_classes(st: np.ndarray, heated: bool = False) -> np.ndarray:
+    """Class of every site word (``_kernels.hop_class``, vectorised), int64, -1 where none."""
     st = np.asarray(st).astype(np.int64)
     p, n, m = st & k.OCC_MASK, (st >> 2) & 7, (st >> 5) & 7
     steps = ((st >> 12) & 1) * ((st >> 8) & 7) + ((st >> 11) & 1) * (st >> 13)
-    ok = ((p == GLASSY) | (p == CRYSTAL)) & (n >= 1) & (n <= 5) & (m + steps >= 1)
+    ok = ((p == GLASSY) | (p == CRYSTAL)) & (n >= 1) & (n <= 5) & ((m + steps >= 1) | (not heated))
     return np.where(ok, class_index(p, n, m, steps), -1)
+
+
+def class_dissolution(dissolution: np.ndarray) -> np.ndarray:
+    """Per-class dissolution rate of one atom, float64[350], 1/s, from k_d[phase, n] (shape (4, 7)):
+    every class of (phase, n) whatever its moves."""
+    out = np.zeros(k.N_CLASSES)
+    for phase in (GLASSY, CRYSTAL):
+        for n in range(1, 6):
+            out[class_index(phase, n, 0, 0) : class_index(phase, n, 0, 0) + 35] = dissolution[phase, n]
+    return out
 
 
 def class_table(hop_table: np.ndarray, step_factor: float, energetics: HopEnergetics | None = None) -> np.ndarray:
@@ -202,10 +222,17 @@ class Engine:
         exp(-E_ES / k_B T_bath), the rate of a step move over an edge relative to a hop of the
         same atom (``model.HopEnergetics.step_factor``); 0 turns step moves off (an infinite
         Ehrlich-Schwoebel barrier).
+    dissolution : ndarray, shape (4, 7), optional
+        Dissolution rate of one atom k_d[phase, n] at zero overpotential, 1/s
+        (``dissolution.dissolution_table``); needed to strip (:meth:`advance`).
+    track_dead : bool
+        Mark Li that a dissolution cuts off from the collector as dead, and reduce ions only on
+        the collector or live Li (``_kernels.sever``, ``_kernels.reducible``).
     """
 
     def __init__(self, state: KmcState, hop_table: np.ndarray, deposition_rate: np.ndarray, ballistic: bool,
-                 epitaxy: float = 0.0, heating: LocalHeating | None = None, step_factor: float = 0.0):
+                 epitaxy: float = 0.0, heating: LocalHeating | None = None, step_factor: float = 0.0,
+                 dissolution: np.ndarray | None = None, track_dead: bool = False):
         nz, ny, nx = state.shape
         deposition_rate = np.asarray(deposition_rate, dtype=float)
         if deposition_rate.shape != (ny, nx):
@@ -230,11 +257,25 @@ class Engine:
             self.es_barrier = heating.energetics.E_ES_eV
             self.rise = np.ascontiguousarray(heating.rise_K, dtype=float).ravel()
             self.heat_len, self.t_bath = float(heating.length_sites), float(heating.bath_temperature_K)
+        if heating is not None and (dissolution is not None or track_dead):
+            raise ValueError("dissolution and dead Li need the n-fold lists (no local heating)")
+        self.anodic = np.zeros(k.N_CLASSES)
+        if dissolution is not None:
+            self.anodic = class_dissolution(np.asarray(dissolution, dtype=float))
+        self.column_rate = np.ascontiguousarray(deposition_rate, dtype=float).ravel()
+        n = state.st.size if track_dead else 1  # stamp, stack, seen, last search: ``_kernels.sever``'s scratch
+        self._track_dead = bool(track_dead)
+        self.dead_scratch = (np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(1, np.int64))
         mode = int(self.heated)
         if state.mode[0] == -1:
             self._fill_lists(mode)
         elif state.mode[0] != mode:
             raise ValueError("state lists were filled for the other selection scheme (heating on/off)")
+
+    @property
+    def track_dead(self) -> bool:
+        """Dead-Li tracking on (fixed at construction, with the scratch it needs)."""
+        return self._track_dead
 
     def _rates(self):
         return (self.heated, self.rates, self.es_barrier, self.rise, self.heat_len, self.t_bath)
@@ -245,7 +286,7 @@ class Engine:
 
     def _fill_lists(self, mode: int) -> None:
         s = self.state
-        k.count_classes(s.st, s.class_size)
+        k.count_classes(s.st, s.class_size, mode == 1)
         atoms = int(s.class_size.sum())
         if mode == 1:
             s.mobile = np.zeros(max(1024, 2 * atoms + k.CLASS_HEADROOM), np.int32)
@@ -255,6 +296,8 @@ class Engine:
             s.tree = k.grow_tree(np.zeros(1), k.N_CLASSES)
         s.mode[0] = mode
         k.fill_lists(s.st, *self._lists(), *self._rates(), self.grid)
+        if mode == 0:  # the least room of every class, the empty ones included
+            s.n_mobile[1] = int((np.diff(s.class_start) - s.class_size).min())
 
     def _lay_out_classes(self, room: int, keep: bool = True) -> None:
         """Give every class's list its own block of ``members``, twice its size plus ``room``
@@ -296,27 +339,86 @@ class Engine:
         return s.mobile.size - int(s.n_mobile[1]) if self.heated else int(s.n_mobile[1])
 
     def advance(self, max_events: int = 2**62, t_end: float = np.inf, max_deposits: int = 2**62,
-                hop_log: np.ndarray | None = None) -> int:
+                hop_log: np.ndarray | None = None, *, deposition_scale: float = 1.0, strip_rate: float = 0.0,
+                anodic_scale: float = 0.0, strip_floor: float = 0.0, max_dissolutions: int = 2**62) -> int:
         """Run until one of the limits; returns the kernel status (``STATUS`` explains it).
 
         ``hop_log`` (float64[K, 3]) receives (from, to, time) of the first K moves; the hop lists
         must not grow after the first event of a logged call (that would restart the log):
-        ``RuntimeError`` if they do."""
+        ``RuntimeError`` if they do.
+
+        Electrochemistry (``dissolution`` given): the deposition rates are multiplied by
+        ``deposition_scale`` (0: no plating); galvanostatic stripping dissolves atoms at the total
+        rate ``strip_rate`` (1/s), each drawn by its own dissolution rate, and stops (cut-off) when
+        the summed dissolution rate of the surface falls below ``strip_floor`` (1/s);
+        potentiostatic stripping (``anodic_scale`` > 0, ``strip_rate`` 0) dissolves every atom at
+        its rate times ``anodic_scale``. ``max_dissolutions`` caps ``counts[EV_DISSOLVE]``."""
         s = self.state
+        if min(deposition_scale, strip_rate, anodic_scale, strip_floor) < 0:
+            raise ValueError("deposition_scale, strip_rate, anodic_scale and strip_floor must be >= 0")
+        stripping = strip_rate > 0 or anodic_scale > 0
+        if stripping and (not self.anodic.any() or self.heated):
+            raise ValueError("stripping needs the dissolution rates and the n-fold lists")
+        if strip_rate > 0 and anodic_scale > 0:
+            raise ValueError("give strip_rate (galvanostatic) or anodic_scale (potentiostatic), not both")
+        if strip_rate > 0:
+            anodic = self.anodic
+        elif anodic_scale > 0:
+            anodic = self.anodic * anodic_scale
+        else:
+            anodic = np.zeros(k.N_CLASSES)
+        if stripping:
+            k.resum(s.tree)  # stripping can bring the sums to ~0, where the round-off of many updates would dominate
         log = np.zeros((0, 3)) if hop_log is None else hop_log
         done_before = s.events
         while True:
             budget = max_events - (s.events - done_before)
             status = k.run_events(
                 s.st, s.top, *self._lists(), *self._rates(), self.alias_prob, self.alias_idx,
-                self.total_deposition_rate, self.ballistic, self.grid, s.shape[0], s.rng, s.clock, s.counts,
-                budget, t_end, max_deposits, log, self.epitaxy,
+                self.total_deposition_rate * deposition_scale, self.ballistic, self.grid, s.shape[0], s.rng,
+                s.clock, s.counts, budget, t_end, max_deposits, log, self.epitaxy, anodic, float(strip_rate),
+                float(strip_floor), max_dissolutions, self.track_dead, self.column_rate, *self.dead_scratch,
             )
             if status != k.ST_GROW:
                 return status
             if log.shape[0] > 0 and s.events > done_before:
                 raise RuntimeError("kmc: the hop lists grew during a logged call; log a shorter run")
             self._grow()
+
+    def dissolution_sum(self) -> float:
+        """Summed dissolution rate at zero overpotential of every live surface atom, 1/s."""
+        return float(self.state.class_size @ self.anodic)
+
+    def dissolve(self, site: int) -> None:
+        """Dissolve the live Li atom at flat index ``site`` now, as a dissolution event would
+        (prepared geometries in tests: a chosen neck)."""
+        s = self.state
+        if (s.st[site] & k.OCC_MASK) not in (GLASSY, CRYSTAL):
+            raise ValueError(f"site {site} holds no live Li atom")
+        while self._room() < k.CLASS_HEADROOM:
+            self._grow()
+        k.dissolve(int(site), s.st, s.top, *self._lists(), *self._rates(), self.grid, s.shape[0], s.counts,
+                   self.track_dead, *self.dead_scratch, np.empty(2048, np.int64))
+
+    def mark_disconnected(self) -> int:
+        """Mark every Li cluster that does not reach the collector through Li as dead (a full
+        labelling, O(N): for cuts that a hop or a fall made, which the kernel does not watch);
+        returns the atoms marked."""
+        s = self.state
+        nz, ny, nx = s.shape
+        occ = s.occ
+        li = ((occ == GLASSY) | (occ == CRYSTAL)).astype(np.uint8)
+        labels, n = k.label_clusters(li, 1, self.grid, nz)
+        if n == 0:
+            return 0
+        live = np.zeros(n, bool)
+        first_layer = labels[ny * nx : 2 * ny * nx]
+        live[first_layer[first_layer >= 0]] = True
+        cut = np.flatnonzero((labels >= 0) & ~live[np.maximum(labels, 0)])
+        if cut.size:
+            k.kill(cut.astype(np.int64), cut.size, s.st, *self._lists(), *self._rates(), self.grid)
+            s.counts[k.EV_DEAD] += cut.size
+        return int(cut.size)
 
     def convert(self, sites: np.ndarray, phase: int) -> None:
         """Change the phase of the Li atoms at ``sites`` (e.g. a crystalline nucleus)."""
@@ -338,7 +440,7 @@ class Engine:
         for name in ("st", "top"):
             if not np.array_equal(getattr(s, name), getattr(ref, name)):
                 raise RuntimeError(f"kmc state: {name} differs from a rebuild")
-        expected = hop_classes(s.st)
+        expected = hop_classes(s.st, self.heated)
         filed = np.where(s.slot >= 0, s.slot >> k.SLOT_BITS, -1)
         if not np.array_equal(filed, expected):
             raise RuntimeError("kmc state: a site is filed under the wrong hop class")
@@ -369,7 +471,9 @@ class Engine:
         slots = np.concatenate([np.arange(n) for n in ([atoms.size] if self.heated else s.class_size)])
         if not np.array_equal(s.slot[listed] & k.SLOT_MASK, slots):
             raise RuntimeError("kmc state: slot index of a listed atom is wrong")
-        if not np.allclose(leaves, rates, rtol=1e-12, atol=0.0) or not np.isclose(s.tree[k.TREE_PAD], rates.sum(), rtol=1e-9):
+        round_off = 1e-9 * float(np.max(self.rates[0], initial=0.0))  # of many leaf updates, in the sums
+        if (not np.allclose(leaves, rates, rtol=1e-12, atol=0.0)
+                or not np.isclose(s.tree[k.TREE_PAD], rates.sum(), rtol=1e-9, atol=round_off)):
             raise RuntimeError("kmc state: sum tree differs from the rates")
 
     def _delta_beta(self, sites: np.ndarray) -> np.ndarray:

@@ -16,15 +16,43 @@ SCALARS = {
     "roughness_Rmax": ("m", "max - min height"),
     "roughness_sigma": ("m", "rms roughness"),
     "porosity": ("1", "empty sites below the surface / sites below the surface"),
-    "crystalline_fraction": ("1", "crystalline Li atoms / Li atoms"),
+    "crystalline_fraction": ("1", "crystalline Li atoms / live Li atoms"),
     "deposited_atoms": ("1", "atoms deposited"),
-    "atoms_on_lattice": ("1", "Li atoms on the lattice"),
+    "atoms_on_lattice": ("1", "live Li atoms on the lattice (dead Li not included)"),
     "charge_passed": ("C", "charge of the deposited atoms"),
     "events_deposit": ("1", "deposition events"),
     "events_hop": ("1", "hop events"),
-    "events_fall": ("1", "falls: atoms a move left unbound, dropped down their column (part of that move)"),
+    "events_fall": ("1", "falls: atoms a move or a dissolution left unbound, dropped down their column (part of that event)"),
     "events_step": ("1", "step moves over an edge (Ehrlich-Schwoebel)"),
 }
+
+#: Per-cycle log, one float64 row a cycle: name -> (units, description).
+LOG_FIELDS = {
+    "plated_atoms": ("1", "atoms plated in the cycle"),
+    "stripped_atoms": ("1", "atoms stripped in the cycle"),
+    "dead_atoms": ("1", "Li atoms that became dead in the cycle"),
+    "residual_atoms": ("1", "live Li atoms left on the electrode after stripping"),
+    "plating_time": ("s", "duration of the plating half-cycle"),
+    "stripping_time": ("s", "duration of the stripping half-cycle"),
+    "end_overpotential": ("V", "overpotential when stripping ended (inf: nothing left to strip)"),
+    "strip_end": ("1", "how stripping ended: 1 potential cut-off, 2 capacity cut-off, 3 nothing left to strip"),
+    "roughness_sigma_plated": ("m", "rms roughness after plating"),
+    "porosity_plated": ("1", "porosity after plating"),
+    "crystalline_fraction_plated": ("1", "crystalline fraction of the live Li after plating"),
+    "roughness_sigma_stripped": ("m", "rms roughness after stripping"),
+    "porosity_stripped": ("1", "porosity after stripping"),
+}
+#: Scalar series of a cycling run only (``[cycling]`` given): name -> (units, description, dtype).
+CYCLING_SCALARS = {
+    "cycle": ("1", "cycle number (from 1)", "i8"),
+    "half_cycle": ("1", "half-cycle the record closes: 0 plating, 1 rest after plating, 2 stripping, 3 rest after stripping", "i8"),
+    "dissolved_atoms": ("1", "atoms stripped (dissolved)", "f8"),
+    "charge_stripped": ("C", "charge of the stripped atoms", "f8"),
+    "dead_atoms": ("1", "dead Li atoms on the lattice", "f8"),
+    "overpotential": ("V", "stripping overpotential (anodic Tafel; NaN outside stripping)", "f8"),
+}
+#: Value of dead Li in ``final/phase``.
+DEAD_FLAG = 4
 
 SCHEMA = Schema("kmc", (
     Group("/", (
@@ -32,6 +60,7 @@ SCHEMA = Schema("kmc", (
         V("y", ("y",), "m", "column position"),
         V("x", ("x",), "m", "column position"),
         *(V(name, T, units, text) for name, (units, text) in SCALARS.items()),
+        *(V(name, T, units, text, dtype=dtype, when="[cycling] given") for name, (units, text, dtype) in CYCLING_SCALARS.items()),
         V("height", YX, "m", "deposit height of each column", dtype="f4"),
         V("current_density", ("y", "x"), "A m-2", "local current density"),
         V("top_temperature", ("y", "x"), "K", "local heating: temperature at and above heating_length_nm",
@@ -45,10 +74,13 @@ SCHEMA = Schema("kmc", (
         A("E_hop_glassy_eV", "eV"), A("E_bond_eV", "eV"), A("S_bond_kB", "1", "bond entropy, k_B"),
         A("schwoebel_barrier_eV", "eV"), A("vacancy_fraction", "1", "equilibrium vacancy fraction of the lattice gas at temperature_K"), A("hop_rate_scale", "1"), A("max_hop_to_deposition", "1"),
         A("acceleration", ""), A("stop_reason", ""), A("local_heating", ""), A("dopt", ""),
+        A("cycling", "", "the cycling protocol", when="[cycling] given"),
+        A("mean_coulombic_efficiency", "1", "charge stripped / charge plated, mean over the cycles", when="[cycling] given"),
+        A("mean_dead_fraction", "1", "atoms that became dead / atoms plated, mean over the cycles", when="[cycling] given"),
     ), "series and static fields"),
     Group("final", (
         V("z", ("z",), "m", "height of the lattice plane"), V("y", ("y",), "m"), V("x", ("x",), "m"),
-        V("phase", ("z", "y", "x"), "", "0 empty, 1 glassy, 2 crystalline, 3 substrate"),
+        V("phase", ("z", "y", "x"), "", "0 empty, 1 glassy, 2 crystalline, 3 substrate, 4 dead Li"),
         V("occupancy", ("z", "y", "x"), "1", "occupied site"),
     ), description="final lattice"),
     Group("ensembles", (
@@ -78,6 +110,16 @@ SCHEMA = Schema("kmc", (
         V("mullins_B_analytic", (), "m4 s-1", "D_surface nu gamma Omega^2 / (k_B T) of the lattice gas (docs/models.md §4.7)"),
     ), (A("method", ""),), "surface relaxation with no flux, measured at the run temperature: the surface kinetics "
                           "handed to the phase field"),
+    Group("cycling", (
+        V("cycle", ("cycle",), "1", "cycle number (from 1)"), V("y", ("y",), "m"), V("x", ("x",), "m"),
+        *(V(name, ("cycle",), units, text) for name, (units, text) in LOG_FIELDS.items()),
+        V("charge_plated", ("cycle",), "C", "charge plated in the cycle"),
+        V("charge_stripped", ("cycle",), "C", "charge stripped in the cycle"),
+        V("coulombic_efficiency", ("cycle",), "1", "charge stripped / charge plated"),
+        V("dead_fraction", ("cycle",), "1", "atoms that became dead / atoms plated"),
+        V("height_plated", ("cycle", "y", "x"), "m", "column heights after plating"),
+        V("height_stripped", ("cycle", "y", "x"), "m", "column heights after stripping"),
+    ), description="one row per plating-stripping cycle (docs/models.md §4.8)", when="[cycling] given"),
     Group("morphology", (
         V("hotspot", ("hotspot",), "", "index"), V("centre_x", ("hotspot",), "m"), V("centre_y", ("hotspot",), "m"),
         V("deposit_height", ("hotspot",), "m", "height above the background film"),

@@ -73,18 +73,22 @@ class KmcParams(Table):
     """Height above the substrate over which the temperature rises from the bath to the top value, nm."""
     initial_crystal_layers: int = Field(default=0, ge=0)
     """Crystalline Li layers on the substrate at t = 0."""
+    exchange_current_density_mA_cm2: float = Field(default=1.0, gt=0)
+    """i0 of Li/Li+ for stripping ([cycling]): a kink atom dissolves as often as ions are reduced on
+    a column at zero overpotential, i0 a^2 / e (docs/models.md §4.8); the same assumption and
+    default as dendrite.exchange_current_density_mA_cm2."""
+    anodic_transfer_coefficient: float = Field(default=0.5, gt=0, lt=1)
+    """alpha_a of the dissolution rate exp(alpha_a e eta / k_B T) ([cycling])."""
+    cathodic_transfer_coefficient: float = Field(default=0.5, gt=0, lt=1)
+    """alpha_c of the reduction rate exp(-alpha_c e eta / k_B T) ([cycling]: the stripping
+    overpotential)."""
     checkpoint_interval_s: float = Field(default=120.0, gt=0)
     """Wall-clock seconds between checkpoints."""
 
     @model_validator(mode="after")
-    def _stops_and_room(self):
+    def _stops(self):
         if self.stop_thickness_ML is None and self.stop_time_s is None and self.stop_events is None:
             raise ValueError("give at least one of stop_thickness_ML, stop_time_s, stop_events")
-        layers = self.box_height_nm * M_PER_NM / LI_KMC_SPACING
-        needed = self.initial_crystal_layers + (self.stop_thickness_ML or 0.0) + 10
-        if layers < needed:
-            raise ValueError(f"box_height_nm = {self.box_height_nm:g} holds {layers:.0f} layers; the deposit needs "
-                             f"at least {needed:.0f} (initial layers + stop thickness + 10 for roughness)")
         return self
 
 
@@ -127,3 +131,50 @@ def check(params) -> None:
                           ny * LI_KMC_SPACING), e.hotspot_radius_nm * M_PER_NM, e.hotspot_current_fraction)
         except ValueError as exc:
             raise UserError(f"electrode.hotspot_radius_nm: {exc} (lattice spacing {LI_KMC_SPACING / M_PER_NM:.3f} nm)") from None
+
+
+def room_and_cycling_rules(params) -> str | None:
+    """Rules between ``[kmc]``, ``[cycling]`` and the other tables (a message naming the keys, or
+    None): the box holds the deposit (the stop thickness, or a cycle's capacity), and a cycling run
+    sets no stop of its own, has uniform temperature and (with a potential cut-off) starts bare."""
+    c, p = params.cycling, params.kmc
+    if p is None:
+        return None
+    layers = p.box_height_nm * M_PER_NM / LI_KMC_SPACING
+    # a key "set" is one away from its default: a run's own params.toml, written in full, reloads the same
+    stripping_keys = [key for key in ("exchange_current_density_mA_cm2", "anodic_transfer_coefficient",
+                                      "cathodic_transfer_coefficient") if _changed(p, key)]
+    if c is None and stripping_keys:
+        return f"kmc.{stripping_keys[0]}: used only when stripping; add a [cycling] table or remove the key"
+    if c is None:
+        needed = p.initial_crystal_layers + (p.stop_thickness_ML or 0.0) + 10
+        if layers < needed:
+            return (f"kmc.box_height_nm = {p.box_height_nm:g} holds {layers:.0f} layers; the deposit needs at least "
+                    f"{needed:.0f} (kmc.initial_crystal_layers + kmc.stop_thickness_ML + 10 for roughness)")
+        return None
+    stops = [key for key in ("stop_thickness_ML", "stop_time_s", "stop_events") if _changed(p, key)]
+    if stops:
+        return (f"kmc.{stops[0]}: a cycling run stops after cycling.cycles cycles; remove kmc.{stops[0]} "
+                "(or the [cycling] table)")
+    if _changed(p, "record_interval_ML"):
+        return ("kmc.record_interval_ML: a cycling run records cycling.records_per_half_cycle times a half-cycle; "
+                "remove kmc.record_interval_ML (or the [cycling] table)")
+    unused = {"potential": "strip_cutoff_fraction", "capacity": "strip_cutoff_mV"}[c.strip_cutoff]
+    if _changed(c, unused):
+        return f"cycling.{unused}: not used with cycling.strip_cutoff = \"{c.strip_cutoff}\"; remove it"
+    if p.heating_top_rise_K > 0:
+        return "kmc.heating_top_rise_K: cycling (stripping) needs uniform temperature; set it to 0 or remove [cycling]"
+    if p.initial_crystal_layers > 0 and c.strip_cutoff == "potential":
+        return ("kmc.initial_crystal_layers: with cycling.strip_cutoff = \"potential\" stripping would dissolve the "
+                "initial Li too; start bare (0, a Li||Cu cell) or use cycling.strip_cutoff = \"capacity\"")
+    needed = p.initial_crystal_layers + c.kmc_capacity_ML + 10
+    if layers < needed:
+        return (f"cycling.kmc_capacity_ML: {c.kmc_capacity_ML:g} monolayers a half-cycle need kmc.box_height_nm of at "
+                f"least {needed * LI_KMC_SPACING / M_PER_NM:.3g} nm (initial layers + capacity + 10 for roughness); "
+                f"it is {p.box_height_nm:g} nm")
+    return None
+
+
+def _changed(table, key: str) -> bool:
+    """True when ``table.key`` differs from the key's default."""
+    return getattr(table, key) != type(table).model_fields[key].default

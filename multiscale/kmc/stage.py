@@ -69,7 +69,9 @@ from .observables import (
     porosity,
     roughness,
 )
-from .outputs import SCHEMA
+from .cycling import CyclingRun, CyclingSetup
+from .dissolution import column_exchange_rate, dissolution_table, strip_floor
+from .outputs import CYCLING_SCALARS, DEAD_FLAG, SCHEMA
 from .relaxation import (
     AMPLITUDE_SITES,
     FILM_LAYERS,
@@ -110,6 +112,7 @@ class Setup:
     hotspots: tuple[tuple[int, int], ...]  # (y, x) column of each hotspot centre; empty for log-normal
     hotspot_search_radius: float  # columns
     heating: model.LocalHeating | None  # None: every site at the bath temperature
+    cycling: CyclingSetup | None = None  # None: plating only
 
     @property
     def deposition_rate(self) -> np.ndarray:
@@ -158,7 +161,8 @@ def setup_from(params: Params, inputs: AtomisticInputs) -> Setup:
         raise UserError(f"kmc: the atomistic diffusion laws give no lattice gas: {exc}") from None
     field_seed, kmc_seed, relaxation_seed = (stream_seed(params.seed, st) for st in (
         Stream.KMC_CURRENT_FIELD, Stream.KMC_EVENTS, Stream.KMC_RELAXATION))
-    mean_j = e.current_density_mA_cm2 * A_M2_PER_MA_CM2
+    cycling = params.cycling
+    mean_j = (e.current_density_mA_cm2 if cycling is None else cycling.plating_mA_cm2(e)) * A_M2_PER_MA_CM2
     centres: list[tuple[float, float]] = []
     if e.vlcd_field == "hotspots":
         centres = hotspot_centres(e.hotspot_count, n * a, n * a)
@@ -172,14 +176,17 @@ def setup_from(params: Params, inputs: AtomisticInputs) -> Setup:
     reference_flux = float(model.deposition_rates(p.acceleration_reference_current_density_mA_cm2 * A_M2_PER_MA_CM2, a))
     scale = model.hop_rate_scale(reference_table, reference_flux, p.max_hop_to_deposition)
     per_column = n * n
+    deposits_per_record = max(1, int(round(p.record_interval_ML * per_column)))
+    if cycling is not None:
+        deposits_per_record = max(1, int(round(cycling.kmc_capacity_ML * per_column / cycling.records_per_half_cycle)))
     return Setup(
         spacing_m=a, shape=(nz, n, n), temperature_K=T, current_density=j, energetics=energetics,
         hop_rate_scale=scale, hop_table=model.rate_table(energetics, T, scale),
         ballistic=p.arrival == "ballistic",
-        deposits_per_record=max(1, int(round(p.record_interval_ML * per_column))),
-        stop_deposits=None if p.stop_thickness_ML is None else int(round(p.stop_thickness_ML * per_column)),
-        stop_time_s=np.inf if p.stop_time_s is None else p.stop_time_s,
-        stop_events=p.stop_events, kmc_seed=kmc_seed, relaxation_seed=relaxation_seed,
+        deposits_per_record=deposits_per_record,
+        stop_deposits=None if p.stop_thickness_ML is None or cycling else int(round(p.stop_thickness_ML * per_column)),
+        stop_time_s=np.inf if p.stop_time_s is None or cycling else p.stop_time_s,
+        stop_events=None if cycling else p.stop_events, kmc_seed=kmc_seed, relaxation_seed=relaxation_seed,
         dopt=DoptLaw.from_atomistic(inputs.dopt, p.dopt_time_scale, p.dopt_packing_exponent,
                                     p.dopt_reference_current_density_mA_cm2 * A_M2_PER_MA_CM2) if p.dopt else None,
         epitaxy=p.epitaxy_probability,
@@ -188,16 +195,37 @@ def setup_from(params: Params, inputs: AtomisticInputs) -> Setup:
         heating=None if p.heating_top_rise_K == 0 else model.LocalHeating(
             T, model.heating_rise(j, p.heating_top_rise_K, p.heating_reference_current_density_mA_cm2 * A_M2_PER_MA_CM2),
             p.heating_length_nm * M_PER_NM / a, energetics),
+        cycling=None if cycling is None else cycling_setup(params, energetics, a, per_column),
+    )
+
+
+def cycling_setup(params: Params, energetics: model.HopEnergetics, spacing_m: float, columns: int) -> CyclingSetup:
+    """The ``[cycling]`` protocol on the lattice (docs/models.md §4.8)."""
+    c, p, e = params.cycling, params.kmc, params.electrode
+    strip_rate = columns * column_exchange_rate(c.stripping_mA_cm2(e) * A_M2_PER_MA_CM2, spacing_m)
+    exchange_rate = columns * column_exchange_rate(p.exchange_current_density_mA_cm2 * A_M2_PER_MA_CM2, spacing_m)
+    alphas = (p.anodic_transfer_coefficient, p.cathodic_transfer_coefficient)
+    potential = c.strip_cutoff == "potential"
+    return CyclingSetup(
+        cycles=c.cycles, plate_atoms=max(1, int(round(c.kmc_capacity_ML * columns))), strip_rate=strip_rate,
+        exchange_rate=exchange_rate,
+        strip_floor=strip_floor(strip_rate, exchange_rate, c.strip_cutoff_mV * 1e-3, *alphas,
+                                e.temperature_K) if potential else 0.0,
+        strip_fraction=None if potential else c.strip_cutoff_fraction, rest_s=c.rest_s,
+        dissolution=dissolution_table(energetics, e.temperature_K, p.exchange_current_density_mA_cm2 * A_M2_PER_MA_CM2,
+                                      spacing_m),
+        alpha_a=alphas[0], alpha_c=alphas[1],
     )
 
 
 def record(state: KmcState, setup: Setup, initial_atoms: int) -> dict:
-    """Observables of the current state; checks that no atom was created or lost."""
-    deposited = int(state.counts[k.EV_DEPOSIT])
-    on_lattice = state.n_atoms
-    if on_lattice != initial_atoms + deposited:  # conservation is checked, not assumed
-        raise RuntimeError(f"kmc mass balance violated: {on_lattice} atoms on the lattice, "
-                           f"{initial_atoms} initial + {deposited} deposited")
+    """Observables of the current state; checks that no atom was created or lost (the charge
+    balance: initial + plated - stripped = live + dead Li, in atoms, exactly)."""
+    deposited, dissolved = int(state.counts[k.EV_DEPOSIT]), int(state.counts[k.EV_DISSOLVE])
+    on_lattice, dead = state.n_atoms, state.n_dead
+    if on_lattice + dead != initial_atoms + deposited - dissolved:  # conservation is checked, not assumed
+        raise RuntimeError(f"kmc mass balance violated: {on_lattice} live + {dead} dead atoms on the lattice, "
+                           f"{initial_atoms} initial + {deposited} deposited - {dissolved} dissolved")
     h = height_map(state, setup.spacing_m)
     r = roughness(h)
     _, sizes = glassy_ensembles(state)
@@ -293,10 +321,12 @@ def _growth_vs_current(setup: Setup, heights: np.ndarray, t: float, bins: int = 
 
 
 def series_groups(setup: Setup) -> dict[str | None, SeriesGroup]:
-    """The series of ``kmc.h5`` (root and ``ensembles``, as declared), written as they are recorded."""
+    """The series of ``kmc.h5`` (root and ``ensembles``, as declared), written as they are recorded;
+    the cycling series only in a cycling run."""
     _, ny, nx = setup.shape
     a = setup.spacing_m
-    return {None: SeriesGroup.from_schema(SCHEMA.group("/"), {"y": np.arange(ny) * a, "x": np.arange(nx) * a}),
+    skip = () if setup.cycling is not None else tuple(CYCLING_SCALARS)
+    return {None: SeriesGroup.from_schema(SCHEMA.group("/"), {"y": np.arange(ny) * a, "x": np.arange(nx) * a}, skip=skip),
             "ensembles": SeriesGroup.from_schema(SCHEMA.group("ensembles"), {"ensemble_size": ENSEMBLE_BINS},
                                                  keys={"count": "ensemble_count"})}
 
@@ -309,10 +339,11 @@ def static_groups(setup: Setup, state: KmcState, final: dict) -> dict[str, xr.Da
               "y": xr.DataArray(np.arange(ny) * a, dims="y", attrs={"units": "m"})}
     heights = np.asarray(final["height"])
     phase = state.occupancy.copy()
+    phase[1:][phase[1:] == k.DEAD] = DEAD_FLAG
     groups = {
         "/": xr.Dataset({"current_density": (("y", "x"), setup.current_density, {"units": "A m-2", "long_name": "local current density"})}),
         "final": xr.Dataset(
-            {"phase": (("z", "y", "x"), phase, {"flag_values": [0, 1, 2, 3], "flag_meanings": "empty glassy crystalline substrate"}),
+            {"phase": (("z", "y", "x"), phase, {"flag_values": [0, 1, 2, 3, 4], "flag_meanings": "empty glassy crystalline substrate dead_li"}),
              "occupancy": (("z", "y", "x"), (phase != model.EMPTY).astype(np.int8), {"units": "1"})},
             coords={"z": ("z", np.arange(nz) * a, {"units": "m"}), **coords},
         ),
@@ -388,7 +419,7 @@ def morphology_dataset(setup: Setup, state: KmcState) -> xr.Dataset:
     )
 
 
-def _attrs(setup: Setup, params: Params, reason: str) -> dict:
+def _attrs(setup: Setup, params: Params, reason: str, cycling: xr.Dataset | None = None) -> dict:
     en = setup.energetics
     return {
         "lattice": "simple cubic, periodic in x and y, substrate at z = 0",
@@ -409,6 +440,28 @@ def _attrs(setup: Setup, params: Params, reason: str) -> dict:
             f"mA/cm2 x min(z / {params.kmc.heating_length_nm:g} nm, 1); hottest site {setup.temperature_K + setup.heating.rise_K.max():.1f} K"),
         "dopt": (f"on: N* = {setup.dopt.critical_size:g}, S = {setup.dopt.time_scale:g}, beta = {setup.dopt.packing_exponent:g}, "
                  f"j_ref = {setup.dopt.reference_current:g} A/m2, epitaxy {setup.epitaxy:g}") if setup.dopt else "off",
+        **(_cycling_attrs(setup, params, cycling) if cycling is not None else {}),
+    }
+
+
+def _finite_mean(values: np.ndarray) -> float:
+    """Mean over the cycles that finished (NaN if none did: a run passivated in its first cycle)."""
+    done = values[np.isfinite(values)]
+    return float(done.mean()) if done.size else float("nan")
+
+
+def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:
+    c, e = params.cycling, params.electrode
+    cut = (f"overpotential > {c.strip_cutoff_mV:g} mV" if c.strip_cutoff == "potential"
+           else f"{c.strip_cutoff_fraction:g} of the cycle's plated charge")
+    return {
+        "cycling": (f"{c.cycles} cycles: plate {setup.cycling.plate_atoms} atoms ({c.kmc_capacity_ML:g} ML) at "
+                    f"{c.plating_mA_cm2(e):g} mA/cm2, rest {c.rest_s:g} s, strip at {c.stripping_mA_cm2(e):g} mA/cm2 "
+                    f"until {cut}, rest {c.rest_s:g} s; i0 = {params.kmc.exchange_current_density_mA_cm2:g} mA/cm2, "
+                    f"alpha_a = {params.kmc.anodic_transfer_coefficient:g}, alpha_c = {params.kmc.cathodic_transfer_coefficient:g} "
+                    "(docs/models.md §4.8)"),
+        "mean_coulombic_efficiency": _finite_mean(cycling["coulombic_efficiency"].values),
+        "mean_dead_fraction": _finite_mean(cycling["dead_fraction"].values),
     }
 
 
@@ -429,13 +482,21 @@ def write(ctx, prepared) -> None:
                  "kmc.box_height_nm = %g -> %.4g nm); a record every %d deposits", nx, ny, nz, setup.spacing_m / M_PER_NM,
                  params.kmc.lateral_size_nm, nx * setup.spacing_m / M_PER_NM, params.kmc.box_height_nm,
                  (nz - 1) * setup.spacing_m / M_PER_NM, setup.deposits_per_record)
-    sim = KmcRun(setup, params.kmc.initial_crystal_layers)
+    run = KmcRun(setup, params.kmc.initial_crystal_layers)
+    sim = run if setup.cycling is None else CyclingRun(run)
     total = setup.stop_deposits // setup.deposits_per_record + 1 if setup.stop_deposits else 0
+    if setup.cycling is not None:  # records: plating and stripping (about as many), the rests
+        total = setup.cycling.cycles * (2 * params.cycling.records_per_half_cycle + 2 * (setup.cycling.rest_s > 0)) + 1
     with CheckpointedRun(ctx, series_groups(setup), params.kmc.checkpoint_interval_s) as runner:
         stop = runner.run(sim, total)
-        for group, ds in static_groups(setup, sim.lattice, runner.last).items():
+        groups = static_groups(setup, run.lattice, runner.last)
+        cycling = None if setup.cycling is None else sim.dataset(setup.spacing_m)
+        if cycling is not None:
+            groups["cycling"] = cycling
+        for group, ds in groups.items():
             runner.writer.write_dataset(ds, None if group == "/" else group)
-        runner.commit(_attrs(setup, params, str(stop)))
-    state = sim.lattice
-    ctx.log.info("kmc: %s; %d deposits, %d hops, %d step moves; hop rates x %.3g", stop, state.counts[k.EV_DEPOSIT],
-                 state.counts[k.EV_HOP], state.counts[k.EV_STEP], setup.hop_rate_scale)
+        runner.commit(_attrs(setup, params, str(stop), cycling))
+    state = run.lattice
+    ctx.log.info("kmc: %s; %d deposits, %d dissolutions, %d hops, %d step moves, %d dead atoms; hop rates x %.3g",
+                 stop, state.counts[k.EV_DEPOSIT], state.counts[k.EV_DISSOLVE], state.counts[k.EV_HOP],
+                 state.counts[k.EV_STEP], state.n_dead, setup.hop_rate_scale)

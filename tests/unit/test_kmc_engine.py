@@ -140,7 +140,7 @@ def test_detached_atom_falls():
     table[m.CRYSTAL, 2] = 1.0
     eng = Engine(state, table, np.zeros((5, 5)), ballistic=True)  # no step moves
     eng.advance(max_events=1)
-    assert state.counts.tolist() == [0, 1, 1, 0]
+    assert state.counts.tolist() == [0, 1, 1, 0, 0, 0]
     assert np.count_nonzero(state.occupancy[1] == m.CRYSTAL) == 2 and not state.occupancy[2].any()
     eng.verify()
 
@@ -179,16 +179,19 @@ def _words():
     return word.astype(np.uint16), f
 
 
-def test_hop_class_of_every_site_word():
-    """The kernel's class of a word (numba) and the vectorised one agree on every possible word;
-    a word is a mover exactly when it is Li with 1-5 neighbours and a hop target or a step move,
-    where the step moves are (below occupied) x (edge sites) + (up-edge) x (occupied laterals)."""
+@pytest.mark.parametrize("heated", [False, True])
+def test_hop_class_of_every_site_word(heated):
+    """The kernel's class of a word (numba) and the vectorised one agree on every possible word.
+    The per-site list (``heated``) files a word exactly when it is Li with 1-5 neighbours and a hop
+    target or a step move, where the step moves are (below occupied) x (edge sites) + (up-edge) x
+    (occupied laterals); the n-fold lists file every Li atom with 1-5 neighbours (any can dissolve)."""
     words, f = _words()
-    kernel = np.array([k.hop_class(v) for v in words])
-    assert np.array_equal(kernel, hop_classes(words))
+    kernel = np.array([k.hop_class(v, heated) for v in words])
+    assert np.array_equal(kernel, hop_classes(words, heated))
     occ, n, t = f[:, 0], f[:, 1], f[:, 2]
     steps = f[:, 5] * f[:, 3] + f[:, 4] * f[:, 6]
-    assert np.array_equal(kernel >= 0, np.isin(occ, [m.GLASSY, m.CRYSTAL]) & (n >= 1) & (n <= 5) & (t + steps >= 1))
+    mover = (t + steps >= 1) if heated else True
+    assert np.array_equal(kernel >= 0, np.isin(occ, [m.GLASSY, m.CRYSTAL]) & (n >= 1) & (n <= 5) & mover)
     assert np.array_equal(kernel[kernel >= 0], class_index(occ, n, t, steps)[kernel >= 0])
     assert kernel.max() < k.N_CLASSES
 

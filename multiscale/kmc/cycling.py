@@ -1,0 +1,244 @@
+"""Plating-stripping cycles of the kMC (the ``[cycling]`` protocol; docs/models.md §4.8).
+
+A cycle is four half-cycles: plating a fixed number of atoms at the plating current (with the
+electrode's VLCD field), a rest, galvanostatic stripping until the cut-off, a rest (rests of
+length 0 are skipped). Dead Li is marked as it forms: by a dissolution, at once
+(``_kernels.sever``); cut off by a hop or a fall, at the next record (``Engine.mark_disconnected``).
+The run records every ``deposits_per_record`` deposits (plating) or dissolutions (stripping) and
+at the end of each half-cycle, and keeps one row of :data:`LOG_FIELDS` and two height maps per cycle.
+
+Everything the protocol decides depends on the saved arrays only (:meth:`CyclingRun.state`), so a
+run resumed from a checkpoint continues bit for bit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from ..constants import ELEMENTARY_CHARGE
+from ..errors import UserError
+from ..runner import Stop, StopReason
+from . import _kernels as k
+from .dissolution import overpotential
+from .dopt import nucleate
+from .engine import STATUS, Engine
+from .observables import crystalline_fraction, height_map, porosity, roughness
+from .outputs import LOG_FIELDS
+
+PLATE, REST_PLATED, STRIP, REST_STRIPPED = 0, 1, 2, 3
+
+_COL = {name: q for q, name in enumerate(LOG_FIELDS)}
+END_POTENTIAL, END_CAPACITY, END_EXHAUSTED = 1, 2, 3
+#: Where ``CyclingRun.protocol`` keeps: the cycle (from 0), the half-cycle, the deposits and
+#: dissolutions counted when the half-cycle began, the dead atoms when the cycle began, done (0/1).
+CYCLE, HALF, DEPOSITS_AT, DISSOLUTIONS_AT, DEAD_AT, DONE = range(6)
+
+
+@dataclass(frozen=True)
+class CyclingSetup:
+    """The protocol in lattice units (from ``[cycling]``; SI).
+
+    Attributes
+    ----------
+    cycles : int
+    plate_atoms : int
+        Atoms plated per half-cycle (kmc_capacity_ML x columns, rounded).
+    strip_rate : float
+        Galvanostatic stripping: dissolutions per second, j_strip A / e, 1/s.
+    exchange_rate : float
+        Ions reduced on the electrode at zero overpotential, i0 A / e, 1/s.
+    strip_floor : float
+        Summed surface dissolution rate (eta = 0) at the potential cut-off, 1/s (0 with a capacity cut-off).
+    strip_fraction : float or None
+        Capacity cut-off: stop after this fraction of the cycle's plated atoms (None: potential cut-off).
+    rest_s : float
+    dissolution : ndarray, shape (4, 7)
+        k_d[phase, n] at eta = 0, 1/s (:func:`.dissolution.dissolution_table`).
+    alpha_a, alpha_c : float
+        Transfer coefficients.
+    """
+
+    cycles: int
+    plate_atoms: int
+    strip_rate: float
+    exchange_rate: float
+    strip_floor: float
+    strip_fraction: float | None
+    rest_s: float
+    dissolution: np.ndarray
+    alpha_a: float
+    alpha_c: float
+
+    def overpotential(self, dissolution_sum: float, temperature_K: float) -> float:
+        """Stripping overpotential of a surface whose summed dissolution rate at eta = 0 is
+        ``dissolution_sum`` (1/s), V (:func:`.dissolution.overpotential`)."""
+        return overpotential(self.strip_rate, dissolution_sum, self.exchange_rate, self.alpha_a, self.alpha_c,
+                             temperature_K)
+
+
+#: Protocol arrays saved with the lattice: the counters (:data:`CYCLE` ...), the time the
+#: half-cycle began, the per-cycle log and height maps.
+PROTOCOL_FIELDS = ("protocol", "protocol_clock", "cycle_log", "height_plated", "height_stripped")
+
+
+class CyclingRun:
+    """The kMC cycling run as the runner's Integration (``runner.Integration``); ``run`` is the
+    plating-only :class:`multiscale.kmc.stage.KmcRun` whose setup, lattice and records it shares."""
+
+    def __init__(self, run):
+        self.run = run
+        setup = run.setup
+        self.cycling: CyclingSetup = setup.cycling
+        _, ny, nx = setup.shape
+        n = self.cycling.cycles
+        self.protocol = np.zeros(6, np.int64)
+        self.protocol_clock = np.zeros(1)
+        self.cycle_log = np.full((n, len(LOG_FIELDS)), np.nan)
+        self.height_plated = np.full((n, ny, nx), np.nan)
+        self.height_stripped = np.full((n, ny, nx), np.nan)
+        self.engine: Engine | None = None
+
+    # ------------------------------------------------------------------ Integration
+
+    def start(self) -> dict:
+        return {**self.run.start(), **self._cycling_fields(None)}
+
+    def state(self) -> dict[str, np.ndarray]:
+        return {**self.run.state(), **{name: getattr(self, name) for name in PROTOCOL_FIELDS}}
+
+    def restore(self, state: dict[str, np.ndarray], last: dict) -> None:
+        self.run.restore(state, last)
+        for name in PROTOCOL_FIELDS:
+            setattr(self, name, np.array(state[name]))
+
+    def advance(self, on_record) -> Stop:
+        run, c = self.run, self.cycling
+        setup, state = run.setup, run.lattice
+        engine = self.engine = Engine(state, setup.hop_table, setup.deposition_rate, setup.ballistic, setup.epitaxy,
+                                      None, setup.step_factor, dissolution=c.dissolution, track_dead=True)
+        per_record = setup.deposits_per_record
+        while True:
+            cycle, half = int(self.protocol[CYCLE]), int(self.protocol[HALF])
+            counts = state.counts
+            stop, end_by = None, 0
+            if half == PLATE:
+                end = int(self.protocol[DEPOSITS_AT]) + c.plate_atoms
+                status = engine.advance(max_deposits=min(end, int(counts[k.EV_DEPOSIT]) + per_record))
+                if status == k.ST_FULL:
+                    raise UserError("kmc: the deposit reached the top of the box while cycling; increase "
+                                    "kmc.box_height_nm (dead Li accumulates over cycles) or lower cycling.kmc_capacity_ML")
+                if setup.dopt is not None:
+                    nucleate(engine, setup.dopt, setup.current_density, float(state.clock[0]) - run.last_record_time)
+                done = int(counts[k.EV_DEPOSIT]) >= end
+                if status == k.ST_PASSIVATED:
+                    stop = Stop(StopReason.PASSIVATED, f"cycle {cycle + 1}: {STATUS[status]}")
+            elif half == STRIP:
+                limit = 2**62
+                if c.strip_fraction is not None:
+                    plated = int(self.cycle_log[cycle, _COL["plated_atoms"]])
+                    limit = int(self.protocol[DISSOLUTIONS_AT]) + int(np.ceil(c.strip_fraction * plated))
+                status = engine.advance(deposition_scale=0.0, strip_rate=c.strip_rate, strip_floor=c.strip_floor,
+                                        max_dissolutions=min(limit, int(counts[k.EV_DISSOLVE]) + per_record))
+                done = status == k.ST_CUTOFF or int(counts[k.EV_DISSOLVE]) >= limit
+                if status != k.ST_CUTOFF:
+                    end_by = END_CAPACITY
+                else:  # with a capacity cut-off the floor is 0: the cut-off means nothing is left
+                    end_by = END_POTENTIAL if c.strip_fraction is None else END_EXHAUSTED
+            else:
+                status = engine.advance(deposition_scale=0.0, t_end=float(self.protocol_clock[0]) + c.rest_s)
+                done = status in (k.ST_TIME, k.ST_FROZEN)
+            engine.mark_disconnected()
+            frame = self._record(half)
+            if done or stop is not None:
+                self._end_half(engine, cycle, half, end_by)
+                if stop is None and int(self.protocol[DONE]):
+                    stop = Stop(StopReason.CYCLES, f"{c.cycles} cycles done")
+            on_record(frame, stop is not None)
+            if stop is not None:
+                return stop
+
+    # ------------------------------------------------------------------ protocol
+
+    def _end_half(self, engine: Engine, cycle: int, half: int, end_by: int) -> None:
+        """Log the half-cycle that just ended and set up the next one (skipping rests of length 0)."""
+        run, c, state = self.run, self.cycling, self.run.lattice
+        log = self.cycle_log[cycle]
+        t = float(state.clock[0])
+        heights = height_map(state, run.setup.spacing_m)
+        if half == PLATE:
+            log[_COL["plated_atoms"]] = int(state.counts[k.EV_DEPOSIT]) - int(self.protocol[DEPOSITS_AT])
+            log[_COL["plating_time"]] = t - float(self.protocol_clock[0])
+            log[_COL["roughness_sigma_plated"]] = roughness(heights).sigma
+            log[_COL["porosity_plated"]] = porosity(state)
+            log[_COL["crystalline_fraction_plated"]] = crystalline_fraction(state)
+            self.height_plated[cycle] = heights
+        elif half == STRIP:
+            log[_COL["stripped_atoms"]] = int(state.counts[k.EV_DISSOLVE]) - int(self.protocol[DISSOLUTIONS_AT])
+            log[_COL["stripping_time"]] = t - float(self.protocol_clock[0])
+            log[_COL["end_overpotential"]] = c.overpotential(engine.dissolution_sum(), run.setup.temperature_K)
+            log[_COL["strip_end"]] = end_by
+            log[_COL["residual_atoms"]] = state.n_atoms
+            log[_COL["roughness_sigma_stripped"]] = roughness(heights).sigma
+            log[_COL["porosity_stripped"]] = porosity(state)
+            self.height_stripped[cycle] = heights
+        nxt = (half + 1) % 4
+        while nxt in (REST_PLATED, REST_STRIPPED) and c.rest_s == 0.0:
+            nxt = (nxt + 1) % 4
+        if half in (STRIP, REST_STRIPPED) and nxt == PLATE:  # the cycle is over
+            log[_COL["dead_atoms"]] = int(state.counts[k.EV_DEAD]) - int(self.protocol[DEAD_AT])
+            if cycle + 1 == c.cycles:
+                self.protocol[DONE] = 1
+                return
+            self.protocol[CYCLE] = cycle + 1
+            self.protocol[DEAD_AT] = state.counts[k.EV_DEAD]
+        self.protocol[HALF] = nxt
+        self.protocol[DEPOSITS_AT] = state.counts[k.EV_DEPOSIT]
+        self.protocol[DISSOLUTIONS_AT] = state.counts[k.EV_DISSOLVE]
+        self.protocol_clock[0] = t
+
+    def _record(self, half: int) -> dict:
+        """The plating run's record plus the cycling series of the half-cycle the record closes."""
+        return {**self.run._record(), **self._cycling_fields(half)}
+
+    def _cycling_fields(self, half: int | None) -> dict:
+        """The cycling series of a record closing ``half`` (None: the start)."""
+        c, state = self.cycling, self.run.lattice
+        frame = {
+            "cycle": int(self.protocol[CYCLE]) + 1,
+            "half_cycle": PLATE if half is None else half,
+            "dissolved_atoms": int(state.counts[k.EV_DISSOLVE]),
+            "charge_stripped": int(state.counts[k.EV_DISSOLVE]) * ELEMENTARY_CHARGE,
+            "dead_atoms": state.n_dead,
+            "overpotential": np.nan,
+        }
+        if half == STRIP:
+            frame["overpotential"] = c.overpotential(self.engine.dissolution_sum(), self.run.setup.temperature_K)
+        return frame
+
+    # ------------------------------------------------------------------ output
+
+    def dataset(self, spacing_m: float) -> xr.Dataset:
+        """The ``cycling`` group: one row a cycle, and the height maps after plating and stripping."""
+        _, ny, nx = self.run.setup.shape
+        n = self.cycling.cycles
+        log = self.cycle_log
+        plated, stripped = log[:, _COL["plated_atoms"]], log[:, _COL["stripped_atoms"]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ce = stripped / plated
+            dead_fraction = log[:, _COL["dead_atoms"]] / plated
+        data = {name: ("cycle", log[:, q], {"units": u, "long_name": text}) for name, q, (u, text) in
+                ((name, _COL[name], LOG_FIELDS[name]) for name in LOG_FIELDS)}
+        data.update({
+            "charge_plated": ("cycle", plated * ELEMENTARY_CHARGE, {"units": "C", "long_name": "charge plated in the cycle"}),
+            "charge_stripped": ("cycle", stripped * ELEMENTARY_CHARGE, {"units": "C", "long_name": "charge stripped in the cycle"}),
+            "coulombic_efficiency": ("cycle", ce, {"units": "1", "long_name": "charge stripped / charge plated"}),
+            "dead_fraction": ("cycle", dead_fraction, {"units": "1", "long_name": "atoms that became dead / atoms plated"}),
+            "height_plated": (("cycle", "y", "x"), self.height_plated, {"units": "m", "long_name": "column heights after plating"}),
+            "height_stripped": (("cycle", "y", "x"), self.height_stripped, {"units": "m", "long_name": "column heights after stripping"}),
+        })
+        coords = {"cycle": ("cycle", np.arange(1, n + 1), {"units": "1"}),
+                  "y": ("y", np.arange(ny) * spacing_m, {"units": "m"}), "x": ("x", np.arange(nx) * spacing_m, {"units": "m"})}
+        return xr.Dataset(data, coords=coords)

@@ -1,0 +1,96 @@
+"""The kMC cycling protocol through the pipeline: file contents, charge balance, resume."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import multiscale
+from multiscale.analysis.summary import summary
+from multiscale.io import read_dataset, read_root_attrs
+from multiscale.kmc import stage as kmc_stage
+from multiscale.kmc.outputs import SCHEMA as KMC_SCHEMA
+from tests.conftest import MINIMAL_TOML
+from tests.harness import assert_matches_schema
+
+CYCLING = """
+[kmc]
+lateral_size_nm = 5.0
+box_height_nm = 6.0
+max_hop_to_deposition = 300.0
+
+[cycling]
+cycles = 2
+kmc_capacity_ML = 4.0
+records_per_half_cycle = 2
+rest_s = 0.05
+"""
+
+
+@pytest.fixture
+def cycling_params(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text(MINIMAL_TOML + CYCLING)
+    return path
+
+
+def test_a_cycling_run_writes_the_declared_file_and_balances_its_charge(cycling_params, tmp_path):
+    run_dir = multiscale.run(cycling_params, out=tmp_path / "r")
+    assert_matches_schema(run_dir / "kmc.h5", KMC_SCHEMA)
+    ds, cyc = read_dataset(run_dir / "kmc.h5"), read_dataset(run_dir / "kmc.h5", "cycling")
+    # plated - stripped = live + dead Li, at every record, exactly (atoms)
+    np.testing.assert_array_equal(ds.atoms_on_lattice + ds.dead_atoms, ds.deposited_atoms - ds.dissolved_atoms)
+    columns = ds.sizes["x"] * ds.sizes["y"]
+    assert cyc.sizes["cycle"] == 2 and np.all(cyc.plated_atoms == 4 * columns)
+    # a potential cut-off strips every live atom: what a cycle did not return is dead Li
+    assert np.all(cyc.residual_atoms == 0) and np.all(cyc.strip_end == 1)
+    np.testing.assert_array_equal(cyc.plated_atoms - cyc.stripped_atoms, cyc.dead_atoms)
+    assert int(ds.dead_atoms[-1]) == int(cyc.dead_atoms.sum())
+    # every half-cycle in order, rests included; records carry their cycle
+    assert list(np.unique(ds.half_cycle[1:])) == [0, 1, 2, 3] and list(np.unique(ds.cycle)) == [1, 2]
+    stripping = ds.half_cycle.values == 2
+    assert np.all(np.isnan(ds.overpotential.values[~stripping]))
+    assert np.all(np.diff(ds.time) > 0)
+    attrs = read_root_attrs(run_dir / "kmc.h5")
+    assert attrs["stop_reason"] == "2 cycles done" and "2 cycles" in attrs["cycling"]
+    values = summary(run_dir)
+    assert values["coulombic_efficiency"] == pytest.approx(float(cyc.coulombic_efficiency.mean()), rel=1e-12)
+    assert values["dead_li_fraction"] == pytest.approx(float(cyc.dead_fraction.mean()), rel=1e-12)
+    assert np.all(np.isfinite(cyc.height_plated)) and np.all(np.isfinite(cyc.height_stripped))
+
+
+def test_a_plating_run_has_no_cycling_output(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text(MINIMAL_TOML + "[kmc]\nlateral_size_nm = 5.0\nbox_height_nm = 6.0\nstop_thickness_ML = 1.0\n")
+    run_dir = multiscale.run(path, out=tmp_path / "r")
+    ds = read_dataset(run_dir / "kmc.h5")
+    assert "cycle" not in ds.variables and "overpotential" not in ds.variables
+    assert "coulombic_efficiency" not in summary(run_dir)
+
+
+# records: 1 start, 2-3 plating, 4 rest, 5-6 stripping, 7 rest (cycle 1), 8-13 cycle 2; a checkpoint at every
+# record, so an interrupt at record n resumes from record n - 1: mid-plating (3), after the rest (5),
+# mid-stripping (6), at the end of cycle 1 (8)
+@pytest.mark.parametrize("interrupt_at", [3, 5, 6, 8])
+def test_an_interrupted_cycling_run_resumes_bit_identical(cycling_params, tmp_path, monkeypatch, interrupt_at):
+    straight = multiscale.run(cycling_params, out=tmp_path / "straight")
+    cycling_params.write_text(MINIMAL_TOML + CYCLING.replace("[cycling]", "checkpoint_interval_s = 1e-9\n\n[cycling]"))
+    calls = {"n": 0}
+    original = kmc_stage.record
+
+    def record_then_interrupt(*args):
+        calls["n"] += 1
+        if calls["n"] == interrupt_at:
+            raise KeyboardInterrupt
+        return original(*args)
+
+    monkeypatch.setattr(kmc_stage, "record", record_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        multiscale.run(cycling_params, out=tmp_path / "resumed")
+    assert (tmp_path / "resumed" / "kmc.checkpoint.npz").exists()
+    monkeypatch.setattr(kmc_stage, "record", original)
+    resumed = multiscale.run(cycling_params, out=tmp_path / "resumed")
+    for group in (None, "cycling", "final"):
+        a, b = read_dataset(straight / "kmc.h5", group), read_dataset(resumed / "kmc.h5", group)
+        for name in a.variables:
+            np.testing.assert_array_equal(a[name], b[name], err_msg=f"{group}/{name}")

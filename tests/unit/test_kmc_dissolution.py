@@ -1,0 +1,235 @@
+"""kMC stripping: dissolution rates, selection, bookkeeping, dead Li on prepared geometries."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from multiscale.constants import K_B_EV
+from multiscale.kmc import _kernels as k
+from multiscale.kmc import dissolution as d
+from multiscale.kmc import model as m
+from multiscale.kmc.engine import Engine, KmcState
+
+A = 2.786e-10  # m
+T = 300.0
+ENERGETICS = m.HopEnergetics(1e13, 0.10, 0.05, 0.05, 0.5, 0.02)
+I0 = 10.0  # A/m^2
+
+
+def _tables(scale=1e-9):
+    return m.rate_table(ENERGETICS, T, scale), d.dissolution_table(ENERGETICS, T, I0, A)
+
+
+def _engine(occ, seed=0, hops=True, track_dead=True, deposition=1.0, ballistic=True):
+    hop, kd = _tables()
+    state = KmcState.from_occupancy(occ, seed)
+    return Engine(state, hop if hops else np.zeros_like(hop), np.full(occ.shape[1:], deposition), ballistic, 0.3, None,
+                  ENERGETICS.step_factor(T) if hops else 0.0, dissolution=kd, track_dead=track_dead)
+
+
+def _bare(shape=(12, 12, 12)):
+    occ = np.zeros(shape, np.uint8)
+    occ[0] = m.SUBSTRATE
+    return occ
+
+
+def test_dissolution_rates_follow_the_bond_free_energy():
+    """k_d(phase, n) = F0 exp(-(n - 3) G_bond / k_B T) exp(-(E_hop(phase) - E_hop(crystal)) / k_B T),
+    F0 = i0 a^2 / e: written out here from the energetics, not from the module."""
+    kd = d.dissolution_table(ENERGETICS, T, I0, A)
+    f0 = I0 * A**2 / 1.602176634e-19
+    g = ENERGETICS.E_bond_eV - T * K_B_EV * ENERGETICS.S_bond_kB  # bond free energy, eV
+    for phase, e_hop in ((m.CRYSTAL, ENERGETICS.E_hop_crystal_eV), (m.GLASSY, ENERGETICS.E_hop_glassy_eV)):
+        for n in range(1, 6):
+            ref = f0 * np.exp(-(n - 3) * g / (K_B_EV * T)) * np.exp(-(e_hop - ENERGETICS.E_hop_crystal_eV) / (K_B_EV * T))
+            assert kd[phase, n] == pytest.approx(ref, rel=1e-12)
+    assert kd[m.CRYSTAL, 3] == pytest.approx(f0, rel=1e-14)  # the kink exchanges with the electrolyte at F0
+    assert kd[:, 0].max() == kd[:, 6].max() == 0.0 and kd[m.EMPTY].max() == kd[m.SUBSTRATE].max() == 0.0
+
+
+@pytest.mark.parametrize("alpha_a, alpha_c", [(0.5, 0.5), (0.3, 0.7)])
+@pytest.mark.parametrize("surface", [0.2, 1.0, 30.0])
+def test_stripping_overpotential_solves_butler_volmer(alpha_a, alpha_c, surface):
+    """eta makes S x - C x^(-alpha_c / alpha_a) equal the stripping rate R (x = exp(alpha_a f eta));
+    strip_floor is the S at which eta is the cut-off; S -> 0 gives inf."""
+    rate, exchange = 5.0, 2.0  # R, C; S = surface x C
+    eta = d.overpotential(rate, surface * exchange, exchange, alpha_a, alpha_c, T)
+    f = 1.0 / (K_B_EV * T)
+    assert surface * exchange * np.exp(alpha_a * f * eta) - exchange * np.exp(-alpha_c * f * eta) == pytest.approx(rate, rel=1e-9)
+    assert (eta > 0) == (surface * exchange < rate + exchange)  # at eta = 0 the net is S - C
+    floor = d.strip_floor(rate, exchange, 0.3, alpha_a, alpha_c, T)
+    assert d.overpotential(rate, floor, exchange, alpha_a, alpha_c, T) == pytest.approx(0.3, rel=1e-9)
+    assert d.overpotential(rate, 0.0, exchange, alpha_a, alpha_c, T) == np.inf
+
+
+def test_idle_stripping_machinery_leaves_a_plating_run_unchanged():
+    """With the dissolution rates and dead-Li tracking on but nothing stripped, a plating run on a
+    film, in 8 calls, is the plating run without them, bit for bit (no dead Li forms without a
+    dissolution, and the sums are not recomputed while only plating)."""
+    hop, kd = _tables()
+    runs = []
+    for extra in ({}, {"dissolution": kd, "track_dead": True}):
+        state = KmcState.flat((16, 12, 12), 3, layers=2)
+        eng = Engine(state, hop, np.full((12, 12), 2.0), True, 0.3, None, ENERGETICS.step_factor(T), **extra)
+        for _ in range(8):
+            eng.advance(max_events=20_000)
+        runs.append(state)
+    for name in ("st", "top", "rng", "clock", "counts", "tree"):
+        np.testing.assert_array_equal(getattr(runs[0], name), getattr(runs[1], name), err_msg=name)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("ballistic", [True, False])
+def test_plate_strip_rest_keeps_the_state_consistent_and_the_charge_exact(seed, ballistic):
+    """Plating, galvanostatic and potentiostatic stripping and rests, in turn: the incremental
+    state equals a rebuild, and live + dead atoms = deposited - dissolved after every call."""
+    eng = _engine(_bare((16, 12, 12)), seed, ballistic=ballistic)
+    s = eng.state
+    steps = [{"max_deposits": 600}, {"deposition_scale": 0.0, "strip_rate": 400.0, "max_dissolutions": 300},
+             {"deposition_scale": 0.0, "t_end": 0.0}, {"max_deposits": 1200},
+             {"deposition_scale": 0.5, "anodic_scale": 3.0, "max_events": 20_000},
+             {"deposition_scale": 0.0, "strip_rate": 400.0, "strip_floor": 1e-3}]
+    for step in steps:
+        if "t_end" in step:
+            step = {**step, "t_end": float(s.clock[0]) + 0.05}
+        eng.advance(**step)
+        eng.verify()
+        assert s.n_atoms + s.n_dead == s.counts[k.EV_DEPOSIT] - s.counts[k.EV_DISSOLVE]
+        assert s.n_dead == s.counts[k.EV_DEAD]
+    assert s.counts[k.EV_DISSOLVE] > 600 and s.n_atoms == 0  # the last step stripped every live atom
+
+
+def test_atoms_are_drawn_in_proportion_to_their_dissolution_rates():
+    """Galvanostatic stripping takes an atom of (phase, n) with probability k_d(phase, n) x count / sum:
+    one dissolution from the same rough deposit (glassy and crystalline; columns 3 or 4 high, so no
+    dissolution leaves an atom unbound to fall) repeated with 3000 random streams; chi-squared over
+    the (phase, n) groups, p > 0.001."""
+    occ = _bare((10, 10, 10))
+    rng = np.random.default_rng(5)
+    heights = rng.integers(3, 5, (10, 10))
+    for y in range(10):
+        for x in range(10):
+            occ[1 : 1 + heights[y, x], y, x] = m.CRYSTAL if (x + y) % 3 else m.GLASSY
+    base = _engine(occ, hops=False)
+    kd = d.dissolution_table(ENERGETICS, T, I0, A)
+    st = base.state.st.astype(np.int64)
+    phase, n = st & k.OCC_MASK, (st >> 2) & 7
+    group = np.where(np.isin(phase, [m.GLASSY, m.CRYSTAL]) & (n >= 1) & (n <= 5), (phase - 1) * 5 + (n - 1), -1)
+    counts = np.bincount(group[group >= 0], minlength=10)
+    weights = np.array([kd[p, nn] for p in (m.GLASSY, m.CRYSTAL) for nn in range(1, 6)]) * counts
+    expected = weights / weights.sum()
+    drawn = np.zeros(10)
+    draws = 3000
+    for seed in range(draws):
+        state = copy.deepcopy(base.state)
+        state.rng = k.seed_state(seed)
+        eng = Engine(state, np.zeros((4, 7)), np.ones((10, 10)), True, 0.0, None, 0.0, dissolution=kd, track_dead=True)
+        eng.advance(deposition_scale=0.0, strip_rate=1.0, max_dissolutions=1)
+        gone = np.flatnonzero(((st & k.OCC_MASK) != m.EMPTY) & ((state.st & k.OCC_MASK) == m.EMPTY))
+        drawn[group[gone[0]]] += 1
+    exp = expected * draws
+    big = exp >= 5
+    obs, ref = list(drawn[big]), list(exp[big])
+    pooled = int(np.argmax(ref))  # the rare groups join the likeliest one
+    obs[pooled] += drawn[~big].sum()
+    ref[pooled] += exp[~big].sum()
+    assert len(ref) >= 6
+    assert stats.chisquare(obs, ref).pvalue > 1e-3, (drawn, exp)
+
+
+def _island_on_stem(size):
+    """A size^3 cube of crystalline Li held above the substrate by one stem atom at z = 1."""
+    occ = _bare((size + 5, 12, 12))
+    occ[1, 6, 6] = m.CRYSTAL
+    lo = 6 - size // 2
+    occ[2 : 2 + size, lo : lo + size, lo : lo + size] = m.CRYSTAL
+    return occ, (1 * 12 + 6) * 12 + 6
+
+
+@pytest.mark.parametrize("size", [2, 3, 5])
+def test_an_island_on_a_dissolved_stem_is_dead_and_stays(size):
+    """The stem dissolves: exactly the island's size^3 atoms become dead; galvanostatic stripping
+    then finds nothing to strip (dead Li is not strippable: the cut-off comes before any dissolution),
+    and plating again (hops off, so atoms stay where they land) reduces no ion where it would touch
+    only dead Li."""
+    occ, stem = _island_on_stem(size)
+    eng = _engine(occ, hops=False)
+    eng.dissolve(stem)
+    s = eng.state
+    assert s.n_dead == s.counts[k.EV_DEAD] == size**3 and s.n_atoms == 0
+    eng.verify()
+    assert eng.advance(deposition_scale=0.0, strip_rate=100.0, strip_floor=1e-9) == k.ST_CUTOFF
+    assert s.counts[k.EV_DISSOLVE] == 1 and s.n_dead == size**3
+    dead = s.occ == k.DEAD
+    eng.advance(max_deposits=400)
+    assert np.array_equal(s.occ == k.DEAD, dead)
+    occ_now = s.occupancy
+    for z, y, x in zip(*np.nonzero((occ_now == m.CRYSTAL) | (occ_now == m.GLASSY))):
+        assert z == 1 or _touches_live(occ_now, z, y, x), (z, y, x)
+    eng.verify()
+
+
+def _touches_live(occ, z, y, x):
+    nz, ny, nx = occ.shape
+    for dz, dy, dx in ((1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1)):
+        zz = z + dz
+        if 1 <= zz < nz and occ[zz, (y + dy) % ny, (x + dx) % nx] in (m.GLASSY, m.CRYSTAL):
+            return True
+    return False
+
+
+def test_a_mushroom_cap_on_a_dissolved_stem_is_dead():
+    """A 5 x 5 cap two layers thick on a stem two atoms tall: the lower stem atom dissolves, the cap and
+    the upper stem atom (51 atoms) are dead; dissolving the upper one instead leaves the lower one live."""
+    occ = _bare((10, 12, 12))
+    occ[1:3, 6, 6] = m.CRYSTAL
+    occ[3:5, 4:9, 4:9] = m.CRYSTAL
+    for stem, dead in (((1 * 12 + 6) * 12 + 6, 51), ((2 * 12 + 6) * 12 + 6, 50)):
+        eng = _engine(occ)
+        eng.dissolve(stem)
+        assert eng.state.n_dead == dead
+        eng.verify()
+
+
+def test_a_bridge_between_two_pillars_leaves_no_dead_li():
+    """A bar joining two pillars, cut in its middle: both halves still reach the collector."""
+    occ = _bare((8, 12, 12))
+    occ[1:5, 6, 2] = occ[1:5, 6, 9] = m.CRYSTAL
+    occ[4, 6, 2:10] = m.CRYSTAL
+    eng = _engine(occ)
+    eng.dissolve((4 * 12 + 6) * 12 + 6)
+    assert eng.state.n_dead == 0 and eng.state.n_atoms == 4 + 4 + 6 - 1
+    eng.verify()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_incremental_dead_marks_miss_nothing_a_dissolution_cuts(seed):
+    """Hops off (only dissolutions can cut): after each stretch of stripping a porous ballistic deposit,
+    a full labelling finds no live-marked Li cut off from the collector (the kernel marked it all)."""
+    eng = _engine(_bare((20, 12, 12)), seed, hops=False)
+    eng.advance(max_deposits=1500)
+    s = eng.state
+    for _ in range(10):
+        eng.advance(deposition_scale=0.0, strip_rate=100.0, max_dissolutions=int(s.counts[k.EV_DISSOLVE]) + 120)
+        assert eng.mark_disconnected() == 0
+        eng.verify()
+    assert s.n_dead > 0  # the deposit did get cut: the check saw dead Li form
+
+
+def test_a_cut_the_kernel_did_not_watch_is_caught_by_the_record_labelling():
+    """A dimer on a two-atom pillar loses the pillar's top atom with dead-Li tracking off (as when a
+    hop or a fall cuts a cluster: the kernel watches dissolutions only): nothing is marked until
+    the record's full labelling, which marks exactly the dimer."""
+    occ = _bare((8, 8, 8))
+    occ[1, 4, 4] = occ[2, 4, 4] = m.CRYSTAL
+    occ[3, 4, 4] = occ[3, 4, 5] = m.CRYSTAL
+    eng = _engine(occ, hops=False, track_dead=False)
+    eng.dissolve((2 * 8 + 4) * 8 + 4)
+    assert eng.state.n_dead == 0
+    assert eng.mark_disconnected() == 2 and eng.state.n_dead == 2 and eng.state.n_atoms == 1
+    assert eng.mark_disconnected() == 0
+    eng.verify()
