@@ -1,0 +1,89 @@
+"""The seeds' cycling trends in the kMC, several seeds each (docs/validation.md): seed 000's
+Coulombic efficiency of deposits plated at low vs high current (equal charge, stripped at the same
+current), and dead Li vs the VLCD. Prints tables (seed means ± standard errors, and Welch's t of the
+difference); asserts nothing.
+
+Usage: python benchmarks/kmc_cycling_trends.py [--only current,vlcd] [--seeds 8] [--smoke]
+(``--smoke``: one seed, a 4 nm box, 2 ML; a check that it runs.)
+Case: params/reference/cycling_trend.toml (10 nm, 12 ML plated, one cycle, stripped at 1 mA/cm^2
+to the 0.5 V cut-off, DOPT on, 300 K). Current trend: plating at 0.2 and 2.5 mA/cm^2, uniform
+current. VLCD trend: plating at 1 mA/cm^2 with CV 0.05 and 0.8 (10 nm correlation), 3 cycles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import multiscale
+from multiscale.io import read_dataset
+from multiscale.params import with_overrides
+
+PARAMS = Path(__file__).resolve().parents[1] / "params"
+_RUN_NUMBER = itertools.count()
+
+
+def _cycling(base, overrides: dict, seeds, out: Path) -> list:
+    """The ``cycling`` group of one run per seed, each in a directory of its own."""
+    groups = []
+    for seed in seeds:
+        run = multiscale.run(with_overrides(base, {"seed": seed, **overrides}), out=out / f"run{next(_RUN_NUMBER)}")
+        groups.append((read_dataset(run / "kmc.h5", "cycling"), read_dataset(run / "kmc.h5")))
+    return groups
+
+
+def _mean_se(values) -> tuple[float, float]:
+    v = np.asarray(values, dtype=float)
+    return float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else float("nan")
+
+
+def _welch(a, b) -> float:
+    (ma, sa), (mb, sb) = _mean_se(a), _mean_se(b)
+    return (ma - mb) / np.hypot(sa, sb) if np.isfinite(np.hypot(sa, sb)) and np.hypot(sa, sb) > 0 else float("nan")
+
+
+def table(base, label: str, key: str, values, seeds, out: Path, extra: dict) -> None:
+    print(f"\n{label} ({len(seeds)} seeds; CE = stripped / plated, dead Li per atom plated, per cycle)")
+    print(f"{label:>22} {'crystalline':>13} {'CE':>18} {'dead Li / plated':>18} {'s/run':>6}")
+    rows = {}
+    for value in values:
+        t0 = time.perf_counter()
+        runs = _cycling(base, {key: value, **extra}, seeds, out)
+        crystal = [float(cyc.crystalline_fraction_plated[0]) for cyc, _ in runs]
+        ce = [float(cyc.coulombic_efficiency.mean()) for cyc, _ in runs]
+        dead = [float(cyc.dead_fraction.mean()) for cyc, _ in runs]
+        rows[value] = (ce, dead)
+        (mc, sc), (me, se), (md, sd) = _mean_se(crystal), _mean_se(ce), _mean_se(dead)
+        print(f"{value:>22g} {mc:>6.3f}±{sc:<6.3f} {me:>9.5f}±{se:<8.5f} {md:>9.5f}±{sd:<8.5f} "
+              f"{(time.perf_counter() - t0) / len(seeds):>6.1f}")
+    low, high = values[0], values[-1]
+    print(f"Welch t, CE({low:g}) - CE({high:g}): {_welch(rows[low][0], rows[high][0]):.2f}; "
+          f"dead({high:g}) - dead({low:g}): {_welch(rows[high][1], rows[low][1]):.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="current,vlcd")
+    parser.add_argument("--seeds", type=int, default=8)
+    parser.add_argument("--smoke", action="store_true", help="one seed, a 4 nm box, 2 ML")
+    args = parser.parse_args()
+    base = multiscale.load_params(PARAMS / "reference" / "cycling_trend.toml")
+    seeds = list(range(1, args.seeds + 1))
+    if args.smoke:
+        base = with_overrides(base, {"kmc.lateral_size_nm": 4.0, "kmc.box_height_nm": 4.0, "cycling.kmc_capacity_ML": 2.0})
+        seeds = [1]
+    only = set(args.only.split(","))
+    with tempfile.TemporaryDirectory() as tmp:
+        if "current" in only:
+            table(base, "plating j (mA/cm2)", "cycling.plating_current_density_mA_cm2", [0.2, 2.5], seeds, Path(tmp), {})
+        if "vlcd" in only:
+            table(base, "VLCD CV", "electrode.vlcd_cv", [0.05, 0.8], seeds, Path(tmp), {"cycling.cycles": 3})
+
+
+if __name__ == "__main__":
+    main()
