@@ -12,6 +12,7 @@ from multiscale.kmc import stage as kmc_stage
 from multiscale.kmc.outputs import SCHEMA as KMC_SCHEMA
 from tests.conftest import MINIMAL_TOML
 from tests.harness import assert_matches_schema
+from tests.unit.test_kmc_stage import _interrupt_at_record
 
 CYCLING = """
 [kmc]
@@ -75,16 +76,7 @@ def test_a_plating_run_has_no_cycling_output(tmp_path):
 def test_an_interrupted_cycling_run_resumes_bit_identical(cycling_params, tmp_path, monkeypatch, interrupt_at):
     straight = multiscale.run(cycling_params, out=tmp_path / "straight")
     cycling_params.write_text(MINIMAL_TOML + CYCLING.replace("[cycling]", "checkpoint_interval_s = 1e-9\n\n[cycling]"))
-    calls = {"n": 0}
-    original = kmc_stage.record
-
-    def record_then_interrupt(*args):
-        calls["n"] += 1
-        if calls["n"] == interrupt_at:
-            raise KeyboardInterrupt
-        return original(*args)
-
-    monkeypatch.setattr(kmc_stage, "record", record_then_interrupt)
+    original = _interrupt_at_record(monkeypatch, interrupt_at)
     with pytest.raises(KeyboardInterrupt):
         multiscale.run(cycling_params, out=tmp_path / "resumed")
     assert (tmp_path / "resumed" / "kmc.checkpoint.npz").exists()
