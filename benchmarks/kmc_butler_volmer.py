@@ -1,20 +1,22 @@
-"""kMC stripping kinetics of a flat surface against Butler-Volmer: prints, per overpotential, the
-net, anodic and cathodic current densities of a potentiostatic run (mean +- standard error over
-seeds) and the Butler-Volmer net i0 [exp(alpha_a f eta) - exp(-alpha_c f eta)]. Asserts nothing.
+"""kMC stripping of a flat film against its analytic limits. (1) Kinetics against Butler-Volmer:
+per overpotential, the net, anodic and cathodic current densities of a potentiostatic run (mean +-
+standard error over seeds) and the Butler-Volmer net i0 [exp(alpha_a f eta) - exp(-alpha_c f eta)].
+(2) A dense film stripped at low current to the cut-off against CE = 1 with no dead Li: the atoms
+lost (dead + live left) per initial atom, vs the hop acceleration. Asserts nothing.
 
-Usage: python benchmarks/kmc_butler_volmer.py [--seeds 3] [--smoke]
-(``--smoke``: 12^2 columns, one seed, short windows; a check that it runs.)
+Usage: python benchmarks/kmc_butler_volmer.py [--only bv,film] [--seeds 3] [--smoke]
+(``--smoke``: 12^2 columns, one seed, short windows, a 4-layer film; a check that it runs.)
 
 Case (docs/models.md §4.8, docs/validation.md): a crystalline film of 16 layers on 24 x 24 columns,
 300 K, curated atomistic laws, i0 = 1 mA/cm^2, alpha_a = alpha_c = 1/2, column-top arrival (every
 arrival on crystal stays crystalline), hops accelerated to 300 x the exchange rate of a column.
 The film first settles 20 s at eta = 0; the window at eta is at most 5 s and at most ~3 monolayers
-of net change.
+of net change. Dense film: 8 crystalline layers on 16 x 16 columns stripped galvanostatically at
+0.1 mA/cm^2 to the 0.5 V cut-off (no deposition), hops accelerated to 300, 1000 and 3000 x the
+exchange rate of a column; 8 seeds (``--seeds`` sets the Butler-Volmer table's only).
 """
 
 from __future__ import annotations
-
-import argparse
 
 import numpy as np
 
@@ -27,19 +29,46 @@ from multiscale.kmc import dissolution as dz
 from multiscale.kmc import model as m
 from multiscale.kmc.engine import Engine, KmcState
 
+from _cli import parse
+
 T, I0 = 300.0, 10.0  # K, A/m^2
 MONOLAYER = E / A**2  # C/m^2 of one dense layer
 
 
-def film(side: int, seed: int) -> Engine:
+def film(side: int, seed: int, layers: int = 16, acceleration: float = 300.0, ballistic: bool = False) -> Engine:
+    """A crystalline film of ``layers`` on side^2 columns, ions reduced at the exchange rate of a
+    column, hops accelerated to ``acceleration`` x that rate, dead Li tracked."""
     d = build_datasets(AtomisticParams())["diffusion"]
     energetics = m.energetics_from_arrhenius(float(d.D0_surface), float(d.Ea_surface), float(d.D0_bulk),
                                              float(d.Ea_bulk), A, 0.05, 0.0)
     f0 = dz.column_exchange_rate(I0, A)
     table = m.rate_table(energetics, T)
-    table = m.rate_table(energetics, T, m.hop_rate_scale(table, f0, 300.0))
-    return Engine(KmcState.flat((40, side, side), seed, layers=16), table, np.full((side, side), f0), False, 1.0, None,
-                  energetics.step_factor(T), dissolution=dz.dissolution_table(energetics, T, I0, A), track_dead=True)
+    table = m.rate_table(energetics, T, m.hop_rate_scale(table, f0, acceleration))
+    return Engine(KmcState.flat((layers + 24, side, side), seed, layers=layers), table, np.full((side, side), f0),
+                  ballistic, 1.0, None, energetics.step_factor(T), dissolution=dz.dissolution_table(energetics, T, I0, A),
+                  track_dead=True)
+
+
+def strip_film(side: int, layers: int, acceleration: float, seed: int) -> tuple[int, int, int]:
+    """(dead atoms, live atoms left, initial atoms) after stripping a dense film at 0.1 mA/cm^2
+    (1 A/m^2) to the 0.5 V cut-off."""
+    eng = film(side, seed, layers, acceleration, ballistic=True)
+    s = eng.state
+    atoms = s.n_atoms
+    rate = 1.0 * side * side * A**2 / E
+    floor = dz.strip_floor(rate, I0 * side * side * A**2 / E, 0.5, 0.5, 0.5, T)
+    eng.advance(deposition_scale=0.0, strip_rate=rate, strip_floor=floor)
+    return s.n_dead, s.n_atoms, atoms
+
+
+def film_table(side: int, layers: int, accelerations, seeds) -> None:
+    print(f"\ndense film, {layers} layers on {side}^2, 0.1 mA/cm2 to the cut-off ({len(seeds)} seeds; analytic limit: 0 lost)")
+    print(f"{'hops / exchange':>15} {'lost / initial':>20} {'dead atoms per seed':>30}")
+    for acceleration in accelerations:
+        runs = [strip_film(side, layers, acceleration, seed) for seed in seeds]
+        lost = np.array([(dead + live) / atoms for dead, live, atoms in runs])
+        se = lost.std(ddof=1) / np.sqrt(lost.size) if lost.size > 1 else np.nan
+        print(f"{acceleration:>15g} {lost.mean():>10.2e} ± {se:<7.1e} {str([dead for dead, _, _ in runs]):>30}")
 
 
 def currents(eng: Engine, eta_kT: float, window_s: float) -> tuple[float, float, float]:
@@ -52,12 +81,8 @@ def currents(eng: Engine, eta_kT: float, window_s: float) -> tuple[float, float,
     return ((done[k.EV_DISSOLVE] - done[k.EV_DEPOSIT]) * scale, done[k.EV_DISSOLVE] * scale, done[k.EV_DEPOSIT] * scale)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--smoke", action="store_true", help="12^2 columns, one seed, short windows")
-    args = parser.parse_args()
-    side, seeds, settle, longest = (12, 1, 0.5, 0.2) if args.smoke else (24, args.seeds, 20.0, 5.0)
+def bv_table(smoke: bool, n_seeds: int) -> None:
+    side, seeds, settle, longest = (12, 1, 0.5, 0.2) if smoke else (24, n_seeds, 20.0, 5.0)
     print(f"{'eta (kT/e)':>10} {'net (A/m2)':>16} {'BV net (A/m2)':>14} {'net / BV':>9} {'anodic':>9} {'cathodic':>9}")
     for eta in (0.0, 0.5, -0.5, 1.0, 2.0, 4.0):
         bv = I0 * (np.exp(0.5 * eta) - np.exp(-0.5 * eta))
@@ -72,6 +97,17 @@ def main() -> None:
         ratio = r[:, 0].mean() / bv if bv else np.nan
         print(f"{eta:>10.1f} {r[:, 0].mean():>9.3f} ± {se:<5.2g} {bv:>14.3f} {ratio:>9.3f} {r[:, 1].mean():>9.3f} "
               f"{r[:, 2].mean():>9.3f}")
+
+
+def main() -> None:
+    args, only = parse(__doc__, "bv,film", 3, "12^2 columns, one seed, short windows, a 4-layer film")
+    if "bv" in only:
+        bv_table(args.smoke, args.seeds)
+    if "film" in only:
+        if args.smoke:
+            film_table(8, 4, [300.0], [1])
+        else:
+            film_table(16, 8, [300.0, 1000.0, 3000.0], list(range(1, 9)))
 
 
 if __name__ == "__main__":

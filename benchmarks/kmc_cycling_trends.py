@@ -1,18 +1,20 @@
 """The seeds' cycling trends in the kMC, several seeds each (docs/validation.md): seed 000's
 Coulombic efficiency of deposits plated at low vs high current (equal charge, stripped at the same
-current), and dead Li vs the VLCD. Prints tables (seed means ± standard errors, and Welch's t of the
-difference); asserts nothing.
+current), and dead Li vs the VLCD; and how much the cycling numbers depend on the numerical
+parameters (hop acceleration, records per half-cycle, box size). Prints tables (seed means ±
+standard errors, and Welch's t of the difference between the first and last row); asserts nothing.
 
-Usage: python benchmarks/kmc_cycling_trends.py [--only current,vlcd] [--seeds 8] [--smoke]
+Usage: python benchmarks/kmc_cycling_trends.py [--only current,vlcd,convergence] [--seeds 8] [--smoke]
 (``--smoke``: one seed, a 4 nm box, 2 ML; a check that it runs.)
 Case: params/reference/cycling_trend.toml (10 nm, 12 ML plated, one cycle, stripped at 1 mA/cm^2
 to the 0.5 V cut-off, DOPT on, 300 K). Current trend: plating at 0.2 and 2.5 mA/cm^2, uniform
 current. VLCD trend: plating at 1 mA/cm^2 with CV 0.05 and 0.8 (10 nm correlation), 3 cycles.
+Convergence: plating at 1 mA/cm^2 with CV 0.5, 3 cycles; kmc.max_hop_to_deposition 250, 1000
+(the default), 4000; cycling.records_per_half_cycle 4 and 16; a 10 and a 20 nm box (12 nm high).
 """
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import tempfile
 import time
@@ -23,6 +25,8 @@ import numpy as np
 import multiscale
 from multiscale.io import read_dataset
 from multiscale.params import with_overrides
+
+from _cli import parse
 
 PARAMS = Path(__file__).resolve().parents[1] / "params"
 _RUN_NUMBER = itertools.count()
@@ -67,22 +71,24 @@ def table(base, label: str, key: str, values, seeds, out: Path, extra: dict) -> 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="current,vlcd")
-    parser.add_argument("--seeds", type=int, default=8)
-    parser.add_argument("--smoke", action="store_true", help="one seed, a 4 nm box, 2 ML")
-    args = parser.parse_args()
+    args, only = parse(__doc__, "current,vlcd,convergence", 8, "one seed, a 4 nm box, 2 ML")
     base = multiscale.load_params(PARAMS / "reference" / "cycling_trend.toml")
     seeds = list(range(1, args.seeds + 1))
     if args.smoke:
         base = with_overrides(base, {"kmc.lateral_size_nm": 4.0, "kmc.box_height_nm": 4.0, "cycling.kmc_capacity_ML": 2.0})
         seeds = [1]
-    only = set(args.only.split(","))
     with tempfile.TemporaryDirectory() as tmp:
         if "current" in only:
             table(base, "plating j (mA/cm2)", "cycling.plating_current_density_mA_cm2", [0.2, 2.5], seeds, Path(tmp), {})
         if "vlcd" in only:
             table(base, "VLCD CV", "electrode.vlcd_cv", [0.05, 0.8], seeds, Path(tmp), {"cycling.cycles": 3})
+        if "convergence" in only:
+            case = {"cycling.cycles": 3, "electrode.vlcd_cv": 0.5}
+            table(base, "max hop / deposition", "kmc.max_hop_to_deposition", [250.0, 1000.0, 4000.0], seeds, Path(tmp), case)
+            table(base, "records / half-cycle", "cycling.records_per_half_cycle", [4, 16], seeds, Path(tmp), case)
+            size = [10.0, 20.0] if not args.smoke else [4.0, 5.0]
+            table(base, "lateral size (nm)", "kmc.lateral_size_nm", size, seeds, Path(tmp),
+                  {**case, "kmc.box_height_nm": 12.0})  # room for the wider box's taller peaks
 
 
 if __name__ == "__main__":

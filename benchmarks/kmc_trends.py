@@ -12,7 +12,6 @@ hotspot, 0.15 ML) and dopt_calibration.toml (20 nm, 12 ML).
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import tempfile
 import time
@@ -23,6 +22,8 @@ import numpy as np
 import multiscale
 from multiscale.io import read_dataset
 from multiscale.params import with_overrides
+
+from _cli import parse
 
 PARAMS = Path(__file__).resolve().parents[1] / "params"
 
@@ -73,12 +74,7 @@ def crystalline_table(base, currents, seeds, out: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="temperature,hotspots,rate,crystalline")
-    parser.add_argument("--seeds", type=int, default=4)
-    parser.add_argument("--smoke", action="store_true", help="one seed, tiny boxes: a check that it runs")
-    args = parser.parse_args()
-    which = set(args.only.split(","))
+    args, which = parse(__doc__, "temperature,hotspots,rate,crystalline", 4, "one seed, tiny boxes: a check that it runs")
     seeds = list(range(1, args.seeds + 1))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

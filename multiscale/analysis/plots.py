@@ -222,7 +222,8 @@ def kmc_cycling(kmc: xr.DataTree) -> plt.Figure:
     d.plot(cyc.cycle, cyc.dead_fraction, "s--", color="black", label="dead Li / plated")
     d.set(ylabel="dead Li / Li plated in the cycle")
     lines = a.get_lines() + d.get_lines()
-    d.legend(lines, [line.get_label() for line in lines], loc="lower left", fontsize=9)
+    d.legend(lines, [line.get_label() for line in lines], loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2,
+             fontsize=9, frameon=False)  # above the axes: the two curves span the whole panel
     last = cyc.isel(cycle=-1)
     extent = [0, float(cyc.x[-1]) / M_PER_NM, 0, float(cyc.y[-1]) / M_PER_NM]
     finite = last.height_plated.values[np.isfinite(last.height_plated.values)]

@@ -70,16 +70,18 @@ Dissolution (stripping; :mod:`.dissolution` has the rates): a surface atom leave
 an ion. Galvanostatic: a fixed total rate, the atom drawn by its class's rate; potentiostatic:
 every atom at its own rate. Dead Li: Li that a dissolution cut off from the collector becomes
 occupancy DEAD (= SUBSTRATE above layer 0): still occupied, never filed, so it neither moves nor
-dissolves, and ions are not reduced on it (:func:`sever`, :func:`reducible`).
+dissolves, and ions are not reduced on it (:func:`sever`, :func:`reducible`). While dead Li is
+tracked, a move that would cut Li off the collector is refused (:func:`cuts_off`).
 
 Status codes returned by :func:`run_events`: 0 event budget used, 1 end time reached,
 2 deposit target reached, 3 a hop list is nearly full (grow it and call again),
 4 the deposit reached the top of the box, 5 nothing can happen (all rates zero),
 6 dissolution target reached, 7 stripping cut-off (the atoms' summed dissolution rate fell below
 the floor), 8 no column can reduce an ion (dead Li covers the electrode).
-Event counts: deposits, nearest-neighbour hops, falls, step moves, dissolutions, atoms marked dead
-(a fall is part of the event that left its atom unbound: the event budget ``max_events`` counts
-loop passes, i.e. deposits, dissolutions and moves).
+Event counts: deposits, nearest-neighbour hops, falls, step moves, dissolutions, atoms marked dead,
+moves refused because they would cut Li off the collector (a fall is part of the event that left
+its atom unbound: the event budget ``max_events`` counts loop passes, i.e. deposits, dissolutions,
+moves and refused moves).
 """
 
 from __future__ import annotations
@@ -103,8 +105,8 @@ MAX_STEPS = 4  # step moves of one atom, at most
 
 ST_EVENTS, ST_TIME, ST_DEPOSITS, ST_GROW, ST_FULL, ST_FROZEN = 0, 1, 2, 3, 4, 5
 ST_DISSOLVED, ST_CUTOFF, ST_PASSIVATED = 6, 7, 8
-EV_DEPOSIT, EV_HOP, EV_FALL, EV_STEP, EV_DISSOLVE, EV_DEAD = 0, 1, 2, 3, 4, 5
-N_COUNTS = 6
+EV_DEPOSIT, EV_HOP, EV_FALL, EV_STEP, EV_DISSOLVE, EV_DEAD, EV_REFUSED = 0, 1, 2, 3, 4, 5, 6
+N_COUNTS = 7
 DEAD = SUBSTRATE  # occupancy code of dead Li above the substrate layer: occupied, inert, never filed
 
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -647,33 +649,114 @@ def reducible_column(u, column_rate, ballistic, st, top, grid, nz):
 
 @njit(cache=True)
 def kill(sites, n_sites, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
-         es_barrier, rise, heat_len, t_bath, grid):
+         es_barrier, rise, heat_len, t_bath, grid, counts):
     """Make the Li atoms ``sites[:n_sites]`` dead Li (occupancy DEAD: still occupied, so no
     neighbour's counts change; an atom's step fields are cleared, as a rebuild gives for a
-    non-Li site) and take them out of the lists."""
+    non-Li site), take them out of the lists and count them (``counts[EV_DEAD]``)."""
     for q in range(n_sites):
         i = sites[q]
         st[i] = (st[i] & ~(OCC_MASK | E_MASK | U_BIT)) | DEAD
     relist(sites, n_sites, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
            es_barrier, rise, heat_len, t_bath, grid)
+    counts[EV_DEAD] += n_sites
 
 
 @njit(cache=True, inline="always")
-def _joined(zi, ci, zj, cj, st, grid, nz):
-    """True when two Li neighbours of an emptied site share a Li neighbour next to both (the
-    edge site of the 3 x 3 x 3 cube between them), so a path between them avoids the emptied site."""
+def _neighbour_groups(z, col, extra, e1, e2, st, grid, nz, work):
+    """The Li neighbours of the empty site (z, col), and the Li atom at site ``extra`` = the site
+    reached from (z, col) by the perpendicular steps e1 and e2 (a step move's target; -1: none),
+    grouped by the paths between them that avoid the emptied site through one intermediate:
+    two neighbours in perpendicular directions da, db are joined when the corner site (z, col)
+    + da + db holds Li (their only common neighbour besides the emptied site; opposite neighbours
+    have none when the lateral periods are >= 5: in smaller boxes some are left unjoined, which
+    costs a search, never a wrong answer), and ``extra`` is joined to the neighbours in
+    directions e1 and e2 (it touches them; it shares no neighbour with the others). ``work`` int64[3, 7]: sites, directions (-1
+    for ``extra``) and groups (index of the group's first member) in rows 0-2. Returns (k, number
+    of groups)."""
     nxy = n_columns(grid)
-    lat = laterals(ci, grid)
+    lat = laterals(col, grid)
+    k = 0
     for d in range(6):
-        zw, cw = neighbour_zc(zi, ci, d, lat, nz)
-        if zw < 1 or not is_atom(st[zw * nxy + cw]):
-            continue
-        lat_w = laterals(cw, grid)
-        for d2 in range(6):
-            zv, cv = neighbour_zc(zw, cw, d2, lat_w, nz)
-            if zv == zj and cv == cj:
-                return True
-    return False
+        zj, cj = neighbour_zc(z, col, d, lat, nz)
+        if zj >= 1 and is_atom(st[zj * nxy + cj]):
+            work[0, k] = zj * nxy + cj
+            work[1, k] = d
+            work[2, k] = k
+            k += 1
+    if extra >= 0:
+        work[0, k] = extra
+        work[1, k] = -1
+        work[2, k] = k
+        k += 1
+    n_groups = k
+    for a in range(k):
+        da = work[1, a]
+        for b in range(a + 1, k):
+            if n_groups == 1:
+                return k, 1
+            if work[2, a] == work[2, b]:
+                continue
+            db = work[1, b]
+            if da < 0 or db < 0:
+                dn = db if da < 0 else da
+                joined = dn == e1 or dn == e2
+            elif (da >> 1) == (db >> 1):
+                joined = False
+            else:
+                za, ca = site_zc(work[0, a], grid)
+                zc, cc = neighbour_zc(za, ca, db, laterals(ca, grid), nz)
+                joined = zc >= 1 and is_atom(st[zc * nxy + cc])
+            if joined:
+                old, new = work[2, b], work[2, a]
+                for q in range(k):
+                    if work[2, q] == old:
+                        work[2, q] = new
+                n_groups -= 1
+    return k, n_groups
+
+
+@njit(cache=True)
+def _reaches_collector(start, sid, first_id, st, grid, nz, stamp, stack, seen):
+    """Depth-first search through Li from the site ``start``, downwards first, until it reaches
+    the collector (z = 1) or a site stamped by an earlier search of this event (>= ``first_id``:
+    those reached it). Visited sites are stamped ``sid`` and listed in ``seen``.
+    Returns (reached, number of sites in ``seen``)."""
+    nxy = n_columns(grid)
+    stamp[start] = sid
+    stack[0] = start
+    seen[0] = start
+    depth, n_seen = 1, 1
+    while depth > 0:
+        depth -= 1
+        i = stack[depth]
+        zi, ci = site_zc(i, grid)
+        if zi == 1:
+            return True, n_seen
+        lat_i = laterals(ci, grid)
+        for d in (4, 0, 1, 2, 3, 5):  # pushed last, popped first: down
+            zj, cj = neighbour_zc(zi, ci, d, lat_i, nz)
+            if zj < 1:
+                continue
+            j = zj * nxy + cj
+            if not is_atom(st[j]) or stamp[j] == sid:
+                continue
+            if stamp[j] >= first_id:
+                return True, n_seen
+            stamp[j] = sid
+            stack[depth] = j
+            depth += 1
+            seen[n_seen] = j
+            n_seen += 1
+    return False, n_seen
+
+
+@njit(cache=True, inline="always")
+def _new_event_search(search, stamp):
+    """The first search number of a new event (stamps of earlier events are all below it)."""
+    if search[0] > 2**31 - 16:
+        stamp[:] = 0
+        search[0] = 0
+    return search[0] + 1
 
 
 @njit(cache=True)
@@ -684,88 +767,115 @@ def sever(z, col, st, slot, members, class_start, class_size, mobile, n_mobile, 
     layer, reached by any atom at z = 1). Returns the atoms marked.
 
     The Li neighbours of the site are grouped first by paths through the sites next to two of
-    them (:func:`_joined`): one group, and the site not on the collector, means every path
-    through the site has a detour, so nothing was cut (O(1)). Otherwise each group is searched
-    depth first, downwards first, until it reaches the collector or a site an earlier search of
-    this event reached (those reached it); a search that runs out of sites has found a cut-off
+    them (:func:`_neighbour_groups`): one group, and the site not on the collector, means every
+    path through the site has a detour, so nothing was cut (O(1)). Otherwise each group is
+    searched (:func:`_reaches_collector`); a search that runs out of sites has found a cut-off
     cluster, which is marked dead. ``stamp`` (int32[N]) holds the search that last visited each
     site (``search[0]`` is the last search number), ``stack`` and ``seen`` (int32[N]) are scratch."""
-    nxy = n_columns(grid)
-    lat = laterals(col, grid)
-    nb = np.empty(6, np.int64)
-    group = np.empty(6, np.int64)
-    k = 0
-    for d in range(6):
-        zj, cj = neighbour_zc(z, col, d, lat, nz)
-        if zj >= 1 and is_atom(st[zj * nxy + cj]):
-            nb[k] = zj * nxy + cj
-            group[k] = k
-            k += 1
-    if k == 0 or (k == 1 and z > 1):
+    work = np.empty((3, 7), np.int64)
+    k, n_groups = _neighbour_groups(z, col, -1, -1, -1, st, grid, nz, work)
+    if k == 0 or (n_groups == 1 and z > 1):
         return 0
-    for a in range(k):
-        za, ca = site_zc(nb[a], grid)
-        for b in range(a + 1, k):
-            if group[a] == group[b]:
-                continue
-            zb, cb = site_zc(nb[b], grid)
-            if _joined(za, ca, zb, cb, st, grid, nz):
-                old, new = group[b], group[a]
-                for q in range(k):
-                    if group[q] == old:
-                        group[q] = new
-    n_groups = 0
-    for a in range(k):
-        if group[a] == a:
-            n_groups += 1
-    if n_groups == 1 and z > 1:
-        return 0
-    if search[0] > 2**31 - 16:
-        stamp[:] = 0
-        search[0] = 0
-    first_id = search[0] + 1
+    first_id = _new_event_search(search, stamp)
     marked = 0
     for a in range(k):
-        if group[a] != a or not is_atom(st[nb[a]]):
+        root = work[0, a]
+        if work[2, a] != a or not is_atom(st[root]):
             continue
         search[0] += 1
-        sid = search[0]
-        if stamp[nb[a]] >= first_id:  # an earlier search of this event (a live one) reached it
+        if stamp[root] >= first_id:  # an earlier search of this event (a live one) reached it
             continue
-        stamp[nb[a]] = sid
-        stack[0] = nb[a]
-        seen[0] = nb[a]
-        depth, n_seen = 1, 1
-        live = False
-        while depth > 0 and not live:
-            depth -= 1
-            i = stack[depth]
-            zi, ci = site_zc(i, grid)
-            if zi == 1:
-                live = True
-                break
-            lat_i = laterals(ci, grid)
-            for d in (4, 0, 1, 2, 3, 5):  # pushed last, popped first: down
-                zj, cj = neighbour_zc(zi, ci, d, lat_i, nz)
-                if zj < 1:
-                    continue
-                j = zj * nxy + cj
-                if not is_atom(st[j]) or stamp[j] == sid:
-                    continue
-                if stamp[j] >= first_id:
-                    live = True
-                    break
-                stamp[j] = sid
-                stack[depth] = j
-                depth += 1
-                seen[n_seen] = j
-                n_seen += 1
+        live, n_seen = _reaches_collector(root, search[0], first_id, st, grid, nz, stamp, stack, seen)
         if not live:
             kill(seen, n_seen, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
-                 es_barrier, rise, heat_len, t_bath, grid)
+                 es_barrier, rise, heat_len, t_bath, grid, counts)
             marked += n_seen
-    counts[EV_DEAD] += marked
     return marked
+
+
+@njit(cache=True)
+def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work):
+    """True when moving the Li atom at site s to the empty site t (a step move when ``stepping``:
+    t is then a second neighbour, one lateral and one vertical step away) would leave Li without
+    a path to the collector, the moved atom included. Atoms the move leaves with no occupied
+    neighbour are not counted: they fall (:func:`drop_unbound`). Same grouping and search as
+    :func:`sever`, on the occupancy after the move (set in ``st`` for the test and restored);
+    ``work`` int64[3, 7] is scratch. A move that leaves an atom unbound is not refused: the atom
+    falls, and :func:`strand_landed` marks it dead if it lands where no Li path reaches.
+
+    Fast path (most moves of a hop-dominated run are adatoms'): an atom with one occupied
+    neighbour carries no other atom's path to the collector, so only the moved atom is checked:
+    it stays connected if it lands on the collector or next to a live Li atom other than itself."""
+    nxy = n_columns(grid)
+    zs, cs = site_zc(s, grid)
+    zt, ct = site_zc(t, grid)
+    if (st[s] & NOCC_MASK) == N_UNIT:
+        if zt == 1:
+            return False
+        lat = laterals(ct, grid)
+        for d in range(6):
+            zj, cj = neighbour_zc(zt, ct, d, lat, nz)
+            j = zj * nxy + cj
+            if zj >= 1 and j != s and is_atom(st[j]):
+                return False
+        return True
+    e1, e2 = -1, -1
+    if stepping:
+        e1 = 4 if zt > zs else 5
+        lat = laterals(cs, grid)
+        for d in range(4):
+            if lat[d] == ct:
+                e2 = d
+    bs, bt = st[s], st[t]
+    st[s] = (bs & ~OCC_MASK) | EMPTY
+    st[t] = (bt & ~OCC_MASK) | (bs & OCC_MASK)
+    k, n_groups = _neighbour_groups(zs, cs, t if stepping else -1, e1, e2, st, grid, nz, work)
+    cut = False
+    if k > 0 and not (n_groups == 1 and zs > 1):
+        first_id = _new_event_search(search, stamp)
+        for a in range(k):
+            root = work[0, a]
+            if work[2, a] != a:
+                continue
+            search[0] += 1
+            if stamp[root] >= first_id:
+                continue
+            za, ca = site_zc(root, grid)
+            lat = laterals(ca, grid)
+            bound = False
+            for d in range(6):
+                zj, cj = neighbour_zc(za, ca, d, lat, nz)
+                if zj >= 0 and is_occupied(st[zj * nxy + cj]):
+                    bound = True
+                    break
+            if bound and not _reaches_collector(root, search[0], first_id, st, grid, nz, stamp, stack, seen)[0]:
+                cut = True
+                break
+    st[s], st[t] = bs, bt
+    return cut
+
+
+@njit(cache=True)
+def strand_landed(first, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
+                  heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts):
+    """After falls: the Li atoms at the sites ``touched[first:n_touched]`` (the landing sites and
+    their neighbours) that no longer reach the collector are dead (an atom that fell onto dead Li,
+    or two that landed side by side on it). A search (:func:`_reaches_collector`) from each such
+    atom above the collector; falls are rare, so the searches are too."""
+    first_id = -1
+    for q in range(first, n_touched):
+        i = touched[q]
+        if not is_atom(st[i]) or i < n_columns(grid) * 2:  # z <= 1: on the collector
+            continue
+        if first_id < 0:
+            first_id = _new_event_search(search, stamp)
+        search[0] += 1
+        if stamp[i] >= first_id:  # reached by an earlier search of this call, which found the collector
+            continue
+        live, n_seen = _reaches_collector(i, search[0], first_id, st, grid, nz, stamp, stack, seen)
+        if not live:
+            kill(seen, n_seen, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+                 es_barrier, rise, heat_len, t_bath, grid, counts)
 
 
 @njit(cache=True)
@@ -784,15 +894,8 @@ def dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobil
     if track_dead:
         sever(zs, cs, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
               rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts)
-        for q in range(before, n_touched):  # the sites the drops touched: a landed atom on dead Li only is dead
-            i = touched[q]
-            if is_atom(st[i]):
-                z, col = site_zc(i, grid)
-                if not reducible(z, col, st, grid, nz):
-                    seen[0] = i
-                    kill(seen, 1, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
-                         es_barrier, rise, heat_len, t_bath, grid)
-                    counts[EV_DEAD] += 1
+        strand_landed(before, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
+                      heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts)
 
 
 @njit(cache=True, inline="always")
@@ -852,9 +955,10 @@ def run_events(
         Lattice height.
     clock : float64[1]
         Simulated time, s; advanced in place.
-    counts : int64[6]
-        Deposits, nearest-neighbour hops, falls (part of a move, not events of their own), step
-        moves, dissolutions and atoms marked dead; advanced in place.
+    counts : int64[7]
+        Deposits, nearest-neighbour hops, falls (part of the move or dissolution that left the
+        atom unbound, not events of their own), step moves, dissolutions, atoms marked dead and
+        refused moves; advanced in place.
     max_events : int
         Events (deposits, dissolutions and moves) to perform at most in this call.
     t_end : float
@@ -880,12 +984,15 @@ def run_events(
     max_dissolutions : int
         Stop when ``counts[EV_DISSOLVE]`` reaches this.
     track_dead : bool
-        Mark Li cut off from the collector by a dissolution as dead (:func:`sever`), and reduce
+        Mark Li cut off from the collector by a dissolution as dead (:func:`sever`), and atoms
+        that fall where no Li path reaches the collector (:func:`strand_landed`); refuse a move that would cut Li off
+        the collector (:func:`cuts_off`: a null event, counted in ``counts[EV_REFUSED]``), so that
+        necks break by dissolution only and every live atom reaches the collector; reduce
         arriving ions only where they touch the collector or live Li (:func:`reducible`; other
         columns are drawn again; after 16 x columns draws, among the reducible columns directly,
         :func:`reducible_column`, with weights ``column_rate``, float64[ny * nx]).
     stamp, stack, seen, search
-        Scratch of :func:`sever` (used when ``track_dead``).
+        Scratch of :func:`sever` and :func:`cuts_off` (used when ``track_dead``).
 
     Returns
     -------
@@ -897,6 +1004,7 @@ def run_events(
     logged = 0
     first = leaf_start(tree.shape[0])
     touched = np.empty(2048, np.int64)  # sites whose word an event changed (<= 14 changes x ~60 sites)
+    work = np.empty((3, 7), np.int64)  # scratch of cuts_off
     potentiostatic = strip_rate == 0.0 and anodic.max() > 0.0
     if counts[EV_DISSOLVE] >= max_dissolutions:  # the count changes only in a dissolution, checked there
         return ST_DISSOLVED
@@ -1003,6 +1111,9 @@ def run_events(
                         zt, ct = zn, cn
                         break
                     choice -= 1
+        if track_dead and cuts_off(s, zt * nxy + ct, stepping, st, grid, nz, stamp, stack, seen, search, work):
+            counts[EV_REFUSED] += 1  # a null event: the clock has advanced, the atom stays
+            continue
         phase = b & OCC_MASK
         n_touched = change(zs, cs, EMPTY, st, top, grid, nz, touched, 0)
         if phase == GLASSY and epitaxy > 0.0 and touches_crystal(zt, ct, st, grid, nz) and next_uniform(rng) < epitaxy:
@@ -1014,9 +1125,14 @@ def run_events(
             hop_log[logged, 1] = zt * nxy + ct
             hop_log[logged, 2] = clock[0]
             logged += 1
+        before = n_touched
         n_touched = drop_unbound(zs, cs, st, top, grid, nz, touched, n_touched, counts)
         relist(touched, n_touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated,
                rates, es_barrier, rise, heat_len, t_bath, grid)
+        if track_dead and n_touched > before:
+            strand_landed(before, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile,
+                          tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search,
+                          counts)
     return ST_EVENTS
 
 

@@ -2,8 +2,8 @@
 
 A cycle is four half-cycles: plating a fixed number of atoms at the plating current (with the
 electrode's VLCD field), a rest, galvanostatic stripping until the cut-off, a rest (rests of
-length 0 are skipped). Dead Li is marked as it forms: by a dissolution, at once
-(``_kernels.sever``); cut off by a hop or a fall, at the next record (``Engine.mark_disconnected``).
+length 0 are skipped). Dead Li is marked as a dissolution makes it (``_kernels.sever``); a move
+that would cut Li off the collector is refused (``_kernels.cuts_off``).
 The run records every ``deposits_per_record`` deposits (plating) or dissolutions (stripping) and
 at the end of each half-cycle, and keeps one row of :data:`LOG_FIELDS` and two height maps per cycle.
 
@@ -150,7 +150,6 @@ class CyclingRun:
             else:
                 status = engine.advance(deposition_scale=0.0, t_end=float(self.protocol_clock[0]) + c.rest_s)
                 done = status in (k.ST_TIME, k.ST_FROZEN)
-            engine.mark_disconnected()
             frame = self._record(half)
             if done or stop is not None:
                 self._end_half(engine, cycle, half, end_by)
@@ -212,6 +211,7 @@ class CyclingRun:
             "dissolved_atoms": int(state.counts[k.EV_DISSOLVE]),
             "charge_stripped": int(state.counts[k.EV_DISSOLVE]) * ELEMENTARY_CHARGE,
             "dead_atoms": state.n_dead,
+            "refused_moves": int(state.counts[k.EV_REFUSED]),
             "overpotential": np.nan,
         }
         if half == STRIP:

@@ -100,10 +100,11 @@ class KmcState:
 
     @property
     def events(self) -> int:
-        """kMC events so far: deposits, dissolutions and moves (a fall is part of the event that
-        left its atom unbound, so it is not an event of its own)."""
+        """kMC events so far: deposits, dissolutions, moves and refused moves (null events; the
+        kernel's event budget counts them too). A fall is part of the event that left its atom
+        unbound, so it is not an event of its own."""
         c = self.counts
-        return int(c[k.EV_DEPOSIT] + c[k.EV_HOP] + c[k.EV_STEP] + c[k.EV_DISSOLVE])
+        return int(c[k.EV_DEPOSIT] + c[k.EV_HOP] + c[k.EV_STEP] + c[k.EV_DISSOLVE] + c[k.EV_REFUSED])
 
     @property
     def n_atoms(self) -> int:
@@ -226,8 +227,9 @@ class Engine:
         Dissolution rate of one atom k_d[phase, n] at zero overpotential, 1/s
         (``dissolution.dissolution_table``); needed to strip (:meth:`advance`).
     track_dead : bool
-        Mark Li that a dissolution cuts off from the collector as dead, and reduce ions only on
-        the collector or live Li (``_kernels.sever``, ``_kernels.reducible``).
+        Mark Li that a dissolution cuts off from the collector as dead, refuse moves that would
+        cut Li off it, and reduce ions only on the collector or live Li (``_kernels.sever``,
+        ``_kernels.cuts_off``, ``_kernels.reducible``).
     """
 
     def __init__(self, state: KmcState, hop_table: np.ndarray, deposition_rate: np.ndarray, ballistic: bool,
@@ -263,7 +265,7 @@ class Engine:
         if dissolution is not None:
             self.anodic = class_dissolution(np.asarray(dissolution, dtype=float))
         self.column_rate = np.ascontiguousarray(deposition_rate, dtype=float).ravel()
-        n = state.st.size if track_dead else 1  # stamp, stack, seen, last search: ``_kernels.sever``'s scratch
+        n = state.st.size if track_dead else 1  # stamp, stack, seen, last search: scratch of the dead-Li searches
         self._track_dead = bool(track_dead)
         self.dead_scratch = (np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(1, np.int64))
         mode = int(self.heated)
@@ -400,25 +402,21 @@ class Engine:
         k.dissolve(int(site), s.st, s.top, *self._lists(), *self._rates(), self.grid, s.shape[0], s.counts,
                    self.track_dead, *self.dead_scratch, np.empty(2048, np.int64))
 
-    def mark_disconnected(self) -> int:
-        """Mark every Li cluster that does not reach the collector through Li as dead (a full
-        labelling, O(N): for cuts that a hop or a fall made, which the kernel does not watch);
-        returns the atoms marked."""
+    def disconnected(self) -> np.ndarray:
+        """Sites of the live Li atoms that do not reach the collector (an atom at z = 1) through
+        Li, int64 (a full labelling, O(N); for checks: with ``track_dead`` the kernel keeps this
+        empty)."""
         s = self.state
         nz, ny, nx = s.shape
         occ = s.occ
         li = ((occ == GLASSY) | (occ == CRYSTAL)).astype(np.uint8)
         labels, n = k.label_clusters(li, 1, self.grid, nz)
         if n == 0:
-            return 0
+            return np.empty(0, np.int64)
         live = np.zeros(n, bool)
         first_layer = labels[ny * nx : 2 * ny * nx]
         live[first_layer[first_layer >= 0]] = True
-        cut = np.flatnonzero((labels >= 0) & ~live[np.maximum(labels, 0)])
-        if cut.size:
-            k.kill(cut.astype(np.int64), cut.size, s.st, *self._lists(), *self._rates(), self.grid)
-            s.counts[k.EV_DEAD] += cut.size
-        return int(cut.size)
+        return np.flatnonzero((labels >= 0) & ~live[np.maximum(labels, 0)]).astype(np.int64)
 
     def convert(self, sites: np.ndarray, phase: int) -> None:
         """Change the phase of the Li atoms at ``sites`` (e.g. a crystalline nucleus)."""
@@ -431,7 +429,8 @@ class Engine:
                     self.grid)
 
     def verify(self) -> None:
-        """Check the incrementally kept arrays against a rebuild from the occupancy alone.
+        """Check the incrementally kept arrays against a rebuild from the occupancy alone, and
+        (``track_dead``) that every live atom reaches the collector.
 
         Raises ``RuntimeError`` naming the first inconsistency (a bookkeeping bug); O(N), meant
         for tests and debugging."""
@@ -466,6 +465,8 @@ class Engine:
                 raise RuntimeError("kmc state: the recorded least room exceeds a class's room")
             rates = s.class_size * self.rates[0]
             leaves = s.tree[first : first + k.N_CLASSES]
+        if self.track_dead and self.disconnected().size:
+            raise RuntimeError("kmc state: live Li cut off from the collector")
         if not np.array_equal(np.sort(listed), atoms):
             raise RuntimeError("kmc state: hop lists do not hold exactly the atoms that can hop")
         slots = np.concatenate([np.arange(n) for n in ([atoms.size] if self.heated else s.class_size)])

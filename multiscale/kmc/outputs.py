@@ -49,6 +49,7 @@ CYCLING_SCALARS = {
     "dissolved_atoms": ("1", "atoms stripped (dissolved)", "f8"),
     "charge_stripped": ("C", "charge of the stripped atoms", "f8"),
     "dead_atoms": ("1", "dead Li atoms on the lattice", "f8"),
+    "refused_moves": ("1", "moves refused because they would have cut Li off the collector", "f8"),
     "overpotential": ("V", "stripping overpotential (anodic Tafel; NaN outside stripping)", "f8"),
 }
 #: Value of dead Li in ``final/phase``.

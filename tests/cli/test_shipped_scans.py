@@ -23,6 +23,8 @@ LIGHTER = {
                   "dendrite.width_um": 2.0, "dendrite.gap_um": 10.0, "dendrite.front_band_um": 3.0,
                   "dendrite.deposited_capacity_mAh_cm2": 0.002, "dendrite.records": 2},
     "scan_coating": {"coating.plating_time_s": 60.0, "coating.cells_along": 2, "coating.cells_across": 8},
+    "scan_cycling": {"kmc.lateral_size_nm": 4.0, "kmc.box_height_nm": 6.0, "cycling.kmc_capacity_ML": 2.0,
+                     "cycling.cycles": 2},
 }
 
 

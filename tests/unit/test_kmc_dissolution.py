@@ -67,12 +67,12 @@ def test_stripping_overpotential_solves_butler_volmer(alpha_a, alpha_c, surface)
 
 
 def test_idle_stripping_machinery_leaves_a_plating_run_unchanged():
-    """With the dissolution rates and dead-Li tracking on but nothing stripped, a plating run on a
-    film, in 8 calls, is the plating run without them, bit for bit (no dead Li forms without a
-    dissolution, and the sums are not recomputed while only plating)."""
+    """With the dissolution rates on but nothing stripped, a plating run on a film, in 8 calls, is
+    the plating run without them, bit for bit (the sums are not recomputed while only plating).
+    With dead-Li tracking on as well (moves that would strand Li refused), no dead Li forms."""
     hop, kd = _tables()
     runs = []
-    for extra in ({}, {"dissolution": kd, "track_dead": True}):
+    for extra in ({}, {"dissolution": kd}, {"dissolution": kd, "track_dead": True}):
         state = KmcState.flat((16, 12, 12), 3, layers=2)
         eng = Engine(state, hop, np.full((12, 12), 2.0), True, 0.3, None, ENERGETICS.step_factor(T), **extra)
         for _ in range(8):
@@ -80,6 +80,11 @@ def test_idle_stripping_machinery_leaves_a_plating_run_unchanged():
         runs.append(state)
     for name in ("st", "top", "rng", "clock", "counts", "tree"):
         np.testing.assert_array_equal(getattr(runs[0], name), getattr(runs[1], name), err_msg=name)
+    tracked = runs[2]
+    assert tracked.counts[k.EV_DEPOSIT] > 500 and tracked.counts[k.EV_REFUSED] > 0
+    assert tracked.n_dead == 0 and tracked.counts[k.EV_DEAD] == 0
+    assert tracked.n_atoms == tracked.counts[k.EV_DEPOSIT] + 2 * 12 * 12
+    eng.verify()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
@@ -215,21 +220,65 @@ def test_incremental_dead_marks_miss_nothing_a_dissolution_cuts(seed):
     s = eng.state
     for _ in range(10):
         eng.advance(deposition_scale=0.0, strip_rate=100.0, max_dissolutions=int(s.counts[k.EV_DISSOLVE]) + 120)
-        assert eng.mark_disconnected() == 0
+        assert eng.disconnected().size == 0
         eng.verify()
     assert s.n_dead > 0  # the deposit did get cut: the check saw dead Li form
 
 
-def test_a_cut_the_kernel_did_not_watch_is_caught_by_the_record_labelling():
-    """A dimer on a two-atom pillar loses the pillar's top atom with dead-Li tracking off (as when a
-    hop or a fall cuts a cluster: the kernel watches dissolutions only): nothing is marked until
-    the record's full labelling, which marks exactly the dimer."""
+def test_the_labelling_finds_a_cut_the_kernel_did_not_watch():
+    """The check of :meth:`Engine.verify` can fail: a dimer on a two-atom pillar loses the pillar's
+    top atom with dead-Li tracking off; the full labelling finds exactly the dimer cut off."""
     occ = _bare((8, 8, 8))
     occ[1, 4, 4] = occ[2, 4, 4] = m.CRYSTAL
     occ[3, 4, 4] = occ[3, 4, 5] = m.CRYSTAL
     eng = _engine(occ, hops=False, track_dead=False)
     eng.dissolve((2 * 8 + 4) * 8 + 4)
     assert eng.state.n_dead == 0
-    assert eng.mark_disconnected() == 2 and eng.state.n_dead == 2 and eng.state.n_atoms == 1
-    assert eng.mark_disconnected() == 0
+    assert sorted(eng.disconnected()) == [(3 * 8 + 4) * 8 + 4, (3 * 8 + 4) * 8 + 5]
+
+
+def test_atoms_that_fall_side_by_side_onto_dead_li_are_dead():
+    """A dissolution leaves two atoms unbound (one above the site, one beside it); they fall down
+    their columns onto two dead atoms and land next to each other: each touches Li, but neither
+    reaches the collector, so both are dead (a search from each, not only a look at its neighbours)."""
+    occ = _bare((9, 8, 8))
+    occ[1:6, 2, 4] = m.CRYSTAL  # a pillar, joined by a bridge to the site that dissolves
+    occ[5, 3, 4] = occ[5, 4, 4] = m.CRYSTAL
+    occ[6, 4, 4] = occ[5, 4, 5] = m.CRYSTAL  # bound only to (5, 4, 4)
+    occ[2, 4, 4] = occ[2, 4, 5] = k.DEAD
+    eng = _engine(occ, hops=False)
+    eng.dissolve((5 * 8 + 4) * 8 + 4)
+    s = eng.state
+    assert s.counts[k.EV_FALL] == 2 and s.counts[k.EV_DEAD] == 2
+    assert s.occupancy[3, 4, 4] == s.occupancy[3, 4, 5] == k.DEAD
+    assert eng.disconnected().size == 0
     eng.verify()
+
+
+def _cap_on_stem():
+    """A 3 x 3 cap at z = 3 on a two-atom stem at (y, x) = (4, 4): a hop of the stem's upper atom
+    to a site below another cap atom keeps the moved atom on the cap but leaves the cap without a
+    Li path to the collector."""
+    occ = _bare((8, 9, 9))
+    occ[1, 4, 4] = occ[2, 4, 4] = m.CRYSTAL
+    occ[3, 3:6, 3:6] = m.CRYSTAL
+    return occ
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_moves_that_would_cut_li_off_the_collector_are_refused(seed):
+    """With dead Li tracked, moves never leave live Li cut off from the collector: the moves that
+    would (the stem's upper atom stepping aside) are refused and counted, and no atom turns dead.
+    With tracking off, the same dynamics do cut the cap off (the check can fail)."""
+    watched = _engine(_cap_on_stem(), seed, deposition=0.0)
+    for _ in range(40):
+        watched.advance(max_events=50)
+        watched.verify()  # includes: every live atom reaches the collector
+    s = watched.state
+    assert s.counts[k.EV_REFUSED] > 0 and s.n_dead == 0 and s.n_atoms == 11
+    unwatched = _engine(_cap_on_stem(), seed, deposition=0.0, track_dead=False)
+    cut = 0
+    for _ in range(40):
+        unwatched.advance(max_events=50)
+        cut += unwatched.disconnected().size > 0
+    assert cut > 0 and unwatched.state.counts[k.EV_REFUSED] == 0

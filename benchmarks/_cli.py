@@ -1,0 +1,16 @@
+"""The command line shared by the benchmarks that print tables of several cases and seeds."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def parse(doc: str, only: str, seeds: int, smoke: str) -> tuple[argparse.Namespace, set[str]]:
+    """Parse ``--only`` (comma-separated tables, default ``only``), ``--seeds`` (default ``seeds``)
+    and ``--smoke`` (help ``smoke``); returns the arguments and the set of tables to print."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--only", default=only)
+    parser.add_argument("--seeds", type=int, default=seeds)
+    parser.add_argument("--smoke", action="store_true", help=smoke)
+    args = parser.parse_args()
+    return args, set(args.only.split(","))
