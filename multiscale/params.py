@@ -33,7 +33,7 @@ class _ParamsBase(Table):
     electrode: ElectrodeParams
     """Operating conditions: temperature and local current density."""
     cycling: CyclingParams | None = None
-    """Plating-stripping cycles (the kMC strips; runs plate only without this table)."""
+    """Plating-stripping cycles (the kMC and the phase field strip; runs plate only without this table)."""
 
     @model_validator(mode="after")
     def _between_tables(self):

@@ -127,6 +127,28 @@ class Integration(Protocol):
         run stops after it); return why it stopped."""
 
 
+class ProtocolRun:
+    """Base of an :class:`Integration` that drives a plating run (``self.run``) through a protocol
+    whose own arrays, named in ``protocol_fields``, are saved with the run's state."""
+
+    protocol_fields: tuple[str, ...] = ()
+
+    def state(self) -> dict[str, np.ndarray]:
+        return {**self.run.state(), **{name: getattr(self, name) for name in self.protocol_fields}}
+
+    def restore(self, state: dict[str, np.ndarray], last: dict) -> None:
+        self.run.restore(state, last)
+        for name in self.protocol_fields:
+            setattr(self, name, np.array(state[name]))
+
+
+def finite_mean(values: np.ndarray) -> float:
+    """Mean of the finite values, e.g. over the cycles that finished (NaN if none did)."""
+    done = np.asarray(values, dtype=float)
+    done = done[np.isfinite(done)]
+    return float(done.mean()) if done.size else float("nan")
+
+
 class CheckpointedRun:
     """Run an :class:`Integration` for the stage of ``ctx`` (a :class:`multiscale.pipeline.StageContext`).
 

@@ -89,7 +89,7 @@ class ElectrodeParams(Table):
 
 
 class CyclingParams(Table):
-    """Plating-stripping cycles (galvanostatic), for the stages that can strip (the kMC).
+    """Plating-stripping cycles (galvanostatic), for the stages that can strip (the kMC and the phase field).
 
     Each cycle plates a fixed charge at ``plating_current_density_mA_cm2``, rests ``rest_s``,
     strips at ``stripping_current_density_mA_cm2`` until the cut-off, and rests again. The
@@ -108,12 +108,18 @@ class CyclingParams(Table):
     kmc_capacity_ML: float = Field(default=10.0, gt=0)
     """kMC charge plated per half-cycle, monolayers (atoms per column): the nanometre box holds
     ~1e-4 mAh/cm^2 (1 mAh/cm^2 is ~17 400 monolayers)."""
+    dendrite_capacity_mAh_cm2: float = Field(default=1.0, gt=0, le=10.0)
+    """Phase-field charge plated per half-cycle, mAh/cm^2 (1 mAh/cm^2 is 4.85 um of dense Li). The
+    phase field's electrode is a Li reservoir (docs/models.md §5.4): it strips the cycle's plated
+    charge, or less at the potential cut-off."""
     rest_s: float = Field(default=0.0, ge=0)
     """Rest (open circuit) after each half-cycle, s: surface diffusion only."""
     strip_cutoff: Literal["potential", "capacity"] = "potential"
-    """End of a stripping half-cycle: the overpotential exceeds ``strip_cutoff_mV`` (every live Li
-    atom that can be stripped is gone), or a fraction ``strip_cutoff_fraction`` of the charge plated
-    in the cycle is stripped (whichever comes first: nothing left to strip also ends it)."""
+    """End of a stripping half-cycle: the overpotential exceeds ``strip_cutoff_mV`` (kMC: every live Li
+    atom that can be stripped is gone; phase field: the electrode's potential against the Li
+    counter electrode, or at the latest the cycle's plated charge), or a fraction
+    ``strip_cutoff_fraction`` of the charge plated in the cycle is stripped (whichever comes first:
+    nothing left to strip also ends it)."""
     strip_cutoff_mV: float = Field(default=500.0, gt=0, le=5000.0)
     """Overpotential at which stripping stops, mV (``strip_cutoff = "potential"``; an assumption,
     the order of a Li||Cu cell's upper cut-off)."""

@@ -235,6 +235,38 @@ def kmc_cycling(kmc: xr.DataTree) -> plt.Figure:
     return fig
 
 
+def dendrite_cycling(dendrite: xr.DataTree) -> plt.Figure:
+    """Coulombic efficiency and dead Li per cycle of the phase field, and the metal (psi < 1/2)
+    after plating and after stripping of the first and the last cycle."""
+    cyc = dendrite["cycling"].to_dataset()
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.3), constrained_layout=True)
+    _conditions_title(fig, dendrite, "dendrite")
+    a = axes[0]
+    a.plot(cyc.cycle, cyc.coulombic_efficiency, "o-", label="Coulombic efficiency")
+    lowest = float(np.nanmin(cyc.coulombic_efficiency)) if np.isfinite(cyc.coulombic_efficiency).any() else 1.0
+    a.set(xlabel="cycle", ylabel="Coulombic efficiency", xticks=cyc.cycle.values, ylim=(min(0.9, lowest - 0.01), 1.01))
+    a.ticklabel_format(axis="y", useOffset=False)  # CE = 1 to round-off is drawn as 1
+    d = a.twinx()
+    dead = cyc.dead_li_thickness / M_PER_UM
+    d.plot(cyc.cycle, dead, "s--", color="black", label="dead Li (µm of dense Li)")
+    d.set(ylabel="dead Li at the end of the cycle (µm)", ylim=(0.0, max(0.1, 1.2 * float(np.nanmax(dead)) if np.isfinite(dead).any() else 0.1)))
+    lines = a.get_lines() + d.get_lines()
+    d.legend(lines, [line.get_label() for line in lines], loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2,
+             fontsize=9, frameon=False)
+    x, y = cyc.x.values / M_PER_UM, cyc.y.values / M_PER_UM
+    for ax, name, title in ((axes[1], "psi_plated", "after plating"), (axes[2], "psi_stripped", "after stripping")):
+        for index, colour in ((0, "tab:blue"), (-1, "tab:red")):
+            one = cyc.isel(cycle=index)
+            if np.isfinite(one[name].values).all():
+                ax.contour(x, y, one[name].values, levels=[0.5], colors=[colour])
+                ax.plot([], [], color=colour, label=f"cycle {int(one.cycle)}")
+        coarse = np.flatnonzero(np.diff(x) > 1.01 * (x[1] - x[0]))  # the fine band ends where the cells grow
+        ax.set(xlabel="x (µm, lab frame)", ylabel="y (µm)", title=f"metal surface (ψ = ½) {title}",
+               xlim=(0, float(x[coarse[0]] if coarse.size else x[-1])))
+        ax.legend(fontsize=8)
+    return fig
+
+
 def dendrite_snapshots(dendrite: xr.DataTree, count: int = 3) -> plt.Figure:
     """The deposit and the salt concentration at ``count`` times (around the front), the local
     current density along the electrode at those times, and the dendrite length vs time."""

@@ -25,10 +25,20 @@ def _coating_table(params) -> str | None:
     return None
 
 
-def _no_cycling(params) -> str | None:
-    if params.cycling is not None:
-        return ("cycling: the dendrite stage cannot strip yet; run [cycling] without a [dendrite] table "
-                "(the kMC cycles)")
+def _cycling_rules(params) -> str | None:
+    """[cycling] sets the phase field's currents, charge, stop and records: the keys that would
+    conflict with it are refused rather than ignored."""
+    if params.cycling is None:
+        return None
+    d = params.dendrite
+    if d.control != "galvanostatic":
+        return "dendrite.control: [cycling] is galvanostatic; leave out control = \"potentiostatic\""
+    if d.local_current_source != "electrode":
+        return "dendrite.local_current_source: [cycling] sets the current; use \"electrode\" (the electrode's VLCD)"
+    for key in ("current_density_mA_cm2", "deposited_capacity_mAh_cm2", "stop_time_s", "records"):
+        if getattr(d, key) != type(d).model_fields[key].default:
+            return (f"dendrite.{key}: [cycling] sets it (cycling.plating_current_density_mA_cm2, "
+                    "cycling.dendrite_capacity_mAh_cm2, cycling.records_per_half_cycle); leave it out")
     return None
 
 
@@ -36,11 +46,15 @@ STAGE = Stage(
     name="dendrite", table="dendrite", params_model=DendriteParams, description="Phase-field dendrite stage",
     module="multiscale.dendrite.stage", schema=SCHEMA,
     upstream=("atomistic",), optional_upstream={"kmc": _reads_kmc, "coating": _reads_coating},
-    checks=(_coating_table, _no_cycling),
+    cache_tables=("seed", "electrode", "cycling"), checks=(_coating_table, _cycling_rules), strips=True,
     observables=(
         Observable("dendrite_length", "dendrite_length", "m", "phase-field tip minus trough at the end"),
         Observable("interface_roughness", "interface_roughness", "m", "phase-field front std at the end"),
         Observable("min_concentration", "min_concentration", "mol m-3", "lowest salt concentration at the end"),
+        Observable("dendrite_coulombic_efficiency", "mean_coulombic_efficiency", "1",
+                   "phase-field Coulombic efficiency, mean over the cycles", attribute=True, when="[cycling] given"),
+        Observable("dendrite_dead_li_fraction", "mean_dead_fraction", "1",
+                   "phase-field Li made dead per Li plated, mean over the cycles", attribute=True, when="[cycling] given"),
     ),
-    figures=(Figure("dendrite", "dendrite_snapshots"),),
+    figures=(Figure("dendrite", "dendrite_snapshots"), Figure("dendrite_cycling", "dendrite_cycling", group="cycling")),
 )

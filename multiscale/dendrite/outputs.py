@@ -7,6 +7,7 @@ front). Rates are averages over the interval since the previous record (NaN at t
 from __future__ import annotations
 
 from ..stage import Attribute as A, Group, Schema, Variable as V
+from .cycling import LOG_FIELDS
 
 T = ("time",)
 
@@ -29,6 +30,13 @@ SERIES = {
     "min_concentration": ("mol m-3", "lowest salt concentration"),
     "max_concentration": ("mol m-3", "highest salt concentration"),
 }
+#: Scalar series of a cycling run only (``[cycling]`` given): name -> (units, description, dtype).
+CYCLING_SERIES = {
+    "cycle": ("1", "cycle number (from 1)", "i8"),
+    "half_cycle": ("1", "half-cycle the record belongs to: 0 plating, 1 rest after plating, 2 stripping, 3 rest after stripping", "i8"),
+    "dead_li": ("mol m-2", "dead Li metal (cut off from the collector)", "f8"),
+    "electrode_potential": ("V", "electrode potential against the Li counter electrode (minus counter_potential)", "f8"),
+}
 #: (time, y, x) snapshots: name -> (units, description).
 SNAPSHOTS = {
     "psi": ("1", "electrolyte fraction (0 metal, 1 electrolyte)"),
@@ -41,6 +49,7 @@ SCHEMA = Schema("dendrite", (
         V("time", T, "s", "time"), V("y", ("y",), "m", "along the electrode"),
         V("x", ("x",), "m", "cell centres from the window's collector side (graded: fine around the front)"),
         *(V(name, T, units, text) for name, (units, text) in SERIES.items()),
+        *(V(name, T, units, text, dtype=dtype, when="[cycling] given") for name, (units, text, dtype) in CYCLING_SERIES.items()),
         V("local_current_density", ("time", "y"), "A m-2", "Faradaic current density of each row"),
         *(V(name, ("time", "y", "x"), units, text, dtype="f4") for name, (units, text) in SNAPSHOTS.items()),
         V("exchange_current_ratio", ("y",), "1", "i0(y) / mean i0: the VLCD field"),
@@ -55,5 +64,17 @@ SCHEMA = Schema("dendrite", (
         A("local_current_source", ""), A("exchange_current_ratio_cv", "1"), A("final_deposit_m", "m"),
         A("stop_reason", ""), A("final_li_balance_relative_error", "1"),
         A("li_molar_volume", "m3 mol-1", "molar volume of Li metal: metal thickness per mol plated per area"),
+        A("cycling", "", "the cycling protocol", when="[cycling] given"),
+        A("mean_coulombic_efficiency", "1", "charge stripped / charge plated, mean over the cycles", when="[cycling] given"),
+        A("mean_dead_fraction", "1", "Li made dead / Li plated, mean over the cycles", when="[cycling] given"),
     ), "series, snapshots and static profiles"),
+    Group("cycling", (
+        V("cycle", ("cycle",), "1", "cycle number (from 1)"), V("y", ("y",), "m"), V("x", ("x",), "m"),
+        *(V(name, ("cycle",), units, text) for name, (units, text) in LOG_FIELDS.items()),
+        V("coulombic_efficiency", ("cycle",), "1", "charge stripped / charge plated"),
+        V("dead_fraction", ("cycle",), "1", "Li that became dead / Li plated in the cycle"),
+        V("dead_li_thickness", ("cycle",), "m", "dead Li at the end of the cycle as a dense layer"),
+        V("psi_plated", ("cycle", "y", "x"), "1", "electrolyte fraction after plating", dtype="f4"),
+        V("psi_stripped", ("cycle", "y", "x"), "1", "electrolyte fraction after stripping", dtype="f4"),
+    ), description="one row per plating-stripping cycle (docs/models.md §5.4)", when="[cycling] given"),
 ))

@@ -180,6 +180,17 @@ def check(params) -> None:
     if d.electrolyte == "valoen_reimers" and not low <= e.temperature_K <= high:
         raise UserError(f"electrode.temperature_K: {e.temperature_K:g} K is outside the {low:g}-{high:g} K of the "
                         "Valoen-Reimers electrolyte fits (dendrite.electrolyte)")
+    if params.cycling is not None:
+        from ..constants import FARADAY
+        from .sbm import Cell
+
+        thickness = params.cycling.dendrite_capacity_mAh_cm2 * 36000.0 / FARADAY * Cell.molar_volume_m3_mol / 1e-6
+        room = d.front_band_um / 2 - FRONT_MARGIN_WIDTHS * d.interface_width_um
+        if thickness > room:
+            raise UserError(f"dendrite.front_band_um: a half-cycle plates {thickness:.3g} um "
+                            f"(cycling.dendrite_capacity_mAh_cm2 = {params.cycling.dendrite_capacity_mAh_cm2:g}) but the "
+                            f"front, in the lab frame of a cycling run, has {room:.3g} um before the band's margin; "
+                            f"widen the band to at least {2 * (thickness + FRONT_MARGIN_WIDTHS * d.interface_width_um):.3g} um")
     if e.vlcd_field == "hotspots" and d.local_current_profile is None and d.local_current_source == "electrode":
         raise UserError("dendrite: electrode.vlcd_field = \"hotspots\" has no phase-field counterpart yet; give "
                         "dendrite.local_current_profile")

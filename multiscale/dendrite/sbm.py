@@ -64,6 +64,7 @@ from scipy.sparse.linalg import LinearOperator, gmres, splu
 from ..constants import FARADAY, GAS_CONSTANT
 from . import finite_volume as fv
 from .coloured_jacobian import ColouredJacobian
+from .dead_metal import dead_cells, live_weights
 from .electrolyte import Electrolyte
 from .newton import SteppedSystem, StepControl
 from .ordering import unknown_order
@@ -152,7 +153,8 @@ class SbmNumerics(StepControl):
     (the anion inventory stays exactly conserved; docs/models.md §5.1); ``gradient_floor`` (a
     fraction of the profile's largest gradient 1 / (4 w)) regularises the normal where psi is flat
     (about 6 w from the front); ``concentration_floor`` (units of c_b) bounds c below where it
-    enters Butler-Volmer and chi / c; ``move_interface`` False freezes psi
+    enters Butler-Volmer and chi / c; ``moving_frame`` False keeps the window fixed (the lab frame: the
+    front moves through it; needed to strip and to hold dead metal still); ``move_interface`` False freezes psi
     (fixed-electrode checks: no kinematics, no smoothing). ``solver_floor``: the linear solves stop
     at this times the round-off scale of the system, || |J| |x| || here and in :mod:`.sbm_fipy`
     (:func:`.._fipy.chord_gmres`, which also accepts a stalled solve below 1e-14 of it): the charge
@@ -169,6 +171,7 @@ class SbmNumerics(StepControl):
     gradient_floor: float = 0.01  # of the profile's largest gradient, 1 / (4 w)
     concentration_floor: float = 1e-9
     move_interface: bool = True
+    moving_frame: bool = True
     solver_floor: float = 1e-16
     gmres_tolerance: float = 1e-10
     refactor_iterations: int = 30  # a GMRES iteration costs one complex residual, a factorisation ~100 of them
@@ -217,7 +220,8 @@ class SbmQuantities:
     @property
     def frame_velocity(self) -> float:
         """u = Omega I / F (um/s): the mean front's velocity, the frame's."""
-        return self.cell.volume_ratio * self.current_A_m2 / self.cell.current_scale_A_m2 if self.numerics.move_interface else 0.0
+        moves = self.numerics.move_interface and self.numerics.moving_frame
+        return self.cell.volume_ratio * self.current_A_m2 / self.cell.current_scale_A_m2 if moves else 0.0
 
     def planar_overpotential(self, ratio: float) -> float:
         """The overpotential (RT/F) at which Butler-Volmer at c_b plates ``ratio`` x i0 (bisection)."""
@@ -269,6 +273,14 @@ class SbmQuantities:
     def metal_li(self) -> float:
         """Li metal in the window, mol per m^2 of electrode."""
         return self._areal(float(np.sum(self._volumes * (1.0 - np.ravel(self.value("psi")))))) / self.cell.volume_ratio
+
+    def dead_li(self) -> float:
+        """Li metal in dead cells (:func:`.dead_metal.dead_cells`), mol per m^2 of electrode."""
+        psi = np.asarray(self.value("psi")).reshape(self.shape)
+        dead = dead_cells(psi)
+        if not dead.any():
+            return 0.0
+        return self._areal(float(np.sum(self._volumes * ((1.0 - psi) * dead).ravel()))) / self.cell.volume_ratio
 
     def _start_totals(self) -> None:
         """Zero the running totals of :meth:`_accepted`."""
@@ -378,7 +390,7 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
     spacing_x, ny, spacing_y
         The grid (:class:`.finite_volume.StructuredGrid`; um).
     current_A_m2 : float
-        Galvanostatic plating current density (A/m^2, + = plating); under potentiostatic control
+        Galvanostatic current density (A/m^2, + = plating, - = stripping); under potentiostatic control
         the first guess of the current.
     exchange_modulation : ndarray (ny,), optional
         i0(y) / i0 along the electrode (mean 1): the VLCD field.
@@ -388,13 +400,19 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
         plating metal (V; positive plates), held by the current, which becomes an unknown
         (``current_A_m2`` follows it). With an ideally non-polarisable Li counter electrode this
         is minus the cell voltage.
+    track_dead : bool
+        Dead metal (:mod:`.dead_metal`: regions cut off from the collector's side x = 0) exchanges
+        no current and is held still (it neither dissolves nor moves; surface diffusion on it is
+        neglected): its cells, from the state at each step's start, have Faradaic weight 0 and a
+        fixed psi. Needs the lab frame (``numerics.moving_frame`` False).
     """
 
     names = ("psi", "c", "phi", "K")
     tracked = "psi"
 
     def __init__(self, cell: Cell, spacing_x, ny: int, spacing_y: float, current_A_m2: float,
-                 exchange_modulation=None, numerics: SbmNumerics | None = None, counter_potential_V: float | None = None):
+                 exchange_modulation=None, numerics: SbmNumerics | None = None, counter_potential_V: float | None = None,
+                 track_dead: bool = False):
         cell.electrolyte.check_temperature(cell.temperature_K)
         self.potentiostatic = counter_potential_V is not None
         self.counter_potential_V = counter_potential_V
@@ -416,6 +434,10 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
         self.multiplier = 0.0
         self._jacobian = ColouredJacobian(self.shape, _DEPENDENCIES, n_unknowns=4, n_equations=5)
         self._lu = None
+        if track_dead and self.numerics.moving_frame:
+            raise ValueError("track_dead needs the lab frame (numerics.moving_frame = False): dead metal stays where it is")
+        self.track_dead = track_dead
+        self._live = None  # Faradaic weights (ny, nx) while some metal is dead; None: all 1
         self._order = unknown_order(ny, nx, per_cell=4, extra=2 if self.potentiostatic else 1)
         self.factorisations = 0
         self.linear_iterations = 0
@@ -436,6 +458,8 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
 
     def mark_step_start(self) -> None:
         super().mark_step_start()
+        if self.track_dead:
+            self._live = live_weights(self._u[..., 0])
         weight = float(np.sum(self._volumes * self._geometry(self._u[..., 0])["delta"].ravel()))
         self._multiplier_scale = weight if weight > 0 else float(np.sum(self._volumes))
 
@@ -522,6 +546,10 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
         y_normal, y_tangent, y_g = geometry["y"]
         flux_x = (x_tangent ** 2 * k_x_normal - x_normal * x_tangent * k_x_tangent) / x_g
         flux_y = (y_tangent ** 2 * k_y_normal - y_normal * y_tangent * k_y_tangent) / y_g
+        if self._live is not None:  # no surface flux between live and held cells: each keeps its metal
+            live = self._live
+            flux_x = flux_x * np.concatenate([live[:, :1], live[:, :-1] * live[:, 1:], live[:, -1:]], axis=1)
+            flux_y = flux_y * (live * np.roll(live, -1, axis=0))
         return fv.divergence(grid, flux_x, flux_y)
 
     def _transport(self, c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -557,6 +585,8 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
         eta = -phi + cell.capillary_length_um * stiffness * K
         rate = butler_volmer(np.maximum(c, self.numerics.concentration_floor), eta, self._i0,
                              cell.anodic_transfer_coefficient, cell.cathodic_transfer_coefficient)[0]
+        if self._live is not None:
+            rate = rate * self._live
         return geometry["delta"] * rate
 
     def _residuals(self, u: np.ndarray, multiplier: float, current: float, dt: float) -> np.ndarray:
@@ -600,9 +630,15 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
             b = cell.surface_diffusion_B_m4_s / LENGTH_SCALE_M ** 4 * TIME_SCALE_S
             # the frame's advection u dpsi/dx with the Gauss gradient that |grad psi| uses: on a
             # planar front it cancels the sink; it telescopes (sum of V dpsi/dx = the boundary values' difference)
-            out[..., 0] = (-(psi - old["psi"]) / dt - cell.volume_ratio * sink + cell.volume_ratio * current * geometry["gx"]
+            frame = cell.volume_ratio * current * geometry["gx"] if n.moving_frame else 0.0
+            out[..., 0] = (-(psi - old["psi"]) / dt - cell.volume_ratio * sink + frame
                            + profile - b * self._mullins_flux_divergence(geometry, K))
             out[..., 4] = profile
+            if self._live is not None:
+                # dead metal is inert: held as it was, and outside the multiplier's closure (the
+                # profile term alone lets an unresolved island shrink into the live metal)
+                out[..., 0] = np.where(self._live > 0, out[..., 0], old["psi"] - psi)
+                out[..., 4] = profile * self._live
         else:
             out[..., 0] = old["psi"] - psi
             out[..., 4] = -multiplier

@@ -28,11 +28,12 @@ from ..errors import UserError
 from ..fields import lognormal_profile, standard_profile
 from ..io import save_checkpoint
 from ..params import Params
-from ..runner import CheckpointedRun, SeriesGroup, Stop, StopReason
+from ..runner import CheckpointedRun, SeriesGroup, Stop, StopReason, finite_mean
 from ..streams import Stream, stream_seed
+from .cycling import CyclingRun, CyclingSetup
 from .electrolyte import Electrolyte, constant_from
 from .newton import DivergenceError
-from .outputs import SCHEMA
+from .outputs import CYCLING_SERIES, SCHEMA
 from .params import DEPLETION_FRACTION, FRONT_MARGIN_WIDTHS, check, grid, spacing_x
 from .sbm import LENGTH_SCALE_M, Cell, ElectrodepositionSystem, SbmNumerics, logistic_profile
 
@@ -59,6 +60,7 @@ class Setup:
     record_times: np.ndarray  # s
     numerics: SbmNumerics
     sources: dict  # attribute name -> sentence: where each chain input came from
+    cycling: CyclingSetup | None = None  # None: plating only
 
     @property
     def width(self) -> float:
@@ -134,7 +136,10 @@ def setup_from(params: Params, handoff: coupling.KmcHandoff | None, atomistic_pa
         current = (e.current_density_mA_cm2 if d.current_density_mA_cm2 is None else d.current_density_mA_cm2) * A_M2_PER_MA_CM2
     capacity = math.inf if d.deposited_capacity_mAh_cm2 is None else d.deposited_capacity_mAh_cm2 * C_M2_PER_MAH_CM2
     stop_time, end_reason = (math.inf if d.stop_time_s is None else d.stop_time_s), Stop(StopReason.TIME)
-    if potential is None and capacity / current < stop_time:
+    cycling = None if params.cycling is None else cycling_setup(params)
+    if cycling is not None:  # the protocol sets the current and ends the run
+        current, stop_time, end_reason = cycling.plating_A_m2, math.inf, Stop(StopReason.CYCLES)
+    elif potential is None and capacity / current < stop_time:
         stop_time, end_reason = capacity / current, Stop(StopReason.FARADAY_TIME)
     local = ("coating.h5: the current plating on top of the coating" if d.local_current_source == "coating" else
              "dendrite.local_current_profile" if d.local_current_profile is not None else
@@ -142,11 +147,25 @@ def setup_from(params: Params, handoff: coupling.KmcHandoff | None, atomistic_pa
     return Setup(
         cell=cell, spacing_x=x_spacings, ny=ny, spacing_y=h, band=(0.0, band),
         modulation=modulation_from(params, ny, modulation_seed, on_top), initial_front=front, current_A_m2=current,
-        counter_potential_V=potential, capacity_C_m2=capacity if potential is not None else math.inf, stop_time=stop_time, end_reason=end_reason, record_times=np.linspace(0.0, stop_time, d.records + 1)[1:],
+        counter_potential_V=potential, capacity_C_m2=capacity if potential is not None else math.inf, stop_time=stop_time, end_reason=end_reason,
+        record_times=np.linspace(0.0, stop_time, d.records + 1)[1:] if cycling is None else np.zeros(0),
         numerics=SbmNumerics(interface_width=d.interface_width_um, dt_initial=min(0.1, d.max_time_step_s),
-                             dt_max=d.max_time_step_s),
+                             dt_max=d.max_time_step_s, moving_frame=cycling is None),
         sources={"surface_diffusion_source": b_source, "anisotropy_source": anisotropy_source,
-                 "initial_roughness_source": roughness_source, "local_current_source": local})
+                 "initial_roughness_source": roughness_source, "local_current_source": local},
+        cycling=cycling)
+
+
+def cycling_setup(params: Params) -> CyclingSetup:
+    """The ``[cycling]`` protocol of the phase field (docs/models.md §5.4)."""
+    c, e = params.cycling, params.electrode
+    return CyclingSetup(
+        cycles=c.cycles, plating_A_m2=c.plating_mA_cm2(e) * A_M2_PER_MA_CM2,
+        stripping_A_m2=c.stripping_mA_cm2(e) * A_M2_PER_MA_CM2,
+        capacity_C_m2=c.dendrite_capacity_mAh_cm2 * C_M2_PER_MAH_CM2,
+        strip_fraction=c.strip_cutoff_fraction if c.strip_cutoff == "capacity" else 1.0,
+        cutoff_V=c.strip_cutoff_mV * 1e-3 if c.strip_cutoff == "potential" else None,
+        rest_s=c.rest_s, records_per_half_cycle=c.records_per_half_cycle)
 
 
 class _Stop(Exception):
@@ -165,7 +184,8 @@ class Run:
         self.system = ElectrodepositionSystem(setup.cell, setup.spacing_x, setup.ny, setup.spacing_y,
                                               setup.current_A_m2, exchange_modulation=setup.modulation,
                                               numerics=replace(setup.numerics),
-                                              counter_potential_V=setup.counter_potential_V)
+                                              counter_potential_V=setup.counter_potential_V,
+                                              track_dead=setup.cycling is not None)
         self.records = 0  # records made (the runner streams them to the file)
         self.last: dict = {}
         self.record_rows = np.zeros(setup.ny)  # front rows (um, in the window), time and window shift (um) at the last record
@@ -289,9 +309,13 @@ class Run:
 def series_groups(run: Run) -> dict[str | None, SeriesGroup]:
     """The series of ``dendrite.h5`` (the root group, as declared), written as they are recorded."""
     s = run.setup
-    x = np.cumsum(s.spacing_x) - s.spacing_x / 2
-    return {None: SeriesGroup.from_schema(SCHEMA.group("/"), {"y": (np.arange(s.ny) + 0.5) * s.spacing_y * M_PER_UM,
-                                                               "x": x * M_PER_UM})}
+    skip = () if s.cycling is not None else tuple(CYCLING_SERIES)
+    return {None: SeriesGroup.from_schema(SCHEMA.group("/"), _coordinates(s), skip=skip)}
+
+
+def _coordinates(s: Setup) -> dict[str, np.ndarray]:
+    """Cell centres along y and x, m."""
+    return {"y": (np.arange(s.ny) + 0.5) * s.spacing_y * M_PER_UM, "x": (np.cumsum(s.spacing_x) - s.spacing_x / 2) * M_PER_UM}
 
 
 def static_dataset(run: Run) -> xr.Dataset:
@@ -303,13 +327,25 @@ def static_dataset(run: Run) -> xr.Dataset:
          "cell_width": ("x", s.spacing_x * M_PER_UM, {"units": "m"})})
 
 
-def _relative_balance_error(frame: dict) -> float:
-    """|Li balance error| over charge / F."""
-    return float(abs(frame["li_balance_error"]) / max(abs(frame["charge_passed"]) / FARADAY, 1e-300))
+def _relative_balance_error(frame: dict, charge_C_m2: float | None = None) -> float:
+    """|Li balance error| over charge / F: the net charge passed, or ``charge_C_m2`` (a cycling run:
+    the charge plated plus stripped, since the net charge returns to about 0)."""
+    charge = abs(frame["charge_passed"]) if charge_C_m2 is None else charge_C_m2
+    return float(abs(frame["li_balance_error"]) / max(charge / FARADAY, 1e-300))
 
 
-def _attrs(run: Run, params: Params, reason: str) -> dict:
+def _attrs(run: Run, params: Params, reason: str, cycling: xr.Dataset | None = None) -> dict:
     s, cell = run.setup, run.setup.cell
+    extra = {}
+    if cycling is not None:
+        c = s.cycling
+        end = (f"the cycle's plated charge, or {c.cutoff_V:g} V against the Li counter electrode" if c.cutoff_V is not None
+               else f"{c.strip_fraction:g} of the cycle's plated charge")
+        extra = {"cycling": (f"{c.cycles} cycles in the lab frame: plate {c.capacity_C_m2 / C_M2_PER_MAH_CM2:g} mAh/cm2 at "
+                             f"{c.plating_A_m2:g} A/m2, strip at {c.stripping_A_m2:g} A/m2 to {end}, rests {c.rest_s:g} s; "
+                             "the metal behind the front is a Li reservoir; dead metal (cut off from x = 0) exchanges no current"),
+                 "mean_coulombic_efficiency": finite_mean(cycling["coulombic_efficiency"].values),
+                 "mean_dead_fraction": finite_mean(cycling["dead_fraction"].values)}
     return {
         "model": "smoothed-boundary phase field, binary electroneutral electrolyte (docs/models.md §5.1)",
         "solvers": ("Newton on (psi, c, Phi_l, K, lambda; and the current under potentiostatic control); complex-step "
@@ -324,8 +360,9 @@ def _attrs(run: Run, params: Params, reason: str) -> dict:
         "surface_diffusion_B": cell.surface_diffusion_B_m4_s, "anisotropy_strength": cell.anisotropy_strength,
         **s.sources, "exchange_current_ratio_cv": float(np.std(s.modulation)),
         "final_deposit_m": run.deposit() * M_PER_UM, "stop_reason": reason,
-        "final_li_balance_relative_error": _relative_balance_error(run.last),
-        "li_molar_volume": cell.molar_volume_m3_mol,
+        "final_li_balance_relative_error": _relative_balance_error(
+            run.last, None if cycling is None else float(np.nansum(cycling["charge_plated"]) + np.nansum(cycling["charge_stripped"]))),
+        "li_molar_volume": cell.molar_volume_m3_mol, **extra,
     }
 
 
@@ -349,9 +386,10 @@ def write(ctx, prepared) -> None:
     ctx.log.info("dendrite: %d x %d cells (%.4g um fine, %g um of electrode, %g um gap), %s for up to %.4g s; B = %.3g m4/s",
                  s.ny, s.spacing_x.size, s.spacing_y, s.width, d.gap_um, control, s.stop_time,
                  s.cell.surface_diffusion_B_m4_s)
+    sim = run if s.cycling is None else CyclingRun(run, s.cycling)
     with CheckpointedRun(ctx, series_groups(run), d.checkpoint_interval_s) as runner:
         try:
-            stop = runner.run(run, len(s.record_times))
+            stop = runner.run(sim, len(s.record_times) if s.cycling is None else s.cycling.record_count)
         except Diverged as exc:
             failed = ctx.run_dir / "dendrite.diverged.npz"  # not a checkpoint: a rerun starts afresh
             save_checkpoint(failed, run.state(), {"cache_key": ctx.attrs["stage_cache_key"], "records": run.records})
@@ -361,9 +399,17 @@ def write(ctx, prepared) -> None:
                             "(Sand's time); lower the current density (or the cell voltage), or narrow dendrite.gap_um (the "
                             "limiting current scales as 1 / gap)") from None
         runner.writer.write_dataset(static_dataset(run))
-        attrs = _attrs(run, params, str(stop))
+        cycling = None
+        if s.cycling is not None:
+            coords = _coordinates(s)
+            cycling = sim.dataset(coords["y"], coords["x"])
+            runner.writer.write_dataset(cycling, "cycling")
+        attrs = _attrs(run, params, str(stop), cycling)
         runner.commit(attrs)
     last = run.last
+    if cycling is not None:
+        ctx.log.info("dendrite: Coulombic efficiency %s, dead Li %s mol/m2 per cycle",
+                     np.round(cycling["coulombic_efficiency"].values, 5), np.round(cycling["dead_li_formed"].values, 6))
     ctx.log.info("dendrite: %s; t = %.4g s, deposit %.3g um, dendrite length %.3g um, c in [%.0f, %.0f] mol/m3, "
                  "Li balance error %.2g", stop, last["time"], run.deposit(), last["dendrite_length"] / M_PER_UM,
                  last["min_concentration"], last["max_concentration"], attrs["final_li_balance_relative_error"])

@@ -20,7 +20,7 @@ import xarray as xr
 
 from ..constants import ELEMENTARY_CHARGE
 from ..errors import UserError
-from ..runner import Stop, StopReason
+from ..runner import ProtocolRun, Stop, StopReason
 from . import _kernels as k
 from .dissolution import overpotential
 from .dopt import nucleate
@@ -84,9 +84,11 @@ class CyclingSetup:
 PROTOCOL_FIELDS = ("protocol", "protocol_clock", "cycle_log", "height_plated", "height_stripped")
 
 
-class CyclingRun:
+class CyclingRun(ProtocolRun):
     """The kMC cycling run as the runner's Integration (``runner.Integration``); ``run`` is the
     plating-only :class:`multiscale.kmc.stage.KmcRun` whose setup, lattice and records it shares."""
+
+    protocol_fields = PROTOCOL_FIELDS
 
     def __init__(self, run):
         self.run = run
@@ -105,14 +107,6 @@ class CyclingRun:
 
     def start(self) -> dict:
         return {**self.run.start(), **self._cycling_fields(None)}
-
-    def state(self) -> dict[str, np.ndarray]:
-        return {**self.run.state(), **{name: getattr(self, name) for name in PROTOCOL_FIELDS}}
-
-    def restore(self, state: dict[str, np.ndarray], last: dict) -> None:
-        self.run.restore(state, last)
-        for name in PROTOCOL_FIELDS:
-            setattr(self, name, np.array(state[name]))
 
     def advance(self, on_record) -> Stop:
         run, c = self.run, self.cycling

@@ -53,7 +53,7 @@ from ..fields import (
     periodic_distance_squared,
 )
 from ..params import Params
-from ..runner import CheckpointedRun, SeriesGroup, Stop, StopReason
+from ..runner import CheckpointedRun, SeriesGroup, Stop, StopReason, finite_mean
 from ..stage import read_handoff
 from ..streams import Stream, stream_seed
 from . import _kernels as k
@@ -444,12 +444,6 @@ def _attrs(setup: Setup, params: Params, reason: str, cycling: xr.Dataset | None
     }
 
 
-def _finite_mean(values: np.ndarray) -> float:
-    """Mean over the cycles that finished (NaN if none did: a run passivated in its first cycle)."""
-    done = values[np.isfinite(values)]
-    return float(done.mean()) if done.size else float("nan")
-
-
 def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:
     c, e = params.cycling, params.electrode
     cut = (f"overpotential > {c.strip_cutoff_mV:g} mV" if c.strip_cutoff == "potential"
@@ -460,8 +454,8 @@ def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:
                     f"until {cut}, rest {c.rest_s:g} s; i0 = {params.kmc.exchange_current_density_mA_cm2:g} mA/cm2, "
                     f"alpha_a = {params.kmc.anodic_transfer_coefficient:g}, alpha_c = {params.kmc.cathodic_transfer_coefficient:g} "
                     "(docs/models.md §4.8)"),
-        "mean_coulombic_efficiency": _finite_mean(cycling["coulombic_efficiency"].values),
-        "mean_dead_fraction": _finite_mean(cycling["dead_fraction"].values),
+        "mean_coulombic_efficiency": finite_mean(cycling["coulombic_efficiency"].values),
+        "mean_dead_fraction": finite_mean(cycling["dead_fraction"].values),
     }
 
 

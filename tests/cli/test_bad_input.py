@@ -69,7 +69,7 @@ CASES = [
     ("cycling_initial_li", VALID + "[kmc]\ninitial_crystal_layers = 3\n[cycling]\n", ["kmc.initial_crystal_layers", "Li||Cu"]),
     ("cycling_box_too_low", VALID + "[kmc]\nbox_height_nm = 4.0\n[cycling]\nkmc_capacity_ML = 20.0\n",
      ["cycling.kmc_capacity_ML", "kmc.box_height_nm"]),
-    ("cycling_with_dendrite", VALID + "[kmc]\n[dendrite]\n[cycling]\n", ["cycling", "dendrite stage cannot strip yet"]),
+    ("cycling_sets_dendrite_records", VALID + "[dendrite]\nrecords = 4\n[cycling]\n", ["dendrite.records", "[cycling] sets it"]),
     ("cycling_with_record_interval", VALID + "[kmc]\nrecord_interval_ML = 1.0\n[cycling]\n",
      ["kmc.record_interval_ML", "records_per_half_cycle"]),
     ("cycling_unused_cutoff", VALID + '[kmc]\n[cycling]\nstrip_cutoff = "capacity"\nstrip_cutoff_mV = 300.0\n',

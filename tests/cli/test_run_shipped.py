@@ -122,22 +122,3 @@ def test_shipped_coating_and_complexion_runs(tmp_path, name):
         assert ds.fraction_under[-1].item() > 0.99
     else:  # Li-Mg's threshold is 0.31 mA/cm2: most of 1 mA/cm2 plates on top, about j_th / j under
         assert ds.fraction_under[-1].item() == pytest.approx(attrs["steady_fraction_under"], rel=0.05)
-
-
-def test_shipped_cycling_runs(tmp_path):
-    """params/cycling.toml runs from the command line (budget 5 min on 2 cores; ~15 s measured,
-    docs/performance.md) and writes its cycles: 3 cycles, each plated atom stripped or dead (the
-    potential cut-off leaves no live Li), a Coulombic efficiency below 1 by exactly its dead Li,
-    and the cycling figure."""
-    shutil.copy(PARAMS_DIR / "cycling.toml", tmp_path / "cycling.toml")
-    proc = subprocess.run([sys.executable, "-m", "multiscale", "run", "cycling.toml"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    run_dir = tmp_path / "runs" / "cycling"
-    assert_stage_files_match_their_schemas(run_dir)
-    cyc = read_dataset(run_dir / "kmc.h5", "cycling")
-    assert cyc.sizes["cycle"] == 3 and np.all(cyc.residual_atoms == 0)
-    np.testing.assert_array_equal(cyc.plated_atoms - cyc.stripped_atoms, cyc.dead_atoms)
-    assert np.all((cyc.coulombic_efficiency > 0) & (cyc.coulombic_efficiency <= 1))
-    np.testing.assert_allclose(1 - cyc.coulombic_efficiency, cyc.dead_fraction, rtol=1e-12)
-    assert (run_dir / "figures" / "kmc_cycling.png").is_file()

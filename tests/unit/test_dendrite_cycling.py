@@ -1,0 +1,118 @@
+"""Plating-stripping cycles of the phase field through the pipeline (docs/models.md §5.4): the
+protocol, the charge balance at every record, the potential cut-off, resume, conflicting keys."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import multiscale
+from multiscale.constants import FARADAY
+from multiscale.dendrite import stage as dendrite_stage
+from multiscale.dendrite.outputs import SCHEMA as DENDRITE_SCHEMA
+from multiscale.errors import UserError
+from multiscale.io import read_dataset, read_root_attrs
+from tests.conftest import MINIMAL_TOML
+from tests.harness import assert_matches_schema
+
+# 2 um of electrode, a 3 um band of 0.1 um cells, 10 um gap; 0.005 mAh/cm^2 (180 C/m^2, 24 nm) per
+# half-cycle at 1 mA/cm^2: 18 s each, 2 cycles in a few seconds
+CYCLING = """
+[dendrite]
+width_um = 2.0
+gap_um = 10.0
+front_band_um = 3.0
+
+[cycling]
+cycles = 2
+dendrite_capacity_mAh_cm2 = 0.005
+records_per_half_cycle = 2
+"""
+
+
+def _run(tmp_path, text, name="r"):
+    path = tmp_path / f"{name}.toml"
+    path.write_text(MINIMAL_TOML + text)
+    return multiscale.run(path, out=tmp_path / name)
+
+
+def test_cycles_strip_what_they_plate_and_the_charge_balances_at_every_record(tmp_path):
+    """Reference: Faraday (180 C/m^2 a half-cycle); with a Li reservoir and a 0.5 V cut-off that the
+    ~25 mV of stripping never reaches, each cycle strips its plated charge (CE 1 to 1e-12) and
+    nothing is cut off (no overhangs: dead Li 0). The Li balance at every record: charge / F =
+    metal gained + dissolved Li gained, to 1e-9 of the charge moved."""
+    run_dir = _run(tmp_path, CYCLING)
+    assert_matches_schema(run_dir / "dendrite.h5", DENDRITE_SCHEMA)
+    cyc = read_dataset(run_dir / "dendrite.h5", "cycling")
+    assert cyc.sizes["cycle"] == 2 and cyc.psi_plated.dims == ("cycle", "y", "x")
+    np.testing.assert_allclose(cyc.charge_plated, 180.0, rtol=1e-12)
+    np.testing.assert_allclose(cyc.coulombic_efficiency, 1.0, rtol=1e-12)
+    assert np.all(cyc.strip_end == 2) and np.all(cyc.dead_li == 0) and np.all(cyc.dead_fraction == 0)
+    assert np.all((cyc.end_potential > 0.01) & (cyc.end_potential < 0.05))  # V: anodic, ~1 RT/F
+    ds = read_dataset(run_dir / "dendrite.h5")
+    np.testing.assert_array_equal(ds.half_cycle, [0, 0, 0, 2, 2, 0, 0, 2, 2])
+    np.testing.assert_array_equal(ds.cycle, [1, 1, 1, 1, 1, 2, 2, 2, 2])
+    assert np.all(np.sign(ds.electrode_potential[1:]) == np.where(ds.half_cycle[1:] == 0, -1, 1))
+    np.testing.assert_allclose(ds.charge_passed, [0, 90, 180, 90, 0, 90, 180, 90, 0], atol=1e-9)
+    passed = ds.charge_passed.values / FARADAY
+    np.testing.assert_allclose(ds.li_deposited + ds.dissolved_li_change, passed, rtol=0, atol=1e-9 * 720 / FARADAY)
+    attrs = read_root_attrs(run_dir / "dendrite.h5")
+    assert attrs["stop_reason"] == "2 cycles done" and attrs["mean_coulombic_efficiency"] == pytest.approx(1.0, rel=1e-12)
+    assert attrs["final_li_balance_relative_error"] < 1e-9
+
+
+def test_the_potential_cut_off_ends_stripping_early(tmp_path):
+    """A 5 mV cut-off, below the ~25 mV that stripping at 1 mA/cm^2 needs: each stripping half-cycle
+    ends after its first step, by the cut-off, with a Coulombic efficiency below 1."""
+    run_dir = _run(tmp_path, CYCLING + 'strip_cutoff_mV = 5.0\n')
+    cyc = read_dataset(run_dir / "dendrite.h5", "cycling")
+    assert np.all(cyc.strip_end == 1) and np.all(cyc.end_potential > 0.005)
+    assert np.all((cyc.coulombic_efficiency > 0) & (cyc.coulombic_efficiency < 0.1))
+
+
+def test_an_interrupted_cycling_run_resumes_identically(tmp_path, monkeypatch):
+    """Interrupted in the first stripping half-cycle (the 4th record) with a checkpoint at every
+    record: the resumed run's records equal the uninterrupted run's, bit for bit."""
+    straight = _run(tmp_path, CYCLING, "straight")
+    path = tmp_path / "resumed.toml"
+    path.write_text(MINIMAL_TOML + CYCLING.replace("[cycling]", "checkpoint_interval_s = 1e-9\n\n[cycling]"))
+    calls = {"n": 0}
+    original = dendrite_stage.Run._record
+
+    def record_then_interrupt(self):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return original(self)
+
+    monkeypatch.setattr(dendrite_stage.Run, "_record", record_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        multiscale.run(path, out=tmp_path / "resumed")
+    assert (tmp_path / "resumed" / "dendrite.checkpoint.npz").exists()
+    monkeypatch.setattr(dendrite_stage.Run, "_record", original)
+    resumed = multiscale.run(path, out=tmp_path / "resumed")
+    for group in (None, "cycling"):
+        a, b = read_dataset(straight / "dendrite.h5", group), read_dataset(resumed / "dendrite.h5", group)
+        for name in a.data_vars:
+            np.testing.assert_array_equal(a[name], b[name], err_msg=f"{group}/{name}")
+
+
+@pytest.mark.parametrize("extra, key", [
+    ('control = "potentiostatic"\ncell_voltage_mV = -50.0\nstop_time_s = 30.0\n', "dendrite.control"),
+    ("deposited_capacity_mAh_cm2 = 0.1\n", "dendrite.deposited_capacity_mAh_cm2"),
+    ("records = 4\n", "dendrite.records"),
+    ("current_density_mA_cm2 = 2.0\n", "dendrite.current_density_mA_cm2"),
+])
+def test_keys_that_cycling_sets_are_refused(tmp_path, extra, key):
+    path = tmp_path / "bad.toml"
+    path.write_text(MINIMAL_TOML + CYCLING.replace("[cycling]", extra + "\n[cycling]"))
+    with pytest.raises(UserError, match=key):
+        multiscale.run(path, out=tmp_path / "bad")
+    assert not (tmp_path / "bad" / "dendrite.h5").exists()
+
+
+def test_the_band_must_hold_a_half_cycle(tmp_path):
+    path = tmp_path / "narrow.toml"
+    path.write_text(MINIMAL_TOML + CYCLING.replace("dendrite_capacity_mAh_cm2 = 0.005", "dendrite_capacity_mAh_cm2 = 1.0"))
+    with pytest.raises(UserError, match="dendrite.front_band_um: a half-cycle plates 4.85 um"):
+        multiscale.run(path, out=tmp_path / "narrow")
