@@ -109,9 +109,7 @@ class CyclingRun(ProtocolRun):
     # ------------------------------------------------------------------ Integration
 
     def start(self) -> dict:
-        record = self.run.start()
-        self.run.system.current_A_m2 = self.cycling.plating_A_m2
-        return {**record, **self._fields(PLATE)}
+        return {**self.run.start(), **self._fields(PLATE)}  # the setup's current is the plating current
 
     def advance(self, on_record) -> Stop:
         from .stage import Diverged, _Stop

@@ -181,10 +181,11 @@ def check(params) -> None:
         raise UserError(f"electrode.temperature_K: {e.temperature_K:g} K is outside the {low:g}-{high:g} K of the "
                         "Valoen-Reimers electrolyte fits (dendrite.electrolyte)")
     if params.cycling is not None:
-        from ..constants import FARADAY
-        from .sbm import Cell
+        from ..constants import A_M2_PER_MA_CM2, FARADAY
+        from .sbm import LENGTH_SCALE_M, Cell
 
-        thickness = params.cycling.dendrite_capacity_mAh_cm2 * 36000.0 / FARADAY * Cell.molar_volume_m3_mol / 1e-6
+        charge_C_m2 = params.cycling.dendrite_capacity_mAh_cm2 * 3600.0 * A_M2_PER_MA_CM2
+        thickness = charge_C_m2 / FARADAY * Cell.molar_volume_m3_mol / LENGTH_SCALE_M
         room = d.front_band_um / 2 - FRONT_MARGIN_WIDTHS * d.interface_width_um
         if thickness > room:
             raise UserError(f"dendrite.front_band_um: a half-cycle plates {thickness:.3g} um "
