@@ -46,6 +46,10 @@ class _ParamsBase(Table):
         if self.cycling is not None and not any(stage.strips and stage.enabled(self) for stage in STAGES):
             cyclers = ", ".join(f"[{stage.table}]" for stage in STAGES if stage.strips)
             raise ValueError(f"cycling: no stage of this run strips; add {cyclers}")
+        if self.cycling is not None:
+            message = self.cycling.unused_key({stage.table for stage in STAGES if stage.enabled(self)})
+            if message:
+                raise ValueError(message)
         return self
 
     def table(self, name: str) -> dict[str, Any]:

@@ -127,6 +127,19 @@ class Integration(Protocol):
         run stops after it); return why it stopped."""
 
 
+#: The half-cycles of the ``[cycling]`` protocol, in their order within a cycle.
+PLATE, REST_PLATED, STRIP, REST_STRIPPED = range(4)
+
+
+def next_half_cycle(half: int, rest_s: float) -> tuple[int, bool]:
+    """The half-cycle that follows ``half`` (rests of ``rest_s`` = 0 are skipped), and whether a
+    cycle ends between the two."""
+    nxt = (half + 1) % 4
+    while nxt in (REST_PLATED, REST_STRIPPED) and rest_s == 0.0:
+        nxt = (nxt + 1) % 4
+    return nxt, half in (STRIP, REST_STRIPPED) and nxt == PLATE
+
+
 class ProtocolRun:
     """Base of an :class:`Integration` that drives a plating run (``self.run``) through a protocol
     whose own arrays, named in ``protocol_fields``, are saved with the run's state."""

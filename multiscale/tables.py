@@ -28,6 +28,12 @@ class Table(BaseModel):
     )
 
 
+def changed(table: BaseModel, key: str) -> bool:
+    """True when ``table.key`` differs from the key's default (a key "set": a run's own params.toml,
+    written in full, reloads the same)."""
+    return getattr(table, key) != type(table).model_fields[key].default
+
+
 def resolve_data_path(value: str, info: ValidationInfo) -> str:
     """Resolve a data-file path relative to the parameter file's directory; it must exist."""
     base = Path((info.context or {}).get("base_dir", "."))
@@ -121,12 +127,25 @@ class CyclingParams(Table):
     ``strip_cutoff_fraction`` of the charge plated in the cycle is stripped (whichever comes first:
     nothing left to strip also ends it)."""
     strip_cutoff_mV: float = Field(default=500.0, gt=0, le=5000.0)
-    """Overpotential at which stripping stops, mV (``strip_cutoff = "potential"``; an assumption,
-    the order of a Li||Cu cell's upper cut-off)."""
+    """Potential at which stripping stops, mV (``strip_cutoff = "potential"``; an assumption, the order
+    of a Li||Cu cell's upper cut-off): in the kMC the electrode's overpotential, in the phase field
+    the electrode's potential against the Li counter electrode (the electrolyte's drops included)."""
     strip_cutoff_fraction: float = Field(default=1.0, gt=0, le=1.0)
     """Fraction of the cycle's plated charge at which stripping stops (``strip_cutoff = "capacity"``)."""
     records_per_half_cycle: int = Field(default=5, ge=1, le=1000)
     """Records per plating half-cycle; stripping records every same charge."""
+
+    def unused_key(self, tables: set[str]) -> str | None:
+        """A key set in this table that a run with the stage ``tables`` would ignore (a message naming
+        it), or None: the cut-off key the other cut-off does not read, a stage's capacity without
+        that stage."""
+        unused = {"potential": "strip_cutoff_fraction", "capacity": "strip_cutoff_mV"}[self.strip_cutoff]
+        if changed(self, unused):
+            return f"cycling.{unused}: not used with cycling.strip_cutoff = \"{self.strip_cutoff}\"; remove it"
+        for key, table in (("kmc_capacity_ML", "kmc"), ("dendrite_capacity_mAh_cm2", "dendrite")):
+            if changed(self, key) and table not in tables:
+                return f"cycling.{key}: used only by the [{table}] stage, which this run does not have; remove it"
+        return None
 
     def plating_mA_cm2(self, electrode: ElectrodeParams) -> float:
         """Plating current density, mA/cm^2."""

@@ -255,7 +255,7 @@ def dendrite_cycling(dendrite: xr.DataTree) -> plt.Figure:
              fontsize=9, frameon=False)
     x, y = cyc.x.values / M_PER_UM, cyc.y.values / M_PER_UM
     for ax, name, title in ((axes[1], "psi_plated", "after plating"), (axes[2], "psi_stripped", "after stripping")):
-        for index, colour in ((0, "tab:blue"), (-1, "tab:red")):
+        for index, colour in ((0, "tab:blue"), (-1, "tab:red"))[:min(2, cyc.sizes["cycle"])]:
             one = cyc.isel(cycle=index)
             if np.isfinite(one[name].values).all():
                 ax.contour(x, y, one[name].values, levels=[0.5], colors=[colour])

@@ -7,6 +7,7 @@ stage).
 """
 
 from ..stage import Figure, Observable, Stage
+from ..tables import changed
 from .outputs import SCHEMA
 from .params import DendriteParams
 
@@ -36,7 +37,7 @@ def _cycling_rules(params) -> str | None:
     if d.local_current_source != "electrode":
         return "dendrite.local_current_source: [cycling] sets the current; use \"electrode\" (the electrode's VLCD)"
     for key in ("current_density_mA_cm2", "deposited_capacity_mAh_cm2", "stop_time_s", "records"):
-        if getattr(d, key) != type(d).model_fields[key].default:
+        if changed(d, key):
             return (f"dendrite.{key}: [cycling] sets it (cycling.plating_current_density_mA_cm2, "
                     "cycling.dendrite_capacity_mAh_cm2, cycling.records_per_half_cycle); leave it out")
     return None

@@ -21,11 +21,10 @@ import numpy as np
 import xarray as xr
 
 from ..constants import FARADAY
-from ..runner import ProtocolRun, Stop, StopReason
+from ..runner import PLATE, STRIP, ProtocolRun, Stop, StopReason, next_half_cycle
 from .newton import DivergenceError
 from .sbm import LENGTH_SCALE_M
 
-PLATE, REST_PLATED, STRIP, REST_STRIPPED = 0, 1, 2, 3
 END_POTENTIAL, END_CAPACITY = 1, 2
 #: Where ``CyclingRun.protocol`` keeps: the cycle (from 0), the half-cycle, the records made in it, done (0/1).
 CYCLE, HALF, RECORDS_IN_HALF, DONE = range(4)
@@ -184,10 +183,8 @@ class CyclingRun(ProtocolRun):
             log[_COL["end_potential"]], log[_COL["strip_end"]] = self.electrode_potential(), end_by
             log[_COL["roughness_stripped"]] = roughness
             self.psi_stripped[cycle] = psi
-        nxt = (half + 1) % 4
-        while nxt in (REST_PLATED, REST_STRIPPED) and c.rest_s == 0.0:
-            nxt = (nxt + 1) % 4
-        if half in (STRIP, REST_STRIPPED) and nxt == PLATE:  # the cycle is over
+        nxt, cycle_over = next_half_cycle(half, c.rest_s)
+        if cycle_over:
             dead = system.dead_li()
             log[_COL["dead_li"]], log[_COL["dead_li_formed"]] = dead, dead - float(self.clock[DEAD_AT])
             self.clock[DEAD_AT] = dead
@@ -199,6 +196,7 @@ class CyclingRun(ProtocolRun):
         self.clock[HALF_TIME], self.clock[HALF_CHARGE] = system.time, system.charge_C_m2
         system.current_A_m2 = {PLATE: c.plating_A_m2, STRIP: -c.stripping_A_m2}.get(nxt, 0.0)
         system.dt = system.numerics.dt_initial  # the current jumps: start the half-cycle with small steps
+        system.mark_step_start()  # a rejected first step restores the step's start: it must hold the new current
 
     def _fields(self, half: int) -> dict:
         """The cycling series of a record closing ``half``."""

@@ -1,4 +1,4 @@
-"""Metal connected to the current collector, and dead metal that is not (docs/models.md §5.5).
+"""Metal connected to the current collector, and dead metal that is not (docs/models.md §5.4).
 
 Pure functions of the electrolyte fraction ``psi`` on the stage's grid, axis order (y, x): x = 0
 is the collector's side of the window (the electrode's metal continues beyond it), y is periodic.

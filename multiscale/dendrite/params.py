@@ -181,15 +181,15 @@ def check(params) -> None:
         raise UserError(f"electrode.temperature_K: {e.temperature_K:g} K is outside the {low:g}-{high:g} K of the "
                         "Valoen-Reimers electrolyte fits (dendrite.electrolyte)")
     if params.cycling is not None:
-        from ..constants import A_M2_PER_MA_CM2, FARADAY
+        from ..constants import C_M2_PER_MAH_CM2, FARADAY
         from .sbm import LENGTH_SCALE_M, Cell
 
-        charge_C_m2 = params.cycling.dendrite_capacity_mAh_cm2 * 3600.0 * A_M2_PER_MA_CM2
-        thickness = charge_C_m2 / FARADAY * Cell.molar_volume_m3_mol / LENGTH_SCALE_M
+        c = params.cycling
+        thickness = c.dendrite_capacity_mAh_cm2 * C_M2_PER_MAH_CM2 / FARADAY * Cell.molar_volume_m3_mol / LENGTH_SCALE_M
         room = d.front_band_um / 2 - FRONT_MARGIN_WIDTHS * d.interface_width_um
         if thickness > room:
             raise UserError(f"dendrite.front_band_um: a half-cycle plates {thickness:.3g} um "
-                            f"(cycling.dendrite_capacity_mAh_cm2 = {params.cycling.dendrite_capacity_mAh_cm2:g}) but the "
+                            f"(cycling.dendrite_capacity_mAh_cm2 = {c.dendrite_capacity_mAh_cm2:g}) but the "
                             f"front, in the lab frame of a cycling run, has {room:.3g} um before the band's margin; "
                             f"widen the band to at least {2 * (thickness + FRONT_MARGIN_WIDTHS * d.interface_width_um):.3g} um")
     if e.vlcd_field == "hotspots" and d.local_current_profile is None and d.local_current_source == "electrode":

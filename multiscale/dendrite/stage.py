@@ -23,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from .. import coupling
-from ..constants import A_M2_PER_MA_CM2, FARADAY, M_PER_UM
+from ..constants import A_M2_PER_MA_CM2, C_M2_PER_MAH_CM2, FARADAY, M_PER_UM
 from ..errors import UserError
 from ..fields import lognormal_profile, standard_profile
 from ..io import save_checkpoint
@@ -36,9 +36,6 @@ from .newton import DivergenceError
 from .outputs import CYCLING_SERIES, SCHEMA
 from .params import DEPLETION_FRACTION, FRONT_MARGIN_WIDTHS, check, grid, spacing_x
 from .sbm import LENGTH_SCALE_M, Cell, ElectrodepositionSystem, SbmNumerics, logistic_profile
-
-#: Seconds per hour times A/m^2 per mA/cm^2: mAh/cm^2 -> C/m^2.
-C_M2_PER_MAH_CM2 = 3600.0 * A_M2_PER_MA_CM2
 
 
 @dataclass(frozen=True)
@@ -383,16 +380,16 @@ def write(ctx, prepared) -> None:
     s, d = run.setup, params.dendrite
     control = (f"{s.current_A_m2:g} A/m2" if s.counter_potential_V is None else
                f"cell voltage {d.cell_voltage_mV:g} mV until {s.capacity_C_m2 / C_M2_PER_MAH_CM2:g} mAh/cm2 have passed or")
-    ctx.log.info("dendrite: %d x %d cells (%.4g um fine, %g um of electrode, %g um gap), %s for up to %.4g s; B = %.3g m4/s",
-                 s.ny, s.spacing_x.size, s.spacing_y, s.width, d.gap_um, control, s.stop_time,
-                 s.cell.surface_diffusion_B_m4_s)
+    span = f"for up to {s.stop_time:.4g} s" if s.cycling is None else f"{s.cycling.cycles} cycles (the [cycling] protocol)"
+    ctx.log.info("dendrite: %d x %d cells (%.4g um fine, %g um of electrode, %g um gap), %s %s; B = %.3g m4/s",
+                 s.ny, s.spacing_x.size, s.spacing_y, s.width, d.gap_um, control, span, s.cell.surface_diffusion_B_m4_s)
     sim = run if s.cycling is None else CyclingRun(run, s.cycling)
     with CheckpointedRun(ctx, series_groups(run), d.checkpoint_interval_s) as runner:
         try:
             stop = runner.run(sim, len(s.record_times) if s.cycling is None else s.cycling.record_count)
         except Diverged as exc:
             failed = ctx.run_dir / "dendrite.diverged.npz"  # not a checkpoint: a rerun starts afresh
-            save_checkpoint(failed, run.state(), {"cache_key": ctx.attrs["stage_cache_key"], "records": run.records})
+            save_checkpoint(failed, sim.state(), {"cache_key": ctx.attrs["stage_cache_key"], "records": run.records})
             runner.abandon()
             raise UserError(f"dendrite: the phase-field run diverged at t = {run.system.time:.4g} s ({exc}); the last "
                             f"good state is in {failed}. Above the limiting current the salt runs out at the front "

@@ -20,7 +20,7 @@ import xarray as xr
 
 from ..constants import ELEMENTARY_CHARGE
 from ..errors import UserError
-from ..runner import ProtocolRun, Stop, StopReason
+from ..runner import PLATE, STRIP, ProtocolRun, Stop, StopReason, next_half_cycle
 from . import _kernels as k
 from .dissolution import overpotential
 from .dopt import nucleate
@@ -28,7 +28,6 @@ from .engine import STATUS, Engine
 from .observables import crystalline_fraction, height_map, porosity, roughness
 from .outputs import LOG_FIELDS
 
-PLATE, REST_PLATED, STRIP, REST_STRIPPED = 0, 1, 2, 3
 
 _COL = {name: q for q, name in enumerate(LOG_FIELDS)}
 END_POTENTIAL, END_CAPACITY, END_EXHAUSTED = 1, 2, 3
@@ -177,10 +176,8 @@ class CyclingRun(ProtocolRun):
             log[_COL["roughness_sigma_stripped"]] = roughness(heights).sigma
             log[_COL["porosity_stripped"]] = porosity(state)
             self.height_stripped[cycle] = heights
-        nxt = (half + 1) % 4
-        while nxt in (REST_PLATED, REST_STRIPPED) and c.rest_s == 0.0:
-            nxt = (nxt + 1) % 4
-        if half in (STRIP, REST_STRIPPED) and nxt == PLATE:  # the cycle is over
+        nxt, cycle_over = next_half_cycle(half, c.rest_s)
+        if cycle_over:
             log[_COL["dead_atoms"]] = int(state.counts[k.EV_DEAD]) - int(self.protocol[DEAD_AT])
             if cycle + 1 == c.cycles:
                 self.protocol[DONE] = 1

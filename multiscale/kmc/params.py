@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..constants import LI_KMC_SPACING, M_PER_NM
-from ..tables import Table
+from ..tables import Table, changed
 
 class KmcParams(Table):
     """On-lattice kinetic Monte Carlo of deposition (docs/models.md §4).
@@ -141,9 +141,8 @@ def room_and_cycling_rules(params) -> str | None:
     if p is None:
         return None
     layers = p.box_height_nm * M_PER_NM / LI_KMC_SPACING
-    # a key "set" is one away from its default: a run's own params.toml, written in full, reloads the same
     stripping_keys = [key for key in ("exchange_current_density_mA_cm2", "anodic_transfer_coefficient",
-                                      "cathodic_transfer_coefficient") if _changed(p, key)]
+                                      "cathodic_transfer_coefficient") if changed(p, key)]
     if c is None and stripping_keys:
         return f"kmc.{stripping_keys[0]}: used only when stripping; add a [cycling] table or remove the key"
     if c is None:
@@ -152,16 +151,13 @@ def room_and_cycling_rules(params) -> str | None:
             return (f"kmc.box_height_nm = {p.box_height_nm:g} holds {layers:.0f} layers; the deposit needs at least "
                     f"{needed:.0f} (kmc.initial_crystal_layers + kmc.stop_thickness_ML + 10 for roughness)")
         return None
-    stops = [key for key in ("stop_thickness_ML", "stop_time_s", "stop_events") if _changed(p, key)]
+    stops = [key for key in ("stop_thickness_ML", "stop_time_s", "stop_events") if changed(p, key)]
     if stops:
         return (f"kmc.{stops[0]}: a cycling run stops after cycling.cycles cycles; remove kmc.{stops[0]} "
                 "(or the [cycling] table)")
-    if _changed(p, "record_interval_ML"):
+    if changed(p, "record_interval_ML"):
         return ("kmc.record_interval_ML: a cycling run records cycling.records_per_half_cycle times a half-cycle; "
                 "remove kmc.record_interval_ML (or the [cycling] table)")
-    unused = {"potential": "strip_cutoff_fraction", "capacity": "strip_cutoff_mV"}[c.strip_cutoff]
-    if _changed(c, unused):
-        return f"cycling.{unused}: not used with cycling.strip_cutoff = \"{c.strip_cutoff}\"; remove it"
     if p.heating_top_rise_K > 0:
         return "kmc.heating_top_rise_K: cycling (stripping) needs uniform temperature; set it to 0 or remove [cycling]"
     if p.initial_crystal_layers > 0 and c.strip_cutoff == "potential":
@@ -173,8 +169,3 @@ def room_and_cycling_rules(params) -> str | None:
                 f"least {needed * LI_KMC_SPACING / M_PER_NM:.3g} nm (initial layers + capacity + 10 for roughness); "
                 f"it is {p.box_height_nm:g} nm")
     return None
-
-
-def _changed(table, key: str) -> bool:
-    """True when ``table.key`` differs from the key's default."""
-    return getattr(table, key) != type(table).model_fields[key].default
