@@ -456,7 +456,7 @@ def own_step_fields(z, col, st, grid, nz):
 E_MASK = 0x0700  # bits 8-10: an atom's edge-site count, an empty site's neighbour-direction XOR
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)  # not inlined: seven call sites made the first compile 2.5x longer, at equal speed (docs/performance.md)
 def change(z, col, phase, st, top, grid, nz, touched, n_touched):
     """Set the occupancy of the site (z, col) to ``phase`` (an atom arrives on an empty site, or
     leaves it with phase EMPTY) and update every field this changes: the neighbour, target,
