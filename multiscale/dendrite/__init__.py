@@ -40,6 +40,11 @@ def _cycling_rules(params) -> str | None:
         if changed(d, key):
             return (f"dendrite.{key}: [cycling] sets it (cycling.plating_current_density_mA_cm2, "
                     "cycling.dendrite_capacity_mAh_cm2, cycling.records_per_half_cycle); leave it out")
+    if params.kmc is not None:  # both scales strip the same electrode: one set of kinetics
+        for key in ("exchange_current_density_mA_cm2", "anodic_transfer_coefficient", "cathodic_transfer_coefficient"):
+            if getattr(d, key) != getattr(params.kmc, key):
+                return (f"dendrite.{key}: {getattr(d, key):g} differs from kmc.{key} = {getattr(params.kmc, key):g}; "
+                        "the kMC and the phase field strip the same electrode, give both the same value")
     return None
 
 

@@ -76,6 +76,8 @@ CASES = [
      ["cycling.strip_cutoff_mV", "not used"]),
     ("cycling_unused_cutoff_dendrite", VALID + '[dendrite]\n[cycling]\nstrip_cutoff_fraction = 0.5\n',
      ["cycling.strip_cutoff_fraction", "not used"]),
+    ("cycling_kinetics_differ", VALID + "[kmc]\nexchange_current_density_mA_cm2 = 2.0\n[dendrite]\n[cycling]\n",
+     ["dendrite.exchange_current_density_mA_cm2", "kmc.exchange_current_density_mA_cm2 = 2"]),
     ("cycling_kmc_capacity_without_kmc", VALID + "[dendrite]\n[cycling]\nkmc_capacity_ML = 12.0\n",
      ["cycling.kmc_capacity_ML", "[kmc]"]),
     ("cycling_dendrite_capacity_without_dendrite", VALID + "[kmc]\n[cycling]\ndendrite_capacity_mAh_cm2 = 0.5\n",
