@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 import multiscale
-from multiscale.constants import C_M2_PER_MAH_CM2, FARADAY
+from multiscale.constants import C_M2_PER_MAH_CM2, FARADAY, M_PER_UM
 from multiscale.dendrite.sbm import Cell
 from multiscale.io import read_dataset
 from multiscale.params import with_overrides
@@ -39,7 +39,7 @@ def main() -> None:
     if args.smoke:
         args.widths, args.capacity = [0.4], 0.02
     base = multiscale.load_params(CASE)
-    deposit_um = args.capacity * C_M2_PER_MAH_CM2 / FARADAY * Cell.molar_volume_m3_mol * 1e6
+    deposit_um = args.capacity * C_M2_PER_MAH_CM2 / FARADAY * Cell.molar_volume_m3_mol / M_PER_UM
     print(f"params/cycling.toml, one cycle of {args.capacity:g} mAh/cm^2 ({deposit_um:.3g} um of dense Li)")
     print(f"{'w (um)':>7} {'cells':>7} {'std i0':>7} {'rough. plated (um)':>19} {'/ charge-transfer':>17} "
           f"{'rough. stripped (um)':>20} {'CE':>8} {'wall s':>7}")
@@ -53,9 +53,9 @@ def main() -> None:
             ds = read_dataset(out / "dendrite.h5")
             cyc = read_dataset(out / "dendrite.h5", "cycling")
             spread = float(np.std(ds.exchange_current_ratio))
-            plated = float(cyc.roughness_plated[0]) * 1e6
+            plated = float(cyc.roughness_plated[0]) / M_PER_UM
             print(f"{width:>7g} {ds.sizes['y'] * ds.sizes['x']:>7d} {spread:>7.3f} {plated:>19.4f} "
-                  f"{plated / (deposit_um * spread):>17.3f} {float(cyc.roughness_stripped[0]) * 1e6:>20.4f} "
+                  f"{plated / (deposit_um * spread):>17.3f} {float(cyc.roughness_stripped[0]) / M_PER_UM:>20.4f} "
                   f"{float(cyc.coulombic_efficiency[0]):>8.5f} {wall:>7.0f}")
 
 
