@@ -1,17 +1,22 @@
 """kMC stripping of a flat film against its analytic limits. (1) Kinetics against Butler-Volmer:
 per overpotential, the net, anodic and cathodic current densities of a potentiostatic run (mean +-
 standard error over seeds) and the Butler-Volmer net i0 [exp(alpha_a f eta) - exp(-alpha_c f eta)].
-(2) A dense film stripped at low current to the cut-off against CE = 1 with no dead Li: the atoms
-lost (dead + live left) per initial atom, vs the hop acceleration. Asserts nothing.
+(2) The same table on a smaller film at hop accelerations 300, 3000 and 30000 x the exchange rate
+of a column (a numerical parameter: it must not change the answer). (3) A dense film stripped at
+low current to the cut-off against CE = 1 with no dead Li: the atoms lost (dead + live left) per
+initial atom, vs the hop acceleration. Asserts nothing.
 
-Usage: python benchmarks/kmc_butler_volmer.py [--only bv,film] [--seeds 3] [--smoke]
-(``--smoke``: 12^2 columns, one seed, short windows, a 4-layer film; a check that it runs.)
+Usage: python benchmarks/kmc_butler_volmer.py [--only bv,acceleration,film] [--seeds 3] [--smoke]
+(``--smoke``: 12^2 columns, one seed, short windows, one acceleration, a 4-layer film; a check
+that it runs.)
 
 Case (docs/models.md §4.8, docs/validation.md): a crystalline film of 16 layers on 24 x 24 columns,
 300 K, curated atomistic laws, i0 = 1 mA/cm^2, alpha_a = alpha_c = 1/2, column-top arrival (every
 arrival on crystal stays crystalline), hops accelerated to 300 x the exchange rate of a column.
 The film first settles 20 s at eta = 0; the window at eta is at most 5 s and at most ~3 monolayers
-of net change. Dense film: 8 crystalline layers on 16 x 16 columns stripped galvanostatically at
+of net change. Acceleration table: 16 layers on 12 x 12 columns, settled 5 s, the same windows;
+a run that stops before its window ends (dead Li covering every column) is counted, and its
+currents are taken over the time it ran. Dense film: 8 crystalline layers on 16 x 16 columns stripped galvanostatically at
 0.1 mA/cm^2 to the 0.5 V cut-off (no deposition), hops accelerated to 300, 1000 and 3000 x the
 exchange rate of a column; 8 seeds (``--seeds`` sets the Butler-Volmer table's only).
 """
@@ -71,38 +76,50 @@ def film_table(side: int, layers: int, accelerations, seeds) -> None:
         print(f"{acceleration:>15g} {lost.mean():>10.2e} ± {se:<7.1e} {str([dead for dead, _, _ in runs]):>30}")
 
 
-def currents(eng: Engine, eta_kT: float, window_s: float) -> tuple[float, float, float]:
-    """(net anodic, anodic, cathodic) current densities over a window at eta (k_B T / e), A/m^2."""
+def currents(eng: Engine, eta_kT: float, window_s: float) -> tuple[float, float, float, bool]:
+    """(net anodic, anodic, cathodic) current densities over a window at eta (k_B T / e), A/m^2,
+    and whether the run stopped before the window's end (the currents are then over the time it ran)."""
     s = eng.state
     before, t0 = s.counts.copy(), float(s.clock[0])
-    eng.advance(t_end=t0 + window_s, deposition_scale=np.exp(-0.5 * eta_kT), anodic_scale=np.exp(0.5 * eta_kT))
+    status = eng.advance(t_end=t0 + window_s, deposition_scale=np.exp(-0.5 * eta_kT), anodic_scale=np.exp(0.5 * eta_kT))
     done = s.counts - before
-    scale = E / (s.shape[1] * s.shape[2] * A**2 * window_s)
-    return ((done[k.EV_DISSOLVE] - done[k.EV_DEPOSIT]) * scale, done[k.EV_DISSOLVE] * scale, done[k.EV_DEPOSIT] * scale)
+    scale = E / (s.shape[1] * s.shape[2] * A**2 * (float(s.clock[0]) - t0))
+    return ((done[k.EV_DISSOLVE] - done[k.EV_DEPOSIT]) * scale, done[k.EV_DISSOLVE] * scale, done[k.EV_DEPOSIT] * scale,
+            status != k.ST_TIME)
 
 
-def bv_table(smoke: bool, n_seeds: int) -> None:
-    side, seeds, settle, longest = (12, 1, 0.5, 0.2) if smoke else (24, n_seeds, 20.0, 5.0)
-    print(f"{'eta (kT/e)':>10} {'net (A/m2)':>16} {'BV net (A/m2)':>14} {'net / BV':>9} {'anodic':>9} {'cathodic':>9}")
+def bv_table(side: int, n_seeds: int, settle: float, longest: float, acceleration: float = 300.0) -> None:
+    """Net, anodic and cathodic current densities vs eta on a ``side``^2 film against Butler-Volmer."""
+    print(f"{side}^2 columns, hops at {acceleration:g} x the exchange rate of a column, settled {settle:g} s, "
+          f"{n_seeds} seed(s)")
+    print(f"{'eta (kT/e)':>10} {'net (A/m2)':>16} {'BV net (A/m2)':>14} {'net / BV':>9} {'anodic':>9} {'cathodic':>9} "
+          f"{'stopped':>7} {'dead atoms':>10}")
     for eta in (0.0, 0.5, -0.5, 1.0, 2.0, 4.0):
         bv = I0 * (np.exp(0.5 * eta) - np.exp(-0.5 * eta))
         window = longest if bv == 0 else min(longest, 3 * MONOLAYER / abs(bv))
-        rows = []
-        for seed in range(1, seeds + 1):
-            eng = film(side, seed)
-            eng.advance(t_end=settle, anodic_scale=1.0)
-            rows.append(currents(eng, eta, window))
+        rows, stopped, dead = [], 0, []
+        for seed in range(1, n_seeds + 1):
+            eng = film(side, seed, acceleration=acceleration)
+            early = eng.advance(t_end=settle, anodic_scale=1.0) != k.ST_TIME
+            *row, late = currents(eng, eta, window)
+            rows.append(row)
+            stopped += early or late
+            dead.append(int(eng.state.n_dead))
         r = np.array(rows)
-        se = r[:, 0].std(ddof=1) / np.sqrt(seeds) if seeds > 1 else np.nan
+        se = r[:, 0].std(ddof=1) / np.sqrt(n_seeds) if n_seeds > 1 else np.nan
         ratio = r[:, 0].mean() / bv if bv else np.nan
         print(f"{eta:>10.1f} {r[:, 0].mean():>9.3f} ± {se:<5.2g} {bv:>14.3f} {ratio:>9.3f} {r[:, 1].mean():>9.3f} "
-              f"{r[:, 2].mean():>9.3f}")
+              f"{r[:, 2].mean():>9.3f} {stopped:>7d} {max(dead):>10d}")
 
 
 def main() -> None:
-    args, only = parse(__doc__, "bv,film", 3, "12^2 columns, one seed, short windows, a 4-layer film")
+    args, only = parse(__doc__, "bv,acceleration,film", 3,
+                       "12^2 columns, one seed, short windows, one acceleration, a 4-layer film")
     if "bv" in only:
-        bv_table(args.smoke, args.seeds)
+        bv_table(*((12, 1, 0.5, 0.2) if args.smoke else (24, args.seeds, 20.0, 5.0)))
+    if "acceleration" in only:
+        for acceleration in [3000.0] if args.smoke else [300.0, 3000.0, 30000.0]:
+            bv_table(*((12, 1, 0.5, 0.2) if args.smoke else (12, args.seeds, 5.0, 5.0)), acceleration)
     if "film" in only:
         if args.smoke:
             film_table(8, 4, [300.0], [1])

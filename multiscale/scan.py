@@ -18,7 +18,8 @@ needs is complete with its current cache key; re-running a scan runs only points
 done. A point that raises is recorded (``error.txt`` in its directory, ``status = "failed"`` in
 ``scan.h5``) and the scan goes on.
 
-Executors: a local process pool (``spawn``; ``workers`` default = cores) or Dask distributed
+Executors: a local process pool (``spawn``; ``workers`` default = cores; one BLAS thread a worker,
+:mod:`multiscale._blas`) or Dask distributed
 (``--scheduler ADDRESS`` or ``[scan.executor] kind = "dask"``; a ``LocalCluster`` of ``workers``
 processes when no address is given).
 
@@ -46,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from ._blas import single_threaded_blas
 from .errors import ParamsError, UserError
 from .params import (Params, canonical_json, load_params, parse_toml, read_params_text, sha256_text, to_toml,
                      validate_model, with_overrides)
@@ -173,7 +175,8 @@ def _executor(scan: ScanTable, workers: int | None, scheduler: str | None):
 
 class _PoolExecutor:
     def __init__(self, workers: int):
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=single_threaded_blas)
         self.description = f"local process pool, {workers} workers"
 
     def __enter__(self):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -13,7 +14,8 @@ from multiscale.errors import ParamsError
 from multiscale.io import read_root_attrs
 from multiscale.params import load_params, with_overrides
 from multiscale.complexion import model as cx
-from multiscale.scan import latin_hypercube, load_scan, point_key, points, run_scan
+from multiscale._blas import THREAD_VARIABLES
+from multiscale.scan import _PoolExecutor, latin_hypercube, load_scan, point_key, points, run_scan
 from tests.harness import assert_roundtrip
 from tests.unit.test_plots import assert_not_blank
 
@@ -99,6 +101,17 @@ def test_dask_local_cluster_runs_the_same_scan(tmp_path):
     ds = multiscale.open_scan(run_scan(path, out=tmp_path / "s"))
     assert (ds.status == "done").all() and np.isfinite(ds.equilibrium_thickness).all()
     assert read_root_attrs(tmp_path / "s" / "scan.h5")["complete"] == 1
+
+
+def test_pool_workers_run_one_blas_thread_unless_the_caller_chose(monkeypatch):
+    """Two workers on two cores with a BLAS thread per core each ran the phase field 3x slower
+    (docs/performance.md): the pool's workers get 1, and a value the caller set is kept."""
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")
+    with _PoolExecutor(1) as pool:  # os.getenv: the worker imports nothing of ours that could set them
+        seen = {name: pool.submit(os.getenv, name).result(timeout=120) for name in THREAD_VARIABLES}
+    assert seen == {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "3"}
 
 
 def test_latin_hypercube_hits_every_stratum_once():

@@ -19,15 +19,18 @@ def test_crystalline_fraction_rises_with_current_density(tmp_path):
     current density, partly crystalline at 1.0 mA/cm^2 and highly crystalline at 2.5 (the DOPT
     calibration targets, docs/models.md §4.5; the calibration S = 7e11 was kept when the
     energetics were fixed in issue 15, and the targets still hold). Per run the outcome is nearly
-    bimodal (one nucleus then epitaxy takes over the film), so 8 seeds per current. Bounds: mean
-    < 0.3 at 0.2 mA/cm^2, > 0.7 at 2.5, and the means strictly increasing. With the measured
-    per-seed outcomes (docs/validation.md: 3 of 8 seeds stay glassy at 1.0 mA/cm^2) the chance
-    that all 8 stay glassy at 1.0, the likeliest false failure, is (3/8)^8 = 4e-4."""
+    bimodal (one nucleus then epitaxy takes over the film), so 8 seeds per current; 4 at 0.2
+    mA/cm^2, where a run costs ~6x one at 1.0 (the acceleration is fixed at reference conditions,
+    so a slower deposit makes more hops per atom) and none of 8 seeds crystallised
+    (docs/validation.md). Bounds: mean < 0.3 at 0.2 mA/cm^2 (fails when 2 of the 4 crystallise),
+    > 0.7 at 2.5, and the means strictly increasing. With the measured per-seed outcomes (3 of 8
+    seeds stay glassy at 1.0 mA/cm^2) the chance that all 8 stay glassy at 1.0, the likeliest
+    false failure, is (3/8)^8 = 4e-4."""
     base = multiscale.load_params(PARAMS_DIR / "reference" / "dopt_calibration.toml")
     means = {}
     for j in (0.2, 1.0, 2.5):
         fractions = []
-        for seed in SEEDS:
+        for seed in SEEDS[:4] if j == 0.2 else SEEDS:
             params = with_overrides(base, {"seed": seed, "electrode.current_density_mA_cm2": j,
                                            "kmc.max_hop_to_deposition": 1000.0})  # R = 1000 for CI time
             run_dir = multiscale.run(params, out=tmp_path / f"r{j}_{seed}")
