@@ -29,3 +29,4 @@ M_PER_UM = 1.0e-6  # m per um
 A_M2_PER_MA_CM2 = 10.0  # A/m^2 per mA/cm^2
 C_M2_PER_MAH_CM2 = 3600.0 * A_M2_PER_MA_CM2  # C/m^2 per mAh/cm^2
 M2_S_PER_CM2_S = 1.0e-4  # m^2/s per cm^2/s
+V_PER_MV = 1.0e-3  # V per mV

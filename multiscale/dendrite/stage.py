@@ -23,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from .. import coupling
-from ..constants import A_M2_PER_MA_CM2, C_M2_PER_MAH_CM2, FARADAY, M_PER_UM
+from ..constants import A_M2_PER_MA_CM2, C_M2_PER_MAH_CM2, FARADAY, M_PER_UM, V_PER_MV
 from ..errors import UserError
 from ..fields import lognormal_profile, standard_profile
 from ..io import save_checkpoint
@@ -124,7 +124,7 @@ def setup_from(params: Params, handoff: coupling.KmcHandoff | None, atomistic_pa
                 cathodic_transfer_coefficient=d.cathodic_transfer_coefficient,
                 interface_energy_J_m2=d.interface_energy_J_m2, surface_diffusion_B_m4_s=b,
                 anisotropy_strength=delta, anisotropy_mode=d.anisotropy_mode)
-    potential = None if d.cell_voltage_mV is None else -d.cell_voltage_mV * 1e-3
+    potential = None if d.cell_voltage_mV is None else -d.cell_voltage_mV * V_PER_MV
     if d.control == "potentiostatic":
         current = 0.0
     elif d.local_current_source == "coating":
@@ -161,7 +161,7 @@ def cycling_setup(params: Params) -> CyclingSetup:
         stripping_A_m2=c.stripping_mA_cm2(e) * A_M2_PER_MA_CM2,
         capacity_C_m2=c.dendrite_capacity_mAh_cm2 * C_M2_PER_MAH_CM2,
         strip_fraction=c.strip_cutoff_fraction if c.strip_cutoff == "capacity" else 1.0,
-        cutoff_V=c.strip_cutoff_mV * 1e-3 if c.strip_cutoff == "potential" else None,
+        cutoff_V=c.strip_cutoff_mV * V_PER_MV if c.strip_cutoff == "potential" else None,
         rest_s=c.rest_s, records_per_half_cycle=c.records_per_half_cycle)
 
 

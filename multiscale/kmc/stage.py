@@ -44,7 +44,7 @@ from ..atomistic.outputs import (
     EA_BULK,
     EA_SURFACE,
 )
-from ..constants import A_M2_PER_MA_CM2, ELEMENTARY_CHARGE, M_PER_NM
+from ..constants import A_M2_PER_MA_CM2, ELEMENTARY_CHARGE, M_PER_NM, V_PER_MV
 from ..errors import UserError
 from ..fields import (
     hotspot_centres,
@@ -209,7 +209,7 @@ def cycling_setup(params: Params, energetics: model.HopEnergetics, spacing_m: fl
     return CyclingSetup(
         cycles=c.cycles, plate_atoms=max(1, int(round(c.kmc_capacity_ML * columns))), strip_rate=strip_rate,
         exchange_rate=exchange_rate,
-        strip_floor=strip_floor(strip_rate, exchange_rate, c.strip_cutoff_mV * 1e-3, *alphas,
+        strip_floor=strip_floor(strip_rate, exchange_rate, c.strip_cutoff_mV * V_PER_MV, *alphas,
                                 e.temperature_K) if potential else 0.0,
         strip_fraction=None if potential else c.strip_cutoff_fraction, rest_s=c.rest_s,
         dissolution=dissolution_table(energetics, e.temperature_K, p.exchange_current_density_mA_cm2 * A_M2_PER_MA_CM2,
