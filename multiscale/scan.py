@@ -41,13 +41,14 @@ import multiprocessing
 import os
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ._blas import single_threaded_blas
+from ._blas import single_threaded_blas_workers
 from .errors import ParamsError, UserError
 from .params import (Params, canonical_json, load_params, parse_toml, read_params_text, sha256_text, to_toml,
                      validate_model, with_overrides)
@@ -175,15 +176,17 @@ def _executor(scan: ScanTable, workers: int | None, scheduler: str | None):
 
 class _PoolExecutor:
     def __init__(self, workers: int):
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=single_threaded_blas)
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
         self.description = f"local process pool, {workers} workers"
+        self._stack = ExitStack()
 
     def __enter__(self):
+        self._stack.enter_context(single_threaded_blas_workers())  # the workers start at the first submit
+        self._stack.callback(self.pool.shutdown, wait=True, cancel_futures=True)
         return self
 
     def __exit__(self, *exc):
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        self._stack.close()
 
     def submit(self, fn, *args):
         return self.pool.submit(fn, *args)

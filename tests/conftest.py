@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from multiscale._blas import set_single_threaded_blas
+
 REPO = Path(__file__).resolve().parents[1]
 PARAMS_DIR = REPO / "params"
 
-# One BLAS thread per process, set here (before the xdist workers start, and before they import
-# numpy) so that workers and the subprocesses of tests inherit it: with OpenBLAS's default of a
-# thread per core, two workers on two cores ran a phase-field solve 3x slower than alone
-# (docs/performance.md, "BLAS threads"). A value the caller set is kept.
-for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_name, "1")
+# One BLAS thread per process, set here, before the xdist workers start, so that the workers and
+# the tests' subprocesses inherit it: with OpenBLAS's default of a thread per core, two workers on
+# two cores ran a phase-field solve 3x slower than alone (docs/performance.md, "BLAS threads").
+# A value the caller set is kept.
+set_single_threaded_blas()
 
 
 @pytest.fixture(autouse=True)

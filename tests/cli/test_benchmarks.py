@@ -21,7 +21,7 @@ CASES = {
     "dendrite_trends": ["k_c (1/um)", "(Bt)^-1/4", "lambda_c(330 K) / lambda_c(280 K)"],
     "dopt_calibration": ["j (mA/cm2)", "2.50"],
     "kmc_cycling_trends": ["plating j (mA/cm2)", "VLCD CV", "Welch t"],
-    "kmc_butler_volmer": ["eta (kT/e)", "BV net (A/m2)", "0.5", "hops at 3000 x", "stopped", "dense film", "lost / initial"],
+    "kmc_butler_volmer": ["eta (kT/e)", "BV net (A/m2)", "0.5", "hops at 3000 x", "stopped settling", "dense film", "lost / initial"],
     "kmc_throughput": ["events/s", "bond-counting classes", "per-site (heating on)", "stripping (dead Li on)", "ns/deposit"],
     "lu_ordering": ["L+U nnz", "minimum degree", "nested dissection", "16x24"],
     "kmc_trends": ["roughness vs T (K)", "hotspot deposit shape", "roughness vs j (mA/cm2)", "crystalline fraction"],

@@ -105,13 +105,16 @@ def test_dask_local_cluster_runs_the_same_scan(tmp_path):
 
 def test_pool_workers_run_one_blas_thread_unless_the_caller_chose(monkeypatch):
     """Two workers on two cores with a BLAS thread per core each ran the phase field 3x slower
-    (docs/performance.md): the pool's workers get 1, and a value the caller set is kept."""
+    (docs/performance.md): the pool's workers start with 1, a value the caller set is kept, and
+    the caller's environment is as it was after the pool."""
     for name in THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MKL_NUM_THREADS", "3")
-    with _PoolExecutor(1) as pool:  # os.getenv: the worker imports nothing of ours that could set them
+    with _PoolExecutor(1) as pool:  # os.getenv: unpickling it in the worker imports nothing that could set them
         seen = {name: pool.submit(os.getenv, name).result(timeout=120) for name in THREAD_VARIABLES}
     assert seen == {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "3"}
+    assert {name: os.environ.get(name) for name in THREAD_VARIABLES} == {
+        "OPENBLAS_NUM_THREADS": None, "OMP_NUM_THREADS": None, "MKL_NUM_THREADS": "3"}
 
 
 def test_latin_hypercube_hits_every_stratum_once():
