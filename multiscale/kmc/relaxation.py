@@ -11,6 +11,7 @@ as an exponent other than 4, and that measured law is what is handed on.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,9 +48,16 @@ def mode_amplitude(top: np.ndarray, wavelength_sites: int) -> float:
     return float(2.0 * abs(np.sum(profile * np.exp(-2j * np.pi * x / wavelength_sites))) / profile.size)
 
 
+@functools.lru_cache(maxsize=64)
 def relax(energetics: HopEnergetics, spacing_m: float, temperature_K: float, wavelength_sites: int, seed: int,
           max_events: int = 5_000_000) -> Decay:
     """Let a one-period sinusoidal film relax with no flux; fit ln A(t) down to ``FIT_FLOOR``.
+
+    A pure function of its arguments, memoised per process: every kMC run hands over the same
+    relaxation runs for its constants, so the runs of a scan or of a test session that share them
+    compute them once (the arrays of the returned :class:`Decay` are read-only; the key is the
+    arguments, so the module's constants ``FILM_LAYERS``, ``AMPLITUDE_SITES``, ``WIDTH_COLUMNS``
+    and ``FIT_FLOOR`` must not be changed at run time).
 
     Parameters
     ----------
@@ -86,7 +94,10 @@ def relax(energetics: HopEnergetics, spacing_m: float, temperature_K: float, wav
     rate = np.nan
     if a[-1] <= FIT_FLOOR * a[0]:
         rate = -np.polyfit(t, np.log(np.maximum(a, 1e-12)), 1)[0]
-    return Decay(wavelength_sites * spacing_m, t, a * spacing_m, float(rate))
+    amplitude = a * spacing_m
+    t.setflags(write=False)
+    amplitude.setflags(write=False)
+    return Decay(wavelength_sites * spacing_m, t, amplitude, float(rate))
 
 
 @dataclass(frozen=True)
