@@ -68,7 +68,8 @@ reproducible bit for bit and can be checkpointed and resumed.
 
 Dissolution (stripping; :mod:`.dissolution` has the rates): a surface atom leaves the lattice as
 an ion. Galvanostatic: a fixed total rate, the atom drawn by its class's rate; potentiostatic:
-every atom at its own rate. Dead Li: Li that a dissolution cut off from the collector becomes
+every atom at its own rate, and ions reduced on every eligible empty site, its reverse
+(:func:`exchange_site`). Dead Li: Li that a dissolution cut off from the collector becomes
 occupancy DEAD (= SUBSTRATE above layer 0): still occupied, never filed, so it neither moves nor
 dissolves, and ions are not reduced on it (:func:`sever`, :func:`reducible`). While dead Li is
 tracked, a move that would cut Li off the collector is refused (:func:`cuts_off`).
@@ -77,11 +78,12 @@ Status codes returned by :func:`run_events`: 0 event budget used, 1 end time rea
 2 deposit target reached, 3 a hop list is nearly full (grow it and call again),
 4 the deposit reached the top of the box, 5 nothing can happen (all rates zero),
 6 dissolution target reached, 7 stripping cut-off (the atoms' summed dissolution rate fell below
-the floor), 8 no column can reduce an ion (dead Li covers the electrode).
+the floor), 8 no column (with the exchange: no site) can reduce an ion (dead Li covers the electrode).
 Event counts: deposits, nearest-neighbour hops, falls, step moves, dissolutions, atoms marked dead,
-moves refused because they would cut Li off the collector (a fall is part of the event that left
-its atom unbound: the event budget ``max_events`` counts loop passes, i.e. deposits, dissolutions,
-moves and refused moves).
+null events (moves refused because they would cut Li off the collector, and rejected reduction
+proposals of the potentiostatic exchange, :func:`exchange_site`) (a fall is part of the event that
+left its atom unbound: the event budget ``max_events`` counts loop passes, i.e. deposits,
+dissolutions, moves and null events).
 """
 
 from __future__ import annotations
@@ -921,12 +923,103 @@ def pick_by_weight(class_size, anodic, r):
     return pick
 
 
+@njit(cache=True)
+def exchange_site(u_branch, n_filed, class_start, class_size, members, st, grid, nz, column_rate, max_column_rate, rng):
+    """Propose a reduction site of the reversible exchange (potentiostatic runs) and accept it.
+
+    Every empty site with 1 <= n <= 5 occupied neighbours that touches live Li, or the collector
+    (z = 1), receives ions at one rate per site, scaled by its column's ``column_rate`` /
+    ``max_column_rate``: the reverse of the dissolution of an atom with n occupied neighbours (the
+    site's). Proposals come at 6 n_filed + nxy times the per-site rate. Atom branch: a filed atom
+    (live Li, 1 <= n <= 5) uniformly and one of its six neighbours uniformly; an eligible empty
+    site t is accepted with probability 1 / L_t, L_t its live Li neighbours, so each eligible site
+    that touches live Li is proposed at exactly the per-site rate. Collector branch: a column
+    uniformly; its site at z = 1 is accepted when it is empty and touches no live Li (a bare spot
+    of the collector; otherwise the atom branch proposes it). O(350) a proposal (the filed atom is
+    found by walking the class sizes).
+
+    Parameters
+    ----------
+    u_branch : float
+        Uniform in [0, 1): picks the branch (collector with probability nxy / (6 n_filed + nxy)).
+    n_filed : int
+        Atoms in the n-fold class lists, = sum(class_size) (the lists of the n-fold way only; with
+        no live atom of n = 0 on the lattice, which the fall rule guarantees).
+    class_start, class_size, members, st
+        The n-fold lists and the site words (module docstring).
+    grid : float64[4]
+        The lateral grid (:func:`lateral_grid`).
+    nz : int
+        Lattice height.
+    column_rate : float64[ny * nx]
+        Per-column deposition rates, 1/s (only their ratio to ``max_column_rate`` is used).
+    max_column_rate : float
+        Largest of ``column_rate``, 1/s, > 0.
+    rng : uint64[4]
+        Random stream, advanced.
+
+    Returns
+    -------
+    site : int
+        Flat index of the site where an ion is reduced, or -1: a rejected proposal (a null event).
+    """
+    nxy = n_columns(grid)
+    if u_branch * (6.0 * n_filed + nxy) < nxy:
+        col = next_below(rng, nxy)
+        t = nxy + col
+        b = st[t]
+        if (b & OCC_MASK) != EMPTY or (b & NOCC_MASK) > 5 * N_UNIT:
+            return -1
+        lat = laterals(col, grid)
+        for d in range(5):
+            zj, cj = neighbour_zc(1, col, d, lat, nz)
+            if zj >= 1 and is_atom(st[zj * nxy + cj]):
+                return -1
+        return t if next_uniform(rng) * max_column_rate < column_rate[col] else -1
+    r = next_below(rng, n_filed)
+    s = -1
+    for c in range(N_CLASSES):
+        if r < class_size[c]:
+            s = members[class_start[c] + r]
+            break
+        r -= class_size[c]
+    if s < 0:  # n_filed exceeded the lists (a broken precondition): reject rather than read outside them
+        return -1
+    zs, cs = site_zc(s, grid)
+    zt, ct = neighbour_zc(zs, cs, next_below(rng, 6), laterals(cs, grid), nz)
+    if zt < 1:
+        return -1
+    t = zt * nxy + ct
+    b = st[t]
+    if (b & OCC_MASK) != EMPTY or (b & NOCC_MASK) > 5 * N_UNIT:
+        return -1
+    live = 0
+    lat = laterals(ct, grid)
+    for d in range(6):
+        zj, cj = neighbour_zc(zt, ct, d, lat, nz)
+        if zj >= 1 and is_atom(st[zj * nxy + cj]):
+            live += 1
+    return t if next_uniform(rng) * live * max_column_rate < column_rate[ct] else -1
+
+
+@njit(cache=True)
+def bare_collector(st, grid):
+    """True when some site at z = 1 is empty with at most 5 occupied neighbours (an ion could be
+    reduced there; O(columns))."""
+    nxy = n_columns(grid)
+    for col in range(nxy):
+        b = st[nxy + col]
+        if (b & OCC_MASK) == EMPTY and (b & NOCC_MASK) <= 5 * N_UNIT:
+            return True
+    return False
+
+
 @njit(cache=True, error_model="numpy")
 def run_events(
     st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise,
     heat_len, t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events,
     t_end, max_deposits, hop_log, epitaxy, anodic, strip_rate, strip_floor, max_dissolutions, track_dead,
-    column_rate, stamp, stack, seen, search,
+    column_rate, stamp, stack, seen, search, exchange_rate,
 ):
     """Advance the kMC until an event budget, an end time or a deposit target is reached.
 
@@ -958,9 +1051,9 @@ def run_events(
     counts : int64[7]
         Deposits, nearest-neighbour hops, falls (part of the move or dissolution that left the
         atom unbound, not events of their own), step moves, dissolutions, atoms marked dead and
-        refused moves; advanced in place.
+        null events (refused moves, rejected exchange proposals); advanced in place.
     max_events : int
-        Events (deposits, dissolutions and moves) to perform at most in this call.
+        Events (deposits, dissolutions, moves and null events) to perform at most in this call.
     t_end : float
         Stop when the next event would come after this time (the clock is set to it: exact for
         a Poisson process).
@@ -993,6 +1086,12 @@ def run_events(
         :func:`reducible_column`, with weights ``column_rate``, float64[ny * nx]).
     stamp, stack, seen, search
         Scratch of :func:`sever` and :func:`cuts_off` (used when ``track_dead``).
+    exchange_rate : float
+        > 0: the reversible exchange of potentiostatic runs replaces the arrival rule: ions are
+        reduced at every eligible empty site (:func:`exchange_site`) at ``exchange_rate`` x
+        column_rate[col] / max(column_rate) per site, 1/s (``deposition_rate``, the alias table
+        and ``ballistic`` are then not used); a rejected proposal is a null event, not counted.
+        0: ions arrive by the arrival rule at the total ``deposition_rate``.
 
     Returns
     -------
@@ -1006,6 +1105,7 @@ def run_events(
     touched = np.empty(2048, np.int64)  # sites whose word an event changed (<= 14 changes x ~60 sites)
     work = np.empty((3, 7), np.int64)  # scratch of cuts_off
     potentiostatic = strip_rate == 0.0 and anodic.max() > 0.0
+    max_column_rate = column_rate.max()
     if counts[EV_DISSOLVE] >= max_dissolutions:  # the count changes only in a dissolution, checked there
         return ST_DISSOLVED
     for _ in range(max_events):
@@ -1017,7 +1117,12 @@ def run_events(
         anodic_total = strip_rate
         if potentiostatic:
             anodic_total = anodic_sum(class_size, anodic)
-        total = hop_total + deposition_rate + anodic_total
+        reduction_total = deposition_rate
+        if exchange_rate > 0.0:  # proposals of the reversible exchange (:func:`exchange_site`)
+            if n_mobile[0] == 0 and not bare_collector(st, grid):
+                return ST_PASSIVATED  # no live atom, and dead Li covers the collector
+            reduction_total = exchange_rate * (6.0 * n_mobile[0] + nxy)
+        total = hop_total + reduction_total + anodic_total
         if total <= 0.0:
             clock[0] = t_end
             return ST_FROZEN
@@ -1027,23 +1132,31 @@ def run_events(
             return ST_TIME
         clock[0] += dt
         r = next_uniform(rng) * total
-        if r < deposition_rate:
-            k = next_below(rng, n_cols)
-            col = k if next_uniform(rng) < alias_prob[k] else alias_idx[k]
-            z = arrival_height(col, ballistic, top, grid)
-            if track_dead:
-                tries = 0
-                while not reducible(z, col, st, grid, nz):
-                    tries += 1
-                    if tries > 16 * n_cols:  # rare: draw among the reducible columns directly, or stop
-                        col = reducible_column(next_uniform(rng), column_rate, ballistic, st, top, grid, nz)
-                        if col < 0:
-                            return ST_PASSIVATED
+        if r < reduction_total:
+            if exchange_rate > 0.0:
+                t = exchange_site(r / reduction_total, n_mobile[0], class_start, class_size, members, st, grid, nz,
+                                  column_rate, max_column_rate, rng)
+                if t < 0:
+                    counts[EV_REFUSED] += 1  # a rejected proposal: a null event (the clock has advanced)
+                    continue
+                z, col = site_zc(t, grid)
+            else:
+                k = next_below(rng, n_cols)
+                col = k if next_uniform(rng) < alias_prob[k] else alias_idx[k]
+                z = arrival_height(col, ballistic, top, grid)
+                if track_dead:
+                    tries = 0
+                    while not reducible(z, col, st, grid, nz):
+                        tries += 1
+                        if tries > 16 * n_cols:  # rare: draw among the reducible columns directly, or stop
+                            col = reducible_column(next_uniform(rng), column_rate, ballistic, st, top, grid, nz)
+                            if col < 0:
+                                return ST_PASSIVATED
+                            z = arrival_height(col, ballistic, top, grid)
+                            break
+                        k = next_below(rng, n_cols)
+                        col = k if next_uniform(rng) < alias_prob[k] else alias_idx[k]
                         z = arrival_height(col, ballistic, top, grid)
-                        break
-                    k = next_below(rng, n_cols)
-                    col = k if next_uniform(rng) < alias_prob[k] else alias_idx[k]
-                    z = arrival_height(col, ballistic, top, grid)
             if z >= nz - 1:
                 return ST_FULL
             phase = GLASSY
@@ -1054,7 +1167,7 @@ def run_events(
                    rates, es_barrier, rise, heat_len, t_bath, grid)
             counts[EV_DEPOSIT] += 1
             continue
-        if r < deposition_rate + anodic_total:  # a dissolution: the class by its summed rate, a member uniformly
+        if r < reduction_total + anodic_total:  # a dissolution: the class by its summed rate, a member uniformly
             weights = anodic_total if potentiostatic else anodic_sum(class_size, anodic)
             if weights < strip_floor or weights <= 0.0:
                 return ST_CUTOFF
@@ -1068,7 +1181,7 @@ def run_events(
             continue
         # a move: the atom (class by total rate and member uniformly, or through the sum tree),
         # then a nearest-neighbour hop or a step move by their rates, the target uniformly among its kind
-        r -= deposition_rate + anodic_total
+        r -= reduction_total + anodic_total
         leaf = tree_pick(tree, first, r)
         if heated:
             s = mobile[min(leaf, n_mobile[0] - 1)]

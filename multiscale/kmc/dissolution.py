@@ -29,8 +29,11 @@ low-coordinated atoms strips below the potential of the kink reference. As the L
 and eta rises; the cut-off eta_cut is reached when S falls below
 (R + C x_cut^(-alpha_c / alpha_a)) / x_cut (:func:`strip_floor`).
 
-Potentiostatic (the Butler-Volmer check): every atom dissolves at k_d(phase, n, eta) and ions are
-reduced at F exp(-alpha_c e eta / k_B T) per column, F = i0 a^2 / e.
+Potentiostatic (the reversible exchange; the Butler-Volmer check): every atom dissolves at
+k_d(phase, n, eta), and ions are reduced at F0 exp(-alpha_c e eta / k_B T) on every empty site with
+1 <= n <= 5 occupied neighbours that touches live Li or the collector, whatever its n: the reverse of
+the dissolution of an atom with the site's n, so at eta = 0 an atom with n bonds and its empty site
+are in the ratio exp((n - 3) G_bond / k_B T) (detailed balance; the kink is the reference).
 """
 
 from __future__ import annotations

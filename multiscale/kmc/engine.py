@@ -100,9 +100,10 @@ class KmcState:
 
     @property
     def events(self) -> int:
-        """kMC events so far: deposits, dissolutions, moves and refused moves (null events; the
-        kernel's event budget counts them too). A fall is part of the event that left its atom
-        unbound, so it is not an event of its own."""
+        """kMC events so far: deposits, dissolutions, moves and null events (refused moves and
+        rejected reduction proposals of the potentiostatic exchange; the kernel's event budget
+        counts them too). A fall is part of the event that left its atom unbound, so it is not an
+        event of its own."""
         c = self.counts
         return int(c[k.EV_DEPOSIT] + c[k.EV_HOP] + c[k.EV_STEP] + c[k.EV_DISSOLVE] + c[k.EV_REFUSED])
 
@@ -353,8 +354,12 @@ class Engine:
         ``deposition_scale`` (0: no plating); galvanostatic stripping dissolves atoms at the total
         rate ``strip_rate`` (1/s), each drawn by its own dissolution rate, and stops (cut-off) when
         the summed dissolution rate of the surface falls below ``strip_floor`` (1/s);
-        potentiostatic stripping (``anodic_scale`` > 0, ``strip_rate`` 0) dissolves every atom at
-        its rate times ``anodic_scale``. ``max_dissolutions`` caps ``counts[EV_DISSOLVE]``."""
+        potentiostatic runs (``anodic_scale`` > 0, ``strip_rate`` 0) dissolve every atom at its rate
+        times ``anodic_scale`` and, as its reverse, reduce ions at every empty site with 1 to 5
+        occupied neighbours that touches live Li or the collector, at the column's deposition rate
+        times ``deposition_scale`` per site (the reversible exchange, ``_kernels.exchange_site``;
+        the arrival rule and ``ballistic`` are not used). ``max_dissolutions`` caps
+        ``counts[EV_DISSOLVE]``."""
         s = self.state
         if min(deposition_scale, strip_rate, anodic_scale, strip_floor) < 0:
             raise ValueError("deposition_scale, strip_rate, anodic_scale and strip_floor must be >= 0")
@@ -369,6 +374,7 @@ class Engine:
             anodic = self.anodic * anodic_scale
         else:
             anodic = np.zeros(k.N_CLASSES)
+        exchange = float(self.column_rate.max()) * deposition_scale if anodic_scale > 0 else 0.0
         if stripping:
             k.resum(s.tree)  # stripping can bring the sums to ~0, where the round-off of many updates would dominate
         log = np.zeros((0, 3)) if hop_log is None else hop_log
@@ -380,6 +386,7 @@ class Engine:
                 self.total_deposition_rate * deposition_scale, self.ballistic, self.grid, s.shape[0], s.rng,
                 s.clock, s.counts, budget, t_end, max_deposits, log, self.epitaxy, anodic, float(strip_rate),
                 float(strip_floor), max_dissolutions, self.track_dead, self.column_rate, *self.dead_scratch,
+                exchange,
             )
             if status != k.ST_GROW:
                 return status

@@ -13,6 +13,7 @@ from multiscale.kmc import _kernels as k
 from multiscale.kmc import dissolution as d
 from multiscale.kmc import model as m
 from multiscale.kmc.engine import Engine, KmcState
+from tests.lattice_sites import exchange_sites
 
 A = 2.786e-10  # m
 T = 300.0
@@ -144,6 +145,83 @@ def test_atoms_are_drawn_in_proportion_to_their_dissolution_rates():
     ref[pooled] += exp[~big].sum()
     assert len(ref) >= 6
     assert stats.chisquare(obs, ref).pvalue > 1e-3, (drawn, exp)
+
+
+def _rough_deposit(seed):
+    """Crystalline columns 0 to 3 atoms high on 10 x 10 (some of the collector bare), 8 layers."""
+    occ = _bare((8, 10, 10))
+    heights = np.random.default_rng(seed).integers(0, 4, (10, 10))
+    for y in range(10):
+        for x in range(10):
+            occ[1 : 1 + heights[y, x], y, x] = m.CRYSTAL
+    return occ
+
+
+def test_the_exchange_reduces_ions_on_every_eligible_site_at_its_column_rate():
+    """The reversible exchange's proposals (``_kernels.exchange_site``) accept each eligible site
+    (empty, 1 to 5 occupied neighbours, touching live Li or the collector; listed here from the
+    occupancy) with probability column_rate / max / (6 n_filed + nxy) and no other site: a rough
+    deposit with bare collector spots, a dead cluster touching live Li, a dead cluster floating
+    alone and a closed vacancy (6 neighbours), 400 000 proposals; chi-squared over the eligible
+    sites and the rejections, p > 0.001."""
+    occ = _rough_deposit(11)
+    occ[1:4, 2:5, 2:5] = m.CRYSTAL
+    occ[1:, 6:9, 6:9] = m.EMPTY  # a bare patch: its middle site at z = 1 touches no Li (the collector branch)
+    occ[2, 3, 3] = m.EMPTY  # a closed vacancy: 6 occupied neighbours, not eligible
+    occ[4, 3, 3] = k.DEAD  # dead Li on live Li: its empty neighbours touch no live Li, except those that do
+    occ[6, 7:9, 7] = k.DEAD  # dead Li alone, far above the deposit
+    eligible = exchange_sites(occ)
+    assert occ.ravel()[(2 * 10 + 3) * 10 + 3] == m.EMPTY and (2 * 10 + 3) * 10 + 3 not in eligible
+    assert (1 * 10 + 7) * 10 + 7 in eligible
+    column_rate = 0.5 + np.random.default_rng(12).random(100)
+    eng = _engine(occ, hops=False)
+    s = eng.state
+    n_filed = int(s.n_mobile[0])
+    proposals = 400_000
+    stream = k.seed_state(3)
+    hits = np.zeros(s.st.size, np.int64)
+    for _ in range(proposals):
+        t = k.exchange_site(k.next_uniform(stream), n_filed, s.class_start, s.class_size, s.members, s.st, eng.grid,
+                            8, column_rate, column_rate.max(), stream)
+        if t >= 0:
+            hits[t] += 1
+    assert np.setdiff1d(np.flatnonzero(hits), eligible).size == 0  # no other site is ever chosen
+    per_site = proposals * column_rate[eligible % 100] / column_rate.max() / (6 * n_filed + 100)
+    obs = np.append(hits[eligible], proposals - hits.sum())
+    ref = np.append(per_site, proposals - per_site.sum())
+    assert per_site.min() > 5 and eligible.size > 100
+    assert stats.chisquare(obs, ref).pvalue > 1e-3
+    assert hits[(1 * 10 + 7) * 10 + 7] > 0  # the bare spot, proposed by the collector branch only
+
+
+def test_the_exchange_reduces_the_first_ion_after_the_summed_site_rates():
+    """The event loop's exchange (hops off, dissolution 1e-12 of its rate): the first ion is reduced
+    after a waiting time with mean 1 / (F N_eligible), F the per-site rate and N_eligible the sites
+    listed from the occupancy (``tests/lattice_sites.py``), on a rough deposit with bare collector
+    spots; 4000 seeds; the mean within 4 standard errors of the exponential (1 / sqrt(4000) of it)."""
+    occ = _rough_deposit(2)
+    per_site = 1.0  # 1/s (deposition field 1 per column, scale 1)
+    expected = 1.0 / (per_site * exchange_sites(occ).size)
+    base = _engine(occ, hops=False)
+    waits = []
+    for seed in range(4000):
+        state = copy.deepcopy(base.state)
+        state.rng = k.seed_state(seed)
+        eng = Engine(state, np.zeros((4, 7)), np.ones((10, 10)), True, 0.0, None, 0.0,
+                     dissolution=d.dissolution_table(ENERGETICS, T, I0, A), track_dead=True)
+        assert eng.advance(max_deposits=1, anodic_scale=1e-12) == k.ST_DEPOSITS
+        assert state.counts[k.EV_DISSOLVE] == 0
+        waits.append(float(state.clock[0]))
+    assert abs(np.mean(waits) / expected - 1) < 4 / np.sqrt(len(waits)), (np.mean(waits), expected)
+
+
+def test_a_potentiostatic_run_with_no_site_for_an_ion_stops_passivated():
+    """No live Li and dead Li on every collector site: no ion can be reduced and nothing dissolves,
+    so the exchange stops (status passivated) instead of proposing forever."""
+    occ = _bare((6, 4, 4))
+    occ[1] = k.DEAD
+    eng = _engine(occ)
+    assert eng.advance(anodic_scale=1.0) == k.ST_PASSIVATED
 
 
 def _island_on_stem(size):
