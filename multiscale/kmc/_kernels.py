@@ -258,6 +258,13 @@ def is_edge(b):
 
 
 @njit(cache=True, inline="always")
+def is_open(b):
+    """True when a site word is an empty site with at most five occupied neighbours (an atom there
+    could dissolve, so an ion may be reduced there: :func:`exchange_site`)."""
+    return (b & OCC_MASK) == EMPTY and (b & NOCC_MASK) <= 5 * N_UNIT
+
+
+@njit(cache=True, inline="always")
 def is_occupied(b):
     """True when a site word is not empty (Li or substrate)."""
     return (b & OCC_MASK) != EMPTY
@@ -967,8 +974,7 @@ def exchange_site(u_branch, n_filed, class_start, class_size, members, st, grid,
     if u_branch * (6.0 * n_filed + nxy) < nxy:
         col = next_below(rng, nxy)
         t = nxy + col
-        b = st[t]
-        if (b & OCC_MASK) != EMPTY or (b & NOCC_MASK) > 5 * N_UNIT:
+        if not is_open(st[t]):
             return -1
         lat = laterals(col, grid)
         for d in range(5):
@@ -990,8 +996,7 @@ def exchange_site(u_branch, n_filed, class_start, class_size, members, st, grid,
     if zt < 1:
         return -1
     t = zt * nxy + ct
-    b = st[t]
-    if (b & OCC_MASK) != EMPTY or (b & NOCC_MASK) > 5 * N_UNIT:
+    if not is_open(st[t]):
         return -1
     live = 0
     lat = laterals(ct, grid)
@@ -1008,8 +1013,7 @@ def bare_collector(st, grid):
     reduced there; O(columns))."""
     nxy = n_columns(grid)
     for col in range(nxy):
-        b = st[nxy + col]
-        if (b & OCC_MASK) == EMPTY and (b & NOCC_MASK) <= 5 * N_UNIT:
+        if is_open(st[nxy + col]):
             return True
     return False
 
@@ -1090,7 +1094,8 @@ def run_events(
         > 0: the reversible exchange of potentiostatic runs replaces the arrival rule: ions are
         reduced at every eligible empty site (:func:`exchange_site`) at ``exchange_rate`` x
         column_rate[col] / max(column_rate) per site, 1/s (``deposition_rate``, the alias table
-        and ``ballistic`` are then not used); a rejected proposal is a null event, not counted.
+        and ``ballistic`` are then not used); a rejected proposal is a null event, counted in
+        ``counts[EV_REFUSED]``.
         0: ions arrive by the arrival rule at the total ``deposition_rate``.
 
     Returns

@@ -217,11 +217,13 @@ def test_the_exchange_reduces_the_first_ion_after_the_summed_site_rates():
 
 def test_a_potentiostatic_run_with_no_site_for_an_ion_stops_passivated():
     """No live Li and dead Li on every collector site: no ion can be reduced and nothing dissolves,
-    so the exchange stops (status passivated) instead of proposing forever."""
+    so the exchange stops (status passivated) at once instead of proposing until its event budget
+    is spent."""
     occ = _bare((6, 4, 4))
     occ[1] = k.DEAD
     eng = _engine(occ)
-    assert eng.advance(anodic_scale=1.0) == k.ST_PASSIVATED
+    assert eng.advance(max_events=10_000, anodic_scale=1.0) == k.ST_PASSIVATED
+    assert eng.state.events == 0
 
 
 def _island_on_stem(size):

@@ -37,15 +37,15 @@ def energetics():
                                        A, 0.05, 0.0)
 
 
-def _film(energetics, seed, layers, side):
-    """A crystalline film (arrivals next to crystal stay crystalline) with ions reduced at i0 a^2 / e
-    a column and the dissolution rates of i0; hops accelerated to 300 x that rate."""
+def _engine(energetics, state, acceleration, ballistic, track_dead):
+    """A crystalline film's engine (arrivals next to crystal stay crystalline): ions reduced at
+    i0 a^2 / e a column (or a site, potentiostatic), the dissolution rates of i0, hops at
+    ``acceleration`` x that rate."""
     f0 = dz.column_exchange_rate(I0, A)
     table = m.rate_table(energetics, T)
-    table = m.rate_table(energetics, T, m.hop_rate_scale(table, f0, 300.0))
-    state = KmcState.flat((layers + 24, side, side), seed, layers=layers)
-    return Engine(state, table, np.full((side, side), f0), True, 1.0, None, energetics.step_factor(T),
-                  dissolution=dz.dissolution_table(energetics, T, I0, A), track_dead=True)
+    table = m.rate_table(energetics, T, m.hop_rate_scale(table, f0, acceleration))
+    return Engine(state, table, np.full(state.shape[1:], f0), ballistic, 1.0, None, energetics.step_factor(T),
+                  dissolution=dz.dissolution_table(energetics, T, I0, A), track_dead=track_dead)
 
 
 class LimitNotMet(AssertionError):
@@ -65,7 +65,7 @@ def test_a_dense_flat_film_strips_completely(energetics):
     lost = []
     side = 16
     for seed in SEEDS:
-        eng = _film(energetics, seed, layers=8, side=side)
+        eng = _engine(energetics, KmcState.flat((8 + 24, side, side), seed, layers=8), 300.0, True, True)
         s = eng.state
         atoms = s.n_atoms
         rate = 1.0 * side * side * A**2 / E  # 0.1 mA/cm^2 = 1 A/m^2
@@ -85,13 +85,9 @@ BV_ACCELERATION = 30_000.0  # hops / exchange rate of a column
 
 
 def _bv_engine(energetics, state):
-    """Column rate i0 a^2 / e, hops at ``BV_ACCELERATION`` x that rate, arrivals on crystal
-    crystalline; dead-Li tracking off (that rule is irreversible by assumption)."""
-    f0 = dz.column_exchange_rate(I0, A)
-    table = m.rate_table(energetics, T)
-    table = m.rate_table(energetics, T, m.hop_rate_scale(table, f0, BV_ACCELERATION))
-    return Engine(state, table, np.full((BV_SIDE, BV_SIDE), f0), False, 1.0, None, energetics.step_factor(T),
-                  dissolution=dz.dissolution_table(energetics, T, I0, A))
+    """Column-top arrival (unused: the exchange replaces it), hops at ``BV_ACCELERATION``; dead-Li
+    tracking off (that rule is irreversible by assumption)."""
+    return _engine(energetics, state, BV_ACCELERATION, False, False)
 
 
 def _currents(eng, eta_kT, window_s, snapshots=1):
