@@ -4,13 +4,17 @@ current), and dead Li vs the VLCD; and how much the cycling numbers depend on th
 parameters (hop acceleration, records per half-cycle, box size). Prints tables (seed means ±
 standard errors, and Welch's t of the difference between the first and last row); asserts nothing.
 
-Usage: python benchmarks/kmc_cycling_trends.py [--only current,vlcd,convergence] [--seeds 8] [--smoke]
+Usage: python benchmarks/kmc_cycling_trends.py [--only current,vlcd,convergence,exchange,exchange_vlcd]
+[--seeds 8] [--smoke]
 (``--smoke``: one seed, a 4 nm box, 2 ML; a check that it runs.)
 Case: params/reference/cycling_trend.toml (10 nm, 12 ML plated, one cycle, stripped at 1 mA/cm^2
 to the 0.5 V cut-off, DOPT on, 300 K). Current trend: plating at 0.2 and 2.5 mA/cm^2, uniform
 current. VLCD trend: plating at 1 mA/cm^2 with CV 0.05 and 0.8 (10 nm correlation), 3 cycles.
 Convergence: plating at 1 mA/cm^2 with CV 0.5, 3 cycles; kmc.max_hop_to_deposition 250, 1000
 (the default), 4000; cycling.records_per_half_cycle 4 and 16; a 10 and a 20 nm box (12 nm high).
+Exchange (``kmc.exchange``, uniform current, 3 cycles at 1 mA/cm^2): one-way vs reversible; with
+the reversible exchange, the current trend and the hop acceleration (250, 1000, 4000);
+exchange_vlcd: the VLCD trend with the reversible exchange.
 """
 
 from __future__ import annotations
@@ -51,9 +55,15 @@ def _welch(a, b) -> float:
     return (ma - mb) / np.hypot(sa, sb) if np.isfinite(np.hypot(sa, sb)) and np.hypot(sa, sb) > 0 else float("nan")
 
 
+def _plating_overpotential(ds) -> float:
+    """Mean overpotential of the plating records, V (NaN when not recorded: the one-way exchange)."""
+    eta = ds.overpotential.values[(ds.half_cycle.values == 0) & np.isfinite(ds.overpotential.values)]
+    return float(eta.mean()) if eta.size else float("nan")
+
+
 def table(base, label: str, key: str, values, seeds, out: Path, extra: dict) -> None:
     print(f"\n{label} ({len(seeds)} seeds; CE = stripped / plated, dead Li per atom plated, per cycle)")
-    print(f"{label:>22} {'crystalline':>13} {'CE':>18} {'dead Li / plated':>18} {'s/run':>6}")
+    print(f"{label:>22} {'crystalline':>13} {'CE':>18} {'dead Li / plated':>18} {'eta plating (mV)':>18} {'s/run':>6}")
     rows = {}
     for value in values:
         t0 = time.perf_counter()
@@ -61,17 +71,18 @@ def table(base, label: str, key: str, values, seeds, out: Path, extra: dict) -> 
         crystal = [float(cyc.crystalline_fraction_plated[0]) for cyc, _ in runs]
         ce = [float(cyc.coulombic_efficiency.mean()) for cyc, _ in runs]
         dead = [float(cyc.dead_fraction.mean()) for cyc, _ in runs]
+        eta = [1e3 * _plating_overpotential(ds) for _, ds in runs]
         rows[value] = (ce, dead)
-        (mc, sc), (me, se), (md, sd) = _mean_se(crystal), _mean_se(ce), _mean_se(dead)
-        print(f"{value:>22g} {mc:>6.3f}±{sc:<6.3f} {me:>9.5f}±{se:<8.5f} {md:>9.5f}±{sd:<8.5f} "
-              f"{(time.perf_counter() - t0) / len(seeds):>6.1f}")
+        (mc, sc), (me, se), (md, sd), (mv, sv) = _mean_se(crystal), _mean_se(ce), _mean_se(dead), _mean_se(eta)
+        print(f"{value!s:>22} {mc:>6.3f}±{sc:<6.3f} {me:>9.5f}±{se:<8.5f} {md:>9.5f}±{sd:<8.5f} "
+              f"{mv:>9.1f}±{sv:<8.1f} {(time.perf_counter() - t0) / len(seeds):>6.1f}")
     low, high = values[0], values[-1]
-    print(f"Welch t, CE({low:g}) - CE({high:g}): {_welch(rows[low][0], rows[high][0]):.2f}; "
-          f"dead({high:g}) - dead({low:g}): {_welch(rows[high][1], rows[low][1]):.2f}")
+    print(f"Welch t, CE({low}) - CE({high}): {_welch(rows[low][0], rows[high][0]):.2f}; "
+          f"dead({high}) - dead({low}): {_welch(rows[high][1], rows[low][1]):.2f}")
 
 
 def main() -> None:
-    args, only = parse(__doc__, "current,vlcd,convergence", 8, "one seed, a 4 nm box, 2 ML")
+    args, only = parse(__doc__, "current,vlcd,convergence,exchange,exchange_vlcd", 8, "one seed, a 4 nm box, 2 ML")
     base = multiscale.load_params(PARAMS / "reference" / "cycling_trend.toml")
     seeds = list(range(1, args.seeds + 1))
     if args.smoke:
@@ -89,6 +100,17 @@ def main() -> None:
             size = [10.0, 20.0] if not args.smoke else [4.0, 5.0]
             table(base, "lateral size (nm)", "kmc.lateral_size_nm", size, seeds, Path(tmp),
                   {**case, "kmc.box_height_nm": 12.0})  # room for the wider box's taller peaks
+        if "exchange" in only:
+            three = {"cycling.cycles": 3}
+            table(base, "exchange", "kmc.exchange", ["one_way", "reversible"], seeds, Path(tmp), three)
+            reversible = {"kmc.exchange": "reversible"}
+            table(base, "plating j (mA/cm2), rev.", "cycling.plating_current_density_mA_cm2", [0.2, 2.5], seeds,
+                  Path(tmp), reversible)
+            table(base, "max hop / dep., rev.", "kmc.max_hop_to_deposition", [250.0, 1000.0, 4000.0], seeds, Path(tmp),
+                  {**three, **reversible})
+        if "exchange_vlcd" in only:
+            table(base, "VLCD CV, reversible", "electrode.vlcd_cv", [0.05, 0.8], seeds, Path(tmp),
+                  {"cycling.cycles": 3, "kmc.exchange": "reversible"})
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """kMC throughput: events/s and ns/event of a hop-dominated deposition case, with bond-counting
 rates (n-fold classes) and with per-site continuous rates (local heating on), of the same case
-stripping (galvanostatic dissolution at the same current, dead-Li tracking on), and the cost of a
-deposition vs lattice area. Prints figures; asserts nothing.
+stripping (galvanostatic dissolution at the same current, dead-Li tracking on), the same stripping
+with the reversible exchange (``kmc.exchange = "reversible"``), and the cost of a deposition vs
+lattice area. Prints figures; asserts nothing.
 
 Usage: python benchmarks/kmc_throughput.py [--quick] [--smoke]
 (``--smoke``: lattices of 16^2 and 32^2 columns, one repeat of 2e4 events; a check that it runs.)
@@ -12,7 +13,8 @@ curated atomistic laws (``atomistic.h5`` defaults: E_bond 0.0566 eV, S_bond 0.53
 scaled so that the fastest per-target hop is 1e4 x the per-column deposition rate (hop-dominated:
 > 99 % of events are moves). Local heating: the top 50 K hotter, rising over the first 6 layers.
 Stripping: after the same plating, no deposition and dissolution at 10 mA/cm^2 with the rates of
-``dissolution`` (i0 = 1 mA/cm^2), dead Li tracked.
+``dissolution`` (i0 = 1 mA/cm^2), dead Li tracked; reversible: the same net current through both
+branches at the Butler-Volmer overpotential (``Engine.advance(net_rate=...)``).
 Lattices of ~1e5, 1e6, 1e7 sites, 24 layers high; one thread; best of 5 repeats of 1e6 events
 after 20 events per column, the repeats taken round the lattices in turn (a slow spell of the
 machine falls on all of them). ``rel. cost``: ns/event relative to the smallest lattice.
@@ -30,7 +32,7 @@ from multiscale.atomistic.stage import build_datasets
 from multiscale.constants import LI_KMC_SPACING as A
 from multiscale.kmc import _kernels as k
 from multiscale.kmc import model as m
-from multiscale.kmc.dissolution import dissolution_table
+from multiscale.kmc.dissolution import column_exchange_rate, dissolution_table
 from multiscale.kmc.engine import Engine, KmcState
 
 
@@ -56,10 +58,10 @@ def site_bytes(engine: Engine) -> float:
 
 
 def throughput(sides: list[int], heated: bool, events: int = 1_000_000,
-               repeats: int = 5, stripping: bool = False) -> list[tuple[float, float, float]]:
+               repeats: int = 5, mode: str = "plating") -> list[tuple[float, float, float]]:
     """(events/s, move share, bytes/site) of each lattice, best of ``repeats``. The repeats go
     round the lattices in turn, so that a slow spell of a shared machine falls on all of them."""
-    engines = [case(side, heated, stripping=stripping) for side in sides]
+    engines = [case(side, heated, stripping=mode != "plating") for side in sides]
     for eng, side in zip(engines, sides):
         eng.advance(max_events=20 * side * side)  # roughen the surface first
     best = [(0.0, 0.0)] * len(sides)
@@ -67,8 +69,7 @@ def throughput(sides: list[int], heated: bool, events: int = 1_000_000,
         for q, eng in enumerate(engines):
             before = eng.state.counts.copy()
             t0 = time.perf_counter()
-            strip = {"deposition_scale": 0.0, "strip_rate": eng.total_deposition_rate} if stripping else {}
-            eng.advance(max_events=events, **strip)
+            eng.advance(max_events=events, **_electrochemistry(eng, mode))
             dt = time.perf_counter() - t0
             done = (eng.state.counts - before)[[k.EV_DEPOSIT, k.EV_HOP, k.EV_STEP, k.EV_DISSOLVE]]
             if done.sum() / dt > best[q][0]:
@@ -76,9 +77,19 @@ def throughput(sides: list[int], heated: bool, events: int = 1_000_000,
     return [(rate, share, site_bytes(eng)) for (rate, share), eng in zip(best, engines)]
 
 
-#: (heated, stripping) -> row label.
-CASES = {(False, False): "bond-counting classes", (True, False): "per-site (heating on)",
-         (False, True): "stripping (dead Li on)"}
+def _electrochemistry(eng: Engine, mode: str) -> dict:
+    """``Engine.advance`` arguments of ``mode``: plating (none), stripping (one-way dissolution at
+    the plating current) or reversible (the galvanostatic exchange at that net current, i0 = 1 mA/cm^2)."""
+    if mode == "stripping":
+        return {"deposition_scale": 0.0, "strip_rate": eng.total_deposition_rate}
+    if mode == "reversible":
+        return {"net_rate": eng.total_deposition_rate, "site_exchange_rate": column_exchange_rate(10.0, A)}
+    return {}
+
+
+#: (heated, mode) -> row label.
+CASES = {(False, "plating"): "bond-counting classes", (True, "plating"): "per-site (heating on)",
+         (False, "stripping"): "stripping (dead Li on)", (False, "reversible"): "reversible (dead Li on)"}
 
 
 def main() -> None:
@@ -90,13 +101,14 @@ def main() -> None:
     events, repeats, deposit_sides = 1_000_000, 5, [64, 256, 1024]
     if args.smoke:
         sides, events, repeats, deposit_sides = [16, 32], 20_000, 1, [16, 32]
-    for heated, stripping in CASES:
-        case(16, heated, stripping=stripping).advance(max_events=1000)  # compile
+    for heated, mode in CASES:
+        eng = case(16, heated, stripping=mode != "plating")
+        eng.advance(max_events=1000, **_electrochemistry(eng, mode))  # compile
     print(f"{'rates':>22} {'sites':>10} {'events/s':>12} {'ns/event':>10} {'rel. cost':>9} {'move share':>10} "
           f"{'bytes/site':>11}")
-    for heated, stripping in CASES:
-        label = CASES[heated, stripping]
-        results = throughput(sides, heated, events, repeats, stripping)
+    for heated, mode in CASES:
+        label = CASES[heated, mode]
+        results = throughput(sides, heated, events, repeats, mode)
         for side, (rate, share, nbytes) in zip(sides, results):
             print(f"{label:>22} {24 * side * side:>10.2e} {rate:>12.3e} {1e9 / rate:>10.1f} "
                   f"{results[0][0] / rate:>9.2f} {share:>10.3f} {nbytes:>11.2f}")

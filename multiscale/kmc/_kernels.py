@@ -67,9 +67,12 @@ Random numbers: xoshiro256** on a uint64[4] state that the caller keeps, so a ru
 reproducible bit for bit and can be checkpointed and resumed.
 
 Dissolution (stripping; :mod:`.dissolution` has the rates): a surface atom leaves the lattice as
-an ion. Galvanostatic: a fixed total rate, the atom drawn by its class's rate; potentiostatic:
-every atom at its own rate, and ions reduced on every eligible empty site, its reverse
-(:func:`exchange_site`). Dead Li: Li that a dissolution cut off from the collector becomes
+an ion. Galvanostatic one-way: a fixed total rate, the atom drawn by its class's rate;
+potentiostatic: every atom at its own rate, and ions reduced on every eligible empty site, its
+reverse (:func:`exchange_site`); galvanostatic reversible: both branches at the overpotential that
+carries the net current, solved before every event (:func:`exchange_split`) from the eligible
+sites and the dissolution rates, both kept incrementally (:func:`recheck_eligible`,
+:func:`update_weighted_anodic`). Dead Li: Li that a dissolution cut off from the collector becomes
 occupancy DEAD (= SUBSTRATE above layer 0): still occupied, never filed, so it neither moves nor
 dissolves, and ions are not reduced on it (:func:`sever`, :func:`reducible`). While dead Li is
 tracked, a move that would cut Li off the collector is refused (:func:`cuts_off`).
@@ -77,11 +80,13 @@ tracked, a move that would cut Li off the collector is refused (:func:`cuts_off`
 Status codes returned by :func:`run_events`: 0 event budget used, 1 end time reached,
 2 deposit target reached, 3 a hop list is nearly full (grow it and call again),
 4 the deposit reached the top of the box, 5 nothing can happen (all rates zero),
-6 dissolution target reached, 7 stripping cut-off (the atoms' summed dissolution rate fell below
-the floor), 8 no column (with the exchange: no site) can reduce an ion (dead Li covers the electrode).
+6 dissolution target reached, 7 stripping cut-off (one-way: the atoms' summed dissolution rate fell
+below the floor; reversible: the anodic factor passed the cut-off, or nothing is left to dissolve),
+8 no column (with the exchange: no site) can reduce an ion (dead Li covers the electrode).
 Event counts: deposits, nearest-neighbour hops, falls, step moves, dissolutions, atoms marked dead,
-null events (moves refused because they would cut Li off the collector, and rejected reduction
-proposals of the potentiostatic exchange, :func:`exchange_site`) (a fall is part of the event that
+null events (moves refused because they would cut Li off the collector, rejected reduction
+proposals of the exchange, :func:`exchange_site`, and dissolutions a non-uniform field's thinning
+rejected) (a fall is part of the event that
 left its atom unbound: the event budget ``max_events`` counts loop passes, i.e. deposits,
 dissolutions, moves and null events).
 """
@@ -892,7 +897,8 @@ def dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobil
              rise, heat_len, t_bath, grid, nz, counts, track_dead, stamp, stack, seen, search, touched):
     """The Li atom at site s leaves as an ion: empty the site, drop atoms it left unbound (as after
     a move), re-file, count, and (``track_dead``) mark what it cut off from the collector
-    (:func:`sever`), and a dropped atom that landed on dead Li only."""
+    (:func:`sever`), and a dropped atom that landed on dead Li only. Returns the number of
+    ``touched`` sites (every site whose occupancy changed is among them)."""
     zs, cs = site_zc(s, grid)
     n_touched = change(zs, cs, EMPTY, st, top, grid, nz, touched, 0)
     before = n_touched
@@ -905,6 +911,7 @@ def dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobil
               rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts)
         strand_landed(before, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
                       heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts)
+    return n_touched
 
 
 @njit(cache=True, inline="always")
@@ -932,7 +939,7 @@ def pick_by_weight(class_size, anodic, r):
 
 @njit(cache=True)
 def exchange_site(u_branch, n_filed, class_start, class_size, members, st, grid, nz, column_rate, max_column_rate, rng):
-    """Propose a reduction site of the reversible exchange (potentiostatic runs) and accept it.
+    """Propose a reduction site of the reversible exchange (potentiostatic or galvanostatic) and accept it.
 
     Every empty site with 1 <= n <= 5 occupied neighbours that touches live Li, or the collector
     (z = 1), receives ions at one rate per site, scaled by its column's ``column_rate`` /
@@ -1007,6 +1014,161 @@ def exchange_site(u_branch, n_filed, class_start, class_size, members, st, grid,
     return t if next_uniform(rng) * live * max_column_rate < column_rate[ct] else -1
 
 
+@njit(cache=True, inline="always")
+def is_eligible(i, st, grid, nz):
+    """True when the exchange reduces ions on site i: open (:func:`is_open`) and on the collector
+    (z = 1) or next to live Li (:func:`reducible`); the sites :func:`exchange_site` accepts."""
+    if not is_open(st[i]):
+        return False
+    z, col = site_zc(i, grid)
+    return z >= 1 and reducible(z, col, st, grid, nz)
+
+
+@njit(cache=True)
+def count_eligible(st, grid, nz, weight, flags):
+    """Mark every site the exchange reduces ions on (:func:`is_eligible`) in ``flags`` (uint8[N],
+    1 eligible, 0 not) and return their summed column weights, sum of ``weight[col]`` (O(N))."""
+    nxy = n_columns(grid)
+    total = 0.0
+    for i in range(st.shape[0]):
+        flags[i] = is_eligible(i, st, grid, nz)
+        if flags[i]:
+            total += weight[i % nxy]
+    return total
+
+
+@njit(cache=True, inline="always")
+def recheck_eligible(i, st, grid, nz, weight, flags, total):
+    """Re-mark the site i and its six neighbours after the occupancy of i changed (their
+    eligibility depends on i's occupancy only through their words and their live neighbours);
+    returns the summed weight ``total`` updated by the changes."""
+    nxy = n_columns(grid)
+    z, col = site_zc(i, grid)
+    lat = laterals(col, grid)
+    for d in range(-1, 6):
+        j = i
+        if d >= 0:
+            zj, cj = neighbour_zc(z, col, d, lat, nz)
+            if zj < 0:
+                continue
+            j = zj * nxy + cj
+        new = is_eligible(j, st, grid, nz)
+        if new != (flags[j] == 1):
+            flags[j] = new
+            total += weight[j % nxy] if new else -weight[j % nxy]
+    return total
+
+
+@njit(cache=True)
+def update_eligible(touched, first, n_touched, killed, st, grid, nz, weight, flags, total):
+    """After an event: re-mark around every site of ``touched[first:n_touched]`` (which holds every
+    site whose occupancy changed, :func:`change`), or every site when ``killed`` (atoms marked
+    dead change the eligibility of their neighbours, which no list holds; rare); returns the
+    updated summed weight (:func:`recheck_eligible`)."""
+    if killed:
+        return count_eligible(st, grid, nz, weight, flags)
+    for q in range(first, n_touched):
+        total = recheck_eligible(touched[q], st, grid, nz, weight, flags, total)
+    return total
+
+
+@njit(cache=True)
+def count_weighted_anodic(st, anodic, weight, grid, contrib):
+    """Each site's dissolution rate times its column weight, ``anodic[class] * weight[col]`` (0 for a
+    site with no n-fold class), into ``contrib`` (float64[N]); returns their sum, 1/s (O(N))."""
+    nxy = n_columns(grid)
+    total = 0.0
+    for i in range(st.shape[0]):
+        c = hop_class(st[i], False)
+        contrib[i] = anodic[c] * weight[i % nxy] if c >= 0 else 0.0
+        total += contrib[i]
+    return total
+
+
+@njit(cache=True)
+def update_weighted_anodic(touched, n_touched, killed, st, anodic, weight, grid, contrib, total):
+    """After an event: redo the terms of :func:`count_weighted_anodic` of ``touched[:n_touched]``
+    (every site whose class an event changed is there, as :func:`relist` files them from it), or
+    all of them when ``killed`` (atoms marked dead, filed from another list; rare); returns the
+    updated sum."""
+    if killed:
+        return count_weighted_anodic(st, anodic, weight, grid, contrib)
+    nxy = n_columns(grid)
+    for q in range(n_touched):
+        i = touched[q]
+        c = hop_class(st[i], False)
+        new = anodic[c] * weight[i % nxy] if c >= 0 else 0.0
+        total += new - contrib[i]
+        contrib[i] = new
+    return total
+
+
+@njit(cache=True)
+def exchange_split(net_rate, anodic_sum0, cathodic_sum0, alpha_ratio):
+    """Dissolution and reduction rates (p, q), 1/s, of the galvanostatic exchange: p - q =
+    ``net_rate`` with p = S x and q = C x^(-r), x = exp(alpha_a e eta / k_B T) the anodic
+    Butler-Volmer factor at the overpotential that carries the net current.
+
+    Parameters
+    ----------
+    net_rate : float
+        R = I / e, 1/s: net dissolutions a second (> 0 strips, < 0 plates, 0 open circuit).
+    anodic_sum0 : float
+        S, the summed dissolution rate of the live atoms at eta = 0, 1/s (>= 0).
+    cathodic_sum0 : float
+        C, the summed reduction rate of the eligible sites at eta = 0, 1/s (>= 0).
+    alpha_ratio : float
+        r = alpha_c / alpha_a, > 0.
+
+    Returns
+    -------
+    p, q : float
+        1/s. (-1, -1) when no overpotential carries R: R > 0 with S = 0 (nothing to dissolve) or
+        R < 0 with C = 0 (nowhere to reduce). With S or C zero otherwise, the one branch left
+        carries R alone: (max(R, 0), max(-R, 0)), (0, 0) at open circuit.
+    """
+    s, c, rr = anodic_sum0, cathodic_sum0, net_rate
+    if (rr > 0.0 and s <= 0.0) or (rr < 0.0 and c <= 0.0):
+        return -1.0, -1.0
+    if s <= 0.0 or c <= 0.0:
+        return max(rr, 0.0), max(-rr, 0.0)
+    root = np.sqrt(rr * rr + 4.0 * s * c)  # r = 1: p q = S C, so p and q are the roots of a quadratic
+    if rr >= 0.0:
+        p = 0.5 * (rr + root)
+        q = s * c / p
+    else:
+        q = 0.5 * (root - rr)
+        p = s * c / q
+    if alpha_ratio == 1.0:
+        return p, q
+    # r != 1: Newton on y = ln x from the r = 1 root, f(y) = S e^y - C e^(-r y) - R increasing;
+    # bisection whenever a step leaves the bracket
+    y = np.log(p / s)
+    lo, hi = y, y
+    while s * np.exp(lo) - c * np.exp(-alpha_ratio * lo) > rr:
+        lo -= 1.0
+    while s * np.exp(hi) - c * np.exp(-alpha_ratio * hi) < rr:
+        hi += 1.0
+    for _ in range(200):
+        a, b = s * np.exp(y), c * np.exp(-alpha_ratio * y)
+        f = a - b - rr
+        if f == 0.0:
+            break
+        if f > 0.0:
+            hi = y
+        else:
+            lo = y
+        step = f / (a + alpha_ratio * b)
+        y_new = y - step
+        if not lo < y_new < hi:
+            y_new = 0.5 * (lo + hi)
+        if abs(y_new - y) <= 1e-15 * max(1.0, abs(y)):
+            y = y_new
+            break
+        y = y_new
+    return s * np.exp(y), c * np.exp(-alpha_ratio * y)
+
+
 @njit(cache=True)
 def bare_collector(st, grid):
     """True when some site at z = 1 is empty with at most 5 occupied neighbours (an ion could be
@@ -1023,7 +1185,7 @@ def run_events(
     st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise,
     heat_len, t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events,
     t_end, max_deposits, hop_log, epitaxy, anodic, strip_rate, strip_floor, max_dissolutions, track_dead,
-    column_rate, stamp, stack, seen, search, exchange_rate,
+    column_rate, stamp, stack, seen, search, exchange_rate, net_mode, net_rate, alpha_ratio, cutoff_factor, kept_sums,
 ):
     """Advance the kMC until an event budget, an end time or a deposit target is reached.
 
@@ -1062,7 +1224,7 @@ def run_events(
         Stop when the next event would come after this time (the clock is set to it: exact for
         a Poisson process).
     max_deposits : int
-        Stop when ``counts[0]`` reaches this.
+        Stop when ``counts[0]`` reaches this (``net_mode``: deposits - dissolutions).
     hop_log : float64[K, 3] or empty
         If K > 0, (from site, to site, time) of the first K moves (hops and step moves) of this
         call are written (diagnostics and tracer tests; site indices are exact in float64).
@@ -1079,7 +1241,7 @@ def run_events(
         Galvanostatic stripping stops (status 7) when the atoms' summed ``anodic`` rates fall below
         this, 1/s (the overpotential cut-off; :mod:`.dissolution`).
     max_dissolutions : int
-        Stop when ``counts[EV_DISSOLVE]`` reaches this.
+        Stop when ``counts[EV_DISSOLVE]`` reaches this (``net_mode``: dissolutions - deposits).
     track_dead : bool
         Mark Li cut off from the collector by a dissolution as dead (:func:`sever`), and atoms
         that fall where no Li path reaches the collector (:func:`strand_landed`); refuse a move that would cut Li off
@@ -1091,12 +1253,36 @@ def run_events(
     stamp, stack, seen, search
         Scratch of :func:`sever` and :func:`cuts_off` (used when ``track_dead``).
     exchange_rate : float
-        > 0: the reversible exchange of potentiostatic runs replaces the arrival rule: ions are
+        > 0: the reversible exchange (potentiostatic; ``net_mode``: at eta = 0) replaces the arrival rule: ions are
         reduced at every eligible empty site (:func:`exchange_site`) at ``exchange_rate`` x
         column_rate[col] / max(column_rate) per site, 1/s (``deposition_rate``, the alias table
         and ``ballistic`` are then not used); a rejected proposal is a null event, counted in
         ``counts[EV_REFUSED]``.
         0: ions arrive by the arrival rule at the total ``deposition_rate``.
+    net_mode : bool
+        The galvanostatic exchange: the reversible exchange at the overpotential that carries the
+        net current ``net_rate`` (:func:`exchange_split`, solved before every event from the
+        summed ``anodic`` rates, which are then those at eta = 0, and the eligible sites, counted
+        incrementally: :func:`recheck_eligible`). ``exchange_rate`` is the per-site rate at eta = 0
+        of the fastest column; ``strip_rate`` must be 0. The targets are net: stop when deposits
+        - dissolutions reaches ``max_deposits`` or dissolutions - deposits ``max_dissolutions``;
+        status 7 when stripping (``net_rate`` > 0) finds nothing to dissolve or the anodic factor
+        x exceeds ``cutoff_factor``, 8 when plating finds no eligible site.
+    net_rate : float
+        Net dissolutions a second, I / e, 1/s (> 0 strips, < 0 plates, 0 open circuit; ``net_mode``).
+    alpha_ratio : float
+        alpha_c / alpha_a (``net_mode``).
+    cutoff_factor : float
+        exp(alpha_a e eta_cut / k_B T): the stripping cut-off (``net_mode``; inf: none).
+    kept_sums : float64[2]
+        Receives the summed weight of the eligible sites and (non-uniform field) the summed
+        weighted dissolution rates as kept incrementally (``net_mode``; a check of the bookkeeping
+        against a recount).
+
+    With either exchange and a non-uniform ``column_rate``, its weight w = column_rate /
+    max(column_rate) scales both branches: reductions through :func:`exchange_site`, and a drawn
+    dissolution is accepted with probability w of its column (a rejection is a null event, counted
+    in ``counts[EV_REFUSED]``), so ``anodic`` must hold the rates of the fastest column.
 
     Returns
     -------
@@ -1109,21 +1295,55 @@ def run_events(
     first = leaf_start(tree.shape[0])
     touched = np.empty(2048, np.int64)  # sites whose word an event changed (<= 14 changes x ~60 sites)
     work = np.empty((3, 7), np.int64)  # scratch of cuts_off
-    potentiostatic = strip_rate == 0.0 and anodic.max() > 0.0
+    potentiostatic = strip_rate == 0.0 and anodic.max() > 0.0 and not net_mode
     max_column_rate = column_rate.max()
-    if counts[EV_DISSOLVE] >= max_dissolutions:  # the count changes only in a dissolution, checked there
+    flags = np.zeros(st.shape[0] if net_mode else 1, np.uint8)  # eligible sites of the galvanostatic exchange
+    weight = column_rate / max_column_rate if max_column_rate > 0.0 else np.ones_like(column_rate)
+    positive = weight[weight > 0.0]
+    tiny = 0.5 * positive.min() if positive.size > 0 else 0.0  # below it the kept sum is round-off: no site left
+    eligible = count_eligible(st, grid, nz, weight, flags) if net_mode else 0.0
+    kept_sums[0] = eligible
+    # a non-uniform field scales both branches of the exchange: dissolutions are drawn as without
+    # it and accepted with the column's weight (thinning); the galvanostatic solve needs their sum
+    weighted = (net_mode or potentiostatic) and weight.min() < 1.0
+    contrib = np.zeros(st.shape[0] if weighted and net_mode else 1)
+    anodic_w = count_weighted_anodic(st, anodic, weight, grid, contrib) if weighted and net_mode else 0.0
+    kept_sums[1] = anodic_w
+    if not net_mode and counts[EV_DISSOLVE] >= max_dissolutions:  # changes only in a dissolution, checked there
         return ST_DISSOLVED
     for _ in range(max_events):
-        if counts[EV_DEPOSIT] >= max_deposits:
+        if net_mode:
+            if counts[EV_DISSOLVE] - counts[EV_DEPOSIT] >= max_dissolutions:
+                return ST_DISSOLVED
+            if counts[EV_DEPOSIT] - counts[EV_DISSOLVE] >= max_deposits:
+                return ST_DEPOSITS
+        elif counts[EV_DEPOSIT] >= max_deposits:
             return ST_DEPOSITS
         if (n_mobile[1] + CLASS_HEADROOM > mobile.shape[0]) if heated else (n_mobile[1] < CLASS_HEADROOM):
             return ST_GROW
         hop_total = tree[TREE_PAD] if n_mobile[0] > 0 and tree[TREE_PAD] > 0.0 else 0.0
         anodic_total = strip_rate
+        weights = 0.0  # summed anodic rates the dissolving atom is drawn by (taken here when already known)
         if potentiostatic:
             anodic_total = anodic_sum(class_size, anodic)
+            weights = anodic_total
         reduction_total = deposition_rate
-        if exchange_rate > 0.0:  # proposals of the reversible exchange (:func:`exchange_site`)
+        if net_mode:
+            weights = anodic_sum(class_size, anodic)
+            anodic0 = anodic_w if weighted and weights > 0.0 else weights  # S, the field's weights included
+            cathodic0 = exchange_rate * eligible if eligible > tiny else 0.0  # tiny: round-off of removals
+            anodic_total, cathodic = exchange_split(net_rate, anodic0, cathodic0, alpha_ratio)
+            if anodic_total < 0.0:
+                return ST_CUTOFF if net_rate > 0.0 else ST_PASSIVATED
+            if net_rate > 0.0 and anodic_total > cutoff_factor * anodic0:
+                return ST_CUTOFF
+            if weighted and anodic_total > 0.0:
+                anodic_total *= weights / anodic0  # proposals, accepted with the column's weight
+            # proposals of :func:`exchange_site` at the per-site rate times exp(-alpha_c e eta / k_B T)
+            reduction_total = 0.0
+            if cathodic > 0.0:
+                reduction_total = cathodic / eligible * (6.0 * n_mobile[0] + nxy)
+        elif exchange_rate > 0.0:  # proposals of the reversible exchange (:func:`exchange_site`)
             if n_mobile[0] == 0 and not bare_collector(st, grid):
                 return ST_PASSIVATED  # no live atom, and dead Li covers the collector
             reduction_total = exchange_rate * (6.0 * n_mobile[0] + nxy)
@@ -1171,17 +1391,37 @@ def run_events(
             relist(touched, n_touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated,
                    rates, es_barrier, rise, heat_len, t_bath, grid)
             counts[EV_DEPOSIT] += 1
+            if net_mode:
+                eligible = recheck_eligible(z * nxy + col, st, grid, nz, weight, flags, eligible)
+                kept_sums[0] = eligible
+                if weighted:
+                    anodic_w = update_weighted_anodic(touched, n_touched, False, st, anodic, weight, grid, contrib,
+                                                      anodic_w)
+                    kept_sums[1] = anodic_w
             continue
         if r < reduction_total + anodic_total:  # a dissolution: the class by its summed rate, a member uniformly
-            weights = anodic_total if potentiostatic else anodic_sum(class_size, anodic)
+            if weights == 0.0:
+                weights = anodic_sum(class_size, anodic)
             if weights < strip_floor or weights <= 0.0:
                 return ST_CUTOFF
             c = pick_by_weight(class_size, anodic, next_uniform(rng) * weights)
             s = members[class_start[c] + next_below(rng, class_size[c])]
-            dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
-                     es_barrier, rise, heat_len, t_bath, grid, nz, counts, track_dead, stamp, stack, seen, search,
-                     touched)
-            if counts[EV_DISSOLVE] >= max_dissolutions:
+            if weighted and next_uniform(rng) >= weight[s % nxy]:
+                counts[EV_REFUSED] += 1  # a rejected proposal of a weighted exchange: a null event
+                continue
+            dead_before = counts[EV_DEAD]
+            n_touched = dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated,
+                                 rates, es_barrier, rise, heat_len, t_bath, grid, nz, counts, track_dead, stamp,
+                                 stack, seen, search, touched)
+            if net_mode:
+                killed = counts[EV_DEAD] != dead_before
+                eligible = update_eligible(touched, 0, n_touched, killed, st, grid, nz, weight, flags, eligible)
+                kept_sums[0] = eligible
+                if weighted:
+                    anodic_w = update_weighted_anodic(touched, n_touched, killed, st, anodic, weight, grid, contrib,
+                                                      anodic_w)
+                    kept_sums[1] = anodic_w
+            elif counts[EV_DISSOLVE] >= max_dissolutions:
                 return ST_DISSOLVED
             continue
         # a move: the atom (class by total rate and member uniformly, or through the sum tree),
@@ -1247,10 +1487,21 @@ def run_events(
         n_touched = drop_unbound(zs, cs, st, top, grid, nz, touched, n_touched, counts)
         relist(touched, n_touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated,
                rates, es_barrier, rise, heat_len, t_bath, grid)
+        dead_before = counts[EV_DEAD]
         if track_dead and n_touched > before:
             strand_landed(before, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile,
                           tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search,
                           counts)
+        if net_mode:
+            killed = counts[EV_DEAD] != dead_before
+            eligible = recheck_eligible(s, st, grid, nz, weight, flags, eligible)
+            eligible = recheck_eligible(zt * nxy + ct, st, grid, nz, weight, flags, eligible)
+            eligible = update_eligible(touched, before, n_touched, killed, st, grid, nz, weight, flags, eligible)
+            kept_sums[0] = eligible
+            if weighted:
+                anodic_w = update_weighted_anodic(touched, n_touched, killed, st, anodic, weight, grid, contrib,
+                                                  anodic_w)
+                kept_sums[1] = anodic_w
     return ST_EVENTS
 
 

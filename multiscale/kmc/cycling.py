@@ -2,10 +2,14 @@
 
 A cycle is four half-cycles: plating a fixed number of atoms at the plating current (with the
 electrode's VLCD field), a rest, galvanostatic stripping until the cut-off, a rest (rests of
-length 0 are skipped). Dead Li is marked as a dissolution makes it (``_kernels.sever``); a move
-that would cut Li off the collector is refused (``_kernels.cuts_off``).
-The run records every ``deposits_per_record`` deposits (plating) or dissolutions (stripping) and
-at the end of each half-cycle, and keeps one row of :data:`LOG_FIELDS` and two height maps per cycle.
+length 0 are skipped). One-way exchange (``kmc.exchange``, the default): plating by the arrival
+rule, stripping by dissolution alone; reversible: both branches in every half-cycle at the
+overpotential that carries the current (``Engine.advance(net_rate=...)``; no rests), the
+half-cycle's atoms counted net. Dead Li is marked as a dissolution makes it (``_kernels.sever``);
+a move that would cut Li off the collector is refused (``_kernels.cuts_off``).
+The run records every ``deposits_per_record`` atoms (net with the reversible exchange) plated or
+stripped and at the end of each half-cycle, and keeps one row of :data:`LOG_FIELDS` and two
+height maps per cycle.
 
 Everything the protocol decides depends on the saved arrays only (:meth:`CyclingRun.state`), so a
 run resumed from a checkpoint continues bit for bit.
@@ -46,11 +50,13 @@ class CyclingSetup:
     plate_atoms : int
         Atoms plated per half-cycle (kmc_capacity_ML x columns, rounded).
     strip_rate : float
-        Galvanostatic stripping: dissolutions per second, j_strip A / e, 1/s.
+        Galvanostatic stripping: (net) dissolutions per second, j_strip A / e, 1/s.
     exchange_rate : float
-        Ions reduced on the electrode at zero overpotential, i0 A / e, 1/s.
+        Ions reduced on the flat electrode at zero overpotential, i0 A / e, 1/s (the reversible
+        exchange uses i0 a^2 / e a site, this over the columns).
     strip_floor : float
-        Summed surface dissolution rate (eta = 0) at the potential cut-off, 1/s (0 with a capacity cut-off).
+        One-way: summed surface dissolution rate (eta = 0) at the potential cut-off, 1/s (0 with a
+        capacity cut-off).
     strip_fraction : float or None
         Capacity cut-off: stop after this fraction of the cycle's plated atoms (None: potential cut-off).
     rest_s : float
@@ -58,6 +64,14 @@ class CyclingSetup:
         k_d[phase, n] at eta = 0, 1/s (:func:`.dissolution.dissolution_table`).
     alpha_a, alpha_c : float
         Transfer coefficients.
+    reversible : bool
+        The galvanostatic exchange (``kmc.exchange = "reversible"``): both branches at the
+        overpotential that carries the current; counts are net; no rests.
+    plate_rate : float
+        Reversible exchange: net reductions a second while plating, j_plate A / e, 1/s.
+    cutoff_factor : float
+        Reversible exchange: exp(alpha_a e eta_cut / k_B T) at the potential cut-off (inf with a
+        capacity cut-off).
     """
 
     cycles: int
@@ -70,11 +84,24 @@ class CyclingSetup:
     dissolution: np.ndarray
     alpha_a: float
     alpha_c: float
+    reversible: bool
+    plate_rate: float
+    cutoff_factor: float
 
-    def overpotential(self, dissolution_sum: float, temperature_K: float) -> float:
-        """Stripping overpotential of a surface whose summed dissolution rate at eta = 0 is
-        ``dissolution_sum`` (1/s), V (:func:`.dissolution.overpotential`)."""
-        return overpotential(self.strip_rate, dissolution_sum, self.exchange_rate, self.alpha_a, self.alpha_c,
+    def net_rate(self, half: int) -> float:
+        """Net dissolutions a second of the reversible exchange in ``half``, 1/s (< 0 plating)."""
+        return -self.plate_rate if half == PLATE else self.strip_rate
+
+    def overpotential(self, engine: Engine, half: int, temperature_K: float) -> float:
+        """Overpotential, V (:func:`.dissolution.overpotential`). One-way exchange: that of stripping,
+        against the flat electrode's exchange rate C = i0 A / e (NaN outside stripping); reversible:
+        the one the kernel runs at, with C counted on the lattice (every half-cycle)."""
+        if self.reversible:
+            anodic, cathodic = engine.exchange_sums(self.exchange_rate / engine.column_rate.size)
+            return overpotential(self.net_rate(half), anodic, cathodic, self.alpha_a, self.alpha_c, temperature_K)
+        if half != STRIP:
+            return np.nan
+        return overpotential(self.strip_rate, engine.dissolution_sum(), self.exchange_rate, self.alpha_a, self.alpha_c,
                              temperature_K)
 
 
@@ -117,17 +144,12 @@ class CyclingRun(ProtocolRun):
             cycle, half = int(self.protocol[CYCLE]), int(self.protocol[HALF])
             counts = state.counts
             stop, end_by = None, 0
-            if half == PLATE:
+            if c.reversible:
+                status, done, end_by = self._exchange(engine, half, cycle, per_record)
+            elif half == PLATE:
                 end = int(self.protocol[DEPOSITS_AT]) + c.plate_atoms
                 status = engine.advance(max_deposits=min(end, int(counts[k.EV_DEPOSIT]) + per_record))
-                if status == k.ST_FULL:
-                    raise UserError("kmc: the deposit reached the top of the box while cycling; increase "
-                                    "kmc.box_height_nm (dead Li accumulates over cycles) or lower cycling.kmc_capacity_ML")
-                if setup.dopt is not None:
-                    nucleate(engine, setup.dopt, setup.current_density, float(state.clock[0]) - run.last_record_time)
                 done = int(counts[k.EV_DEPOSIT]) >= end
-                if status == k.ST_PASSIVATED:
-                    stop = Stop(StopReason.PASSIVATED, f"cycle {cycle + 1}: {STATUS[status]}")
             elif half == STRIP:
                 limit = 2**62
                 if c.strip_fraction is not None:
@@ -143,6 +165,13 @@ class CyclingRun(ProtocolRun):
             else:
                 status = engine.advance(deposition_scale=0.0, t_end=float(self.protocol_clock[0]) + c.rest_s)
                 done = status in (k.ST_TIME, k.ST_FROZEN)
+            if status == k.ST_FULL:  # plating, or a step move (and reductions, reversible) near the top
+                raise UserError("kmc: the deposit reached the top of the box while cycling; increase "
+                                "kmc.box_height_nm (dead Li accumulates over cycles) or lower cycling.kmc_capacity_ML")
+            if half == PLATE and setup.dopt is not None:
+                nucleate(engine, setup.dopt, setup.current_density, float(state.clock[0]) - run.last_record_time)
+            if status == k.ST_PASSIVATED:
+                stop = Stop(StopReason.PASSIVATED, f"cycle {cycle + 1}: {STATUS[status]}")
             frame = self._record(half)
             if done or stop is not None:
                 self._end_half(engine, cycle, half, end_by)
@@ -154,23 +183,51 @@ class CyclingRun(ProtocolRun):
 
     # ------------------------------------------------------------------ protocol
 
+    def _exchange(self, engine: Engine, half: int, cycle: int, per_record: int) -> tuple[int, bool, int]:
+        """Advance the reversible exchange to the next record of ``half`` (plating or stripping: a
+        rest is refused before the run, its charge would be exact on average only): (status,
+        half-cycle done, how stripping ended). The targets are net counts from the half-cycle's start."""
+        c, counts = self.cycling, self.run.lattice.counts
+        net = int(counts[k.EV_DEPOSIT]) - int(counts[k.EV_DISSOLVE])
+        start = int(self.protocol[DEPOSITS_AT]) - int(self.protocol[DISSOLUTIONS_AT])
+        kwargs = dict(net_rate=c.net_rate(half), site_exchange_rate=c.exchange_rate / engine.column_rate.size,
+                      alpha_ratio=c.alpha_c / c.alpha_a)
+        if half == PLATE:
+            end = start + c.plate_atoms
+            status = engine.advance(max_deposits=min(end, net + per_record), **kwargs)
+            return status, int(counts[k.EV_DEPOSIT]) - int(counts[k.EV_DISSOLVE]) >= end, 0
+        if half == STRIP:
+            limit = 2**62
+            if c.strip_fraction is not None:
+                plated = int(self.cycle_log[cycle, _COL["plated_atoms"]])
+                limit = -start + int(np.ceil(c.strip_fraction * plated))
+            status = engine.advance(max_dissolutions=min(limit, -net + per_record), cutoff_factor=c.cutoff_factor,
+                                    **kwargs)
+            stripped = int(counts[k.EV_DISSOLVE]) - int(counts[k.EV_DEPOSIT])
+            if status != k.ST_CUTOFF:
+                return status, stripped >= limit, END_CAPACITY
+            return status, True, END_POTENTIAL if c.strip_fraction is None else END_EXHAUSTED
+        raise ValueError("the reversible exchange runs no rests (kmc.params.room_and_cycling_rules)")
+
     def _end_half(self, engine: Engine, cycle: int, half: int, end_by: int) -> None:
         """Log the half-cycle that just ended and set up the next one (skipping rests of length 0)."""
         run, c, state = self.run, self.cycling, self.run.lattice
         log = self.cycle_log[cycle]
         t = float(state.clock[0])
         heights = height_map(state, run.setup.spacing_m)
+        net_plated = (int(state.counts[k.EV_DEPOSIT]) - int(self.protocol[DEPOSITS_AT])
+                      - int(state.counts[k.EV_DISSOLVE]) + int(self.protocol[DISSOLUTIONS_AT]))
         if half == PLATE:
-            log[_COL["plated_atoms"]] = int(state.counts[k.EV_DEPOSIT]) - int(self.protocol[DEPOSITS_AT])
+            log[_COL["plated_atoms"]] = net_plated
             log[_COL["plating_time"]] = t - float(self.protocol_clock[0])
             log[_COL["roughness_sigma_plated"]] = roughness(heights).sigma
             log[_COL["porosity_plated"]] = porosity(state)
             log[_COL["crystalline_fraction_plated"]] = crystalline_fraction(state)
             self.height_plated[cycle] = heights
         elif half == STRIP:
-            log[_COL["stripped_atoms"]] = int(state.counts[k.EV_DISSOLVE]) - int(self.protocol[DISSOLUTIONS_AT])
+            log[_COL["stripped_atoms"]] = -net_plated
             log[_COL["stripping_time"]] = t - float(self.protocol_clock[0])
-            log[_COL["end_overpotential"]] = c.overpotential(engine.dissolution_sum(), run.setup.temperature_K)
+            log[_COL["end_overpotential"]] = c.overpotential(engine, STRIP, run.setup.temperature_K)
             log[_COL["strip_end"]] = end_by
             log[_COL["residual_atoms"]] = state.n_atoms
             log[_COL["roughness_sigma_stripped"]] = roughness(heights).sigma
@@ -205,8 +262,8 @@ class CyclingRun(ProtocolRun):
             "refused_moves": int(state.counts[k.EV_REFUSED]),
             "overpotential": np.nan,
         }
-        if half == STRIP:
-            frame["overpotential"] = c.overpotential(self.engine.dissolution_sum(), self.run.setup.temperature_K)
+        if half is not None:
+            frame["overpotential"] = c.overpotential(self.engine, half, self.run.setup.temperature_K)
         return frame
 
     # ------------------------------------------------------------------ output

@@ -16,10 +16,12 @@ Every constant is fixed for a run: the temperature enters through the Boltzmann 
 The rates are not multiplied by the hop acceleration ``hop_rate_scale``: like deposition,
 dissolution runs at its physical rate.
 
-Galvanostatic stripping at current density j: ions leave at the fixed total rate R = j A / e (one
-electron an event, so the charge is exact) and each dissolution takes an atom with probability
-k_d(phase, n, 0) / S, S = sum over the surface of k_d(phase, n, 0). Redeposition during stripping
-(the cathodic branch) is not simulated: the events are those of the anodic branch alone. The
+Galvanostatic one-way stripping (``kmc.exchange = "one_way"``) at current density j: ions leave
+at the fixed total rate R = j A / e (one electron an event, so the charge is exact) and each
+dissolution takes an atom with probability k_d(phase, n, 0) / S, S = sum over the surface of
+k_d(phase, n, 0). Redeposition during stripping (the cathodic branch) is not simulated: the
+events are those of the anodic branch alone (the reversible exchange, ``"reversible"``, runs both
+branches at the eta below, with C counted on the lattice: ``_kernels.exchange_split``). The
 overpotential is the Butler-Volmer one at which the surface carries the net current,
 
     S x - C x^(-alpha_c / alpha_a) = R,   x = exp(alpha_a e eta / k_B T),   C = i0 A / e
@@ -73,11 +75,16 @@ def thermal_voltage(temperature_K: float) -> float:
 
 def overpotential(strip_rate: float, dissolution_sum: float, exchange_rate: float, alpha_a: float, alpha_c: float,
                   temperature_K: float) -> float:
-    """eta of galvanostatic stripping, V: the root of S x - C x^(-alpha_c / alpha_a) = R (module
-    docstring; R = ``strip_rate``, S = ``dissolution_sum``, C = ``exchange_rate``, all 1/s); inf
-    when nothing can dissolve."""
-    if dissolution_sum <= 0.0:
+    """eta of a galvanostatic exchange, V: the root of S x - C x^(-alpha_c / alpha_a) = R (module
+    docstring; R = ``strip_rate``, net dissolutions a second, < 0 when plating; S =
+    ``dissolution_sum``, C = ``exchange_rate``, all 1/s); inf when R >= 0 and nothing can dissolve,
+    -inf when R < 0 and nothing can be reduced (C = 0)."""
+    if dissolution_sum <= 0.0 and strip_rate >= 0.0:
         return float("inf")
+    if exchange_rate <= 0.0 and strip_rate <= 0.0:
+        return float("-inf")
+    if dissolution_sum <= 0.0:  # plating with nothing to dissolve: the cathodic branch alone carries R
+        return -thermal_voltage(temperature_K) / alpha_c * float(np.log(-strip_rate / exchange_rate))
     r = alpha_c / alpha_a
 
     def net(y):  # y = ln x; increasing in y

@@ -100,8 +100,8 @@ class KmcState:
 
     @property
     def events(self) -> int:
-        """kMC events so far: deposits, dissolutions, moves and null events (refused moves and
-        rejected reduction proposals of the potentiostatic exchange; the kernel's event budget
+        """kMC events so far: deposits, dissolutions, moves and null events (refused moves, and the
+        rejected reduction and dissolution proposals of the exchange; the kernel's event budget
         counts them too). A fall is part of the event that left its atom unbound, so it is not an
         event of its own."""
         c = self.counts
@@ -266,6 +266,9 @@ class Engine:
         if dissolution is not None:
             self.anodic = class_dissolution(np.asarray(dissolution, dtype=float))
         self.column_rate = np.ascontiguousarray(deposition_rate, dtype=float).ravel()
+        # the galvanostatic exchange's incremental sums at the kernel's last return: the eligible sites'
+        # weights, and (non-uniform field) the dissolution rates times the column weights, 1/s
+        self.kept_sums = np.zeros(2)
         n = state.st.size if track_dead else 1  # stamp, stack, seen, last search: scratch of the dead-Li searches
         self._track_dead = bool(track_dead)
         self.dead_scratch = (np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(1, np.int64))
@@ -343,7 +346,9 @@ class Engine:
 
     def advance(self, max_events: int = 2**62, t_end: float = np.inf, max_deposits: int = 2**62,
                 hop_log: np.ndarray | None = None, *, deposition_scale: float = 1.0, strip_rate: float = 0.0,
-                anodic_scale: float = 0.0, strip_floor: float = 0.0, max_dissolutions: int = 2**62) -> int:
+                anodic_scale: float = 0.0, strip_floor: float = 0.0, max_dissolutions: int = 2**62,
+                net_rate: float | None = None, site_exchange_rate: float = 0.0, alpha_ratio: float = 1.0,
+                cutoff_factor: float = np.inf) -> int:
         """Run until one of the limits; returns the kernel status (``STATUS`` explains it).
 
         ``hop_log`` (float64[K, 3]) receives (from, to, time) of the first K moves; the hop lists
@@ -359,10 +364,32 @@ class Engine:
         occupied neighbours that touches live Li or the collector, at the column's deposition rate
         times ``deposition_scale`` per site (the reversible exchange, ``_kernels.exchange_site``;
         the arrival rule and ``ballistic`` are not used). ``max_dissolutions`` caps
-        ``counts[EV_DISSOLVE]``."""
+        ``counts[EV_DISSOLVE]``. In both exchanges a non-uniform deposition field is a local
+        exchange-current factor m = rate / mean rate of the column, on both branches: an atom
+        dissolves at its rate times m, an ion is reduced at the per-site rate times m.
+
+        The galvanostatic exchange (``net_rate`` given, 1/s: net dissolutions a second, I / e;
+        > 0 strips, < 0 plates, 0 open circuit): the reversible exchange at the overpotential
+        that carries the net current, solved before every event (``_kernels.exchange_split``):
+        atoms dissolve at their rates times x and ions are reduced on every eligible site at
+        ``site_exchange_rate`` (1/s, at eta = 0 and the mean of the deposition field) times
+        x^(-``alpha_ratio``), x = exp(alpha_a e eta / k_B T); ``max_deposits`` and
+        ``max_dissolutions`` are then net targets (deposits - dissolutions, and the reverse),
+        and stripping stops (cut-off) when x exceeds ``cutoff_factor`` or nothing is left.
+        ``deposition_scale``, ``strip_rate``, ``anodic_scale`` and ``strip_floor`` must be left
+        at their defaults."""
         s = self.state
         if min(deposition_scale, strip_rate, anodic_scale, strip_floor) < 0:
             raise ValueError("deposition_scale, strip_rate, anodic_scale and strip_floor must be >= 0")
+        net_mode = net_rate is not None
+        if net_mode:
+            if (deposition_scale, strip_rate, anodic_scale, strip_floor) != (1.0, 0.0, 0.0, 0.0):
+                raise ValueError("the galvanostatic exchange (net_rate) takes no deposition_scale, strip_rate, "
+                                 "anodic_scale or strip_floor")
+            if not self.anodic.any() or self.heated:
+                raise ValueError("the galvanostatic exchange needs the dissolution rates and the n-fold lists")
+            if not np.isfinite(net_rate) or site_exchange_rate <= 0 or alpha_ratio <= 0 or not cutoff_factor > 0:
+                raise ValueError("net_rate must be finite, site_exchange_rate and alpha_ratio > 0, cutoff_factor > 0")
         stripping = strip_rate > 0 or anodic_scale > 0
         if stripping and (not self.anodic.any() or self.heated):
             raise ValueError("stripping needs the dissolution rates and the n-fold lists")
@@ -375,7 +402,11 @@ class Engine:
         else:
             anodic = np.zeros(k.N_CLASSES)
         exchange = float(self.column_rate.max()) * deposition_scale if anodic_scale > 0 else 0.0
-        if stripping:
+        if net_mode:
+            anodic, exchange = self.anodic, float(site_exchange_rate) * self.peak_factor
+        if anodic_scale > 0 or net_mode:  # the kernel accepts a dissolution with the column's rate / the largest
+            anodic = anodic * self.peak_factor
+        if stripping or net_mode:
             k.resum(s.tree)  # stripping can bring the sums to ~0, where the round-off of many updates would dominate
         log = np.zeros((0, 3)) if hop_log is None else hop_log
         done_before = s.events
@@ -386,7 +417,8 @@ class Engine:
                 self.total_deposition_rate * deposition_scale, self.ballistic, self.grid, s.shape[0], s.rng,
                 s.clock, s.counts, budget, t_end, max_deposits, log, self.epitaxy, anodic, float(strip_rate),
                 float(strip_floor), max_dissolutions, self.track_dead, self.column_rate, *self.dead_scratch,
-                exchange,
+                exchange, net_mode, float(net_rate or 0.0), float(alpha_ratio), float(cutoff_factor),
+                self.kept_sums,
             )
             if status != k.ST_GROW:
                 return status
@@ -397,6 +429,33 @@ class Engine:
     def dissolution_sum(self) -> float:
         """Summed dissolution rate at zero overpotential of every live surface atom, 1/s."""
         return float(self.state.class_size @ self.anodic)
+
+    @property
+    def peak_factor(self) -> float:
+        """Largest column rate over the mean: m of the fastest column (exactly 1 for a uniform field)."""
+        if np.ptp(self.column_rate) == 0:
+            return 1.0
+        return float(self.column_rate.max() / self.column_rate.mean())
+
+    def exchange_sums(self, site_exchange_rate: float) -> tuple[float, float]:
+        """(S, C) of the galvanostatic exchange at eta = 0, 1/s: the live atoms' dissolution rates and
+        the eligible sites' reduction rates (``site_exchange_rate`` each), each times its column's
+        factor m = rate / mean rate (``advance``); a recount, O(N)."""
+        s = self.state
+        nxy = s.shape[1] * s.shape[2]
+        m = self.column_rate / self.column_rate.mean()
+        classes = hop_classes(s.st)
+        filed = np.flatnonzero(classes >= 0)
+        anodic = float(np.sum(self.anodic[classes[filed]] * m[filed % nxy]))
+        return anodic, site_exchange_rate * self.peak_factor * self.eligible_sites()
+
+    def eligible_sites(self) -> float:
+        """Sites the reversible exchange reduces ions on (empty, 1 to 5 occupied neighbours, on the
+        collector or next to live Li), each weighted by its column's deposition rate over the
+        largest; a recount, O(N)."""
+        s = self.state
+        return float(k.count_eligible(s.st, self.grid, s.shape[0], self.column_rate / self.column_rate.max(),
+                                      np.zeros(s.st.size, np.uint8)))
 
     def dissolve(self, site: int) -> None:
         """Dissolve the live Li atom at flat index ``site`` now, as a dissolution event would

@@ -28,8 +28,8 @@ SCALARS = {
 
 #: Per-cycle log, one float64 row a cycle: name -> (units, description).
 LOG_FIELDS = {
-    "plated_atoms": ("1", "atoms plated in the cycle"),
-    "stripped_atoms": ("1", "atoms stripped in the cycle"),
+    "plated_atoms": ("1", "atoms plated in the cycle (net: reductions - dissolutions of the plating half-cycle)"),
+    "stripped_atoms": ("1", "atoms stripped in the cycle (net: dissolutions - reductions of the stripping half-cycle)"),
     "dead_atoms": ("1", "Li atoms that became dead in the cycle"),
     "residual_atoms": ("1", "live Li atoms left on the electrode after stripping"),
     "plating_time": ("s", "duration of the plating half-cycle"),
@@ -46,11 +46,11 @@ LOG_FIELDS = {
 CYCLING_SCALARS = {
     "cycle": ("1", "cycle number (from 1)", "i8"),
     "half_cycle": ("1", "half-cycle the record closes: 0 plating, 1 rest after plating, 2 stripping, 3 rest after stripping", "i8"),
-    "dissolved_atoms": ("1", "atoms stripped (dissolved)", "f8"),
-    "charge_stripped": ("C", "charge of the stripped atoms", "f8"),
+    "dissolved_atoms": ("1", "atoms dissolved (with kmc.exchange = reversible: every dissolution, plating's included)", "f8"),
+    "charge_stripped": ("C", "charge of the dissolved atoms (anodic charge; reversible exchange: gross)", "f8"),
     "dead_atoms": ("1", "dead Li atoms on the lattice", "f8"),
-    "refused_moves": ("1", "moves refused because they would have cut Li off the collector", "f8"),
-    "overpotential": ("V", "stripping overpotential (anodic Tafel; NaN outside stripping)", "f8"),
+    "refused_moves": ("1", "null events: moves refused because they would have cut Li off the collector, and (reversible exchange) rejected reduction and dissolution proposals", "f8"),
+    "overpotential": ("V", "electrode overpotential (one-way exchange: while stripping, NaN otherwise; reversible: every half-cycle)", "f8"),
 }
 #: Value of dead Li in ``final/phase``.
 DEAD_FLAG = 4

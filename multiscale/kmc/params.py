@@ -74,14 +74,20 @@ class KmcParams(Table):
     initial_crystal_layers: int = Field(default=0, ge=0)
     """Crystalline Li layers on the substrate at t = 0."""
     exchange_current_density_mA_cm2: float = Field(default=1.0, gt=0)
-    """i0 of Li/Li+ for stripping ([cycling]): a kink atom dissolves as often as ions are reduced on
+    """i0 of Li/Li+ while cycling ([cycling]): a kink atom dissolves as often as ions are reduced on
     a column at zero overpotential, i0 a^2 / e (docs/models.md §4.8); the same assumption and
     default as dendrite.exchange_current_density_mA_cm2."""
     anodic_transfer_coefficient: float = Field(default=0.5, gt=0, lt=1)
     """alpha_a of the dissolution rate exp(alpha_a e eta / k_B T) ([cycling])."""
     cathodic_transfer_coefficient: float = Field(default=0.5, gt=0, lt=1)
-    """alpha_c of the reduction rate exp(-alpha_c e eta / k_B T) ([cycling]: the stripping
-    overpotential)."""
+    """alpha_c of the reduction rate exp(-alpha_c e eta / k_B T) ([cycling]: the overpotential;
+    with kmc.exchange = "reversible" also the plating kinetics)."""
+    exchange: Literal["one_way", "reversible"] = "one_way"
+    """Charge transfer while cycling ([cycling]): "one_way" plates by the arrival rule and strips by
+    dissolution alone; "reversible" runs both branches at once (ions reduced on every site an atom
+    could dissolve from), at the Butler-Volmer overpotential that carries the current (docs/models.md
+    §4.8); the VLCD field is then a local exchange-current factor on both branches. "reversible"
+    runs no rests (cycling.rest_s = 0): its current is exact on average, not at every instant."""
     checkpoint_interval_s: float = Field(default=120.0, gt=0)
     """Wall-clock seconds between checkpoints."""
 
@@ -142,7 +148,7 @@ def room_and_cycling_rules(params) -> str | None:
         return None
     layers = p.box_height_nm * M_PER_NM / LI_KMC_SPACING
     stripping_keys = [key for key in ("exchange_current_density_mA_cm2", "anodic_transfer_coefficient",
-                                      "cathodic_transfer_coefficient") if changed(p, key)]
+                                      "cathodic_transfer_coefficient", "exchange") if changed(p, key)]
     if c is None and stripping_keys:
         return f"kmc.{stripping_keys[0]}: used only when stripping; add a [cycling] table or remove the key"
     if c is None:
@@ -160,6 +166,10 @@ def room_and_cycling_rules(params) -> str | None:
                 "remove kmc.record_interval_ML (or the [cycling] table)")
     if p.heating_top_rise_K > 0:
         return "kmc.heating_top_rise_K: cycling (stripping) needs uniform temperature; set it to 0 or remove [cycling]"
+    if p.exchange == "reversible" and c.rest_s > 0:
+        return ("cycling.rest_s: kmc.exchange = \"reversible\" runs no rests (its current is exact on average, not at "
+                "every instant: an open-circuit rest would pass a random charge); set cycling.rest_s = 0 or use "
+                "kmc.exchange = \"one_way\"")
     if p.initial_crystal_layers > 0 and c.strip_cutoff == "potential":
         return ("kmc.initial_crystal_layers: with cycling.strip_cutoff = \"potential\" stripping would dissolve the "
                 "initial Li too; start bare (0, a Li||Cu cell) or use cycling.strip_cutoff = \"capacity\"")

@@ -70,7 +70,7 @@ from .observables import (
     roughness,
 )
 from .cycling import CyclingRun, CyclingSetup
-from .dissolution import column_exchange_rate, dissolution_table, strip_floor
+from .dissolution import butler_volmer_factors, column_exchange_rate, dissolution_table, strip_floor
 from .outputs import CYCLING_SCALARS, DEAD_FLAG, SCHEMA
 from .relaxation import (
     AMPLITUDE_SITES,
@@ -206,15 +206,19 @@ def cycling_setup(params: Params, energetics: model.HopEnergetics, spacing_m: fl
     exchange_rate = columns * column_exchange_rate(p.exchange_current_density_mA_cm2 * A_M2_PER_MA_CM2, spacing_m)
     alphas = (p.anodic_transfer_coefficient, p.cathodic_transfer_coefficient)
     potential = c.strip_cutoff == "potential"
+    cutoff_V = c.strip_cutoff_mV * V_PER_MV
     return CyclingSetup(
         cycles=c.cycles, plate_atoms=max(1, int(round(c.kmc_capacity_ML * columns))), strip_rate=strip_rate,
         exchange_rate=exchange_rate,
-        strip_floor=strip_floor(strip_rate, exchange_rate, c.strip_cutoff_mV * V_PER_MV, *alphas,
+        strip_floor=strip_floor(strip_rate, exchange_rate, cutoff_V, *alphas,
                                 e.temperature_K) if potential else 0.0,
         strip_fraction=None if potential else c.strip_cutoff_fraction, rest_s=c.rest_s,
         dissolution=dissolution_table(energetics, e.temperature_K, p.exchange_current_density_mA_cm2 * A_M2_PER_MA_CM2,
                                       spacing_m),
         alpha_a=alphas[0], alpha_c=alphas[1],
+        reversible=p.exchange == "reversible",
+        plate_rate=columns * column_exchange_rate(c.plating_mA_cm2(e) * A_M2_PER_MA_CM2, spacing_m),
+        cutoff_factor=butler_volmer_factors(cutoff_V, *alphas, e.temperature_K)[0] if potential else np.inf,
     )
 
 
@@ -452,8 +456,8 @@ def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:
         "cycling": (f"{c.cycles} cycles: plate {setup.cycling.plate_atoms} atoms ({c.kmc_capacity_ML:g} ML) at "
                     f"{c.plating_mA_cm2(e):g} mA/cm2, rest {c.rest_s:g} s, strip at {c.stripping_mA_cm2(e):g} mA/cm2 "
                     f"until {cut}, rest {c.rest_s:g} s; i0 = {params.kmc.exchange_current_density_mA_cm2:g} mA/cm2, "
-                    f"alpha_a = {params.kmc.anodic_transfer_coefficient:g}, alpha_c = {params.kmc.cathodic_transfer_coefficient:g} "
-                    "(docs/models.md §4.8)"),
+                    f"alpha_a = {params.kmc.anodic_transfer_coefficient:g}, alpha_c = {params.kmc.cathodic_transfer_coefficient:g}; "
+                    f"{params.kmc.exchange.replace('_', '-')} exchange (docs/models.md §4.8)"),
         "mean_coulombic_efficiency": finite_mean(cycling["coulombic_efficiency"].values),
         "mean_dead_fraction": finite_mean(cycling["dead_fraction"].values),
     }

@@ -85,6 +85,10 @@ CASES = [
     ("stripping_key_without_cycling", VALID + "[kmc]\nexchange_current_density_mA_cm2 = 2.0\n",
      ["kmc.exchange_current_density_mA_cm2", "[cycling]"]),
     ("cycling_negative_rest", VALID + "[kmc]\n[cycling]\nrest_s = -1.0\n", ["cycling.rest_s", "greater than or equal to 0"]),
+    ("reversible_with_rests", VALID.replace("vlcd_cv = 0.5", "vlcd_cv = 0.0") + '[kmc]\nexchange = "reversible"\n'
+     "[cycling]\nrest_s = 1.0\n", ["cycling.rest_s", "kmc.exchange"]),
+    ("exchange_without_cycling", VALID + '[kmc]\nexchange = "reversible"\n', ["kmc.exchange", "[cycling]"]),
+    ("exchange_typo", VALID + '[kmc]\nexchange = "two_way"\n[cycling]\n', ["kmc.exchange", "'one_way' or 'reversible'"]),
 ]
 
 

@@ -60,6 +60,35 @@ def test_a_cycling_run_writes_the_declared_file_and_balances_its_charge(cycling_
     assert np.all(np.isfinite(cyc.height_plated)) and np.all(np.isfinite(cyc.height_stripped))
 
 
+REVERSIBLE = MINIMAL_TOML + CYCLING.replace(
+    "max_hop_to_deposition = 300.0", 'max_hop_to_deposition = 300.0\nexchange = "reversible"').replace("rest_s = 0.05\n", "")
+
+
+def test_a_reversible_cycling_run_counts_net_charge_and_balances_it(tmp_path):
+    """kmc.exchange = "reversible": both branches run in every half-cycle, so there are dissolutions
+    while plating and reductions while stripping; the cycle's plated and stripped atoms are net
+    counts, the charge balance holds at every record, a potential cut-off leaves no live Li, and
+    the overpotential is recorded in both half-cycles (< 0 plating). The VLCD field (CV 0.5) scales
+    both branches (the weighted path)."""
+    path = tmp_path / "r.toml"
+    path.write_text(REVERSIBLE)
+    run_dir = multiscale.run(path, out=tmp_path / "r")
+    assert_matches_schema(run_dir / "kmc.h5", KMC_SCHEMA)
+    ds, cyc = read_dataset(run_dir / "kmc.h5"), read_dataset(run_dir / "kmc.h5", "cycling")
+    np.testing.assert_array_equal(ds.atoms_on_lattice + ds.dead_atoms, ds.deposited_atoms - ds.dissolved_atoms)
+    columns = ds.sizes["x"] * ds.sizes["y"]
+    assert np.all(cyc.plated_atoms == 4 * columns) and np.all(cyc.residual_atoms == 0)
+    np.testing.assert_array_equal(cyc.plated_atoms - cyc.stripped_atoms, cyc.dead_atoms)
+    first_plating = ds.half_cycle.values[:3] == 0
+    assert int(ds.dissolved_atoms[2]) > 0 and first_plating.all()  # dissolutions while plating
+    stripping = np.flatnonzero(ds.half_cycle.values == 2)
+    assert np.all(np.diff(ds.deposited_atoms.values[stripping]) > 0)  # reductions while stripping
+    eta = ds.overpotential.values
+    plating = (ds.half_cycle.values == 0) & (np.arange(eta.size) > 0)
+    assert np.all(eta[plating] < 0) and np.isfinite(eta[plating]).all()
+    assert list(np.unique(ds.half_cycle[1:])) == [0, 2]
+
+
 def test_a_plating_run_has_no_cycling_output(tmp_path):
     path = tmp_path / "p.toml"
     path.write_text(MINIMAL_TOML + "[kmc]\nlateral_size_nm = 5.0\nbox_height_nm = 6.0\nstop_thickness_ML = 1.0\n")
@@ -71,17 +100,23 @@ def test_a_plating_run_has_no_cycling_output(tmp_path):
 
 # records: 1 start, 2-3 plating, 4 rest, 5-6 stripping, 7 rest (cycle 1), 8-13 cycle 2; a checkpoint at every
 # record, so an interrupt at record n resumes from record n - 1: mid-plating (3), after the rest (5),
-# mid-stripping (6), at the end of cycle 1 (8)
-@pytest.mark.parametrize("interrupt_at", [3, 5, 6, 8])
-def test_an_interrupted_cycling_run_resumes_bit_identical(cycling_params, tmp_path, monkeypatch, interrupt_at):
-    straight = multiscale.run(cycling_params, out=tmp_path / "straight")
-    cycling_params.write_text(MINIMAL_TOML + CYCLING.replace("[cycling]", "checkpoint_interval_s = 1e-9\n\n[cycling]"))
+# mid-stripping (6), at the end of cycle 1 (8). The reversible exchange (no rests: records 1 start, 2-3
+# plating, 4-5 stripping) keeps no state beyond the lattice (its eligible sites are recounted at every
+# call): from record 4, mid-stripping (5).
+@pytest.mark.parametrize("exchange, interrupt_at", [("one_way", 3), ("one_way", 5), ("one_way", 6), ("one_way", 8),
+                                                    ("reversible", 5)])
+def test_an_interrupted_cycling_run_resumes_bit_identical(tmp_path, monkeypatch, exchange, interrupt_at):
+    text = MINIMAL_TOML + CYCLING if exchange == "one_way" else REVERSIBLE
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    straight = multiscale.run(path, out=tmp_path / "straight")
+    path.write_text(text.replace("[cycling]", "checkpoint_interval_s = 1e-9\n\n[cycling]"))
     original = _interrupt_at_record(monkeypatch, interrupt_at)
     with pytest.raises(KeyboardInterrupt):
-        multiscale.run(cycling_params, out=tmp_path / "resumed")
+        multiscale.run(path, out=tmp_path / "resumed")
     assert (tmp_path / "resumed" / "kmc.checkpoint.npz").exists()
     monkeypatch.setattr(kmc_stage, "record", original)
-    resumed = multiscale.run(cycling_params, out=tmp_path / "resumed")
+    resumed = multiscale.run(path, out=tmp_path / "resumed")
     for group in (None, "cycling", "final"):
         a, b = read_dataset(straight / "kmc.h5", group), read_dataset(resumed / "kmc.h5", group)
         for name in a.variables:
