@@ -1103,6 +1103,18 @@ def update_weighted_anodic(touched, n_touched, killed, st, anodic, weight, grid,
     return total
 
 
+@njit(cache=True, inline="always")
+def keep_exchange_sums(touched, first, n_touched, killed, weighted, st, anodic, grid, nz, weight, flags, contrib,
+                       sums):
+    """After an event of the galvanostatic exchange: re-mark the eligible sites around
+    ``touched[first:n_touched]`` into ``sums[0]`` (:func:`update_eligible`) and, for a non-uniform
+    field (``weighted``), redo the weighted dissolution terms of ``touched[:n_touched]`` into
+    ``sums[1]`` (:func:`update_weighted_anodic`); both recounted when ``killed``."""
+    sums[0] = update_eligible(touched, first, n_touched, killed, st, grid, nz, weight, flags, sums[0])
+    if weighted:
+        sums[1] = update_weighted_anodic(touched, n_touched, killed, st, anodic, weight, grid, contrib, sums[1])
+
+
 @njit(cache=True)
 def exchange_split(net_rate, anodic_sum0, cathodic_sum0, alpha_ratio):
     """Dissolution and reduction rates (p, q), 1/s, of the galvanostatic exchange: p - q =
@@ -1275,9 +1287,9 @@ def run_events(
     cutoff_factor : float
         exp(alpha_a e eta_cut / k_B T): the stripping cut-off (``net_mode``; inf: none).
     kept_sums : float64[2]
-        Receives the summed weight of the eligible sites and (non-uniform field) the summed
-        weighted dissolution rates as kept incrementally (``net_mode``; a check of the bookkeeping
-        against a recount).
+        Scratch of ``net_mode``, left as the last event left it: the summed weight of the eligible
+        sites and (non-uniform field) the summed weighted dissolution rates, kept incrementally
+        (recounted at the start of the call; a check of the bookkeeping against a recount).
 
     With either exchange and a non-uniform ``column_rate``, its weight w = column_rate /
     max(column_rate) scales both branches: reductions through :func:`exchange_site`, and a drawn
@@ -1301,14 +1313,12 @@ def run_events(
     weight = column_rate / max_column_rate if max_column_rate > 0.0 else np.ones_like(column_rate)
     positive = weight[weight > 0.0]
     tiny = 0.5 * positive.min() if positive.size > 0 else 0.0  # below it the kept sum is round-off: no site left
-    eligible = count_eligible(st, grid, nz, weight, flags) if net_mode else 0.0
-    kept_sums[0] = eligible
+    kept_sums[0] = count_eligible(st, grid, nz, weight, flags) if net_mode else 0.0
     # a non-uniform field scales both branches of the exchange: dissolutions are drawn as without
     # it and accepted with the column's weight (thinning); the galvanostatic solve needs their sum
     weighted = (net_mode or potentiostatic) and weight.min() < 1.0
     contrib = np.zeros(st.shape[0] if weighted and net_mode else 1)
-    anodic_w = count_weighted_anodic(st, anodic, weight, grid, contrib) if weighted and net_mode else 0.0
-    kept_sums[1] = anodic_w
+    kept_sums[1] = count_weighted_anodic(st, anodic, weight, grid, contrib) if weighted and net_mode else 0.0
     if not net_mode and counts[EV_DISSOLVE] >= max_dissolutions:  # changes only in a dissolution, checked there
         return ST_DISSOLVED
     for _ in range(max_events):
@@ -1330,7 +1340,8 @@ def run_events(
         reduction_total = deposition_rate
         if net_mode:
             weights = anodic_sum(class_size, anodic)
-            anodic0 = anodic_w if weighted and weights > 0.0 else weights  # S, the field's weights included
+            anodic0 = kept_sums[1] if weighted and weights > 0.0 else weights  # S, the field's weights included
+            eligible = kept_sums[0]
             cathodic0 = exchange_rate * eligible if eligible > tiny else 0.0  # tiny: round-off of removals
             anodic_total, cathodic = exchange_split(net_rate, anodic0, cathodic0, alpha_ratio)
             if anodic_total < 0.0:
@@ -1391,13 +1402,9 @@ def run_events(
             relist(touched, n_touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated,
                    rates, es_barrier, rise, heat_len, t_bath, grid)
             counts[EV_DEPOSIT] += 1
-            if net_mode:
-                eligible = recheck_eligible(z * nxy + col, st, grid, nz, weight, flags, eligible)
-                kept_sums[0] = eligible
-                if weighted:
-                    anodic_w = update_weighted_anodic(touched, n_touched, False, st, anodic, weight, grid, contrib,
-                                                      anodic_w)
-                    kept_sums[1] = anodic_w
+            if net_mode:  # a deposit is rare: re-mark around every touched site, the new atom's among them
+                keep_exchange_sums(touched, 0, n_touched, False, weighted, st, anodic, grid, nz, weight, flags,
+                                   contrib, kept_sums)
             continue
         if r < reduction_total + anodic_total:  # a dissolution: the class by its summed rate, a member uniformly
             if weights == 0.0:
@@ -1414,13 +1421,8 @@ def run_events(
                                  rates, es_barrier, rise, heat_len, t_bath, grid, nz, counts, track_dead, stamp,
                                  stack, seen, search, touched)
             if net_mode:
-                killed = counts[EV_DEAD] != dead_before
-                eligible = update_eligible(touched, 0, n_touched, killed, st, grid, nz, weight, flags, eligible)
-                kept_sums[0] = eligible
-                if weighted:
-                    anodic_w = update_weighted_anodic(touched, n_touched, killed, st, anodic, weight, grid, contrib,
-                                                      anodic_w)
-                    kept_sums[1] = anodic_w
+                keep_exchange_sums(touched, 0, n_touched, counts[EV_DEAD] != dead_before, weighted, st, anodic, grid,
+                                   nz, weight, flags, contrib, kept_sums)
             elif counts[EV_DISSOLVE] >= max_dissolutions:
                 return ST_DISSOLVED
             continue
@@ -1492,16 +1494,11 @@ def run_events(
             strand_landed(before, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile,
                           tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search,
                           counts)
-        if net_mode:
-            killed = counts[EV_DEAD] != dead_before
-            eligible = recheck_eligible(s, st, grid, nz, weight, flags, eligible)
-            eligible = recheck_eligible(zt * nxy + ct, st, grid, nz, weight, flags, eligible)
-            eligible = update_eligible(touched, before, n_touched, killed, st, grid, nz, weight, flags, eligible)
-            kept_sums[0] = eligible
-            if weighted:
-                anodic_w = update_weighted_anodic(touched, n_touched, killed, st, anodic, weight, grid, contrib,
-                                                  anodic_w)
-                kept_sums[1] = anodic_w
+        if net_mode:  # the hot path: re-mark around the two sites the move changed, then around the falls'
+            kept_sums[0] = recheck_eligible(s, st, grid, nz, weight, flags, kept_sums[0])
+            kept_sums[0] = recheck_eligible(zt * nxy + ct, st, grid, nz, weight, flags, kept_sums[0])
+            keep_exchange_sums(touched, before, n_touched, counts[EV_DEAD] != dead_before, weighted, st, anodic, grid,
+                               nz, weight, flags, contrib, kept_sums)
     return ST_EVENTS
 
 
