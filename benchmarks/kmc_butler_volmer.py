@@ -6,7 +6,8 @@ i [exp(alpha_a f eta) - exp(-alpha_c f eta)]. (2) The same table at hop accelera
 30000 and 100000 x the exchange rate of a column (a numerical parameter: it must not change the
 answer). (3) Dead Li at eta = 0 with dead-Li tracking on, vs the acceleration. (4) A dense film
 stripped at low current to the cut-off against CE = 1 with no dead Li: the atoms lost (dead + live
-left) per initial atom, vs the hop acceleration. Asserts nothing.
+left) per initial atom, vs the hop acceleration. Tables 3 and 4 are printed twice: with cut-off Li
+dead for good, and revived when live Li touches it (``kmc.dead_li``). Asserts nothing.
 
 Usage: python benchmarks/kmc_butler_volmer.py [--only bv,acceleration,dead,film] [--seeds 3] [--smoke]
 (``--smoke``: one seed, short windows, one acceleration, a 4-layer film; a check that it runs.)
@@ -54,7 +55,7 @@ def curated_energetics() -> m.HopEnergetics:
 
 
 def film(side: int, seed: int, layers: int = 16, acceleration: float = 30000.0, ballistic: bool = False,
-         track_dead: bool = False, state: KmcState | None = None) -> Engine:
+         track_dead: bool = False, state: KmcState | None = None, revive: bool = False) -> Engine:
     """A crystalline film of ``layers`` on side^2 columns (or ``state``), ions reduced at the
     exchange rate of a column, hops accelerated to ``acceleration`` x that rate."""
     energetics = curated_energetics()
@@ -64,29 +65,32 @@ def film(side: int, seed: int, layers: int = 16, acceleration: float = 30000.0, 
     if state is None:
         state = KmcState.flat((layers + 24, side, side), seed, layers=layers)
     return Engine(state, table, np.full((side, side), f0), ballistic, 1.0, None, energetics.step_factor(T),
-                  dissolution=dz.dissolution_table(energetics, T, I0, A), track_dead=track_dead)
+                  dissolution=dz.dissolution_table(energetics, T, I0, A), track_dead=track_dead, revive_dead=revive)
 
 
-def strip_film(side: int, layers: int, acceleration: float, seed: int) -> tuple[int, int, int]:
-    """(dead atoms, live atoms left, initial atoms) after stripping a dense film at 0.1 mA/cm^2
-    (1 A/m^2) to the 0.5 V cut-off."""
-    eng = film(side, seed, layers, acceleration, ballistic=True, track_dead=True)
+def strip_film(side: int, layers: int, acceleration: float, seed: int, revive: bool) -> tuple[int, int, int, int]:
+    """(dead atoms, live atoms left, initial atoms, atoms ever marked dead) after stripping a dense
+    film at 0.1 mA/cm^2 (1 A/m^2) to the 0.5 V cut-off."""
+    eng = film(side, seed, layers, acceleration, ballistic=True, track_dead=True, revive=revive)
     s = eng.state
     atoms = s.n_atoms
     rate = 1.0 * side * side * A**2 / E
     floor = dz.strip_floor(rate, I0 * side * side * A**2 / E, 0.5, 0.5, 0.5, T)
     eng.advance(deposition_scale=0.0, strip_rate=rate, strip_floor=floor)
-    return s.n_dead, s.n_atoms, atoms
+    return s.n_dead, s.n_atoms, atoms, int(s.counts[k.EV_DEAD])
 
 
-def film_table(side: int, layers: int, accelerations, seeds) -> None:
-    print(f"\ndense film, {layers} layers on {side}^2, 0.1 mA/cm2 to the cut-off ({len(seeds)} seeds; analytic limit: 0 lost)")
-    print(f"{'hops / exchange':>15} {'lost / initial':>20} {'dead atoms per seed':>30}")
+def film_table(side: int, layers: int, accelerations, seeds, revive: bool) -> None:
+    rule = "revived on contact" if revive else "dead for good"
+    print(f"\ndense film, {layers} layers on {side}^2, 0.1 mA/cm2 to the cut-off, cut-off Li {rule} ({len(seeds)} "
+          "seeds; analytic limit: 0 lost)")
+    print(f"{'hops / exchange':>15} {'lost / initial':>20} {'dead atoms per seed':>30} {'ever marked dead':>30}")
     for acceleration in accelerations:
-        runs = [strip_film(side, layers, acceleration, seed) for seed in seeds]
-        lost = np.array([(dead + live) / atoms for dead, live, atoms in runs])
+        runs = [strip_film(side, layers, acceleration, seed, revive) for seed in seeds]
+        lost = np.array([(dead + live) / atoms for dead, live, atoms, _ in runs])
         se = lost.std(ddof=1) / np.sqrt(lost.size) if lost.size > 1 else np.nan
-        print(f"{acceleration:>15g} {lost.mean():>10.2e} ± {se:<7.1e} {str([dead for dead, _, _ in runs]):>30}")
+        print(f"{acceleration:>15g} {lost.mean():>10.2e} ± {se:<7.1e} {str([run[0] for run in runs]):>30} "
+              f"{str([run[3] for run in runs]):>30}")
 
 
 def currents(eng: Engine, eta_kT: float, window_s: float) -> tuple[float, float, float, bool]:
@@ -131,14 +135,16 @@ def bv_table(side: int, n_seeds: int, settle: float, acceleration: float) -> Non
               f"{mean[j, 2]:>9.3f} {stopped[j]:>7d}")
 
 
-def dead_table(side: int, n_seeds: int, settle: float, accelerations) -> None:
+def dead_table(side: int, n_seeds: int, settle: float, accelerations, revive: bool) -> None:
     """Net current and dead atoms at eta = 0 with dead-Li tracking on (settle, then as long again)."""
-    print(f"\neta = 0 with dead Li tracked, {side}^2 columns, {settle:g} s + {settle:g} s, {n_seeds} seed(s)")
+    rule = "revived on contact" if revive else "dead for good"
+    print(f"\neta = 0 with dead Li tracked (cut-off Li {rule}), {side}^2 columns, {settle:g} s + {settle:g} s, "
+          f"{n_seeds} seed(s)")
     print(f"{'hops / exchange':>15} {'net (A/m2)':>16} {'dead atoms (most)':>18} {'initial atoms':>13}")
     for acceleration in accelerations:
         nets, dead = [], []
         for seed in range(1, n_seeds + 1):
-            eng = film(side, seed, acceleration=acceleration, track_dead=True)
+            eng = film(side, seed, acceleration=acceleration, track_dead=True, revive=revive)
             eng.advance(t_end=settle, anodic_scale=1.0)
             nets.append(currents(eng, 0.0, settle)[0])
             dead.append(eng.state.n_dead)
@@ -157,12 +163,14 @@ def main() -> None:
         for acceleration in [300.0] if args.smoke else [300.0, 3000.0, 100000.0]:
             bv_table(12, seeds, settle, acceleration)
     if "dead" in only:
-        dead_table(12, seeds, settle, [300.0] if args.smoke else [300.0, 3000.0, 30000.0])
+        for revive in (False, True):
+            dead_table(12, seeds, settle, [300.0] if args.smoke else [300.0, 3000.0, 30000.0], revive)
     if "film" in only:
-        if args.smoke:
-            film_table(8, 4, [300.0], [1])
-        else:
-            film_table(16, 8, [300.0, 1000.0, 3000.0], list(range(1, 9)))
+        for revive in (False, True):
+            if args.smoke:
+                film_table(8, 4, [300.0], [1], revive)
+            else:
+                film_table(16, 8, [300.0, 1000.0, 3000.0], list(range(1, 9)), revive)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ current), and dead Li vs the VLCD; and how much the cycling numbers depend on th
 parameters (hop acceleration, records per half-cycle, box size). Prints tables (seed means ±
 standard errors, and Welch's t of the difference between the first and last row); asserts nothing.
 
-Usage: python benchmarks/kmc_cycling_trends.py [--only current,vlcd,convergence,exchange,exchange_vlcd]
+Usage: python benchmarks/kmc_cycling_trends.py
+[--only current,vlcd,convergence,exchange,exchange_vlcd,revival,revival_current]
 [--seeds 8] [--smoke]
 (``--smoke``: one seed, a 4 nm box, 2 ML; a check that it runs.)
 Case: params/reference/cycling_trend.toml (10 nm, 12 ML plated, one cycle, stripped at 1 mA/cm^2
@@ -14,7 +15,10 @@ Convergence: plating at 1 mA/cm^2 with CV 0.5, 3 cycles; kmc.max_hop_to_depositi
 (the default), 4000; cycling.records_per_half_cycle 4 and 16; a 10 and a 20 nm box (12 nm high).
 Exchange (``kmc.exchange``, uniform current, 3 cycles at 1 mA/cm^2): one-way vs reversible; with
 the reversible exchange, the current trend and the hop acceleration (250, 1000, 4000);
-exchange_vlcd: the VLCD trend with the reversible exchange.
+exchange_vlcd: the VLCD trend with the reversible exchange. Revival (``kmc.dead_li =
+"revived_on_contact"``): one-way vs reversible, the VLCD trend (one-way) and the hop acceleration
+(reversible); revival_current: the current trend with each exchange. The "revived" column: atoms
+revived by contact per atom plated, per cycle.
 """
 
 from __future__ import annotations
@@ -63,7 +67,8 @@ def _plating_overpotential(ds) -> float:
 
 def table(base, label: str, key: str, values, seeds, out: Path, extra: dict) -> None:
     print(f"\n{label} ({len(seeds)} seeds; CE = stripped / plated, dead Li per atom plated, per cycle)")
-    print(f"{label:>22} {'crystalline':>13} {'CE':>18} {'dead Li / plated':>18} {'eta plating (mV)':>18} {'s/run':>6}")
+    print(f"{label:>22} {'crystalline':>13} {'CE':>18} {'dead Li / plated':>18} {'revived / plated':>18} "
+          f"{'eta plating (mV)':>18} {'s/run':>6}")
     rows = {}
     for value in values:
         t0 = time.perf_counter()
@@ -72,9 +77,11 @@ def table(base, label: str, key: str, values, seeds, out: Path, extra: dict) -> 
         ce = [float(cyc.coulombic_efficiency.mean()) for cyc, _ in runs]
         dead = [float(cyc.dead_fraction.mean()) for cyc, _ in runs]
         eta = [1e3 * _plating_overpotential(ds) for _, ds in runs]
+        revived = [float(ds.revived_atoms[-1]) / float(cyc.plated_atoms.sum()) for cyc, ds in runs]
         rows[value] = (ce, dead)
         (mc, sc), (me, se), (md, sd), (mv, sv) = _mean_se(crystal), _mean_se(ce), _mean_se(dead), _mean_se(eta)
-        print(f"{value!s:>22} {mc:>6.3f}±{sc:<6.3f} {me:>9.5f}±{se:<8.5f} {md:>9.5f}±{sd:<8.5f} "
+        mr, sr = _mean_se(revived)
+        print(f"{value!s:>22} {mc:>6.3f}±{sc:<6.3f} {me:>9.5f}±{se:<8.5f} {md:>9.5f}±{sd:<8.5f} {mr:>9.5f}±{sr:<8.5f} "
               f"{mv:>9.1f}±{sv:<8.1f} {(time.perf_counter() - t0) / len(seeds):>6.1f}")
     low, high = values[0], values[-1]
     print(f"Welch t, CE({low}) - CE({high}): {_welch(rows[low][0], rows[high][0]):.2f}; "
@@ -82,7 +89,8 @@ def table(base, label: str, key: str, values, seeds, out: Path, extra: dict) -> 
 
 
 def main() -> None:
-    args, only = parse(__doc__, "current,vlcd,convergence,exchange,exchange_vlcd", 8, "one seed, a 4 nm box, 2 ML")
+    args, only = parse(__doc__, "current,vlcd,convergence,exchange,exchange_vlcd,revival,revival_current", 8,
+                       "one seed, a 4 nm box, 2 ML")
     base = multiscale.load_params(PARAMS / "reference" / "cycling_trend.toml")
     seeds = list(range(1, args.seeds + 1))
     if args.smoke:
@@ -111,6 +119,17 @@ def main() -> None:
         if "exchange_vlcd" in only:
             table(base, "VLCD CV, reversible", "electrode.vlcd_cv", [0.05, 0.8], seeds, Path(tmp),
                   {"cycling.cycles": 3, "kmc.exchange": "reversible"})
+        revive, three = {"kmc.dead_li": "revived_on_contact"}, {"cycling.cycles": 3}
+        if "revival_current" in only:
+            for exchange in ("one_way", "reversible"):
+                table(base, f"plating j, {exchange}, rev.", "cycling.plating_current_density_mA_cm2", [0.2, 2.5], seeds,
+                      Path(tmp), {"kmc.exchange": exchange, **revive})
+        if "revival" in only:
+            table(base, "exchange, revived", "kmc.exchange", ["one_way", "reversible"], seeds, Path(tmp),
+                  {**three, **revive})
+            table(base, "VLCD CV, revived", "electrode.vlcd_cv", [0.05, 0.8], seeds, Path(tmp), {**three, **revive})
+            table(base, "max hop / dep., rev., revived", "kmc.max_hop_to_deposition", [250.0, 1000.0, 4000.0], seeds,
+                  Path(tmp), {**three, "kmc.exchange": "reversible", **revive})
 
 
 if __name__ == "__main__":

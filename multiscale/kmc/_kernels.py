@@ -74,7 +74,8 @@ carries the net current, solved before every event (:func:`exchange_split`) from
 sites and the dissolution rates, both kept incrementally (:func:`recheck_eligible`,
 :func:`update_weighted_anodic`). Dead Li: Li that a dissolution cut off from the collector becomes
 occupancy DEAD (= SUBSTRATE above layer 0): still occupied, never filed, so it neither moves nor
-dissolves, and ions are not reduced on it (:func:`sever`, :func:`reducible`). While dead Li is
+dissolves, and ions are not reduced on it (:func:`sever`, :func:`reducible`); with revival on,
+dead Li that live Li touches again is live again (:func:`revive`). While dead Li is
 tracked, a move that would cut Li off the collector is refused (:func:`cuts_off`).
 
 Status codes returned by :func:`run_events`: 0 event budget used, 1 end time reached,
@@ -115,6 +116,7 @@ ST_DISSOLVED, ST_CUTOFF, ST_PASSIVATED = 6, 7, 8
 EV_DEPOSIT, EV_HOP, EV_FALL, EV_STEP, EV_DISSOLVE, EV_DEAD, EV_REFUSED = 0, 1, 2, 3, 4, 5, 6
 N_COUNTS = 7
 DEAD = SUBSTRATE  # occupancy code of dead Li above the substrate layer: occupied, inert, never filed
+DEAD_CRYSTAL = 1 << 8  # in a dead atom's word (step fields clear): it died crystalline (:func:`revive`)
 
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -666,13 +668,118 @@ def kill(sites, n_sites, st, slot, members, class_start, class_size, mobile, n_m
          es_barrier, rise, heat_len, t_bath, grid, counts):
     """Make the Li atoms ``sites[:n_sites]`` dead Li (occupancy DEAD: still occupied, so no
     neighbour's counts change; an atom's step fields are cleared, as a rebuild gives for a
-    non-Li site), take them out of the lists and count them (``counts[EV_DEAD]``)."""
+    non-Li site, and ``DEAD_CRYSTAL`` keeps a crystalline atom's phase for :func:`revive`), take
+    them out of the lists and count them (``counts[EV_DEAD]``)."""
     for q in range(n_sites):
         i = sites[q]
-        st[i] = (st[i] & ~(OCC_MASK | E_MASK | U_BIT)) | DEAD
+        was = DEAD_CRYSTAL if (st[i] & OCC_MASK) == CRYSTAL else 0
+        st[i] = (st[i] & ~(OCC_MASK | E_MASK | U_BIT)) | DEAD | was
     relist(sites, n_sites, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
            es_barrier, rise, heat_len, t_bath, grid)
     counts[EV_DEAD] += n_sites
+
+
+@njit(cache=True, inline="always")
+def _live_word(b):
+    """The word of a dead atom made live again: its phase back (``DEAD_CRYSTAL``), step fields clear."""
+    return (b & ~(OCC_MASK | E_MASK)) | (CRYSTAL if b & DEAD_CRYSTAL else GLASSY)
+
+
+@njit(cache=True, inline="always")
+def touches_dead(i, st, grid, nz):
+    """True when the site i has a dead Li neighbour (above the substrate layer)."""
+    nxy = n_columns(grid)
+    z, col = site_zc(i, grid)
+    lat = laterals(col, grid)
+    for d in range(6):
+        zj, cj = neighbour_zc(z, col, d, lat, nz)
+        if zj >= 1 and (st[zj * nxy + cj] & OCC_MASK) == DEAD:
+            return True
+    return False
+
+
+@njit(cache=True, inline="always")
+def _push_dead_neighbours(i, st, grid, nz, stack, depth):
+    """Make the dead atoms next to site i live (:func:`_live_word`) and push them on ``stack``,
+    which holds ``depth`` sites; returns its new depth."""
+    nxy = n_columns(grid)
+    z, col = site_zc(i, grid)
+    lat = laterals(col, grid)
+    for d in range(6):
+        zj, cj = neighbour_zc(z, col, d, lat, nz)
+        if zj >= 1:
+            j = zj * nxy + cj
+            if (st[j] & OCC_MASK) == DEAD:
+                st[j] = _live_word(st[j])
+                stack[depth] = j
+                depth += 1
+    return depth
+
+
+@njit(cache=True)
+def revive(i, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
+           rise, heat_len, t_bath, grid, nz, stack, seen, pending):
+    """Dead Li that touches the live Li atom at site i becomes live again, in the phase it died
+    in: every dead cluster next to i, found by a flood fill through dead Li (6-connectivity).
+    The revived atoms get their step fields and are filed; their neighbours' words do not change
+    (dead Li is occupied too). ``stack`` and ``seen`` (int32[N]) are scratch. Returns the atoms
+    revived (0 when i touches no dead Li; the callers test that first, :func:`touches_dead`).
+
+    The hop lists are sized for an event's ~200 re-filed atoms (``CLASS_HEADROOM``), and a cluster
+    can be larger: when the least room of a class (``n_mobile[1]``) cannot take it, the cluster is
+    left dead and ``pending[0]`` set to its size; :func:`run_events` then returns ``ST_GROW``, and
+    at its next call revives whatever touches live Li (:func:`revive_all`)."""
+    depth = _push_dead_neighbours(i, st, grid, nz, stack, 0)
+    n_seen = 0
+    while depth > 0:  # each atom is made live when pushed, so it is pushed once
+        depth -= 1
+        a = stack[depth]
+        seen[n_seen] = a
+        n_seen += 1
+        depth = _push_dead_neighbours(a, st, grid, nz, stack, depth)
+    if n_seen + CLASS_HEADROOM > n_mobile[1]:  # no room to file them all: dead again until the lists grow
+        for q in range(n_seen):
+            a = seen[q]
+            st[a] = (st[a] & ~OCC_MASK) | DEAD | (DEAD_CRYSTAL if (st[a] & OCC_MASK) == CRYSTAL else 0)
+        pending[0] = max(pending[0], n_seen)
+        return 0
+    for q in range(n_seen):  # the step fields read only occupancies: set once every phase is back
+        a = seen[q]
+        za, ca = site_zc(a, grid)
+        st[a] = (st[a] & ~(E_MASK | U_BIT)) | (own_step_fields(za, ca, st, grid, nz) & (E_MASK | U_BIT))
+    if n_seen > 0:
+        relist(seen, n_seen, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+               es_barrier, rise, heat_len, t_bath, grid)
+    return n_seen
+
+
+@njit(cache=True)
+def revive_touched(first, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
+                   heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending):
+    """:func:`revive` around every live Li atom among ``touched[first:n_touched]`` (the sites an
+    event changed: wherever Li arrived, and its neighbours). Returns the atoms revived."""
+    n = 0
+    for q in range(first, n_touched):
+        i = touched[q]
+        if is_atom(st[i]) and touches_dead(i, st, grid, nz):
+            n += revive(i, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+                        es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending)
+    return n
+
+
+@njit(cache=True)
+def revive_all(st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise,
+               heat_len, t_bath, grid, nz, stack, seen, pending):
+    """:func:`revive` around every live Li atom (O(N)): the revivals an earlier call left pending
+    for want of room in the hop lists. Returns the atoms revived; ``pending[0]`` is 0 again unless
+    a cluster still does not fit."""
+    pending[0] = 0
+    n = 0
+    for i in range(n_columns(grid), st.shape[0]):
+        if is_atom(st[i]) and touches_dead(i, st, grid, nz):
+            n += revive(i, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+                        es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending)
+    return n
 
 
 @njit(cache=True, inline="always")
@@ -894,11 +1001,14 @@ def strand_landed(first, n_touched, touched, st, slot, members, class_start, cla
 
 @njit(cache=True)
 def dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
-             rise, heat_len, t_bath, grid, nz, counts, track_dead, stamp, stack, seen, search, touched):
+             rise, heat_len, t_bath, grid, nz, counts, track_dead, stamp, stack, seen, search, touched, revive_dead,
+             pending):
     """The Li atom at site s leaves as an ion: empty the site, drop atoms it left unbound (as after
     a move), re-file, count, and (``track_dead``) mark what it cut off from the collector
-    (:func:`sever`), and a dropped atom that landed on dead Li only. Returns the number of
-    ``touched`` sites (every site whose occupancy changed is among them)."""
+    (:func:`sever`), and a dropped atom that landed on dead Li only; with ``revive_dead``, dead Li
+    that a dropped atom landed on next to live Li is revived (:func:`revive_touched`). Returns the
+    number of ``touched`` sites (every site whose occupancy changed is among them) and the atoms
+    revived (``pending``: :func:`revive`)."""
     zs, cs = site_zc(s, grid)
     n_touched = change(zs, cs, EMPTY, st, top, grid, nz, touched, 0)
     before = n_touched
@@ -911,7 +1021,12 @@ def dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobil
               rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts)
         strand_landed(before, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
                       heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts)
-    return n_touched
+    revived = 0
+    if revive_dead and n_touched > before:
+        revived = revive_touched(before, n_touched, touched, st, slot, members, class_start, class_size, mobile,
+                                 n_mobile, tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack,
+                                 seen, pending)
+    return n_touched, revived
 
 
 @njit(cache=True, inline="always")
@@ -1198,6 +1313,7 @@ def run_events(
     heat_len, t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events,
     t_end, max_deposits, hop_log, epitaxy, anodic, strip_rate, strip_floor, max_dissolutions, track_dead,
     column_rate, stamp, stack, seen, search, exchange_rate, net_mode, net_rate, alpha_ratio, cutoff_factor, kept_sums,
+    revive_dead, pending,
 ):
     """Advance the kMC until an event budget, an end time or a deposit target is reached.
 
@@ -1290,6 +1406,14 @@ def run_events(
         Scratch of ``net_mode``, left as the last event left it: the summed weight of the eligible
         sites and (non-uniform field) the summed weighted dissolution rates, kept incrementally
         (recounted at the start of the call; a check of the bookkeeping against a recount).
+    revive_dead : bool
+        Dead Li is live again once live Li touches it (``track_dead``; :func:`revive`): wherever
+        an event puts an atom (a deposit or reduction, a move's target, a fall's landing site), the
+        dead clusters next to it are revived. False: dead Li stays dead.
+    pending : int64[1]
+        Scratch of ``revive_dead``: the size of a dead cluster whose revival waits for room in the
+        hop lists (:func:`revive`; status 3, and the caller grows the lists by at least twice it);
+        0 otherwise. Revived at the start of the next call (:func:`revive_all`).
 
     With either exchange and a non-uniform ``column_rate``, its weight w = column_rate /
     max(column_rate) scales both branches: reductions through :func:`exchange_site`, and a drawn
@@ -1308,6 +1432,11 @@ def run_events(
     touched = np.empty(2048, np.int64)  # sites whose word an event changed (<= 14 changes x ~60 sites)
     work = np.empty((3, 7), np.int64)  # scratch of cuts_off
     potentiostatic = strip_rate == 0.0 and anodic.max() > 0.0 and not net_mode
+    if revive_dead and pending[0] > 0:  # before the sums below count the revived atoms
+        revive_all(st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
+                   rise, heat_len, t_bath, grid, nz, stack, seen, pending)
+        if pending[0] > 0:
+            return ST_GROW
     max_column_rate = column_rate.max()
     flags = np.zeros(st.shape[0] if net_mode else 1, np.uint8)  # eligible sites of the galvanostatic exchange
     weight = column_rate / max_column_rate if max_column_rate > 0.0 else np.ones_like(column_rate)
@@ -1330,6 +1459,8 @@ def run_events(
         elif counts[EV_DEPOSIT] >= max_deposits:
             return ST_DEPOSITS
         if (n_mobile[1] + CLASS_HEADROOM > mobile.shape[0]) if heated else (n_mobile[1] < CLASS_HEADROOM):
+            return ST_GROW
+        if pending[0] > 0:  # a revival waits for room in the hop lists
             return ST_GROW
         hop_total = tree[TREE_PAD] if n_mobile[0] > 0 and tree[TREE_PAD] > 0.0 else 0.0
         anodic_total = strip_rate
@@ -1402,8 +1533,12 @@ def run_events(
             relist(touched, n_touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated,
                    rates, es_barrier, rise, heat_len, t_bath, grid)
             counts[EV_DEPOSIT] += 1
+            revived = 0
+            if revive_dead and touches_dead(z * nxy + col, st, grid, nz):
+                revived = revive(z * nxy + col, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
+                                 heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending)
             if net_mode:  # a deposit is rare: re-mark around every touched site, the new atom's among them
-                keep_exchange_sums(touched, 0, n_touched, False, weighted, st, anodic, grid, nz, weight, flags,
+                keep_exchange_sums(touched, 0, n_touched, revived > 0, weighted, st, anodic, grid, nz, weight, flags,
                                    contrib, kept_sums)
             continue
         if r < reduction_total + anodic_total:  # a dissolution: the class by its summed rate, a member uniformly
@@ -1417,12 +1552,12 @@ def run_events(
                 counts[EV_REFUSED] += 1  # a rejected proposal of a weighted exchange: a null event
                 continue
             dead_before = counts[EV_DEAD]
-            n_touched = dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated,
-                                 rates, es_barrier, rise, heat_len, t_bath, grid, nz, counts, track_dead, stamp,
-                                 stack, seen, search, touched)
+            n_touched, revived = dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobile,
+                                          tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, counts,
+                                          track_dead, stamp, stack, seen, search, touched, revive_dead, pending)
             if net_mode:
-                keep_exchange_sums(touched, 0, n_touched, counts[EV_DEAD] != dead_before, weighted, st, anodic, grid,
-                                   nz, weight, flags, contrib, kept_sums)
+                keep_exchange_sums(touched, 0, n_touched, counts[EV_DEAD] != dead_before or revived > 0, weighted, st,
+                                   anodic, grid, nz, weight, flags, contrib, kept_sums)
             elif counts[EV_DISSOLVE] >= max_dissolutions:
                 return ST_DISSOLVED
             continue
@@ -1494,11 +1629,20 @@ def run_events(
             strand_landed(before, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile,
                           tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search,
                           counts)
+        revived = 0
+        if revive_dead:  # where Li arrived: the moved atom, and any that fell
+            if is_atom(st[zt * nxy + ct]) and touches_dead(zt * nxy + ct, st, grid, nz):
+                revived = revive(zt * nxy + ct, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
+                                 heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending)
+            if n_touched > before:
+                revived += revive_touched(before, n_touched, touched, st, slot, members, class_start, class_size,
+                                          mobile, n_mobile, tree, heated, rates, es_barrier, rise, heat_len, t_bath,
+                                          grid, nz, stack, seen, pending)
         if net_mode:  # the hot path: re-mark around the two sites the move changed, then around the falls'
             kept_sums[0] = recheck_eligible(s, st, grid, nz, weight, flags, kept_sums[0])
             kept_sums[0] = recheck_eligible(zt * nxy + ct, st, grid, nz, weight, flags, kept_sums[0])
-            keep_exchange_sums(touched, before, n_touched, counts[EV_DEAD] != dead_before, weighted, st, anodic, grid,
-                               nz, weight, flags, contrib, kept_sums)
+            keep_exchange_sums(touched, before, n_touched, counts[EV_DEAD] != dead_before or revived > 0, weighted,
+                               st, anodic, grid, nz, weight, flags, contrib, kept_sums)
     return ST_EVENTS
 
 

@@ -5,8 +5,9 @@ electrode's VLCD field), a rest, galvanostatic stripping until the cut-off, a re
 length 0 are skipped). One-way exchange (``kmc.exchange``, the default): plating by the arrival
 rule, stripping by dissolution alone; reversible: both branches in every half-cycle at the
 overpotential that carries the current (``Engine.advance(net_rate=...)``; no rests), the
-half-cycle's atoms counted net. Dead Li is marked as a dissolution makes it (``_kernels.sever``);
-a move that would cut Li off the collector is refused (``_kernels.cuts_off``).
+half-cycle's atoms counted net. Dead Li is marked as a dissolution makes it (``_kernels.sever``)
+and, with ``kmc.dead_li = "revived_on_contact"``, live again when live Li touches it
+(``_kernels.revive``); a move that would cut Li off the collector is refused (``_kernels.cuts_off``).
 The run records every ``deposits_per_record`` atoms (net with the reversible exchange) plated or
 stripped and at the end of each half-cycle, and keeps one row of :data:`LOG_FIELDS` and two
 height maps per cycle.
@@ -72,6 +73,8 @@ class CyclingSetup:
     cutoff_factor : float
         Reversible exchange: exp(alpha_a e eta_cut / k_B T) at the potential cut-off (inf with a
         capacity cut-off).
+    revive_dead : bool
+        ``kmc.dead_li = "revived_on_contact"``: dead Li that live Li touches is live again.
     """
 
     cycles: int
@@ -87,6 +90,7 @@ class CyclingSetup:
     reversible: bool
     plate_rate: float
     cutoff_factor: float
+    revive_dead: bool = False
 
     def net_rate(self, half: int) -> float:
         """Net dissolutions a second of the reversible exchange in ``half``, 1/s (< 0 plating)."""
@@ -138,7 +142,8 @@ class CyclingRun(ProtocolRun):
         run, c = self.run, self.cycling
         setup, state = run.setup, run.lattice
         engine = self.engine = Engine(state, setup.hop_table, setup.deposition_rate, setup.ballistic, setup.epitaxy,
-                                      None, setup.step_factor, dissolution=c.dissolution, track_dead=True)
+                                      None, setup.step_factor, dissolution=c.dissolution, track_dead=True,
+                                      revive_dead=c.revive_dead)
         per_record = setup.deposits_per_record
         while True:
             cycle, half = int(self.protocol[CYCLE]), int(self.protocol[HALF])
@@ -235,12 +240,12 @@ class CyclingRun(ProtocolRun):
             self.height_stripped[cycle] = heights
         nxt, cycle_over = next_half_cycle(half, c.rest_s)
         if cycle_over:
-            log[_COL["dead_atoms"]] = int(state.counts[k.EV_DEAD]) - int(self.protocol[DEAD_AT])
+            log[_COL["dead_atoms"]] = state.n_dead - int(self.protocol[DEAD_AT])
             if cycle + 1 == c.cycles:
                 self.protocol[DONE] = 1
                 return
             self.protocol[CYCLE] = cycle + 1
-            self.protocol[DEAD_AT] = state.counts[k.EV_DEAD]
+            self.protocol[DEAD_AT] = state.n_dead
         self.protocol[HALF] = nxt
         self.protocol[DEPOSITS_AT] = state.counts[k.EV_DEPOSIT]
         self.protocol[DISSOLUTIONS_AT] = state.counts[k.EV_DISSOLVE]
@@ -259,6 +264,7 @@ class CyclingRun(ProtocolRun):
             "dissolved_atoms": int(state.counts[k.EV_DISSOLVE]),
             "charge_stripped": int(state.counts[k.EV_DISSOLVE]) * ELEMENTARY_CHARGE,
             "dead_atoms": state.n_dead,
+            "revived_atoms": int(state.counts[k.EV_DEAD]) - state.n_dead,
             "refused_moves": int(state.counts[k.EV_REFUSED]),
             "overpotential": np.nan,
         }
@@ -283,7 +289,7 @@ class CyclingRun(ProtocolRun):
             "charge_plated": ("cycle", plated * ELEMENTARY_CHARGE, {"units": "C", "long_name": "charge plated in the cycle"}),
             "charge_stripped": ("cycle", stripped * ELEMENTARY_CHARGE, {"units": "C", "long_name": "charge stripped in the cycle"}),
             "coulombic_efficiency": ("cycle", ce, {"units": "1", "long_name": "charge stripped / charge plated"}),
-            "dead_fraction": ("cycle", dead_fraction, {"units": "1", "long_name": "atoms that became dead / atoms plated"}),
+            "dead_fraction": ("cycle", dead_fraction, {"units": "1", "long_name": "dead Li atoms the cycle added / atoms plated"}),
             "height_plated": (("cycle", "y", "x"), self.height_plated, {"units": "m", "long_name": "column heights after plating"}),
             "height_stripped": (("cycle", "y", "x"), self.height_stripped, {"units": "m", "long_name": "column heights after stripping"}),
         })

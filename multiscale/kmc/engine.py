@@ -231,11 +231,15 @@ class Engine:
         Mark Li that a dissolution cuts off from the collector as dead, refuse moves that would
         cut Li off it, and reduce ions only on the collector or live Li (``_kernels.sever``,
         ``_kernels.cuts_off``, ``_kernels.reducible``).
+    revive_dead : bool
+        With ``track_dead``: dead Li that live Li touches again (an atom deposited, moved or
+        fallen next to it) is live again, in the phase it died in (``_kernels.revive``); False
+        (default): dead Li stays dead.
     """
 
     def __init__(self, state: KmcState, hop_table: np.ndarray, deposition_rate: np.ndarray, ballistic: bool,
                  epitaxy: float = 0.0, heating: LocalHeating | None = None, step_factor: float = 0.0,
-                 dissolution: np.ndarray | None = None, track_dead: bool = False):
+                 dissolution: np.ndarray | None = None, track_dead: bool = False, revive_dead: bool = False):
         nz, ny, nx = state.shape
         deposition_rate = np.asarray(deposition_rate, dtype=float)
         if deposition_rate.shape != (ny, nx):
@@ -262,6 +266,10 @@ class Engine:
             self.heat_len, self.t_bath = float(heating.length_sites), float(heating.bath_temperature_K)
         if heating is not None and (dissolution is not None or track_dead):
             raise ValueError("dissolution and dead Li need the n-fold lists (no local heating)")
+        if revive_dead and not track_dead:
+            raise ValueError("revive_dead needs track_dead")
+        self.revive_dead = bool(revive_dead)
+        self.pending_revival = np.zeros(1, np.int64)  # a dead cluster waiting for room in the hop lists
         self.anodic = np.zeros(k.N_CLASSES)
         if dissolution is not None:
             self.anodic = class_dissolution(np.asarray(dissolution, dtype=float))
@@ -410,21 +418,25 @@ class Engine:
             k.resum(s.tree)  # stripping can bring the sums to ~0, where the round-off of many updates would dominate
         log = np.zeros((0, 3)) if hop_log is None else hop_log
         done_before = s.events
+        stopped = None  # the status of a call that stopped with a revival waiting for room (revive_dead)
         while True:
-            budget = max_events - (s.events - done_before)
+            budget = 0 if stopped is not None else max_events - (s.events - done_before)
             status = k.run_events(
                 s.st, s.top, *self._lists(), *self._rates(), self.alias_prob, self.alias_idx,
                 self.total_deposition_rate * deposition_scale, self.ballistic, self.grid, s.shape[0], s.rng,
                 s.clock, s.counts, budget, t_end, max_deposits, log, self.epitaxy, anodic, float(strip_rate),
                 float(strip_floor), max_dissolutions, self.track_dead, self.column_rate, *self.dead_scratch,
                 exchange, net_mode, float(net_rate or 0.0), float(alpha_ratio), float(cutoff_factor),
-                self.kept_sums,
+                self.kept_sums, self.revive_dead, self.pending_revival,
             )
-            if status != k.ST_GROW:
-                return status
+            if status != k.ST_GROW and stopped is None:
+                stopped = status
+            if status != k.ST_GROW and self.pending_revival[0] == 0:
+                return stopped
+            # grow the lists; a call that had stopped is followed by one with no events, which revives
             if log.shape[0] > 0 and s.events > done_before:
                 raise RuntimeError("kmc: the hop lists grew during a logged call; log a shorter run")
-            self._grow()
+            self._grow(max(2 * k.CLASS_HEADROOM, 2 * int(self.pending_revival[0]) + k.CLASS_HEADROOM))
 
     def dissolution_sum(self) -> float:
         """Summed dissolution rate at zero overpotential of every live surface atom, 1/s."""
@@ -466,7 +478,26 @@ class Engine:
         while self._room() < k.CLASS_HEADROOM:
             self._grow()
         k.dissolve(int(site), s.st, s.top, *self._lists(), *self._rates(), self.grid, s.shape[0], s.counts,
-                   self.track_dead, *self.dead_scratch, np.empty(2048, np.int64))
+                   self.track_dead, *self.dead_scratch, np.empty(2048, np.int64), self.revive_dead, self.pending_revival)
+        if self.pending_revival[0] > 0:  # the lists had no room for a revived cluster: grow them, revive it
+            self._grow(2 * int(self.pending_revival[0]) + k.CLASS_HEADROOM)
+            k.revive_all(s.st, *self._lists(), *self._rates(), self.grid, s.shape[0], self.dead_scratch[1],
+                         self.dead_scratch[2], self.pending_revival)
+
+    def dead_touching_live(self) -> int:
+        """Dead Li atoms with a live Li neighbour (O(N); with ``revive_dead`` the kernel keeps
+        this 0)."""
+        s = self.state
+        occ = s.occupancy
+        dead = occ == k.DEAD
+        dead[0] = False
+        live = (occ == GLASSY) | (occ == CRYSTAL)
+        touching = np.zeros_like(live)
+        touching[1:] |= live[:-1]
+        touching[:-1] |= live[1:]
+        for axis in (1, 2):
+            touching |= np.roll(live, 1, axis) | np.roll(live, -1, axis)
+        return int(np.count_nonzero(dead & touching))
 
     def disconnected(self) -> np.ndarray:
         """Sites of the live Li atoms that do not reach the collector (an atom at z = 1) through
@@ -502,9 +533,14 @@ class Engine:
         for tests and debugging."""
         s = self.state
         ref = KmcState.from_occupancy(s.occupancy, seed=0)
-        for name in ("st", "top"):
-            if not np.array_equal(getattr(s, name), getattr(ref, name)):
-                raise RuntimeError(f"kmc state: {name} differs from a rebuild")
+        dead = s.occ == k.DEAD
+        kept = np.where(dead, s.st & ~np.uint16(k.DEAD_CRYSTAL), s.st)  # a dead atom's phase is not in the occupancy
+        if not np.array_equal(kept, ref.st):
+            raise RuntimeError("kmc state: st differs from a rebuild")
+        if not np.array_equal(s.top, ref.top):
+            raise RuntimeError("kmc state: top differs from a rebuild")
+        if self.revive_dead and self.dead_touching_live():
+            raise RuntimeError("kmc state: dead Li touches live Li with revival on")
         expected = hop_classes(s.st, self.heated)
         filed = np.where(s.slot >= 0, s.slot >> k.SLOT_BITS, -1)
         if not np.array_equal(filed, expected):

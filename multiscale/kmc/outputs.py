@@ -30,7 +30,7 @@ SCALARS = {
 LOG_FIELDS = {
     "plated_atoms": ("1", "atoms plated in the cycle (net: reductions - dissolutions of the plating half-cycle)"),
     "stripped_atoms": ("1", "atoms stripped in the cycle (net: dissolutions - reductions of the stripping half-cycle)"),
-    "dead_atoms": ("1", "Li atoms that became dead in the cycle"),
+    "dead_atoms": ("1", "dead Li atoms the cycle added (kmc.dead_li = revived_on_contact: net of those revived, may be < 0)"),
     "residual_atoms": ("1", "live Li atoms left on the electrode after stripping"),
     "plating_time": ("s", "duration of the plating half-cycle"),
     "stripping_time": ("s", "duration of the stripping half-cycle"),
@@ -49,6 +49,7 @@ CYCLING_SCALARS = {
     "dissolved_atoms": ("1", "atoms dissolved (with kmc.exchange = reversible: every dissolution, plating's included)", "f8"),
     "charge_stripped": ("C", "charge of the dissolved atoms (anodic charge; reversible exchange: gross)", "f8"),
     "dead_atoms": ("1", "dead Li atoms on the lattice", "f8"),
+    "revived_atoms": ("1", "dead Li atoms made live again by contact so far (kmc.dead_li = revived_on_contact; 0 otherwise)", "f8"),
     "refused_moves": ("1", "null events: moves refused because they would have cut Li off the collector, and (reversible exchange) rejected reduction and dissolution proposals", "f8"),
     "overpotential": ("V", "electrode overpotential (one-way exchange: while stripping, NaN otherwise; reversible: every half-cycle)", "f8"),
 }
@@ -77,7 +78,7 @@ SCHEMA = Schema("kmc", (
         A("acceleration", ""), A("stop_reason", ""), A("local_heating", ""), A("dopt", ""),
         A("cycling", "", "the cycling protocol", when="[cycling] given"),
         A("mean_coulombic_efficiency", "1", "charge stripped / charge plated, mean over the cycles", when="[cycling] given"),
-        A("mean_dead_fraction", "1", "atoms that became dead / atoms plated, mean over the cycles", when="[cycling] given"),
+        A("mean_dead_fraction", "1", "dead Li atoms a cycle added / atoms plated, mean over the cycles", when="[cycling] given"),
     ), "series and static fields"),
     Group("final", (
         V("z", ("z",), "m", "height of the lattice plane"), V("y", ("y",), "m"), V("x", ("x",), "m"),
@@ -117,7 +118,7 @@ SCHEMA = Schema("kmc", (
         V("charge_plated", ("cycle",), "C", "charge plated in the cycle"),
         V("charge_stripped", ("cycle",), "C", "charge stripped in the cycle"),
         V("coulombic_efficiency", ("cycle",), "1", "charge stripped / charge plated"),
-        V("dead_fraction", ("cycle",), "1", "atoms that became dead / atoms plated"),
+        V("dead_fraction", ("cycle",), "1", "dead Li atoms the cycle added / atoms plated"),
         V("height_plated", ("cycle", "y", "x"), "m", "column heights after plating"),
         V("height_stripped", ("cycle", "y", "x"), "m", "column heights after stripping"),
     ), description="one row per plating-stripping cycle (docs/models.md §4.8)", when="[cycling] given"),

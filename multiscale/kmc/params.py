@@ -88,6 +88,12 @@ class KmcParams(Table):
     could dissolve from), at the Butler-Volmer overpotential that carries the current (docs/models.md
     §4.8); the VLCD field is then a local exchange-current factor on both branches. "reversible"
     runs no rests (cycling.rest_s = 0): its current is exact on average, not at every instant."""
+    dead_li: Literal["stays_dead", "revived_on_contact"] = "stays_dead"
+    """What becomes of Li cut off from the collector ([cycling]; docs/models.md §4.8): "stays_dead"
+    (an SEI isolates it at once, for good: dead Li); "revived_on_contact" (it is isolated only
+    while nothing touches it: live Li deposited, moved or fallen next to it makes it live again,
+    as Li in contact fuses, seed 004). The two limits of an SEI that forms much faster, or much
+    slower, than live Li re-contacts the cluster."""
     checkpoint_interval_s: float = Field(default=120.0, gt=0)
     """Wall-clock seconds between checkpoints."""
 
@@ -148,7 +154,7 @@ def room_and_cycling_rules(params) -> str | None:
         return None
     layers = p.box_height_nm * M_PER_NM / LI_KMC_SPACING
     stripping_keys = [key for key in ("exchange_current_density_mA_cm2", "anodic_transfer_coefficient",
-                                      "cathodic_transfer_coefficient", "exchange") if changed(p, key)]
+                                      "cathodic_transfer_coefficient", "exchange", "dead_li") if changed(p, key)]
     if c is None and stripping_keys:
         return f"kmc.{stripping_keys[0]}: used only when stripping; add a [cycling] table or remove the key"
     if c is None:

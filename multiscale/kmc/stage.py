@@ -219,6 +219,7 @@ def cycling_setup(params: Params, energetics: model.HopEnergetics, spacing_m: fl
         reversible=p.exchange == "reversible",
         plate_rate=columns * column_exchange_rate(c.plating_mA_cm2(e) * A_M2_PER_MA_CM2, spacing_m),
         cutoff_factor=butler_volmer_factors(cutoff_V, *alphas, e.temperature_K)[0] if potential else np.inf,
+        revive_dead=p.dead_li == "revived_on_contact",
     )
 
 
@@ -457,7 +458,8 @@ def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:
                     f"{c.plating_mA_cm2(e):g} mA/cm2, rest {c.rest_s:g} s, strip at {c.stripping_mA_cm2(e):g} mA/cm2 "
                     f"until {cut}, rest {c.rest_s:g} s; i0 = {params.kmc.exchange_current_density_mA_cm2:g} mA/cm2, "
                     f"alpha_a = {params.kmc.anodic_transfer_coefficient:g}, alpha_c = {params.kmc.cathodic_transfer_coefficient:g}; "
-                    f"{params.kmc.exchange.replace('_', '-')} exchange (docs/models.md §4.8)"),
+                    f"{params.kmc.exchange.replace('_', '-')} exchange; cut-off Li {params.kmc.dead_li.replace('_', ' ')} "
+                    "(docs/models.md §4.8)"),
         "mean_coulombic_efficiency": finite_mean(cycling["coulombic_efficiency"].values),
         "mean_dead_fraction": finite_mean(cycling["dead_fraction"].values),
     }

@@ -89,6 +89,9 @@ CASES = [
      "[cycling]\nrest_s = 1.0\n", ["cycling.rest_s", "kmc.exchange"]),
     ("exchange_without_cycling", VALID + '[kmc]\nexchange = "reversible"\n', ["kmc.exchange", "[cycling]"]),
     ("exchange_typo", VALID + '[kmc]\nexchange = "two_way"\n[cycling]\n', ["kmc.exchange", "'one_way' or 'reversible'"]),
+    ("dead_li_without_cycling", VALID + '[kmc]\ndead_li = "revived_on_contact"\n', ["kmc.dead_li", "[cycling]"]),
+    ("dead_li_typo", VALID + '[kmc]\ndead_li = "revived"\n[cycling]\n',
+     ["kmc.dead_li", "'stays_dead' or 'revived_on_contact'"]),
 ]
 
 

@@ -60,6 +60,19 @@ def test_a_cycling_run_writes_the_declared_file_and_balances_its_charge(cycling_
     assert np.all(np.isfinite(cyc.height_plated)) and np.all(np.isfinite(cyc.height_stripped))
 
 
+def _run_balanced(text, tmp_path):
+    """Run ``text``; check the file against its declaration and the charge balance at every record
+    (plated - stripped = live + dead Li, exactly, in atoms); return the run directory, the root
+    dataset and the ``cycling`` group."""
+    path = tmp_path / "r.toml"
+    path.write_text(text)
+    run_dir = multiscale.run(path, out=tmp_path / "r")
+    assert_matches_schema(run_dir / "kmc.h5", KMC_SCHEMA)
+    ds, cyc = read_dataset(run_dir / "kmc.h5"), read_dataset(run_dir / "kmc.h5", "cycling")
+    np.testing.assert_array_equal(ds.atoms_on_lattice + ds.dead_atoms, ds.deposited_atoms - ds.dissolved_atoms)
+    return run_dir, ds, cyc
+
+
 REVERSIBLE = MINIMAL_TOML + CYCLING.replace(
     "max_hop_to_deposition = 300.0", 'max_hop_to_deposition = 300.0\nexchange = "reversible"').replace("rest_s = 0.05\n", "")
 
@@ -70,12 +83,7 @@ def test_a_reversible_cycling_run_counts_net_charge_and_balances_it(tmp_path):
     counts, the charge balance holds at every record, a potential cut-off leaves no live Li, and
     the overpotential is recorded in both half-cycles (< 0 plating). The VLCD field (CV 0.5) scales
     both branches (the weighted path)."""
-    path = tmp_path / "r.toml"
-    path.write_text(REVERSIBLE)
-    run_dir = multiscale.run(path, out=tmp_path / "r")
-    assert_matches_schema(run_dir / "kmc.h5", KMC_SCHEMA)
-    ds, cyc = read_dataset(run_dir / "kmc.h5"), read_dataset(run_dir / "kmc.h5", "cycling")
-    np.testing.assert_array_equal(ds.atoms_on_lattice + ds.dead_atoms, ds.deposited_atoms - ds.dissolved_atoms)
+    _, ds, cyc = _run_balanced(REVERSIBLE, tmp_path)
     columns = ds.sizes["x"] * ds.sizes["y"]
     assert np.all(cyc.plated_atoms == 4 * columns) and np.all(cyc.residual_atoms == 0)
     np.testing.assert_array_equal(cyc.plated_atoms - cyc.stripped_atoms, cyc.dead_atoms)
@@ -87,6 +95,23 @@ def test_a_reversible_cycling_run_counts_net_charge_and_balances_it(tmp_path):
     plating = (ds.half_cycle.values == 0) & (np.arange(eta.size) > 0)
     assert np.all(eta[plating] < 0) and np.isfinite(eta[plating]).all()
     assert list(np.unique(ds.half_cycle[1:])) == [0, 2]
+
+
+REVIVED = REVERSIBLE.replace('exchange = "reversible"', 'exchange = "reversible"\ndead_li = "revived_on_contact"')
+
+
+def test_a_run_that_revives_dead_li_on_contact_balances_its_charge_net(tmp_path):
+    """kmc.dead_li = "revived_on_contact" (reversible exchange): dead Li forms and some is revived
+    (the root series ``revived_atoms`` rises from 0); the charge balance holds at every record with
+    the dead Li left on the lattice; a cycle's dead atoms are net of those revived, so plated -
+    stripped = dead atoms still holds per cycle; the attribute names the rule."""
+    run_dir, ds, cyc = _run_balanced(REVIVED, tmp_path)
+    revived = ds.revived_atoms.values
+    assert revived[0] == 0 and np.all(np.diff(revived) >= 0) and revived[-1] > 0
+    assert np.all(cyc.residual_atoms == 0)
+    np.testing.assert_array_equal(cyc.plated_atoms - cyc.stripped_atoms, cyc.dead_atoms)
+    assert int(ds.dead_atoms[-1]) == int(cyc.dead_atoms.sum())
+    assert "cut-off Li revived on contact" in read_root_attrs(run_dir / "kmc.h5")["cycling"]
 
 
 def test_a_plating_run_has_no_cycling_output(tmp_path):
@@ -104,9 +129,9 @@ def test_a_plating_run_has_no_cycling_output(tmp_path):
 # plating, 4-5 stripping) keeps no state beyond the lattice (its eligible sites are recounted at every
 # call): from record 4, mid-stripping (5).
 @pytest.mark.parametrize("exchange, interrupt_at", [("one_way", 3), ("one_way", 5), ("one_way", 6), ("one_way", 8),
-                                                    ("reversible", 5)])
+                                                    ("reversible", 5), ("revived", 5)])
 def test_an_interrupted_cycling_run_resumes_bit_identical(tmp_path, monkeypatch, exchange, interrupt_at):
-    text = MINIMAL_TOML + CYCLING if exchange == "one_way" else REVERSIBLE
+    text = {"one_way": MINIMAL_TOML + CYCLING, "reversible": REVERSIBLE, "revived": REVIVED}[exchange]
     path = tmp_path / "c.toml"
     path.write_text(text)
     straight = multiscale.run(path, out=tmp_path / "straight")

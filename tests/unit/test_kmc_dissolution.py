@@ -25,11 +25,12 @@ def _tables(scale=1e-9):
     return m.rate_table(ENERGETICS, T, scale), d.dissolution_table(ENERGETICS, T, I0, A)
 
 
-def _engine(occ, seed=0, hops=True, track_dead=True, deposition=1.0, ballistic=True):
+def _engine(occ, seed=0, hops=True, track_dead=True, deposition=1.0, ballistic=True, revive=False):
     hop, kd = _tables()
     state = KmcState.from_occupancy(occ, seed)
     return Engine(state, hop if hops else np.zeros_like(hop), np.full(occ.shape[1:], deposition), ballistic, 0.3, None,
-                  ENERGETICS.step_factor(T) if hops else 0.0, dissolution=kd, track_dead=track_dead)
+                  ENERGETICS.step_factor(T) if hops else 0.0, dissolution=kd, track_dead=track_dead,
+                  revive_dead=revive)
 
 
 def _bare(shape=(12, 12, 12)):
@@ -260,9 +261,10 @@ def test_the_galvanostatic_split_without_one_branch():
     assert k.exchange_split(0.0, 0.0, 5.0, 1.0) == (0.0, 0.0)
 
 
+@pytest.mark.parametrize("revive", [False, True], ids=["dead-stays", "revived"])
 @pytest.mark.parametrize("field", ["uniform", "two-valued"])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_the_galvanostatic_exchange_keeps_its_eligible_sites_exactly(seed, field):
+def test_the_galvanostatic_exchange_keeps_its_eligible_sites_exactly(seed, field, revive):
     """The galvanostatic exchange keeps two sums incrementally: the eligible sites, each weighted
     by its column's rate / the largest (``_kernels.recheck_eligible``), and, for a non-uniform
     field, the dissolution rates times the column factors (``update_weighted_anodic``); both are
@@ -272,14 +274,15 @@ def test_the_galvanostatic_exchange_keeps_its_eligible_sites_exactly(seed, field
     (``tests/lattice_sites.py``; uniform field: exactly), or their weights and the dissolution sum
     recounted by ``Engine.eligible_sites`` and ``exchange_sums`` (two-valued field: to 1e-9,
     round-off of the running sums); and the state passes ``Engine.verify``. The runs make falls and
-    dead Li, so the incremental paths and the recounts are both taken (asserted)."""
+    dead Li, so the incremental paths and the recounts are both taken (asserted); with revival on,
+    Li is revived too (asserted: more atoms were marked dead than are dead at the end)."""
     occ = _tall_rough_deposit(seed)
     rates = np.full(occ.shape[1:], 10.0)
     if field == "two-valued":
         rates[:, :5], rates[:, 5:] = 5.0, 15.0
     hop, kd = _tables()
     eng = Engine(KmcState.from_occupancy(occ, seed), hop, rates, True, 0.3, None, ENERGETICS.step_factor(T),
-                 dissolution=kd, track_dead=True)
+                 dissolution=kd, track_dead=True, revive_dead=revive)
     s = eng.state
     for net_rate in (-1000.0, 1000.0):
         for _ in range(40):
@@ -294,6 +297,8 @@ def test_the_galvanostatic_exchange_keeps_its_eligible_sites_exactly(seed, field
         eng.verify()
     assert s.counts[k.EV_FALL] > 0 and s.counts[k.EV_DEAD] > 0
     assert s.n_atoms + s.n_dead == int(occ.astype(bool)[1:].sum()) + (s.counts[k.EV_DEPOSIT] - s.counts[k.EV_DISSOLVE])
+    if revive:
+        assert s.counts[k.EV_DEAD] > s.n_dead
 
 
 @pytest.mark.parametrize("field", ["uniform", "two-valued"])
@@ -421,6 +426,79 @@ def test_an_island_on_a_dissolved_stem_is_dead_and_stays(size):
     for z, y, x in zip(*np.nonzero((occ_now == m.CRYSTAL) | (occ_now == m.GLASSY))):
         assert z == 1 or _touches_live(occ_now, z, y, x), (z, y, x)
     eng.verify()
+
+
+def test_dead_li_that_live_li_grows_into_is_revived_in_the_phase_it_died_in():
+    """With revival on, the island of a dissolved stem (3^3 atoms, its top layer glassy, the rest
+    crystalline) is dead until plating (hops off, ions on their column's top) fills a site beside it: then every island atom is
+    live again, in its own phase, filed for moves and dissolution (``Engine.verify``: the words and
+    lists equal a rebuild, and no dead atom touches live Li)."""
+    occ, stem = _island_on_stem(3)
+    occ[4, 5:8, 5:8] = m.GLASSY
+    occ = np.concatenate([occ, np.zeros((8,) + occ.shape[1:], np.uint8)])  # room for random column heights
+    eng = _engine(occ, hops=False, ballistic=False, revive=True)  # ions land on their column's top
+    eng.dissolve(stem)
+    s = eng.state
+    assert s.n_dead == 27 and s.n_atoms == 0
+    eng.verify()
+    assert eng.advance(max_deposits=400) == k.ST_DEPOSITS
+    assert s.n_dead == 0 and s.counts[k.EV_DEAD] == 27
+    after = s.occupancy
+    assert np.array_equal(after[2:5, 5:8, 5:8], occ[2:5, 5:8, 5:8])
+    eng.verify()
+
+
+def test_without_revival_the_same_plating_leaves_the_island_dead():
+    """The control of the test above: the same island and plating with revival off keep all 27 atoms
+    dead (so the revival is what makes them live)."""
+    occ, stem = _island_on_stem(3)
+    occ = np.concatenate([occ, np.zeros((8,) + occ.shape[1:], np.uint8)])
+    eng = _engine(occ, hops=False, ballistic=False)
+    eng.dissolve(stem)
+    assert eng.advance(max_deposits=400) == k.ST_DEPOSITS
+    assert eng.state.n_dead == 27 and eng.dead_touching_live() > 0
+    eng.verify()
+
+
+def test_a_dead_cluster_larger_than_the_hop_lists_room_is_revived_after_they_grow():
+    """A dead sheet of 28 x 28 atoms one site above the collector: its 676 inner atoms share one
+    hop class, more than a freshly laid-out class has room for (2 x ``CLASS_HEADROOM``). Plating
+    beside it (hops off, ions on their column's top) touches it: the revival waits, the lists grow,
+    and the whole sheet is live (glassy: dead Li read from an occupancy keeps no phase) with the
+    state consistent (``Engine.verify``). One deposit a call, so the call that touches the sheet
+    stops at its target with the revival waiting: ``advance`` still returns with it done."""
+    occ = _bare((12, 32, 32))
+    occ[2, 2:30, 2:30] = k.DEAD
+    eng = _engine(occ, hops=False, ballistic=False, revive=True)
+    s = eng.state
+    assert int(np.diff(s.class_start).max()) < 676
+    while s.n_dead > 0 and s.counts[k.EV_DEPOSIT] < 600:
+        assert eng.advance(max_deposits=int(s.counts[k.EV_DEPOSIT]) + 1) == k.ST_DEPOSITS
+        assert eng.dead_touching_live() == 0
+    assert s.n_dead == 0 and np.all(s.occupancy[2, 2:30, 2:30] == m.GLASSY)
+    assert eng.pending_revival[0] == 0 and int(np.diff(s.class_start).max()) >= 676  # the lists grew for it
+    eng.verify()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_revival_leaves_no_dead_li_touching_live_li(seed):
+    """A porous ballistic deposit (hops off) stripped and plated in stretches with hops on and
+    revival on: after each stretch no dead atom has a live neighbour (every path that puts an atom
+    on the lattice revives what it touches: deposits, moves, falls) and the state passes
+    ``Engine.verify``; charge balances. Dead Li forms and is revived (asserted)."""
+    porous = _engine(_bare((30, 12, 12)), seed, hops=False)
+    porous.advance(max_deposits=1200)
+    initial = porous.state.n_atoms
+    eng = _engine(porous.state.occupancy, seed, revive=True)
+    s = eng.state
+    for _ in range(6):
+        eng.advance(deposition_scale=0.0, strip_rate=1000.0, max_dissolutions=int(s.counts[k.EV_DISSOLVE]) + 100)
+        assert eng.dead_touching_live() == 0
+        eng.advance(max_deposits=int(s.counts[k.EV_DEPOSIT]) + 60)
+        assert eng.dead_touching_live() == 0
+        eng.verify()
+    assert s.counts[k.EV_DEAD] > s.n_dead  # revivals happened
+    assert s.n_atoms + s.n_dead == initial + s.counts[k.EV_DEPOSIT] - s.counts[k.EV_DISSOLVE]
 
 
 def _touches_live(occ, z, y, x):
