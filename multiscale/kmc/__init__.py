@@ -20,7 +20,7 @@ STAGE = Stage(
         Observable("crystalline_fraction", "crystalline_fraction", "1", "kMC crystalline fraction at the end"),
         Observable("coulombic_efficiency", "mean_coulombic_efficiency", "1", "kMC Coulombic efficiency, mean over the cycles",
                    attribute=True, when="[cycling] given"),
-        Observable("dead_li_fraction", "mean_dead_fraction", "1", "kMC atoms made dead per atom plated, mean over the cycles",
+        Observable("dead_li_fraction", "mean_dead_fraction", "1", "kMC dead Li atoms a cycle added per atom plated, mean over the cycles",
                    attribute=True, when="[cycling] given"),
     ),
     figures=(Figure("kmc_deposit", "kmc_deposit"), Figure("kmc_series", "kmc_series"),

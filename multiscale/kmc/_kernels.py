@@ -7,7 +7,8 @@ Site word (flat index i = (z * ny + y) * nx + x, N = nz * ny * nx sites): 16 bit
 
 (bits 8-11 of an empty site instead hold the XOR of the codes d + 1 of the directions d = 0..5
 of its occupied neighbours: for an edge site that is the direction of its one neighbour, found
-in O(1) when the site's status flips)
+in O(1) when the site's status flips; bit 8 of a dead atom, ``DEAD_CRYSTAL``, that it died
+crystalline)
 
 with occupancy EMPTY 0, GLASSY 1, CRYSTAL 2, SUBSTRATE 3 (constants of ``model``); occupied
 nearest neighbours 0..6; valid targets 0..6 (empty neighbours with at least two occupied
@@ -79,7 +80,8 @@ dead Li that live Li touches again is live again (:func:`revive`). While dead Li
 tracked, a move that would cut Li off the collector is refused (:func:`cuts_off`).
 
 Status codes returned by :func:`run_events`: 0 event budget used, 1 end time reached,
-2 deposit target reached, 3 a hop list is nearly full (grow it and call again),
+2 deposit target reached, 3 a hop list is nearly full, or a dead cluster waits for room in one to
+be revived (grow them and call again),
 4 the deposit reached the top of the box, 5 nothing can happen (all rates zero),
 6 dissolution target reached, 7 stripping cut-off (one-way: the atoms' summed dissolution rate fell
 below the floor; reversible: the anodic factor passed the cut-off, or nothing is left to dissolve),
@@ -672,11 +674,17 @@ def kill(sites, n_sites, st, slot, members, class_start, class_size, mobile, n_m
     them out of the lists and count them (``counts[EV_DEAD]``)."""
     for q in range(n_sites):
         i = sites[q]
-        was = DEAD_CRYSTAL if (st[i] & OCC_MASK) == CRYSTAL else 0
-        st[i] = (st[i] & ~(OCC_MASK | E_MASK | U_BIT)) | DEAD | was
+        st[i] = _dead_word(st[i] & ~(E_MASK | U_BIT))
     relist(sites, n_sites, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
            es_barrier, rise, heat_len, t_bath, grid)
     counts[EV_DEAD] += n_sites
+
+
+@njit(cache=True, inline="always")
+def _dead_word(b):
+    """The word of a Li atom made dead, b with its step fields clear: occupancy DEAD, and
+    ``DEAD_CRYSTAL`` if it is crystalline (the inverse of :func:`_live_word`)."""
+    return (b & ~OCC_MASK) | DEAD | (DEAD_CRYSTAL if (b & OCC_MASK) == CRYSTAL else 0)
 
 
 @njit(cache=True, inline="always")
@@ -737,19 +745,19 @@ def revive(i, st, slot, members, class_start, class_size, mobile, n_mobile, tree
         seen[n_seen] = a
         n_seen += 1
         depth = _push_dead_neighbours(a, st, grid, nz, stack, depth)
-    if n_seen + CLASS_HEADROOM > n_mobile[1]:  # no room to file them all: dead again until the lists grow
+    # n_mobile[1] is the least room any n-fold class has had (dead-Li tracking, hence revival, needs
+    # the n-fold lists): with no room to file them all, they are dead again until the lists grow
+    if n_seen + CLASS_HEADROOM > n_mobile[1]:
         for q in range(n_seen):
-            a = seen[q]
-            st[a] = (st[a] & ~OCC_MASK) | DEAD | (DEAD_CRYSTAL if (st[a] & OCC_MASK) == CRYSTAL else 0)
+            st[seen[q]] = _dead_word(st[seen[q]])
         pending[0] = max(pending[0], n_seen)
         return 0
     for q in range(n_seen):  # the step fields read only occupancies: set once every phase is back
         a = seen[q]
         za, ca = site_zc(a, grid)
         st[a] = (st[a] & ~(E_MASK | U_BIT)) | (own_step_fields(za, ca, st, grid, nz) & (E_MASK | U_BIT))
-    if n_seen > 0:
-        relist(seen, n_seen, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
-               es_barrier, rise, heat_len, t_bath, grid)
+    relist(seen, n_seen, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+           es_barrier, rise, heat_len, t_bath, grid)
     return n_seen
 
 
@@ -771,15 +779,13 @@ def revive_touched(first, n_touched, touched, st, slot, members, class_start, cl
 def revive_all(st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise,
                heat_len, t_bath, grid, nz, stack, seen, pending):
     """:func:`revive` around every live Li atom (O(N)): the revivals an earlier call left pending
-    for want of room in the hop lists. Returns the atoms revived; ``pending[0]`` is 0 again unless
-    a cluster still does not fit."""
+    for want of room in the hop lists, or a state built with dead Li next to live Li. ``pending[0]``
+    is 0 afterwards unless a cluster still does not fit."""
     pending[0] = 0
-    n = 0
     for i in range(n_columns(grid), st.shape[0]):
         if is_atom(st[i]) and touches_dead(i, st, grid, nz):
-            n += revive(i, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
-                        es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending)
-    return n
+            revive(i, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
+                   rise, heat_len, t_bath, grid, nz, stack, seen, pending)
 
 
 @njit(cache=True, inline="always")
@@ -1625,15 +1631,17 @@ def run_events(
         relist(touched, n_touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated,
                rates, es_barrier, rise, heat_len, t_bath, grid)
         dead_before = counts[EV_DEAD]
+        revived = 0
+        # the moved atom reaches the collector (cuts_off), so what it touches revives before any fallen
+        # atom is judged: one that landed on that dead Li is then live, not killed and revived
+        if revive_dead and is_atom(st[zt * nxy + ct]) and touches_dead(zt * nxy + ct, st, grid, nz):
+            revived = revive(zt * nxy + ct, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
+                             heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending)
         if track_dead and n_touched > before:
             strand_landed(before, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile,
                           tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search,
                           counts)
-        revived = 0
-        if revive_dead:  # where Li arrived: the moved atom, and any that fell
-            if is_atom(st[zt * nxy + ct]) and touches_dead(zt * nxy + ct, st, grid, nz):
-                revived = revive(zt * nxy + ct, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
-                                 heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending)
+        if revive_dead:  # where fallen atoms landed live
             if n_touched > before:
                 revived += revive_touched(before, n_touched, touched, st, slot, members, class_start, class_size,
                                           mobile, n_mobile, tree, heated, rates, es_barrier, rise, heat_len, t_bath,

@@ -54,7 +54,8 @@ class KmcState:
     def from_occupancy(cls, occupancy: np.ndarray, seed: int) -> "KmcState":
         """State from an occupancy array (nz, ny, nx) of EMPTY/GLASSY/CRYSTAL/SUBSTRATE.
 
-        Layer z = 0 must be substrate; the top layer must be empty (room to grow). The hop lists
+        Layer z = 0 must be substrate; the top layer must be empty (room to grow). SUBSTRATE above
+        layer 0 is dead Li (``_kernels.DEAD``), of no remembered phase: revived, it is glassy. The hop lists
         are filled by the :class:`Engine` that first advances the state.
         """
         occupancy = np.asarray(occupancy, dtype=np.uint8)
@@ -268,7 +269,7 @@ class Engine:
             raise ValueError("dissolution and dead Li need the n-fold lists (no local heating)")
         if revive_dead and not track_dead:
             raise ValueError("revive_dead needs track_dead")
-        self.revive_dead = bool(revive_dead)
+        self._revive_dead = bool(revive_dead)
         self.pending_revival = np.zeros(1, np.int64)  # a dead cluster waiting for room in the hop lists
         self.anodic = np.zeros(k.N_CLASSES)
         if dissolution is not None:
@@ -285,11 +286,38 @@ class Engine:
             self._fill_lists(mode)
         elif state.mode[0] != mode:
             raise ValueError("state lists were filled for the other selection scheme (heating on/off)")
+        if self.revive_dead:  # a state built elsewhere may hold dead Li that live Li touches
+            k.revive_all(state.st, *self._lists(), *self._rates(), self.grid, state.shape[0], self.dead_scratch[1],
+                         self.dead_scratch[2], self.pending_revival)
+            self._settle_revivals()
 
     @property
     def track_dead(self) -> bool:
         """Dead-Li tracking on (fixed at construction, with the scratch it needs)."""
         return self._track_dead
+
+    @property
+    def revive_dead(self) -> bool:
+        """Revival of dead Li on contact on (fixed at construction)."""
+        return self._revive_dead
+
+    def _grow_for_revival(self) -> None:
+        """Lay the hop lists out with room for the dead cluster that waits to be revived
+        (``pending_revival``); ``ValueError`` if the lists cannot hold it."""
+        waiting = int(self.pending_revival[0])
+        self._grow(2 * waiting + k.CLASS_HEADROOM)
+        if self._room() < waiting + k.CLASS_HEADROOM:
+            raise ValueError(f"kmc: no room to revive a dead cluster of {waiting} atoms in one hop list "
+                             f"(at most {k.MAX_LIST})")
+
+    def _settle_revivals(self) -> None:
+        """Revive what waits for room in the hop lists, growing them as often as it takes (the
+        kernel's own calls do this at their start; here for :meth:`dissolve` and construction)."""
+        s = self.state
+        while self.pending_revival[0] > 0:
+            self._grow_for_revival()
+            k.revive_all(s.st, *self._lists(), *self._rates(), self.grid, s.shape[0], self.dead_scratch[1],
+                         self.dead_scratch[2], self.pending_revival)
 
     def _rates(self):
         return (self.heated, self.rates, self.es_barrier, self.rise, self.heat_len, self.t_bath)
@@ -418,7 +446,7 @@ class Engine:
             k.resum(s.tree)  # stripping can bring the sums to ~0, where the round-off of many updates would dominate
         log = np.zeros((0, 3)) if hop_log is None else hop_log
         done_before = s.events
-        stopped = None  # the status of a call that stopped with a revival waiting for room (revive_dead)
+        stopped = None  # the first status other than ST_GROW: what the call returns
         while True:
             budget = 0 if stopped is not None else max_events - (s.events - done_before)
             status = k.run_events(
@@ -433,10 +461,14 @@ class Engine:
                 stopped = status
             if status != k.ST_GROW and self.pending_revival[0] == 0:
                 return stopped
-            # grow the lists; a call that had stopped is followed by one with no events, which revives
+            # grow the lists; a call that stopped with a revival waiting is followed by one with no
+            # events, which revives at its start (and recounts the exchange's sums)
             if log.shape[0] > 0 and s.events > done_before:
                 raise RuntimeError("kmc: the hop lists grew during a logged call; log a shorter run")
-            self._grow(max(2 * k.CLASS_HEADROOM, 2 * int(self.pending_revival[0]) + k.CLASS_HEADROOM))
+            if self.pending_revival[0] > 0:
+                self._grow_for_revival()
+            else:
+                self._grow()
 
     def dissolution_sum(self) -> float:
         """Summed dissolution rate at zero overpotential of every live surface atom, 1/s."""
@@ -479,10 +511,7 @@ class Engine:
             self._grow()
         k.dissolve(int(site), s.st, s.top, *self._lists(), *self._rates(), self.grid, s.shape[0], s.counts,
                    self.track_dead, *self.dead_scratch, np.empty(2048, np.int64), self.revive_dead, self.pending_revival)
-        if self.pending_revival[0] > 0:  # the lists had no room for a revived cluster: grow them, revive it
-            self._grow(2 * int(self.pending_revival[0]) + k.CLASS_HEADROOM)
-            k.revive_all(s.st, *self._lists(), *self._rates(), self.grid, s.shape[0], self.dead_scratch[1],
-                         self.dead_scratch[2], self.pending_revival)
+        self._settle_revivals()
 
     def dead_touching_live(self) -> int:
         """Dead Li atoms with a live Li neighbour (O(N); with ``revive_dead`` the kernel keeps

@@ -480,6 +480,46 @@ def test_a_dead_cluster_larger_than_the_hop_lists_room_is_revived_after_they_gro
     eng.verify()
 
 
+def test_an_atom_that_falls_next_to_live_li_and_dead_li_revives_it():
+    """Hops off. A live pillar on the collector holds a bridge atom, with one atom on top of it; a
+    dead sheet of 28 x 28 atoms floats one site above the collector beside them. Dissolving the
+    bridge drops the top atom down its column onto a live atom, where it touches both the pillar
+    and the sheet: the sheet (784 atoms, more than the lists' room) is revived through
+    ``Engine.dissolve``, which grows the lists, and nothing was killed."""
+    occ = _bare((8, 32, 32))
+    occ[2, 2:30, 2:30] = k.DEAD
+    occ[1:4, 15, 0] = m.CRYSTAL  # the pillar
+    occ[1, 15, 1] = m.CRYSTAL  # what the falling atom lands on
+    occ[3, 15, 1] = occ[4, 15, 1] = m.CRYSTAL  # the bridge, and the atom on it
+    eng = _engine(occ, hops=False, revive=True)
+    s = eng.state
+    assert s.n_dead == 784 and eng.dead_touching_live() == 0
+    eng.dissolve((3 * 32 + 15) * 32 + 1)
+    assert s.counts[k.EV_FALL] == 1 and s.occupancy[2, 15, 1] == m.CRYSTAL
+    assert s.n_dead == 0 and s.counts[k.EV_DEAD] == 0 and eng.pending_revival[0] == 0
+    eng.verify()
+
+
+def test_a_move_next_to_dead_li_revives_it():
+    """Hops on, no deposition: one live atom on the collector and, one site above the collector
+    and two columns away, a dead atom. Event by event, the dead atom stays dead while the live one
+    is not next to it (no dead atom ever touches live Li) and is revived, glassy, by the hop that
+    brings the live atom under it."""
+    occ = _bare((6, 8, 8))
+    occ[1, 4, 2] = m.CRYSTAL
+    occ[2, 4, 4] = k.DEAD
+    eng = _engine(occ, seed=3, revive=True)
+    s = eng.state
+    for _ in range(5000):
+        eng.advance(max_events=1, deposition_scale=0.0)
+        assert eng.dead_touching_live() == 0
+        if s.n_dead == 0:
+            break
+    assert s.n_dead == 0 and s.counts[k.EV_HOP] + s.counts[k.EV_STEP] > 1
+    assert s.occupancy[2, 4, 4] == m.GLASSY and s.occupancy[1, 4, 4] == m.CRYSTAL
+    eng.verify()
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_revival_leaves_no_dead_li_touching_live_li(seed):
     """A porous ballistic deposit (hops off) stripped and plated in stretches with hops on and
