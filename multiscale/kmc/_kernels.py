@@ -556,13 +556,14 @@ def change(z, col, phase, st, top, grid, nz, touched, n_touched):
 
 
 @njit(cache=True, inline="always")
-def touches_crystal(z, col, st, grid, nz):
-    """True when the site (z, col) has a crystalline neighbour."""
+def touches(z, col, code, st, grid, nz):
+    """True when the site (z, col) has a neighbour above the substrate layer of occupancy
+    ``code`` (CRYSTAL: a crystalline neighbour; DEAD: dead Li)."""
     nxy = n_columns(grid)
     lat = laterals(col, grid)
     for d in range(6):
         zj, cj = neighbour_zc(z, col, d, lat, nz)
-        if zj >= 0 and (st[zj * nxy + cj] & OCC_MASK) == CRYSTAL:
+        if zj >= 1 and (st[zj * nxy + cj] & OCC_MASK) == code:
             return True
     return False
 
@@ -694,19 +695,6 @@ def _live_word(b):
 
 
 @njit(cache=True, inline="always")
-def touches_dead(i, st, grid, nz):
-    """True when the site i has a dead Li neighbour (above the substrate layer)."""
-    nxy = n_columns(grid)
-    z, col = site_zc(i, grid)
-    lat = laterals(col, grid)
-    for d in range(6):
-        zj, cj = neighbour_zc(z, col, d, lat, nz)
-        if zj >= 1 and (st[zj * nxy + cj] & OCC_MASK) == DEAD:
-            return True
-    return False
-
-
-@njit(cache=True, inline="always")
 def _push_dead_neighbours(i, st, grid, nz, stack, depth):
     """Make the dead atoms next to site i live (:func:`_live_word`) and push them on ``stack``,
     which holds ``depth`` sites; returns its new depth."""
@@ -731,12 +719,13 @@ def revive(i, st, slot, members, class_start, class_size, mobile, n_mobile, tree
     in: every dead cluster next to i, found by a flood fill through dead Li (6-connectivity).
     The revived atoms get their step fields and are filed; their neighbours' words do not change
     (dead Li is occupied too). ``stack`` and ``seen`` (int32[N]) are scratch. Returns the atoms
-    revived (0 when i touches no dead Li; the callers test that first, :func:`touches_dead`).
+    revived (0 when i touches no dead Li; the callers test that first, :func:`touches`).
 
     The hop lists are sized for an event's ~200 re-filed atoms (``CLASS_HEADROOM``), and a cluster
     can be larger: when the least room of a class (``n_mobile[1]``) cannot take it, the cluster is
     left dead and ``pending[0]`` set to its size; :func:`run_events` then returns ``ST_GROW``, and
-    at its next call revives whatever touches live Li (:func:`revive_all`)."""
+    the caller grows the lists and revives whatever touches live Li (:func:`revive_all`;
+    ``Engine._settle_revivals``)."""
     depth = _push_dead_neighbours(i, st, grid, nz, stack, 0)
     n_seen = 0
     while depth > 0:  # each atom is made live when pushed, so it is pushed once
@@ -769,7 +758,8 @@ def revive_touched(first, n_touched, touched, st, slot, members, class_start, cl
     n = 0
     for q in range(first, n_touched):
         i = touched[q]
-        if is_atom(st[i]) and touches_dead(i, st, grid, nz):
+        z, col = site_zc(i, grid)
+        if is_atom(st[i]) and touches(z, col, DEAD, st, grid, nz):
             n += revive(i, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
                         es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending)
     return n
@@ -783,7 +773,8 @@ def revive_all(st, slot, members, class_start, class_size, mobile, n_mobile, tre
     is 0 afterwards unless a cluster still does not fit."""
     pending[0] = 0
     for i in range(n_columns(grid), st.shape[0]):
-        if is_atom(st[i]) and touches_dead(i, st, grid, nz):
+        z, col = site_zc(i, grid)
+        if is_atom(st[i]) and touches(z, col, DEAD, st, grid, nz):
             revive(i, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
                    rise, heat_len, t_bath, grid, nz, stack, seen, pending)
 
@@ -1418,8 +1409,9 @@ def run_events(
         dead clusters next to it are revived. False: dead Li stays dead.
     pending : int64[1]
         Scratch of ``revive_dead``: the size of a dead cluster whose revival waits for room in the
-        hop lists (:func:`revive`; status 3, and the caller grows the lists by at least twice it);
-        0 otherwise. Revived at the start of the next call (:func:`revive_all`).
+        hop lists (:func:`revive`; status 3, or the status of a stop the event reached); 0
+        otherwise. The caller grows the lists and revives it (:func:`revive_all`) before it calls
+        again.
 
     With either exchange and a non-uniform ``column_rate``, its weight w = column_rate /
     max(column_rate) scales both branches: reductions through :func:`exchange_site`, and a drawn
@@ -1438,11 +1430,6 @@ def run_events(
     touched = np.empty(2048, np.int64)  # sites whose word an event changed (<= 14 changes x ~60 sites)
     work = np.empty((3, 7), np.int64)  # scratch of cuts_off
     potentiostatic = strip_rate == 0.0 and anodic.max() > 0.0 and not net_mode
-    if revive_dead and pending[0] > 0:  # before the sums below count the revived atoms
-        revive_all(st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
-                   rise, heat_len, t_bath, grid, nz, stack, seen, pending)
-        if pending[0] > 0:
-            return ST_GROW
     max_column_rate = column_rate.max()
     flags = np.zeros(st.shape[0] if net_mode else 1, np.uint8)  # eligible sites of the galvanostatic exchange
     weight = column_rate / max_column_rate if max_column_rate > 0.0 else np.ones_like(column_rate)
@@ -1533,14 +1520,14 @@ def run_events(
             if z >= nz - 1:
                 return ST_FULL
             phase = GLASSY
-            if epitaxy > 0.0 and touches_crystal(z, col, st, grid, nz) and next_uniform(rng) < epitaxy:
+            if epitaxy > 0.0 and touches(z, col, CRYSTAL, st, grid, nz) and next_uniform(rng) < epitaxy:
                 phase = CRYSTAL
             n_touched = change(z, col, phase, st, top, grid, nz, touched, 0)
             relist(touched, n_touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated,
                    rates, es_barrier, rise, heat_len, t_bath, grid)
             counts[EV_DEPOSIT] += 1
             revived = 0
-            if revive_dead and touches_dead(z * nxy + col, st, grid, nz):
+            if revive_dead and touches(z, col, DEAD, st, grid, nz):
                 revived = revive(z * nxy + col, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
                                  heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending)
             if net_mode:  # a deposit is rare: re-mark around every touched site, the new atom's among them
@@ -1617,7 +1604,7 @@ def run_events(
             continue
         phase = b & OCC_MASK
         n_touched = change(zs, cs, EMPTY, st, top, grid, nz, touched, 0)
-        if phase == GLASSY and epitaxy > 0.0 and touches_crystal(zt, ct, st, grid, nz) and next_uniform(rng) < epitaxy:
+        if phase == GLASSY and epitaxy > 0.0 and touches(zt, ct, CRYSTAL, st, grid, nz) and next_uniform(rng) < epitaxy:
             phase = CRYSTAL
         n_touched = change(zt, ct, phase, st, top, grid, nz, touched, n_touched)
         counts[EV_STEP if stepping else EV_HOP] += 1
@@ -1634,7 +1621,7 @@ def run_events(
         revived = 0
         # the moved atom reaches the collector (cuts_off), so what it touches revives before any fallen
         # atom is judged: one that landed on that dead Li is then live, not killed and revived
-        if revive_dead and is_atom(st[zt * nxy + ct]) and touches_dead(zt * nxy + ct, st, grid, nz):
+        if revive_dead and is_atom(st[zt * nxy + ct]) and touches(zt, ct, DEAD, st, grid, nz):
             revived = revive(zt * nxy + ct, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
                              heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending)
         if track_dead and n_touched > before:

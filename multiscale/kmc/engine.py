@@ -301,21 +301,16 @@ class Engine:
         """Revival of dead Li on contact on (fixed at construction)."""
         return self._revive_dead
 
-    def _grow_for_revival(self) -> None:
-        """Lay the hop lists out with room for the dead cluster that waits to be revived
-        (``pending_revival``); ``ValueError`` if the lists cannot hold it."""
-        waiting = int(self.pending_revival[0])
-        self._grow(2 * waiting + k.CLASS_HEADROOM)
-        if self._room() < waiting + k.CLASS_HEADROOM:
-            raise ValueError(f"kmc: no room to revive a dead cluster of {waiting} atoms in one hop list "
-                             f"(at most {k.MAX_LIST})")
-
     def _settle_revivals(self) -> None:
-        """Revive what waits for room in the hop lists, growing them as often as it takes (the
-        kernel's own calls do this at their start; here for :meth:`dissolve` and construction)."""
+        """Revive what waits for room in the hop lists (``pending_revival``), growing them as often
+        as it takes."""
         s = self.state
         while self.pending_revival[0] > 0:
-            self._grow_for_revival()
+            waiting = int(self.pending_revival[0])
+            self._grow(2 * waiting + k.CLASS_HEADROOM)
+            if self._room() < waiting + k.CLASS_HEADROOM:
+                raise ValueError(f"kmc: no room to revive a dead cluster of {waiting} atoms in one hop list "
+                                 f"(at most {k.MAX_LIST})")
             k.revive_all(s.st, *self._lists(), *self._rates(), self.grid, s.shape[0], self.dead_scratch[1],
                          self.dead_scratch[2], self.pending_revival)
 
@@ -446,7 +441,7 @@ class Engine:
             k.resum(s.tree)  # stripping can bring the sums to ~0, where the round-off of many updates would dominate
         log = np.zeros((0, 3)) if hop_log is None else hop_log
         done_before = s.events
-        stopped = None  # the first status other than ST_GROW: what the call returns
+        stopped = None  # a stop reached with a revival waiting: returned after one more call, with no events
         while True:
             budget = 0 if stopped is not None else max_events - (s.events - done_before)
             status = k.run_events(
@@ -457,16 +452,17 @@ class Engine:
                 exchange, net_mode, float(net_rate or 0.0), float(alpha_ratio), float(cutoff_factor),
                 self.kept_sums, self.revive_dead, self.pending_revival,
             )
-            if status != k.ST_GROW and stopped is None:
-                stopped = status
-            if status != k.ST_GROW and self.pending_revival[0] == 0:
+            if stopped is not None:
                 return stopped
-            # grow the lists; a call that stopped with a revival waiting is followed by one with no
-            # events, which revives at its start (and recounts the exchange's sums)
+            waiting = self.pending_revival[0] > 0
+            if status != k.ST_GROW and not waiting:
+                return status
             if log.shape[0] > 0 and s.events > done_before:
                 raise RuntimeError("kmc: the hop lists grew during a logged call; log a shorter run")
-            if self.pending_revival[0] > 0:
-                self._grow_for_revival()
+            if waiting:  # grow the lists and revive; after a stop, the call with no events recounts the exchange's sums
+                self._settle_revivals()
+                if status != k.ST_GROW:
+                    stopped = status
             else:
                 self._grow()
 

@@ -465,13 +465,18 @@ def test_a_dead_cluster_larger_than_the_hop_lists_room_is_revived_after_they_gro
     hop class, more than a freshly laid-out class has room for (2 x ``CLASS_HEADROOM``). Plating
     beside it (hops off, ions on their column's top) touches it: the revival waits, the lists grow,
     and the whole sheet is live (glassy: dead Li read from an occupancy keeps no phase) with the
-    state consistent (``Engine.verify``). One deposit a call, so the call that touches the sheet
-    stops at its target with the revival waiting: ``advance`` still returns with it done."""
+    state consistent (``Engine.verify``). Twice: in one call of 400 deposits (the revival waits
+    mid-call), and one deposit a call, so that the call that touches the sheet stops at its target
+    with the revival waiting: ``advance`` still returns with it done."""
     occ = _bare((12, 32, 32))
     occ[2, 2:30, 2:30] = k.DEAD
     eng = _engine(occ, hops=False, ballistic=False, revive=True)
+    assert int(np.diff(eng.state.class_start).max()) < 676
+    assert eng.advance(max_deposits=400) == k.ST_DEPOSITS
+    assert eng.state.n_dead == 0 and eng.pending_revival[0] == 0
+    eng.verify()
+    eng = _engine(occ, hops=False, ballistic=False, revive=True)
     s = eng.state
-    assert int(np.diff(s.class_start).max()) < 676
     while s.n_dead > 0 and s.counts[k.EV_DEPOSIT] < 600:
         assert eng.advance(max_deposits=int(s.counts[k.EV_DEPOSIT]) + 1) == k.ST_DEPOSITS
         assert eng.dead_touching_live() == 0
