@@ -5,9 +5,11 @@ parameters (hop acceleration, records per half-cycle, box size). Prints tables (
 standard errors, and Welch's t of the difference between the first and last row); asserts nothing.
 
 Usage: python benchmarks/kmc_cycling_trends.py
-[--only current,vlcd,convergence,exchange,exchange_vlcd,revival,revival_current]
+[--only current,vlcd,convergence,exchange,exchange_vlcd,revival,revival_current,passivation,
+passivation_current]
 [--seeds 8] [--smoke]
-(``--smoke``: one seed, a 4 nm box, 2 ML; a check that it runs.)
+(``--smoke``: one seed, a 4 nm box, 2 ML, one cycle, each table's first value; a check that every
+table runs.)
 Case: params/reference/cycling_trend.toml (10 nm, 12 ML plated, one cycle, stripped at 1 mA/cm^2
 to the 0.5 V cut-off, DOPT on, 300 K). Current trend: plating at 0.2 and 2.5 mA/cm^2, uniform
 current. VLCD trend: plating at 1 mA/cm^2 with CV 0.05 and 0.8 (10 nm correlation), 3 cycles.
@@ -18,7 +20,10 @@ the reversible exchange, the current trend and the hop acceleration (250, 1000, 
 exchange_vlcd: the VLCD trend with the reversible exchange. Revival (``kmc.dead_li =
 "revived_on_contact"``): one-way vs reversible, the VLCD trend (one-way) and the hop acceleration
 (reversible); revival_current: the current trend with each exchange. The "revived" column: atoms
-revived by contact per atom plated, per cycle.
+revived by contact per atom plated, per cycle. Passivation (revival within
+``kmc.sei_passivation_time_s`` of being cut off, reversible exchange, 3 cycles): the clock
+1 ms - 1 s, and 4000x hops at 10 ms; passivation_current: the current trend at 10 ms with each
+exchange.
 """
 
 from __future__ import annotations
@@ -89,47 +94,58 @@ def table(base, label: str, key: str, values, seeds, out: Path, extra: dict) -> 
 
 
 def main() -> None:
-    args, only = parse(__doc__, "current,vlcd,convergence,exchange,exchange_vlcd,revival,revival_current", 8,
-                       "one seed, a 4 nm box, 2 ML")
+    args, only = parse(__doc__, "current,vlcd,convergence,exchange,exchange_vlcd,revival,revival_current,passivation,"
+                       "passivation_current", 8, "one seed, a 4 nm box, 2 ML, one cycle, each table's first value")
     base = multiscale.load_params(PARAMS / "reference" / "cycling_trend.toml")
     seeds = list(range(1, args.seeds + 1))
     if args.smoke:
         base = with_overrides(base, {"kmc.lateral_size_nm": 4.0, "kmc.box_height_nm": 4.0, "cycling.kmc_capacity_ML": 2.0})
         seeds = [1]
     with tempfile.TemporaryDirectory() as tmp:
+
+        def run(label: str, key: str, values: list, extra: dict) -> None:
+            if args.smoke:
+                values, extra = values[:1], {**extra, "cycling.cycles": 1}
+            table(base, label, key, values, seeds, Path(tmp), extra)
+
+        three = {"cycling.cycles": 3}
         if "current" in only:
-            table(base, "plating j (mA/cm2)", "cycling.plating_current_density_mA_cm2", [0.2, 2.5], seeds, Path(tmp), {})
+            run("plating j (mA/cm2)", "cycling.plating_current_density_mA_cm2", [0.2, 2.5], {})
         if "vlcd" in only:
-            table(base, "VLCD CV", "electrode.vlcd_cv", [0.05, 0.8], seeds, Path(tmp), {"cycling.cycles": 3})
+            run("VLCD CV", "electrode.vlcd_cv", [0.05, 0.8], three)
         if "convergence" in only:
-            case = {"cycling.cycles": 3, "electrode.vlcd_cv": 0.5}
-            table(base, "max hop / deposition", "kmc.max_hop_to_deposition", [250.0, 1000.0, 4000.0], seeds, Path(tmp), case)
-            table(base, "records / half-cycle", "cycling.records_per_half_cycle", [4, 16], seeds, Path(tmp), case)
-            size = [10.0, 20.0] if not args.smoke else [4.0, 5.0]
-            table(base, "lateral size (nm)", "kmc.lateral_size_nm", size, seeds, Path(tmp),
-                  {**case, "kmc.box_height_nm": 12.0})  # room for the wider box's taller peaks
+            case = {**three, "electrode.vlcd_cv": 0.5}
+            run("max hop / deposition", "kmc.max_hop_to_deposition", [250.0, 1000.0, 4000.0], case)
+            run("records / half-cycle", "cycling.records_per_half_cycle", [4, 16], case)
+            size = [10.0, 20.0] if not args.smoke else [4.0]
+            run("lateral size (nm)", "kmc.lateral_size_nm", size,
+                {**case, "kmc.box_height_nm": 12.0})  # room for the wider box's taller peaks
+        reversible = {"kmc.exchange": "reversible"}
         if "exchange" in only:
-            three = {"cycling.cycles": 3}
-            table(base, "exchange", "kmc.exchange", ["one_way", "reversible"], seeds, Path(tmp), three)
-            reversible = {"kmc.exchange": "reversible"}
-            table(base, "plating j (mA/cm2), rev.", "cycling.plating_current_density_mA_cm2", [0.2, 2.5], seeds,
-                  Path(tmp), reversible)
-            table(base, "max hop / dep., rev.", "kmc.max_hop_to_deposition", [250.0, 1000.0, 4000.0], seeds, Path(tmp),
-                  {**three, **reversible})
+            run("exchange", "kmc.exchange", ["one_way", "reversible"], three)
+            run("plating j (mA/cm2), rev.", "cycling.plating_current_density_mA_cm2", [0.2, 2.5], reversible)
+            run("max hop / dep., rev.", "kmc.max_hop_to_deposition", [250.0, 1000.0, 4000.0], {**three, **reversible})
         if "exchange_vlcd" in only:
-            table(base, "VLCD CV, reversible", "electrode.vlcd_cv", [0.05, 0.8], seeds, Path(tmp),
-                  {"cycling.cycles": 3, "kmc.exchange": "reversible"})
-        revive, three = {"kmc.dead_li": "revived_on_contact"}, {"cycling.cycles": 3}
+            run("VLCD CV, reversible", "electrode.vlcd_cv", [0.05, 0.8], {**three, **reversible})
+        revive = {"kmc.dead_li": "revived_on_contact"}
         if "revival_current" in only:
             for exchange in ("one_way", "reversible"):
-                table(base, f"plating j, {exchange}, rev.", "cycling.plating_current_density_mA_cm2", [0.2, 2.5], seeds,
-                      Path(tmp), {"kmc.exchange": exchange, **revive})
+                run(f"plating j, {exchange}, rev.", "cycling.plating_current_density_mA_cm2", [0.2, 2.5],
+                    {"kmc.exchange": exchange, **revive})
         if "revival" in only:
-            table(base, "exchange, revived", "kmc.exchange", ["one_way", "reversible"], seeds, Path(tmp),
-                  {**three, **revive})
-            table(base, "VLCD CV, revived", "electrode.vlcd_cv", [0.05, 0.8], seeds, Path(tmp), {**three, **revive})
-            table(base, "max hop / dep., rev., revived", "kmc.max_hop_to_deposition", [250.0, 1000.0, 4000.0], seeds,
-                  Path(tmp), {**three, "kmc.exchange": "reversible", **revive})
+            run("exchange, revived", "kmc.exchange", ["one_way", "reversible"], {**three, **revive})
+            run("VLCD CV, revived", "electrode.vlcd_cv", [0.05, 0.8], {**three, **revive})
+            run("max hop / dep., rev., revived", "kmc.max_hop_to_deposition", [250.0, 1000.0, 4000.0],
+                {**three, **reversible, **revive})
+        clock = {**revive, "kmc.sei_passivation_time_s": 1e-2}
+        if "passivation_current" in only:
+            for exchange in ("one_way", "reversible"):
+                run(f"plating j, {exchange}, 10 ms", "cycling.plating_current_density_mA_cm2", [0.2, 2.5],
+                    {"kmc.exchange": exchange, **clock})
+        if "passivation" in only:
+            run("SEI passivation (s)", "kmc.sei_passivation_time_s", [1e-3, 1e-2, 1e-1, 1.0],
+                {**three, **reversible, **revive})
+            run("max hop / dep., 10 ms", "kmc.max_hop_to_deposition", [1000.0, 4000.0], {**three, **reversible, **clock})
 
 
 if __name__ == "__main__":

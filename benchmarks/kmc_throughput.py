@@ -2,8 +2,9 @@
 rates (n-fold classes) and with per-site continuous rates (local heating on), of the same case
 stripping (galvanostatic dissolution at the same current, dead-Li tracking on), the same stripping
 with the reversible exchange (``kmc.exchange = "reversible"``), the one-way stripping with cut-off
-Li revived on contact (``kmc.dead_li = "revived_on_contact"``), and the cost of a deposition vs
-lattice area. Prints figures; asserts nothing.
+Li revived on contact (``kmc.dead_li = "revived_on_contact"``) and with revival only within 10 ms
+of being cut off (``kmc.sei_passivation_time_s``, the passivation clock), and the cost of a
+deposition vs lattice area. Prints figures; asserts nothing.
 
 Usage: python benchmarks/kmc_throughput.py [--quick] [--smoke]
 (``--smoke``: lattices of 16^2 and 32^2 columns, one repeat of 2e4 events; a check that it runs.)
@@ -37,7 +38,8 @@ from multiscale.kmc.dissolution import column_exchange_rate, dissolution_table
 from multiscale.kmc.engine import Engine, KmcState
 
 
-def case(side: int, heated: bool, nz: int = 24, seed: int = 1, stripping: bool = False, revive: bool = False) -> Engine:
+def case(side: int, heated: bool, nz: int = 24, seed: int = 1, stripping: bool = False, revive: bool = False,
+         passivation_time_s: float = np.inf) -> Engine:
     d = build_datasets(AtomisticParams())["diffusion"]
     energetics = m.energetics_from_arrhenius(float(d.D0_surface), float(d.Ea_surface), float(d.D0_bulk), float(d.Ea_bulk),
                                              A, 0.05, 0.0)
@@ -47,14 +49,21 @@ def case(side: int, heated: bool, nz: int = 24, seed: int = 1, stripping: bool =
     heating = m.LocalHeating(300.0, np.full((side, side), 50.0), 6.0, energetics) if heated else None
     kd = dissolution_table(energetics, 300.0, 10.0, A) if stripping else None
     return Engine(KmcState.flat((nz, side, side), seed, layers=4), table, dep, ballistic=True, heating=heating,
-                  step_factor=energetics.step_factor(300.0), dissolution=kd, track_dead=stripping, revive_dead=revive)
+                  step_factor=energetics.step_factor(300.0), dissolution=kd, track_dead=stripping, revive_dead=revive,
+                  passivation_time_s=passivation_time_s)
+
+
+def mode_case(side: int, heated: bool, mode: str) -> Engine:
+    """:func:`case` for a row of :data:`CASES`."""
+    return case(side, heated, stripping=mode != "plating", revive=mode in ("revived", "clocked"),
+                passivation_time_s=1e-2 if mode == "clocked" else np.inf)
 
 
 def site_bytes(engine: Engine) -> float:
     """Bytes of every array the run keeps, per lattice site."""
     s = engine.state
     arrays = (s.st, s.top, s.slot, s.members, s.class_start, s.class_size, s.mobile, s.tree, engine.grid, engine.rise,
-              engine.alias_prob, engine.alias_idx, *engine.dead_scratch)
+              engine.alias_prob, engine.alias_idx, *engine.dead_scratch, s.dead_since)
     return sum(a.nbytes for a in arrays) / s.st.size
 
 
@@ -62,7 +71,7 @@ def throughput(sides: list[int], heated: bool, events: int = 1_000_000,
                repeats: int = 5, mode: str = "plating") -> list[tuple[float, float, float]]:
     """(events/s, move share, bytes/site) of each lattice, best of ``repeats``. The repeats go
     round the lattices in turn, so that a slow spell of a shared machine falls on all of them."""
-    engines = [case(side, heated, stripping=mode != "plating", revive=mode == "revived") for side in sides]
+    engines = [mode_case(side, heated, mode) for side in sides]
     for eng, side in zip(engines, sides):
         eng.advance(max_events=20 * side * side)  # roughen the surface first
     best = [(0.0, 0.0)] * len(sides)
@@ -80,9 +89,9 @@ def throughput(sides: list[int], heated: bool, events: int = 1_000_000,
 
 def _electrochemistry(eng: Engine, mode: str) -> dict:
     """``Engine.advance`` arguments of ``mode``: plating (none), stripping (one-way dissolution at
-    the plating current; revived: the same with revival on) or reversible (the galvanostatic exchange at
+    the plating current; revived, clocked: the same with revival on, without and with the clock) or reversible (the galvanostatic exchange at
     that net current, i0 = 1 mA/cm^2)."""
-    if mode in ("stripping", "revived"):
+    if mode in ("stripping", "revived", "clocked"):
         return {"deposition_scale": 0.0, "strip_rate": eng.total_deposition_rate}
     if mode == "reversible":
         return {"net_rate": eng.total_deposition_rate, "site_exchange_rate": column_exchange_rate(10.0, A)}
@@ -92,7 +101,7 @@ def _electrochemistry(eng: Engine, mode: str) -> dict:
 #: (heated, mode) -> row label.
 CASES = {(False, "plating"): "bond-counting classes", (True, "plating"): "per-site (heating on)",
          (False, "stripping"): "stripping (dead Li on)", (False, "reversible"): "reversible (dead Li on)",
-         (False, "revived"): "stripping, revived on contact"}
+         (False, "revived"): "stripping, revived on contact", (False, "clocked"): "stripping, passivation clock"}
 
 
 def main() -> None:
@@ -105,7 +114,7 @@ def main() -> None:
     if args.smoke:
         sides, events, repeats, deposit_sides = [16, 32], 20_000, 1, [16, 32]
     for heated, mode in CASES:
-        eng = case(16, heated, stripping=mode != "plating", revive=mode == "revived")
+        eng = mode_case(16, heated, mode)
         eng.advance(max_events=1000, **_electrochemistry(eng, mode))  # compile
     print(f"{'rates':>22} {'sites':>10} {'events/s':>12} {'ns/event':>10} {'rel. cost':>9} {'move share':>10} "
           f"{'bytes/site':>11}")

@@ -76,7 +76,8 @@ sites and the dissolution rates, both kept incrementally (:func:`recheck_eligibl
 :func:`update_weighted_anodic`). Dead Li: Li that a dissolution cut off from the collector becomes
 occupancy DEAD (= SUBSTRATE above layer 0): still occupied, never filed, so it neither moves nor
 dissolves, and ions are not reduced on it (:func:`sever`, :func:`reducible`); with revival on,
-dead Li that live Li touches again is live again (:func:`revive`). While dead Li is
+dead Li that live Li touches again is live again (:func:`revive`), or only within the SEI's
+passivation time of its death (the passivation clock; ``dead_since``). While dead Li is
 tracked, a move that would cut Li off the collector is refused (:func:`cuts_off`).
 
 Status codes returned by :func:`run_events`: 0 event budget used, 1 end time reached,
@@ -668,14 +669,17 @@ def reducible_column(u, column_rate, ballistic, st, top, grid, nz):
 
 @njit(cache=True)
 def kill(sites, n_sites, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
-         es_barrier, rise, heat_len, t_bath, grid, counts):
+         es_barrier, rise, heat_len, t_bath, grid, counts, dead_since, now):
     """Make the Li atoms ``sites[:n_sites]`` dead Li (occupancy DEAD: still occupied, so no
     neighbour's counts change; an atom's step fields are cleared, as a rebuild gives for a
     non-Li site, and ``DEAD_CRYSTAL`` keeps a crystalline atom's phase for :func:`revive`), take
-    them out of the lists and count them (``counts[EV_DEAD]``)."""
+    them out of the lists and count them (``counts[EV_DEAD]``). ``dead_since`` (float64[N], or
+    empty when no passivation clock runs) takes the time of death ``now``, s."""
     for q in range(n_sites):
         i = sites[q]
         st[i] = _dead_word(st[i] & ~(E_MASK | U_BIT))
+        if dead_since.shape[0] > 0:
+            dead_since[i] = now
     relist(sites, n_sites, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
            es_barrier, rise, heat_len, t_bath, grid)
     counts[EV_DEAD] += n_sites
@@ -695,9 +699,11 @@ def _live_word(b):
 
 
 @njit(cache=True, inline="always")
-def _push_dead_neighbours(i, st, grid, nz, stack, depth):
-    """Make the dead atoms next to site i live (:func:`_live_word`) and push them on ``stack``,
-    which holds ``depth`` sites; returns its new depth."""
+def _push_dead_neighbours(i, st, grid, nz, stack, depth, dead_since, now, passivation_time):
+    """Make the revivable dead atoms next to site i live (:func:`_live_word`) and push them on
+    ``stack``, which holds ``depth`` sites; returns its new depth. A dead atom is revivable while
+    its SEI has not passivated it: ``now`` - ``dead_since`` <= ``passivation_time`` (times in s;
+    always when ``dead_since``, float64[N] or empty, is empty)."""
     nxy = n_columns(grid)
     z, col = site_zc(i, grid)
     lat = laterals(col, grid)
@@ -705,7 +711,8 @@ def _push_dead_neighbours(i, st, grid, nz, stack, depth):
         zj, cj = neighbour_zc(z, col, d, lat, nz)
         if zj >= 1:
             j = zj * nxy + cj
-            if (st[j] & OCC_MASK) == DEAD:
+            if (st[j] & OCC_MASK) == DEAD and (dead_since.shape[0] == 0
+                                               or now - dead_since[j] <= passivation_time):
                 st[j] = _live_word(st[j])
                 stack[depth] = j
                 depth += 1
@@ -714,26 +721,30 @@ def _push_dead_neighbours(i, st, grid, nz, stack, depth):
 
 @njit(cache=True)
 def revive(i, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
-           rise, heat_len, t_bath, grid, nz, stack, seen, pending):
+           rise, heat_len, t_bath, grid, nz, stack, seen, pending, dead_since, now, passivation_time):
     """Dead Li that touches the live Li atom at site i becomes live again, in the phase it died
-    in: every dead cluster next to i, found by a flood fill through dead Li (6-connectivity).
+    in: every dead cluster next to i, found by a flood fill through dead Li (6-connectivity) that
+    its SEI has not yet passivated (the passivation clock, :func:`_push_dead_neighbours`; a
+    passivated atom is a wall of the fill).
     The revived atoms get their step fields and are filed; their neighbours' words do not change
-    (dead Li is occupied too). ``stack`` and ``seen`` (int32[N]) are scratch. Returns the atoms
-    revived (0 when i touches no dead Li; the callers test that first, :func:`touches`).
+    (dead Li is occupied too). ``stack`` and ``seen`` (int32[N]) are scratch; ``dead_since``,
+    ``now`` and ``passivation_time`` are the clock (:func:`_push_dead_neighbours`). Returns the
+    atoms revived (0 when i touches no revivable dead Li; the callers test for dead Li first,
+    :func:`touches`).
 
     The hop lists are sized for an event's ~200 re-filed atoms (``CLASS_HEADROOM``), and a cluster
     can be larger: when the least room of a class (``n_mobile[1]``) cannot take it, the cluster is
     left dead and ``pending[0]`` set to its size; :func:`run_events` then returns ``ST_GROW``, and
     the caller grows the lists and revives whatever touches live Li (:func:`revive_all`;
     ``Engine._settle_revivals``)."""
-    depth = _push_dead_neighbours(i, st, grid, nz, stack, 0)
+    depth = _push_dead_neighbours(i, st, grid, nz, stack, 0, dead_since, now, passivation_time)
     n_seen = 0
     while depth > 0:  # each atom is made live when pushed, so it is pushed once
         depth -= 1
         a = stack[depth]
         seen[n_seen] = a
         n_seen += 1
-        depth = _push_dead_neighbours(a, st, grid, nz, stack, depth)
+        depth = _push_dead_neighbours(a, st, grid, nz, stack, depth, dead_since, now, passivation_time)
     # n_mobile[1] is the least room any n-fold class has had (dead-Li tracking, hence revival, needs
     # the n-fold lists): with no room to file them all, they are dead again until the lists grow
     if n_seen + CLASS_HEADROOM > n_mobile[1]:
@@ -752,23 +763,26 @@ def revive(i, st, slot, members, class_start, class_size, mobile, n_mobile, tree
 
 @njit(cache=True)
 def revive_touched(first, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
-                   heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending):
+                   heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending, dead_since, now,
+                   passivation_time):
     """:func:`revive` around every live Li atom among ``touched[first:n_touched]`` (the sites an
-    event changed: wherever Li arrived, and its neighbours). Returns the atoms revived."""
+    event changed: wherever Li arrived, and its neighbours), at time ``now`` (s). Returns the atoms
+    revived."""
     n = 0
     for q in range(first, n_touched):
         i = touched[q]
         z, col = site_zc(i, grid)
         if is_atom(st[i]) and touches(z, col, DEAD, st, grid, nz):
             n += revive(i, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
-                        es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending)
+                        es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending, dead_since, now,
+                        passivation_time)
     return n
 
 
 @njit(cache=True)
 def revive_all(st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise,
-               heat_len, t_bath, grid, nz, stack, seen, pending):
-    """:func:`revive` around every live Li atom (O(N)): the revivals an earlier call left pending
+               heat_len, t_bath, grid, nz, stack, seen, pending, dead_since, now, passivation_time):
+    """:func:`revive` around every live Li atom (O(N)) at time ``now`` (s): the revivals an earlier call left pending
     for want of room in the hop lists, or a state built with dead Li next to live Li. ``pending[0]``
     is 0 afterwards unless a cluster still does not fit."""
     pending[0] = 0
@@ -776,7 +790,7 @@ def revive_all(st, slot, members, class_start, class_size, mobile, n_mobile, tre
         z, col = site_zc(i, grid)
         if is_atom(st[i]) and touches(z, col, DEAD, st, grid, nz):
             revive(i, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
-                   rise, heat_len, t_bath, grid, nz, stack, seen, pending)
+                   rise, heat_len, t_bath, grid, nz, stack, seen, pending, dead_since, now, passivation_time)
 
 
 @njit(cache=True, inline="always")
@@ -879,7 +893,7 @@ def _new_event_search(search, stamp):
 
 @njit(cache=True)
 def sever(z, col, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
-          rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts):
+          rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts, dead_since, now):
     """After the atom at (z, col) dissolved: mark as dead every Li cluster next to the site that
     no longer reaches the collector through Li (6-connectivity; the collector is the substrate
     layer, reached by any atom at z = 1). Returns the atoms marked.
@@ -888,8 +902,9 @@ def sever(z, col, st, slot, members, class_start, class_size, mobile, n_mobile, 
     them (:func:`_neighbour_groups`): one group, and the site not on the collector, means every
     path through the site has a detour, so nothing was cut (O(1)). Otherwise each group is
     searched (:func:`_reaches_collector`); a search that runs out of sites has found a cut-off
-    cluster, which is marked dead. ``stamp`` (int32[N]) holds the search that last visited each
-    site (``search[0]`` is the last search number), ``stack`` and ``seen`` (int32[N]) are scratch."""
+    cluster, which is marked dead at time ``now`` (s; :func:`kill`). ``stamp`` (int32[N]) holds the
+    search that last visited each site (``search[0]`` is the last search number), ``stack`` and
+    ``seen`` (int32[N]) are scratch."""
     work = np.empty((3, 7), np.int64)
     k, n_groups = _neighbour_groups(z, col, -1, -1, -1, st, grid, nz, work)
     if k == 0 or (n_groups == 1 and z > 1):
@@ -906,7 +921,7 @@ def sever(z, col, st, slot, members, class_start, class_size, mobile, n_mobile, 
         live, n_seen = _reaches_collector(root, search[0], first_id, st, grid, nz, stamp, stack, seen)
         if not live:
             kill(seen, n_seen, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
-                 es_barrier, rise, heat_len, t_bath, grid, counts)
+                 es_barrier, rise, heat_len, t_bath, grid, counts, dead_since, now)
             marked += n_seen
     return marked
 
@@ -975,11 +990,13 @@ def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work):
 
 @njit(cache=True)
 def strand_landed(first, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
-                  heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts):
+                  heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts,
+                  dead_since, now):
     """After falls: the Li atoms at the sites ``touched[first:n_touched]`` (the landing sites and
     their neighbours) that no longer reach the collector are dead (an atom that fell onto dead Li,
-    or two that landed side by side on it). A search (:func:`_reaches_collector`) from each such
-    atom above the collector; falls are rare, so the searches are too."""
+    or two that landed side by side on it), marked at time ``now`` (s; :func:`kill`). A search
+    (:func:`_reaches_collector`) from each such atom above the collector; falls are rare, so the
+    searches are too."""
     first_id = -1
     for q in range(first, n_touched):
         i = touched[q]
@@ -993,19 +1010,19 @@ def strand_landed(first, n_touched, touched, st, slot, members, class_start, cla
         live, n_seen = _reaches_collector(i, search[0], first_id, st, grid, nz, stamp, stack, seen)
         if not live:
             kill(seen, n_seen, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
-                 es_barrier, rise, heat_len, t_bath, grid, counts)
+                 es_barrier, rise, heat_len, t_bath, grid, counts, dead_since, now)
 
 
 @njit(cache=True)
 def dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
              rise, heat_len, t_bath, grid, nz, counts, track_dead, stamp, stack, seen, search, touched, revive_dead,
-             pending):
+             pending, dead_since, now, passivation_time):
     """The Li atom at site s leaves as an ion: empty the site, drop atoms it left unbound (as after
     a move), re-file, count, and (``track_dead``) mark what it cut off from the collector
     (:func:`sever`), and a dropped atom that landed on dead Li only; with ``revive_dead``, dead Li
     that a dropped atom landed on next to live Li is revived (:func:`revive_touched`). Returns the
     number of ``touched`` sites (every site whose occupancy changed is among them) and the atoms
-    revived (``pending``: :func:`revive`)."""
+    revived (``pending``, ``dead_since``, ``now``, ``passivation_time``: :func:`revive`)."""
     zs, cs = site_zc(s, grid)
     n_touched = change(zs, cs, EMPTY, st, top, grid, nz, touched, 0)
     before = n_touched
@@ -1015,14 +1032,15 @@ def dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobil
     counts[EV_DISSOLVE] += 1
     if track_dead:
         sever(zs, cs, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
-              rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts)
+              rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts, dead_since, now)
         strand_landed(before, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
-                      heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts)
+                      heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts,
+                      dead_since, now)
     revived = 0
     if revive_dead and n_touched > before:
         revived = revive_touched(before, n_touched, touched, st, slot, members, class_start, class_size, mobile,
                                  n_mobile, tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack,
-                                 seen, pending)
+                                 seen, pending, dead_since, now, passivation_time)
     return n_touched, revived
 
 
@@ -1310,7 +1328,7 @@ def run_events(
     heat_len, t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events,
     t_end, max_deposits, hop_log, epitaxy, anodic, strip_rate, strip_floor, max_dissolutions, track_dead,
     column_rate, stamp, stack, seen, search, exchange_rate, net_mode, net_rate, alpha_ratio, cutoff_factor, kept_sums,
-    revive_dead, pending,
+    revive_dead, pending, dead_since, passivation_time,
 ):
     """Advance the kMC until an event budget, an end time or a deposit target is reached.
 
@@ -1412,6 +1430,12 @@ def run_events(
         hop lists (:func:`revive`; status 3, or the status of a stop the event reached); 0
         otherwise. The caller grows the lists and revives it (:func:`revive_all`) before it calls
         again.
+    dead_since : float64[N] or float64[0]
+        The passivation clock of ``revive_dead``: the time each dead atom died, s (:func:`kill`
+        sets it); a dead atom is revived only while ``clock[0]`` - its time <= ``passivation_time``.
+        Empty: no clock (revived whenever touched).
+    passivation_time : float
+        The SEI's passivation time, s (used with a non-empty ``dead_since``).
 
     With either exchange and a non-uniform ``column_rate``, its weight w = column_rate /
     max(column_rate) scales both branches: reductions through :func:`exchange_site`, and a drawn
@@ -1529,7 +1553,8 @@ def run_events(
             revived = 0
             if revive_dead and touches(z, col, DEAD, st, grid, nz):
                 revived = revive(z * nxy + col, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
-                                 heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending)
+                                 heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending,
+                                 dead_since, clock[0], passivation_time)
             if net_mode:  # a deposit is rare: re-mark around every touched site, the new atom's among them
                 keep_exchange_sums(touched, 0, n_touched, revived > 0, weighted, st, anodic, grid, nz, weight, flags,
                                    contrib, kept_sums)
@@ -1547,7 +1572,8 @@ def run_events(
             dead_before = counts[EV_DEAD]
             n_touched, revived = dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobile,
                                           tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, counts,
-                                          track_dead, stamp, stack, seen, search, touched, revive_dead, pending)
+                                          track_dead, stamp, stack, seen, search, touched, revive_dead, pending,
+                                          dead_since, clock[0], passivation_time)
             if net_mode:
                 keep_exchange_sums(touched, 0, n_touched, counts[EV_DEAD] != dead_before or revived > 0, weighted, st,
                                    anodic, grid, nz, weight, flags, contrib, kept_sums)
@@ -1623,16 +1649,17 @@ def run_events(
         # atom is judged: one that landed on that dead Li is then live, not killed and revived
         if revive_dead and is_atom(st[zt * nxy + ct]) and touches(zt, ct, DEAD, st, grid, nz):
             revived = revive(zt * nxy + ct, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
-                             heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending)
+                             heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending,
+                             dead_since, clock[0], passivation_time)
         if track_dead and n_touched > before:
             strand_landed(before, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile,
                           tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search,
-                          counts)
+                          counts, dead_since, clock[0])
         if revive_dead:  # where fallen atoms landed live
             if n_touched > before:
                 revived += revive_touched(before, n_touched, touched, st, slot, members, class_start, class_size,
                                           mobile, n_mobile, tree, heated, rates, es_barrier, rise, heat_len, t_bath,
-                                          grid, nz, stack, seen, pending)
+                                          grid, nz, stack, seen, pending, dead_since, clock[0], passivation_time)
         if net_mode:  # the hot path: re-mark around the two sites the move changed, then around the falls'
             kept_sums[0] = recheck_eligible(s, st, grid, nz, weight, flags, kept_sums[0])
             kept_sums[0] = recheck_eligible(zt * nxy + ct, st, grid, nz, weight, flags, kept_sums[0])

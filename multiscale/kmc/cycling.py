@@ -7,7 +7,8 @@ rule, stripping by dissolution alone; reversible: both branches in every half-cy
 overpotential that carries the current (``Engine.advance(net_rate=...)``; no rests), the
 half-cycle's atoms counted net. Dead Li is marked as a dissolution makes it (``_kernels.sever``)
 and, with ``kmc.dead_li = "revived_on_contact"``, live again when live Li touches it
-(``_kernels.revive``); a move that would cut Li off the collector is refused (``_kernels.cuts_off``).
+(``_kernels.revive``; with ``kmc.sei_passivation_time_s`` only that long after it was cut off:
+the passivation clock); a move that would cut Li off the collector is refused (``_kernels.cuts_off``).
 The run records every ``deposits_per_record`` atoms (net with the reversible exchange) plated or
 stripped and at the end of each half-cycle, and keeps one row of :data:`LOG_FIELDS` and two
 height maps per cycle.
@@ -75,6 +76,8 @@ class CyclingSetup:
         capacity cut-off).
     revive_dead : bool
         ``kmc.dead_li = "revived_on_contact"``: dead Li that live Li touches is live again.
+    passivation_time_s : float
+        ``kmc.sei_passivation_time_s``: revived only within this time of its death, s (inf: always).
     """
 
     cycles: int
@@ -90,7 +93,8 @@ class CyclingSetup:
     reversible: bool
     plate_rate: float
     cutoff_factor: float
-    revive_dead: bool = False
+    revive_dead: bool
+    passivation_time_s: float
 
     def net_rate(self, half: int) -> float:
         """Net dissolutions a second of the reversible exchange in ``half``, 1/s (< 0 plating)."""
@@ -143,7 +147,7 @@ class CyclingRun(ProtocolRun):
         setup, state = run.setup, run.lattice
         engine = self.engine = Engine(state, setup.hop_table, setup.deposition_rate, setup.ballistic, setup.epitaxy,
                                       None, setup.step_factor, dissolution=c.dissolution, track_dead=True,
-                                      revive_dead=c.revive_dead)
+                                      revive_dead=c.revive_dead, passivation_time_s=c.passivation_time_s)
         per_record = setup.deposits_per_record
         while True:
             cycle, half = int(self.protocol[CYCLE]), int(self.protocol[HALF])

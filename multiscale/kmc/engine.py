@@ -33,7 +33,8 @@ class KmcState:
     """Every array of a kMC run (SI time; lattice units for positions); see ``_kernels`` for the
     site byte ``st`` and the hop lists. ``mode`` says which lists are filled: -1 none yet,
     0 the n-fold classes (``members``, ``class_start``, ``class_size``), 1 the sum tree (``mobile``, ``n_mobile``,
-    ``tree``, local heating)."""
+    ``tree``, local heating). ``dead_since`` is the passivation clock (``Engine``'s
+    ``passivation_time_s``): the time each dead atom died, s, float64[N]; empty while no clock runs."""
 
     shape: tuple[int, int, int]
     st: np.ndarray
@@ -49,14 +50,16 @@ class KmcState:
     rng: np.ndarray
     clock: np.ndarray
     counts: np.ndarray
+    dead_since: np.ndarray
 
     @classmethod
     def from_occupancy(cls, occupancy: np.ndarray, seed: int) -> "KmcState":
         """State from an occupancy array (nz, ny, nx) of EMPTY/GLASSY/CRYSTAL/SUBSTRATE.
 
         Layer z = 0 must be substrate; the top layer must be empty (room to grow). SUBSTRATE above
-        layer 0 is dead Li (``_kernels.DEAD``), of no remembered phase: revived, it is glassy. The hop lists
-        are filled by the :class:`Engine` that first advances the state.
+        layer 0 is dead Li (``_kernels.DEAD``), of no remembered phase (revived, it is glassy) and no
+        remembered time of death (under a passivation clock it died long ago: passivated). The hop
+        lists are filled by the :class:`Engine` that first advances the state.
         """
         occupancy = np.asarray(occupancy, dtype=np.uint8)
         if occupancy.ndim != 3 or min(occupancy.shape) < 1 or occupancy.shape[0] < 3:
@@ -75,7 +78,7 @@ class KmcState:
             class_start=np.zeros(k.N_CLASSES + 1, np.int64), class_size=np.zeros(k.N_CLASSES, np.int64),
             mobile=np.zeros(0, np.int32), n_mobile=np.zeros(2, np.int64),
             tree=np.zeros(1), mode=np.full(1, -1, np.int8), rng=k.seed_state(seed), clock=np.zeros(1),
-            counts=np.zeros(k.N_COUNTS, np.int64),
+            counts=np.zeros(k.N_COUNTS, np.int64), dead_since=np.zeros(0),
         )
         k.rebuild_sites(occupancy.ravel(), state.st, state.top, k.lateral_grid(nx, ny), nz)
         return state
@@ -236,11 +239,17 @@ class Engine:
         With ``track_dead``: dead Li that live Li touches again (an atom deposited, moved or
         fallen next to it) is live again, in the phase it died in (``_kernels.revive``); False
         (default): dead Li stays dead.
+    passivation_time_s : float
+        With ``revive_dead``: the passivation clock, s. Dead Li is revived only within this time
+        of its death (its SEI then isolates it for good); inf (default): whenever touched. A
+        finite time keeps the time of death of every atom (``KmcState.dead_since``, 8 bytes a
+        site; dead Li of a state that has none died long ago).
     """
 
     def __init__(self, state: KmcState, hop_table: np.ndarray, deposition_rate: np.ndarray, ballistic: bool,
                  epitaxy: float = 0.0, heating: LocalHeating | None = None, step_factor: float = 0.0,
-                 dissolution: np.ndarray | None = None, track_dead: bool = False, revive_dead: bool = False):
+                 dissolution: np.ndarray | None = None, track_dead: bool = False, revive_dead: bool = False,
+                 passivation_time_s: float = np.inf):
         nz, ny, nx = state.shape
         deposition_rate = np.asarray(deposition_rate, dtype=float)
         if deposition_rate.shape != (ny, nx):
@@ -270,6 +279,15 @@ class Engine:
         if revive_dead and not track_dead:
             raise ValueError("revive_dead needs track_dead")
         self._revive_dead = bool(revive_dead)
+        if not passivation_time_s > 0:
+            raise ValueError(f"passivation_time_s must be > 0 (inf: no clock), got {passivation_time_s}")
+        if np.isfinite(passivation_time_s) and not revive_dead:
+            raise ValueError("passivation_time_s needs revive_dead")
+        if state.dead_since.size not in (0, state.st.size):
+            raise ValueError(f"dead_since must be empty or hold one time a site, got {state.dead_since.size}")
+        self._passivation_time = float(passivation_time_s)
+        if np.isfinite(self._passivation_time) and state.dead_since.size == 0:
+            state.dead_since = np.full(state.st.size, -np.inf)
         self.pending_revival = np.zeros(1, np.int64)  # a dead cluster waiting for room in the hop lists
         self.anodic = np.zeros(k.N_CLASSES)
         if dissolution is not None:
@@ -288,7 +306,7 @@ class Engine:
             raise ValueError("state lists were filled for the other selection scheme (heating on/off)")
         if self.revive_dead:  # a state built elsewhere may hold dead Li that live Li touches
             k.revive_all(state.st, *self._lists(), *self._rates(), self.grid, state.shape[0], self.dead_scratch[1],
-                         self.dead_scratch[2], self.pending_revival)
+                         self.dead_scratch[2], self.pending_revival, *self._passivation_args())
             self._settle_revivals()
 
     @property
@@ -301,6 +319,16 @@ class Engine:
         """Revival of dead Li on contact on (fixed at construction)."""
         return self._revive_dead
 
+    @property
+    def passivation_time_s(self) -> float:
+        """The passivation clock: dead Li is revived only within this time of its death, s (inf: no clock)."""
+        return self._passivation_time
+
+    def _passivation_args(self):
+        """The kernels' passivation-clock arguments: ``dead_since``, the time now (s) and the passivation time (s)."""
+        s = self.state
+        return s.dead_since, float(s.clock[0]), self._passivation_time
+
     def _settle_revivals(self) -> None:
         """Revive what waits for room in the hop lists (``pending_revival``), growing them as often
         as it takes."""
@@ -312,7 +340,7 @@ class Engine:
                 raise ValueError(f"kmc: no room to revive a dead cluster of {waiting} atoms in one hop list "
                                  f"(at most {k.MAX_LIST})")
             k.revive_all(s.st, *self._lists(), *self._rates(), self.grid, s.shape[0], self.dead_scratch[1],
-                         self.dead_scratch[2], self.pending_revival)
+                         self.dead_scratch[2], self.pending_revival, *self._passivation_args())
 
     def _rates(self):
         return (self.heated, self.rates, self.es_barrier, self.rise, self.heat_len, self.t_bath)
@@ -450,7 +478,7 @@ class Engine:
                 s.clock, s.counts, budget, t_end, max_deposits, log, self.epitaxy, anodic, float(strip_rate),
                 float(strip_floor), max_dissolutions, self.track_dead, self.column_rate, *self.dead_scratch,
                 exchange, net_mode, float(net_rate or 0.0), float(alpha_ratio), float(cutoff_factor),
-                self.kept_sums, self.revive_dead, self.pending_revival,
+                self.kept_sums, self.revive_dead, self.pending_revival, s.dead_since, self._passivation_time,
             )
             if stopped is not None:
                 return stopped
@@ -506,16 +534,19 @@ class Engine:
         while self._room() < k.CLASS_HEADROOM:
             self._grow()
         k.dissolve(int(site), s.st, s.top, *self._lists(), *self._rates(), self.grid, s.shape[0], s.counts,
-                   self.track_dead, *self.dead_scratch, np.empty(2048, np.int64), self.revive_dead, self.pending_revival)
+                   self.track_dead, *self.dead_scratch, np.empty(2048, np.int64), self.revive_dead, self.pending_revival,
+                   *self._passivation_args())
         self._settle_revivals()
 
-    def dead_touching_live(self) -> int:
-        """Dead Li atoms with a live Li neighbour (O(N); with ``revive_dead`` the kernel keeps
-        this 0)."""
+    def dead_touching_live(self, revivable: bool = False) -> int:
+        """Dead Li atoms with a live Li neighbour (O(N)); ``revivable``: only those the passivation
+        clock still lets revive (with ``revive_dead`` the kernel keeps that count 0)."""
         s = self.state
         occ = s.occupancy
         dead = occ == k.DEAD
         dead[0] = False
+        if revivable and s.dead_since.size:
+            dead &= (s.clock[0] - s.dead_since <= self._passivation_time).reshape(s.shape)
         live = (occ == GLASSY) | (occ == CRYSTAL)
         touching = np.zeros_like(live)
         touching[1:] |= live[:-1]
@@ -564,8 +595,8 @@ class Engine:
             raise RuntimeError("kmc state: st differs from a rebuild")
         if not np.array_equal(s.top, ref.top):
             raise RuntimeError("kmc state: top differs from a rebuild")
-        if self.revive_dead and self.dead_touching_live():
-            raise RuntimeError("kmc state: dead Li touches live Li with revival on")
+        if self.revive_dead and self.dead_touching_live(revivable=True):
+            raise RuntimeError("kmc state: dead Li that could revive touches live Li")
         expected = hop_classes(s.st, self.heated)
         filed = np.where(s.slot >= 0, s.slot >> k.SLOT_BITS, -1)
         if not np.array_equal(filed, expected):

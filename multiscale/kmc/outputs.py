@@ -49,7 +49,7 @@ CYCLING_SCALARS = {
     "dissolved_atoms": ("1", "atoms dissolved (with kmc.exchange = reversible: every dissolution, plating's included)", "f8"),
     "charge_stripped": ("C", "charge of the dissolved atoms (anodic charge; reversible exchange: gross)", "f8"),
     "dead_atoms": ("1", "dead Li atoms on the lattice", "f8"),
-    "revived_atoms": ("1", "dead Li atoms made live again by contact so far (kmc.dead_li = revived_on_contact; 0 otherwise)", "f8"),
+    "revived_atoms": ("1", "dead Li atoms made live again by contact so far (kmc.dead_li = revived_on_contact, within kmc.sei_passivation_time_s of being cut off; 0 otherwise)", "f8"),
     "refused_moves": ("1", "null events: moves refused because they would have cut Li off the collector, and (reversible exchange) rejected reduction and dissolution proposals", "f8"),
     "overpotential": ("V", "electrode overpotential (one-way exchange: while stripping, NaN otherwise; reversible: every half-cycle)", "f8"),
 }

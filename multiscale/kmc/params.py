@@ -93,7 +93,12 @@ class KmcParams(Table):
     (an SEI isolates it at once, for good: dead Li); "revived_on_contact" (it is isolated only
     while nothing touches it: live Li deposited, moved or fallen next to it makes it live again,
     as Li in contact fuses, seed 004). The two limits of an SEI that forms much faster, or much
-    slower, than live Li re-contacts the cluster."""
+    slower, than live Li re-contacts the cluster; kmc.sei_passivation_time_s sets a time between."""
+    sei_passivation_time_s: float | None = Field(default=None, gt=0)
+    """With kmc.dead_li = "revived_on_contact": the passivation clock, s. Cut-off Li is revived by
+    contact only within this time of being cut off; after it, its SEI isolates it for good (dead
+    Li). Literature brackets it between ~1 us and ~1 s (docs/models.md §4.8). Unset: no clock
+    (revived whenever touched)."""
     checkpoint_interval_s: float = Field(default=120.0, gt=0)
     """Wall-clock seconds between checkpoints."""
 
@@ -154,7 +159,8 @@ def room_and_cycling_rules(params) -> str | None:
         return None
     layers = p.box_height_nm * M_PER_NM / LI_KMC_SPACING
     stripping_keys = [key for key in ("exchange_current_density_mA_cm2", "anodic_transfer_coefficient",
-                                      "cathodic_transfer_coefficient", "exchange", "dead_li") if changed(p, key)]
+                                      "cathodic_transfer_coefficient", "exchange", "dead_li", "sei_passivation_time_s")
+                      if changed(p, key)]
     if c is None and stripping_keys:
         return f"kmc.{stripping_keys[0]}: used only when stripping; add a [cycling] table or remove the key"
     if c is None:
@@ -170,6 +176,9 @@ def room_and_cycling_rules(params) -> str | None:
     if changed(p, "record_interval_ML"):
         return ("kmc.record_interval_ML: a cycling run records cycling.records_per_half_cycle times a half-cycle; "
                 "remove kmc.record_interval_ML (or the [cycling] table)")
+    if p.sei_passivation_time_s is not None and p.dead_li != "revived_on_contact":
+        return ("kmc.sei_passivation_time_s: the passivation clock of cut-off Li that is revived on contact; set "
+                "kmc.dead_li = \"revived_on_contact\" or remove the key")
     if p.heating_top_rise_K > 0:
         return "kmc.heating_top_rise_K: cycling (stripping) needs uniform temperature; set it to 0 or remove [cycling]"
     if p.exchange == "reversible" and c.rest_s > 0:

@@ -220,6 +220,7 @@ def cycling_setup(params: Params, energetics: model.HopEnergetics, spacing_m: fl
         plate_rate=columns * column_exchange_rate(c.plating_mA_cm2(e) * A_M2_PER_MA_CM2, spacing_m),
         cutoff_factor=butler_volmer_factors(cutoff_V, *alphas, e.temperature_K)[0] if potential else np.inf,
         revive_dead=p.dead_li == "revived_on_contact",
+        passivation_time_s=np.inf if p.sei_passivation_time_s is None else p.sei_passivation_time_s,
     )
 
 
@@ -249,7 +250,7 @@ def record(state: KmcState, setup: Setup, initial_atoms: int) -> dict:
 #: Every array of the state: class member order matters for which atom a random number picks,
 #: so a checkpoint keeps all of them (a rebuild from the occupancy would reorder the classes).
 STATE_FIELDS = ("st", "top", "slot", "members", "class_start", "class_size", "mobile", "n_mobile", "tree", "mode",
-                "rng", "clock", "counts")
+                "rng", "clock", "counts", "dead_since")
 _STOPS = {k.ST_TIME: StopReason.TIME, k.ST_FROZEN: StopReason.FROZEN}
 
 
@@ -449,6 +450,11 @@ def _attrs(setup: Setup, params: Params, reason: str, cycling: xr.Dataset | None
     }
 
 
+def _passivation(p) -> str:
+    """The passivation clock in the cycling attribute ("" when none runs)."""
+    return "" if p.sei_passivation_time_s is None else f" within {p.sei_passivation_time_s:g} s of being cut off"
+
+
 def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:
     c, e = params.cycling, params.electrode
     cut = (f"overpotential > {c.strip_cutoff_mV:g} mV" if c.strip_cutoff == "potential"
@@ -458,8 +464,8 @@ def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:
                     f"{c.plating_mA_cm2(e):g} mA/cm2, rest {c.rest_s:g} s, strip at {c.stripping_mA_cm2(e):g} mA/cm2 "
                     f"until {cut}, rest {c.rest_s:g} s; i0 = {params.kmc.exchange_current_density_mA_cm2:g} mA/cm2, "
                     f"alpha_a = {params.kmc.anodic_transfer_coefficient:g}, alpha_c = {params.kmc.cathodic_transfer_coefficient:g}; "
-                    f"{params.kmc.exchange.replace('_', '-')} exchange; cut-off Li {params.kmc.dead_li.replace('_', ' ')} "
-                    "(docs/models.md §4.8)"),
+                    f"{params.kmc.exchange.replace('_', '-')} exchange; cut-off Li {params.kmc.dead_li.replace('_', ' ')}"
+                    f"{_passivation(params.kmc)} (docs/models.md §4.8)"),
         "mean_coulombic_efficiency": finite_mean(cycling["coulombic_efficiency"].values),
         "mean_dead_fraction": finite_mean(cycling["dead_fraction"].values),
     }

@@ -92,6 +92,12 @@ CASES = [
     ("dead_li_without_cycling", VALID + '[kmc]\ndead_li = "revived_on_contact"\n', ["kmc.dead_li", "[cycling]"]),
     ("dead_li_typo", VALID + '[kmc]\ndead_li = "revived"\n[cycling]\n',
      ["kmc.dead_li", "'stays_dead' or 'revived_on_contact'"]),
+    ("passivation_clock_without_revival", VALID + '[kmc]\nsei_passivation_time_s = 1e-3\n[cycling]\n',
+     ["kmc.sei_passivation_time_s", 'kmc.dead_li = "revived_on_contact"']),
+    ("passivation_clock_not_positive", VALID + '[kmc]\ndead_li = "revived_on_contact"\nsei_passivation_time_s = 0.0\n'
+     "[cycling]\n", ["kmc.sei_passivation_time_s", "greater than 0"]),
+    ("passivation_clock_without_cycling", VALID + '[kmc]\nsei_passivation_time_s = 1e-3\n',
+     ["kmc.sei_passivation_time_s", "[cycling]"]),
 ]
 
 

@@ -108,9 +108,24 @@ def test_a_run_that_revives_dead_li_on_contact_balances_its_charge_net(tmp_path)
     run_dir, ds, cyc = _run_balanced(REVIVED, tmp_path)
     revived = ds.revived_atoms.values
     assert revived[0] == 0 and np.all(np.diff(revived) >= 0) and revived[-1] > 0
-    assert np.all(cyc.residual_atoms == 0)
+    assert np.all(cyc.residual_atoms == 0) and int(cyc.dead_atoms.sum()) == 0  # the clock's test below needs 0
     np.testing.assert_array_equal(cyc.plated_atoms - cyc.stripped_atoms, cyc.dead_atoms)
     assert "cut-off Li revived on contact" in read_root_attrs(run_dir / "kmc.h5")["cycling"]
+
+
+PASSIVATED = REVIVED.replace('dead_li = "revived_on_contact"',
+                             'dead_li = "revived_on_contact"\nsei_passivation_time_s = 3e-3')
+
+
+def test_a_passivation_clock_leaves_dead_li_that_revival_alone_would_not(tmp_path):
+    """kmc.sei_passivation_time_s = 3 ms on the run above: some cut-off Li is revived in time, some
+    passivates first and stays dead (the run without the clock ends with none: asserted above), and
+    the charge balances net at every record and per cycle; the attribute states the clock."""
+    run_dir, ds, cyc = _run_balanced(PASSIVATED, tmp_path)
+    assert ds.revived_atoms.values[-1] > 0 and ds.dead_atoms.values[-1] > 0
+    assert np.all(cyc.residual_atoms == 0)
+    np.testing.assert_array_equal(cyc.plated_atoms - cyc.stripped_atoms, cyc.dead_atoms)
+    assert "within 0.003 s of being cut off" in read_root_attrs(run_dir / "kmc.h5")["cycling"]
 
 
 def test_a_plating_run_has_no_cycling_output(tmp_path):
@@ -128,9 +143,10 @@ def test_a_plating_run_has_no_cycling_output(tmp_path):
 # plating, 4-5 stripping) keeps no state beyond the lattice (its eligible sites are recounted at every
 # call): from record 4, mid-stripping (5).
 @pytest.mark.parametrize("exchange, interrupt_at", [("one_way", 3), ("one_way", 5), ("one_way", 6), ("one_way", 8),
-                                                    ("reversible", 5), ("revived", 5)])
+                                                    ("reversible", 5), ("revived", 5), ("passivated", 5)])
 def test_an_interrupted_cycling_run_resumes_bit_identical(tmp_path, monkeypatch, exchange, interrupt_at):
-    text = {"one_way": MINIMAL_TOML + CYCLING, "reversible": REVERSIBLE, "revived": REVIVED}[exchange]
+    text = {"one_way": MINIMAL_TOML + CYCLING, "reversible": REVERSIBLE, "revived": REVIVED,
+            "passivated": PASSIVATED}[exchange]
     path = tmp_path / "c.toml"
     path.write_text(text)
     straight = multiscale.run(path, out=tmp_path / "straight")

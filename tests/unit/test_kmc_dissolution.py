@@ -25,12 +25,13 @@ def _tables(scale=1e-9):
     return m.rate_table(ENERGETICS, T, scale), d.dissolution_table(ENERGETICS, T, I0, A)
 
 
-def _engine(occ, seed=0, hops=True, track_dead=True, deposition=1.0, ballistic=True, revive=False):
+def _engine(occ, seed=0, hops=True, track_dead=True, deposition=1.0, ballistic=True, revive=False,
+            passivation=np.inf):
     hop, kd = _tables()
     state = KmcState.from_occupancy(occ, seed)
     return Engine(state, hop if hops else np.zeros_like(hop), np.full(occ.shape[1:], deposition), ballistic, 0.3, None,
                   ENERGETICS.step_factor(T) if hops else 0.0, dissolution=kd, track_dead=track_dead,
-                  revive_dead=revive)
+                  revive_dead=revive, passivation_time_s=passivation)
 
 
 def _bare(shape=(12, 12, 12)):
@@ -458,6 +459,105 @@ def test_without_revival_the_same_plating_leaves_the_island_dead():
     assert eng.advance(max_deposits=400) == k.ST_DEPOSITS
     assert eng.state.n_dead == 27 and eng.dead_touching_live() > 0
     eng.verify()
+
+
+def _first_revival_time(occ, stem):
+    """Time at which plating (hops off, ions on their column's top, 1 ion/s a column) first touches
+    the island of a stem dissolved at t = 0, found deposit by deposit with no passivation clock."""
+    eng = _engine(occ, hops=False, ballistic=False, revive=True)
+    eng.dissolve(stem)
+    s = eng.state
+    while s.n_dead > 0 and s.counts[k.EV_DEPOSIT] < 400:
+        assert eng.advance(max_deposits=int(s.counts[k.EV_DEPOSIT]) + 1) == k.ST_DEPOSITS
+    assert s.n_dead == 0
+    return float(s.clock[0])
+
+
+def _dead_li(state):
+    """Dead Li atoms as a (nz, ny, nx) mask (the substrate layer shares the code)."""
+    dead = state.occupancy == k.DEAD
+    dead[0] = False
+    return dead
+
+
+@pytest.mark.parametrize("margin, revived", [(1.01, True), (0.99, False)])
+def test_the_passivation_clock_revives_dead_li_only_within_its_window(margin, revived):
+    """The island of the revival test, cut off at t = 0, is first touched at t1 (the same seed
+    draws the same deposits with or without the clock: revival uses no random numbers). A window
+    1 % longer than t1 revives all 27 atoms; 1 % shorter leaves them dead for good although live Li
+    touches them (``dead_touching_live``), while none that could still revive does, and the state
+    passes ``Engine.verify``."""
+    occ, stem = _island_on_stem(3)
+    occ = np.concatenate([occ, np.zeros((8,) + occ.shape[1:], np.uint8)])
+    t1 = _first_revival_time(occ, stem)
+    assert t1 > 0
+    eng = _engine(occ, hops=False, ballistic=False, revive=True, passivation=margin * t1)
+    eng.dissolve(stem)
+    s = eng.state
+    assert np.all(s.dead_since.reshape(s.shape)[_dead_li(s)] == 0.0) and s.n_dead == 27
+    assert eng.advance(max_deposits=400) == k.ST_DEPOSITS
+    assert s.n_dead == (0 if revived else 27)
+    assert eng.dead_touching_live(revivable=True) == 0
+    assert (eng.dead_touching_live() > 0) == (not revived)
+    eng.verify()
+
+
+def test_the_clock_runs_per_cluster_from_its_own_death():
+    """Two islands (2^3 atoms on stems, hops off): one cut off at t = 0, the other at t = 10 s
+    (the clock moved on by a frozen call). Plating from t = 10 s with a 5 s window revives the
+    younger island and leaves the older one dead although live Li touches it; the times of death
+    are kept per atom."""
+    occ = _bare((14, 12, 12))
+    stems = []
+    for y0 in (1, 7):
+        occ[1, y0 + 1, 2] = m.CRYSTAL
+        occ[2:4, y0 : y0 + 2, 1:3] = m.CRYSTAL
+        stems.append((1 * 12 + y0 + 1) * 12 + 2)
+    eng = _engine(occ, hops=False, ballistic=False, revive=True, passivation=5.0)
+    s = eng.state
+    eng.dissolve(stems[0])
+    assert eng.advance(t_end=10.0, deposition_scale=0.0) == k.ST_FROZEN and s.clock[0] == 10.0
+    eng.dissolve(stems[1])
+    dead = _dead_li(s)
+    assert dead.sum() == 16
+    since = s.dead_since.reshape(s.shape)
+    assert np.all(since[:, :6][dead[:, :6]] == 0.0) and np.all(since[:, 6:][dead[:, 6:]] == 10.0)
+    assert eng.advance(max_deposits=300) == k.ST_DEPOSITS and s.clock[0] < 15.0
+    occ_after = s.occupancy
+    assert np.all(occ_after[2:4, 1:3, 1:3] == k.DEAD) and np.all(occ_after[2:4, 7:9, 1:3] == m.CRYSTAL)
+    assert eng.dead_touching_live() > 0 and eng.dead_touching_live(revivable=True) == 0
+    eng.verify()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_event_loop_stamps_each_death_with_its_event_time(seed):
+    """A porous deposit stripped with hops on (clusters cut off by dissolutions and by the falls
+    they cause, inside ``advance``) under a clock too short to revive anything, in calls of 300
+    dissolutions: every atom marked dead in a call has a time of death inside that call's span
+    (after its start, not after its end), the first call's deaths come at more than one time (a
+    stamp per event, not per call), and no dead atom is revived."""
+    porous = _engine(_bare((30, 12, 12)), seed, hops=False)
+    porous.advance(max_deposits=1200)
+    eng = _engine(porous.state.occupancy, seed, revive=True, passivation=1e-12)
+    s = eng.state
+    for call in range(3):
+        before, t0 = _dead_li(s), float(s.clock[0])
+        eng.advance(deposition_scale=0.0, strip_rate=1000.0, max_dissolutions=int(s.counts[k.EV_DISSOLVE]) + 300)
+        times = s.dead_since.reshape(s.shape)[_dead_li(s) & ~before]
+        assert np.all((times > t0) & (times <= s.clock[0]))
+        if call == 0:
+            assert np.unique(times).size > 1
+    assert s.counts[k.EV_DEAD] == s.n_dead > 0  # none revived
+    eng.verify()
+
+
+@pytest.mark.parametrize("kwargs, message", [({"passivation_time_s": 0.0, "revive_dead": True}, "> 0"),
+                                             ({"passivation_time_s": np.nan, "revive_dead": True}, "> 0"),
+                                             ({"passivation_time_s": 1.0}, "needs revive_dead")])
+def test_the_engine_refuses_a_passivation_clock_it_cannot_run(kwargs, message):
+    hop, kd = _tables()
+    with pytest.raises(ValueError, match=message):
+        Engine(KmcState.flat((6, 8, 8), 0), hop, np.ones((8, 8)), True, dissolution=kd, track_dead=True, **kwargs)
 
 
 def test_a_dead_cluster_larger_than_the_hop_lists_room_is_revived_after_they_grow():
