@@ -782,9 +782,9 @@ def revive_touched(first, n_touched, touched, st, slot, members, class_start, cl
 @njit(cache=True)
 def revive_all(st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise,
                heat_len, t_bath, grid, nz, stack, seen, pending, dead_since, now, passivation_time):
-    """:func:`revive` around every live Li atom (O(N)) at time ``now`` (s): the revivals an earlier call left pending
-    for want of room in the hop lists, or a state built with dead Li next to live Li. ``pending[0]``
-    is 0 afterwards unless a cluster still does not fit."""
+    """:func:`revive` around every live Li atom (O(N)) at time ``now`` (s): the revivals an earlier
+    call left pending for want of room in the hop lists, or a state built with dead Li next to live
+    Li. ``pending[0]`` is 0 afterwards unless a cluster still does not fit."""
     pending[0] = 0
     for i in range(n_columns(grid), st.shape[0]):
         z, col = site_zc(i, grid)
@@ -1655,11 +1655,10 @@ def run_events(
             strand_landed(before, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile,
                           tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search,
                           counts, dead_since, clock[0])
-        if revive_dead:  # where fallen atoms landed live
-            if n_touched > before:
-                revived += revive_touched(before, n_touched, touched, st, slot, members, class_start, class_size,
-                                          mobile, n_mobile, tree, heated, rates, es_barrier, rise, heat_len, t_bath,
-                                          grid, nz, stack, seen, pending, dead_since, clock[0], passivation_time)
+        if revive_dead and n_touched > before:  # where fallen atoms landed live
+            revived += revive_touched(before, n_touched, touched, st, slot, members, class_start, class_size,
+                                      mobile, n_mobile, tree, heated, rates, es_barrier, rise, heat_len, t_bath,
+                                      grid, nz, stack, seen, pending, dead_since, clock[0], passivation_time)
         if net_mode:  # the hot path: re-mark around the two sites the move changed, then around the falls'
             kept_sums[0] = recheck_eligible(s, st, grid, nz, weight, flags, kept_sums[0])
             kept_sums[0] = recheck_eligible(zt * nxy + ct, st, grid, nz, weight, flags, kept_sums[0])
