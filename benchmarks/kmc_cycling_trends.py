@@ -2,19 +2,22 @@
 Coulombic efficiency of deposits plated at low vs high current (equal charge, stripped at the same
 current), and dead Li vs the VLCD; and how much the cycling numbers depend on the numerical
 parameters (hop acceleration, records per half-cycle, box size). Prints tables (seed means ±
-standard errors, and Welch's t of the difference between the first and last row); asserts nothing.
+standard errors, the realised CV of the local current, and Welch's t of the difference between the
+first and last row, and between neighbouring rows of longer tables); the box and VLCD tables also
+fit each cycle's dead Li (``_per_cycle_fit``). Asserts nothing.
 
 Usage: python benchmarks/kmc_cycling_trends.py
-[--only current,vlcd,convergence,exchange,exchange_vlcd,revival,revival_current,passivation,
+[--only current,vlcd,convergence,box,exchange,exchange_vlcd,revival,revival_current,passivation,
 passivation_current]
-[--seeds 8] [--smoke]
+[--seeds 8] [--box NM [--box-height NM]] [--smoke]
 (``--smoke``: one seed, a 4 nm box, 2 ML, one cycle, each table's first value; a check that every
-table runs.)
+table runs. ``--box NM``: every table but 'box' in an NM-wide box, 12 nm high or ``--box-height``.)
 Case: params/reference/cycling_trend.toml (10 nm, 12 ML plated, one cycle, stripped at 1 mA/cm^2
 to the 0.5 V cut-off, DOPT on, 300 K). Current trend: plating at 0.2 and 2.5 mA/cm^2, uniform
 current. VLCD trend: plating at 1 mA/cm^2 with CV 0.05 and 0.8 (10 nm correlation), 3 cycles.
 Convergence: plating at 1 mA/cm^2 with CV 0.5, 3 cycles; kmc.max_hop_to_deposition 250, 1000
-(the default), 4000; cycling.records_per_half_cycle 4 and 16; a 10 and a 20 nm box (12 nm high).
+(the default), 4000; cycling.records_per_half_cycle 4 and 16. Box: the convergence case in a 10, 20
+and 40 nm box (12 nm high).
 Exchange (``kmc.exchange``, uniform current, 3 cycles at 1 mA/cm^2): one-way vs reversible; with
 the reversible exchange, the current trend and the hop acceleration (250, 1000, 4000);
 exchange_vlcd: the VLCD trend with the reversible exchange. Revival (``kmc.dead_li =
@@ -70,56 +73,105 @@ def _plating_overpotential(ds) -> float:
     return float(eta.mean()) if eta.size else float("nan")
 
 
-def table(base, label: str, key: str, values, seeds, out: Path, extra: dict) -> None:
+def _per_cycle_fit(runs: dict) -> None:
+    """Least squares of each cycle's dead Li per atom plated on the cycle's index (0, 1, ...), the
+    crystalline fraction of the live Li after its plating, and one indicator per table value after
+    the first (``runs``: value -> (cycling group, dataset) per seed); prints each coefficient, in %
+    of the plated atoms, with its standard error and t. The cycles of one run share a deposit and
+    a current field, so the standard errors are clustered by run (the sandwich estimator with the
+    small-sample factor G/(G - 1) (n - 1)/(n - p), G runs, n cycles, p coefficients)."""
+    rows, dead, run_of = [], [], []
+    values = list(runs)
+    for value, groups in runs.items():
+        for cyc, _ in groups:
+            for i, (crystal, d) in enumerate(zip(cyc.crystalline_fraction_plated.values, cyc.dead_fraction.values)):
+                rows.append([1.0, i, crystal] + [float(value == v) for v in values[1:]])
+                dead.append(d)
+                run_of.append(len(run_of) - i)  # the run's first cycle's row numbers it
+    names = ["intercept", "per cycle", "per crystalline fraction"] + [f"{v} vs {values[0]}" for v in values[1:]]
+    a, y, run_of = np.asarray(rows, float), np.asarray(dead, float), np.asarray(run_of)
+    varies = [0] + [j for j in range(1, a.shape[1]) if np.ptp(a[:, j]) > 0]  # a constant regressor has no coefficient
+    a, names = a[:, varies], [names[j] for j in varies]
+    run_ids = np.unique(run_of)
+    n, p, g = y.size, a.shape[1], run_ids.size
+    if g <= 1 or n <= p or np.linalg.matrix_rank(a) < p:
+        print("dead Li per cycle: no fit (too few runs or cycles, or regressors that are not independent)")
+        return
+    bread = np.linalg.inv(a.T @ a)
+    beta = bread @ a.T @ y
+    scores = np.array([a[run_of == r].T @ (y - a @ beta)[run_of == r] for r in run_ids])
+    se = np.sqrt(np.diag(bread @ scores.T @ scores @ bread) * g / (g - 1) * (n - 1) / (n - p))
+    print(f"dead Li per cycle, least squares over {n} cycles of {g} runs (% of the atoms plated; "
+          "standard errors clustered by run):")
+    for name, b, e in zip(names, beta, se):
+        print(f"  {name:>28} {100 * b:+8.3f} ± {100 * e:.3f}  t = {b / e if e > 0 else float('nan'):6.2f}")
+
+
+def table(base, label: str, key: str, values, seeds, out: Path, extra: dict, fit: bool = False) -> None:
+    """One row a value of ``key``; ``fit``: also :func:`_per_cycle_fit` (runs of several cycles)."""
     print(f"\n{label} ({len(seeds)} seeds; CE = stripped / plated, dead Li per atom plated, per cycle)")
     print(f"{label:>22} {'crystalline':>13} {'CE':>18} {'dead Li / plated':>18} {'revived / plated':>18} "
-          f"{'eta plating (mV)':>18} {'s/run':>6}")
-    rows = {}
+          f"{'eta plating (mV)':>18} {'CV real.':>8} {'s/run':>6}")
+    rows, every = {}, {}
     for value in values:
         t0 = time.perf_counter()
-        runs = _cycling(base, {key: value, **extra}, seeds, out)
+        runs = every[value] = _cycling(base, {key: value, **extra}, seeds, out)
         crystal = [float(cyc.crystalline_fraction_plated[0]) for cyc, _ in runs]
         ce = [float(cyc.coulombic_efficiency.mean()) for cyc, _ in runs]
         dead = [float(cyc.dead_fraction.mean()) for cyc, _ in runs]
         eta = [1e3 * _plating_overpotential(ds) for _, ds in runs]
         revived = [float(ds.revived_atoms[-1]) / float(cyc.plated_atoms.sum()) for cyc, ds in runs]
+        realised_cv = np.mean([ds.attrs["current_density_cv"] for _, ds in runs])
         rows[value] = (ce, dead)
         (mc, sc), (me, se), (md, sd), (mv, sv) = _mean_se(crystal), _mean_se(ce), _mean_se(dead), _mean_se(eta)
         mr, sr = _mean_se(revived)
         print(f"{value!s:>22} {mc:>6.3f}±{sc:<6.3f} {me:>9.5f}±{se:<8.5f} {md:>9.5f}±{sd:<8.5f} {mr:>9.5f}±{sr:<8.5f} "
-              f"{mv:>9.1f}±{sv:<8.1f} {(time.perf_counter() - t0) / len(seeds):>6.1f}")
-    low, high = values[0], values[-1]
-    print(f"Welch t, CE({low}) - CE({high}): {_welch(rows[low][0], rows[high][0]):.2f}; "
-          f"dead({high}) - dead({low}): {_welch(rows[high][1], rows[low][1]):.2f}")
+              f"{mv:>9.1f}±{sv:<8.1f} {realised_cv:>8.3f} {(time.perf_counter() - t0) / len(seeds):>6.1f}")
+    pairs = (list(zip(values, values[1:])) if len(values) > 2 else []) + [(values[0], values[-1])]  # neighbours, ends
+    for low, high in pairs:
+        print(f"Welch t, CE({low}) - CE({high}): {_welch(rows[low][0], rows[high][0]):.2f}; "
+              f"dead({high}) - dead({low}): {_welch(rows[high][1], rows[low][1]):.2f}")
+    if fit:
+        _per_cycle_fit(every)
 
 
 def main() -> None:
-    args, only = parse(__doc__, "current,vlcd,convergence,exchange,exchange_vlcd,revival,revival_current,passivation,"
-                       "passivation_current", 8, "one seed, a 4 nm box, 2 ML, one cycle, each table's first value")
+    args, only = parse(__doc__, "current,vlcd,convergence,box,exchange,exchange_vlcd,revival,revival_current,passivation,"
+                       "passivation_current", 8, "one seed, a 4 nm box, 2 ML, one cycle, each table's first value",
+                       (("--box", {"type": float, "metavar": "NM",
+                                   "help": "lateral box size in nm for every table but 'box' (default: the case's)"}),
+                        ("--box-height", {"type": float, "metavar": "NM",
+                                          "help": "box height in nm with --box (default 12)"})))
     base = multiscale.load_params(PARAMS / "reference" / "cycling_trend.toml")
+    if args.box_height is not None and args.box is None:
+        raise SystemExit("kmc_cycling_trends.py: --box-height needs --box")
+    if args.box is not None:
+        height = 12.0 if args.box_height is None else args.box_height
+        base = with_overrides(base, {"kmc.lateral_size_nm": args.box, "kmc.box_height_nm": height})
     seeds = list(range(1, args.seeds + 1))
     if args.smoke:
         base = with_overrides(base, {"kmc.lateral_size_nm": 4.0, "kmc.box_height_nm": 4.0, "cycling.kmc_capacity_ML": 2.0})
         seeds = [1]
     with tempfile.TemporaryDirectory() as tmp:
 
-        def run(label: str, key: str, values: list, extra: dict) -> None:
+        def run(label: str, key: str, values: list, extra: dict, fit: bool = False) -> None:
             if args.smoke:
                 values, extra = values[:1], {**extra, "cycling.cycles": 1}
-            table(base, label, key, values, seeds, Path(tmp), extra)
+            table(base, label, key, values, seeds, Path(tmp), extra, fit)
 
         three = {"cycling.cycles": 3}
         if "current" in only:
             run("plating j (mA/cm2)", "cycling.plating_current_density_mA_cm2", [0.2, 2.5], {})
         if "vlcd" in only:
-            run("VLCD CV", "electrode.vlcd_cv", [0.05, 0.8], three)
+            run("VLCD CV", "electrode.vlcd_cv", [0.05, 0.8], three, fit=True)
         if "convergence" in only:
             case = {**three, "electrode.vlcd_cv": 0.5}
             run("max hop / deposition", "kmc.max_hop_to_deposition", [250.0, 1000.0, 4000.0], case)
             run("records / half-cycle", "cycling.records_per_half_cycle", [4, 16], case)
-            size = [10.0, 20.0] if not args.smoke else [4.0]
+        if "box" in only:
+            size = [10.0, 20.0, 40.0] if not args.smoke else [4.0]
             run("lateral size (nm)", "kmc.lateral_size_nm", size,
-                {**case, "kmc.box_height_nm": 12.0})  # room for the wider box's taller peaks
+                {**three, "electrode.vlcd_cv": 0.5, "kmc.box_height_nm": 12.0}, fit=True)  # room for peaks
         reversible = {"kmc.exchange": "reversible"}
         if "exchange" in only:
             run("exchange", "kmc.exchange", ["one_way", "reversible"], three)

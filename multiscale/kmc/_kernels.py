@@ -475,7 +475,10 @@ def own_step_fields(z, col, st, grid, nz):
 E_MASK = 0x0700  # bits 8-10: an atom's edge-site count, an empty site's neighbour-direction XOR
 
 
-@njit(cache=True)  # not inlined: seven call sites made the first compile 2.5x longer, at equal speed (docs/performance.md)
+# Not inlined: seven call sites made the first compile 2.5x longer, at equal speed (docs/performance.md).
+# Callers pass np.int64 for constants, here as to every called kernel: numba would compile another
+# specialisation for a literal argument (checked in tests/unit/test_kmc_dissolution.py).
+@njit(cache=True)
 def change(z, col, phase, st, top, grid, nz, touched, n_touched):
     """Set the occupancy of the site (z, col) to ``phase`` (an atom arrives on an empty site, or
     leaves it with phase EMPTY) and update every field this changes: the neighbour, target,
@@ -627,7 +630,7 @@ def drop_unbound(z, col, st, top, grid, nz, touched, n_touched, counts):
             zl = zn
             while (st[(zl - 1) * nxy + cn] & OCC_MASK) == EMPTY:
                 zl -= 1
-            n_touched = change(zn, cn, EMPTY, st, top, grid, nz, touched, n_touched)
+            n_touched = change(zn, cn, np.int64(EMPTY), st, top, grid, nz, touched, n_touched)
             n_touched = change(zl, cn, p, st, top, grid, nz, touched, n_touched)
             counts[EV_FALL] += 1
     return n_touched
@@ -1024,7 +1027,7 @@ def dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobil
     number of ``touched`` sites (every site whose occupancy changed is among them) and the atoms
     revived (``pending``, ``dead_since``, ``now``, ``passivation_time``: :func:`revive`)."""
     zs, cs = site_zc(s, grid)
-    n_touched = change(zs, cs, EMPTY, st, top, grid, nz, touched, 0)
+    n_touched = change(zs, cs, np.int64(EMPTY), st, top, grid, nz, touched, np.int64(0))
     before = n_touched
     n_touched = drop_unbound(zs, cs, st, top, grid, nz, touched, n_touched, counts)
     relist(touched, n_touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
@@ -1546,7 +1549,7 @@ def run_events(
             phase = GLASSY
             if epitaxy > 0.0 and touches(z, col, CRYSTAL, st, grid, nz) and next_uniform(rng) < epitaxy:
                 phase = CRYSTAL
-            n_touched = change(z, col, phase, st, top, grid, nz, touched, 0)
+            n_touched = change(z, col, phase, st, top, grid, nz, touched, np.int64(0))
             relist(touched, n_touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated,
                    rates, es_barrier, rise, heat_len, t_bath, grid)
             counts[EV_DEPOSIT] += 1
@@ -1556,8 +1559,8 @@ def run_events(
                                  heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending,
                                  dead_since, clock[0], passivation_time)
             if net_mode:  # a deposit is rare: re-mark around every touched site, the new atom's among them
-                keep_exchange_sums(touched, 0, n_touched, revived > 0, weighted, st, anodic, grid, nz, weight, flags,
-                                   contrib, kept_sums)
+                keep_exchange_sums(touched, np.int64(0), n_touched, revived > 0, weighted, st, anodic, grid, nz, weight,
+                                   flags, contrib, kept_sums)
             continue
         if r < reduction_total + anodic_total:  # a dissolution: the class by its summed rate, a member uniformly
             if weights == 0.0:
@@ -1575,8 +1578,8 @@ def run_events(
                                           track_dead, stamp, stack, seen, search, touched, revive_dead, pending,
                                           dead_since, clock[0], passivation_time)
             if net_mode:
-                keep_exchange_sums(touched, 0, n_touched, counts[EV_DEAD] != dead_before or revived > 0, weighted, st,
-                                   anodic, grid, nz, weight, flags, contrib, kept_sums)
+                keep_exchange_sums(touched, np.int64(0), n_touched, counts[EV_DEAD] != dead_before or revived > 0,
+                                   weighted, st, anodic, grid, nz, weight, flags, contrib, kept_sums)
             elif counts[EV_DISSOLVE] >= max_dissolutions:
                 return ST_DISSOLVED
             continue
@@ -1629,7 +1632,7 @@ def run_events(
             counts[EV_REFUSED] += 1  # a null event: the clock has advanced, the atom stays
             continue
         phase = b & OCC_MASK
-        n_touched = change(zs, cs, EMPTY, st, top, grid, nz, touched, 0)
+        n_touched = change(zs, cs, np.int64(EMPTY), st, top, grid, nz, touched, np.int64(0))
         if phase == GLASSY and epitaxy > 0.0 and touches(zt, ct, CRYSTAL, st, grid, nz) and next_uniform(rng) < epitaxy:
             phase = CRYSTAL
         n_touched = change(zt, ct, phase, st, top, grid, nz, touched, n_touched)

@@ -533,7 +533,7 @@ class Engine:
             raise ValueError(f"site {site} holds no live Li atom")
         while self._room() < k.CLASS_HEADROOM:
             self._grow()
-        k.dissolve(int(site), s.st, s.top, *self._lists(), *self._rates(), self.grid, s.shape[0], s.counts,
+        k.dissolve(np.int32(site), s.st, s.top, *self._lists(), *self._rates(), self.grid, s.shape[0], s.counts,
                    self.track_dead, *self.dead_scratch, np.empty(2048, np.int64), self.revive_dead, self.pending_revival,
                    *self._passivation_args())
         self._settle_revivals()

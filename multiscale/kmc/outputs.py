@@ -72,6 +72,8 @@ SCHEMA = Schema("kmc", (
         A("box_height_m", "m", "box height after rounding to whole layers"),
         A("deposits_per_record", "1", "record_interval_ML x columns, rounded"),
         A("stop_deposits", "1", "stop_thickness_ML x columns, rounded", when="kmc.stop_thickness_ML given"),
+        A("current_density_cv", "1", "std / mean of current_density over the box: the realised VLCD (for the "
+          "log-normal field below electrode.vlcd_cv unless the box is many vlcd_correlation_length_nm wide)"),
         A("arrival", ""), A("temperature_K", "K"), A("attempt_frequency_Hz", "Hz"), A("E_hop_crystal_eV", "eV"),
         A("E_hop_glassy_eV", "eV"), A("E_bond_eV", "eV"), A("S_bond_kB", "1", "bond entropy, k_B"),
         A("schwoebel_barrier_eV", "eV"), A("vacancy_fraction", "1", "equilibrium vacancy fraction of the lattice gas at temperature_K"), A("hop_rate_scale", "1"), A("max_hop_to_deposition", "1"),

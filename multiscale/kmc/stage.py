@@ -432,6 +432,7 @@ def _attrs(setup: Setup, params: Params, reason: str, cycling: xr.Dataset | None
         "lattice_spacing_m": setup.spacing_m, "lattice_shape_zyx": list(setup.shape),
         "lateral_size_m": setup.shape[2] * setup.spacing_m, "box_height_m": (setup.shape[0] - 1) * setup.spacing_m,
         "deposits_per_record": setup.deposits_per_record, "stop_deposits": setup.stop_deposits,
+        "current_density_cv": float(setup.current_density.std() / setup.current_density.mean()),
         "arrival": params.kmc.arrival, "temperature_K": setup.temperature_K,
         "attempt_frequency_Hz": en.attempt_frequency_Hz, "E_hop_crystal_eV": en.E_hop_crystal_eV,
         "E_hop_glassy_eV": en.E_hop_glassy_eV, "E_bond_eV": en.E_bond_eV, "S_bond_kB": en.S_bond_kB,

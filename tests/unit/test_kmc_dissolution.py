@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import copy
+from pathlib import Path
 
+import numba
 import numpy as np
 import pytest
 from scipy import stats
@@ -427,6 +430,75 @@ def test_an_island_on_a_dissolved_stem_is_dead_and_stays(size):
     for z, y, x in zip(*np.nonzero((occ_now == m.CRYSTAL) | (occ_now == m.GLASSY))):
         assert z == 1 or _touches_live(occ_now, z, y, x), (z, y, x)
     eng.verify()
+
+
+def _constant_arguments(source, constants):
+    """Calls in ``source`` that pass an int or bool constant (a literal, or a name in ``constants``)
+    to a non-inlined ``@njit`` function, directly or through a parameter that an inlined one passes
+    on to such a call; numba types such an argument as a literal and compiles the callee once more
+    for it. Returns "caller -> callee(argument i: text)" strings."""
+    defs = {node.name: node for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)
+            and any("njit" in ast.unparse(d) for d in node.decorator_list)}
+    inlined = {name for name, node in defs.items()
+               if any("inline" in ast.unparse(d) for d in node.decorator_list)}
+    passed_on = {name: set() for name in inlined}  # parameter positions that reach a compiled call
+
+    def calls(node):
+        return [c for c in ast.walk(node) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
+                and c.func.id in defs]
+
+    def compiled(call, i):
+        return call.func.id not in inlined or i in passed_on[call.func.id]
+
+    grown = True
+    while grown:
+        grown = False
+        for name in inlined:
+            params = [a.arg for a in defs[name].args.args]
+            for call in calls(defs[name]):
+                for i, arg in enumerate(call.args):
+                    if isinstance(arg, ast.Name) and arg.id in params and compiled(call, i) \
+                            and params.index(arg.id) not in passed_on[name]:
+                        passed_on[name].add(params.index(arg.id))
+                        grown = True
+
+    def constant(arg):
+        arg = arg.operand if isinstance(arg, ast.UnaryOp) else arg
+        return (isinstance(arg, ast.Constant) and isinstance(arg.value, (bool, int))) or (
+            isinstance(arg, ast.Name) and arg.id in constants)
+
+    return [f"{name} -> {call.func.id}(argument {i}: {ast.unparse(arg)})" for name, node in defs.items()
+            for call in calls(node) for i, arg in enumerate(call.args) if compiled(call, i) and constant(arg)]
+
+
+def test_the_constant_argument_finder_finds_direct_and_forwarded_constants():
+    """The check below on a made-up source: a constant passed to an inlined helper that passes it
+    on, and a module constant passed directly, are found; a float, an ``np.int64`` and a helper
+    parameter that is not passed on are not."""
+    source = (
+        "@njit\ndef kernel(a, b):\n    return a + b\n\n"
+        "@njit(inline='always')\ndef helper(x, y):\n    return kernel(x, 1.5) + y\n\n"
+        "@njit\ndef loop(z):\n    return helper(0, 2) + kernel(z, np.int64(0)) + kernel(z, FLAG)\n")
+    assert sorted(_constant_arguments(source, {"FLAG"})) == ["loop -> helper(argument 0: 0)",
+                                                             "loop -> kernel(argument 1: FLAG)"]
+
+
+def test_no_kernel_call_passes_a_constant():
+    """numba compiles a called kernel once for every set of argument types, and a constant argument
+    is typed as a literal: each such call would compile the kernel again (3.5-18 s each;
+    docs/performance.md). No call in ``_kernels.py`` passes one (a static check: a run that loads
+    the kernels from numba's cache never compiles the called ones)."""
+    constants = {name for name, value in vars(k).items() if name.isupper() and isinstance(value, int)}
+    assert {"EMPTY", "DEAD"} <= constants
+    assert _constant_arguments(Path(k.__file__).read_text(), constants) == []
+
+
+def test_the_engine_dissolves_with_the_event_loops_site_type():
+    """``Engine.dissolve`` calls the kernel with an int32 site, the type the event loop's call
+    has: one compile of ``dissolve``, not two."""
+    occ, stem = _island_on_stem(2)
+    _engine(occ, hops=False).dissolve(stem)
+    assert [sig[0] for sig in k.dissolve.signatures] == [numba.types.int32]
 
 
 def test_dead_li_that_live_li_grows_into_is_revived_in_the_phase_it_died_in():

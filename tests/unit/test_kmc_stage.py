@@ -60,6 +60,10 @@ def test_kmc_file_round_trips_and_is_reproducible(kmc_params, tmp_path, heating)
     assert attrs["lateral_size_m"] == pytest.approx(18 * attrs["lattice_spacing_m"], rel=1e-12)
     assert 0 < attrs["hop_rate_scale"] < 1 and attrs["max_hop_to_deposition"] == 300.0  # acceleration recorded
     assert (attrs["local_heating"] == "off") == (not heating)
+    j = ds.current_density.values
+    assert attrs["current_density_cv"] == pytest.approx(j.std() / j.mean(), rel=1e-12)
+    # a 5 nm box holds half a 10 nm correlation length: it realises well below the nominal CV 0.5
+    assert 0 < attrs["current_density_cv"] < 0.5
     assert not (run_dir / "kmc.checkpoint.npz").exists()
 
 
