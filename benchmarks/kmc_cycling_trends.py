@@ -3,21 +3,25 @@ Coulombic efficiency of deposits plated at low vs high current (equal charge, st
 current), and dead Li vs the VLCD; and how much the cycling numbers depend on the numerical
 parameters (hop acceleration, records per half-cycle, box size). Prints tables (seed means ±
 standard errors, the realised CV of the local current, and Welch's t of the difference between the
-first and last row, and between neighbouring rows of longer tables); the box and VLCD tables also
-fit each cycle's dead Li (``_per_cycle_fit``). Asserts nothing.
+first and last row, and between neighbouring rows of longer tables); the box, VLCD, cycles and
+cycles_passivation tables also summarise each cycle's dead Li (``_per_cycle_fit``). Asserts nothing.
 
 Usage: python benchmarks/kmc_cycling_trends.py
-[--only current,vlcd,convergence,box,exchange,exchange_vlcd,revival,revival_current,passivation,
-passivation_current]
-[--seeds 8] [--box NM [--box-height NM]] [--smoke]
+[--only current,vlcd,convergence,box,cycles,cycles_passivation,exchange,exchange_vlcd,revival,
+revival_current,passivation,passivation_current]
+[--seeds 8] [--box NM [--box-height NM]] [--vlcd-length NM] [--figure PATH] [--smoke]
 (``--smoke``: one seed, a 4 nm box, 2 ML, one cycle, each table's first value; a check that every
-table runs. ``--box NM``: every table but 'box' in an NM-wide box, 12 nm high or ``--box-height``.)
+table runs. ``--box NM``: every table but 'box' in an NM-wide box, 12 nm high or ``--box-height``.
+``--vlcd-length NM``: every table with that electrode.vlcd_correlation_length_nm, default 10.
+``--figure PATH``: each per-cycle table's dead Li against the cycle, a panel a table.)
 Case: params/reference/cycling_trend.toml (10 nm, 12 ML plated, one cycle, stripped at 1 mA/cm^2
 to the 0.5 V cut-off, DOPT on, 300 K). Current trend: plating at 0.2 and 2.5 mA/cm^2, uniform
 current. VLCD trend: plating at 1 mA/cm^2 with CV 0.05 and 0.8 (10 nm correlation), 3 cycles.
 Convergence: plating at 1 mA/cm^2 with CV 0.5, 3 cycles; kmc.max_hop_to_deposition 250, 1000
 (the default), 4000; cycling.records_per_half_cycle 4 and 16. Box: the convergence case in a 10, 20
-and 40 nm box (12 nm high).
+and 40 nm box (12 nm high). Cycles: 10 cycles at CV 0.05 and 0.5, 12 nm high (does a cycle's dead
+Li settle?); cycles_passivation: 10 cycles at CV 0.5 with the passivation clock at 10 ms and 1 s
+(one-way), 12 nm high (with ``--box``: its height).
 Exchange (``kmc.exchange``, uniform current, 3 cycles at 1 mA/cm^2): one-way vs reversible; with
 the reversible exchange, the current trend and the hop acceleration (250, 1000, 4000);
 exchange_vlcd: the VLCD trend with the reversible exchange. Revival (``kmc.dead_li =
@@ -73,15 +77,44 @@ def _plating_overpotential(ds) -> float:
     return float(eta.mean()) if eta.size else float("nan")
 
 
-def _per_cycle_fit(runs: dict) -> None:
-    """Least squares of each cycle's dead Li per atom plated on the cycle's index (0, 1, ...), the
-    crystalline fraction of the live Li after its plating, and one indicator per table value after
-    the first (``runs``: value -> (cycling group, dataset) per seed); prints each coefficient, in %
-    of the plated atoms, with its standard error and t. The cycles of one run share a deposit and
-    a current field, so the standard errors are clustered by run (the sandwich estimator with the
-    small-sample factor G/(G - 1) (n - 1)/(n - p), G runs, n cycles, p coefficients)."""
+def clustered_least_squares(a: np.ndarray, y: np.ndarray,
+                            cluster: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Least squares of ``y`` (n,) on the columns of ``a`` (n, p), with standard errors clustered by
+    ``cluster`` (n,): the sandwich estimator with the small-sample factor G/(G - 1) (n - 1)/(n - p),
+    G clusters (CR1 in Cameron & Miller, J. Human Resources 50, 317 (2015)). Returns the
+    coefficients and their standard errors (p,), or None when the fit is not determined (fewer than
+    two clusters, n <= p, or columns that are not independent)."""
+    ids = np.unique(cluster)
+    n, p, g = y.size, a.shape[1], ids.size
+    if g <= 1 or n <= p or np.linalg.matrix_rank(a) < p:
+        return None
+    bread = np.linalg.inv(a.T @ a)
+    beta = bread @ a.T @ y
+    residual = y - a @ beta
+    scores = np.array([a[cluster == c].T @ residual[cluster == c] for c in ids])
+    variance = np.diag(bread @ scores.T @ scores @ bread) * g / (g - 1) * (n - 1) / (n - p)
+    return beta, np.sqrt(np.maximum(variance, 0.0))  # rounding can leave -0 where the residuals are 0
+
+
+def _per_cycle_fit(runs: dict) -> dict:
+    """Each cycle's dead Li per atom plated (``runs``: value -> (cycling group, dataset) per seed):
+    for each table value, the mean over its runs of each cycle index and how many runs left more in
+    their last cycle than in their first; over all the runs, a least-squares fit on the cycle's index (0, 1, ...), the crystalline fraction
+    of the live Li after its plating and one indicator per table value after the first; prints each
+    coefficient, in % of the plated atoms, with its standard error and t. The cycles of one run
+    share a deposit and a current field, so the standard errors are clustered by run
+    (:func:`clustered_least_squares`). Returns value -> (mean, standard error) of each cycle's
+    dead Li per atom plated, (cycles,) each (empty when the runs have one cycle)."""
+    curves = {}
     rows, dead, run_of = [], [], []
     values = list(runs)
+    cycles = min(cyc.dead_fraction.size for groups in runs.values() for cyc, _ in groups)
+    for value, groups in runs.items() if cycles > 1 else ():
+        by_cycle = np.array([cyc.dead_fraction.values[:cycles] for cyc, _ in groups])
+        curves[value] = tuple(np.array(c) for c in zip(*map(_mean_se, by_cycle.T)))
+        means = "  ".join(f"{i + 1}: {100 * m:.3f} ± {100 * e:.3f}" for i, (m, e) in enumerate(zip(*curves[value])))
+        print(f"{value}: dead Li per cycle, mean of {len(groups)} runs (% of the atoms plated), cycle {means}; "
+              f"last > first in {int((by_cycle[:, -1] > by_cycle[:, 0]).sum())} of {len(groups)} runs")
     for value, groups in runs.items():
         for cyc, _ in groups:
             for i, (crystal, d) in enumerate(zip(cyc.crystalline_fraction_plated.values, cyc.dead_fraction.values)):
@@ -89,28 +122,54 @@ def _per_cycle_fit(runs: dict) -> None:
                 dead.append(d)
                 run_of.append(len(run_of) - i)  # the run's first cycle's row numbers it
     names = ["intercept", "per cycle", "per crystalline fraction"] + [f"{v} vs {values[0]}" for v in values[1:]]
-    a, y, run_of = np.asarray(rows, float), np.asarray(dead, float), np.asarray(run_of)
+    a, y = np.asarray(rows, float), np.asarray(dead, float)
     varies = [0] + [j for j in range(1, a.shape[1]) if np.ptp(a[:, j]) > 0]  # a constant regressor has no coefficient
-    a, names = a[:, varies], [names[j] for j in varies]
-    run_ids = np.unique(run_of)
-    n, p, g = y.size, a.shape[1], run_ids.size
-    if g <= 1 or n <= p or np.linalg.matrix_rank(a) < p:
+    fit = clustered_least_squares(a[:, varies], y, np.asarray(run_of))
+    if fit is None:
         print("dead Li per cycle: no fit (too few runs or cycles, or regressors that are not independent)")
-        return
-    bread = np.linalg.inv(a.T @ a)
-    beta = bread @ a.T @ y
-    scores = np.array([a[run_of == r].T @ (y - a @ beta)[run_of == r] for r in run_ids])
-    se = np.sqrt(np.diag(bread @ scores.T @ scores @ bread) * g / (g - 1) * (n - 1) / (n - p))
-    print(f"dead Li per cycle, least squares over {n} cycles of {g} runs (% of the atoms plated; "
-          "standard errors clustered by run):")
-    for name, b, e in zip(names, beta, se):
+        return curves
+    print(f"dead Li per cycle, least squares over {y.size} cycles of {np.unique(run_of).size} runs (% of the atoms "
+          "plated; standard errors clustered by run):")
+    for name, b, e in zip([names[j] for j in varies], *fit):
         print(f"  {name:>28} {100 * b:+8.3f} ± {100 * e:.3f}  t = {b / e if e > 0 else float('nan'):6.2f}")
+    return curves
 
 
-def table(base, label: str, key: str, values, seeds, out: Path, extra: dict, fit: bool = False) -> None:
-    """One row a value of ``key``; ``fit``: also :func:`_per_cycle_fit` (runs of several cycles)."""
+def _figure(curves: dict, path: Path) -> None:
+    """One panel a table (``curves``: label -> value -> (mean, standard error) of each cycle's dead
+    Li per atom plated): the mean over the seeds against the cycle, ± one standard error, on a
+    symmetric-log axis (linear within ±0.1 %)."""
+    import matplotlib
+    import matplotlib.ticker
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(curves), figsize=(4.2 * len(curves), 3.6), sharey=True, squeeze=False)
+    for ax, (label, by_value) in zip(axes[0], curves.items()):
+        for value, (mean, se) in by_value.items():
+            cycle = np.arange(1, mean.size + 1)
+            ax.errorbar(cycle, 100 * mean, yerr=100 * se, marker="o", ms=3, capsize=2, label=str(value))
+        ax.set_yscale("symlog", linthresh=0.1)  # net revivals make a cycle's dead Li < 0
+        ax.yaxis.set_major_locator(matplotlib.ticker.FixedLocator([-1.0, -0.1, 0.0, 0.1, 1.0, 10.0, 100.0]))
+        ax.axhline(0.0, color="0.6", lw=0.5)
+        ax.set_xlabel("cycle")
+        ax.set_title(label, fontsize=9)
+        ax.legend(fontsize=8)
+    axes[0][0].set_ylabel("dead Li of the cycle / Li plated (%)\n(logarithmic beyond ±0.1 %)")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    print(f"figure: {path}")
+
+
+def table(base, label: str, key: str, values, seeds, out: Path, extra: dict, curves: dict | None = None) -> None:
+    """One row a value of ``key``; with ``curves``: also :func:`_per_cycle_fit` (runs of several
+    cycles), whose per-cycle means it keeps in ``curves[label]``."""
     print(f"\n{label} ({len(seeds)} seeds; CE = stripped / plated, dead Li per atom plated, per cycle)")
-    print(f"{label:>22} {'crystalline':>13} {'CE':>18} {'dead Li / plated':>18} {'revived / plated':>18} "
+    width = max(22, len(label))
+    print(f"{label:>{width}} {'crystalline':>13} {'CE':>18} {'dead Li / plated':>18} {'revived / plated':>18} "
           f"{'eta plating (mV)':>18} {'CV real.':>8} {'s/run':>6}")
     rows, every = {}, {}
     for value in values:
@@ -125,29 +184,35 @@ def table(base, label: str, key: str, values, seeds, out: Path, extra: dict, fit
         rows[value] = (ce, dead)
         (mc, sc), (me, se), (md, sd), (mv, sv) = _mean_se(crystal), _mean_se(ce), _mean_se(dead), _mean_se(eta)
         mr, sr = _mean_se(revived)
-        print(f"{value!s:>22} {mc:>6.3f}±{sc:<6.3f} {me:>9.5f}±{se:<8.5f} {md:>9.5f}±{sd:<8.5f} {mr:>9.5f}±{sr:<8.5f} "
+        print(f"{value!s:>{width}} {mc:>6.3f}±{sc:<6.3f} {me:>9.5f}±{se:<8.5f} {md:>9.5f}±{sd:<8.5f} {mr:>9.5f}±{sr:<8.5f} "
               f"{mv:>9.1f}±{sv:<8.1f} {realised_cv:>8.3f} {(time.perf_counter() - t0) / len(seeds):>6.1f}")
     pairs = (list(zip(values, values[1:])) if len(values) > 2 else []) + [(values[0], values[-1])]  # neighbours, ends
     for low, high in pairs:
         print(f"Welch t, CE({low}) - CE({high}): {_welch(rows[low][0], rows[high][0]):.2f}; "
               f"dead({high}) - dead({low}): {_welch(rows[high][1], rows[low][1]):.2f}")
-    if fit:
-        _per_cycle_fit(every)
+    if curves is not None:
+        curves[label] = _per_cycle_fit(every)
 
 
 def main() -> None:
-    args, only = parse(__doc__, "current,vlcd,convergence,box,exchange,exchange_vlcd,revival,revival_current,passivation,"
-                       "passivation_current", 8, "one seed, a 4 nm box, 2 ML, one cycle, each table's first value",
+    args, only = parse(__doc__, "current,vlcd,convergence,box,cycles,cycles_passivation,exchange,exchange_vlcd,"
+                       "revival,revival_current,passivation,passivation_current", 8, "one seed, a 4 nm box, 2 ML, one cycle, each table's first value",
                        (("--box", {"type": float, "metavar": "NM",
                                    "help": "lateral box size in nm for every table but 'box' (default: the case's)"}),
                         ("--box-height", {"type": float, "metavar": "NM",
-                                          "help": "box height in nm with --box (default 12)"})))
+                                          "help": "box height in nm with --box (default 12)"}),
+                        ("--vlcd-length", {"type": float, "metavar": "NM",
+                                           "help": "electrode.vlcd_correlation_length_nm for every table"}),
+                        ("--figure", {"type": Path, "metavar": "PATH",
+                                      "help": "draw each per-cycle table's dead Li against the cycle"})))
     base = multiscale.load_params(PARAMS / "reference" / "cycling_trend.toml")
     if args.box_height is not None and args.box is None:
         raise SystemExit("kmc_cycling_trends.py: --box-height needs --box")
     if args.box is not None:
         height = 12.0 if args.box_height is None else args.box_height
         base = with_overrides(base, {"kmc.lateral_size_nm": args.box, "kmc.box_height_nm": height})
+    if args.vlcd_length is not None:
+        base = with_overrides(base, {"electrode.vlcd_correlation_length_nm": args.vlcd_length})
     seeds = list(range(1, args.seeds + 1))
     if args.smoke:
         base = with_overrides(base, {"kmc.lateral_size_nm": 4.0, "kmc.box_height_nm": 4.0, "cycling.kmc_capacity_ML": 2.0})
@@ -157,9 +222,12 @@ def main() -> None:
         def run(label: str, key: str, values: list, extra: dict, fit: bool = False) -> None:
             if args.smoke:
                 values, extra = values[:1], {**extra, "cycling.cycles": 1}
-            table(base, label, key, values, seeds, Path(tmp), extra, fit)
+            table(base, label, key, values, seeds, Path(tmp), extra, curves if fit else None)
+
+        curves = {}
 
         three = {"cycling.cycles": 3}
+        tall = {} if args.box is not None else {"kmc.box_height_nm": 12.0}  # room for 10 cycles of dead Li
         if "current" in only:
             run("plating j (mA/cm2)", "cycling.plating_current_density_mA_cm2", [0.2, 2.5], {})
         if "vlcd" in only:
@@ -172,6 +240,12 @@ def main() -> None:
             size = [10.0, 20.0, 40.0] if not args.smoke else [4.0]
             run("lateral size (nm)", "kmc.lateral_size_nm", size,
                 {**three, "electrode.vlcd_cv": 0.5, "kmc.box_height_nm": 12.0}, fit=True)  # room for peaks
+        if "cycles" in only:
+            run("VLCD CV, 10 cycles", "electrode.vlcd_cv", [0.05, 0.5], {"cycling.cycles": 10, **tall}, fit=True)
+        if "cycles_passivation" in only:
+            run("SEI passivation (s), 10 cycles", "kmc.sei_passivation_time_s", [1e-2, 1.0],
+                {"cycling.cycles": 10, **tall, "electrode.vlcd_cv": 0.5,
+                 "kmc.dead_li": "revived_on_contact"}, fit=True)
         reversible = {"kmc.exchange": "reversible"}
         if "exchange" in only:
             run("exchange", "kmc.exchange", ["one_way", "reversible"], three)
@@ -198,6 +272,11 @@ def main() -> None:
             run("SEI passivation (s)", "kmc.sei_passivation_time_s", [1e-3, 1e-2, 1e-1, 1.0],
                 {**three, **reversible, **revive})
             run("max hop / dep., 10 ms", "kmc.max_hop_to_deposition", [1000.0, 4000.0], {**three, **reversible, **clock})
+    drawn = {label: by_value for label, by_value in curves.items() if by_value}
+    if args.figure is not None and drawn:
+        _figure(drawn, args.figure)
+    elif args.figure is not None:
+        print("figure: none (no table of several cycles ran)")
 
 
 if __name__ == "__main__":

@@ -527,8 +527,11 @@ class Engine:
 
     def dissolve(self, site: int) -> None:
         """Dissolve the live Li atom at flat index ``site`` now, as a dissolution event would
-        (prepared geometries in tests: a chosen neck)."""
+        (prepared geometries in tests: a chosen neck). A ValueError if ``site`` is off the lattice
+        or holds no live Li atom."""
         s = self.state
+        if not 0 <= site < s.st.size:  # a negative index would wrap to another site
+            raise ValueError(f"site {site} is not on the lattice (0 .. {s.st.size - 1})")
         if (s.st[site] & k.OCC_MASK) not in (GLASSY, CRYSTAL):
             raise ValueError(f"site {site} holds no live Li atom")
         while self._room() < k.CLASS_HEADROOM:

@@ -501,6 +501,15 @@ def test_the_engine_dissolves_with_the_event_loops_site_type():
     assert [sig[0] for sig in k.dissolve.signatures] == [numba.types.int32]
 
 
+@pytest.mark.parametrize("where", ["below", "past"])
+def test_the_engine_refuses_a_site_off_the_lattice(where):
+    """A site below 0 or past the last one is refused (numpy would wrap a negative index to a site
+    at the top of the lattice)."""
+    eng = _engine(_island_on_stem(2)[0], hops=False)
+    with pytest.raises(ValueError, match="not on the lattice"):
+        eng.dissolve(-1 if where == "below" else eng.state.st.size)
+
+
 def test_dead_li_that_live_li_grows_into_is_revived_in_the_phase_it_died_in():
     """With revival on, the island of a dissolved stem (3^3 atoms, its top layer glassy, the rest
     crystalline) is dead until plating (hops off, ions on their column's top) fills a site beside it: then every island atom is

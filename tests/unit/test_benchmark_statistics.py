@@ -1,0 +1,135 @@
+"""The statistics that the cycling-trends benchmark prints (benchmarks/kmc_cycling_trends.py): its
+clustered least squares against closed forms, and its per-cycle summary on made-up runs whose
+answer is known."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+@pytest.fixture
+def trends(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))  # the script imports its sibling _cli
+    spec = importlib.util.spec_from_file_location("kmc_cycling_trends", BENCHMARKS / "kmc_cycling_trends.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_exact_linear_data_give_their_coefficients_and_no_error(trends):
+    rng = np.random.default_rng(3)
+    a = np.column_stack([np.ones(12), np.arange(12) % 3, rng.random(12)])
+    beta, se = trends.clustered_least_squares(a, a @ [0.4, -0.2, 1.5], np.repeat(np.arange(4), 3))
+    assert beta == pytest.approx([0.4, -0.2, 1.5], abs=1e-12)
+    assert se == pytest.approx(np.zeros(3), abs=1e-12)
+
+
+def test_singleton_clusters_give_the_standard_error_of_the_mean(trends):
+    """One observation a cluster, intercept only: the factor n/(n - 1) makes the sandwich s^2/n."""
+    y = np.random.default_rng(4).normal(2.0, 0.3, 9)
+    beta, se = trends.clustered_least_squares(np.ones((9, 1)), y, np.arange(9))
+    assert beta[0] == pytest.approx(y.mean(), rel=1e-12)
+    assert se[0] == pytest.approx(y.std(ddof=1) / 3.0, rel=1e-12)
+
+
+def test_equal_clusters_give_the_standard_error_of_the_cluster_means(trends):
+    """G clusters of m observations, intercept only: the clustered variance is
+    sum_g (ybar_g - ybar)^2 / (G (G - 1)), the squared standard error of the G cluster means (the
+    spread within a cluster does not count): what Welch's t on the seed means uses."""
+    rng = np.random.default_rng(5)
+    y = (rng.normal(0.0, 1.0, 5)[:, None] + rng.normal(0.0, 0.1, (5, 4))).ravel()
+    _, se = trends.clustered_least_squares(np.ones((20, 1)), y, np.repeat(np.arange(5), 4))
+    means = y.reshape(5, 4).mean(axis=1)
+    assert se[0] == pytest.approx(means.std(ddof=1) / np.sqrt(5), rel=1e-12)
+
+
+def test_singleton_clusters_and_a_group_indicator_give_hc1(trends):
+    """One observation a cluster, intercept and a 0/1 indicator (p = 2): the indicator's
+    coefficient is the difference of the group means and its variance is HC1,
+    n/(n - 2) (sum_A u^2 / n_A^2 + sum_B u^2 / n_B^2), u the deviations from the group means (both
+    small-sample factors enter: G/(G - 1) = n/(n - 1) and (n - 1)/(n - p))."""
+    rng = np.random.default_rng(7)
+    group = np.r_[np.zeros(5), np.ones(7)]
+    y = rng.normal(1.0, 0.2, 12) + 0.5 * group
+    beta, se = trends.clustered_least_squares(np.column_stack([np.ones(12), group]), y, np.arange(12))
+    a, b = y[group == 0], y[group == 1]
+    assert beta[1] == pytest.approx(b.mean() - a.mean(), rel=1e-12)
+    hc0 = ((a - a.mean()) ** 2).sum() / a.size**2 + ((b - b.mean()) ** 2).sum() / b.size**2
+    assert se[1] == pytest.approx(np.sqrt(12 / 10 * hc0), rel=1e-12)
+
+
+@pytest.mark.parametrize("case", ["one cluster", "dependent columns", "no residual freedom"])
+def test_an_undetermined_fit_is_none(trends, case):
+    a = np.column_stack([np.ones(6), np.arange(6.0)])
+    cluster = np.repeat([0, 1], 3)
+    if case == "one cluster":
+        cluster = np.zeros(6)
+    elif case == "dependent columns":
+        a = np.column_stack([a, 2 * a[:, 1]])
+    else:
+        a, cluster = a[:2], cluster[[0, 3]]
+    assert trends.clustered_least_squares(a, np.arange(a.shape[0], dtype=float), cluster) is None
+
+
+def _run(dead, crystalline):
+    cycle = np.arange(len(dead))
+    return (xr.Dataset({"dead_fraction": ("cycle", np.asarray(dead)),
+                        "crystalline_fraction_plated": ("cycle", np.asarray(crystalline))}, coords={"cycle": cycle}),
+            None)
+
+
+def test_the_per_cycle_summary_of_made_up_runs(trends, capsys):
+    """Dead Li 0.4 % + 0.2 % a cycle + 0.1 % in the second table value, exactly; the crystalline
+    fraction varies but does not enter. The fit returns those coefficients with zero error; each
+    value's cycle means are its own (0.4, 0.6, 0.8 % and 0.5, 0.7, 0.9 %); every run's last cycle
+    exceeds its first."""
+    rng = np.random.default_rng(6)
+    runs = {value: [_run([0.004 + 0.002 * i + 0.001 * (value == 20.0) for i in range(3)], rng.random(3))
+                     for _ in range(4)] for value in (10.0, 20.0)}
+    trends._per_cycle_fit(runs)
+    out = capsys.readouterr().out
+    assert "10.0: dead Li per cycle, mean of 4 runs (% of the atoms plated), cycle 1: 0.400 ± 0.000  2: 0.600 ± 0.000  " \
+        "3: 0.800 ± 0.000; last > first in 4 of 4 runs" in out
+    assert "20.0: dead Li per cycle, mean of 4 runs (% of the atoms plated), cycle 1: 0.500 ± 0.000  2: 0.700 ± 0.000  " \
+        "3: 0.900 ± 0.000; last > first in 4 of 4 runs" in out
+    assert "over 24 cycles of 8 runs" in out
+    fitted = {m[1]: (float(m[2]), float(m[3])) for m in re.finditer(r"^ +(.+?) +([+-]\d+\.\d+) ± (\d+\.\d+)", out, re.M)}
+    assert fitted == {"intercept": (0.4, 0.0), "per cycle": (0.2, 0.0), "per crystalline fraction": (0.0, 0.0),
+                      "20.0 vs 10.0": (0.1, 0.0)}
+
+
+def test_the_per_cycle_fit_clusters_the_cycles_of_each_run(trends, monkeypatch):
+    """The fit is handed one cluster per run, holding exactly that run's cycles in order (3 runs of
+    4 cycles and 2 runs of 2: the short runs are counted as such, not merged)."""
+    seen = {}
+
+    def record(a, y, cluster):
+        seen.update(y=y, cluster=cluster)
+        return None
+
+    monkeypatch.setattr(trends, "clustered_least_squares", record)
+    lengths = {1.0: [4, 4, 2], 2.0: [4, 2]}
+    runs = {value: [_run(1e-3 * (10 * r + np.arange(n) + 100 * value), np.linspace(0, 1, n))
+                    for r, n in enumerate(ns)] for value, ns in lengths.items()}
+    trends._per_cycle_fit(runs)
+    y, cluster = seen["y"], seen["cluster"]
+    assert [int(round(1e3 * v)) for v in y] == [100, 101, 102, 103, 110, 111, 112, 113, 120, 121,
+                                                200, 201, 202, 203, 210, 211]
+    assert np.array_equal(cluster, np.repeat(np.unique(cluster), [4, 4, 2, 4, 2]))
+
+
+def test_the_figure_draws_a_panel_a_table(trends, tmp_path):
+    """``--figure``: the per-cycle means of two tables land in one PNG."""
+    curves = {"A": {0.05: (np.array([0.002, 0.004, 0.008]), np.full(3, 1e-4))},
+              "B": {1.0: (np.array([0.001, 0.001]), np.full(2, 1e-4)), 2.0: (np.array([0.002, 0.003]), np.zeros(2))}}
+    path = tmp_path / "figs" / "dead.png"
+    trends._figure(curves, path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
