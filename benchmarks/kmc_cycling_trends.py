@@ -21,7 +21,9 @@ Convergence: plating at 1 mA/cm^2 with CV 0.5, 3 cycles; kmc.max_hop_to_depositi
 (the default), 4000; cycling.records_per_half_cycle 4 and 16. Box: the convergence case in a 10, 20
 and 40 nm box (12 nm high). Cycles: 10 cycles at CV 0.05 and 0.5, 12 nm high (does a cycle's dead
 Li settle?); cycles_passivation: 10 cycles at CV 0.5 with the passivation clock at 10 ms and 1 s
-(one-way), 12 nm high (with ``--box``: its height).
+(one-way); both 12 nm high (with ``--box``: its height; a 20 nm box at CV 0.5 needs 20 nm). A
+table whose run stops with a user error (a deposit that reached the top of the box) prints the
+error and the script goes on.
 Exchange (``kmc.exchange``, uniform current, 3 cycles at 1 mA/cm^2): one-way vs reversible; with
 the reversible exchange, the current trend and the hop acceleration (250, 1000, 4000);
 exchange_vlcd: the VLCD trend with the reversible exchange. Revival (``kmc.dead_li =
@@ -43,6 +45,7 @@ from pathlib import Path
 import numpy as np
 
 import multiscale
+from multiscale.errors import UserError
 from multiscale.io import read_dataset
 from multiscale.params import with_overrides
 
@@ -98,23 +101,26 @@ def clustered_least_squares(a: np.ndarray, y: np.ndarray,
 
 def _per_cycle_fit(runs: dict) -> dict:
     """Each cycle's dead Li per atom plated (``runs``: value -> (cycling group, dataset) per seed):
-    for each table value, the mean over its runs of each cycle index and how many runs left more in
-    their last cycle than in their first; over all the runs, a least-squares fit on the cycle's index (0, 1, ...), the crystalline fraction
-    of the live Li after its plating and one indicator per table value after the first; prints each
-    coefficient, in % of the plated atoms, with its standard error and t. The cycles of one run
-    share a deposit and a current field, so the standard errors are clustered by run
+    for each table value, the mean over its runs of each cycle index (up to the last cycle every
+    run reached) and how many runs left more in that cycle than in their first; over all the runs,
+    a least-squares fit on the cycle's index (0, 1, ...), the crystalline fraction of the live Li
+    after its plating and one indicator per table value after the first, printing each coefficient
+    in % of the plated atoms with its standard error and t. The cycles of one run share a deposit
+    and a current field, so the standard errors are clustered by run
     (:func:`clustered_least_squares`). Returns value -> (mean, standard error) of each cycle's
     dead Li per atom plated, (cycles,) each (empty when the runs have one cycle)."""
     curves = {}
     rows, dead, run_of = [], [], []
     values = list(runs)
     cycles = min(cyc.dead_fraction.size for groups in runs.values() for cyc, _ in groups)
-    for value, groups in runs.items() if cycles > 1 else ():
-        by_cycle = np.array([cyc.dead_fraction.values[:cycles] for cyc, _ in groups])
-        curves[value] = tuple(np.array(c) for c in zip(*map(_mean_se, by_cycle.T)))
-        means = "  ".join(f"{i + 1}: {100 * m:.3f} ± {100 * e:.3f}" for i, (m, e) in enumerate(zip(*curves[value])))
-        print(f"{value}: dead Li per cycle, mean of {len(groups)} runs (% of the atoms plated), cycle {means}; "
-              f"last > first in {int((by_cycle[:, -1] > by_cycle[:, 0]).sum())} of {len(groups)} runs")
+    if cycles > 1:
+        for value, groups in runs.items():
+            by_cycle = np.array([cyc.dead_fraction.values[:cycles] for cyc, _ in groups])
+            curves[value] = tuple(np.array(c) for c in zip(*map(_mean_se, by_cycle.T)))
+            means = "  ".join(f"{i + 1}: {100 * m:.3f} ± {100 * e:.3f}"
+                              for i, (m, e) in enumerate(zip(*curves[value])))
+            print(f"{value}: dead Li per cycle, mean of {len(groups)} runs (% of the atoms plated), cycle {means}; "
+                  f"last > first in {int((by_cycle[:, -1] > by_cycle[:, 0]).sum())} of {len(groups)} runs")
     for value, groups in runs.items():
         for cyc, _ in groups:
             for i, (crystal, d) in enumerate(zip(cyc.crystalline_fraction_plated.values, cyc.dead_fraction.values)):
@@ -184,8 +190,8 @@ def table(base, label: str, key: str, values, seeds, out: Path, extra: dict, cur
         rows[value] = (ce, dead)
         (mc, sc), (me, se), (md, sd), (mv, sv) = _mean_se(crystal), _mean_se(ce), _mean_se(dead), _mean_se(eta)
         mr, sr = _mean_se(revived)
-        print(f"{value!s:>{width}} {mc:>6.3f}±{sc:<6.3f} {me:>9.5f}±{se:<8.5f} {md:>9.5f}±{sd:<8.5f} {mr:>9.5f}±{sr:<8.5f} "
-              f"{mv:>9.1f}±{sv:<8.1f} {realised_cv:>8.3f} {(time.perf_counter() - t0) / len(seeds):>6.1f}")
+        print(f"{value!s:>{width}} {mc:>6.3f}±{sc:<6.3f} {me:>9.5f}±{se:<8.5f} {md:>9.5f}±{sd:<8.5f} "
+              f"{mr:>9.5f}±{sr:<8.5f} {mv:>9.1f}±{sv:<8.1f} {realised_cv:>8.3f} {(time.perf_counter() - t0) / len(seeds):>6.1f}")
     pairs = (list(zip(values, values[1:])) if len(values) > 2 else []) + [(values[0], values[-1])]  # neighbours, ends
     for low, high in pairs:
         print(f"Welch t, CE({low}) - CE({high}): {_welch(rows[low][0], rows[high][0]):.2f}; "
@@ -195,8 +201,9 @@ def table(base, label: str, key: str, values, seeds, out: Path, extra: dict, cur
 
 
 def main() -> None:
-    args, only = parse(__doc__, "current,vlcd,convergence,box,cycles,cycles_passivation,exchange,exchange_vlcd,"
-                       "revival,revival_current,passivation,passivation_current", 8, "one seed, a 4 nm box, 2 ML, one cycle, each table's first value",
+    tables = ("current,vlcd,convergence,box,cycles,cycles_passivation,exchange,exchange_vlcd,revival,revival_current,"
+              "passivation,passivation_current")
+    args, only = parse(__doc__, tables, 8, "one seed, a 4 nm box, 2 ML, one cycle, each table's first value",
                        (("--box", {"type": float, "metavar": "NM",
                                    "help": "lateral box size in nm for every table but 'box' (default: the case's)"}),
                         ("--box-height", {"type": float, "metavar": "NM",
@@ -222,12 +229,15 @@ def main() -> None:
         def run(label: str, key: str, values: list, extra: dict, fit: bool = False) -> None:
             if args.smoke:
                 values, extra = values[:1], {**extra, "cycling.cycles": 1}
-            table(base, label, key, values, seeds, Path(tmp), extra, curves if fit else None)
+            try:
+                table(base, label, key, values, seeds, Path(tmp), extra, curves if fit else None)
+            except UserError as error:  # e.g. a deposit that reached the top of the box: the other tables go on
+                print(f"{label}: stopped: {error}")
 
         curves = {}
 
         three = {"cycling.cycles": 3}
-        tall = {} if args.box is not None else {"kmc.box_height_nm": 12.0}  # room for 10 cycles of dead Li
+        tall = {} if args.box is not None or args.smoke else {"kmc.box_height_nm": 12.0}  # room for 10 cycles
         if "current" in only:
             run("plating j (mA/cm2)", "cycling.plating_current_density_mA_cm2", [0.2, 2.5], {})
         if "vlcd" in only:

@@ -96,12 +96,13 @@ def test_the_per_cycle_summary_of_made_up_runs(trends, capsys):
                      for _ in range(4)] for value in (10.0, 20.0)}
     trends._per_cycle_fit(runs)
     out = capsys.readouterr().out
-    assert "10.0: dead Li per cycle, mean of 4 runs (% of the atoms plated), cycle 1: 0.400 ± 0.000  2: 0.600 ± 0.000  " \
-        "3: 0.800 ± 0.000; last > first in 4 of 4 runs" in out
-    assert "20.0: dead Li per cycle, mean of 4 runs (% of the atoms plated), cycle 1: 0.500 ± 0.000  2: 0.700 ± 0.000  " \
-        "3: 0.900 ± 0.000; last > first in 4 of 4 runs" in out
+    for value, first in ((10.0, 0.4), (20.0, 0.5)):
+        means = "  ".join(f"{i + 1}: {first + 0.2 * i:.3f} ± 0.000" for i in range(3))
+        assert f"{value}: dead Li per cycle, mean of 4 runs (% of the atoms plated), cycle {means}; " \
+            "last > first in 4 of 4 runs" in out
     assert "over 24 cycles of 8 runs" in out
-    fitted = {m[1]: (float(m[2]), float(m[3])) for m in re.finditer(r"^ +(.+?) +([+-]\d+\.\d+) ± (\d+\.\d+)", out, re.M)}
+    coefficient = re.compile(r"^ +(.+?) +([+-]\d+\.\d+) ± (\d+\.\d+)", re.M)
+    fitted = {m[1]: (float(m[2]), float(m[3])) for m in coefficient.finditer(out)}
     assert fitted == {"intercept": (0.4, 0.0), "per cycle": (0.2, 0.0), "per crystalline fraction": (0.0, 0.0),
                       "20.0 vs 10.0": (0.1, 0.0)}
 
@@ -132,4 +133,6 @@ def test_the_figure_draws_a_panel_a_table(trends, tmp_path):
               "B": {1.0: (np.array([0.001, 0.001]), np.full(2, 1e-4)), 2.0: (np.array([0.002, 0.003]), np.zeros(2))}}
     path = tmp_path / "figs" / "dead.png"
     trends._figure(curves, path)
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png = path.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(png[16:20], "big") == round(2 * 4.2 * 120)  # two panels of 4.2 in at 120 dpi
