@@ -3,12 +3,13 @@ Coulombic efficiency of deposits plated at low vs high current (equal charge, st
 current), and dead Li vs the VLCD; and how much the cycling numbers depend on the numerical
 parameters (hop acceleration, records per half-cycle, box size). Prints tables (seed means ±
 standard errors, the realised CV of the local current, and Welch's t of the difference between the
-first and last row, and between neighbouring rows of longer tables); the box, VLCD, cycles and
-cycles_passivation tables also summarise each cycle's dead Li (``_per_cycle_fit``). Asserts nothing.
+first and last row, and between neighbouring rows of longer tables); the tables of several cycles
+(box, VLCD and the 10-cycle ones) also summarise each cycle's dead Li (``_per_cycle_fit``) and
+where the dead Li lies after the last cycle (``_dead_layer``). Asserts nothing.
 
 Usage: python benchmarks/kmc_cycling_trends.py
-[--only current,vlcd,convergence,box,cycles,cycles_passivation,exchange,exchange_vlcd,revival,
-revival_current,passivation,passivation_current]
+[--only current,vlcd,convergence,box,cycles,cycles_passivation,cycles_convergence,exchange,
+exchange_vlcd,revival,revival_current,passivation,passivation_current]
 [--seeds 8] [--box NM [--box-height NM]] [--vlcd-length NM] [--figure PATH] [--smoke]
 (``--smoke``: one seed, a 4 nm box, 2 ML, one cycle, each table's first value; a check that every
 table runs. ``--box NM``: every table but 'box' in an NM-wide box, 12 nm high or ``--box-height``.
@@ -19,11 +20,12 @@ to the 0.5 V cut-off, DOPT on, 300 K). Current trend: plating at 0.2 and 2.5 mA/
 current. VLCD trend: plating at 1 mA/cm^2 with CV 0.05 and 0.8 (10 nm correlation), 3 cycles.
 Convergence: plating at 1 mA/cm^2 with CV 0.5, 3 cycles; kmc.max_hop_to_deposition 250, 1000
 (the default), 4000; cycling.records_per_half_cycle 4 and 16. Box: the convergence case in a 10, 20
-and 40 nm box (12 nm high). Cycles: 10 cycles at CV 0.05 and 0.5, 12 nm high (does a cycle's dead
-Li settle?); cycles_passivation: 10 cycles at CV 0.5 with the passivation clock at 10 ms and 1 s
-(one-way); both 12 nm high (with ``--box``: its height; a 20 nm box at CV 0.5 needs 20 nm). A
-table whose run stops with a user error (a deposit that reached the top of the box) prints the
-error and the script goes on.
+and 40 nm box (12 nm high). Cycles: 10 cycles at CV 0.05 and 0.5 (does a cycle's dead Li settle?);
+cycles_passivation: 10 cycles at CV 0.5 with the passivation clock at 0.1 ms - 1 s (one-way);
+cycles_convergence: the cycles table's CV 0.5 row at 1000 and 4000x hops and at 4 and 16 records a
+half-cycle; the 10-cycle tables are 12 nm high (with ``--box``: its height; a 20 nm box at CV 0.5
+needs 20 nm). A table whose run stops with a user error (a deposit that reached the top of the
+box) prints the error and the script goes on.
 Exchange (``kmc.exchange``, uniform current, 3 cycles at 1 mA/cm^2): one-way vs reversible; with
 the reversible exchange, the current trend and the hop acceleration (250, 1000, 4000);
 exchange_vlcd: the VLCD trend with the reversible exchange. Revival (``kmc.dead_li =
@@ -45,8 +47,10 @@ from pathlib import Path
 import numpy as np
 
 import multiscale
+from multiscale.constants import M_PER_NM
 from multiscale.errors import UserError
 from multiscale.io import read_dataset
+from multiscale.kmc.outputs import DEAD_FLAG
 from multiscale.params import with_overrides
 
 from _cli import parse
@@ -56,12 +60,28 @@ _RUN_NUMBER = itertools.count()
 
 
 def _cycling(base, overrides: dict, seeds, out: Path) -> list:
-    """The ``cycling`` group of one run per seed, each in a directory of its own."""
+    """The ``cycling`` group, the root group and the ``final`` lattice of one run per seed, each
+    run in a directory of its own."""
     groups = []
     for seed in seeds:
         run = multiscale.run(with_overrides(base, {"seed": seed, **overrides}), out=out / f"run{next(_RUN_NUMBER)}")
-        groups.append((read_dataset(run / "kmc.h5", "cycling"), read_dataset(run / "kmc.h5")))
+        groups.append(tuple(read_dataset(run / "kmc.h5", group) for group in ("cycling", None, "final")))
     return groups
+
+
+def _dead_layer(finals, threshold: float = 0.01) -> str:
+    """Where the dead Li lies at the end of the runs (``finals``: each run's ``final`` lattice, all
+    of one height): each lattice plane's fraction of sites that hold dead Li, mean over the runs.
+    Returns the heights above the collector's plane (nm) of the lowest and highest planes with at
+    least ``threshold`` of their sites dead, and the densest plane's height and fraction."""
+    profile = np.mean([(f.phase.values == DEAD_FLAG).mean(axis=(1, 2)) for f in finals], axis=0)
+    z = finals[0].z.values / M_PER_NM
+    dense = np.flatnonzero(profile >= threshold)
+    if dense.size == 0:
+        return f"no plane with {100 * threshold:g} % of its sites dead"
+    top = int(np.argmax(profile))
+    return (f"planes with >= {100 * threshold:g} % of their sites dead at {z[dense[0]]:.2f}-{z[dense[-1]]:.2f} nm, "
+            f"densest at {z[top]:.2f} nm ({100 * profile[top]:.1f} %)")
 
 
 def _mean_se(values) -> tuple[float, float]:
@@ -100,7 +120,8 @@ def clustered_least_squares(a: np.ndarray, y: np.ndarray,
 
 
 def _per_cycle_fit(runs: dict) -> dict:
-    """Each cycle's dead Li per atom plated (``runs``: value -> (cycling group, dataset) per seed):
+    """Each cycle's dead Li per atom plated (``runs``: value -> a tuple per seed whose first item
+    is the run's cycling group, as :func:`_cycling` returns):
     for each table value, the mean over its runs of each cycle index (up to the last cycle every
     run reached) and how many runs left more in that cycle than in their first; over all the runs,
     a least-squares fit on the cycle's index (0, 1, ...), the crystalline fraction of the live Li
@@ -112,17 +133,17 @@ def _per_cycle_fit(runs: dict) -> dict:
     curves = {}
     rows, dead, run_of = [], [], []
     values = list(runs)
-    cycles = min(cyc.dead_fraction.size for groups in runs.values() for cyc, _ in groups)
+    cycles = min(cyc.dead_fraction.size for groups in runs.values() for cyc, *_ in groups)
     if cycles > 1:
         for value, groups in runs.items():
-            by_cycle = np.array([cyc.dead_fraction.values[:cycles] for cyc, _ in groups])
+            by_cycle = np.array([cyc.dead_fraction.values[:cycles] for cyc, *_ in groups])
             curves[value] = tuple(np.array(c) for c in zip(*map(_mean_se, by_cycle.T)))
             means = "  ".join(f"{i + 1}: {100 * m:.3f} ± {100 * e:.3f}"
                               for i, (m, e) in enumerate(zip(*curves[value])))
             print(f"{value}: dead Li per cycle, mean of {len(groups)} runs (% of the atoms plated), cycle {means}; "
                   f"last > first in {int((by_cycle[:, -1] > by_cycle[:, 0]).sum())} of {len(groups)} runs")
     for value, groups in runs.items():
-        for cyc, _ in groups:
+        for cyc, *_ in groups:
             for i, (crystal, d) in enumerate(zip(cyc.crystalline_fraction_plated.values, cyc.dead_fraction.values)):
                 rows.append([1.0, i, crystal] + [float(value == v) for v in values[1:]])
                 dead.append(d)
@@ -181,12 +202,12 @@ def table(base, label: str, key: str, values, seeds, out: Path, extra: dict, cur
     for value in values:
         t0 = time.perf_counter()
         runs = every[value] = _cycling(base, {key: value, **extra}, seeds, out)
-        crystal = [float(cyc.crystalline_fraction_plated[0]) for cyc, _ in runs]
-        ce = [float(cyc.coulombic_efficiency.mean()) for cyc, _ in runs]
-        dead = [float(cyc.dead_fraction.mean()) for cyc, _ in runs]
-        eta = [1e3 * _plating_overpotential(ds) for _, ds in runs]
-        revived = [float(ds.revived_atoms[-1]) / float(cyc.plated_atoms.sum()) for cyc, ds in runs]
-        realised_cv = np.mean([ds.attrs["current_density_cv"] for _, ds in runs])
+        crystal = [float(cyc.crystalline_fraction_plated[0]) for cyc, _, _ in runs]
+        ce = [float(cyc.coulombic_efficiency.mean()) for cyc, _, _ in runs]
+        dead = [float(cyc.dead_fraction.mean()) for cyc, _, _ in runs]
+        eta = [1e3 * _plating_overpotential(ds) for _, ds, _ in runs]
+        revived = [float(ds.revived_atoms[-1]) / float(cyc.plated_atoms.sum()) for cyc, ds, _ in runs]
+        realised_cv = np.mean([ds.attrs["current_density_cv"] for _, ds, _ in runs])
         rows[value] = (ce, dead)
         (mc, sc), (me, se), (md, sd), (mv, sv) = _mean_se(crystal), _mean_se(ce), _mean_se(dead), _mean_se(eta)
         mr, sr = _mean_se(revived)
@@ -198,11 +219,14 @@ def table(base, label: str, key: str, values, seeds, out: Path, extra: dict, cur
               f"dead({high}) - dead({low}): {_welch(rows[high][1], rows[low][1]):.2f}")
     if curves is not None:
         curves[label] = _per_cycle_fit(every)
+        for value, runs in every.items():
+            print(f"{value}: dead Li after the last cycle, mean of {len(runs)} runs: "
+                  f"{_dead_layer([final for _, _, final in runs])}")
 
 
 def main() -> None:
-    tables = ("current,vlcd,convergence,box,cycles,cycles_passivation,exchange,exchange_vlcd,revival,revival_current,"
-              "passivation,passivation_current")
+    tables = ("current,vlcd,convergence,box,cycles,cycles_passivation,cycles_convergence,exchange,exchange_vlcd,"
+              "revival,revival_current,passivation,passivation_current")
     args, only = parse(__doc__, tables, 8, "one seed, a 4 nm box, 2 ML, one cycle, each table's first value",
                        (("--box", {"type": float, "metavar": "NM",
                                    "help": "lateral box size in nm for every table but 'box' (default: the case's)"}),
@@ -253,9 +277,13 @@ def main() -> None:
         if "cycles" in only:
             run("VLCD CV, 10 cycles", "electrode.vlcd_cv", [0.05, 0.5], {"cycling.cycles": 10, **tall}, fit=True)
         if "cycles_passivation" in only:
-            run("SEI passivation (s), 10 cycles", "kmc.sei_passivation_time_s", [1e-2, 1.0],
+            run("SEI passivation (s), 10 cycles", "kmc.sei_passivation_time_s", [1e-4, 1e-3, 1e-2, 1e-1, 1.0],
                 {"cycling.cycles": 10, **tall, "electrode.vlcd_cv": 0.5,
                  "kmc.dead_li": "revived_on_contact"}, fit=True)
+        if "cycles_convergence" in only:
+            ten = {"cycling.cycles": 10, **tall, "electrode.vlcd_cv": 0.5}
+            run("max hop / dep., 10 cycles", "kmc.max_hop_to_deposition", [1000.0, 4000.0], ten, fit=True)
+            run("records / half-cycle, 10 cycles", "cycling.records_per_half_cycle", [4, 16], ten, fit=True)
         reversible = {"kmc.exchange": "reversible"}
         if "exchange" in only:
             run("exchange", "kmc.exchange", ["one_way", "reversible"], three)

@@ -83,7 +83,7 @@ def _run(dead, crystalline):
     cycle = np.arange(len(dead))
     return (xr.Dataset({"dead_fraction": ("cycle", np.asarray(dead)),
                         "crystalline_fraction_plated": ("cycle", np.asarray(crystalline))}, coords={"cycle": cycle}),
-            None)
+            None, None)
 
 
 def test_the_per_cycle_summary_of_made_up_runs(trends, capsys):
@@ -136,3 +136,23 @@ def test_the_figure_draws_a_panel_a_table(trends, tmp_path):
     png = path.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert int.from_bytes(png[16:20], "big") == round(2 * 4.2 * 120)  # two panels of 4.2 in at 120 dpi
+
+
+def _lattice(dead_planes: dict[int, int], planes: int = 8, side: int = 10) -> xr.Dataset:
+    """A ``final`` lattice of ``side``^2 columns whose plane k holds ``dead_planes[k]`` dead sites
+    (the rest empty; plane 0 the substrate), planes 0.25 nm apart."""
+    phase = np.zeros((planes, side, side), np.int8)
+    phase[0] = 3
+    for k, n in dead_planes.items():
+        phase[k].flat[:n] = 4
+    return xr.Dataset({"phase": (("z", "y", "x"), phase)}, coords={"z": 0.25e-9 * np.arange(planes)})
+
+
+def test_the_dead_layer_is_the_band_of_planes_above_the_threshold(trends):
+    """Two runs whose dead Li averages to 0.5 % (plane 1: below 1 %), 2 %, 30 % and 1 % (planes
+    2-4) and 0 above: the band is planes 2-4 (0.50-1.00 nm), the densest plane 3 at 30 %; none
+    when no plane reaches the threshold."""
+    runs = [_lattice({1: 1, 2: 1, 3: 20, 4: 1}), _lattice({2: 3, 3: 40, 4: 1})]
+    assert trends._dead_layer(runs) == ("planes with >= 1 % of their sites dead at 0.50-1.00 nm, "
+                                        "densest at 0.75 nm (30.0 %)")
+    assert trends._dead_layer([_lattice({1: 1}), _lattice({})]) == "no plane with 1 % of its sites dead"
