@@ -4,12 +4,13 @@ current), and dead Li vs the VLCD; and how much the cycling numbers depend on th
 parameters (hop acceleration, records per half-cycle, box size). Prints tables (seed means ±
 standard errors, the realised CV of the local current, and Welch's t of the difference between the
 first and last row, and between neighbouring rows of longer tables); the tables of several cycles
-(box, VLCD and the 10-cycle ones) also summarise each cycle's dead Li (``_per_cycle_fit``) and
-where the dead Li lies after the last cycle (``_dead_layer``). Asserts nothing.
+(box, VLCD and the 10-cycle ones) also summarise each cycle's dead Li (``_per_cycle_fit``), and
+where the dead Li lies after the last cycle (``_dead_layer``) and in clusters of what size
+(``_dead_clusters``). Asserts nothing.
 
 Usage: python benchmarks/kmc_cycling_trends.py
-[--only current,vlcd,convergence,box,cycles,cycles_passivation,cycles_convergence,exchange,
-exchange_vlcd,revival,revival_current,passivation,passivation_current]
+[--only current,vlcd,convergence,box,cycles,cycles_passivation,cycles_convergence,
+cycles_passivation_convergence,exchange,exchange_vlcd,revival,revival_current,passivation,passivation_current]
 [--seeds 8] [--box NM [--box-height NM]] [--vlcd-length NM] [--figure PATH] [--smoke]
 (``--smoke``: one seed, a 4 nm box, 2 ML, one cycle, each table's first value; a check that every
 table runs. ``--box NM``: every table but 'box' in an NM-wide box, 12 nm high or ``--box-height``.
@@ -23,7 +24,8 @@ Convergence: plating at 1 mA/cm^2 with CV 0.5, 3 cycles; kmc.max_hop_to_depositi
 and 40 nm box (12 nm high). Cycles: 10 cycles at CV 0.05 and 0.5 (does a cycle's dead Li settle?);
 cycles_passivation: 10 cycles at CV 0.5 with the passivation clock at 0.1 ms - 1 s (one-way);
 cycles_convergence: the cycles table's CV 0.5 row at 1000 and 4000x hops and at 4 and 16 records a
-half-cycle; the 10-cycle tables are 12 nm high (with ``--box``: its height; a 20 nm box at CV 0.5
+half-cycle; cycles_passivation_convergence: the clock's τ = 10 ms and 1 ms rows at 1000 and 4000x
+hops (one-way); the 10-cycle tables are 12 nm high (with ``--box``: its height; a 20 nm box at CV 0.5
 needs 20 nm). A table whose run stops with a user error (a deposit that reached the top of the
 box) prints the error and the script goes on.
 Exchange (``kmc.exchange``, uniform current, 3 cycles at 1 mA/cm^2): one-way vs reversible; with
@@ -50,6 +52,7 @@ import multiscale
 from multiscale.constants import M_PER_NM
 from multiscale.errors import UserError
 from multiscale.io import read_dataset
+from multiscale.analysis import dead_li_clusters
 from multiscale.kmc.outputs import DEAD_FLAG
 from multiscale.params import with_overrides
 
@@ -82,6 +85,29 @@ def _dead_layer(finals, threshold: float = 0.01) -> str:
     top = int(np.argmax(profile))
     return (f"planes with >= {100 * threshold:g} % of their sites dead at {z[dense[0]]:.2f}-{z[dense[-1]]:.2f} nm, "
             f"densest at {z[top]:.2f} nm ({100 * profile[top]:.1f} %)")
+
+
+#: Cluster sizes (atoms) whose share of the dead Li :func:`_dead_clusters` prints: (label, smallest, largest).
+CLUSTER_BINS = (("1", 1, 1), ("2-3", 2, 3), ("4-10", 4, 10), ("11-100", 11, 100), ("> 100", 101, np.inf))
+
+
+def _dead_clusters(finals) -> str:
+    """How the dead Li at the end of the runs (``finals``: each run's ``final`` lattice) divides
+    into clusters (6-connected, periodic in x and y: :func:`multiscale.analysis.dead_li_clusters`):
+    the clusters a run, the share of a run's dead atoms in clusters of each size of
+    ``CLUSTER_BINS`` and the largest cluster's share; means over the runs that have dead Li."""
+    counts, shares, largest = [], [], []
+    for final in finals:
+        sizes = dead_li_clusters(final)
+        if sizes.size:
+            counts.append(sizes.size)
+            shares.append([sizes[(sizes >= lo) & (sizes <= hi)].sum() / sizes.sum() for _, lo, hi in CLUSTER_BINS])
+            largest.append(sizes.max() / sizes.sum())
+    if not counts:
+        return "no dead Li"
+    bins = ", ".join(f"{label}: {100 * share:.1f} %" for (label, _, _), share in zip(CLUSTER_BINS, np.mean(shares, 0)))
+    return (f"{np.mean(counts):.1f} clusters a run ({len(counts)} of {len(finals)} runs have dead Li); "
+            f"dead atoms in clusters of {bins}; the largest cluster {100 * np.mean(largest):.1f} % of them")
 
 
 def _mean_se(values) -> tuple[float, float]:
@@ -222,11 +248,13 @@ def table(base, label: str, key: str, values, seeds, out: Path, extra: dict, cur
         for value, runs in every.items():
             print(f"{value}: dead Li after the last cycle, mean of {len(runs)} runs: "
                   f"{_dead_layer([final for _, _, final in runs])}")
+            print(f"{value}: dead Li clusters after the last cycle: {_dead_clusters([final for _, _, final in runs])}")
 
 
 def main() -> None:
-    tables = ("current,vlcd,convergence,box,cycles,cycles_passivation,cycles_convergence,exchange,exchange_vlcd,"
-              "revival,revival_current,passivation,passivation_current")
+    tables = ("current,vlcd,convergence,box,cycles,cycles_passivation,cycles_convergence,"
+              "cycles_passivation_convergence,exchange,exchange_vlcd,revival,revival_current,passivation,"
+              "passivation_current")
     args, only = parse(__doc__, tables, 8, "one seed, a 4 nm box, 2 ML, one cycle, each table's first value",
                        (("--box", {"type": float, "metavar": "NM",
                                    "help": "lateral box size in nm for every table but 'box' (default: the case's)"}),
@@ -284,6 +312,11 @@ def main() -> None:
             ten = {"cycling.cycles": 10, **tall, "electrode.vlcd_cv": 0.5}
             run("max hop / dep., 10 cycles", "kmc.max_hop_to_deposition", [1000.0, 4000.0], ten, fit=True)
             run("records / half-cycle, 10 cycles", "cycling.records_per_half_cycle", [4, 16], ten, fit=True)
+        if "cycles_passivation_convergence" in only:
+            for tau_ms in (10, 1):
+                run(f"max hop / dep., 10 cycles, {tau_ms} ms", "kmc.max_hop_to_deposition", [1000.0, 4000.0],
+                    {"cycling.cycles": 10, **tall, "electrode.vlcd_cv": 0.5, "kmc.dead_li": "revived_on_contact",
+                     "kmc.sei_passivation_time_s": 1e-3 * tau_ms}, fit=True)
         reversible = {"kmc.exchange": "reversible"}
         if "exchange" in only:
             run("exchange", "kmc.exchange", ["one_way", "reversible"], three)

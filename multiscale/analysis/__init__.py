@@ -1,8 +1,10 @@
-"""Analysis of run outputs: open a run or a scan with xarray, final values of a run, the metal front's spectrum."""
+"""Analysis of run outputs: open a run or a scan with xarray, final values of a run, the metal front's spectrum,
+the kMC's dead-Li clusters."""
 
+from .dead_li import dead_li_clusters
 from .fronts import fit_healing_cutoff, front_heights, healing_spectrum
 from .runs import open_run, open_scan
 from .summary import final_values, observables, summary
 
-__all__ = ["final_values", "fit_healing_cutoff", "front_heights", "healing_spectrum", "observables", "open_run",
+__all__ = ["dead_li_clusters", "final_values", "fit_healing_cutoff", "front_heights", "healing_spectrum", "observables", "open_run",
            "open_scan", "summary"]

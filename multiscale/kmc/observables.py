@@ -10,6 +10,8 @@ Heights: h(x, y) = (highest occupied z of the column) x a, measured from the sub
 Porosity: empty sites below the column tops over all sites below the column tops (z >= 1).
 Crystalline fraction: crystalline Li atoms over all Li atoms.
 Glassy ensembles: connected clusters of glassy atoms (6-connectivity, periodic in x, y).
+Cluster sizes of any set of sites (e.g. the dead Li of a stage file's ``final`` lattice): the same
+connectivity.
 """
 
 from __future__ import annotations
@@ -69,6 +71,17 @@ def glassy_ensembles(state: KmcState) -> tuple[np.ndarray, np.ndarray]:
     labels, n = k.label_clusters(state.occ, GLASSY, k.lateral_grid(nx, ny), nz)
     sizes = np.bincount(labels[labels >= 0], minlength=n).astype(np.int64)
     return labels, sizes
+
+
+def cluster_sizes(mask: np.ndarray) -> np.ndarray:
+    """Sizes of the connected clusters of the True sites of a lattice ``mask`` (nz, ny, nx), bool:
+    6-connectivity, periodic in x and y as the kMC lattice (e.g. ``final.phase == DEAD_FLAG`` of a
+    stage file: the dead-Li clusters). Returns int64[n_clusters], atoms, ordered by each cluster's
+    first site in (z, y, x) order."""
+    nz, ny, nx = mask.shape
+    flags = np.asarray(mask, dtype=bool).astype(np.uint8).ravel()  # any truthy value is a site of the set
+    labels, n = k.label_clusters(flags, 1, k.lateral_grid(nx, ny), nz)
+    return np.bincount(labels[labels >= 0], minlength=n).astype(np.int64)
 
 
 def correlation_length(heights: np.ndarray, spacing_m: float) -> float:

@@ -1,6 +1,6 @@
 """The statistics that the cycling-trends benchmark prints (benchmarks/kmc_cycling_trends.py): its
-clustered least squares against closed forms, and its per-cycle summary on made-up runs whose
-answer is known."""
+clustered least squares against closed forms, and its per-cycle summary, dead-Li layer and
+dead-Li cluster sizes on made-up runs whose answer is known."""
 
 from __future__ import annotations
 
@@ -156,3 +156,24 @@ def test_the_dead_layer_is_the_band_of_planes_above_the_threshold(trends):
     assert trends._dead_layer(runs) == ("planes with >= 1 % of their sites dead at 0.50-1.00 nm, "
                                         "densest at 0.75 nm (30.0 %)")
     assert trends._dead_layer([_lattice({1: 1}), _lattice({})]) == "no plane with 1 % of its sites dead"
+
+
+def test_dead_li_clusters_are_shared_by_size_per_run_and_averaged_over_the_runs_with_dead_li(trends):
+    """Run A: dead clusters of 1, 3, 4 and 101 atoms (109); run B: 2, 10, 11 and 100 (123); run C:
+    none. Every bin edge (1, 2, 3, 4, 10, 11, 100, 101) is a cluster's size. Shares a run, by hand:
+    A 1/109, 3/109, 4/109, 0, 101/109; B 0, 2/123, 10/123, 111/123, 0; their means 0.46, 2.19,
+    5.90, 45.12 and 46.33 %; the largest cluster (101/109 + 100/123)/2 = 86.98 %; 4 clusters a run,
+    C left out (pooled over the runs the singles would be 1/232 = 0.43 %)."""
+    def final(*clusters):
+        phase = np.zeros((8, 20, 20), np.int8)
+        phase[0] = 3
+        for cluster in clusters:
+            phase[cluster] = 4
+        return xr.Dataset({"phase": (("z", "y", "x"), phase)})
+
+    a = final((1, slice(0, 10), slice(0, 10)), (1, 10, 0), (5, 15, 18), (5, 18, [19, 0, 1]), (3, 15, slice(0, 4)))
+    b = final((6, 0, slice(0, 2)), (4, 10, slice(0, 10)), (2, 5, slice(0, 11)), (7, slice(10, 20), slice(10, 20)))
+    assert trends._dead_clusters([a, b, final()]) == (
+        "4.0 clusters a run (2 of 3 runs have dead Li); dead atoms in clusters of 1: 0.5 %, 2-3: 2.2 %, "
+        "4-10: 5.9 %, 11-100: 45.1 %, > 100: 46.3 %; the largest cluster 87.0 % of them")
+    assert trends._dead_clusters([final()]) == "no dead Li"
