@@ -24,8 +24,8 @@ Convergence: plating at 1 mA/cm^2 with CV 0.5, 3 cycles; kmc.max_hop_to_depositi
 and 40 nm box (12 nm high). Cycles: 10 cycles at CV 0.05 and 0.5 (does a cycle's dead Li settle?);
 cycles_passivation: 10 cycles at CV 0.5 with the passivation clock at 0.1 ms - 1 s (one-way);
 cycles_convergence: the cycles table's CV 0.5 row at 1000 and 4000x hops and at 4 and 16 records a
-half-cycle; cycles_passivation_convergence: the clock's τ = 10 ms and 1 ms rows at 1000 and 4000x
-hops (one-way); the 10-cycle tables are 12 nm high (with ``--box``: its height; a 20 nm box at CV 0.5
+half-cycle; cycles_passivation_convergence: the clock's τ = 10, 1 and 100 ms rows at 1000 and
+4000x hops (one-way); the 10-cycle tables are 12 nm high (with ``--box``: its height; a 20 nm box at CV 0.5
 needs 20 nm). A table whose run stops with a user error (a deposit that reached the top of the
 box) prints the error and the script goes on.
 Exchange (``kmc.exchange``, uniform current, 3 cycles at 1 mA/cm^2): one-way vs reversible; with
@@ -313,7 +313,7 @@ def main() -> None:
             run("max hop / dep., 10 cycles", "kmc.max_hop_to_deposition", [1000.0, 4000.0], ten, fit=True)
             run("records / half-cycle, 10 cycles", "cycling.records_per_half_cycle", [4, 16], ten, fit=True)
         if "cycles_passivation_convergence" in only:
-            for tau_ms in (10, 1):
+            for tau_ms in (10, 1, 100):
                 run(f"max hop / dep., 10 cycles, {tau_ms} ms", "kmc.max_hop_to_deposition", [1000.0, 4000.0],
                     {"cycling.cycles": 10, **tall, "electrode.vlcd_cv": 0.5, "kmc.dead_li": "revived_on_contact",
                      "kmc.sei_passivation_time_s": 1e-3 * tau_ms}, fit=True)
