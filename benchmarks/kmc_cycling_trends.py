@@ -49,10 +49,10 @@ from pathlib import Path
 import numpy as np
 
 import multiscale
+from multiscale.analysis import dead_li_clusters
 from multiscale.constants import M_PER_NM
 from multiscale.errors import UserError
 from multiscale.io import read_dataset
-from multiscale.analysis import dead_li_clusters
 from multiscale.kmc.outputs import DEAD_FLAG
 from multiscale.params import with_overrides
 

@@ -6,5 +6,5 @@ from .fronts import fit_healing_cutoff, front_heights, healing_spectrum
 from .runs import open_run, open_scan
 from .summary import final_values, observables, summary
 
-__all__ = ["dead_li_clusters", "final_values", "fit_healing_cutoff", "front_heights", "healing_spectrum", "observables", "open_run",
-           "open_scan", "summary"]
+__all__ = ["dead_li_clusters", "final_values", "fit_healing_cutoff", "front_heights", "healing_spectrum", "observables",
+           "open_run", "open_scan", "summary"]
