@@ -68,29 +68,33 @@ def film(side: int, seed: int, layers: int = 16, acceleration: float = 30000.0, 
                   dissolution=dz.dissolution_table(energetics, T, I0, A), track_dead=track_dead, revive_dead=revive)
 
 
-def strip_film(side: int, layers: int, acceleration: float, seed: int, revive: bool) -> tuple[int, int, int, int]:
-    """(dead atoms, live atoms left, initial atoms, atoms ever marked dead) after stripping a dense
-    film at 0.1 mA/cm^2 (1 A/m^2) to the 0.5 V cut-off."""
+def strip_film(side: int, layers: int, acceleration: float, seed: int,
+               revive: bool) -> tuple[int, int, int, int, np.ndarray]:
+    """(dead atoms, live atoms left, initial atoms, atoms ever marked dead, clusters cut off in
+    each size bin of ``_kernels.CUT_OFF_EDGES``) after stripping a dense film at 0.1 mA/cm^2
+    (1 A/m^2) to the 0.5 V cut-off."""
     eng = film(side, seed, layers, acceleration, ballistic=True, track_dead=True, revive=revive)
     s = eng.state
     atoms = s.n_atoms
     rate = 1.0 * side * side * A**2 / E
     floor = dz.strip_floor(rate, I0 * side * side * A**2 / E, 0.5, 0.5, 0.5, T)
     eng.advance(deposition_scale=0.0, strip_rate=rate, strip_floor=floor)
-    return s.n_dead, s.n_atoms, atoms, int(s.counts[k.EV_DEAD])
+    return s.n_dead, s.n_atoms, atoms, int(s.counts[k.EV_DEAD]), s.counts[k.EV_CUT_OFFS:k.EV_CUT_ATOMS].copy()
 
 
 def film_table(side: int, layers: int, accelerations, seeds, revive: bool) -> None:
     rule = "revived on contact" if revive else "dead for good"
     print(f"\ndense film, {layers} layers on {side}^2, 0.1 mA/cm2 to the cut-off, cut-off Li {rule} ({len(seeds)} "
           "seeds; analytic limit: 0 lost)")
-    print(f"{'hops / exchange':>15} {'lost / initial':>20} {'dead atoms per seed':>30} {'ever marked dead':>30}")
+    sizes = ", ".join(str(lo) for lo in k.CUT_OFF_EDGES)
+    print(f"{'hops / exchange':>15} {'lost / initial':>20} {'dead atoms per seed':>30} {'ever marked dead':>30}  "
+          f"clusters cut off, all seeds, of >= {sizes} atoms")
     for acceleration in accelerations:
         runs = [strip_film(side, layers, acceleration, seed, revive) for seed in seeds]
-        lost = np.array([(dead + live) / atoms for dead, live, atoms, _ in runs])
+        lost = np.array([(dead + live) / atoms for dead, live, atoms, _, _ in runs])
         se = lost.std(ddof=1) / np.sqrt(lost.size) if lost.size > 1 else np.nan
         print(f"{acceleration:>15g} {lost.mean():>10.2e} ± {se:<7.1e} {str([run[0] for run in runs]):>30} "
-              f"{str([run[3] for run in runs]):>30}")
+              f"{str([run[3] for run in runs]):>30}  {sum(run[4] for run in runs)}")
 
 
 def currents(eng: Engine, eta_kT: float, window_s: float) -> tuple[float, float, float, bool]:

@@ -6,7 +6,8 @@ standard errors, the realised CV of the local current, and Welch's t of the diff
 first and last row, and between neighbouring rows of longer tables); the tables of several cycles
 (box, VLCD and the 10-cycle ones) also summarise each cycle's dead Li (``_per_cycle_fit``), and
 where the dead Li lies after the last cycle (``_dead_layer``) and in clusters of what size
-(``_dead_clusters``). Asserts nothing.
+(``_dead_clusters``); every table prints the sizes of the clusters the runs cut off (``_cut_offs``).
+Asserts nothing.
 
 Usage: python benchmarks/kmc_cycling_trends.py
 [--only current,vlcd,convergence,box,cycles,cycles_passivation,cycles_convergence,
@@ -24,8 +25,8 @@ Convergence: plating at 1 mA/cm^2 with CV 0.5, 3 cycles; kmc.max_hop_to_depositi
 and 40 nm box (12 nm high). Cycles: 10 cycles at CV 0.05 and 0.5 (does a cycle's dead Li settle?);
 cycles_passivation: 10 cycles at CV 0.5 with the passivation clock at 0.1 ms - 1 s (one-way);
 cycles_convergence: the cycles table's CV 0.5 row at 1000 and 4000x hops and at 4 and 16 records a
-half-cycle; cycles_passivation_convergence: the clock's τ = 10, 1 and 100 ms rows at 1000 and
-4000x hops (one-way); the 10-cycle tables are 12 nm high (with ``--box``: its height; a 20 nm box at CV 0.5
+half-cycle; cycles_passivation_convergence: the clock's τ = 10, 1, 100, 0.1 and 1000 ms rows at
+1000 and 4000x hops (one-way); the 10-cycle tables are 12 nm high (with ``--box``: its height; a 20 nm box at CV 0.5
 needs 20 nm). A table whose run stops with a user error (a deposit that reached the top of the
 box) prints the error and the script goes on.
 Exchange (``kmc.exchange``, uniform current, 3 cycles at 1 mA/cm^2): one-way vs reversible; with
@@ -53,6 +54,7 @@ from multiscale.analysis import dead_li_clusters
 from multiscale.constants import M_PER_NM
 from multiscale.errors import UserError
 from multiscale.io import read_dataset
+from multiscale.kmc._kernels import CUT_OFF_EDGES
 from multiscale.kmc.outputs import DEAD_FLAG
 from multiscale.params import with_overrides
 
@@ -87,8 +89,29 @@ def _dead_layer(finals, threshold: float = 0.01) -> str:
             f"densest at {z[top]:.2f} nm ({100 * profile[top]:.1f} %)")
 
 
-#: Cluster sizes (atoms) whose share of the dead Li :func:`_dead_clusters` prints: (label, smallest, largest).
-CLUSTER_BINS = (("1", 1, 1), ("2-3", 2, 3), ("4-10", 4, 10), ("11-100", 11, 100), ("> 100", 101, np.inf))
+def _size_bins(edges) -> tuple:
+    """(label, smallest, largest) of each size bin whose lower edges (atoms, increasing) are ``edges``."""
+    edges = [int(lo) for lo in edges]
+    tops = [lo - 1 for lo in edges[1:]] + [np.inf]
+    return tuple((f"> {lo - 1}" if hi == np.inf else str(lo) if hi == lo else f"{lo}-{hi}", lo, hi)
+                 for lo, hi in zip(edges, tops))
+
+
+#: Cluster sizes (atoms) whose share of the dead Li :func:`_dead_clusters` prints: the kernel's
+#: bins of the clusters it cuts off (the ``cycling`` group's ``cut_off_size``).
+CLUSTER_BINS = _size_bins(CUT_OFF_EDGES)
+
+
+def _percentages(labels, shares) -> str:
+    """"label: share %" for each size bin, comma-separated (``shares``: fractions)."""
+    return ", ".join(f"{label}: {100 * share:.1f} %" for label, share in zip(labels, shares))
+
+
+def _finished(cycling) -> np.ndarray:
+    """The cut-off atoms of the cycles a run finished, (cycle, size bin) (``cycling``: its
+    ``cycling`` group; a cycle not finished has NaN)."""
+    atoms = cycling.cut_off_atoms.values
+    return atoms[np.isfinite(atoms).all(axis=1)]
 
 
 def _dead_clusters(finals) -> str:
@@ -105,9 +128,52 @@ def _dead_clusters(finals) -> str:
             largest.append(sizes.max() / sizes.sum())
     if not counts:
         return "no dead Li"
-    bins = ", ".join(f"{label}: {100 * share:.1f} %" for (label, _, _), share in zip(CLUSTER_BINS, np.mean(shares, 0)))
+    bins = _percentages([label for label, _, _ in CLUSTER_BINS], np.mean(shares, 0))
     return (f"{np.mean(counts):.1f} clusters a run ({len(counts)} of {len(finals)} runs have dead Li); "
             f"dead atoms in clusters of {bins}; the largest cluster {100 * np.mean(largest):.1f} % of them")
+
+
+def _cut_offs(cycles) -> str:
+    """How the Li marked dead in the runs (``cycles``: each run's ``cycling`` group) was cut off:
+    the share of the atoms marked dead that came in cut-off clusters of each size (the kernel's
+    count at each cut-off, ``cut_off_atoms``), over the finished cycles and, for several, in the
+    first and the last finished one; each a per-run share, then a mean over the runs that cut any
+    Li off; and the clusters cut off a run with their mean size. With revival a cluster revived and
+    cut off again counts again, so these are atoms ever marked dead, not the dead Li left."""
+    labels = [label for label, _, _ in _size_bins(cycles[0].cut_off_size.values)]
+
+    def shares(atoms_by_run) -> str:
+        s = [a / a.sum() for a in atoms_by_run if a.sum() > 0]
+        if not s:
+            return "none cut off"
+        return f"[{_percentages(labels, np.mean(s, 0))}] ({len(s)} of {len(atoms_by_run)} runs)"
+
+    atoms = [_finished(c) for c in cycles]  # (finished cycle, size bin) a run
+    clusters = [np.nansum(c.cut_offs.values) for c in cycles]
+    total = [np.nansum(a) for a in atoms]
+    if sum(total) == 0:
+        return "atoms marked dead by the size (atoms) of the cluster cut off: none cut off"
+    text = f"all cycles {shares([a.sum(0) for a in atoms])}"
+    if min(a.shape[0] for a in atoms) > 1:
+        text += f"; cycle 1 {shares([a[0] for a in atoms])}; last cycle {shares([a[-1] for a in atoms])}"
+    return (f"atoms marked dead by the size (atoms) of the cluster cut off: {text}; "
+            f"{np.mean(clusters):.1f} clusters cut off a run, {sum(total) / sum(clusters):.1f} atoms each on average")
+
+
+#: Smallest cut-off (atoms) that :func:`large_cut_off_fraction` counts: the bins above 2-3 atoms.
+LARGE_CUT_OFF = 4
+assert LARGE_CUT_OFF in CUT_OFF_EDGES, "the split must fall on an edge of the kernel's bins"
+
+
+def large_cut_off_fraction(cycling) -> float:
+    """Atoms marked dead in cut-offs of at least ``LARGE_CUT_OFF`` atoms, per atom plated, over the
+    cycles the run finished (``cycling``: its ``cycling`` group). With cut-off Li dead for good this is the
+    part of the run's dead Li that no rule for clusters of one to three atoms would touch; it is
+    a split of the same run, not a run under another rule (the small clusters stayed and shaped
+    what came after them)."""
+    done = np.isfinite(cycling.cut_off_atoms.values).all(axis=1)
+    large = cycling.cut_off_atoms.values[done][:, cycling.cut_off_size.values >= LARGE_CUT_OFF]
+    return float(large.sum() / cycling.plated_atoms.values[done].sum())
 
 
 def _mean_se(values) -> tuple[float, float]:
@@ -234,7 +300,7 @@ def table(base, label: str, key: str, values, seeds, out: Path, extra: dict, cur
         eta = [1e3 * _plating_overpotential(ds) for _, ds, _ in runs]
         revived = [float(ds.revived_atoms[-1]) / float(cyc.plated_atoms.sum()) for cyc, ds, _ in runs]
         realised_cv = np.mean([ds.attrs["current_density_cv"] for _, ds, _ in runs])
-        rows[value] = (ce, dead)
+        rows[value] = (ce, dead, [large_cut_off_fraction(cyc) for cyc, _, _ in runs])
         (mc, sc), (me, se), (md, sd), (mv, sv) = _mean_se(crystal), _mean_se(ce), _mean_se(dead), _mean_se(eta)
         mr, sr = _mean_se(revived)
         print(f"{value!s:>{width}} {mc:>6.3f}±{sc:<6.3f} {me:>9.5f}±{se:<8.5f} {md:>9.5f}±{sd:<8.5f} "
@@ -242,13 +308,20 @@ def table(base, label: str, key: str, values, seeds, out: Path, extra: dict, cur
     pairs = (list(zip(values, values[1:])) if len(values) > 2 else []) + [(values[0], values[-1])]  # neighbours, ends
     for low, high in pairs:
         print(f"Welch t, CE({low}) - CE({high}): {_welch(rows[low][0], rows[high][0]):.2f}; "
-              f"dead({high}) - dead({low}): {_welch(rows[high][1], rows[low][1]):.2f}")
+              f"dead({high}) - dead({low}): {_welch(rows[high][1], rows[low][1]):.2f}; "
+              f"cut off in clusters of >= {LARGE_CUT_OFF} atoms ({high}) - ({low}): "
+              f"{_welch(rows[high][2], rows[low][2]):.2f}")
+    for value, (_, _, large) in rows.items():
+        print(f"{value}: atoms marked dead in cut-offs of >= {LARGE_CUT_OFF} atoms / plated: "
+              "{:.5f} ± {:.5f}".format(*_mean_se(large)))
     if curves is not None:
         curves[label] = _per_cycle_fit(every)
         for value, runs in every.items():
             print(f"{value}: dead Li after the last cycle, mean of {len(runs)} runs: "
                   f"{_dead_layer([final for _, _, final in runs])}")
             print(f"{value}: dead Li clusters after the last cycle: {_dead_clusters([final for _, _, final in runs])}")
+    for value, runs in every.items():
+        print(f"{value}: {_cut_offs([cyc for cyc, _, _ in runs])}")
 
 
 def main() -> None:
@@ -313,7 +386,7 @@ def main() -> None:
             run("max hop / dep., 10 cycles", "kmc.max_hop_to_deposition", [1000.0, 4000.0], ten, fit=True)
             run("records / half-cycle, 10 cycles", "cycling.records_per_half_cycle", [4, 16], ten, fit=True)
         if "cycles_passivation_convergence" in only:
-            for tau_ms in (10, 1, 100):
+            for tau_ms in (10, 1, 100, 0.1, 1000):
                 run(f"max hop / dep., 10 cycles, {tau_ms} ms", "kmc.max_hop_to_deposition", [1000.0, 4000.0],
                     {"cycling.cycles": 10, **tall, "electrode.vlcd_cv": 0.5, "kmc.dead_li": "revived_on_contact",
                      "kmc.sei_passivation_time_s": 1e-3 * tau_ms}, fit=True)

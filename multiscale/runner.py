@@ -41,7 +41,7 @@ from .stage import Group
 
 #: Layout of the checkpoints this runner writes (state by field name + records on disk); a checkpoint
 #: of another layout (the stages' own, before this runner) is not taken up: the stage starts over.
-CHECKPOINT_FORMAT = 8
+CHECKPOINT_FORMAT = 9
 
 
 class StopReason(enum.Enum):

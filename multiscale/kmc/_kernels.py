@@ -92,7 +92,9 @@ null events (moves refused because they would cut Li off the collector, rejected
 proposals of the exchange, :func:`exchange_site`, and dissolutions a non-uniform field's thinning
 rejected) (a fall is part of the event that
 left its atom unbound: the event budget ``max_events`` counts loop passes, i.e. deposits,
-dissolutions, moves and null events).
+dissolutions, moves and null events); then the clusters cut off from the collector (each call of
+:func:`kill`) in each size bin of ``CUT_OFF_EDGES``, and then the atoms in them, bin by bin (so the
+atoms of the bins add up to the atoms marked dead).
 """
 
 from __future__ import annotations
@@ -117,7 +119,11 @@ MAX_STEPS = 4  # step moves of one atom, at most
 ST_EVENTS, ST_TIME, ST_DEPOSITS, ST_GROW, ST_FULL, ST_FROZEN = 0, 1, 2, 3, 4, 5
 ST_DISSOLVED, ST_CUTOFF, ST_PASSIVATED = 6, 7, 8
 EV_DEPOSIT, EV_HOP, EV_FALL, EV_STEP, EV_DISSOLVE, EV_DEAD, EV_REFUSED = 0, 1, 2, 3, 4, 5, 6
-N_COUNTS = 7
+#: Lower edges (atoms) of the size bins of cut-off clusters counted at :func:`kill`: 1, 2-3, 4-10, 11-100, > 100.
+CUT_OFF_EDGES = (1, 2, 4, 11, 101)
+EV_CUT_OFFS = EV_REFUSED + 1  # counts[EV_CUT_OFFS + b]: clusters cut off in size bin b
+EV_CUT_ATOMS = EV_CUT_OFFS + len(CUT_OFF_EDGES)  # counts[EV_CUT_ATOMS + b]: the atoms in them
+N_COUNTS = EV_CUT_ATOMS + len(CUT_OFF_EDGES)
 DEAD = SUBSTRATE  # occupancy code of dead Li above the substrate layer: occupied, inert, never filed
 DEAD_CRYSTAL = 1 << 8  # in a dead atom's word (step fields clear): it died crystalline (:func:`revive`)
 
@@ -676,8 +682,9 @@ def kill(sites, n_sites, st, slot, members, class_start, class_size, mobile, n_m
     """Make the Li atoms ``sites[:n_sites]`` dead Li (occupancy DEAD: still occupied, so no
     neighbour's counts change; an atom's step fields are cleared, as a rebuild gives for a
     non-Li site, and ``DEAD_CRYSTAL`` keeps a crystalline atom's phase for :func:`revive`), take
-    them out of the lists and count them (``counts[EV_DEAD]``). ``dead_since`` (float64[N], or
-    empty when no passivation clock runs) takes the time of death ``now``, s."""
+    them out of the lists and count them (``counts[EV_DEAD]``, and as one cut-off cluster in its
+    size bin, ``counts[EV_CUT_OFFS:]``: the callers pass one connected cluster). ``dead_since``
+    (float64[N], or empty when no passivation clock runs) takes the time of death ``now``, s."""
     for q in range(n_sites):
         i = sites[q]
         st[i] = _dead_word(st[i] & ~(E_MASK | U_BIT))
@@ -686,6 +693,11 @@ def kill(sites, n_sites, st, slot, members, class_start, class_size, mobile, n_m
     relist(sites, n_sites, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
            es_barrier, rise, heat_len, t_bath, grid)
     counts[EV_DEAD] += n_sites
+    b = 0
+    while b + 1 < len(CUT_OFF_EDGES) and n_sites >= CUT_OFF_EDGES[b + 1]:
+        b += 1
+    counts[EV_CUT_OFFS + b] += 1
+    counts[EV_CUT_ATOMS + b] += n_sites
 
 
 @njit(cache=True, inline="always")

@@ -10,8 +10,8 @@ and, with ``kmc.dead_li = "revived_on_contact"``, live again when live Li touche
 (``_kernels.revive``; with ``kmc.sei_passivation_time_s`` only that long after it was cut off:
 the passivation clock); a move that would cut Li off the collector is refused (``_kernels.cuts_off``).
 The run records every ``deposits_per_record`` atoms (net with the reversible exchange) plated or
-stripped and at the end of each half-cycle, and keeps one row of :data:`LOG_FIELDS` and two
-height maps per cycle.
+stripped and at the end of each half-cycle, and keeps one row of :data:`LOG_FIELDS`, two
+height maps and the clusters cut off, by size, per cycle.
 
 Everything the protocol decides depends on the saved arrays only (:meth:`CyclingRun.state`), so a
 run resumed from a checkpoint continues bit for bit.
@@ -32,7 +32,7 @@ from .dissolution import overpotential
 from .dopt import nucleate
 from .engine import STATUS, Engine
 from .observables import crystalline_fraction, height_map, porosity, roughness
-from .outputs import LOG_FIELDS
+from .outputs import CUT_OFF_ATOMS, CUT_OFF_SIZE, CUT_OFFS, LOG_FIELDS
 
 
 _COL = {name: q for q, name in enumerate(LOG_FIELDS)}
@@ -114,8 +114,9 @@ class CyclingSetup:
 
 
 #: Protocol arrays saved with the lattice: the counters (:data:`CYCLE` ...), the time the
-#: half-cycle began, the per-cycle log and height maps.
-PROTOCOL_FIELDS = ("protocol", "protocol_clock", "cycle_log", "height_plated", "height_stripped")
+#: half-cycle began, the per-cycle log and height maps, and the kernel's cut-off counts
+#: (``counts[EV_CUT_OFFS:]``) when the cycling began and at the end of each cycle.
+PROTOCOL_FIELDS = ("protocol", "protocol_clock", "cycle_log", "height_plated", "height_stripped", "cut_off_counts")
 
 
 class CyclingRun(ProtocolRun):
@@ -135,12 +136,15 @@ class CyclingRun(ProtocolRun):
         self.cycle_log = np.full((n, len(LOG_FIELDS)), np.nan)
         self.height_plated = np.full((n, ny, nx), np.nan)
         self.height_stripped = np.full((n, ny, nx), np.nan)
+        self.cut_off_counts = np.full((n + 1, k.N_COUNTS - k.EV_CUT_OFFS), np.nan)
         self.engine: Engine | None = None
 
     # ------------------------------------------------------------------ Integration
 
     def start(self) -> dict:
-        return {**self.run.start(), **self._cycling_fields(None)}
+        first = self.run.start()
+        self.cut_off_counts[0] = self.run.lattice.counts[k.EV_CUT_OFFS:]
+        return {**first, **self._cycling_fields(None)}
 
     def advance(self, on_record) -> Stop:
         run, c = self.run, self.cycling
@@ -245,6 +249,7 @@ class CyclingRun(ProtocolRun):
         nxt, cycle_over = next_half_cycle(half, c.rest_s)
         if cycle_over:
             log[_COL["dead_atoms"]] = state.n_dead - int(self.protocol[DEAD_AT])
+            self.cut_off_counts[cycle + 1] = state.counts[k.EV_CUT_OFFS:]
             if cycle + 1 == c.cycles:
                 self.protocol[DONE] = 1
                 return
@@ -287,6 +292,8 @@ class CyclingRun(ProtocolRun):
         with np.errstate(invalid="ignore", divide="ignore"):
             ce = stripped / plated
             dead_fraction = log[:, _COL["dead_atoms"]] / plated
+        cut = np.diff(self.cut_off_counts, axis=0)  # NaN for the cycles not done
+        bins = len(k.CUT_OFF_EDGES)
         data = {name: ("cycle", log[:, q], {"units": u, "long_name": text}) for name, q, (u, text) in
                 ((name, _COL[name], LOG_FIELDS[name]) for name in LOG_FIELDS)}
         data.update({
@@ -296,7 +303,11 @@ class CyclingRun(ProtocolRun):
             "dead_fraction": ("cycle", dead_fraction, {"units": "1", "long_name": "dead Li atoms the cycle added / atoms plated"}),
             "height_plated": (("cycle", "y", "x"), self.height_plated, {"units": "m", "long_name": "column heights after plating"}),
             "height_stripped": (("cycle", "y", "x"), self.height_stripped, {"units": "m", "long_name": "column heights after stripping"}),
+            "cut_offs": (("cycle", "cut_off_size"), cut[:, :bins], {"units": "1", "long_name": CUT_OFFS}),
+            "cut_off_atoms": (("cycle", "cut_off_size"), cut[:, bins:], {"units": "1", "long_name": CUT_OFF_ATOMS}),
         })
         coords = {"cycle": ("cycle", np.arange(1, n + 1), {"units": "1"}),
+                  "cut_off_size": ("cut_off_size", np.array(k.CUT_OFF_EDGES),
+                                   {"units": "1", "long_name": CUT_OFF_SIZE}),
                   "y": ("y", np.arange(ny) * spacing_m, {"units": "m"}), "x": ("x", np.arange(nx) * spacing_m, {"units": "m"})}
         return xr.Dataset(data, coords=coords)

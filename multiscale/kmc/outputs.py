@@ -53,6 +53,11 @@ CYCLING_SCALARS = {
     "refused_moves": ("1", "null events: moves refused because they would have cut Li off the collector, and (reversible exchange) rejected reduction and dissolution proposals", "f8"),
     "overpotential": ("V", "electrode overpotential (one-way exchange: while stripping, NaN otherwise; reversible: every half-cycle)", "f8"),
 }
+#: Descriptions of the ``cycling`` group's cut-off counts (the kernel's ``counts[EV_CUT_OFFS:]`` per cycle).
+CUT_OFF_SIZE = "smallest size in the bin, atoms (a bin ends below the next one's smallest size)"
+CUT_OFFS = ("Li clusters cut off from the collector in the cycle and marked dead, by size (with "
+            "kmc.dead_li = revived_on_contact a cluster revived and cut off again counts again)")
+CUT_OFF_ATOMS = "atoms in the clusters of cut_offs"
 #: Value of dead Li in ``final/phase``.
 DEAD_FLAG = 4
 
@@ -123,6 +128,9 @@ SCHEMA = Schema("kmc", (
         V("dead_fraction", ("cycle",), "1", "dead Li atoms the cycle added / atoms plated"),
         V("height_plated", ("cycle", "y", "x"), "m", "column heights after plating"),
         V("height_stripped", ("cycle", "y", "x"), "m", "column heights after stripping"),
+        V("cut_off_size", ("cut_off_size",), "1", CUT_OFF_SIZE),
+        V("cut_offs", ("cycle", "cut_off_size"), "1", CUT_OFFS),
+        V("cut_off_atoms", ("cycle", "cut_off_size"), "1", CUT_OFF_ATOMS),
     ), description="one row per plating-stripping cycle (docs/models.md §4.8)", when="[cycling] given"),
     Group("morphology", (
         V("hotspot", ("hotspot",), "", "index"), V("centre_x", ("hotspot",), "m"), V("centre_y", ("hotspot",), "m"),

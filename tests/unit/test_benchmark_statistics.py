@@ -1,6 +1,6 @@
 """The statistics that the cycling-trends benchmark prints (benchmarks/kmc_cycling_trends.py): its
 clustered least squares against closed forms, and its per-cycle summary, dead-Li layer and
-dead-Li cluster sizes on made-up runs whose answer is known."""
+dead-Li cluster sizes and the sizes of the clusters cut off on made-up runs whose answer is known."""
 
 from __future__ import annotations
 
@@ -177,3 +177,51 @@ def test_dead_li_clusters_are_shared_by_size_per_run_and_averaged_over_the_runs_
         "4.0 clusters a run (2 of 3 runs have dead Li); dead atoms in clusters of 1: 0.5 %, 2-3: 2.2 %, "
         "4-10: 5.9 %, 11-100: 45.1 %, > 100: 46.3 %; the largest cluster 87.0 % of them")
     assert trends._dead_clusters([final()]) == "no dead Li"
+
+
+def _cut_off_run(atoms, clusters) -> xr.Dataset:
+    """A ``cycling`` group with the given atoms and clusters cut off, (cycle, size bin) each."""
+    dims = ("cycle", "cut_off_size")
+    return xr.Dataset({"cut_off_atoms": (dims, np.array(atoms, float)), "cut_offs": (dims, np.array(clusters, float))},
+                      coords={"cut_off_size": [1, 2, 4, 11, 101]})
+
+
+def test_cut_offs_are_shared_by_size_per_run_and_cycle_and_averaged_over_the_runs_that_cut_off(trends):
+    """Run A: cycle 1 cuts off 4 atoms in two clusters of 2 and one of 12; cycle 2 three single
+    atoms and a cluster of 3. Run B: nothing in cycle 1, a cluster of 5 and one of 101 in cycle 2.
+    Run C: nothing. Shares by hand, all cycles: A 3/22, 7/22, 0, 12/22, 0; B 0, 0, 5/106, 0,
+    101/106; means 6.8, 15.9, 2.4, 27.3, 47.6 %. Cycle 1: A alone (0, 25, 0, 75, 0 %). Last cycle:
+    A 50, 50, 0, 0, 0; B as above; means 25.0, 25.0, 2.4, 0.0, 47.6 %. 9 clusters in 3 runs, 128
+    atoms: 3.0 a run, 14.2 atoms each. One finished cycle (the next one NaN): no per-cycle split,
+    the run counted; no cut-off: said so."""
+    a = _cut_off_run([[0, 4, 0, 12, 0], [3, 3, 0, 0, 0]], [[0, 2, 0, 1, 0], [3, 1, 0, 0, 0]])
+    b = _cut_off_run([[0, 0, 0, 0, 0], [0, 0, 5, 0, 101]], [[0, 0, 0, 0, 0], [0, 0, 1, 0, 1]])
+    c = _cut_off_run(np.zeros((2, 5)), np.zeros((2, 5)))
+    assert trends._cut_offs([a, b, c]) == (
+        "atoms marked dead by the size (atoms) of the cluster cut off: all cycles [1: 6.8 %, 2-3: 15.9 %, 4-10: 2.4 %, "
+        "11-100: 27.3 %, > 100: 47.6 %] (2 of 3 runs); cycle 1 [1: 0.0 %, 2-3: 25.0 %, 4-10: 0.0 %, 11-100: 75.0 %, "
+        "> 100: 0.0 %] (1 of 3 runs); last cycle [1: 25.0 %, 2-3: 25.0 %, 4-10: 2.4 %, 11-100: 0.0 %, > 100: 47.6 %] "
+        "(2 of 3 runs); 3.0 clusters cut off a run, 14.2 atoms each on average")
+    one = _cut_off_run([[0, 4, 0, 12, 0], [np.nan] * 5], [[0, 2, 0, 1, 0], [np.nan] * 5])  # the second not finished
+    assert trends._cut_offs([one]) == (
+        "atoms marked dead by the size (atoms) of the cluster cut off: all cycles [1: 0.0 %, 2-3: 25.0 %, 4-10: 0.0 %, "
+        "11-100: 75.0 %, > 100: 0.0 %] (1 of 1 runs); 3.0 clusters cut off a run, 5.3 atoms each on average")
+    assert trends._cut_offs([c]) == "atoms marked dead by the size (atoms) of the cluster cut off: none cut off"
+
+
+def test_the_size_bins_are_labelled_from_their_lower_edges(trends):
+    assert trends._size_bins([1, 2, 4, 11, 101]) == (("1", 1, 1), ("2-3", 2, 3), ("4-10", 4, 10), ("11-100", 11, 100),
+                                                     ("> 100", 101, np.inf))
+    assert trends._size_bins(np.array([1.0, 5.0])) == (("1-4", 1, 4), ("> 4", 5, np.inf))
+
+
+def test_the_large_cut_off_fraction_counts_clusters_of_four_atoms_and_more_per_atom_plated(trends):
+    """Cycle 1 cuts off 4 atoms in pairs and a cluster of 12, cycle 2 three single atoms, a trimer
+    and a cluster of 5 (4 is the smallest size counted, 3 the largest left out), cycle 3 plated 100
+    atoms but did not finish (cut-offs NaN: left out of both sums); 100 atoms plated in each
+    finished cycle: (12 + 5) / 200."""
+    run = _cut_off_run([[0, 4, 0, 12, 0], [3, 3, 5, 0, 0], [np.nan] * 5],
+                       [[0, 2, 0, 1, 0], [3, 1, 1, 0, 0], [np.nan] * 5])
+    run["plated_atoms"] = ("cycle", [100.0, 100.0, 100.0])
+    assert trends.LARGE_CUT_OFF == 4
+    assert trends.large_cut_off_fraction(run) == pytest.approx(17 / 200, rel=1e-15)

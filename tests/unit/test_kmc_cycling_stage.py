@@ -47,6 +47,9 @@ def test_a_cycling_run_writes_the_declared_file_and_balances_its_charge(cycling_
     assert np.all(cyc.residual_atoms == 0) and np.all(cyc.strip_end == 1)
     np.testing.assert_array_equal(cyc.plated_atoms - cyc.stripped_atoms, cyc.dead_atoms)
     assert int(ds.dead_atoms[-1]) == int(cyc.dead_atoms.sum())
+    # dead for good: a cycle's dead atoms are the atoms it cut off, whatever the clusters' sizes
+    np.testing.assert_array_equal(cyc.cut_off_atoms.sum("cut_off_size"), cyc.dead_atoms)
+    assert np.all(cyc.cut_offs <= cyc.cut_off_atoms) and list(cyc.cut_off_size.values) == [1, 2, 4, 11, 101]
     # every half-cycle in order, rests included; records carry their cycle
     assert list(np.unique(ds.half_cycle[1:])) == [0, 1, 2, 3] and list(np.unique(ds.cycle)) == [1, 2]
     stripping = ds.half_cycle.values == 2
@@ -124,6 +127,8 @@ def test_a_passivation_clock_leaves_dead_li_that_revival_alone_would_not(tmp_pat
     run_dir, ds, cyc = _run_balanced(PASSIVATED, tmp_path)
     assert ds.revived_atoms.values[-1] > 0 and ds.dead_atoms.values[-1] > 0
     assert np.all(cyc.residual_atoms == 0)
+    # every atom ever cut off is either revived or still dead (the cycles' counts add up to the run's)
+    assert int(cyc.cut_off_atoms.sum()) == int(ds.revived_atoms[-1] + ds.dead_atoms[-1])
     np.testing.assert_array_equal(cyc.plated_atoms - cyc.stripped_atoms, cyc.dead_atoms)
     assert "within 0.003 s of being cut off" in read_root_attrs(run_dir / "kmc.h5")["cycling"]
 

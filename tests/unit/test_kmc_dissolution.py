@@ -409,6 +409,33 @@ def _island_on_stem(size):
     return occ, (1 * 12 + 6) * 12 + 6
 
 
+def _atom_on_stem(beside):
+    """A crystalline atom at z = 2 on a stem atom at z = 1, with ``beside`` (dead Li or crystalline
+    Li) as its one other neighbour."""
+    occ = _bare((8, 12, 12))
+    occ[1:3, 6, 6] = m.CRYSTAL
+    occ[2, 6, 7] = beside
+    return occ, (1 * 12 + 6) * 12 + 6
+
+
+@pytest.mark.parametrize("geometry, atoms, size_bin", [
+    (lambda: _atom_on_stem(k.DEAD), 1, 0), (lambda: _atom_on_stem(m.CRYSTAL), 2, 1), (lambda: _island_on_stem(2), 8, 2),
+    (lambda: _island_on_stem(3), 27, 3), (lambda: _island_on_stem(5), 125, 4)])
+def test_a_cut_off_is_counted_once_in_its_size_bin(geometry, atoms, size_bin):
+    """Dissolving the stem cuts off one cluster of ``atoms`` (an atom held only by dead Li, which
+    does not fall; a pair; cubes of 8, 27 and 125): the kernel counts one cut-off in bin
+    ``size_bin`` of 1, 2-3, 4-10, 11-100, > 100 atoms, with its atoms, and nothing in the others."""
+    occ, stem = geometry()
+    eng = _engine(occ, hops=False)
+    eng.dissolve(stem)
+    s = eng.state
+    assert s.counts[k.EV_DEAD] == atoms and s.counts[k.EV_FALL] == 0
+    bins = len(k.CUT_OFF_EDGES)
+    expected = np.zeros(2 * bins, np.int64)
+    expected[size_bin], expected[bins + size_bin] = 1, atoms
+    np.testing.assert_array_equal(s.counts[k.EV_CUT_OFFS:], expected)
+
+
 @pytest.mark.parametrize("size", [2, 3, 5])
 def test_an_island_on_a_dissolved_stem_is_dead_and_stays(size):
     """The stem dissolves: exactly the island's size^3 atoms become dead; galvanostatic stripping
@@ -800,6 +827,7 @@ def test_atoms_that_fall_side_by_side_onto_dead_li_are_dead():
     s = eng.state
     assert s.counts[k.EV_FALL] == 2 and s.counts[k.EV_DEAD] == 2
     assert s.occupancy[3, 4, 4] == s.occupancy[3, 4, 5] == k.DEAD
+    np.testing.assert_array_equal(s.counts[k.EV_CUT_OFFS:], [0, 1, 0, 0, 0, 0, 2, 0, 0, 0])  # one cut-off of 2
     assert eng.disconnected().size == 0
     eng.verify()
 
