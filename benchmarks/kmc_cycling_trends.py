@@ -167,10 +167,10 @@ assert LARGE_CUT_OFF in CUT_OFF_EDGES, "the split must fall on an edge of the ke
 
 def large_cut_off_fraction(cycling) -> float:
     """Atoms marked dead in cut-offs of at least ``LARGE_CUT_OFF`` atoms, per atom plated, over the
-    cycles the run finished (``cycling``: its ``cycling`` group). With cut-off Li dead for good this is the
-    part of the run's dead Li that no rule for clusters of one to three atoms would touch; it is
-    a split of the same run, not a run under another rule (the small clusters stayed and shaped
-    what came after them)."""
+    cycles the run finished (``cycling``: its ``cycling`` group). With cut-off Li dead for good it
+    is the part of the run's dead Li that came in larger pieces. It is a split of the same run,
+    not what a run under another rule for pieces of one to three atoms would give: those pieces
+    stayed and shaped what came after them."""
     done = np.isfinite(cycling.cut_off_atoms.values).all(axis=1)
     large = cycling.cut_off_atoms.values[done][:, cycling.cut_off_size.values >= LARGE_CUT_OFF]
     return float(large.sum() / cycling.plated_atoms.values[done].sum())
