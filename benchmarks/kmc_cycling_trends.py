@@ -108,10 +108,9 @@ def _percentages(labels, shares) -> str:
 
 
 def _finished(cycling) -> np.ndarray:
-    """The cut-off atoms of the cycles a run finished, (cycle, size bin) (``cycling``: its
-    ``cycling`` group; a cycle not finished has NaN)."""
-    atoms = cycling.cut_off_atoms.values
-    return atoms[np.isfinite(atoms).all(axis=1)]
+    """Which cycles a run finished, bool (cycle,) (``cycling``: its ``cycling`` group; a cycle not
+    finished has NaN cut-off counts)."""
+    return np.isfinite(cycling.cut_off_atoms.values).all(axis=1)
 
 
 def _dead_clusters(finals) -> str:
@@ -148,7 +147,7 @@ def _cut_offs(cycles) -> str:
             return "none cut off"
         return f"[{_percentages(labels, np.mean(s, 0))}] ({len(s)} of {len(atoms_by_run)} runs)"
 
-    atoms = [_finished(c) for c in cycles]  # (finished cycle, size bin) a run
+    atoms = [c.cut_off_atoms.values[_finished(c)] for c in cycles]  # (finished cycle, size bin) a run
     clusters = [np.nansum(c.cut_offs.values) for c in cycles]
     total = [np.nansum(a) for a in atoms]
     if sum(total) == 0:
@@ -171,7 +170,7 @@ def large_cut_off_fraction(cycling) -> float:
     is the part of the run's dead Li that came in larger pieces. It is a split of the same run,
     not what a run under another rule for pieces of one to three atoms would give: those pieces
     stayed and shaped what came after them."""
-    done = np.isfinite(cycling.cut_off_atoms.values).all(axis=1)
+    done = _finished(cycling)
     large = cycling.cut_off_atoms.values[done][:, cycling.cut_off_size.values >= LARGE_CUT_OFF]
     return float(large.sum() / cycling.plated_atoms.values[done].sum())
 
