@@ -6,8 +6,9 @@ i [exp(alpha_a f eta) - exp(-alpha_c f eta)]. (2) The same table at hop accelera
 30000 and 100000 x the exchange rate of a column (a numerical parameter: it must not change the
 answer). (3) Dead Li at eta = 0 with dead-Li tracking on, vs the acceleration. (4) A dense film
 stripped at low current to the cut-off against CE = 1 with no dead Li: the atoms lost (dead + live
-left) per initial atom, vs the hop acceleration. Tables 3 and 4 are printed twice: with cut-off Li
-dead for good, and revived when live Li touches it (``kmc.dead_li``). Asserts nothing.
+left) per initial atom, vs the hop acceleration. Table 3 is printed twice: with cut-off Li dead for
+good, and revived when live Li touches it (``kmc.dead_li``); table 4 three times: also with dead
+Li SEI-coated (dead for good, binding no Li). Asserts nothing.
 
 Usage: python benchmarks/kmc_butler_volmer.py [--only bv,acceleration,dead,film] [--seeds 3] [--smoke]
 (``--smoke``: one seed, short windows, one acceleration, a 4-layer film; a check that it runs.)
@@ -55,9 +56,10 @@ def curated_energetics() -> m.HopEnergetics:
 
 
 def film(side: int, seed: int, layers: int = 16, acceleration: float = 30000.0, ballistic: bool = False,
-         track_dead: bool = False, state: KmcState | None = None, revive: bool = False) -> Engine:
+         track_dead: bool = False, state: KmcState | None = None, rule: str = "stays_dead") -> Engine:
     """A crystalline film of ``layers`` on side^2 columns (or ``state``), ions reduced at the
-    exchange rate of a column, hops accelerated to ``acceleration`` x that rate."""
+    exchange rate of a column, hops accelerated to ``acceleration`` x that rate; ``rule``: what
+    becomes of cut-off Li, as ``kmc.dead_li``."""
     energetics = curated_energetics()
     f0 = dz.column_exchange_rate(I0, A)
     table = m.rate_table(energetics, T)
@@ -65,15 +67,16 @@ def film(side: int, seed: int, layers: int = 16, acceleration: float = 30000.0, 
     if state is None:
         state = KmcState.flat((layers + 24, side, side), seed, layers=layers)
     return Engine(state, table, np.full((side, side), f0), ballistic, 1.0, None, energetics.step_factor(T),
-                  dissolution=dz.dissolution_table(energetics, T, I0, A), track_dead=track_dead, revive_dead=revive)
+                  dissolution=dz.dissolution_table(energetics, T, I0, A), track_dead=track_dead,
+                  revive_dead=rule == "revived_on_contact", sei_coated=rule == "sei_coated")
 
 
 def strip_film(side: int, layers: int, acceleration: float, seed: int,
-               revive: bool) -> tuple[int, int, int, int, np.ndarray]:
+               rule: str) -> tuple[int, int, int, int, np.ndarray]:
     """(dead atoms, live atoms left, initial atoms, atoms ever marked dead, clusters cut off in
     each size bin of ``_kernels.CUT_OFF_EDGES``) after stripping a dense film at 0.1 mA/cm^2
     (1 A/m^2) to the 0.5 V cut-off."""
-    eng = film(side, seed, layers, acceleration, ballistic=True, track_dead=True, revive=revive)
+    eng = film(side, seed, layers, acceleration, ballistic=True, track_dead=True, rule=rule)
     s = eng.state
     atoms = s.n_atoms
     rate = 1.0 * side * side * A**2 / E
@@ -82,15 +85,18 @@ def strip_film(side: int, layers: int, acceleration: float, seed: int,
     return s.n_dead, s.n_atoms, atoms, int(s.counts[k.EV_DEAD]), s.counts[k.EV_CUT_OFFS:k.EV_CUT_ATOMS].copy()
 
 
-def film_table(side: int, layers: int, accelerations, seeds, revive: bool) -> None:
-    rule = "revived on contact" if revive else "dead for good"
-    print(f"\ndense film, {layers} layers on {side}^2, 0.1 mA/cm2 to the cut-off, cut-off Li {rule} ({len(seeds)} "
-          "seeds; analytic limit: 0 lost)")
+RULES = {"stays_dead": "dead for good", "revived_on_contact": "revived on contact",
+         "sei_coated": "dead for good, SEI-coated (binds no Li)"}
+
+
+def film_table(side: int, layers: int, accelerations, seeds, rule: str) -> None:
+    print(f"\ndense film, {layers} layers on {side}^2, 0.1 mA/cm2 to the cut-off, cut-off Li {RULES[rule]} "
+          f"({len(seeds)} seeds; analytic limit: 0 lost)")
     sizes = ", ".join(str(lo) for lo in k.CUT_OFF_EDGES)
     print(f"{'hops / exchange':>15} {'lost / initial':>20} {'dead atoms per seed':>30} {'ever marked dead':>30}  "
           f"clusters cut off, all seeds, of >= {sizes} atoms")
     for acceleration in accelerations:
-        runs = [strip_film(side, layers, acceleration, seed, revive) for seed in seeds]
+        runs = [strip_film(side, layers, acceleration, seed, rule) for seed in seeds]
         lost = np.array([(dead + live) / atoms for dead, live, atoms, _, _ in runs])
         se = lost.std(ddof=1) / np.sqrt(lost.size) if lost.size > 1 else np.nan
         print(f"{acceleration:>15g} {lost.mean():>10.2e} ± {se:<7.1e} {str([run[0] for run in runs]):>30} "
@@ -139,16 +145,15 @@ def bv_table(side: int, n_seeds: int, settle: float, acceleration: float) -> Non
               f"{mean[j, 2]:>9.3f} {stopped[j]:>7d}")
 
 
-def dead_table(side: int, n_seeds: int, settle: float, accelerations, revive: bool) -> None:
+def dead_table(side: int, n_seeds: int, settle: float, accelerations, rule: str) -> None:
     """Net current and dead atoms at eta = 0 with dead-Li tracking on (settle, then as long again)."""
-    rule = "revived on contact" if revive else "dead for good"
-    print(f"\neta = 0 with dead Li tracked (cut-off Li {rule}), {side}^2 columns, {settle:g} s + {settle:g} s, "
+    print(f"\neta = 0 with dead Li tracked (cut-off Li {RULES[rule]}), {side}^2 columns, {settle:g} s + {settle:g} s, "
           f"{n_seeds} seed(s)")
     print(f"{'hops / exchange':>15} {'net (A/m2)':>16} {'dead atoms (most)':>18} {'initial atoms':>13}")
     for acceleration in accelerations:
         nets, dead = [], []
         for seed in range(1, n_seeds + 1):
-            eng = film(side, seed, acceleration=acceleration, track_dead=True, revive=revive)
+            eng = film(side, seed, acceleration=acceleration, track_dead=True, rule=rule)
             eng.advance(t_end=settle, anodic_scale=1.0)
             nets.append(currents(eng, 0.0, settle)[0])
             dead.append(eng.state.n_dead)
@@ -167,14 +172,14 @@ def main() -> None:
         for acceleration in [300.0] if args.smoke else [300.0, 3000.0, 100000.0]:
             bv_table(12, seeds, settle, acceleration)
     if "dead" in only:
-        for revive in (False, True):
-            dead_table(12, seeds, settle, [300.0] if args.smoke else [300.0, 3000.0, 30000.0], revive)
+        for rule in ("stays_dead", "revived_on_contact"):
+            dead_table(12, seeds, settle, [300.0] if args.smoke else [300.0, 3000.0, 30000.0], rule)
     if "film" in only:
-        for revive in (False, True):
+        for rule in RULES:
             if args.smoke:
-                film_table(8, 4, [300.0], [1], revive)
+                film_table(8, 4, [300.0], [1], rule)
             else:
-                film_table(16, 8, [300.0, 1000.0, 3000.0], list(range(1, 9)), revive)
+                film_table(16, 8, [300.0, 1000.0, 3000.0], list(range(1, 9)), rule)
 
 
 if __name__ == "__main__":

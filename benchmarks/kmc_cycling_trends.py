@@ -11,8 +11,9 @@ Asserts nothing.
 
 Usage: python benchmarks/kmc_cycling_trends.py
 [--only current,vlcd,convergence,box,cycles,cycles_passivation,cycles_convergence,
-cycles_passivation_convergence,exchange,exchange_vlcd,revival,revival_current,passivation,passivation_current]
-[--seeds 8] [--box NM [--box-height NM]] [--vlcd-length NM] [--figure PATH] [--smoke]
+cycles_passivation_convergence,exchange,exchange_vlcd,revival,revival_current,passivation,passivation_current,
+current_sei_coated,vlcd_sei_coated,cycles_sei_coated] [--seeds 8] [--box NM [--box-height NM]]
+[--vlcd-length NM] [--figure PATH] [--smoke]
 (``--smoke``: one seed, a 4 nm box, 2 ML, one cycle, each table's first value; a check that every
 table runs. ``--box NM``: every table but 'box' in an NM-wide box, 12 nm high or ``--box-height``.
 ``--vlcd-length NM``: every table with that electrode.vlcd_correlation_length_nm, default 10.
@@ -37,7 +38,9 @@ exchange_vlcd: the VLCD trend with the reversible exchange. Revival (``kmc.dead_
 revived by contact per atom plated, per cycle. Passivation (revival within
 ``kmc.sei_passivation_time_s`` of being cut off, reversible exchange, 3 cycles): the clock
 1 ms - 1 s, and 4000x hops at 10 ms; passivation_current: the current trend at 10 ms with each
-exchange.
+exchange. current_sei_coated, vlcd_sei_coated: the current and the VLCD trend (3 cycles) with
+SEI-coated dead Li (``kmc.dead_li = "sei_coated"``: dead for good, binding no Li);
+cycles_sei_coated: the two rules side by side over 10 cycles at CV 0.5.
 """
 
 from __future__ import annotations
@@ -326,7 +329,7 @@ def table(base, label: str, key: str, values, seeds, out: Path, extra: dict, cur
 def main() -> None:
     tables = ("current,vlcd,convergence,box,cycles,cycles_passivation,cycles_convergence,"
               "cycles_passivation_convergence,exchange,exchange_vlcd,revival,revival_current,passivation,"
-              "passivation_current")
+              "passivation_current,current_sei_coated,vlcd_sei_coated,cycles_sei_coated")
     args, only = parse(__doc__, tables, 8, "one seed, a 4 nm box, 2 ML, one cycle, each table's first value",
                        (("--box", {"type": float, "metavar": "NM",
                                    "help": "lateral box size in nm for every table but 'box' (default: the case's)"}),
@@ -415,6 +418,14 @@ def main() -> None:
             run("SEI passivation (s)", "kmc.sei_passivation_time_s", [1e-3, 1e-2, 1e-1, 1.0],
                 {**three, **reversible, **revive})
             run("max hop / dep., 10 ms", "kmc.max_hop_to_deposition", [1000.0, 4000.0], {**three, **reversible, **clock})
+        coated = {"kmc.dead_li": "sei_coated"}
+        if "current_sei_coated" in only:
+            run("plating j, SEI-coated", "cycling.plating_current_density_mA_cm2", [0.2, 2.5], coated)
+        if "vlcd_sei_coated" in only:
+            run("VLCD CV, SEI-coated", "electrode.vlcd_cv", [0.05, 0.8], {**three, **coated}, fit=True)
+        if "cycles_sei_coated" in only:
+            run("cut-off Li, 10 cycles", "kmc.dead_li", ["stays_dead", "sei_coated"],
+                {"cycling.cycles": 10, **tall, "electrode.vlcd_cv": 0.5}, fit=True)
     drawn = {label: by_value for label, by_value in curves.items() if by_value}
     if args.figure is not None and drawn:
         _figure(drawn, args.figure)

@@ -8,22 +8,26 @@ Site word (flat index i = (z * ny + y) * nx + x, N = nz * ny * nx sites): 16 bit
 (bits 8-11 of an empty site instead hold the XOR of the codes d + 1 of the directions d = 0..5
 of its occupied neighbours: for an edge site that is the direction of its one neighbour, found
 in O(1) when the site's status flips; bit 8 of a dead atom, ``DEAD_CRYSTAL``, that it died
-crystalline)
+crystalline, bit 9, ``DEAD_SEI``, that it is SEI-coated)
 
-with occupancy EMPTY 0, GLASSY 1, CRYSTAL 2, SUBSTRATE 3 (constants of ``model``); occupied
-nearest neighbours 0..6; valid targets 0..6 (empty neighbours with at least two occupied
-neighbours: a hop there stays attached); and, for the step moves over an edge, an *edge site* is
-an empty site with exactly one occupied neighbour (it would be a hop target only for that atom,
-which it would leave hanging): edge sites = lateral neighbours of an atom that are edge sites
-(0..4, kept for atoms only), up-edge = the site above an atom is an edge site (atoms only),
-below occupied = the site below is occupied, occupied lateral neighbours 0..4 (every site).
+with occupancy EMPTY 0, GLASSY 1, CRYSTAL 2, SUBSTRATE 3 (constants of ``model``); occupied nearest
+neighbours 0..6 (here and in every count below, "occupied" means a site that binds Li,
+:func:`bonds`: Li, substrate, and dead Li unless it is SEI-coated); valid targets 0..6 (empty
+neighbours with at least two occupied neighbours: a hop there stays attached); and, for the step
+moves over an edge, an *edge site* is an empty site with exactly one occupied neighbour (it would
+be a hop target only for that atom, which it would leave hanging): edge sites = lateral neighbours
+of an atom that are edge sites (0..4, kept for atoms only), up-edge = the site above an atom is an
+edge site (atoms only), below occupied = the site below is occupied, occupied lateral neighbours
+0..4 (every site).
 
 Step moves (Ehrlich-Schwoebel, second neighbours over an edge, both directions): an atom resting
 on an occupied site steps *down* over each lateral edge site m to the site below m; an atom
 whose site above is an edge site m steps *up* over m onto the site above each occupied lateral
 neighbour. The two are each other's reverse (the same intermediate m), so with the barrier
 E_hop + n E_bond + E_ES of the initial coordination n detailed balance holds. The number of step
-moves of an atom is D = below occupied x edge sites + up-edge x occupied laterals (0..4).
+moves of an atom is D = below occupied x edge sites + up-edge x occupied laterals (0..4). With
+SEI-coated dead Li the target can hold dead Li (a site next to m that m's counts leave out): that
+attempt is rejected, a null event.
 
 Every event updates these fields incrementally: only sites next to a change, and the atom
 next to an edge site whose status flipped, are touched. ``slot`` int32[N] says where a site is
@@ -77,7 +81,8 @@ sites and the dissolution rates, both kept incrementally (:func:`recheck_eligibl
 occupancy DEAD (= SUBSTRATE above layer 0): still occupied, never filed, so it neither moves nor
 dissolves, and ions are not reduced on it (:func:`sever`, :func:`reducible`); with revival on,
 dead Li that live Li touches again is live again (:func:`revive`), or only within the SEI's
-passivation time of its death (the passivation clock; ``dead_since``). While dead Li is
+passivation time of its death (the passivation clock; ``dead_since``); SEI-coated dead Li
+(``DEAD_SEI``) stays dead and binds no Li (:func:`kill`, :func:`bonds`). While dead Li is
 tracked, a move that would cut Li off the collector is refused (:func:`cuts_off`).
 
 Status codes returned by :func:`run_events`: 0 event budget used, 1 end time reached,
@@ -88,7 +93,8 @@ be revived (grow them and call again),
 below the floor; reversible: the anodic factor passed the cut-off, or nothing is left to dissolve),
 8 no column (with the exchange: no site) can reduce an ion (dead Li covers the electrode).
 Event counts: deposits, nearest-neighbour hops, falls, step moves, dissolutions, atoms marked dead,
-null events (moves refused because they would cut Li off the collector, rejected reduction
+null events (moves refused because they would cut Li off the collector, step moves onto SEI-coated
+dead Li, which the counts of the edge site they pass over leave out, rejected reduction
 proposals of the exchange, :func:`exchange_site`, and dissolutions a non-uniform field's thinning
 rejected) (a fall is part of the event that
 left its atom unbound: the event budget ``max_events`` counts loop passes, i.e. deposits,
@@ -112,6 +118,7 @@ SLOT_MASK = (1 << SLOT_BITS) - 1
 MAX_LIST = 1 << SLOT_BITS  # longest hop list ``slot`` can index
 TREE_PAD = TREE_ARITY - 1  # leading unused elements, so that every block of 8 children is line-aligned
 CLASS_HEADROOM = 256  # free slots every hop list must have before an event (an event re-files < 200 atoms)
+COAT_ROOM = 64  # free slots every hop list must have to coat one dead atom (:func:`_coat_one` re-files < 60)
 N_UNIT, T_UNIT, E_UNIT, U_BIT, B_BIT, L_UNIT = 4, 32, 256, 2048, 4096, 8192  # fields of the site word
 OCC_MASK, NOCC_MASK = 3, 0x1C
 MAX_STEPS = 4  # step moves of one atom, at most
@@ -126,6 +133,7 @@ EV_CUT_ATOMS = EV_CUT_OFFS + len(CUT_OFF_EDGES)  # counts[EV_CUT_ATOMS + b]: the
 N_COUNTS = EV_CUT_ATOMS + len(CUT_OFF_EDGES)
 DEAD = SUBSTRATE  # occupancy code of dead Li above the substrate layer: occupied, inert, never filed
 DEAD_CRYSTAL = 1 << 8  # in a dead atom's word (step fields clear): it died crystalline (:func:`revive`)
+DEAD_SEI = 1 << 9  # in a dead atom's word: SEI-coated, it binds no Li (not counted as a neighbour: :func:`bonds`)
 
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -281,9 +289,11 @@ def is_open(b):
 
 
 @njit(cache=True, inline="always")
-def is_occupied(b):
-    """True when a site word is not empty (Li or substrate)."""
-    return (b & OCC_MASK) != EMPTY
+def bonds(b):
+    """True when a site word binds a Li atom next to it: Li, substrate, or dead Li that is not
+    SEI-coated (``DEAD_SEI``). The neighbour counts of the site word count these sites."""
+    p = b & OCC_MASK
+    return p != EMPTY and not (p == DEAD and b & DEAD_SEI)
 
 
 # ----------------------------------------------------------------------------- hop lists
@@ -463,17 +473,17 @@ def own_step_fields(z, col, st, grid, nz):
         if zj < 0:
             continue
         bj = st[zj * nxy + cj]
-        if empty and is_occupied(bj):
+        if empty and bonds(bj):
             out ^= (d + 1) << 8
         if d < 4:
-            if is_occupied(bj):
+            if bonds(bj):
                 out += L_UNIT
             elif atom and is_edge(bj):
                 out += E_UNIT
         elif d == 4:
             if atom and is_edge(bj):
                 out += U_BIT
-        elif is_occupied(bj):
+        elif bonds(bj):
             out += B_BIT
     return out
 
@@ -547,7 +557,7 @@ def change(z, col, phase, st, top, grid, nz, touched, n_touched):
         if phase != EMPTY:
             if d < 5 and is_edge(bj):  # j is i's edge site beside it (d < 4) or above it
                 own += E_UNIT if d < 4 else U_BIT
-        elif (bj & OCC_MASK) != EMPTY:
+        elif bonds(bj):
             own ^= (d + 1) << 8
     st[i] = (st[i] & ~(E_MASK | U_BIT)) | own
     if phase == EMPTY and is_edge(st[i]):  # i becomes an edge site of its one remaining neighbour
@@ -612,7 +622,7 @@ def step_target(zs, cs, b, choice, st, grid, nz):
                 choice -= 1
     for d in range(4):
         cl = lat[d]
-        if is_occupied(st[zs * nxy + cl]):
+        if bonds(st[zs * nxy + cl]):
             if choice == 0:
                 return zs + 1, cl
             choice -= 1
@@ -622,8 +632,9 @@ def step_target(zs, cs, b, choice, st, grid, nz):
 @njit(cache=True, inline="always")
 def drop_unbound(z, col, st, top, grid, nz, touched, n_touched, counts):
     """Li atoms next to the site (z, col), just emptied, that lost their last bond fall down their
-    column onto the first occupied site (part of the event that emptied it); returns the new
-    number of ``touched`` sites."""
+    column onto the first site that is not empty (part of the event that emptied it); returns the
+    new number of ``touched`` sites. One that rests on SEI-coated dead Li cannot fall: it is only
+    appended to ``touched`` (for :func:`strand_landed`, which finds it cut off)."""
     nxy = n_columns(grid)
     lat = laterals(col, grid)
     for d in range(6):
@@ -636,6 +647,10 @@ def drop_unbound(z, col, st, top, grid, nz, touched, n_touched, counts):
             zl = zn
             while (st[(zl - 1) * nxy + cn] & OCC_MASK) == EMPTY:
                 zl -= 1
+            if zl == zn:
+                touched[n_touched] = zn * nxy + cn
+                n_touched += 1
+                continue
             n_touched = change(zn, cn, np.int64(EMPTY), st, top, grid, nz, touched, n_touched)
             n_touched = change(zl, cn, p, st, top, grid, nz, touched, n_touched)
             counts[EV_FALL] += 1
@@ -677,27 +692,99 @@ def reducible_column(u, column_rate, ballistic, st, top, grid, nz):
 
 
 @njit(cache=True)
-def kill(sites, n_sites, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
-         es_barrier, rise, heat_len, t_bath, grid, counts, dead_since, now):
-    """Make the Li atoms ``sites[:n_sites]`` dead Li (occupancy DEAD: still occupied, so no
-    neighbour's counts change; an atom's step fields are cleared, as a rebuild gives for a
-    non-Li site, and ``DEAD_CRYSTAL`` keeps a crystalline atom's phase for :func:`revive`), take
-    them out of the lists and count them (``counts[EV_DEAD]``, and as one cut-off cluster in its
-    size bin, ``counts[EV_CUT_OFFS:]``: the callers pass one connected cluster). ``dead_since``
-    (float64[N], or empty when no passivation clock runs) takes the time of death ``now``, s."""
+def kill(sites, n_sites, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+         es_barrier, rise, heat_len, t_bath, grid, nz, counts, dead_since, now, sei_coated, pending):
+    """Make the Li atoms ``sites[:n_sites]`` dead Li (occupancy DEAD: still occupied; an atom's
+    step fields are cleared, as a rebuild gives for a non-Li site, and ``DEAD_CRYSTAL`` keeps a
+    crystalline atom's phase for :func:`revive`), take them out of the lists and count them
+    (``counts[EV_DEAD]``, and as one cut-off cluster in its size bin, ``counts[EV_CUT_OFFS:]``:
+    the callers pass one connected cluster). Dead Li binds as Li did, so no neighbour's counts
+    change. With ``sei_coated`` each dead atom is then SEI-coated (:func:`_coat_one`), while the
+    lists have room (``COAT_ROOM``); the atoms left uncoated are added to ``pending[0]``, and
+    :func:`run_events` returns ``ST_GROW`` for the caller to grow the lists and coat them
+    (:func:`coat_all`). ``dead_since`` (float64[N], or empty when no passivation clock runs)
+    takes the time of death ``now``, s."""
     for q in range(n_sites):
-        i = sites[q]
-        st[i] = _dead_word(st[i] & ~(E_MASK | U_BIT))
-        if dead_since.shape[0] > 0:
-            dead_since[i] = now
+        st[sites[q]] = _dead_word(st[sites[q]] & ~(E_MASK | U_BIT))
     relist(sites, n_sites, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
            es_barrier, rise, heat_len, t_bath, grid)
+    if sei_coated:  # the atoms are out of the lists: coating re-files only live Li outside the cluster
+        touched = np.empty(256, np.int64)
+        for q in range(n_sites):
+            if n_mobile[1] < COAT_ROOM:
+                pending[0] += n_sites - q
+                break
+            _coat_one(sites[q], st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated,
+                      rates, es_barrier, rise, heat_len, t_bath, grid, nz, touched)
+    if dead_since.shape[0] > 0:
+        for q in range(n_sites):
+            dead_since[sites[q]] = now
     counts[EV_DEAD] += n_sites
     b = 0
     while b + 1 < len(CUT_OFF_EDGES) and n_sites >= CUT_OFF_EDGES[b + 1]:
         b += 1
     counts[EV_CUT_OFFS + b] += 1
     counts[EV_CUT_ATOMS + b] += n_sites
+
+
+@njit(cache=True, inline="always")
+def _coat_one(i, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
+              rise, heat_len, t_bath, grid, nz, touched):
+    """SEI-coat the dead atom at site i (``DEAD_SEI``; its ``DEAD_CRYSTAL`` kept): it leaves the
+    site as in a dissolution (:func:`change`: the counts around it drop, as it binds nothing now),
+    then the site is blocked again (:func:`_coat`); the live atoms whose word changed are
+    re-filed (< 60; ``touched`` int64[>= 64] is scratch)."""
+    z, col = site_zc(i, grid)
+    crystal = (st[i] & DEAD_CRYSTAL) != 0
+    n_touched = change(z, col, np.int64(EMPTY), st, top, grid, nz, touched, np.int64(0))
+    n_touched = _coat(z, col, crystal, st, top, grid, nz, touched, n_touched)
+    relist(touched, n_touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+           es_barrier, rise, heat_len, t_bath, grid)
+
+
+@njit(cache=True)
+def coat_all(st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
+             rise, heat_len, t_bath, grid, nz, pending):
+    """SEI-coat every dead atom above the substrate layer that is not yet (:func:`_coat_one`), in
+    site order, while the lists have room (``COAT_ROOM``); ``pending[0]`` is left as the number
+    still uncoated (0 when done)."""
+    pending[0] = 0
+    touched = np.empty(256, np.int64)
+    for i in range(n_columns(grid), st.shape[0]):
+        if (st[i] & OCC_MASK) == DEAD and not st[i] & DEAD_SEI:
+            if n_mobile[1] < COAT_ROOM:
+                pending[0] += 1
+            else:
+                _coat_one(i, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+                          es_barrier, rise, heat_len, t_bath, grid, nz, touched)
+
+
+@njit(cache=True, inline="always")
+def _coat(z, col, crystal, st, top, grid, nz, touched, n_touched):
+    """Block the site (z, col), just emptied, with SEI-coated dead Li (``DEAD_SEI``; ``DEAD_CRYSTAL``
+    if it died ``crystal``): no neighbour's counts change, since it binds nothing, but it stops
+    being a hop target of its neighbours and an edge site of its one neighbour, and it is part
+    of its column again (``top``). Appends the Li atoms whose word changed to ``touched``;
+    returns their new number."""
+    nxy = n_columns(grid)
+    i = z * nxy + col
+    b = st[i]
+    lat = laterals(col, grid)
+    if is_edge(b):
+        n_touched = credit_edge(z, col, lat, neighbour_code(b), -1, st, grid, nz, touched, n_touched)
+    if is_target(b):
+        for d in range(6):
+            zj, cj = neighbour_zc(z, col, d, lat, nz)
+            if zj >= 0:
+                j = zj * nxy + cj
+                st[j] -= T_UNIT
+                if is_atom(st[j]):
+                    touched[n_touched] = j
+                    n_touched += 1
+    st[i] = (b & ~(OCC_MASK | E_MASK | U_BIT)) | DEAD | DEAD_SEI | (DEAD_CRYSTAL if crystal else 0)
+    if z > top[col]:
+        top[col] = z
+    return n_touched
 
 
 @njit(cache=True, inline="always")
@@ -751,7 +838,7 @@ def revive(i, st, slot, members, class_start, class_size, mobile, n_mobile, tree
     can be larger: when the least room of a class (``n_mobile[1]``) cannot take it, the cluster is
     left dead and ``pending[0]`` set to its size; :func:`run_events` then returns ``ST_GROW``, and
     the caller grows the lists and revives whatever touches live Li (:func:`revive_all`;
-    ``Engine._settle_revivals``)."""
+    ``Engine._settle_pending``)."""
     depth = _push_dead_neighbours(i, st, grid, nz, stack, 0, dead_since, now, passivation_time)
     n_seen = 0
     while depth > 0:  # each atom is made live when pushed, so it is pushed once
@@ -907,8 +994,8 @@ def _new_event_search(search, stamp):
 
 
 @njit(cache=True)
-def sever(z, col, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
-          rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts, dead_since, now):
+def sever(z, col, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
+          rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts, dead_since, now, sei_coated, pending):
     """After the atom at (z, col) dissolved: mark as dead every Li cluster next to the site that
     no longer reaches the collector through Li (6-connectivity; the collector is the substrate
     layer, reached by any atom at z = 1). Returns the atoms marked.
@@ -917,9 +1004,9 @@ def sever(z, col, st, slot, members, class_start, class_size, mobile, n_mobile, 
     them (:func:`_neighbour_groups`): one group, and the site not on the collector, means every
     path through the site has a detour, so nothing was cut (O(1)). Otherwise each group is
     searched (:func:`_reaches_collector`); a search that runs out of sites has found a cut-off
-    cluster, which is marked dead at time ``now`` (s; :func:`kill`). ``stamp`` (int32[N]) holds the
-    search that last visited each site (``search[0]`` is the last search number), ``stack`` and
-    ``seen`` (int32[N]) are scratch."""
+    cluster, which is marked dead at time ``now`` (s; :func:`kill`, SEI-coated with ``sei_coated``).
+    ``stamp`` (int32[N]) holds the search that last visited each site (``search[0]`` is the last
+    search number), ``stack`` and ``seen`` (int32[N]) are scratch."""
     work = np.empty((3, 7), np.int64)
     k, n_groups = _neighbour_groups(z, col, -1, -1, -1, st, grid, nz, work)
     if k == 0 or (n_groups == 1 and z > 1):
@@ -935,8 +1022,8 @@ def sever(z, col, st, slot, members, class_start, class_size, mobile, n_mobile, 
             continue
         live, n_seen = _reaches_collector(root, search[0], first_id, st, grid, nz, stamp, stack, seen)
         if not live:
-            kill(seen, n_seen, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
-                 es_barrier, rise, heat_len, t_bath, grid, counts, dead_since, now)
+            kill(seen, n_seen, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+                 es_barrier, rise, heat_len, t_bath, grid, nz, counts, dead_since, now, sei_coated, pending)
             marked += n_seen
     return marked
 
@@ -946,7 +1033,8 @@ def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work):
     """True when moving the Li atom at site s to the empty site t (a step move when ``stepping``:
     t is then a second neighbour, one lateral and one vertical step away) would leave Li without
     a path to the collector, the moved atom included. Atoms the move leaves with no occupied
-    neighbour are not counted: they fall (:func:`drop_unbound`). Same grouping and search as
+    neighbour are not counted: they fall (:func:`drop_unbound`); one that rests on SEI-coated dead Li
+    cannot fall, so it counts. Same grouping and search as
     :func:`sever`, on the occupancy after the move (set in ``st`` for the test and restored);
     ``work`` int64[3, 7] is scratch. A move that leaves an atom unbound is not refused: the atom
     falls, and :func:`strand_landed` marks it dead if it lands where no Li path reaches.
@@ -990,10 +1078,10 @@ def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work):
                 continue
             za, ca = site_zc(root, grid)
             lat = laterals(ca, grid)
-            bound = False
+            bound = False  # or held: resting on SEI-coated dead Li, it cannot fall
             for d in range(6):
                 zj, cj = neighbour_zc(za, ca, d, lat, nz)
-                if zj >= 0 and is_occupied(st[zj * nxy + cj]):
+                if zj >= 0 and (bonds(st[zj * nxy + cj]) or (d == 5 and (st[zj * nxy + cj] & OCC_MASK) != EMPTY)):
                     bound = True
                     break
             if bound and not _reaches_collector(root, search[0], first_id, st, grid, nz, stamp, stack, seen)[0]:
@@ -1004,12 +1092,13 @@ def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work):
 
 
 @njit(cache=True)
-def strand_landed(first, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
+def strand_landed(first, n_touched, touched, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree,
                   heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts,
-                  dead_since, now):
+                  dead_since, now, sei_coated, pending):
     """After falls: the Li atoms at the sites ``touched[first:n_touched]`` (the landing sites and
     their neighbours) that no longer reach the collector are dead (an atom that fell onto dead Li,
-    or two that landed side by side on it), marked at time ``now`` (s; :func:`kill`). A search
+    or two that landed side by side on it, or one left unbound on SEI-coated dead Li), marked at time
+    ``now`` (s; :func:`kill`, SEI-coated with ``sei_coated``). A search
     (:func:`_reaches_collector`) from each such atom above the collector; falls are rare, so the
     searches are too."""
     first_id = -1
@@ -1024,20 +1113,21 @@ def strand_landed(first, n_touched, touched, st, slot, members, class_start, cla
             continue
         live, n_seen = _reaches_collector(i, search[0], first_id, st, grid, nz, stamp, stack, seen)
         if not live:
-            kill(seen, n_seen, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
-                 es_barrier, rise, heat_len, t_bath, grid, counts, dead_since, now)
+            kill(seen, n_seen, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+                 es_barrier, rise, heat_len, t_bath, grid, nz, counts, dead_since, now, sei_coated, pending)
 
 
 @njit(cache=True)
 def dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
              rise, heat_len, t_bath, grid, nz, counts, track_dead, stamp, stack, seen, search, touched, revive_dead,
-             pending, dead_since, now, passivation_time):
+             pending, dead_since, now, passivation_time, sei_coated):
     """The Li atom at site s leaves as an ion: empty the site, drop atoms it left unbound (as after
     a move), re-file, count, and (``track_dead``) mark what it cut off from the collector
     (:func:`sever`), and a dropped atom that landed on dead Li only; with ``revive_dead``, dead Li
     that a dropped atom landed on next to live Li is revived (:func:`revive_touched`). Returns the
     number of ``touched`` sites (every site whose occupancy changed is among them) and the atoms
-    revived (``pending``, ``dead_since``, ``now``, ``passivation_time``: :func:`revive`)."""
+    revived (``pending``, ``dead_since``, ``now``, ``passivation_time``: :func:`revive`; ``sei_coated``:
+    :func:`kill`)."""
     zs, cs = site_zc(s, grid)
     n_touched = change(zs, cs, np.int64(EMPTY), st, top, grid, nz, touched, np.int64(0))
     before = n_touched
@@ -1046,11 +1136,12 @@ def dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobil
            es_barrier, rise, heat_len, t_bath, grid)
     counts[EV_DISSOLVE] += 1
     if track_dead:
-        sever(zs, cs, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
-              rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts, dead_since, now)
-        strand_landed(before, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
-                      heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts,
-                      dead_since, now)
+        sever(zs, cs, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+              es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts, dead_since, now,
+              sei_coated, pending)
+        strand_landed(before, n_touched, touched, st, top, slot, members, class_start, class_size, mobile, n_mobile,
+                      tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search,
+                      counts, dead_since, now, sei_coated, pending)
     revived = 0
     if revive_dead and n_touched > before:
         revived = revive_touched(before, n_touched, touched, st, slot, members, class_start, class_size, mobile,
@@ -1103,7 +1194,8 @@ def exchange_site(u_branch, n_filed, class_start, class_size, members, st, grid,
         Uniform in [0, 1): picks the branch (collector with probability nxy / (6 n_filed + nxy)).
     n_filed : int
         Atoms in the n-fold class lists, = sum(class_size) (the lists of the n-fold way only; with
-        no live atom of n = 0 on the lattice, which the fall rule guarantees).
+        no live atom of n = 0 on the lattice: the fall rule, and with SEI-coated dead Li the cut-off
+        of an atom left unbound on it, guarantee that).
     class_start, class_size, members, st
         The n-fold lists and the site words (module docstring).
     grid : float64[4]
@@ -1343,7 +1435,7 @@ def run_events(
     heat_len, t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events,
     t_end, max_deposits, hop_log, epitaxy, anodic, strip_rate, strip_floor, max_dissolutions, track_dead,
     column_rate, stamp, stack, seen, search, exchange_rate, net_mode, net_rate, alpha_ratio, cutoff_factor, kept_sums,
-    revive_dead, pending, dead_since, passivation_time,
+    revive_dead, pending, dead_since, passivation_time, sei_coated,
 ):
     """Advance the kMC until an event budget, an end time or a deposit target is reached.
 
@@ -1441,16 +1533,20 @@ def run_events(
         an event puts an atom (a deposit or reduction, a move's target, a fall's landing site), the
         dead clusters next to it are revived. False: dead Li stays dead.
     pending : int64[1]
-        Scratch of ``revive_dead``: the size of a dead cluster whose revival waits for room in the
-        hop lists (:func:`revive`; status 3, or the status of a stop the event reached); 0
-        otherwise. The caller grows the lists and revives it (:func:`revive_all`) before it calls
-        again.
+        Work that waits for room in the hop lists (status 3, or the status of a stop the event
+        reached); 0 otherwise. ``revive_dead``: the size of a dead cluster whose revival waits
+        (:func:`revive`); the caller grows the lists and revives it (:func:`revive_all`) before it
+        calls again. ``sei_coated``: the dead atoms not yet coated (:func:`kill`); the caller
+        grows the lists and coats them (:func:`coat_all`).
     dead_since : float64[N] or float64[0]
         The passivation clock of ``revive_dead``: the time each dead atom died, s (:func:`kill`
         sets it); a dead atom is revived only while ``clock[0]`` - its time <= ``passivation_time``.
         Empty: no clock (revived whenever touched).
     passivation_time : float
         The SEI's passivation time, s (used with a non-empty ``dead_since``).
+    sei_coated : bool
+        Dead Li is SEI-coated at once (``track_dead``; not with ``revive_dead``): it blocks its site
+        but binds no Li (:func:`kill`, :func:`bonds`). False: it binds as Li does.
 
     With either exchange and a non-uniform ``column_rate``, its weight w = column_rate /
     max(column_rate) scales both branches: reductions through :func:`exchange_site`, and a drawn
@@ -1492,7 +1588,7 @@ def run_events(
             return ST_DEPOSITS
         if (n_mobile[1] + CLASS_HEADROOM > mobile.shape[0]) if heated else (n_mobile[1] < CLASS_HEADROOM):
             return ST_GROW
-        if pending[0] > 0:  # a revival waits for room in the hop lists
+        if pending[0] > 0:  # a revival or coats wait for room in the hop lists
             return ST_GROW
         hop_total = tree[TREE_PAD] if n_mobile[0] > 0 and tree[TREE_PAD] > 0.0 else 0.0
         anodic_total = strip_rate
@@ -1588,7 +1684,7 @@ def run_events(
             n_touched, revived = dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobile,
                                           tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, counts,
                                           track_dead, stamp, stack, seen, search, touched, revive_dead, pending,
-                                          dead_since, clock[0], passivation_time)
+                                          dead_since, clock[0], passivation_time, sei_coated)
             if net_mode:
                 keep_exchange_sums(touched, np.int64(0), n_touched, counts[EV_DEAD] != dead_before or revived > 0,
                                    weighted, st, anodic, grid, nz, weight, flags, contrib, kept_sums)
@@ -1630,6 +1726,9 @@ def run_events(
             zt, ct = step_target(zs, cs, b, next_below(rng, step_moves(b)), st, grid, nz)
             if zt >= nz - 1:
                 return ST_FULL
+            if (st[zt * nxy + ct] & OCC_MASK) != EMPTY:  # SEI-coated dead Li, left out of the counts of m
+                counts[EV_REFUSED] += 1  # a rejected attempt: a null event, the clock has advanced
+                continue
         else:
             choice = next_below(rng, (b >> 5) & 7)
             lat = laterals(cs, grid)
@@ -1667,9 +1766,9 @@ def run_events(
                              heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending,
                              dead_since, clock[0], passivation_time)
         if track_dead and n_touched > before:
-            strand_landed(before, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile,
-                          tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search,
-                          counts, dead_since, clock[0])
+            strand_landed(before, n_touched, touched, st, top, slot, members, class_start, class_size, mobile,
+                          n_mobile, tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack,
+                          seen, search, counts, dead_since, clock[0], sei_coated, pending)
         if revive_dead and n_touched > before:  # where fallen atoms landed live
             revived += revive_touched(before, n_touched, touched, st, slot, members, class_start, class_size,
                                       mobile, n_mobile, tree, heated, rates, es_barrier, rise, heat_len, t_bath,
@@ -1684,8 +1783,8 @@ def run_events(
 
 @njit(cache=True, inline="always")
 def count_around(z, col, states, targets, grid, nz):
-    """Neighbours of the site (z, col) that are valid hop targets (``targets``) or occupied
-    (otherwise), read from ``states`` (site words, or plain occupancies for the latter)."""
+    """Neighbours of the site (z, col) that are valid hop targets (``targets``) or bind Li
+    (otherwise, :func:`bonds`), read from the site words ``states``."""
     nxy = n_columns(grid)
     c = 0
     lat = laterals(col, grid)
@@ -1693,17 +1792,20 @@ def count_around(z, col, states, targets, grid, nz):
         zj, cj = neighbour_zc(z, col, d, lat, nz)
         if zj >= 0:
             b = states[zj * nxy + cj]
-            c += is_target(b) if targets else (b & OCC_MASK) != EMPTY
+            c += is_target(b) if targets else bonds(b)
     return c
 
 
 @njit(cache=True)
-def rebuild_sites(occ, st, top, grid, nz):
-    """Site words and column tops from the occupancy ``occ`` (uint8[N]) alone."""
+def rebuild_sites(occ, st, top, grid, nz, sei_coated):
+    """Site words and column tops from the occupancy ``occ`` (uint8[N]) alone; with ``sei_coated``,
+    dead Li (DEAD above the substrate layer) is SEI-coated (``DEAD_SEI``)."""
     nxy = n_columns(grid)
+    for i in range(st.shape[0]):
+        st[i] = occ[i] | (DEAD_SEI if sei_coated and i >= nxy and occ[i] == DEAD else 0)
     for z in range(nz):
         for col in range(nxy):
-            st[z * nxy + col] = occ[z * nxy + col] | (count_around(z, col, occ, False, grid, nz) * N_UNIT)
+            st[z * nxy + col] += count_around(z, col, st, False, grid, nz) * N_UNIT
     for z in range(nz):
         for col in range(nxy):
             st[z * nxy + col] += count_around(z, col, st, True, grid, nz) * T_UNIT

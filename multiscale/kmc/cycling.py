@@ -8,7 +8,8 @@ overpotential that carries the current (``Engine.advance(net_rate=...)``; no res
 half-cycle's atoms counted net. Dead Li is marked as a dissolution makes it (``_kernels.sever``)
 and, with ``kmc.dead_li = "revived_on_contact"``, live again when live Li touches it
 (``_kernels.revive``; with ``kmc.sei_passivation_time_s`` only that long after it was cut off:
-the passivation clock); a move that would cut Li off the collector is refused (``_kernels.cuts_off``).
+the passivation clock), or with ``kmc.dead_li = "sei_coated"`` coated so that it binds no Li
+(``_kernels.bonds``); a move that would cut Li off the collector is refused (``_kernels.cuts_off``).
 The run records every ``deposits_per_record`` atoms (net with the reversible exchange) plated or
 stripped and at the end of each half-cycle, and keeps one row of :data:`LOG_FIELDS`, two
 height maps and the clusters cut off, by size, per cycle.
@@ -78,6 +79,8 @@ class CyclingSetup:
         ``kmc.dead_li = "revived_on_contact"``: dead Li that live Li touches is live again.
     passivation_time_s : float
         ``kmc.sei_passivation_time_s``: revived only within this time of its death, s (inf: always).
+    sei_coated : bool
+        ``kmc.dead_li = "sei_coated"``: dead Li binds no Li (``Engine``'s ``sei_coated``).
     """
 
     cycles: int
@@ -95,6 +98,7 @@ class CyclingSetup:
     cutoff_factor: float
     revive_dead: bool
     passivation_time_s: float
+    sei_coated: bool
 
     def net_rate(self, half: int) -> float:
         """Net dissolutions a second of the reversible exchange in ``half``, 1/s (< 0 plating)."""
@@ -151,7 +155,8 @@ class CyclingRun(ProtocolRun):
         setup, state = run.setup, run.lattice
         engine = self.engine = Engine(state, setup.hop_table, setup.deposition_rate, setup.ballistic, setup.epitaxy,
                                       None, setup.step_factor, dissolution=c.dissolution, track_dead=True,
-                                      revive_dead=c.revive_dead, passivation_time_s=c.passivation_time_s)
+                                      revive_dead=c.revive_dead, passivation_time_s=c.passivation_time_s,
+                                      sei_coated=c.sei_coated)
         per_record = setup.deposits_per_record
         while True:
             cycle, half = int(self.protocol[CYCLE]), int(self.protocol[HALF])

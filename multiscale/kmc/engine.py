@@ -53,13 +53,14 @@ class KmcState:
     dead_since: np.ndarray
 
     @classmethod
-    def from_occupancy(cls, occupancy: np.ndarray, seed: int) -> "KmcState":
+    def from_occupancy(cls, occupancy: np.ndarray, seed: int, sei_coated: bool = False) -> "KmcState":
         """State from an occupancy array (nz, ny, nx) of EMPTY/GLASSY/CRYSTAL/SUBSTRATE.
 
         Layer z = 0 must be substrate; the top layer must be empty (room to grow). SUBSTRATE above
         layer 0 is dead Li (``_kernels.DEAD``), of no remembered phase (revived, it is glassy) and no
-        remembered time of death (under a passivation clock it died long ago: passivated). The hop
-        lists are filled by the :class:`Engine` that first advances the state.
+        remembered time of death (under a passivation clock it died long ago: passivated); with
+        ``sei_coated`` it is SEI-coated and binds no Li (for an :class:`Engine` with
+        ``sei_coated``). The hop lists are filled by the :class:`Engine` that first advances the state.
         """
         occupancy = np.asarray(occupancy, dtype=np.uint8)
         if occupancy.ndim != 3 or min(occupancy.shape) < 1 or occupancy.shape[0] < 3:
@@ -80,7 +81,7 @@ class KmcState:
             tree=np.zeros(1), mode=np.full(1, -1, np.int8), rng=k.seed_state(seed), clock=np.zeros(1),
             counts=np.zeros(k.N_COUNTS, np.int64), dead_since=np.zeros(0),
         )
-        k.rebuild_sites(occupancy.ravel(), state.st, state.top, k.lateral_grid(nx, ny), nz)
+        k.rebuild_sites(occupancy.ravel(), state.st, state.top, k.lateral_grid(nx, ny), nz, bool(sei_coated))
         return state
 
     @classmethod
@@ -244,12 +245,18 @@ class Engine:
         of its death (its SEI then isolates it for good); inf (default): whenever touched. A
         finite time keeps the time of death of every atom (``KmcState.dead_since``, 8 bytes a
         site; dead Li of a state that has none died long ago).
+    sei_coated : bool
+        With ``track_dead`` (not ``revive_dead``): dead Li is SEI-coated at once. It stays dead,
+        blocks its site and binds no Li: it is not counted in any neighbour count, so Li next to it
+        is bound by its other neighbours only (``_kernels.bonds``, ``_kernels.kill``). The state's
+        dead Li must be coated too (``KmcState.from_occupancy(..., sei_coated=True)``). False
+        (default): dead Li binds Li as live Li does.
     """
 
     def __init__(self, state: KmcState, hop_table: np.ndarray, deposition_rate: np.ndarray, ballistic: bool,
                  epitaxy: float = 0.0, heating: LocalHeating | None = None, step_factor: float = 0.0,
                  dissolution: np.ndarray | None = None, track_dead: bool = False, revive_dead: bool = False,
-                 passivation_time_s: float = np.inf):
+                 passivation_time_s: float = np.inf, sei_coated: bool = False):
         nz, ny, nx = state.shape
         deposition_rate = np.asarray(deposition_rate, dtype=float)
         if deposition_rate.shape != (ny, nx):
@@ -279,6 +286,14 @@ class Engine:
         if revive_dead and not track_dead:
             raise ValueError("revive_dead needs track_dead")
         self._revive_dead = bool(revive_dead)
+        if sei_coated and (not track_dead or revive_dead):
+            raise ValueError("sei_coated needs track_dead, and dead Li that stays dead (no revive_dead)")
+        self._sei_coated = bool(sei_coated)
+        nxy = ny * nx
+        dead = (state.st[nxy:] & k.OCC_MASK) == k.DEAD
+        if np.any(dead & (((state.st[nxy:] & k.DEAD_SEI) != 0) != self._sei_coated)):
+            raise ValueError(f"the state's dead Li is {'not ' if sei_coated else ''}SEI-coated; build it with "
+                             f"KmcState.from_occupancy(..., sei_coated={bool(sei_coated)})")
         if not passivation_time_s > 0:
             raise ValueError(f"passivation_time_s must be > 0 (inf: no clock), got {passivation_time_s}")
         if np.isfinite(passivation_time_s) and not revive_dead:
@@ -288,7 +303,7 @@ class Engine:
         self._passivation_time = float(passivation_time_s)
         if np.isfinite(self._passivation_time) and state.dead_since.size == 0:
             state.dead_since = np.full(state.st.size, -np.inf)
-        self.pending_revival = np.zeros(1, np.int64)  # a dead cluster waiting for room in the hop lists
+        self.pending = np.zeros(1, np.int64)  # a dead cluster to revive, or dead atoms to coat, waiting for room
         self.anodic = np.zeros(k.N_CLASSES)
         if dissolution is not None:
             self.anodic = class_dissolution(np.asarray(dissolution, dtype=float))
@@ -306,8 +321,8 @@ class Engine:
             raise ValueError("state lists were filled for the other selection scheme (heating on/off)")
         if self.revive_dead:  # a state built elsewhere may hold dead Li that live Li touches
             k.revive_all(state.st, *self._lists(), *self._rates(), self.grid, state.shape[0], self.dead_scratch[1],
-                         self.dead_scratch[2], self.pending_revival, *self._passivation_args())
-            self._settle_revivals()
+                         self.dead_scratch[2], self.pending, *self._passivation_args())
+            self._settle_pending()
 
     @property
     def track_dead(self) -> bool:
@@ -320,6 +335,11 @@ class Engine:
         return self._revive_dead
 
     @property
+    def sei_coated(self) -> bool:
+        """Dead Li is SEI-coated and binds no Li (fixed at construction)."""
+        return self._sei_coated
+
+    @property
     def passivation_time_s(self) -> float:
         """The passivation clock: dead Li is revived only within this time of its death, s (inf: no clock)."""
         return self._passivation_time
@@ -329,18 +349,24 @@ class Engine:
         s = self.state
         return s.dead_since, float(s.clock[0]), self._passivation_time
 
-    def _settle_revivals(self) -> None:
-        """Revive what waits for room in the hop lists (``pending_revival``), growing them as often
-        as it takes."""
+    def _settle_pending(self) -> None:
+        """Do what waits for room in the hop lists (``pending``), growing them as often as it
+        takes: revive a dead cluster (``revive_dead``) or SEI-coat dead atoms (``sei_coated``)."""
         s = self.state
-        while self.pending_revival[0] > 0:
-            waiting = int(self.pending_revival[0])
+        while self.pending[0] > 0:
+            waiting = int(self.pending[0])
+            if self.sei_coated:  # a coat re-files < 60 live atoms (``_kernels.COAT_ROOM``); each pass coats >= 1
+                self._grow(2 * k.CLASS_HEADROOM)
+                if self._room() < k.COAT_ROOM:
+                    raise ValueError(f"kmc: no room to coat dead Li in one hop list (at most {k.MAX_LIST})")
+                k.coat_all(s.st, s.top, *self._lists(), *self._rates(), self.grid, s.shape[0], self.pending)
+                continue
             self._grow(2 * waiting + k.CLASS_HEADROOM)
             if self._room() < waiting + k.CLASS_HEADROOM:
                 raise ValueError(f"kmc: no room to revive a dead cluster of {waiting} atoms in one hop list "
                                  f"(at most {k.MAX_LIST})")
             k.revive_all(s.st, *self._lists(), *self._rates(), self.grid, s.shape[0], self.dead_scratch[1],
-                         self.dead_scratch[2], self.pending_revival, *self._passivation_args())
+                         self.dead_scratch[2], self.pending, *self._passivation_args())
 
     def _rates(self):
         return (self.heated, self.rates, self.es_barrier, self.rise, self.heat_len, self.t_bath)
@@ -478,17 +504,18 @@ class Engine:
                 s.clock, s.counts, budget, t_end, max_deposits, log, self.epitaxy, anodic, float(strip_rate),
                 float(strip_floor), max_dissolutions, self.track_dead, self.column_rate, *self.dead_scratch,
                 exchange, net_mode, float(net_rate or 0.0), float(alpha_ratio), float(cutoff_factor),
-                self.kept_sums, self.revive_dead, self.pending_revival, s.dead_since, self._passivation_time,
+                self.kept_sums, self.revive_dead, self.pending, s.dead_since, self._passivation_time,
+                self._sei_coated,
             )
             if stopped is not None:
                 return stopped
-            waiting = self.pending_revival[0] > 0
+            waiting = self.pending[0] > 0
             if status != k.ST_GROW and not waiting:
                 return status
             if log.shape[0] > 0 and s.events > done_before:
                 raise RuntimeError("kmc: the hop lists grew during a logged call; log a shorter run")
             if waiting:  # grow the lists and revive; after a stop, the call with no events recounts the exchange's sums
-                self._settle_revivals()
+                self._settle_pending()
                 if status != k.ST_GROW:
                     stopped = status
             else:
@@ -537,9 +564,9 @@ class Engine:
         while self._room() < k.CLASS_HEADROOM:
             self._grow()
         k.dissolve(np.int32(site), s.st, s.top, *self._lists(), *self._rates(), self.grid, s.shape[0], s.counts,
-                   self.track_dead, *self.dead_scratch, np.empty(2048, np.int64), self.revive_dead, self.pending_revival,
-                   *self._passivation_args())
-        self._settle_revivals()
+                   self.track_dead, *self.dead_scratch, np.empty(2048, np.int64), self.revive_dead, self.pending,
+                   *self._passivation_args(), self._sei_coated)
+        self._settle_pending()
 
     def dead_touching_live(self, revivable: bool = False) -> int:
         """Dead Li atoms with a live Li neighbour (O(N)); ``revivable``: only those the passivation
@@ -591,7 +618,7 @@ class Engine:
         Raises ``RuntimeError`` naming the first inconsistency (a bookkeeping bug); O(N), meant
         for tests and debugging."""
         s = self.state
-        ref = KmcState.from_occupancy(s.occupancy, seed=0)
+        ref = KmcState.from_occupancy(s.occupancy, seed=0, sei_coated=self._sei_coated)
         dead = s.occ == k.DEAD
         kept = np.where(dead, s.st & ~np.uint16(k.DEAD_CRYSTAL), s.st)  # a dead atom's phase is not in the occupancy
         if not np.array_equal(kept, ref.st):

@@ -88,12 +88,15 @@ class KmcParams(Table):
     could dissolve from), at the Butler-Volmer overpotential that carries the current (docs/models.md
     §4.8); the VLCD field is then a local exchange-current factor on both branches. "reversible"
     runs no rests (cycling.rest_s = 0): its current is exact on average, not at every instant."""
-    dead_li: Literal["stays_dead", "revived_on_contact"] = "stays_dead"
+    dead_li: Literal["stays_dead", "revived_on_contact", "sei_coated"] = "stays_dead"
     """What becomes of Li cut off from the collector ([cycling]; docs/models.md §4.8): "stays_dead"
-    (an SEI isolates it at once, for good: dead Li); "revived_on_contact" (it is isolated only
-    while nothing touches it: live Li deposited, moved or fallen next to it makes it live again,
-    as Li in contact fuses, seed 004). The two limits of an SEI that forms much faster, or much
-    slower, than live Li re-contacts the cluster; kmc.sei_passivation_time_s sets a time between."""
+    (an SEI isolates it at once, for good: dead Li, which still binds the live Li next to it as
+    Li does); "revived_on_contact" (it is isolated only while nothing touches it: live Li
+    deposited, moved or fallen next to it makes it live again, as Li in contact fuses, seed 004);
+    "sei_coated" (as "stays_dead", and its SEI coat also keeps live Li from binding to it: it
+    blocks its site, but Li next to it is bound by its other neighbours only). The first two are
+    the limits of an SEI that forms much faster, or much slower, than live Li re-contacts the
+    cluster; kmc.sei_passivation_time_s sets a time between."""
     sei_passivation_time_s: float | None = Field(default=None, gt=0)
     """With kmc.dead_li = "revived_on_contact": the passivation clock, s. Cut-off Li is revived by
     contact only within this time of being cut off; after it, its SEI isolates it for good (dead

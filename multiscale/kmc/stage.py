@@ -220,6 +220,7 @@ def cycling_setup(params: Params, energetics: model.HopEnergetics, spacing_m: fl
         plate_rate=columns * column_exchange_rate(c.plating_mA_cm2(e) * A_M2_PER_MA_CM2, spacing_m),
         cutoff_factor=butler_volmer_factors(cutoff_V, *alphas, e.temperature_K)[0] if potential else np.inf,
         revive_dead=p.dead_li == "revived_on_contact",
+        sei_coated=p.dead_li == "sei_coated",
         passivation_time_s=np.inf if p.sei_passivation_time_s is None else p.sei_passivation_time_s,
     )
 
@@ -456,6 +457,11 @@ def _passivation(p) -> str:
     return "" if p.sei_passivation_time_s is None else f" within {p.sei_passivation_time_s:g} s of being cut off"
 
 
+#: How the cycling attribute names each ``kmc.dead_li`` rule.
+_DEAD_LI = {"stays_dead": "stays dead", "revived_on_contact": "revived on contact",
+            "sei_coated": "stays dead, SEI-coated (binds no Li)"}
+
+
 def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:
     c, e = params.cycling, params.electrode
     cut = (f"overpotential > {c.strip_cutoff_mV:g} mV" if c.strip_cutoff == "potential"
@@ -465,7 +471,7 @@ def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:
                     f"{c.plating_mA_cm2(e):g} mA/cm2, rest {c.rest_s:g} s, strip at {c.stripping_mA_cm2(e):g} mA/cm2 "
                     f"until {cut}, rest {c.rest_s:g} s; i0 = {params.kmc.exchange_current_density_mA_cm2:g} mA/cm2, "
                     f"alpha_a = {params.kmc.anodic_transfer_coefficient:g}, alpha_c = {params.kmc.cathodic_transfer_coefficient:g}; "
-                    f"{params.kmc.exchange.replace('_', '-')} exchange; cut-off Li {params.kmc.dead_li.replace('_', ' ')}"
+                    f"{params.kmc.exchange.replace('_', '-')} exchange; cut-off Li {_DEAD_LI[params.kmc.dead_li]}"
                     f"{_passivation(params.kmc)} (docs/models.md §4.8)"),
         "mean_coulombic_efficiency": finite_mean(cycling["coulombic_efficiency"].values),
         "mean_dead_fraction": finite_mean(cycling["dead_fraction"].values),

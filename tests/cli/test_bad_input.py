@@ -91,8 +91,11 @@ CASES = [
     ("exchange_typo", VALID + '[kmc]\nexchange = "two_way"\n[cycling]\n', ["kmc.exchange", "'one_way' or 'reversible'"]),
     ("dead_li_without_cycling", VALID + '[kmc]\ndead_li = "revived_on_contact"\n', ["kmc.dead_li", "[cycling]"]),
     ("dead_li_typo", VALID + '[kmc]\ndead_li = "revived"\n[cycling]\n',
-     ["kmc.dead_li", "'stays_dead' or 'revived_on_contact'"]),
+     ["kmc.dead_li", "'stays_dead', 'revived_on_contact' or 'sei_coated'"]),
     ("passivation_clock_without_revival", VALID + '[kmc]\nsei_passivation_time_s = 1e-3\n[cycling]\n',
+     ["kmc.sei_passivation_time_s", 'kmc.dead_li = "revived_on_contact"']),
+    ("passivation_clock_with_sei_coated_dead_li",
+     VALID + '[kmc]\ndead_li = "sei_coated"\nsei_passivation_time_s = 1e-3\n[cycling]\n',
      ["kmc.sei_passivation_time_s", 'kmc.dead_li = "revived_on_contact"']),
     ("passivation_clock_not_positive", VALID + '[kmc]\ndead_li = "revived_on_contact"\nsei_passivation_time_s = 0.0\n'
      "[cycling]\n", ["kmc.sei_passivation_time_s", "greater than 0"]),

@@ -116,6 +116,21 @@ def test_a_run_that_revives_dead_li_on_contact_balances_its_charge_net(tmp_path)
     assert "cut-off Li revived on contact" in read_root_attrs(run_dir / "kmc.h5")["cycling"]
 
 
+SEI_COATED = MINIMAL_TOML + CYCLING.replace("max_hop_to_deposition = 300.0",
+                                            'max_hop_to_deposition = 300.0\ndead_li = "sei_coated"')
+
+
+def test_a_run_with_sei_coated_dead_li_balances_its_charge_and_names_the_rule(tmp_path):
+    """kmc.dead_li = "sei_coated" (one-way exchange): the charge balance holds at every record and
+    per cycle (plated - stripped = dead atoms), every cut-off atom stays dead (the cycles'
+    cut-off atoms = the dead Li at the end), and the attribute names the rule."""
+    run_dir, ds, cyc = _run_balanced(SEI_COATED, tmp_path)
+    assert int(ds.dead_atoms[-1]) > 0 and int(ds.revived_atoms[-1]) == 0
+    np.testing.assert_array_equal(cyc.plated_atoms - cyc.stripped_atoms - cyc.residual_atoms, cyc.dead_atoms)
+    assert int(cyc.cut_off_atoms.sum()) == int(ds.dead_atoms[-1])
+    assert "cut-off Li stays dead, SEI-coated (binds no Li)" in read_root_attrs(run_dir / "kmc.h5")["cycling"]
+
+
 PASSIVATED = REVIVED.replace('dead_li = "revived_on_contact"',
                              'dead_li = "revived_on_contact"\nsei_passivation_time_s = 3e-3')
 

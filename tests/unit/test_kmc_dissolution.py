@@ -29,12 +29,12 @@ def _tables(scale=1e-9):
 
 
 def _engine(occ, seed=0, hops=True, track_dead=True, deposition=1.0, ballistic=True, revive=False,
-            passivation=np.inf):
+            passivation=np.inf, sei_coated=False):
     hop, kd = _tables()
-    state = KmcState.from_occupancy(occ, seed)
+    state = KmcState.from_occupancy(occ, seed, sei_coated)
     return Engine(state, hop if hops else np.zeros_like(hop), np.full(occ.shape[1:], deposition), ballistic, 0.3, None,
                   ENERGETICS.step_factor(T) if hops else 0.0, dissolution=kd, track_dead=track_dead,
-                  revive_dead=revive, passivation_time_s=passivation)
+                  revive_dead=revive, passivation_time_s=passivation, sei_coated=sei_coated)
 
 
 def _bare(shape=(12, 12, 12)):
@@ -95,10 +95,12 @@ def test_idle_stripping_machinery_leaves_a_plating_run_unchanged():
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 @pytest.mark.parametrize("ballistic", [True, False])
-def test_plate_strip_rest_keeps_the_state_consistent_and_the_charge_exact(seed, ballistic):
+@pytest.mark.parametrize("sei_coated", [False, True], ids=["dead-binds", "sei-coated"])
+def test_plate_strip_rest_keeps_the_state_consistent_and_the_charge_exact(seed, ballistic, sei_coated):
     """Plating, galvanostatic and potentiostatic stripping and rests, in turn: the incremental
-    state equals a rebuild, and live + dead atoms = deposited - dissolved after every call."""
-    eng = _engine(_bare((16, 12, 12)), seed, ballistic=ballistic)
+    state equals a rebuild, and live + dead atoms = deposited - dissolved after every call; with
+    dead Li that binds, and SEI-coated."""
+    eng = _engine(_bare((16, 12, 12)), seed, ballistic=ballistic, sei_coated=sei_coated)
     s = eng.state
     steps = [{"max_deposits": 600}, {"deposition_scale": 0.0, "strip_rate": 400.0, "max_dissolutions": 300},
              {"deposition_scale": 0.0, "t_end": 0.0}, {"max_deposits": 1200},
@@ -265,10 +267,10 @@ def test_the_galvanostatic_split_without_one_branch():
     assert k.exchange_split(0.0, 0.0, 5.0, 1.0) == (0.0, 0.0)
 
 
-@pytest.mark.parametrize("revive", [False, True], ids=["dead-stays", "revived"])
+@pytest.mark.parametrize("rule", ["stays_dead", "revived_on_contact", "sei_coated"])
 @pytest.mark.parametrize("field", ["uniform", "two-valued"])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_the_galvanostatic_exchange_keeps_its_eligible_sites_exactly(seed, field, revive):
+def test_the_galvanostatic_exchange_keeps_its_eligible_sites_exactly(seed, field, rule):
     """The galvanostatic exchange keeps two sums incrementally: the eligible sites, each weighted
     by its column's rate / the largest (``_kernels.recheck_eligible``), and, for a non-uniform
     field, the dissolution rates times the column factors (``update_weighted_anodic``); both are
@@ -279,20 +281,22 @@ def test_the_galvanostatic_exchange_keeps_its_eligible_sites_exactly(seed, field
     recounted by ``Engine.eligible_sites`` and ``exchange_sums`` (two-valued field: to 1e-9,
     round-off of the running sums); and the state passes ``Engine.verify``. The runs make falls and
     dead Li, so the incremental paths and the recounts are both taken (asserted); with revival on,
-    Li is revived too (asserted: more atoms were marked dead than are dead at the end)."""
+    Li is revived too (asserted: more atoms were marked dead than are dead at the end); SEI-coated
+    dead Li changes the counts of the sites around it when it dies (checked by the rebuild)."""
+    revive, sei_coated = rule == "revived_on_contact", rule == "sei_coated"
     occ = _tall_rough_deposit(seed)
     rates = np.full(occ.shape[1:], 10.0)
     if field == "two-valued":
         rates[:, :5], rates[:, 5:] = 5.0, 15.0
     hop, kd = _tables()
-    eng = Engine(KmcState.from_occupancy(occ, seed), hop, rates, True, 0.3, None, ENERGETICS.step_factor(T),
-                 dissolution=kd, track_dead=True, revive_dead=revive)
+    eng = Engine(KmcState.from_occupancy(occ, seed, sei_coated), hop, rates, True, 0.3, None,
+                 ENERGETICS.step_factor(T), dissolution=kd, track_dead=True, revive_dead=revive, sei_coated=sei_coated)
     s = eng.state
     for net_rate in (-1000.0, 1000.0):
         for _ in range(40):
             status = eng.advance(max_events=500, net_rate=net_rate, site_exchange_rate=10.0)
             if field == "uniform":
-                assert eng.kept_sums[0] == exchange_sites(s.occupancy).size
+                assert eng.kept_sums[0] == exchange_sites(s.occupancy, sei_coated).size
             else:
                 assert eng.kept_sums[0] == pytest.approx(eng.eligible_sites(), rel=1e-9)
                 assert eng.kept_sums[1] == pytest.approx(eng.exchange_sums(10.0)[0], rel=1e-9)
@@ -457,6 +461,134 @@ def test_an_island_on_a_dissolved_stem_is_dead_and_stays(size):
     for z, y, x in zip(*np.nonzero((occ_now == m.CRYSTAL) | (occ_now == m.GLASSY))):
         assert z == 1 or _touches_live(occ_now, z, y, x), (z, y, x)
     eng.verify()
+
+
+def _site(z, y, x, side=12):
+    """Flat index of (z, y, x) on a side x side lattice."""
+    return (z * side + y) * side + x
+
+
+def test_sei_coated_dead_li_is_no_neighbour_in_the_site_words():
+    """A crystalline atom on a stem with dead Li beside it: built with ``sei_coated``, the atom
+    counts one occupied neighbour (the stem), not two, and the empty site above the dead atom
+    none, not one; the dead site's word carries ``DEAD_SEI``. Without it, dead Li counts as Li."""
+    occ, _ = _atom_on_stem(k.DEAD)
+    for sei_coated, atom_n, above_dead_n in ((False, 2, 1), (True, 1, 0)):
+        st = KmcState.from_occupancy(occ, 0, sei_coated).st
+        assert (st[_site(2, 6, 6)] & k.NOCC_MASK) // k.N_UNIT == atom_n
+        assert (st[_site(3, 6, 7)] & k.NOCC_MASK) // k.N_UNIT == above_dead_n
+        assert bool(st[_site(2, 6, 7)] & k.DEAD_SEI) == sei_coated
+
+
+@pytest.mark.parametrize("sei_coated, dead, falls", [(False, 1, 0), (True, 0, 1)])
+def test_an_atom_held_only_by_sei_coated_dead_li_falls_to_the_collector(sei_coated, dead, falls):
+    """The stem under an atom with dead Li beside it dissolves. Dead Li that binds holds the atom,
+    which is then cut off (1 atom dead, no fall); SEI-coated dead Li does not bind it, so it falls
+    down its column onto the collector and stays live (none dead, one fall)."""
+    occ, stem = _atom_on_stem(k.DEAD)
+    eng = _engine(occ, hops=False, sei_coated=sei_coated)
+    eng.dissolve(stem)
+    s = eng.state
+    assert s.counts[k.EV_DEAD] == dead and s.counts[k.EV_FALL] == falls
+    assert s.n_dead == 1 + dead and s.n_atoms == 1 - dead
+    if falls:
+        assert s.occupancy[1, 6, 6] == m.CRYSTAL
+    eng.verify()
+
+
+def test_an_unbound_atom_resting_on_sei_coated_dead_li_is_cut_off_where_it_rests():
+    """An atom on SEI-coated dead Li, held only by a live neighbour on a stem: that neighbour
+    dissolves. The atom has no bond left and cannot fall (the dead Li under it): it is cut off
+    where it rests, one cut-off of one atom, no fall."""
+    occ = _bare((8, 12, 12))
+    occ[1, 6, 6] = k.DEAD
+    occ[2, 6, 6] = occ[2, 6, 7] = occ[1, 6, 7] = m.CRYSTAL
+    eng = _engine(occ, hops=False, sei_coated=True)
+    eng.dissolve(_site(2, 6, 7))
+    s = eng.state
+    assert s.counts[k.EV_DEAD] == 1 and s.counts[k.EV_FALL] == 0 and s.n_dead == 2
+    assert s.counts[k.EV_CUT_OFFS] == 1 and s.occupancy[2, 6, 6] == k.DEAD
+    eng.verify()
+
+
+@pytest.mark.parametrize("below, beside, sei_coated, refused", [
+    (k.DEAD, m.EMPTY, True, True), (m.EMPTY, m.EMPTY, True, False), (k.DEAD, m.EMPTY, False, True),
+    (m.EMPTY, k.DEAD, True, False), (m.EMPTY, k.DEAD, False, True)])
+def test_a_move_that_leaves_an_atom_unbound_on_sei_coated_dead_li_is_refused(below, beside, sei_coated, refused):
+    """An atom A is held only by a mover M (on a stem on the collector); M steps down off the stem.
+    SEI-coated dead Li under A: A is left with no bond and nothing to fall through, so the move
+    would cut it off and is refused (``_kernels.cuts_off``). The site under A empty: A falls
+    instead, not refused, also with SEI-coated dead Li beside A (it does not hold A); dead Li that
+    binds, under or beside A, holds A off the collector: cut off, refused."""
+    occ = _bare((8, 12, 12))
+    occ[1, 6, 6], occ[2, 6, 5] = below, beside
+    occ[2, 6, 6] = occ[2, 6, 7] = occ[1, 6, 7] = m.CRYSTAL
+    st = KmcState.from_occupancy(occ, 0, sei_coated).st
+    n = st.size
+    scratch = (np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(1, np.int64),
+               np.empty((3, 7), np.int64))
+    before = st.copy()
+    assert k.cuts_off(np.int32(_site(2, 6, 7)), np.int64(_site(1, 6, 8)), True, st, k.lateral_grid(12, 12), 8,
+                      *scratch) == refused
+    np.testing.assert_array_equal(st, before)
+
+
+def test_a_step_move_onto_sei_coated_dead_li_is_rejected():
+    """An atom X on a live atom Y on the collector, Y ringed by SEI-coated dead Li: X's four
+    lateral sites are edge sites (the dead Li under them binds nothing), so X has four step moves
+    down over them and no hop, each onto dead Li; Y has no move. Every one of 1000 events is a
+    rejected step (a null event): no move made, the dead Li all still there, the state equal to a
+    rebuild."""
+    occ = _bare((6, 12, 12))
+    occ[1, 5:8, 5:8] = k.DEAD
+    occ[1:3, 6, 6] = m.CRYSTAL
+    eng = _engine(occ, deposition=1e-12, sei_coated=True)
+    s = eng.state
+    assert eng.advance(max_events=1000, deposition_scale=0.0) == k.ST_EVENTS
+    assert s.counts[k.EV_REFUSED] == 1000 and s.counts[k.EV_STEP] == s.counts[k.EV_HOP] == 0
+    np.testing.assert_array_equal(s.occupancy, occ)
+    eng.verify()
+
+
+def test_coating_a_large_cut_off_waits_for_room_in_the_hop_lists():
+    """A sheet of 32 x 32 atoms held above a 2-layer film by one stem, across an empty layer; the
+    stem dissolves and the sheet is cut off, SEI-coated. As each sheet atom is coated, the film
+    atom under it loses a hop target (the site between them now has one bond) and gains four step
+    moves up: 1024 atoms move into one hop class that was laid out for one atom (room for 2 x
+    ``CLASS_HEADROOM`` = 512 more), so the coats wait for the lists to grow (``_kernels.coat_all``).
+    Afterwards every sheet atom is dead and coated, the 1024 film atoms are in that class, and
+    the state equals a rebuild (no list overran its block)."""
+    occ = _bare((8, 32, 32))
+    occ[1:3] = m.CRYSTAL
+    occ[3, 16, 16] = m.CRYSTAL
+    occ[4] = m.CRYSTAL
+    eng = _engine(occ, hops=False, sei_coated=True)
+    s = eng.state
+    film_top = ((m.CRYSTAL - 1) * 5 + 4) * 35 + 4  # crystalline, n = 5, m = 0, four step moves up
+    # laid out for its one atom, the sheet's atom over the stem
+    assert s.class_size[film_top] == 1 and np.diff(s.class_start)[film_top] == 2 + 2 * k.CLASS_HEADROOM
+    eng.dissolve(_site(3, 16, 16, 32))
+    assert s.n_dead == s.counts[k.EV_DEAD] == 1024 and eng.pending[0] == 0
+    assert np.all(s.st[_site(4, 0, 0, 32) : _site(5, 0, 0, 32)] & k.DEAD_SEI)
+    assert s.class_size[film_top] == 1024
+    eng.verify()
+
+
+@pytest.mark.parametrize("kwargs, message", [({}, "needs track_dead"), ({"track_dead": True, "revive_dead": True},
+                                                                       "no revive_dead"),
+                                             ({"track_dead": True, "coated_state": False}, "not SEI-coated"),
+                                             ({"track_dead": True, "sei_coated": False, "coated_state": True},
+                                              "is SEI-coated")])
+def test_the_engine_refuses_sei_coated_dead_li_it_cannot_run(kwargs, message):
+    """SEI-coated dead Li needs dead-Li tracking and dead Li that stays dead; a state's dead Li
+    must be coated exactly when the engine's is."""
+    kwargs = {"sei_coated": True, **kwargs}
+    occ = _bare((6, 8, 8))
+    occ[2, 4, 4] = k.DEAD
+    state = KmcState.from_occupancy(occ, 0, kwargs.pop("coated_state", kwargs["sei_coated"]))
+    hop, kd = _tables()
+    with pytest.raises(ValueError, match=message):
+        Engine(state, hop, np.ones((8, 8)), True, dissolution=kd, **kwargs)
 
 
 def _constant_arguments(source, constants):
@@ -681,7 +813,7 @@ def test_a_dead_cluster_larger_than_the_hop_lists_room_is_revived_after_they_gro
     eng = _engine(occ, hops=False, ballistic=False, revive=True)
     assert int(np.diff(eng.state.class_start).max()) < 676
     assert eng.advance(max_deposits=400) == k.ST_DEPOSITS
-    assert eng.state.n_dead == 0 and eng.pending_revival[0] == 0
+    assert eng.state.n_dead == 0 and eng.pending[0] == 0
     eng.verify()
     eng = _engine(occ, hops=False, ballistic=False, revive=True)
     s = eng.state
@@ -689,7 +821,7 @@ def test_a_dead_cluster_larger_than_the_hop_lists_room_is_revived_after_they_gro
         assert eng.advance(max_deposits=int(s.counts[k.EV_DEPOSIT]) + 1) == k.ST_DEPOSITS
         assert eng.dead_touching_live() == 0
     assert s.n_dead == 0 and np.all(s.occupancy[2, 2:30, 2:30] == m.GLASSY)
-    assert eng.pending_revival[0] == 0 and int(np.diff(s.class_start).max()) >= 676  # the lists grew for it
+    assert eng.pending[0] == 0 and int(np.diff(s.class_start).max()) >= 676  # the lists grew for it
     eng.verify()
 
 
@@ -709,7 +841,7 @@ def test_an_atom_that_falls_next_to_live_li_and_dead_li_revives_it():
     assert s.n_dead == 784 and eng.dead_touching_live() == 0
     eng.dissolve((3 * 32 + 15) * 32 + 1)
     assert s.counts[k.EV_FALL] == 1 and s.occupancy[2, 15, 1] == m.CRYSTAL
-    assert s.n_dead == 0 and s.counts[k.EV_DEAD] == 0 and eng.pending_revival[0] == 0
+    assert s.n_dead == 0 and s.counts[k.EV_DEAD] == 0 and eng.pending[0] == 0
     eng.verify()
 
 
