@@ -87,7 +87,7 @@ tracked, a move that would cut Li off the collector is refused (:func:`cuts_off`
 
 Status codes returned by :func:`run_events`: 0 event budget used, 1 end time reached,
 2 deposit target reached, 3 a hop list is nearly full, or a dead cluster waits for room in one to
-be revived (grow them and call again),
+be revived, or dead atoms to be SEI-coated (grow them and call again),
 4 the deposit reached the top of the box, 5 nothing can happen (all rates zero),
 6 dissolution target reached, 7 stripping cut-off (one-way: the atoms' summed dissolution rate fell
 below the floor; reversible: the anodic factor passed the cut-off, or nothing is left to dissolve),
@@ -634,7 +634,7 @@ def drop_unbound(z, col, st, top, grid, nz, touched, n_touched, counts):
     """Li atoms next to the site (z, col), just emptied, that lost their last bond fall down their
     column onto the first site that is not empty (part of the event that emptied it); returns the
     new number of ``touched`` sites. One that rests on SEI-coated dead Li cannot fall: it is only
-    appended to ``touched`` (for :func:`strand_landed`, which finds it cut off)."""
+    appended to ``touched``; :func:`sever` (or :func:`strand_landed`) finds it cut off."""
     nxy = n_columns(grid)
     lat = laterals(col, grid)
     for d in range(6):

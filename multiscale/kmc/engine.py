@@ -355,10 +355,8 @@ class Engine:
         s = self.state
         while self.pending[0] > 0:
             waiting = int(self.pending[0])
-            if self.sei_coated:  # a coat re-files < 60 live atoms (``_kernels.COAT_ROOM``); each pass coats >= 1
+            if self.sei_coated:  # a coat re-files < 60 live atoms (``_kernels.COAT_ROOM``): each pass coats >= 1
                 self._grow(2 * k.CLASS_HEADROOM)
-                if self._room() < k.COAT_ROOM:
-                    raise ValueError(f"kmc: no room to coat dead Li in one hop list (at most {k.MAX_LIST})")
                 k.coat_all(s.st, s.top, *self._lists(), *self._rates(), self.grid, s.shape[0], self.pending)
                 continue
             self._grow(2 * waiting + k.CLASS_HEADROOM)
@@ -394,7 +392,8 @@ class Engine:
         """Give every class's list its own block of ``members``, twice its size plus ``room``
         (at most ``_kernels.MAX_LIST``), so the lists take twice the atoms listed now plus a fixed
         350 x ``room``; with ``keep``, each list's atoms are copied in their order (so a run does
-        not depend on when its lists grew; ``slot`` holds places within a class and stays valid)."""
+        not depend on when its lists grew, except through the revivals and SEI coats that wait for
+        room, :meth:`_settle_pending`; ``slot`` holds places within a class and stays valid)."""
         s = self.state
         capacity = np.minimum(2 * s.class_size + room, k.MAX_LIST)
         if (capacity - s.class_size).min() < k.CLASS_HEADROOM:
@@ -495,7 +494,7 @@ class Engine:
             k.resum(s.tree)  # stripping can bring the sums to ~0, where the round-off of many updates would dominate
         log = np.zeros((0, 3)) if hop_log is None else hop_log
         done_before = s.events
-        stopped = None  # a stop reached with a revival waiting: returned after one more call, with no events
+        stopped = None  # a stop reached with a revival or coats waiting: returned after one more call, with no events
         while True:
             budget = 0 if stopped is not None else max_events - (s.events - done_before)
             status = k.run_events(
@@ -512,14 +511,14 @@ class Engine:
             waiting = self.pending[0] > 0
             if status != k.ST_GROW and not waiting:
                 return status
+            if waiting:  # grow the lists, revive or coat, first: an error below leaves the state whole
+                self._settle_pending()
             if log.shape[0] > 0 and s.events > done_before:
                 raise RuntimeError("kmc: the hop lists grew during a logged call; log a shorter run")
-            if waiting:  # grow the lists and revive; after a stop, the call with no events recounts the exchange's sums
-                self._settle_pending()
-                if status != k.ST_GROW:
-                    stopped = status
-            else:
+            if not waiting:
                 self._grow()
+            elif status != k.ST_GROW:
+                stopped = status  # after a stop, the call with no events recounts the exchange's sums
 
     def dissolution_sum(self) -> float:
         """Summed dissolution rate at zero overpotential of every live surface atom, 1/s."""

@@ -8,7 +8,9 @@ import pytest
 import multiscale
 from multiscale.analysis.summary import summary
 from multiscale.io import read_dataset, read_root_attrs
+from multiscale.kmc import cycling as kmc_cycling
 from multiscale.kmc import stage as kmc_stage
+from multiscale.kmc.engine import Engine
 from multiscale.kmc.outputs import SCHEMA as KMC_SCHEMA
 from tests.conftest import MINIMAL_TOML
 from tests.harness import assert_matches_schema
@@ -120,11 +122,20 @@ SEI_COATED = MINIMAL_TOML + CYCLING.replace("max_hop_to_deposition = 300.0",
                                             'max_hop_to_deposition = 300.0\ndead_li = "sei_coated"')
 
 
-def test_a_run_with_sei_coated_dead_li_balances_its_charge_and_names_the_rule(tmp_path):
-    """kmc.dead_li = "sei_coated" (one-way exchange): the charge balance holds at every record and
-    per cycle (plated - stripped = dead atoms), every cut-off atom stays dead (the cycles'
-    cut-off atoms = the dead Li at the end), and the attribute names the rule."""
+def test_a_run_with_sei_coated_dead_li_balances_its_charge_and_names_the_rule(tmp_path, monkeypatch):
+    """kmc.dead_li = "sei_coated" (one-way exchange): every engine the cycling run builds coats
+    its dead Li; the charge balance holds at every record and per cycle (plated - stripped = dead
+    atoms), every cut-off atom stays dead (the cycles' cut-off atoms = the dead Li at the end), and
+    the attribute names the rule."""
+    coated = []
+
+    def engine(*args, **kwargs):
+        coated.append(kwargs["sei_coated"])
+        return Engine(*args, **kwargs)
+
+    monkeypatch.setattr(kmc_cycling, "Engine", engine)
     run_dir, ds, cyc = _run_balanced(SEI_COATED, tmp_path)
+    assert coated and all(coated)
     assert int(ds.dead_atoms[-1]) > 0 and int(ds.revived_atoms[-1]) == 0
     np.testing.assert_array_equal(cyc.plated_atoms - cyc.stripped_atoms - cyc.residual_atoms, cyc.dead_atoms)
     assert int(cyc.cut_off_atoms.sum()) == int(ds.dead_atoms[-1])

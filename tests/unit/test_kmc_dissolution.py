@@ -555,7 +555,8 @@ def test_coating_a_large_cut_off_waits_for_room_in_the_hop_lists():
     stem dissolves and the sheet is cut off, SEI-coated. As each sheet atom is coated, the film
     atom under it loses a hop target (the site between them now has one bond) and gains four step
     moves up: 1024 atoms move into one hop class that was laid out for one atom (room for 2 x
-    ``CLASS_HEADROOM`` = 512 more), so the coats wait for the lists to grow (``_kernels.coat_all``).
+    ``CLASS_HEADROOM`` = 512 more; that atom is cut off with the sheet), so the coats wait for the
+    lists to grow (``_kernels.coat_all``).
     Afterwards every sheet atom is dead and coated, the 1024 film atoms are in that class, and
     the state equals a rebuild (no list overran its block)."""
     occ = _bare((8, 32, 32))
@@ -570,7 +571,7 @@ def test_coating_a_large_cut_off_waits_for_room_in_the_hop_lists():
     eng.dissolve(_site(3, 16, 16, 32))
     assert s.n_dead == s.counts[k.EV_DEAD] == 1024 and eng.pending[0] == 0
     assert np.all(s.st[_site(4, 0, 0, 32) : _site(5, 0, 0, 32)] & k.DEAD_SEI)
-    assert s.class_size[film_top] == 1024
+    assert s.class_size[film_top] == 1024 and np.diff(s.class_start)[film_top] > 2 + 2 * k.CLASS_HEADROOM  # grown
     eng.verify()
 
 
