@@ -730,14 +730,31 @@ def kill(sites, n_sites, st, top, slot, members, class_start, class_size, mobile
 @njit(cache=True, inline="always")
 def _coat_one(i, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
               rise, heat_len, t_bath, grid, nz, touched):
-    """SEI-coat the dead atom at site i (``DEAD_SEI``; its ``DEAD_CRYSTAL`` kept): it leaves the
-    site as in a dissolution (:func:`change`: the counts around it drop, as it binds nothing now),
-    then the site is blocked again (:func:`_coat`); the live atoms whose word changed are
-    re-filed (< 60; ``touched`` int64[>= 64] is scratch)."""
+    """SEI-coat the dead atom at site i (``DEAD_SEI``; its ``DEAD_CRYSTAL`` kept). It leaves the
+    site as in a dissolution (:func:`change`: the counts around it drop, as it binds nothing now);
+    then the site is blocked again: it stops being a hop target of its neighbours and an edge site
+    of its one neighbour, and is part of its column (``top``), while no neighbour's counts change.
+    The live atoms whose word changed are re-filed (< 60; ``touched`` int64[>= 64] is scratch)."""
     z, col = site_zc(i, grid)
     crystal = (st[i] & DEAD_CRYSTAL) != 0
     n_touched = change(z, col, np.int64(EMPTY), st, top, grid, nz, touched, np.int64(0))
-    n_touched = _coat(z, col, crystal, st, top, grid, nz, touched, n_touched)
+    nxy = n_columns(grid)
+    b = st[i]
+    lat = laterals(col, grid)
+    if is_edge(b):
+        n_touched = credit_edge(z, col, lat, neighbour_code(b), -1, st, grid, nz, touched, n_touched)
+    if is_target(b):
+        for d in range(6):
+            zj, cj = neighbour_zc(z, col, d, lat, nz)
+            if zj >= 0:
+                j = zj * nxy + cj
+                st[j] -= T_UNIT
+                if is_atom(st[j]):
+                    touched[n_touched] = j
+                    n_touched += 1
+    st[i] = (b & ~(OCC_MASK | E_MASK | U_BIT)) | DEAD | DEAD_SEI | (DEAD_CRYSTAL if crystal else 0)
+    if z > top[col]:
+        top[col] = z
     relist(touched, n_touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
            es_barrier, rise, heat_len, t_bath, grid)
 
@@ -757,34 +774,6 @@ def coat_all(st, top, slot, members, class_start, class_size, mobile, n_mobile, 
             else:
                 _coat_one(i, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
                           es_barrier, rise, heat_len, t_bath, grid, nz, touched)
-
-
-@njit(cache=True, inline="always")
-def _coat(z, col, crystal, st, top, grid, nz, touched, n_touched):
-    """Block the site (z, col), just emptied, with SEI-coated dead Li (``DEAD_SEI``; ``DEAD_CRYSTAL``
-    if it died ``crystal``): no neighbour's counts change, since it binds nothing, but it stops
-    being a hop target of its neighbours and an edge site of its one neighbour, and it is part
-    of its column again (``top``). Appends the Li atoms whose word changed to ``touched``;
-    returns their new number."""
-    nxy = n_columns(grid)
-    i = z * nxy + col
-    b = st[i]
-    lat = laterals(col, grid)
-    if is_edge(b):
-        n_touched = credit_edge(z, col, lat, neighbour_code(b), -1, st, grid, nz, touched, n_touched)
-    if is_target(b):
-        for d in range(6):
-            zj, cj = neighbour_zc(z, col, d, lat, nz)
-            if zj >= 0:
-                j = zj * nxy + cj
-                st[j] -= T_UNIT
-                if is_atom(st[j]):
-                    touched[n_touched] = j
-                    n_touched += 1
-    st[i] = (b & ~(OCC_MASK | E_MASK | U_BIT)) | DEAD | DEAD_SEI | (DEAD_CRYSTAL if crystal else 0)
-    if z > top[col]:
-        top[col] = z
-    return n_touched
 
 
 @njit(cache=True, inline="always")

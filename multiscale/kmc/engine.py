@@ -354,11 +354,11 @@ class Engine:
         takes: revive a dead cluster (``revive_dead``) or SEI-coat dead atoms (``sei_coated``)."""
         s = self.state
         while self.pending[0] > 0:
-            waiting = int(self.pending[0])
             if self.sei_coated:  # a coat re-files < 60 live atoms (``_kernels.COAT_ROOM``): each pass coats >= 1
                 self._grow(2 * k.CLASS_HEADROOM)
                 k.coat_all(s.st, s.top, *self._lists(), *self._rates(), self.grid, s.shape[0], self.pending)
                 continue
+            waiting = int(self.pending[0])
             self._grow(2 * waiting + k.CLASS_HEADROOM)
             if self._room() < waiting + k.CLASS_HEADROOM:
                 raise ValueError(f"kmc: no room to revive a dead cluster of {waiting} atoms in one hop list "
