@@ -7,8 +7,9 @@ i [exp(alpha_a f eta) - exp(-alpha_c f eta)]. (2) The same table at hop accelera
 answer). (3) Dead Li at eta = 0 with dead-Li tracking on, vs the acceleration. (4) A dense film
 stripped at low current to the cut-off against CE = 1 with no dead Li: the atoms lost (dead + live
 left) per initial atom, vs the hop acceleration. Table 3 is printed twice: with cut-off Li dead for
-good, and revived when live Li touches it (``kmc.dead_li``); table 4 three times: also with dead
-Li SEI-coated (dead for good, binding no Li). Asserts nothing.
+good, and revived when live Li touches it (``kmc.dead_li``); table 4 four times: also with dead
+Li SEI-coated (dead for good, binding no Li), and with Li joined across gaps of up to two lattice
+spacings (``kmc.electronic_contact = "narrow_gap"``, dead for good). Asserts nothing.
 
 Usage: python benchmarks/kmc_butler_volmer.py [--only bv,acceleration,dead,film] [--seeds 3] [--smoke]
 (``--smoke``: one seed, short windows, one acceleration, a 4-layer film; a check that it runs.)
@@ -32,6 +33,7 @@ import copy
 import functools
 
 import numpy as np
+from scipy import ndimage
 
 from multiscale.atomistic.params import AtomisticParams
 from multiscale.atomistic.stage import build_datasets
@@ -56,10 +58,12 @@ def curated_energetics() -> m.HopEnergetics:
 
 
 def film(side: int, seed: int, layers: int = 16, acceleration: float = 30000.0, ballistic: bool = False,
-         track_dead: bool = False, state: KmcState | None = None, rule: str = "stays_dead") -> Engine:
+         track_dead: bool = False, state: KmcState | None = None, rule: str = "stays_dead",
+         narrow_gap: bool = False) -> Engine:
     """A crystalline film of ``layers`` on side^2 columns (or ``state``), ions reduced at the
     exchange rate of a column, hops accelerated to ``acceleration`` x that rate; ``rule``: what
-    becomes of cut-off Li, as ``kmc.dead_li``."""
+    becomes of cut-off Li, as ``kmc.dead_li``; ``narrow_gap``: Li joined across gaps of up to two
+    spacings."""
     energetics = curated_energetics()
     f0 = dz.column_exchange_rate(I0, A)
     table = m.rate_table(energetics, T)
@@ -68,39 +72,92 @@ def film(side: int, seed: int, layers: int = 16, acceleration: float = 30000.0, 
         state = KmcState.flat((layers + 24, side, side), seed, layers=layers)
     return Engine(state, table, np.full((side, side), f0), ballistic, 1.0, None, energetics.step_factor(T),
                   dissolution=dz.dissolution_table(energetics, T, I0, A), track_dead=track_dead,
-                  revive_dead=rule == "revived_on_contact", sei_coated=rule == "sei_coated")
+                  revive_dead=rule == "revived_on_contact", sei_coated=rule == "sei_coated",
+                  narrow_gap=narrow_gap)
 
 
-def strip_film(side: int, layers: int, acceleration: float, seed: int,
-               rule: str) -> tuple[int, int, int, int, np.ndarray]:
+def strip_film(side: int, layers: int, acceleration: float, seed: int, rule: str,
+               narrow_gap: bool) -> tuple[int, int, int, int, np.ndarray, list[int]]:
     """(dead atoms, live atoms left, initial atoms, atoms ever marked dead, clusters cut off in
-    each size bin of ``_kernels.CUT_OFF_EDGES``) after stripping a dense film at 0.1 mA/cm^2
-    (1 A/m^2) to the 0.5 V cut-off."""
-    eng = film(side, seed, layers, acceleration, ballistic=True, track_dead=True, rule=rule)
+    each size bin of ``_kernels.CUT_OFF_EDGES``, the squared gap of each piece cut off) after
+    stripping a dense film at 0.1 mA/cm^2 (1 A/m^2) to the 0.5 V cut-off. The run stops after
+    every dissolution (a resumed run goes on bit for bit), so each new piece of dead Li is seen
+    right after the dissolution that cut it off, or one that followed the moves that did (a fall);
+    its gap (:func:`_squared_gap`) is then taken."""
+    eng = film(side, seed, layers, acceleration, ballistic=True, track_dead=True, rule=rule, narrow_gap=narrow_gap)
     s = eng.state
     atoms = s.n_atoms
     rate = 1.0 * side * side * A**2 / E
     floor = dz.strip_floor(rate, I0 * side * side * A**2 / E, 0.5, 0.5, 0.5, T)
-    eng.advance(deposition_scale=0.0, strip_rate=rate, strip_floor=floor)
-    return s.n_dead, s.n_atoms, atoms, int(s.counts[k.EV_DEAD]), s.counts[k.EV_CUT_OFFS:k.EV_CUT_ATOMS].copy()
+    gaps, dead_before, marked = [], s.occupancy == k.DEAD, 0
+    while True:
+        status = eng.advance(deposition_scale=0.0, strip_rate=rate, strip_floor=floor,
+                             max_dissolutions=int(s.counts[k.EV_DISSOLVE]) + 1)
+        if s.counts[k.EV_DEAD] != marked:
+            marked = int(s.counts[k.EV_DEAD])
+            dead = s.occupancy == k.DEAD
+            gaps += _squared_gap(s.occupancy, dead & ~dead_before)
+            dead_before = dead
+        if status != k.ST_DISSOLVED:
+            break
+    return (s.n_dead, s.n_atoms, atoms, int(s.counts[k.EV_DEAD]), s.counts[k.EV_CUT_OFFS:k.EV_CUT_ATOMS].copy(),
+            gaps)
+
+
+def _squared_gap(occupancy: np.ndarray, new: np.ndarray) -> list[int]:
+    """For each face-connected piece of ``new`` (bool, (nz, ny, nx), z = 0 the substrate; periodic
+    in y and x), the least squared distance (lattice spacings squared, lateral distances the short
+    way round) from any of its atoms to live Li or to the collector (the substrate plane)."""
+    nz, ny, nx = occupancy.shape
+    live = np.argwhere((occupancy == m.GLASSY) | (occupancy == m.CRYSTAL))
+    new = new.copy()
+    new[0] = False
+    labels, n = ndimage.label(new)
+    parent = np.arange(n + 1)  # pieces that cross the periodic sides are one piece
+
+    def root(a):
+        while parent[a] != a:
+            a = parent[a]
+        return a
+
+    for lo, hi in ((labels[:, :, 0], labels[:, :, -1]), (labels[:, 0, :], labels[:, -1, :])):
+        both = (lo > 0) & (hi > 0)
+        for a, b in zip(lo[both], hi[both]):
+            parent[root(a)] = root(b)
+    labels = np.array([root(a) for a in range(n + 1)])[labels]
+    gaps = []
+    for piece in np.unique(labels[labels > 0]):
+        sites = np.argwhere(labels == piece)
+        best = int(sites[:, 0].min()) ** 2
+        if live.size:
+            d = np.abs(sites[:, None, :] - live[None, :, :])
+            d[..., 1] = np.minimum(d[..., 1], ny - d[..., 1])
+            d[..., 2] = np.minimum(d[..., 2], nx - d[..., 2])
+            best = min(best, int((d**2).sum(-1).min()))
+        gaps.append(best)
+    return gaps
 
 
 RULES = {"stays_dead": "dead for good", "revived_on_contact": "revived on contact",
          "sei_coated": "dead for good, SEI-coated (binds no Li)"}
 
 
-def film_table(side: int, layers: int, accelerations, seeds, rule: str) -> None:
-    print(f"\ndense film, {layers} layers on {side}^2, 0.1 mA/cm2 to the cut-off, cut-off Li {RULES[rule]} "
+def film_table(side: int, layers: int, accelerations, seeds, rule: str, narrow_gap: bool) -> None:
+    joined = ", Li joined across gaps of up to two spacings" if narrow_gap else ""
+    print(f"\ndense film, {layers} layers on {side}^2, 0.1 mA/cm2 to the cut-off, cut-off Li {RULES[rule]}{joined} "
           f"({len(seeds)} seeds; analytic limit: 0 lost)")
     sizes = ", ".join(str(lo) for lo in k.CUT_OFF_EDGES)
     print(f"{'hops / exchange':>15} {'lost / initial':>20} {'dead atoms per seed':>30} {'ever marked dead':>30}  "
-          f"clusters cut off, all seeds, of >= {sizes} atoms")
+          f"clusters cut off, all seeds, of >= {sizes} atoms; pieces cut off within 1, sqrt 2, sqrt 3, 2, "
+          "more spacings of live Li or the collector")
     for acceleration in accelerations:
-        runs = [strip_film(side, layers, acceleration, seed, rule) for seed in seeds]
-        lost = np.array([(dead + live) / atoms for dead, live, atoms, _, _ in runs])
+        runs = [strip_film(side, layers, acceleration, seed, rule, narrow_gap) for seed in seeds]
+        lost = np.array([(run[0] + run[1]) / run[2] for run in runs])
         se = lost.std(ddof=1) / np.sqrt(lost.size) if lost.size > 1 else np.nan
+        gaps = np.array([gap for run in runs for gap in run[5]], int)
+        by_gap = [int(np.count_nonzero(gaps == g)) for g in (1, 2, 3, 4)] + [int(np.count_nonzero(gaps > 4))]
         print(f"{acceleration:>15g} {lost.mean():>10.2e} ± {se:<7.1e} {str([run[0] for run in runs]):>30} "
-              f"{str([run[3] for run in runs]):>30}  {sum(run[4] for run in runs)}")
+              f"{str([run[3] for run in runs]):>30}  {sum(run[4] for run in runs)}; {by_gap}")
 
 
 def currents(eng: Engine, eta_kT: float, window_s: float) -> tuple[float, float, float, bool]:
@@ -175,11 +232,12 @@ def main() -> None:
         for rule in ("stays_dead", "revived_on_contact"):
             dead_table(12, seeds, settle, [300.0] if args.smoke else [300.0, 3000.0, 30000.0], rule)
     if "film" in only:
-        for rule in RULES:
+        cases = [(rule, False) for rule in RULES] + [("stays_dead", True)]
+        for rule, narrow_gap in cases:
             if args.smoke:
-                film_table(8, 4, [300.0], [1], rule)
+                film_table(8, 4, [300.0], [1], rule, narrow_gap)
             else:
-                film_table(16, 8, [300.0, 1000.0, 3000.0], list(range(1, 9)), rule)
+                film_table(16, 8, [300.0, 1000.0, 3000.0], list(range(1, 9)), rule, narrow_gap)
 
 
 if __name__ == "__main__":

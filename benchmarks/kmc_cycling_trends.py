@@ -12,7 +12,8 @@ Asserts nothing.
 Usage: python benchmarks/kmc_cycling_trends.py
 [--only current,vlcd,convergence,box,cycles,cycles_passivation,cycles_convergence,
 cycles_passivation_convergence,exchange,exchange_vlcd,revival,revival_current,passivation,passivation_current,
-current_sei_coated,vlcd_sei_coated,cycles_sei_coated] [--seeds 8] [--box NM [--box-height NM]]
+current_sei_coated,vlcd_sei_coated,cycles_sei_coated,cycles_sei_coated_hops,cycles_sei_coated_box,
+cycles_narrow_gap] [--seeds 8] [--box NM [--box-height NM]]
 [--vlcd-length NM] [--figure PATH] [--smoke]
 (``--smoke``: one seed, a 4 nm box, 2 ML, one cycle, each table's first value; a check that every
 table runs. ``--box NM``: every table but 'box' in an NM-wide box, 12 nm high or ``--box-height``.
@@ -40,7 +41,10 @@ revived by contact per atom plated, per cycle. Passivation (revival within
 1 ms - 1 s, and 4000x hops at 10 ms; passivation_current: the current trend at 10 ms with each
 exchange. current_sei_coated, vlcd_sei_coated: the current and the VLCD trend (3 cycles) with
 SEI-coated dead Li (``kmc.dead_li = "sei_coated"``: dead for good, binding no Li);
-cycles_sei_coated: the two rules side by side over 10 cycles at CV 0.5.
+cycles_sei_coated: the two rules side by side over 10 cycles at CV 0.5; cycles_sei_coated_hops: its
+SEI-coated row at 1000 and 4000x hops; cycles_sei_coated_box: that row in a 10 and a 20 nm box, both
+20 nm high (``--box`` does not apply to this table). cycles_narrow_gap: the 10-cycle CV 0.5 case
+with Li joined across gaps of up to two spacings and where faces meet (``kmc.electronic_contact``).
 """
 
 from __future__ import annotations
@@ -329,7 +333,8 @@ def table(base, label: str, key: str, values, seeds, out: Path, extra: dict, cur
 def main() -> None:
     tables = ("current,vlcd,convergence,box,cycles,cycles_passivation,cycles_convergence,"
               "cycles_passivation_convergence,exchange,exchange_vlcd,revival,revival_current,passivation,"
-              "passivation_current,current_sei_coated,vlcd_sei_coated,cycles_sei_coated")
+              "passivation_current,current_sei_coated,vlcd_sei_coated,cycles_sei_coated,cycles_sei_coated_hops,"
+              "cycles_sei_coated_box,cycles_narrow_gap")
     args, only = parse(__doc__, tables, 8, "one seed, a 4 nm box, 2 ML, one cycle, each table's first value",
                        (("--box", {"type": float, "metavar": "NM",
                                    "help": "lateral box size in nm for every table but 'box' (default: the case's)"}),
@@ -425,6 +430,17 @@ def main() -> None:
             run("VLCD CV, SEI-coated", "electrode.vlcd_cv", [0.05, 0.8], {**three, **coated}, fit=True)
         if "cycles_sei_coated" in only:
             run("cut-off Li, 10 cycles", "kmc.dead_li", ["stays_dead", "sei_coated"],
+                {"cycling.cycles": 10, **tall, "electrode.vlcd_cv": 0.5}, fit=True)
+        coated_ten = {"cycling.cycles": 10, "electrode.vlcd_cv": 0.5, **coated}
+        if "cycles_sei_coated_hops" in only:
+            run("max hop / dep., 10 cycles, SEI-coated", "kmc.max_hop_to_deposition", [1000.0, 4000.0],
+                {**coated_ten, **tall}, fit=True)
+        if "cycles_sei_coated_box" in only:
+            sizes, height = ([4.0], {}) if args.smoke else ([10.0, 20.0], {"kmc.box_height_nm": 20.0})
+            run("lateral size (nm), 10 cycles, SEI-coated", "kmc.lateral_size_nm", sizes, {**coated_ten, **height},
+                fit=True)  # 20 nm high: a 20 nm box at CV 0.5 needs it
+        if "cycles_narrow_gap" in only:
+            run("electronic contact, 10 cycles", "kmc.electronic_contact", ["narrow_gap", "faces"],
                 {"cycling.cycles": 10, **tall, "electrode.vlcd_cv": 0.5}, fit=True)
     drawn = {label: by_value for label, by_value in curves.items() if by_value}
     if args.figure is not None and drawn:

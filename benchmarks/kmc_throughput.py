@@ -3,8 +3,10 @@ rates (n-fold classes) and with per-site continuous rates (local heating on), of
 stripping (galvanostatic dissolution at the same current, dead-Li tracking on), the same stripping
 with the reversible exchange (``kmc.exchange = "reversible"``), the one-way stripping with cut-off
 Li revived on contact (``kmc.dead_li = "revived_on_contact"``), with revival only within 10 ms
-of being cut off (``kmc.sei_passivation_time_s``, the passivation clock) and with SEI-coated dead
-Li (``kmc.dead_li = "sei_coated"``), and the cost of a deposition vs lattice area. Prints figures; asserts nothing.
+of being cut off (``kmc.sei_passivation_time_s``, the passivation clock), with SEI-coated dead
+Li (``kmc.dead_li = "sei_coated"``) and with Li joined across gaps of up to two spacings
+(``kmc.electronic_contact = "narrow_gap"``), and the cost of a deposition vs lattice area. Prints
+figures; asserts nothing.
 
 Usage: python benchmarks/kmc_throughput.py [--quick] [--smoke]
 (``--smoke``: lattices of 16^2 and 32^2 columns, one repeat of 2e4 events; a check that it runs.)
@@ -39,7 +41,7 @@ from multiscale.kmc.engine import Engine, KmcState
 
 
 def case(side: int, heated: bool, nz: int = 24, seed: int = 1, stripping: bool = False, revive: bool = False,
-         passivation_time_s: float = np.inf, sei_coated: bool = False) -> Engine:
+         passivation_time_s: float = np.inf, sei_coated: bool = False, narrow_gap: bool = False) -> Engine:
     d = build_datasets(AtomisticParams())["diffusion"]
     energetics = m.energetics_from_arrhenius(float(d.D0_surface), float(d.Ea_surface), float(d.D0_bulk), float(d.Ea_bulk),
                                              A, 0.05, 0.0)
@@ -50,13 +52,14 @@ def case(side: int, heated: bool, nz: int = 24, seed: int = 1, stripping: bool =
     kd = dissolution_table(energetics, 300.0, 10.0, A) if stripping else None
     return Engine(KmcState.flat((nz, side, side), seed, layers=4), table, dep, ballistic=True, heating=heating,
                   step_factor=energetics.step_factor(300.0), dissolution=kd, track_dead=stripping, revive_dead=revive,
-                  passivation_time_s=passivation_time_s, sei_coated=sei_coated)
+                  passivation_time_s=passivation_time_s, sei_coated=sei_coated, narrow_gap=narrow_gap)
 
 
 def mode_case(side: int, heated: bool, mode: str) -> Engine:
     """:func:`case` for a row of :data:`CASES`."""
     return case(side, heated, stripping=mode != "plating", revive=mode in ("revived", "clocked"),
-                passivation_time_s=1e-2 if mode == "clocked" else np.inf, sei_coated=mode == "coated")
+                passivation_time_s=1e-2 if mode == "clocked" else np.inf, sei_coated=mode == "coated",
+                narrow_gap=mode == "gap")
 
 
 def site_bytes(engine: Engine) -> float:
@@ -90,9 +93,9 @@ def throughput(sides: list[int], heated: bool, events: int = 1_000_000,
 def _electrochemistry(eng: Engine, mode: str) -> dict:
     """``Engine.advance`` arguments of ``mode``: plating (none), stripping (one-way dissolution at
     the plating current; revived, clocked: the same with revival on, without and with the clock;
-    coated: with SEI-coated dead Li) or reversible (the galvanostatic exchange at that net current,
-    i0 = 1 mA/cm^2)."""
-    if mode in ("stripping", "revived", "clocked", "coated"):
+    coated: with SEI-coated dead Li; gap: with Li joined across narrow gaps) or reversible (the
+    galvanostatic exchange at that net current, i0 = 1 mA/cm^2)."""
+    if mode in ("stripping", "revived", "clocked", "coated", "gap"):
         return {"deposition_scale": 0.0, "strip_rate": eng.total_deposition_rate}
     if mode == "reversible":
         return {"net_rate": eng.total_deposition_rate, "site_exchange_rate": column_exchange_rate(10.0, A)}
@@ -103,7 +106,7 @@ def _electrochemistry(eng: Engine, mode: str) -> dict:
 CASES = {(False, "plating"): "bond-counting classes", (True, "plating"): "per-site (heating on)",
          (False, "stripping"): "stripping (dead Li on)", (False, "reversible"): "reversible (dead Li on)",
          (False, "revived"): "stripping, revived on contact", (False, "clocked"): "stripping, passivation clock",
-         (False, "coated"): "stripping, SEI-coated"}
+         (False, "coated"): "stripping, SEI-coated", (False, "gap"): "stripping, narrow gap"}
 
 
 def main() -> None:

@@ -138,6 +138,26 @@ DEAD_SEI = 1 << 9  # in a dead atom's word: SEI-coated, it binds no Li (not coun
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
+def _gap_shell():
+    """The sites within two lattice spacings of a site (the narrow-gap contact, :func:`sever`):
+    offsets (dz, dy, dx), int64[32, 3], downward last (a depth-first search pops them first), and
+    for each the bit mask of the others within two spacings of it, int64[32]."""
+    offsets = sorted(((dz, dy, dx) for dz in range(-2, 3) for dy in range(-2, 3) for dx in range(-2, 3)
+                      if 0 < dz * dz + dy * dy + dx * dx <= 4), key=lambda o: -o[0])
+    shell = np.array(offsets, np.int64)
+    links = np.zeros(len(offsets), np.int64)
+    for a in range(len(offsets)):
+        for b in range(len(offsets)):
+            if a != b and int(((shell[a] - shell[b]) ** 2).sum()) <= 4:
+                links[a] |= 1 << b
+    return shell, links
+
+
+GAP_SHELL, GAP_LINKS = _gap_shell()
+N_GAP = GAP_SHELL.shape[0]
+FACE_ORDER = (4, 0, 1, 2, 3, 5)  # the face neighbours in search order: pushed last, popped first: down
+
+
 # ----------------------------------------------------------------------------- random numbers
 
 
@@ -938,13 +958,33 @@ def _neighbour_groups(z, col, extra, e1, e2, st, grid, nz, work):
     return k, n_groups
 
 
+@njit(cache=True, inline="always")
+def _near_site(z, col, a, narrow_gap, lat, grid, nz):
+    """Flat index of the a-th site next to (z, col) in search order (:func:`_reaches_collector`):
+    face neighbour ``FACE_ORDER[a]`` (``lat``: :func:`laterals` of ``col``), or with ``narrow_gap``
+    the site at ``GAP_SHELL[a]``; -1 outside the lattice above the substrate layer."""
+    if not narrow_gap:
+        zj, cj = neighbour_zc(z, col, FACE_ORDER[a], lat, nz)
+        return zj * n_columns(grid) + cj if zj >= 1 else -1
+    zj = z + GAP_SHELL[a, 0]
+    if zj < 1 or zj >= nz:
+        return -1
+    nx, ny = int(grid[0]), int(grid[1])
+    y = int((col + 0.5) * grid[2])
+    x = (col - y * nx + GAP_SHELL[a, 2]) % nx
+    y = (y + GAP_SHELL[a, 1]) % ny
+    return zj * nx * ny + y * nx + x
+
+
 @njit(cache=True)
-def _reaches_collector(start, sid, first_id, st, grid, nz, stamp, stack, seen):
+def _reaches_collector(start, sid, first_id, st, grid, nz, stamp, stack, seen, narrow_gap):
     """Depth-first search through Li from the site ``start``, downwards first, until it reaches
-    the collector (z = 1) or a site stamped by an earlier search of this event (>= ``first_id``:
-    those reached it). Visited sites are stamped ``sid`` and listed in ``seen``.
-    Returns (reached, number of sites in ``seen``)."""
-    nxy = n_columns(grid)
+    the collector (z = 1; ``narrow_gap``: z <= 2) or a site stamped by an earlier search of this
+    event (>= ``first_id``: those reached it). Li atoms are joined as faces meet, or with
+    ``narrow_gap`` when within two lattice spacings (:func:`_near_site`). Visited sites are
+    stamped ``sid`` and listed in ``seen``. Returns (reached, number of sites in ``seen``)."""
+    reach = 2 if narrow_gap else 1
+    n_near = N_GAP if narrow_gap else 6
     stamp[start] = sid
     stack[0] = start
     seen[0] = start
@@ -953,15 +993,12 @@ def _reaches_collector(start, sid, first_id, st, grid, nz, stamp, stack, seen):
         depth -= 1
         i = stack[depth]
         zi, ci = site_zc(i, grid)
-        if zi == 1:
+        if zi <= reach:
             return True, n_seen
         lat_i = laterals(ci, grid)
-        for d in (4, 0, 1, 2, 3, 5):  # pushed last, popped first: down
-            zj, cj = neighbour_zc(zi, ci, d, lat_i, nz)
-            if zj < 1:
-                continue
-            j = zj * nxy + cj
-            if not is_atom(st[j]) or stamp[j] == sid:
+        for a in range(n_near):
+            j = _near_site(zi, ci, a, narrow_gap, lat_i, grid, nz)
+            if j < 0 or not is_atom(st[j]) or stamp[j] == sid:
                 continue
             if stamp[j] >= first_id:
                 return True, n_seen
@@ -971,6 +1008,46 @@ def _reaches_collector(start, sid, first_id, st, grid, nz, stamp, stack, seen):
             seen[n_seen] = j
             n_seen += 1
     return False, n_seen
+
+
+@njit(cache=True, inline="always")
+def _gap_groups(z, col, st, grid, nz, work):
+    """The Li atoms within two lattice spacings of the site (z, col), grouped by direct links
+    (two of them within two spacings of each other: ``GAP_LINKS``; a link that the lateral period
+    folds shorter is missed, which costs a search, never a wrong answer). ``work`` int64[2, >= 32]:
+    row 0 the sites (:func:`_near_site`), row 1 the groups' bit masks over the shell. Returns the
+    number of groups."""
+    occupied = 0
+    for a in range(N_GAP):
+        j = _near_site(z, col, a, True, (0, 0, 0, 0), grid, nz)
+        work[0, a] = j
+        if j >= 0 and is_atom(st[j]):
+            occupied |= 1 << a
+    n_groups = 0
+    left = occupied
+    while left != 0:
+        group = left & -left
+        while True:
+            grown = group
+            for a in range(N_GAP):
+                if (group >> a) & 1:
+                    grown |= GAP_LINKS[a] & occupied
+            if grown == group:
+                break
+            group = grown
+        work[1, n_groups] = group
+        n_groups += 1
+        left &= ~group
+    return n_groups
+
+
+@njit(cache=True, inline="always")
+def _first_site(group, work):
+    """The site of the lowest bit of a group's mask (:func:`_gap_groups`)."""
+    a = 0
+    while not (group >> a) & 1:
+        a += 1
+    return work[0, a]
 
 
 @njit(cache=True, inline="always")
@@ -984,32 +1061,49 @@ def _new_event_search(search, stamp):
 
 @njit(cache=True)
 def sever(z, col, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
-          rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts, dead_since, now, sei_coated, pending):
-    """After the atom at (z, col) dissolved: mark as dead every Li cluster next to the site that
-    no longer reaches the collector through Li (6-connectivity; the collector is the substrate
-    layer, reached by any atom at z = 1). Returns the atoms marked.
+          rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts, dead_since, now, sei_coated, pending,
+          narrow_gap, fell):
+    """After the site (z, col) was emptied (a dissolution, or with ``narrow_gap`` also a fall):
+    mark as dead every Li cluster near the site that no longer reaches the collector through Li
+    (the collector is the substrate layer). Li atoms are joined where their faces meet
+    (6-connectivity), or with ``narrow_gap`` also across a gap: when within two lattice spacings
+    (:func:`_gap_groups`; the collector then reaches atoms at z <= 2). Returns the atoms marked.
 
-    The Li neighbours of the site are grouped first by paths through the sites next to two of
-    them (:func:`_neighbour_groups`): one group, and the site not on the collector, means every
-    path through the site has a detour, so nothing was cut (O(1)). Otherwise each group is
-    searched (:func:`_reaches_collector`); a search that runs out of sites has found a cut-off
-    cluster, which is marked dead at time ``now`` (s; :func:`kill`, SEI-coated with ``sei_coated``).
+    The Li near the site is grouped first by paths that avoid it (:func:`_neighbour_groups`, or
+    the direct links of :func:`_gap_groups`): one group, and the site out of the collector's
+    reach, means every path through the site has a detour, so nothing was cut (O(1)). That needs
+    every Li atom to have reached the collector just before the site emptied; with ``narrow_gap``
+    and atoms that ``fell`` in the same event it need not hold (a fallen atom may have joined Li
+    across a gap), so every group is then searched. Otherwise each group is searched
+    (:func:`_reaches_collector`); a search that runs out of sites has found a cut-off cluster,
+    which is marked dead at time ``now`` (s; :func:`kill`, SEI-coated with ``sei_coated``).
     ``stamp`` (int32[N]) holds the search that last visited each site (``search[0]`` is the last
     search number), ``stack`` and ``seen`` (int32[N]) are scratch."""
-    work = np.empty((3, 7), np.int64)
-    k, n_groups = _neighbour_groups(z, col, -1, -1, -1, st, grid, nz, work)
-    if k == 0 or (n_groups == 1 and z > 1):
-        return 0
+    work = np.empty((3, N_GAP), np.int64)
+    if narrow_gap:
+        k = _gap_groups(z, col, st, grid, nz, work)
+        n_groups = k
+        if k == 0 or (k == 1 and z > 2 and not fell):
+            return 0
+    else:
+        k, n_groups = _neighbour_groups(z, col, -1, -1, -1, st, grid, nz, work)
+        if k == 0 or (n_groups == 1 and z > 1):
+            return 0
     first_id = _new_event_search(search, stamp)
     marked = 0
     for a in range(k):
-        root = work[0, a]
-        if work[2, a] != a or not is_atom(st[root]):
+        if narrow_gap:
+            root = _first_site(work[1, a], work)
+        else:
+            root = work[0, a]
+            if work[2, a] != a:
+                continue
+        if not is_atom(st[root]):  # marked dead by an earlier search of this event
             continue
         search[0] += 1
         if stamp[root] >= first_id:  # an earlier search of this event (a live one) reached it
             continue
-        live, n_seen = _reaches_collector(root, search[0], first_id, st, grid, nz, stamp, stack, seen)
+        live, n_seen = _reaches_collector(root, search[0], first_id, st, grid, nz, stamp, stack, seen, narrow_gap)
         if not live:
             kill(seen, n_seen, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
                  es_barrier, rise, heat_len, t_bath, grid, nz, counts, dead_since, now, sei_coated, pending)
@@ -1017,24 +1111,41 @@ def sever(z, col, st, top, slot, members, class_start, class_size, mobile, n_mob
     return marked
 
 
+@njit(cache=True, inline="always")
+def _held(j, st, grid, nz):
+    """True when the Li atom at site j has a bond, or rests on a site that is not empty (SEI-coated
+    dead Li, which it cannot fall through): an atom that is not held falls (:func:`drop_unbound`)."""
+    nxy = n_columns(grid)
+    zj, cj = site_zc(j, grid)
+    lat = laterals(cj, grid)
+    for d in range(6):
+        zn, cn = neighbour_zc(zj, cj, d, lat, nz)
+        if zn >= 0 and (bonds(st[zn * nxy + cn]) or (d == 5 and (st[zn * nxy + cn] & OCC_MASK) != EMPTY)):
+            return True
+    return False
+
+
 @njit(cache=True)
-def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work):
+def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work, narrow_gap):
     """True when moving the Li atom at site s to the empty site t (a step move when ``stepping``:
     t is then a second neighbour, one lateral and one vertical step away) would leave Li without
-    a path to the collector, the moved atom included. Atoms the move leaves with no occupied
-    neighbour are not counted: they fall (:func:`drop_unbound`); one that rests on SEI-coated dead Li
-    cannot fall, so it counts. Same grouping and search as
-    :func:`sever`, on the occupancy after the move (set in ``st`` for the test and restored);
-    ``work`` int64[3, 7] is scratch. A move that leaves an atom unbound is not refused: the atom
-    falls, and :func:`strand_landed` marks it dead if it lands where no Li path reaches.
+    a path to the collector, the moved atom included (paths as in :func:`sever`, with
+    ``narrow_gap`` across gaps of up to two lattice spacings). Atoms the move leaves with no bond
+    are not counted: they fall (:func:`drop_unbound`); one that rests on SEI-coated dead Li cannot
+    fall, so it counts (:func:`_held`). Same grouping and search as :func:`sever`, on the
+    occupancy after the move (set in ``st`` for the test and restored); ``work`` int64[3, 32] is
+    scratch. A move that leaves an atom unbound is not refused: the atom falls, and
+    :func:`strand_landed` marks it dead if it lands where no Li path reaches (with ``narrow_gap``,
+    :func:`sever_vacated` also marks Li whose only path ran through it).
 
-    Fast path (most moves of a hop-dominated run are adatoms'): an atom with one occupied
-    neighbour carries no other atom's path to the collector, so only the moved atom is checked:
-    it stays connected if it lands on the collector or next to a live Li atom other than itself."""
+    Fast path (most moves of a hop-dominated run are adatoms'; faces only): an atom with one
+    occupied neighbour carries no other atom's path to the collector, so only the moved atom is
+    checked: it stays connected if it lands on the collector or next to a live Li atom other than
+    itself."""
     nxy = n_columns(grid)
     zs, cs = site_zc(s, grid)
     zt, ct = site_zc(t, grid)
-    if (st[s] & NOCC_MASK) == N_UNIT:
+    if not narrow_gap and (st[s] & NOCC_MASK) == N_UNIT:
         if zt == 1:
             return False
         lat = laterals(ct, grid)
@@ -1044,36 +1155,42 @@ def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work):
             if zj >= 1 and j != s and is_atom(st[j]):
                 return False
         return True
-    e1, e2 = -1, -1
-    if stepping:
-        e1 = 4 if zt > zs else 5
-        lat = laterals(cs, grid)
-        for d in range(4):
-            if lat[d] == ct:
-                e2 = d
     bs, bt = st[s], st[t]
     st[s] = (bs & ~OCC_MASK) | EMPTY
     st[t] = (bt & ~OCC_MASK) | (bs & OCC_MASK)
-    k, n_groups = _neighbour_groups(zs, cs, t if stepping else -1, e1, e2, st, grid, nz, work)
+    if narrow_gap:
+        k = _gap_groups(zs, cs, st, grid, nz, work)
+        n_groups = k
+        reach = 2
+    else:
+        e1, e2 = -1, -1  # the step's directions: the target touches the neighbours there
+        if stepping:
+            e1 = 4 if zt > zs else 5
+            lat = laterals(cs, grid)
+            for d in range(4):
+                if lat[d] == ct:
+                    e2 = d
+        k, n_groups = _neighbour_groups(zs, cs, t if stepping else -1, e1, e2, st, grid, nz, work)
+        reach = 1
     cut = False
-    if k > 0 and not (n_groups == 1 and zs > 1):
+    if k > 0 and not (n_groups == 1 and zs > reach):
         first_id = _new_event_search(search, stamp)
         for a in range(k):
-            root = work[0, a]
-            if work[2, a] != a:
+            root = -1
+            if narrow_gap:  # a group whose atoms all fall: what they joined is searched after the falls
+                group = work[1, a]
+                for b in range(N_GAP):
+                    if (group >> b) & 1 and _held(work[0, b], st, grid, nz):
+                        root = work[0, b]
+                        break
+            elif work[2, a] == a and _held(work[0, a], st, grid, nz):
+                root = work[0, a]
+            if root < 0:
                 continue
             search[0] += 1
             if stamp[root] >= first_id:
                 continue
-            za, ca = site_zc(root, grid)
-            lat = laterals(ca, grid)
-            bound = False  # or held: resting on SEI-coated dead Li, it cannot fall
-            for d in range(6):
-                zj, cj = neighbour_zc(za, ca, d, lat, nz)
-                if zj >= 0 and (bonds(st[zj * nxy + cj]) or (d == 5 and (st[zj * nxy + cj] & OCC_MASK) != EMPTY)):
-                    bound = True
-                    break
-            if bound and not _reaches_collector(root, search[0], first_id, st, grid, nz, stamp, stack, seen)[0]:
+            if not _reaches_collector(root, search[0], first_id, st, grid, nz, stamp, stack, seen, narrow_gap)[0]:
                 cut = True
                 break
     st[s], st[t] = bs, bt
@@ -1081,26 +1198,47 @@ def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work):
 
 
 @njit(cache=True)
+def sever_vacated(first, n_touched, touched, st, top, slot, members, class_start, class_size, mobile, n_mobile,
+                  tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts,
+                  dead_since, now, sei_coated, pending):
+    """With the narrow-gap contact: after falls, mark what each fall cut off (:func:`sever` at
+    every site of ``touched[first:n_touched]`` that is now empty: the sites the fallen atoms
+    left, every group searched). A fallen atom had no bond, so it joined nothing by faces, but it
+    may have joined Li across a gap. A piece cut off by the event had a path through some emptied
+    site, and the atom before that site on it is still there, within two spacings of it: so the
+    searches from the emptied sites (this and the event's own, :func:`sever` or
+    :func:`cuts_off`) find every such piece. Falls are rare, so these searches are too."""
+    for q in range(first, n_touched):
+        i = touched[q]
+        if (st[i] & OCC_MASK) == EMPTY:
+            z, col = site_zc(i, grid)
+            sever(z, col, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
+                  es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts, dead_since, now,
+                  sei_coated, pending, np.bool_(True), np.bool_(True))
+
+
+@njit(cache=True)
 def strand_landed(first, n_touched, touched, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree,
                   heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts,
-                  dead_since, now, sei_coated, pending):
+                  dead_since, now, sei_coated, pending, narrow_gap):
     """After falls: the Li atoms at the sites ``touched[first:n_touched]`` (the landing sites and
     their neighbours) that no longer reach the collector are dead (an atom that fell onto dead Li,
     or two that landed side by side on it, or one left unbound on SEI-coated dead Li), marked at time
     ``now`` (s; :func:`kill`, SEI-coated with ``sei_coated``). A search
-    (:func:`_reaches_collector`) from each such atom above the collector; falls are rare, so the
-    searches are too."""
+    (:func:`_reaches_collector`, across gaps with ``narrow_gap``) from each such atom out of the
+    collector's reach; falls are rare, so the searches are too."""
     first_id = -1
+    reach = 2 if narrow_gap else 1
     for q in range(first, n_touched):
         i = touched[q]
-        if not is_atom(st[i]) or i < n_columns(grid) * 2:  # z <= 1: on the collector
+        if not is_atom(st[i]) or i < n_columns(grid) * (reach + 1):  # within the collector's reach
             continue
         if first_id < 0:
             first_id = _new_event_search(search, stamp)
         search[0] += 1
         if stamp[i] >= first_id:  # reached by an earlier search of this call, which found the collector
             continue
-        live, n_seen = _reaches_collector(i, search[0], first_id, st, grid, nz, stamp, stack, seen)
+        live, n_seen = _reaches_collector(i, search[0], first_id, st, grid, nz, stamp, stack, seen, narrow_gap)
         if not live:
             kill(seen, n_seen, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
                  es_barrier, rise, heat_len, t_bath, grid, nz, counts, dead_since, now, sei_coated, pending)
@@ -1109,10 +1247,12 @@ def strand_landed(first, n_touched, touched, st, top, slot, members, class_start
 @njit(cache=True)
 def dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
              rise, heat_len, t_bath, grid, nz, counts, track_dead, stamp, stack, seen, search, touched, revive_dead,
-             pending, dead_since, now, passivation_time, sei_coated):
+             pending, dead_since, now, passivation_time, sei_coated, narrow_gap):
     """The Li atom at site s leaves as an ion: empty the site, drop atoms it left unbound (as after
     a move), re-file, count, and (``track_dead``) mark what it cut off from the collector
-    (:func:`sever`), and a dropped atom that landed on dead Li only; with ``revive_dead``, dead Li
+    (:func:`sever`; ``narrow_gap``: Li joined across gaps of up to two spacings, and what the
+    dropped atoms' leaving cut off, :func:`sever_vacated`), and a dropped atom that landed on dead
+    Li only; with ``revive_dead``, dead Li
     that a dropped atom landed on next to live Li is revived (:func:`revive_touched`). Returns the
     number of ``touched`` sites (every site whose occupancy changed is among them) and the atoms
     revived (``pending``, ``dead_since``, ``now``, ``passivation_time``: :func:`revive`; ``sei_coated``:
@@ -1127,10 +1267,14 @@ def dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobil
     if track_dead:
         sever(zs, cs, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
               es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts, dead_since, now,
-              sei_coated, pending)
+              sei_coated, pending, narrow_gap, n_touched > before)
+        if narrow_gap and n_touched > before:
+            sever_vacated(before, n_touched, touched, st, top, slot, members, class_start, class_size, mobile,
+                          n_mobile, tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack,
+                          seen, search, counts, dead_since, now, sei_coated, pending)
         strand_landed(before, n_touched, touched, st, top, slot, members, class_start, class_size, mobile, n_mobile,
                       tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search,
-                      counts, dead_since, now, sei_coated, pending)
+                      counts, dead_since, now, sei_coated, pending, narrow_gap)
     revived = 0
     if revive_dead and n_touched > before:
         revived = revive_touched(before, n_touched, touched, st, slot, members, class_start, class_size, mobile,
@@ -1424,7 +1568,7 @@ def run_events(
     heat_len, t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events,
     t_end, max_deposits, hop_log, epitaxy, anodic, strip_rate, strip_floor, max_dissolutions, track_dead,
     column_rate, stamp, stack, seen, search, exchange_rate, net_mode, net_rate, alpha_ratio, cutoff_factor, kept_sums,
-    revive_dead, pending, dead_since, passivation_time, sei_coated,
+    revive_dead, pending, dead_since, passivation_time, sei_coated, narrow_gap,
 ):
     """Advance the kMC until an event budget, an end time or a deposit target is reached.
 
@@ -1536,6 +1680,9 @@ def run_events(
     sei_coated : bool
         Dead Li is SEI-coated at once (``track_dead``; not with ``revive_dead``): it blocks its site
         but binds no Li (:func:`kill`, :func:`bonds`). False: it binds as Li does.
+    narrow_gap : bool
+        Li is joined to Li (and to the collector) across gaps: within two lattice spacings, not
+        only where faces meet (``track_dead``; :func:`sever`, :func:`cuts_off`). False: faces only.
 
     With either exchange and a non-uniform ``column_rate``, its weight w = column_rate /
     max(column_rate) scales both branches: reductions through :func:`exchange_site`, and a drawn
@@ -1552,7 +1699,7 @@ def run_events(
     logged = 0
     first = leaf_start(tree.shape[0])
     touched = np.empty(2048, np.int64)  # sites whose word an event changed (<= 14 changes x ~60 sites)
-    work = np.empty((3, 7), np.int64)  # scratch of cuts_off
+    work = np.empty((3, N_GAP), np.int64)  # scratch of cuts_off
     potentiostatic = strip_rate == 0.0 and anodic.max() > 0.0 and not net_mode
     max_column_rate = column_rate.max()
     flags = np.zeros(st.shape[0] if net_mode else 1, np.uint8)  # eligible sites of the galvanostatic exchange
@@ -1673,7 +1820,7 @@ def run_events(
             n_touched, revived = dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobile,
                                           tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, counts,
                                           track_dead, stamp, stack, seen, search, touched, revive_dead, pending,
-                                          dead_since, clock[0], passivation_time, sei_coated)
+                                          dead_since, clock[0], passivation_time, sei_coated, narrow_gap)
             if net_mode:
                 keep_exchange_sums(touched, np.int64(0), n_touched, counts[EV_DEAD] != dead_before or revived > 0,
                                    weighted, st, anodic, grid, nz, weight, flags, contrib, kept_sums)
@@ -1728,7 +1875,8 @@ def run_events(
                         zt, ct = zn, cn
                         break
                     choice -= 1
-        if track_dead and cuts_off(s, zt * nxy + ct, stepping, st, grid, nz, stamp, stack, seen, search, work):
+        if track_dead and cuts_off(s, zt * nxy + ct, stepping, st, grid, nz, stamp, stack, seen, search, work,
+                                   narrow_gap):
             counts[EV_REFUSED] += 1  # a null event: the clock has advanced, the atom stays
             continue
         phase = b & OCC_MASK
@@ -1754,10 +1902,14 @@ def run_events(
             revived = revive(zt * nxy + ct, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
                              heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending,
                              dead_since, clock[0], passivation_time)
+        if track_dead and narrow_gap and n_touched > before:
+            sever_vacated(before, n_touched, touched, st, top, slot, members, class_start, class_size, mobile,
+                          n_mobile, tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack,
+                          seen, search, counts, dead_since, clock[0], sei_coated, pending)
         if track_dead and n_touched > before:
             strand_landed(before, n_touched, touched, st, top, slot, members, class_start, class_size, mobile,
                           n_mobile, tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack,
-                          seen, search, counts, dead_since, clock[0], sei_coated, pending)
+                          seen, search, counts, dead_since, clock[0], sei_coated, pending, narrow_gap)
         if revive_dead and n_touched > before:  # where fallen atoms landed live
             revived += revive_touched(before, n_touched, touched, st, slot, members, class_start, class_size,
                                       mobile, n_mobile, tree, heated, rates, es_barrier, rise, heat_len, t_bath,

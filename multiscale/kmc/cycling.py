@@ -81,6 +81,9 @@ class CyclingSetup:
         ``kmc.sei_passivation_time_s``: revived only within this time of its death, s (inf: always).
     sei_coated : bool
         ``kmc.dead_li = "sei_coated"``: dead Li binds no Li (``Engine``'s ``sei_coated``).
+    narrow_gap : bool
+        ``kmc.electronic_contact = "narrow_gap"``: Li joined across gaps of up to two lattice
+        spacings (``Engine``'s ``narrow_gap``).
     """
 
     cycles: int
@@ -99,6 +102,7 @@ class CyclingSetup:
     revive_dead: bool
     passivation_time_s: float
     sei_coated: bool
+    narrow_gap: bool
 
     def net_rate(self, half: int) -> float:
         """Net dissolutions a second of the reversible exchange in ``half``, 1/s (< 0 plating)."""
@@ -156,7 +160,7 @@ class CyclingRun(ProtocolRun):
         engine = self.engine = Engine(state, setup.hop_table, setup.deposition_rate, setup.ballistic, setup.epitaxy,
                                       None, setup.step_factor, dissolution=c.dissolution, track_dead=True,
                                       revive_dead=c.revive_dead, passivation_time_s=c.passivation_time_s,
-                                      sei_coated=c.sei_coated)
+                                      sei_coated=c.sei_coated, narrow_gap=c.narrow_gap)
         per_record = setup.deposits_per_record
         while True:
             cycle, half = int(self.protocol[CYCLE]), int(self.protocol[HALF])

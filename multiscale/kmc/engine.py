@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from . import _kernels as k
 from ..constants import K_B_EV
@@ -206,6 +208,28 @@ def class_table(hop_table: np.ndarray, step_factor: float, energetics: HopEnerge
     return out
 
 
+def gap_clusters(li: np.ndarray) -> tuple[np.ndarray, int]:
+    """Label the True sites of ``li`` (bool, (nz, ny, nx), periodic in y and x) joined when within
+    two lattice spacings (the narrow-gap contact; ``_kernels.GAP_SHELL``). Returns the flat labels
+    (int64, -1 off ``li``) and their number (O(N), for checks)."""
+    nz, ny, nx = li.shape
+    index = np.arange(li.size).reshape(li.shape)
+    rows, cols = [], []
+    for dz, dy, dx in k.GAP_SHELL:
+        if (dz, dy, dx) <= (0, 0, 0):  # each pair once
+            continue
+        a = li[: nz - dz] & np.roll(li[dz:], (-dy, -dx), (1, 2))
+        rows.append(index[: nz - dz][a])
+        cols.append(np.roll(index[dz:], (-dy, -dx), (1, 2))[a])
+    rows, cols = np.concatenate(rows), np.concatenate(cols)
+    graph = coo_matrix((np.ones(rows.size, np.int8), (rows, cols)), shape=(li.size, li.size))
+    _, labels = connected_components(graph, directed=False)
+    sites = np.flatnonzero(li.ravel())
+    labels = np.where(li.ravel(), labels, -1)
+    unique, labels[sites] = np.unique(labels[sites], return_inverse=True)
+    return labels.astype(np.int64), unique.size
+
+
 class Engine:
     """Advance a :class:`KmcState` with given hop and deposition rates.
 
@@ -251,12 +275,18 @@ class Engine:
         is bound by its other neighbours only (``_kernels.bonds``, ``_kernels.kill``). The state's
         dead Li must be coated too (``KmcState.from_occupancy(..., sei_coated=True)``). False
         (default): dead Li binds Li as live Li does.
+    narrow_gap : bool
+        With ``track_dead`` (not ``revive_dead`` or ``sei_coated``): Li is electronically joined
+        to Li, and to the collector, across gaps of up to two lattice spacings, not only where
+        faces meet, so Li is cut off only when no Li within two spacings of it leads to the
+        collector (``_kernels.sever``, ``_kernels.cuts_off``; docs/models.md §4.8). False
+        (default): faces only.
     """
 
     def __init__(self, state: KmcState, hop_table: np.ndarray, deposition_rate: np.ndarray, ballistic: bool,
                  epitaxy: float = 0.0, heating: LocalHeating | None = None, step_factor: float = 0.0,
                  dissolution: np.ndarray | None = None, track_dead: bool = False, revive_dead: bool = False,
-                 passivation_time_s: float = np.inf, sei_coated: bool = False):
+                 passivation_time_s: float = np.inf, sei_coated: bool = False, narrow_gap: bool = False):
         nz, ny, nx = state.shape
         deposition_rate = np.asarray(deposition_rate, dtype=float)
         if deposition_rate.shape != (ny, nx):
@@ -289,6 +319,11 @@ class Engine:
         if sei_coated and (not track_dead or revive_dead):
             raise ValueError("sei_coated needs track_dead, and dead Li that stays dead (no revive_dead)")
         self._sei_coated = bool(sei_coated)
+        if narrow_gap and not track_dead:
+            raise ValueError("narrow_gap needs track_dead")
+        if narrow_gap and (revive_dead or sei_coated):
+            raise ValueError("narrow_gap is for dead Li that stays dead and binds (no revive_dead, no sei_coated)")
+        self._narrow_gap = bool(narrow_gap)
         nxy = ny * nx
         dead = (state.st[nxy:] & k.OCC_MASK) == k.DEAD
         if np.any(dead & (((state.st[nxy:] & k.DEAD_SEI) != 0) != self._sei_coated)):
@@ -338,6 +373,11 @@ class Engine:
     def sei_coated(self) -> bool:
         """Dead Li is SEI-coated and binds no Li (fixed at construction)."""
         return self._sei_coated
+
+    @property
+    def narrow_gap(self) -> bool:
+        """Li joined across gaps of up to two lattice spacings (fixed at construction)."""
+        return self._narrow_gap
 
     @property
     def passivation_time_s(self) -> float:
@@ -504,7 +544,7 @@ class Engine:
                 float(strip_floor), max_dissolutions, self.track_dead, self.column_rate, *self.dead_scratch,
                 exchange, net_mode, float(net_rate or 0.0), float(alpha_ratio), float(cutoff_factor),
                 self.kept_sums, self.revive_dead, self.pending, s.dead_since, self._passivation_time,
-                self._sei_coated,
+                self._sei_coated, self._narrow_gap,
             )
             if stopped is not None:
                 return stopped
@@ -564,7 +604,7 @@ class Engine:
             self._grow()
         k.dissolve(np.int32(site), s.st, s.top, *self._lists(), *self._rates(), self.grid, s.shape[0], s.counts,
                    self.track_dead, *self.dead_scratch, np.empty(2048, np.int64), self.revive_dead, self.pending,
-                   *self._passivation_args(), self._sei_coated)
+                   *self._passivation_args(), self._sei_coated, self._narrow_gap)
         self._settle_pending()
 
     def dead_touching_live(self, revivable: bool = False) -> int:
@@ -587,17 +627,23 @@ class Engine:
     def disconnected(self) -> np.ndarray:
         """Sites of the live Li atoms that do not reach the collector (an atom at z = 1) through
         Li, int64 (a full labelling, O(N); for checks: with ``track_dead`` the kernel keeps this
-        empty)."""
+        empty). With ``narrow_gap``: Li joined within two lattice spacings, the collector
+        reaching atoms at z <= 2 (:func:`gap_clusters`)."""
         s = self.state
         nz, ny, nx = s.shape
         occ = s.occ
-        li = ((occ == GLASSY) | (occ == CRYSTAL)).astype(np.uint8)
-        labels, n = k.label_clusters(li, 1, self.grid, nz)
+        li = (occ == GLASSY) | (occ == CRYSTAL)
+        if self._narrow_gap:
+            labels, n = gap_clusters(li.reshape(s.shape))
+            reach = 2
+        else:
+            labels, n = k.label_clusters(li.astype(np.uint8), 1, self.grid, nz)
+            reach = 1
         if n == 0:
             return np.empty(0, np.int64)
         live = np.zeros(n, bool)
-        first_layer = labels[ny * nx : 2 * ny * nx]
-        live[first_layer[first_layer >= 0]] = True
+        near = labels[ny * nx : (reach + 1) * ny * nx]
+        live[near[near >= 0]] = True
         return np.flatnonzero((labels >= 0) & ~live[np.maximum(labels, 0)]).astype(np.int64)
 
     def convert(self, sites: np.ndarray, phase: int) -> None:

@@ -97,6 +97,13 @@ class KmcParams(Table):
     blocks its site, but Li next to it is bound by its other neighbours only). The first two are
     the limits of an SEI that forms much faster, or much slower, than live Li re-contacts the
     cluster; kmc.sei_passivation_time_s sets a time between."""
+    electronic_contact: Literal["faces", "narrow_gap"] = "faces"
+    """What joins Li to the collector electronically ([cycling]; docs/models.md §4.8): "faces" (Li
+    atoms whose faces meet: a cluster is cut off once no chain of touching Li leads to the
+    collector); "narrow_gap" (also Li atoms within two lattice spacings, 0.56 nm centre to centre,
+    of each other or of the collector: the premise is that electrons cross a gap that narrow).
+    With kmc.dead_li = "stays_dead" only. Its dense-film and cycling numbers depend on the hop
+    acceleration (docs/models.md §4.8)."""
     sei_passivation_time_s: float | None = Field(default=None, gt=0)
     """With kmc.dead_li = "revived_on_contact": the passivation clock, s. Cut-off Li is revived by
     contact only within this time of being cut off; after it, its SEI isolates it for good (dead
@@ -162,7 +169,8 @@ def room_and_cycling_rules(params) -> str | None:
         return None
     layers = p.box_height_nm * M_PER_NM / LI_KMC_SPACING
     stripping_keys = [key for key in ("exchange_current_density_mA_cm2", "anodic_transfer_coefficient",
-                                      "cathodic_transfer_coefficient", "exchange", "dead_li", "sei_passivation_time_s")
+                                      "cathodic_transfer_coefficient", "exchange", "dead_li", "electronic_contact",
+                                      "sei_passivation_time_s")
                       if changed(p, key)]
     if c is None and stripping_keys:
         return f"kmc.{stripping_keys[0]}: used only when stripping; add a [cycling] table or remove the key"
@@ -182,6 +190,9 @@ def room_and_cycling_rules(params) -> str | None:
     if p.sei_passivation_time_s is not None and p.dead_li != "revived_on_contact":
         return ("kmc.sei_passivation_time_s: the passivation clock of cut-off Li that is revived on contact; set "
                 "kmc.dead_li = \"revived_on_contact\" or remove the key")
+    if p.electronic_contact == "narrow_gap" and p.dead_li != "stays_dead":
+        return ("kmc.electronic_contact: \"narrow_gap\" is for cut-off Li that stays dead and binds; set "
+                "kmc.dead_li = \"stays_dead\" or kmc.electronic_contact = \"faces\"")
     if p.heating_top_rise_K > 0:
         return "kmc.heating_top_rise_K: cycling (stripping) needs uniform temperature; set it to 0 or remove [cycling]"
     if p.exchange == "reversible" and c.rest_s > 0:

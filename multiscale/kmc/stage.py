@@ -221,6 +221,7 @@ def cycling_setup(params: Params, energetics: model.HopEnergetics, spacing_m: fl
         cutoff_factor=butler_volmer_factors(cutoff_V, *alphas, e.temperature_K)[0] if potential else np.inf,
         revive_dead=p.dead_li == "revived_on_contact",
         sei_coated=p.dead_li == "sei_coated",
+        narrow_gap=p.electronic_contact == "narrow_gap",
         passivation_time_s=np.inf if p.sei_passivation_time_s is None else p.sei_passivation_time_s,
     )
 
@@ -462,6 +463,10 @@ _DEAD_LI = {"stays_dead": "stays dead", "revived_on_contact": "revived on contac
             "sei_coated": "stays dead, SEI-coated (binds no Li)"}
 
 
+#: How the cycling attribute names each ``kmc.electronic_contact`` rule ("" for the default).
+_CONTACT = {"faces": "", "narrow_gap": ", joined to live Li across gaps of up to two lattice spacings"}
+
+
 def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:
     c, e = params.cycling, params.electrode
     cut = (f"overpotential > {c.strip_cutoff_mV:g} mV" if c.strip_cutoff == "potential"
@@ -472,7 +477,7 @@ def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:
                     f"until {cut}, rest {c.rest_s:g} s; i0 = {params.kmc.exchange_current_density_mA_cm2:g} mA/cm2, "
                     f"alpha_a = {params.kmc.anodic_transfer_coefficient:g}, alpha_c = {params.kmc.cathodic_transfer_coefficient:g}; "
                     f"{params.kmc.exchange.replace('_', '-')} exchange; cut-off Li {_DEAD_LI[params.kmc.dead_li]}"
-                    f"{_passivation(params.kmc)} (docs/models.md §4.8)"),
+                    f"{_passivation(params.kmc)}{_CONTACT[params.kmc.electronic_contact]} (docs/models.md §4.8)"),
         "mean_coulombic_efficiency": finite_mean(cycling["coulombic_efficiency"].values),
         "mean_dead_fraction": finite_mean(cycling["dead_fraction"].values),
     }

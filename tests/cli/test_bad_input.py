@@ -101,6 +101,14 @@ CASES = [
      "[cycling]\n", ["kmc.sei_passivation_time_s", "greater than 0"]),
     ("passivation_clock_without_cycling", VALID + '[kmc]\nsei_passivation_time_s = 1e-3\n',
      ["kmc.sei_passivation_time_s", "[cycling]"]),
+    ("narrow_gap_with_revival", VALID + '[kmc]\ndead_li = "revived_on_contact"\nelectronic_contact = "narrow_gap"\n'
+     "[cycling]\n", ["kmc.electronic_contact", 'kmc.dead_li = "stays_dead"']),
+    ("narrow_gap_with_sei_coated_dead_li", VALID + '[kmc]\ndead_li = "sei_coated"\nelectronic_contact = "narrow_gap"\n'
+     "[cycling]\n", ["kmc.electronic_contact", 'kmc.dead_li = "stays_dead"']),
+    ("electronic_contact_without_cycling", VALID + '[kmc]\nelectronic_contact = "narrow_gap"\n',
+     ["kmc.electronic_contact", "[cycling]"]),
+    ("electronic_contact_typo", VALID + '[kmc]\nelectronic_contact = "gap"\n[cycling]\n',
+     ["kmc.electronic_contact", "'faces' or 'narrow_gap'"]),
 ]
 
 

@@ -118,6 +118,19 @@ def test_a_run_that_revives_dead_li_on_contact_balances_its_charge_net(tmp_path)
     assert "cut-off Li revived on contact" in read_root_attrs(run_dir / "kmc.h5")["cycling"]
 
 
+def _spy_on_engines(monkeypatch, keyword):
+    """The value of ``keyword`` in every ``Engine`` the cycling run builds, in a list that fills as
+    it runs."""
+    seen = []
+
+    def engine(*args, **kwargs):
+        seen.append(kwargs[keyword])
+        return Engine(*args, **kwargs)
+
+    monkeypatch.setattr(kmc_cycling, "Engine", engine)
+    return seen
+
+
 SEI_COATED = MINIMAL_TOML + CYCLING.replace("max_hop_to_deposition = 300.0",
                                             'max_hop_to_deposition = 300.0\ndead_li = "sei_coated"')
 
@@ -127,19 +140,29 @@ def test_a_run_with_sei_coated_dead_li_balances_its_charge_and_names_the_rule(tm
     its dead Li; the charge balance holds at every record and per cycle (plated - stripped = dead
     atoms), every cut-off atom stays dead (the cycles' cut-off atoms = the dead Li at the end), and
     the attribute names the rule."""
-    coated = []
-
-    def engine(*args, **kwargs):
-        coated.append(kwargs["sei_coated"])
-        return Engine(*args, **kwargs)
-
-    monkeypatch.setattr(kmc_cycling, "Engine", engine)
+    coated = _spy_on_engines(monkeypatch, "sei_coated")
     run_dir, ds, cyc = _run_balanced(SEI_COATED, tmp_path)
     assert coated and all(coated)
     assert int(ds.dead_atoms[-1]) > 0 and int(ds.revived_atoms[-1]) == 0
     np.testing.assert_array_equal(cyc.plated_atoms - cyc.stripped_atoms - cyc.residual_atoms, cyc.dead_atoms)
     assert int(cyc.cut_off_atoms.sum()) == int(ds.dead_atoms[-1])
     assert "cut-off Li stays dead, SEI-coated (binds no Li)" in read_root_attrs(run_dir / "kmc.h5")["cycling"]
+
+
+NARROW_GAP = MINIMAL_TOML + CYCLING.replace("max_hop_to_deposition = 300.0",
+                                            'max_hop_to_deposition = 300.0\nelectronic_contact = "narrow_gap"')
+
+
+def test_a_run_joining_li_across_narrow_gaps_balances_its_charge_and_names_the_rule(tmp_path, monkeypatch):
+    """kmc.electronic_contact = "narrow_gap" (cut-off Li stays dead): every engine the cycling run
+    builds joins Li across narrow gaps; the charge balances at every record and per cycle, and the
+    attribute says so."""
+    joined = _spy_on_engines(monkeypatch, "narrow_gap")
+    run_dir, ds, cyc = _run_balanced(NARROW_GAP, tmp_path)
+    assert joined and all(joined)
+    np.testing.assert_array_equal(cyc.plated_atoms - cyc.stripped_atoms - cyc.residual_atoms, cyc.dead_atoms)
+    attrs = read_root_attrs(run_dir / "kmc.h5")
+    assert "joined to live Li across gaps of up to two lattice spacings" in attrs["cycling"]
 
 
 PASSIVATED = REVIVED.replace('dead_li = "revived_on_contact"',

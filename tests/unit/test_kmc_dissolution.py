@@ -15,7 +15,7 @@ from multiscale.constants import K_B_EV
 from multiscale.kmc import _kernels as k
 from multiscale.kmc import dissolution as d
 from multiscale.kmc import model as m
-from multiscale.kmc.engine import Engine, KmcState
+from multiscale.kmc.engine import Engine, KmcState, gap_clusters
 from tests.lattice_sites import exchange_sites
 
 A = 2.786e-10  # m
@@ -29,12 +29,12 @@ def _tables(scale=1e-9):
 
 
 def _engine(occ, seed=0, hops=True, track_dead=True, deposition=1.0, ballistic=True, revive=False,
-            passivation=np.inf, sei_coated=False):
+            passivation=np.inf, sei_coated=False, narrow_gap=False):
     hop, kd = _tables()
     state = KmcState.from_occupancy(occ, seed, sei_coated)
     return Engine(state, hop if hops else np.zeros_like(hop), np.full(occ.shape[1:], deposition), ballistic, 0.3, None,
                   ENERGETICS.step_factor(T) if hops else 0.0, dissolution=kd, track_dead=track_dead,
-                  revive_dead=revive, passivation_time_s=passivation, sei_coated=sei_coated)
+                  revive_dead=revive, passivation_time_s=passivation, sei_coated=sei_coated, narrow_gap=narrow_gap)
 
 
 def _bare(shape=(12, 12, 12)):
@@ -95,12 +95,14 @@ def test_idle_stripping_machinery_leaves_a_plating_run_unchanged():
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 @pytest.mark.parametrize("ballistic", [True, False])
-@pytest.mark.parametrize("sei_coated", [False, True], ids=["dead-binds", "sei-coated"])
-def test_plate_strip_rest_keeps_the_state_consistent_and_the_charge_exact(seed, ballistic, sei_coated):
+@pytest.mark.parametrize("sei_coated, narrow_gap", [(False, False), (True, False), (False, True)],
+                         ids=["dead-binds", "sei-coated", "dead-binds-narrow-gap"])
+def test_plate_strip_rest_keeps_the_state_consistent_and_the_charge_exact(seed, ballistic, sei_coated, narrow_gap):
     """Plating, galvanostatic and potentiostatic stripping and rests, in turn: the incremental
-    state equals a rebuild, and live + dead atoms = deposited - dissolved after every call; with
-    dead Li that binds, and SEI-coated."""
-    eng = _engine(_bare((16, 12, 12)), seed, ballistic=ballistic, sei_coated=sei_coated)
+    state equals a rebuild, every live atom reaches the collector, and live + dead atoms =
+    deposited - dissolved after every call; with dead Li that binds, and SEI-coated; Li joined
+    where faces meet, and across narrow gaps."""
+    eng = _engine(_bare((16, 12, 12)), seed, ballistic=ballistic, sei_coated=sei_coated, narrow_gap=narrow_gap)
     s = eng.state
     steps = [{"max_deposits": 600}, {"deposition_scale": 0.0, "strip_rate": 400.0, "max_dissolutions": 300},
              {"deposition_scale": 0.0, "t_end": 0.0}, {"max_deposits": 1200},
@@ -526,7 +528,7 @@ def test_a_move_that_leaves_an_atom_unbound_on_sei_coated_dead_li_is_refused(bel
     st = KmcState.from_occupancy(occ, 0, sei_coated).st
     n = st.size
     scratch = (np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(1, np.int64),
-               np.empty((3, 7), np.int64))
+               np.empty((3, 7), np.int64), False)
     before = st.copy()
     assert k.cuts_off(np.int32(_site(2, 6, 7)), np.int64(_site(1, 6, 8)), True, st, k.lateral_grid(12, 12), 8,
                       *scratch) == refused
@@ -921,10 +923,12 @@ def test_a_bridge_between_two_pillars_leaves_no_dead_li():
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_incremental_dead_marks_miss_nothing_a_dissolution_cuts(seed):
+@pytest.mark.parametrize("narrow_gap", [False, True], ids=["faces", "narrow-gap"])
+def test_incremental_dead_marks_miss_nothing_a_dissolution_cuts(seed, narrow_gap):
     """Hops off (only dissolutions can cut): after each stretch of stripping a porous ballistic deposit,
-    a full labelling finds no live-marked Li cut off from the collector (the kernel marked it all)."""
-    eng = _engine(_bare((20, 12, 12)), seed, hops=False)
+    a full labelling finds no live-marked Li cut off from the collector (the kernel marked it all);
+    Li joined where faces meet, and across narrow gaps."""
+    eng = _engine(_bare((20, 12, 12)), seed, hops=False, narrow_gap=narrow_gap)
     eng.advance(max_deposits=1500)
     s = eng.state
     for _ in range(10):
@@ -992,3 +996,187 @@ def test_moves_that_would_cut_li_off_the_collector_are_refused(seed):
         unwatched.advance(max_events=50)
         cut += unwatched.disconnected().size > 0
     assert cut > 0 and unwatched.state.counts[k.EV_REFUSED] == 0
+
+
+# ----------------------------------------------------------------------------- the narrow-gap contact
+
+
+def _pair_over_a_gap():
+    """A crystalline film on the collector (z = 1), a stem atom on it at (2, 6, 6) and a pair at
+    (3, 6, 6), (3, 6, 7) on the stem: dissolving the stem leaves the pair one empty site (two
+    lattice spacings) above the film."""
+    occ = _bare((8, 12, 12))
+    occ[1] = m.CRYSTAL
+    occ[2, 6, 6] = occ[3, 6, 6] = occ[3, 6, 7] = m.CRYSTAL
+    return occ
+
+
+@pytest.mark.parametrize("narrow_gap, dead_after_stem", [(False, 2), (True, 0)])
+def test_a_pair_one_site_above_the_film_is_dead_only_once_the_gap_is_wider(narrow_gap, dead_after_stem):
+    """The stem under the pair dissolves: joined where faces meet, the pair is cut off (2 dead);
+    joined across narrow gaps, it is within two spacings of the film atoms under it and stays
+    live. Those two film atoms then dissolve: the nearest live Li is then sqrt(5) spacings away,
+    and the pair is dead under either rule. No atom falls (the pair holds itself)."""
+    eng = _engine(_pair_over_a_gap(), hops=False, narrow_gap=narrow_gap)
+    s = eng.state
+    eng.dissolve(_site(2, 6, 6))
+    assert s.counts[k.EV_DEAD] == dead_after_stem
+    eng.verify()
+    eng.dissolve(_site(1, 6, 6))
+    eng.dissolve(_site(1, 6, 7))
+    assert s.counts[k.EV_DEAD] == 2 and s.counts[k.EV_FALL] == 0
+    assert s.occupancy[3, 6, 6] == s.occupancy[3, 6, 7] == k.DEAD
+    eng.verify()
+
+
+def _nearest_squared(sites, others):
+    """Least squared distance (lattice spacings) between any of ``sites`` and any of ``others``
+    ((z, y, x) tuples; the boxes here are wide enough that no distance wraps)."""
+    return min(sum((a - b) ** 2 for a, b in zip(u, v)) for u in sites for v in others)
+
+
+@pytest.mark.parametrize("offset", [(0, 1, 1), (1, 1, 1), (2, 0, 0), (2, 1, 0), (2, 1, 1), (3, 0, 0)])
+def test_li_is_joined_across_gaps_of_up_to_two_spacings_and_no_wider(offset):
+    """A pillar of four atoms and a pair held by nothing, at ``offset`` from the pillar's top atom
+    (squared lengths 2, 3, 4, 5, 6, 9). The full labelling (``Engine.disconnected``) finds the pair
+    joined exactly when it is within two spacings of a pillar atom (counted here from the
+    coordinates); the pillar's top atom then dissolves, and the kernel marks the pair dead exactly
+    when no remaining pillar atom is within two spacings of it."""
+    occ = _bare((12, 12, 12))
+    occ[1:5, 6, 6] = m.CRYSTAL
+    dz, dy, dx = offset
+    pair = [(4 + dz, 6 + dy, 6 + dx), (4 + dz, 6 + dy, 7 + dx)]
+    for site in pair:
+        occ[site] = m.CRYSTAL
+    pillar = [(z, 6, 6) for z in range(1, 5)]
+    eng = _engine(occ, hops=False, narrow_gap=True)
+    assert eng.disconnected().size == (0 if _nearest_squared(pair, pillar) <= 4 else 2)
+    if _nearest_squared(pair, pillar) > 4:
+        return
+    eng.dissolve(_site(4, 6, 6))
+    assert eng.state.counts[k.EV_DEAD] == (0 if _nearest_squared(pair, pillar[:3]) <= 4 else 2)
+    eng.verify()
+
+
+def test_a_move_that_carries_the_only_link_out_of_the_gap_is_refused():
+    """A pair two layers above an adatom L on a full film, joined to the collector only through L
+    (two spacings below it). L hopping sideways away from under the pair (sqrt(5) spacings from it)
+    would cut the pair off: refused across narrow gaps; a hop under the pair's other atom keeps
+    the link (two spacings): allowed. Joined by faces only, the pair has no link to lose and L,
+    an adatom, moves freely (the fast path)."""
+    occ = _bare((8, 12, 12))
+    occ[1] = m.CRYSTAL
+    occ[2, 6, 6] = occ[4, 6, 6] = occ[4, 6, 7] = m.CRYSTAL
+    st = KmcState.from_occupancy(occ, 0).st
+    n = st.size
+    before = st.copy()
+    for target, narrow_gap, refused in ((_site(2, 6, 5), True, True), (_site(2, 6, 7), True, False),
+                                        (_site(2, 6, 5), False, False)):
+        scratch = (np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(1, np.int64),
+                   np.empty((3, k.N_GAP), np.int64), narrow_gap)
+        assert k.cuts_off(np.int32(_site(2, 6, 6)), np.int64(target), False, st, k.lateral_grid(12, 12), 8,
+                          *scratch) == refused
+        np.testing.assert_array_equal(st, before)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_hops_never_leave_li_joined_by_a_gap_cut_off(seed):
+    """The geometry above with hops on and no deposition, joined across narrow gaps: after every
+    stretch of 50 events every live atom still reaches the collector (``verify``), some moves
+    were refused, and no atom is dead."""
+    occ = _bare((8, 12, 12))
+    occ[1] = m.CRYSTAL
+    occ[2, 6, 6] = occ[4, 6, 6] = occ[4, 6, 7] = m.CRYSTAL
+    eng = _engine(occ, seed, deposition=0.0, narrow_gap=True)
+    for _ in range(40):
+        eng.advance(max_events=50)
+        eng.verify()
+    s = eng.state
+    assert s.counts[k.EV_REFUSED] > 0 and s.n_dead == 0
+
+
+def _falls_away_from_a_gap():
+    """A pair P joined to the collector only through an atom A sqrt(3) spacings from it (no face
+    or edge shared, so no site word of P changes when A moves); A rests on a pillar of two atoms
+    on a full film. The pillar's top atom dissolves: A has no bond left and falls into its site,
+    sqrt(6) spacings from P; no search but the one from the site A left
+    (``_kernels.sever_vacated``) starts near P."""
+    occ = _bare((9, 12, 12))
+    occ[1] = m.CRYSTAL
+    occ[2:5, 6, 6] = m.CRYSTAL  # the pillar's two atoms, and A
+    occ[5, 7, 7] = occ[5, 7, 8] = m.CRYSTAL  # P
+    return occ, (3, 6, 6), (3, 6, 6), [(5, 7, 7), (5, 7, 8)]
+
+
+def _fall_takes_the_last_link():
+    """A dimer (o, s) hovering two spacings from a pillar's top; a pair C two spacings from s,
+    joined to nothing else. s dissolves: o has no bond left and falls to the collector, so C,
+    whose only path ran through s and o, is cut off; the search from s alone finds C's group the
+    only one near s (the one-group shortcut, not taken after a fall)."""
+    occ = _bare((8, 12, 12))
+    occ[1:6, 6, 3] = m.CRYSTAL  # the pillar
+    occ[5, 6, 5] = occ[5, 6, 6] = m.CRYSTAL  # o, s
+    occ[5, 6, 8] = occ[5, 6, 9] = m.CRYSTAL  # C
+    return occ, (5, 6, 6), (1, 6, 5), [(5, 6, 8), (5, 6, 9)]
+
+
+@pytest.mark.parametrize("geometry", [_falls_away_from_a_gap, _fall_takes_the_last_link])
+def test_a_fall_that_takes_the_last_link_across_a_gap_leaves_the_piece_dead(geometry):
+    """Li joined across narrow gaps, hops off: a dissolution leaves an atom unbound, it falls, and
+    the pair it alone joined to the collector is cut off: 2 dead, 1 fall, the fallen atom where it
+    landed, and the state equal to a rebuild with every live atom joined (``verify``)."""
+    occ, dissolved, landed, pair = geometry()
+    eng = _engine(occ, hops=False, narrow_gap=True)
+    eng.verify()
+    eng.dissolve(_site(*dissolved))
+    s = eng.state
+    assert s.counts[k.EV_FALL] == 1 and s.counts[k.EV_DEAD] == 2
+    assert s.occupancy[landed] == m.CRYSTAL and all(s.occupancy[site] == k.DEAD for site in pair)
+    eng.verify()
+
+
+def test_the_gap_labelling_matches_a_direct_search():
+    """``engine.gap_clusters`` on random occupancies (periodic 5 x 6 columns, 6 layers) against a
+    breadth-first search over every pair of sites within two spacings, the lateral distances
+    taken the short way round."""
+    rng = np.random.default_rng(7)
+    for fill in (0.1, 0.25, 0.4):
+        li = rng.random((6, 5, 6)) < fill
+        labels, n = gap_clusters(li)
+        sites = [tuple(v) for v in np.argwhere(li)]
+
+        def near(u, v):
+            dz, dy, dx = abs(u[0] - v[0]), abs(u[1] - v[1]), abs(u[2] - v[2])
+            return dz * dz + min(dy, 5 - dy) ** 2 + min(dx, 6 - dx) ** 2 <= 4
+
+        group = {}
+        for start in sites:
+            if start in group:
+                continue
+            group[start] = start
+            queue = [start]
+            while queue:
+                u = queue.pop()
+                for v in sites:
+                    if v not in group and near(u, v):
+                        group[v] = start
+                        queue.append(v)
+        flat = labels.reshape(li.shape)
+        assert n == len(set(group.values()))
+        for u in sites:
+            for v in sites:
+                assert (flat[u] == flat[v]) == (group[u] == group[v])
+        assert np.all(flat[~li] == -1)
+
+
+@pytest.mark.parametrize("kwargs, message", [({}, "narrow_gap needs track_dead"),
+                                             ({"track_dead": True, "revive_dead": True}, "stays dead and binds"),
+                                             ({"track_dead": True, "sei_coated": True}, "stays dead and binds")])
+def test_the_engine_refuses_a_narrow_gap_it_cannot_run(kwargs, message):
+    """Joining Li across narrow gaps needs dead-Li tracking and dead Li that stays dead and binds
+    (an atom left unbound on SEI-coated dead Li could stay live across a gap, with no bond: no
+    move or dissolution could take it)."""
+    hop, kd = _tables()
+    with pytest.raises(ValueError, match=message):
+        Engine(KmcState.from_occupancy(_bare((6, 8, 8)), 0), hop, np.ones((8, 8)), True, dissolution=kd,
+               narrow_gap=True, **kwargs)

@@ -5,7 +5,8 @@
   (Kossel crystal with fast surface diffusion).
 - A dense film strips with a Coulombic efficiency of 1 to within 1e-3: not met with cut-off Li
   dead for good, whether it binds live Li or not (docs/validation.md; the tests are expected
-  failures, strict, so that they report when the model starts to meet it); met when live Li
+  failures, strict, so that they report when the model starts to meet it); with Li joined across
+  narrow gaps met at 300x hops, not at 3000x (also a strict expected failure); met when live Li
   touching cut-off Li revives it.
 """
 
@@ -38,17 +39,19 @@ def energetics():
                                        A, 0.05, 0.0)
 
 
-def _engine(energetics, state, acceleration, ballistic, track_dead, revive=False, sei_coated=False):
+def _engine(energetics, state, acceleration, ballistic, track_dead, revive=False, sei_coated=False,
+            narrow_gap=False):
     """A crystalline film's engine (arrivals next to crystal stay crystalline): ions reduced at
     i0 a^2 / e a column (or a site, potentiostatic), the dissolution rates of i0, hops at
     ``acceleration`` x that rate; ``revive``: cut-off Li is revived when live Li touches it;
-    ``sei_coated``: cut-off Li binds no Li."""
+    ``sei_coated``: cut-off Li binds no Li; ``narrow_gap``: Li joined across gaps of up to two
+    lattice spacings."""
     f0 = dz.column_exchange_rate(I0, A)
     table = m.rate_table(energetics, T)
     table = m.rate_table(energetics, T, m.hop_rate_scale(table, f0, acceleration))
     return Engine(state, table, np.full(state.shape[1:], f0), ballistic, 1.0, None, energetics.step_factor(T),
                   dissolution=dz.dissolution_table(energetics, T, I0, A), track_dead=track_dead,
-                  revive_dead=revive, sei_coated=sei_coated)
+                  revive_dead=revive, sei_coated=sei_coated, narrow_gap=narrow_gap)
 
 
 class LimitNotMet(AssertionError):
@@ -83,16 +86,37 @@ def test_a_dense_flat_film_strips_completely_when_dead_li_binds_no_li(energetics
         raise LimitNotMet(lost)
 
 
-def _strip_dense_films(energetics, seeds, revive, sei_coated=False):
+def test_a_dense_flat_film_strips_completely_with_li_joined_across_narrow_gaps(energetics):
+    """The same films, limit and tolerance with kmc.electronic_contact = "narrow_gap" (Li joined
+    across gaps of up to two lattice spacings, so that a piece one empty site above live Li is not
+    cut off; cut-off Li stays dead), at the 300x hops of the tests above: met (measured 2, 0, 0, 0
+    atoms of 2048). Not a convergence: at 3000x the same films fail (the next test)."""
+    lost, _ = _strip_dense_films(energetics, SEEDS, revive=False, narrow_gap=True)
+    assert np.mean(lost) < 1e-3, lost
+
+
+@pytest.mark.xfail(strict=True, raises=LimitNotMet,
+                   reason="not met at 3000x hops: 384, 53, 0, 296 dead atoms of 2048 (mean 8.9e-2); "
+                          "docs/validation.md")
+def test_the_narrow_gap_films_strip_completely_with_faster_hops(energetics):
+    """The test above at 3000x hops (a numerical parameter: the limit must hold here too). Not met:
+    the 8 films lose 67x what they lose joined by faces only (docs/validation.md), most of it as
+    single atoms and pieces of 2-3."""
+    lost, _ = _strip_dense_films(energetics, SEEDS, revive=False, narrow_gap=True, acceleration=3000.0)
+    if not np.mean(lost) < 1e-3:
+        raise LimitNotMet(lost)
+
+
+def _strip_dense_films(energetics, seeds, revive, sei_coated=False, narrow_gap=False, acceleration=300.0):
     """Strip a dense crystalline film of 8 layers on 16^2 columns at 0.1 mA/cm^2 to the 0.5 V
-    cut-off (hops at 300 x the exchange rate of a column), one per seed; returns the atoms lost
-    (dead + live left) / initial atoms, and the atoms ever marked dead, per seed. The charge
-    balance and the connectivity of what is left are asserted on the way."""
+    cut-off (hops at ``acceleration`` x the exchange rate of a column), one per seed; returns the
+    atoms lost (dead + live left) / initial atoms, and the atoms ever marked dead, per seed. The
+    charge balance and the connectivity of what is left are asserted on the way."""
     lost, marked = [], []
     side = 16
     for seed in seeds:
-        eng = _engine(energetics, KmcState.flat((8 + 24, side, side), seed, layers=8), 300.0, True, True, revive,
-                      sei_coated)
+        eng = _engine(energetics, KmcState.flat((8 + 24, side, side), seed, layers=8), acceleration, True, True,
+                      revive, sei_coated, narrow_gap)
         s = eng.state
         atoms = s.n_atoms
         rate = 1.0 * side * side * A**2 / E  # 0.1 mA/cm^2 = 1 A/m^2
