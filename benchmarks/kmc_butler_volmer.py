@@ -33,7 +33,6 @@ import copy
 import functools
 
 import numpy as np
-from scipy import ndimage
 
 from multiscale.atomistic.params import AtomisticParams
 from multiscale.atomistic.stage import build_datasets
@@ -112,21 +111,10 @@ def _squared_gap(occupancy: np.ndarray, new: np.ndarray) -> list[int]:
     live = np.argwhere((occupancy == m.GLASSY) | (occupancy == m.CRYSTAL))
     new = new.copy()
     new[0] = False
-    labels, n = ndimage.label(new)
-    parent = np.arange(n + 1)  # pieces that cross the periodic sides are one piece
-
-    def root(a):
-        while parent[a] != a:
-            a = parent[a]
-        return a
-
-    for lo, hi in ((labels[:, :, 0], labels[:, :, -1]), (labels[:, 0, :], labels[:, -1, :])):
-        both = (lo > 0) & (hi > 0)
-        for a, b in zip(lo[both], hi[both]):
-            parent[root(a)] = root(b)
-    labels = np.array([root(a) for a in range(n + 1)])[labels]
+    labels, n = k.label_clusters(new.ravel().astype(np.uint8), 1, k.lateral_grid(nx, ny), nz)
+    labels = labels.reshape(new.shape)
     gaps = []
-    for piece in np.unique(labels[labels > 0]):
+    for piece in range(n):
         sites = np.argwhere(labels == piece)
         best = int(sites[:, 0].min()) ** 2
         if live.size:
