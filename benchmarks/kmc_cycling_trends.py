@@ -42,7 +42,7 @@ revived by contact per atom plated, per cycle. Passivation (revival within
 exchange. current_sei_coated, vlcd_sei_coated: the current and the VLCD trend (3 cycles) with
 SEI-coated dead Li (``kmc.dead_li = "sei_coated"``: dead for good, binding no Li);
 cycles_sei_coated: the two rules side by side over 10 cycles at CV 0.5; cycles_sei_coated_hops: its
-SEI-coated row at 1000 and 4000x hops; cycles_sei_coated_box: that row in a 10 and a 20 nm box, both
+SEI-coated row at 1000, 4000 and 16000x hops; cycles_sei_coated_box: that row in a 10 and a 20 nm box, both
 20 nm high (``--box`` does not apply to this table). cycles_narrow_gap: the 10-cycle CV 0.5 case
 with Li joined across gaps of up to two spacings and where faces meet (``kmc.electronic_contact``).
 """
@@ -433,7 +433,7 @@ def main() -> None:
                 {"cycling.cycles": 10, **tall, "electrode.vlcd_cv": 0.5}, fit=True)
         coated_ten = {"cycling.cycles": 10, "electrode.vlcd_cv": 0.5, **coated}
         if "cycles_sei_coated_hops" in only:
-            run("max hop / dep., 10 cycles, SEI-coated", "kmc.max_hop_to_deposition", [1000.0, 4000.0],
+            run("max hop / dep., 10 cycles, SEI-coated", "kmc.max_hop_to_deposition", [1000.0, 4000.0, 16000.0],
                 {**coated_ten, **tall}, fit=True)
         if "cycles_sei_coated_box" in only:
             sizes, height = ([4.0], {}) if args.smoke else ([10.0, 20.0], {"kmc.box_height_nm": 20.0})

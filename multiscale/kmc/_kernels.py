@@ -101,6 +101,19 @@ left its atom unbound: the event budget ``max_events`` counts loop passes, i.e. 
 dissolutions, moves and null events); then the clusters cut off from the collector (each call of
 :func:`kill`) in each size bin of ``CUT_OFF_EDGES``, and then the atoms in them, bin by bin (so the
 atoms of the bins add up to the atoms marked dead).
+
+Reference counting: numba counts the references to every array a compiled function receives,
+with an atomic increment and decrement of the array's count for each argument of each call and
+each inlined helper, unless its pruning pass removes the pair; in the event loop it leaves most
+of them, and they took ~40 % of the time of a move (measured with ``perf``, docs/performance.md).
+The arrays are the caller's and outlive every call, so the event loop (:func:`_event_loop`) and
+every kernel it calls are compiled without numba's runtime (``_nrt=False``, a private numba option:
+check it when numba is upgraded; no counting, and no allocation, which then fails to compile);
+they take their scratch from the caller (``work``, ``WORK_SHAPE``). The flag is stated on each
+such kernel: a kernel that does not state it takes it from the first kernel whose compile
+reaches it (``tests/unit/test_kmc_kernels_nrt.py`` checks them). Kernels that only Python calls
+(:func:`run_events`, which allocates the loop's scratch, :func:`coat_all`, ...) keep the runtime;
+Python callers of the others pass the scratch (``Engine.dissolve``).
 """
 
 from __future__ import annotations
@@ -155,6 +168,7 @@ def _gap_shell():
 
 GAP_SHELL, GAP_LINKS = _gap_shell()
 N_GAP = GAP_SHELL.shape[0]
+WORK_SHAPE = (4, max(N_GAP, COAT_ROOM))  # scratch ``work``: rows 0-2 group <= N_GAP sites, row 3 a coat's re-filed
 FACE_ORDER = (4, 0, 1, 2, 3, 5)  # the face neighbours in search order: pushed last, popped first: down
 
 
@@ -365,7 +379,7 @@ def tree_pick(tree, first, r):
     return q - first
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def resum(tree):
     """Recompute every sum of the tree from its leaves (clears the round-off that many leaf
     updates leave in the sums)."""
@@ -514,7 +528,7 @@ E_MASK = 0x0700  # bits 8-10: an atom's edge-site count, an empty site's neighbo
 # Not inlined: seven call sites made the first compile 2.5x longer, at equal speed (docs/performance.md).
 # Callers pass np.int64 for constants, here as to every called kernel: numba would compile another
 # specialisation for a literal argument (checked in tests/unit/test_kmc_dissolution.py).
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def change(z, col, phase, st, top, grid, nz, touched, n_touched):
     """Set the occupancy of the site (z, col) to ``phase`` (an atom arrives on an empty site, or
     leaves it with phase EMPTY) and update every field this changes: the neighbour, target,
@@ -692,7 +706,7 @@ def reducible(z, col, st, grid, nz):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def reducible_column(u, column_rate, ballistic, st, top, grid, nz):
     """A column drawn with probability proportional to its deposition rate among those whose
     arrival site is reducible (``u`` uniform in [0, 1)); -1 if none is (O(columns))."""
@@ -711,9 +725,9 @@ def reducible_column(u, column_rate, ballistic, st, top, grid, nz):
     return pick
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def kill(sites, n_sites, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
-         es_barrier, rise, heat_len, t_bath, grid, nz, counts, dead_since, now, sei_coated, pending):
+         es_barrier, rise, heat_len, t_bath, grid, nz, counts, dead_since, now, sei_coated, pending, work):
     """Make the Li atoms ``sites[:n_sites]`` dead Li (occupancy DEAD: still occupied; an atom's
     step fields are cleared, as a rebuild gives for a non-Li site, and ``DEAD_CRYSTAL`` keeps a
     crystalline atom's phase for :func:`revive`), take them out of the lists and count them
@@ -723,19 +737,18 @@ def kill(sites, n_sites, st, top, slot, members, class_start, class_size, mobile
     lists have room (``COAT_ROOM``); the atoms left uncoated are added to ``pending[0]``, and
     :func:`run_events` returns ``ST_GROW`` for the caller to grow the lists and coat them
     (:func:`coat_all`). ``dead_since`` (float64[N], or empty when no passivation clock runs)
-    takes the time of death ``now``, s."""
+    takes the time of death ``now``, s. ``work[3]`` (``WORK_SHAPE``) is the coats' scratch."""
     for q in range(n_sites):
         st[sites[q]] = _dead_word(st[sites[q]] & ~(E_MASK | U_BIT))
     relist(sites, n_sites, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
            es_barrier, rise, heat_len, t_bath, grid)
     if sei_coated:  # the atoms are out of the lists: coating re-files only live Li outside the cluster
-        touched = np.empty(256, np.int64)
         for q in range(n_sites):
             if n_mobile[1] < COAT_ROOM:
                 pending[0] += n_sites - q
                 break
             _coat_one(sites[q], st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated,
-                      rates, es_barrier, rise, heat_len, t_bath, grid, nz, touched)
+                      rates, es_barrier, rise, heat_len, t_bath, grid, nz, work[3])
     if dead_since.shape[0] > 0:
         for q in range(n_sites):
             dead_since[sites[q]] = now
@@ -830,7 +843,7 @@ def _push_dead_neighbours(i, st, grid, nz, stack, depth, dead_since, now, passiv
     return depth
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def revive(i, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
            rise, heat_len, t_bath, grid, nz, stack, seen, pending, dead_since, now, passivation_time):
     """Dead Li that touches the live Li atom at site i becomes live again, in the phase it died
@@ -872,7 +885,7 @@ def revive(i, st, slot, members, class_start, class_size, mobile, n_mobile, tree
     return n_seen
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def revive_touched(first, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
                    heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending, dead_since, now,
                    passivation_time):
@@ -976,7 +989,7 @@ def _near_site(z, col, a, narrow_gap, lat, grid, nz):
     return zj * nx * ny + y * nx + x
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _reaches_collector(start, sid, first_id, st, grid, nz, stamp, stack, seen, narrow_gap):
     """Depth-first search through Li from the site ``start``, downwards first, until it reaches
     the collector (z = 1; ``narrow_gap``: z <= 2) or a site stamped by an earlier search of this
@@ -1059,10 +1072,10 @@ def _new_event_search(search, stamp):
     return search[0] + 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def sever(z, col, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
           rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts, dead_since, now, sei_coated, pending,
-          narrow_gap, fell):
+          narrow_gap, fell, work):
     """After the site (z, col) was emptied (a dissolution, or with ``narrow_gap`` also a fall):
     mark as dead every Li cluster near the site that no longer reaches the collector through Li
     (the collector is the substrate layer). Li atoms are joined where their faces meet
@@ -1078,8 +1091,7 @@ def sever(z, col, st, top, slot, members, class_start, class_size, mobile, n_mob
     (:func:`_reaches_collector`); a search that runs out of sites has found a cut-off cluster,
     which is marked dead at time ``now`` (s; :func:`kill`, SEI-coated with ``sei_coated``).
     ``stamp`` (int32[N]) holds the search that last visited each site (``search[0]`` is the last
-    search number), ``stack`` and ``seen`` (int32[N]) are scratch."""
-    work = np.empty((3, N_GAP), np.int64)
+    search number), ``stack`` and ``seen`` (int32[N]) and ``work`` (``WORK_SHAPE``) are scratch."""
     if narrow_gap:
         k = _gap_groups(z, col, st, grid, nz, work)
         n_groups = k
@@ -1106,7 +1118,7 @@ def sever(z, col, st, top, slot, members, class_start, class_size, mobile, n_mob
         live, n_seen = _reaches_collector(root, search[0], first_id, st, grid, nz, stamp, stack, seen, narrow_gap)
         if not live:
             kill(seen, n_seen, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
-                 es_barrier, rise, heat_len, t_bath, grid, nz, counts, dead_since, now, sei_coated, pending)
+                 es_barrier, rise, heat_len, t_bath, grid, nz, counts, dead_since, now, sei_coated, pending, work)
             marked += n_seen
     return marked
 
@@ -1125,7 +1137,7 @@ def _held(j, st, grid, nz):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work, narrow_gap):
     """True when moving the Li atom at site s to the empty site t (a step move when ``stepping``:
     t is then a second neighbour, one lateral and one vertical step away) would leave Li without
@@ -1133,7 +1145,7 @@ def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work, nar
     ``narrow_gap`` across gaps of up to two lattice spacings). Atoms the move leaves with no bond
     are not counted: they fall (:func:`drop_unbound`); one that rests on SEI-coated dead Li cannot
     fall, so it counts (:func:`_held`). Same grouping and search as :func:`sever`, on the
-    occupancy after the move (set in ``st`` for the test and restored); ``work`` int64[3, 32] is
+    occupancy after the move (set in ``st`` for the test and restored); ``work`` int64[>= 3, >= 32] is
     scratch. A move that leaves an atom unbound is not refused: the atom falls, and
     :func:`strand_landed` marks it dead if it lands where no Li path reaches (with ``narrow_gap``,
     :func:`sever_vacated` also marks Li whose only path ran through it).
@@ -1197,36 +1209,37 @@ def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work, nar
     return cut
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def sever_vacated(first, n_touched, touched, st, top, slot, members, class_start, class_size, mobile, n_mobile,
                   tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts,
-                  dead_since, now, sei_coated, pending):
+                  dead_since, now, sei_coated, pending, work):
     """With the narrow-gap contact: after falls, mark what each fall cut off (:func:`sever` at
     every site of ``touched[first:n_touched]`` that is now empty: the sites the fallen atoms
     left, every group searched). A fallen atom had no bond, so it joined nothing by faces, but it
     may have joined Li across a gap. A piece cut off by the event had a path through some emptied
     site, and the atom before that site on it is still there, within two spacings of it: so the
     searches from the emptied sites (this and the event's own, :func:`sever` or
-    :func:`cuts_off`) find every such piece. Falls are rare, so these searches are too."""
+    :func:`cuts_off`) find every such piece. Falls are rare, so these searches are too. ``work``:
+    :func:`sever`."""
     for q in range(first, n_touched):
         i = touched[q]
         if (st[i] & OCC_MASK) == EMPTY:
             z, col = site_zc(i, grid)
             sever(z, col, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
                   es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts, dead_since, now,
-                  sei_coated, pending, np.bool_(True), np.bool_(True))
+                  sei_coated, pending, np.bool_(True), np.bool_(True), work)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def strand_landed(first, n_touched, touched, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree,
                   heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts,
-                  dead_since, now, sei_coated, pending, narrow_gap):
+                  dead_since, now, sei_coated, pending, narrow_gap, work):
     """After falls: the Li atoms at the sites ``touched[first:n_touched]`` (the landing sites and
     their neighbours) that no longer reach the collector are dead (an atom that fell onto dead Li,
     or two that landed side by side on it, or one left unbound on SEI-coated dead Li), marked at time
     ``now`` (s; :func:`kill`, SEI-coated with ``sei_coated``). A search
     (:func:`_reaches_collector`, across gaps with ``narrow_gap``) from each such atom out of the
-    collector's reach; falls are rare, so the searches are too."""
+    collector's reach; falls are rare, so the searches are too. ``work``: :func:`kill`."""
     first_id = -1
     reach = 2 if narrow_gap else 1
     for q in range(first, n_touched):
@@ -1241,13 +1254,13 @@ def strand_landed(first, n_touched, touched, st, top, slot, members, class_start
         live, n_seen = _reaches_collector(i, search[0], first_id, st, grid, nz, stamp, stack, seen, narrow_gap)
         if not live:
             kill(seen, n_seen, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
-                 es_barrier, rise, heat_len, t_bath, grid, nz, counts, dead_since, now, sei_coated, pending)
+                 es_barrier, rise, heat_len, t_bath, grid, nz, counts, dead_since, now, sei_coated, pending, work)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
              rise, heat_len, t_bath, grid, nz, counts, track_dead, stamp, stack, seen, search, touched, revive_dead,
-             pending, dead_since, now, passivation_time, sei_coated, narrow_gap):
+             pending, dead_since, now, passivation_time, sei_coated, narrow_gap, work):
     """The Li atom at site s leaves as an ion: empty the site, drop atoms it left unbound (as after
     a move), re-file, count, and (``track_dead``) mark what it cut off from the collector
     (:func:`sever`; ``narrow_gap``: Li joined across gaps of up to two spacings, and what the
@@ -1256,7 +1269,7 @@ def dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobil
     that a dropped atom landed on next to live Li is revived (:func:`revive_touched`). Returns the
     number of ``touched`` sites (every site whose occupancy changed is among them) and the atoms
     revived (``pending``, ``dead_since``, ``now``, ``passivation_time``: :func:`revive`; ``sei_coated``:
-    :func:`kill`)."""
+    :func:`kill`; ``work`` int64[``WORK_SHAPE``]: :func:`sever`; numba checks no bounds)."""
     zs, cs = site_zc(s, grid)
     n_touched = change(zs, cs, np.int64(EMPTY), st, top, grid, nz, touched, np.int64(0))
     before = n_touched
@@ -1267,14 +1280,14 @@ def dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobil
     if track_dead:
         sever(zs, cs, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
               es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts, dead_since, now,
-              sei_coated, pending, narrow_gap, n_touched > before)
+              sei_coated, pending, narrow_gap, n_touched > before, work)
         if narrow_gap and n_touched > before:
             sever_vacated(before, n_touched, touched, st, top, slot, members, class_start, class_size, mobile,
                           n_mobile, tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack,
-                          seen, search, counts, dead_since, now, sei_coated, pending)
+                          seen, search, counts, dead_since, now, sei_coated, pending, work)
         strand_landed(before, n_touched, touched, st, top, slot, members, class_start, class_size, mobile, n_mobile,
                       tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search,
-                      counts, dead_since, now, sei_coated, pending, narrow_gap)
+                      counts, dead_since, now, sei_coated, pending, narrow_gap, work)
     revived = 0
     if revive_dead and n_touched > before:
         revived = revive_touched(before, n_touched, touched, st, slot, members, class_start, class_size, mobile,
@@ -1306,7 +1319,7 @@ def pick_by_weight(class_size, anodic, r):
     return pick
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def exchange_site(u_branch, n_filed, class_start, class_size, members, st, grid, nz, column_rate, max_column_rate, rng):
     """Propose a reduction site of the reversible exchange (potentiostatic or galvanostatic) and accept it.
 
@@ -1394,7 +1407,7 @@ def is_eligible(i, st, grid, nz):
     return z >= 1 and reducible(z, col, st, grid, nz)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def count_eligible(st, grid, nz, weight, flags):
     """Mark every site the exchange reduces ions on (:func:`is_eligible`) in ``flags`` (uint8[N],
     1 eligible, 0 not) and return their summed column weights, sum of ``weight[col]`` (O(N))."""
@@ -1429,7 +1442,7 @@ def recheck_eligible(i, st, grid, nz, weight, flags, total):
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def update_eligible(touched, first, n_touched, killed, st, grid, nz, weight, flags, total):
     """After an event: re-mark around every site of ``touched[first:n_touched]`` (which holds every
     site whose occupancy changed, :func:`change`), or every site when ``killed`` (atoms marked
@@ -1442,7 +1455,7 @@ def update_eligible(touched, first, n_touched, killed, st, grid, nz, weight, fla
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def count_weighted_anodic(st, anodic, weight, grid, contrib):
     """Each site's dissolution rate times its column weight, ``anodic[class] * weight[col]`` (0 for a
     site with no n-fold class), into ``contrib`` (float64[N]); returns their sum, 1/s (O(N))."""
@@ -1455,7 +1468,7 @@ def count_weighted_anodic(st, anodic, weight, grid, contrib):
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def update_weighted_anodic(touched, n_touched, killed, st, anodic, weight, grid, contrib, total):
     """After an event: redo the terms of :func:`count_weighted_anodic` of ``touched[:n_touched]``
     (every site whose class an event changed is there, as :func:`relist` files them from it), or
@@ -1485,7 +1498,7 @@ def keep_exchange_sums(touched, first, n_touched, killed, weighted, st, anodic, 
         sums[1] = update_weighted_anodic(touched, n_touched, killed, st, anodic, weight, grid, contrib, sums[1])
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def exchange_split(net_rate, anodic_sum0, cathodic_sum0, alpha_ratio):
     """Dissolution and reduction rates (p, q), 1/s, of the galvanostatic exchange: p - q =
     ``net_rate`` with p = S x and q = C x^(-r), x = exp(alpha_a e eta / k_B T) the anodic
@@ -1551,7 +1564,7 @@ def exchange_split(net_rate, anodic_sum0, cathodic_sum0, alpha_ratio):
     return s * np.exp(y), c * np.exp(-alpha_ratio * y)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def bare_collector(st, grid):
     """True when some site at z = 1 is empty with at most 5 occupied neighbours (an ion could be
     reduced there; O(columns))."""
@@ -1694,12 +1707,8 @@ def run_events(
     status : int
         See the module docstring.
     """
-    nxy = n_columns(grid)
-    n_cols = alias_prob.shape[0]
-    logged = 0
-    first = leaf_start(tree.shape[0])
     touched = np.empty(2048, np.int64)  # sites whose word an event changed (<= 14 changes x ~60 sites)
-    work = np.empty((3, N_GAP), np.int64)  # scratch of cuts_off
+    work = np.empty(WORK_SHAPE, np.int64)  # scratch of cuts_off, sever and kill
     potentiostatic = strip_rate == 0.0 and anodic.max() > 0.0 and not net_mode
     max_column_rate = column_rate.max()
     flags = np.zeros(st.shape[0] if net_mode else 1, np.uint8)  # eligible sites of the galvanostatic exchange
@@ -1712,6 +1721,31 @@ def run_events(
     weighted = (net_mode or potentiostatic) and weight.min() < 1.0
     contrib = np.zeros(st.shape[0] if weighted and net_mode else 1)
     kept_sums[1] = count_weighted_anodic(st, anodic, weight, grid, contrib) if weighted and net_mode else 0.0
+    return _event_loop(
+        st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise,
+        heat_len, t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events,
+        t_end, max_deposits, hop_log, epitaxy, anodic, strip_rate, strip_floor, max_dissolutions, track_dead,
+        column_rate, stamp, stack, seen, search, exchange_rate, net_mode, net_rate, alpha_ratio, cutoff_factor,
+        kept_sums, revive_dead, pending, dead_since, passivation_time, sei_coated, narrow_gap, touched, work, flags,
+        weight, contrib, tiny, weighted, potentiostatic, max_column_rate,
+    )
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _event_loop(
+    st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise,
+    heat_len, t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events,
+    t_end, max_deposits, hop_log, epitaxy, anodic, strip_rate, strip_floor, max_dissolutions, track_dead,
+    column_rate, stamp, stack, seen, search, exchange_rate, net_mode, net_rate, alpha_ratio, cutoff_factor,
+    kept_sums, revive_dead, pending, dead_since, passivation_time, sei_coated, narrow_gap, touched, work, flags,
+    weight, contrib, tiny, weighted, potentiostatic, max_column_rate,
+):
+    """The event loop of :func:`run_events`, with its arguments and the scratch and per-call
+    constants it prepares, compiled without numba's runtime (module docstring)."""
+    nxy = n_columns(grid)
+    n_cols = alias_prob.shape[0]
+    logged = 0
+    first = leaf_start(tree.shape[0])
     if not net_mode and counts[EV_DISSOLVE] >= max_dissolutions:  # changes only in a dissolution, checked there
         return ST_DISSOLVED
     for _ in range(max_events):
@@ -1820,7 +1854,7 @@ def run_events(
             n_touched, revived = dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobile,
                                           tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, counts,
                                           track_dead, stamp, stack, seen, search, touched, revive_dead, pending,
-                                          dead_since, clock[0], passivation_time, sei_coated, narrow_gap)
+                                          dead_since, clock[0], passivation_time, sei_coated, narrow_gap, work)
             if net_mode:
                 keep_exchange_sums(touched, np.int64(0), n_touched, counts[EV_DEAD] != dead_before or revived > 0,
                                    weighted, st, anodic, grid, nz, weight, flags, contrib, kept_sums)
@@ -1905,11 +1939,11 @@ def run_events(
         if track_dead and narrow_gap and n_touched > before:
             sever_vacated(before, n_touched, touched, st, top, slot, members, class_start, class_size, mobile,
                           n_mobile, tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack,
-                          seen, search, counts, dead_since, clock[0], sei_coated, pending)
+                          seen, search, counts, dead_since, clock[0], sei_coated, pending, work)
         if track_dead and n_touched > before:
             strand_landed(before, n_touched, touched, st, top, slot, members, class_start, class_size, mobile,
                           n_mobile, tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack,
-                          seen, search, counts, dead_since, clock[0], sei_coated, pending, narrow_gap)
+                          seen, search, counts, dead_since, clock[0], sei_coated, pending, narrow_gap, work)
         if revive_dead and n_touched > before:  # where fallen atoms landed live
             revived += revive_touched(before, n_touched, touched, st, slot, members, class_start, class_size,
                                       mobile, n_mobile, tree, heated, rates, es_barrier, rise, heat_len, t_bath,

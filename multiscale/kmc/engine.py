@@ -604,7 +604,7 @@ class Engine:
             self._grow()
         k.dissolve(np.int32(site), s.st, s.top, *self._lists(), *self._rates(), self.grid, s.shape[0], s.counts,
                    self.track_dead, *self.dead_scratch, np.empty(2048, np.int64), self.revive_dead, self.pending,
-                   *self._passivation_args(), self._sei_coated, self._narrow_gap)
+                   *self._passivation_args(), self._sei_coated, self._narrow_gap, np.empty(k.WORK_SHAPE, np.int64))
         self._settle_pending()
 
     def dead_touching_live(self, revivable: bool = False) -> int:
