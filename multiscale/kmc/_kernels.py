@@ -105,7 +105,7 @@ atoms of the bins add up to the atoms marked dead).
 Reference counting: numba counts the references to every array a compiled function receives,
 with an atomic increment and decrement of the array's count for each argument of each call and
 each inlined helper, unless its pruning pass removes the pair; in the event loop it leaves most
-of them, and they took ~40 % of the time of a move (measured with ``perf``, docs/performance.md).
+of them, and they took ~40 % of a plating run's samples (measured with ``perf``, docs/performance.md).
 The arrays are the caller's and outlive every call, so the event loop (:func:`_event_loop`) and
 every kernel it calls are compiled without numba's runtime (``_nrt=False``, a private numba option:
 check it when numba is upgraded; no counting, and no allocation, which then fails to compile);
@@ -168,7 +168,7 @@ def _gap_shell():
 
 GAP_SHELL, GAP_LINKS = _gap_shell()
 N_GAP = GAP_SHELL.shape[0]
-WORK_SHAPE = (4, max(N_GAP, COAT_ROOM))  # scratch ``work``: rows 0-2 group <= N_GAP sites, row 3 a coat's re-filed
+WORK_SHAPE = (4, max(N_GAP, COAT_ROOM))  # ``work``: rows 0-2 group <= N_GAP sites; row 3, the sites a coat re-files
 FACE_ORDER = (4, 0, 1, 2, 3, 5)  # the face neighbours in search order: pushed last, popped first: down
 
 
