@@ -8,8 +8,16 @@ Li (``kmc.dead_li = "sei_coated"``) and with Li joined across gaps of up to two 
 (``kmc.electronic_contact = "narrow_gap"``), and the cost of a deposition vs lattice area. Prints
 figures; asserts nothing.
 
-Usage: python benchmarks/kmc_throughput.py [--quick] [--smoke]
-(``--smoke``: lattices of 16^2 and 32^2 columns, one repeat of 2e4 events; a check that it runs.)
+Usage: python benchmarks/kmc_throughput.py [--quick] [--smoke] [--fingerprint]
+(``--smoke``: lattices of 16^2 and 32^2 columns, one repeat of 2e4 events, and the fingerprints
+of short runs; a check that it runs.)
+
+``--fingerprint`` prints, instead of timings, a hash of the state (every array of the run's
+``KmcState``, the kept sums and the pending work) after each row's case on 40^2 and 56^2 columns
+(20 events a column, then 3 calls of 3e5 events): run it in two source trees to check that a
+change to the kernels leaves every trajectory bit-identical (docs/performance.md). The revived and
+the clocked rows' states differ only by the clock's times of death (``dead_since``): in these runs
+the 10 ms clock never stops a revival.
 
 Case: Li on a 4-layer crystalline film at 300 K and 1 mA/cm^2, bond-counting rates from the
 curated atomistic laws (``atomistic.h5`` defaults: E_bond 0.0566 eV, S_bond 0.533 k_B, E_hop
@@ -27,6 +35,8 @@ machine falls on all of them). ``rel. cost``: ns/event relative to the smallest 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import hashlib
 import time
 
 import numpy as np
@@ -102,6 +112,29 @@ def _electrochemistry(eng: Engine, mode: str) -> dict:
     return {}
 
 
+def fingerprint(side: int, heated: bool, mode: str, calls: int, events: int) -> str:
+    """First 16 hex digits of the SHA-256 of every array of the state (:class:`KmcState`: site
+    words, column tops, hop lists, sum tree, random-number state, clock, event counts, times of
+    death) and of the engine's kept sums and pending work, after :func:`mode_case` on ``side``^2
+    columns ran 20 events a column and then ``calls`` calls of ``events`` events of its
+    electrochemistry."""
+    eng = mode_case(side, heated, mode)
+    eng.advance(max_events=20 * side * side)
+    for _ in range(calls):
+        eng.advance(max_events=events, **_electrochemistry(eng, mode))
+    arrays = [getattr(eng.state, f.name) for f in dataclasses.fields(eng.state) if f.name != "shape"]
+    return hashlib.sha256(b"".join(a.tobytes() for a in [*arrays, eng.kept_sums, eng.pending])).hexdigest()[:16]
+
+
+def print_fingerprints(sides: list[int], events: int, calls: int = 3) -> None:
+    """A table of :func:`fingerprint` for every row of :data:`CASES` and lattice in ``sides``."""
+    print(f"trajectory fingerprints ({calls} x {events:.0e} events after 20 a column)")
+    print(f"{'rates':>30} " + " ".join(f"{f'{side}^2 columns':>17}" for side in sides))
+    for heated, mode in CASES:
+        print(f"{CASES[heated, mode]:>30} " + " ".join(f"{fingerprint(side, heated, mode, calls, events):>17}"
+                                                      for side in sides))
+
+
 #: (heated, mode) -> row label.
 CASES = {(False, "plating"): "bond-counting classes", (True, "plating"): "per-site (heating on)",
          (False, "stripping"): "stripping (dead Li on)", (False, "reversible"): "reversible (dead Li on)",
@@ -113,7 +146,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only the 1e5 and 1e6 lattices")
     parser.add_argument("--smoke", action="store_true", help="tiny lattices, few events: a check that it runs")
+    parser.add_argument("--fingerprint", action="store_true",
+                        help="print hashes of each row's final state (compare two source trees), no timings")
     args = parser.parse_args()
+    fingerprint_events = 2_000 if args.smoke else 300_000
+    if args.fingerprint:
+        print_fingerprints([16] if args.smoke else [40, 56], fingerprint_events)
+        return
     sides = [64, 204] if args.quick else [64, 204, 645]
     events, repeats, deposit_sides = 1_000_000, 5, [64, 256, 1024]
     if args.smoke:
@@ -138,6 +177,9 @@ def main() -> None:
         t0 = time.perf_counter()
         eng.advance(max_deposits=n)
         print(f"{side * side:>10d} {1e9 * (time.perf_counter() - t0) / n:>12.1f}")
+    if args.smoke:
+        print()
+        print_fingerprints([16], fingerprint_events)
 
 
 if __name__ == "__main__":

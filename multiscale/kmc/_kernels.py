@@ -106,13 +106,14 @@ Reference counting: numba counts the references to every array a compiled functi
 with an atomic increment and decrement of the array's count for each argument of each call and
 each inlined helper, unless its pruning pass removes the pair; in the event loop it leaves most
 of them, and they took ~40 % of a plating run's samples (measured with ``perf``, docs/performance.md).
-The arrays are the caller's and outlive every call, so the event loop (:func:`_event_loop`) and
+The arrays are the caller's and outlive every call, so the event loop (:func:`run_events`) and
 every kernel it calls are compiled without numba's runtime (``_nrt=False``, a private numba option:
 check it when numba is upgraded; no counting, and no allocation, which then fails to compile);
-they take their scratch from the caller (``work``, ``WORK_SHAPE``). The flag is stated on each
-such kernel: a kernel that does not state it takes it from the first kernel whose compile
-reaches it (``tests/unit/test_kmc_kernels_nrt.py`` checks them). Kernels that only Python calls
-(:func:`run_events`, which allocates the loop's scratch, :func:`coat_all`, ...) keep the runtime;
+they take their scratch from the caller (:func:`event_scratch`, ``work``, ``WORK_SHAPE``). Each
+such kernel states the flag, and ``error_model="numpy"`` (no zero-division checks): a kernel that
+does not state an option takes it from the first kernel whose compile reaches it, which would make
+its code depend on the order of the calls (``tests/unit/test_kmc_kernels_nrt.py`` checks them).
+Kernels that only Python calls (:func:`coat_all`, :func:`revive_all`, ...) keep the runtime;
 Python callers of the others pass the scratch (``Engine.dissolve``).
 """
 
@@ -169,6 +170,7 @@ def _gap_shell():
 GAP_SHELL, GAP_LINKS = _gap_shell()
 N_GAP = GAP_SHELL.shape[0]
 WORK_SHAPE = (4, max(N_GAP, COAT_ROOM))  # ``work``: rows 0-2 group <= N_GAP sites; row 3, the sites a coat re-files
+TOUCHED_SIZE = 2048  # ``touched``: the sites whose word an event changed (<= 14 changes x ~60 sites)
 FACE_ORDER = (4, 0, 1, 2, 3, 5)  # the face neighbours in search order: pushed last, popped first: down
 
 
@@ -379,7 +381,7 @@ def tree_pick(tree, first, r):
     return q - first
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def resum(tree):
     """Recompute every sum of the tree from its leaves (clears the round-off that many leaf
     updates leave in the sums)."""
@@ -528,7 +530,7 @@ E_MASK = 0x0700  # bits 8-10: an atom's edge-site count, an empty site's neighbo
 # Not inlined: seven call sites made the first compile 2.5x longer, at equal speed (docs/performance.md).
 # Callers pass np.int64 for constants, here as to every called kernel: numba would compile another
 # specialisation for a literal argument (checked in tests/unit/test_kmc_dissolution.py).
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def change(z, col, phase, st, top, grid, nz, touched, n_touched):
     """Set the occupancy of the site (z, col) to ``phase`` (an atom arrives on an empty site, or
     leaves it with phase EMPTY) and update every field this changes: the neighbour, target,
@@ -706,7 +708,7 @@ def reducible(z, col, st, grid, nz):
     return False
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def reducible_column(u, column_rate, ballistic, st, top, grid, nz):
     """A column drawn with probability proportional to its deposition rate among those whose
     arrival site is reducible (``u`` uniform in [0, 1)); -1 if none is (O(columns))."""
@@ -725,7 +727,7 @@ def reducible_column(u, column_rate, ballistic, st, top, grid, nz):
     return pick
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def kill(sites, n_sites, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates,
          es_barrier, rise, heat_len, t_bath, grid, nz, counts, dead_since, now, sei_coated, pending, work):
     """Make the Li atoms ``sites[:n_sites]`` dead Li (occupancy DEAD: still occupied; an atom's
@@ -843,7 +845,7 @@ def _push_dead_neighbours(i, st, grid, nz, stack, depth, dead_since, now, passiv
     return depth
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def revive(i, st, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
            rise, heat_len, t_bath, grid, nz, stack, seen, pending, dead_since, now, passivation_time):
     """Dead Li that touches the live Li atom at site i becomes live again, in the phase it died
@@ -885,7 +887,7 @@ def revive(i, st, slot, members, class_start, class_size, mobile, n_mobile, tree
     return n_seen
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def revive_touched(first, n_touched, touched, st, slot, members, class_start, class_size, mobile, n_mobile, tree,
                    heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stack, seen, pending, dead_since, now,
                    passivation_time):
@@ -989,7 +991,7 @@ def _near_site(z, col, a, narrow_gap, lat, grid, nz):
     return zj * nx * ny + y * nx + x
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def _reaches_collector(start, sid, first_id, st, grid, nz, stamp, stack, seen, narrow_gap):
     """Depth-first search through Li from the site ``start``, downwards first, until it reaches
     the collector (z = 1; ``narrow_gap``: z <= 2) or a site stamped by an earlier search of this
@@ -1072,7 +1074,7 @@ def _new_event_search(search, stamp):
     return search[0] + 1
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def sever(z, col, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
           rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts, dead_since, now, sei_coated, pending,
           narrow_gap, fell, work):
@@ -1137,7 +1139,7 @@ def _held(j, st, grid, nz):
     return False
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work, narrow_gap):
     """True when moving the Li atom at site s to the empty site t (a step move when ``stepping``:
     t is then a second neighbour, one lateral and one vertical step away) would leave Li without
@@ -1209,7 +1211,7 @@ def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work, nar
     return cut
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def sever_vacated(first, n_touched, touched, st, top, slot, members, class_start, class_size, mobile, n_mobile,
                   tree, heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts,
                   dead_since, now, sei_coated, pending, work):
@@ -1230,7 +1232,7 @@ def sever_vacated(first, n_touched, touched, st, top, slot, members, class_start
                   sei_coated, pending, np.bool_(True), np.bool_(True), work)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def strand_landed(first, n_touched, touched, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree,
                   heated, rates, es_barrier, rise, heat_len, t_bath, grid, nz, stamp, stack, seen, search, counts,
                   dead_since, now, sei_coated, pending, narrow_gap, work):
@@ -1257,7 +1259,7 @@ def strand_landed(first, n_touched, touched, st, top, slot, members, class_start
                  es_barrier, rise, heat_len, t_bath, grid, nz, counts, dead_since, now, sei_coated, pending, work)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def dissolve(s, st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier,
              rise, heat_len, t_bath, grid, nz, counts, track_dead, stamp, stack, seen, search, touched, revive_dead,
              pending, dead_since, now, passivation_time, sei_coated, narrow_gap, work):
@@ -1319,7 +1321,7 @@ def pick_by_weight(class_size, anodic, r):
     return pick
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def exchange_site(u_branch, n_filed, class_start, class_size, members, st, grid, nz, column_rate, max_column_rate, rng):
     """Propose a reduction site of the reversible exchange (potentiostatic or galvanostatic) and accept it.
 
@@ -1407,7 +1409,7 @@ def is_eligible(i, st, grid, nz):
     return z >= 1 and reducible(z, col, st, grid, nz)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def count_eligible(st, grid, nz, weight, flags):
     """Mark every site the exchange reduces ions on (:func:`is_eligible`) in ``flags`` (uint8[N],
     1 eligible, 0 not) and return their summed column weights, sum of ``weight[col]`` (O(N))."""
@@ -1442,7 +1444,7 @@ def recheck_eligible(i, st, grid, nz, weight, flags, total):
     return total
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def update_eligible(touched, first, n_touched, killed, st, grid, nz, weight, flags, total):
     """After an event: re-mark around every site of ``touched[first:n_touched]`` (which holds every
     site whose occupancy changed, :func:`change`), or every site when ``killed`` (atoms marked
@@ -1455,7 +1457,7 @@ def update_eligible(touched, first, n_touched, killed, st, grid, nz, weight, fla
     return total
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def count_weighted_anodic(st, anodic, weight, grid, contrib):
     """Each site's dissolution rate times its column weight, ``anodic[class] * weight[col]`` (0 for a
     site with no n-fold class), into ``contrib`` (float64[N]); returns their sum, 1/s (O(N))."""
@@ -1468,7 +1470,7 @@ def count_weighted_anodic(st, anodic, weight, grid, contrib):
     return total
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def update_weighted_anodic(touched, n_touched, killed, st, anodic, weight, grid, contrib, total):
     """After an event: redo the terms of :func:`count_weighted_anodic` of ``touched[:n_touched]``
     (every site whose class an event changed is there, as :func:`relist` files them from it), or
@@ -1498,7 +1500,7 @@ def keep_exchange_sums(touched, first, n_touched, killed, weighted, st, anodic, 
         sums[1] = update_weighted_anodic(touched, n_touched, killed, st, anodic, weight, grid, contrib, sums[1])
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def exchange_split(net_rate, anodic_sum0, cathodic_sum0, alpha_ratio):
     """Dissolution and reduction rates (p, q), 1/s, of the galvanostatic exchange: p - q =
     ``net_rate`` with p = S x and q = C x^(-r), x = exp(alpha_a e eta / k_B T) the anodic
@@ -1564,7 +1566,7 @@ def exchange_split(net_rate, anodic_sum0, cathodic_sum0, alpha_ratio):
     return s * np.exp(y), c * np.exp(-alpha_ratio * y)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, error_model="numpy")
 def bare_collector(st, grid):
     """True when some site at z = 1 is empty with at most 5 occupied neighbours (an ion could be
     reduced there; O(columns))."""
@@ -1575,13 +1577,65 @@ def bare_collector(st, grid):
     return False
 
 
-@njit(cache=True, error_model="numpy")
+def event_scratch(st, column_rate, anodic, strip_rate, net_mode, grid, nz, kept_sums):
+    """The scratch and per-call constants of :func:`run_events` (its last nine arguments, in order),
+    and the recount of ``kept_sums`` the call starts from. Plain Python: the event loop allocates
+    nothing (module docstring).
+
+    Parameters
+    ----------
+    st, column_rate, anodic, strip_rate, net_mode, grid, nz
+        As for :func:`run_events`.
+    kept_sums : float64[2]
+        Recounted in place: the galvanostatic exchange's summed weight of the eligible sites and
+        (a non-uniform ``column_rate``) its summed weighted dissolution rates, 1/s; zeros otherwise.
+
+    Returns
+    -------
+    touched : int64[TOUCHED_SIZE]
+        Scratch: the sites an event changed.
+    work : int64[WORK_SHAPE]
+        Scratch of :func:`cuts_off`, :func:`sever` and :func:`kill`.
+    flags : uint8[N] (``net_mode``) or uint8[1]
+        The sites the galvanostatic exchange reduces ions on (:func:`count_eligible`).
+    weight : float64[ny * nx]
+        ``column_rate`` / its largest value (ones if that is 0).
+    contrib : float64[N] (a weighted ``net_mode``) or float64[1]
+        Each site's weighted dissolution rate, 1/s (:func:`count_weighted_anodic`).
+    tiny : float
+        Half the smallest positive weight (0 if none): a kept sum below it is round-off, no site left.
+    weighted : bool
+        The exchange (either) runs in a non-uniform field.
+    potentiostatic : bool
+        The potentiostatic exchange runs (``strip_rate`` 0, some ``anodic`` rate > 0, not ``net_mode``).
+    max_column_rate : float
+        The largest ``column_rate``, 1/s.
+    """
+    touched = np.empty(TOUCHED_SIZE, np.int64)
+    work = np.empty(WORK_SHAPE, np.int64)
+    potentiostatic = bool(strip_rate == 0.0 and anodic.max() > 0.0 and not net_mode)
+    max_column_rate = float(column_rate.max())
+    flags = np.zeros(st.shape[0] if net_mode else 1, np.uint8)
+    weight = column_rate / max_column_rate if max_column_rate > 0.0 else np.ones_like(column_rate)
+    positive = weight[weight > 0.0]
+    tiny = float(0.5 * positive.min()) if positive.size > 0 else 0.0
+    kept_sums[0] = count_eligible(st, grid, nz, weight, flags) if net_mode else 0.0
+    # a non-uniform field scales both branches of the exchange: dissolutions are drawn as without
+    # it and accepted with the column's weight (thinning); the galvanostatic solve needs their sum
+    weighted = bool((net_mode or potentiostatic) and weight.min() < 1.0)
+    contrib = np.zeros(st.shape[0] if weighted and net_mode else 1)
+    kept_sums[1] = count_weighted_anodic(st, anodic, weight, grid, contrib) if weighted and net_mode else 0.0
+    return touched, work, flags, weight, contrib, tiny, weighted, potentiostatic, max_column_rate
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
 def run_events(
     st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise,
     heat_len, t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events,
     t_end, max_deposits, hop_log, epitaxy, anodic, strip_rate, strip_floor, max_dissolutions, track_dead,
     column_rate, stamp, stack, seen, search, exchange_rate, net_mode, net_rate, alpha_ratio, cutoff_factor, kept_sums,
-    revive_dead, pending, dead_since, passivation_time, sei_coated, narrow_gap,
+    revive_dead, pending, dead_since, passivation_time, sei_coated, narrow_gap, touched, work, flags, weight,
+    contrib, tiny, weighted, potentiostatic, max_column_rate,
 ):
     """Advance the kMC until an event budget, an end time or a deposit target is reached.
 
@@ -1673,7 +1727,7 @@ def run_events(
     kept_sums : float64[2]
         Scratch of ``net_mode``, left as the last event left it: the summed weight of the eligible
         sites and (non-uniform field) the summed weighted dissolution rates, kept incrementally
-        (recounted at the start of the call; a check of the bookkeeping against a recount).
+        (recounted by :func:`event_scratch` before each call; a check of the bookkeeping against a recount).
     revive_dead : bool
         Dead Li is live again once live Li touches it (``track_dead``; :func:`revive`): wherever
         an event puts an atom (a deposit or reduction, a move's target, a fall's landing site), the
@@ -1696,6 +1750,10 @@ def run_events(
     narrow_gap : bool
         Li is joined to Li (and to the collector) across gaps: within two lattice spacings, not
         only where faces meet (``track_dead``; :func:`sever`, :func:`cuts_off`). False: faces only.
+    touched, work, flags, weight, contrib, tiny, weighted, potentiostatic, max_column_rate
+        int64[TOUCHED_SIZE], int64[WORK_SHAPE], uint8[N or 1], float64[ny * nx], float64[N or 1],
+        float, bool, bool, float (1/s): the loop's scratch and per-call constants, from
+        :func:`event_scratch` (called before each call: it also recounts ``kept_sums``).
 
     With either exchange and a non-uniform ``column_rate``, its weight w = column_rate /
     max(column_rate) scales both branches: reductions through :func:`exchange_site`, and a drawn
@@ -1707,41 +1765,6 @@ def run_events(
     status : int
         See the module docstring.
     """
-    touched = np.empty(2048, np.int64)  # sites whose word an event changed (<= 14 changes x ~60 sites)
-    work = np.empty(WORK_SHAPE, np.int64)  # scratch of cuts_off, sever and kill
-    potentiostatic = strip_rate == 0.0 and anodic.max() > 0.0 and not net_mode
-    max_column_rate = column_rate.max()
-    flags = np.zeros(st.shape[0] if net_mode else 1, np.uint8)  # eligible sites of the galvanostatic exchange
-    weight = column_rate / max_column_rate if max_column_rate > 0.0 else np.ones_like(column_rate)
-    positive = weight[weight > 0.0]
-    tiny = 0.5 * positive.min() if positive.size > 0 else 0.0  # below it the kept sum is round-off: no site left
-    kept_sums[0] = count_eligible(st, grid, nz, weight, flags) if net_mode else 0.0
-    # a non-uniform field scales both branches of the exchange: dissolutions are drawn as without
-    # it and accepted with the column's weight (thinning); the galvanostatic solve needs their sum
-    weighted = (net_mode or potentiostatic) and weight.min() < 1.0
-    contrib = np.zeros(st.shape[0] if weighted and net_mode else 1)
-    kept_sums[1] = count_weighted_anodic(st, anodic, weight, grid, contrib) if weighted and net_mode else 0.0
-    return _event_loop(
-        st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise,
-        heat_len, t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events,
-        t_end, max_deposits, hop_log, epitaxy, anodic, strip_rate, strip_floor, max_dissolutions, track_dead,
-        column_rate, stamp, stack, seen, search, exchange_rate, net_mode, net_rate, alpha_ratio, cutoff_factor,
-        kept_sums, revive_dead, pending, dead_since, passivation_time, sei_coated, narrow_gap, touched, work, flags,
-        weight, contrib, tiny, weighted, potentiostatic, max_column_rate,
-    )
-
-
-@njit(cache=True, _nrt=False, error_model="numpy")
-def _event_loop(
-    st, top, slot, members, class_start, class_size, mobile, n_mobile, tree, heated, rates, es_barrier, rise,
-    heat_len, t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events,
-    t_end, max_deposits, hop_log, epitaxy, anodic, strip_rate, strip_floor, max_dissolutions, track_dead,
-    column_rate, stamp, stack, seen, search, exchange_rate, net_mode, net_rate, alpha_ratio, cutoff_factor,
-    kept_sums, revive_dead, pending, dead_since, passivation_time, sei_coated, narrow_gap, touched, work, flags,
-    weight, contrib, tiny, weighted, potentiostatic, max_column_rate,
-):
-    """The event loop of :func:`run_events`, with its arguments and the scratch and per-call
-    constants it prepares, compiled without numba's runtime (module docstring)."""
     nxy = n_columns(grid)
     n_cols = alias_prob.shape[0]
     logged = 0

@@ -545,6 +545,8 @@ class Engine:
                 exchange, net_mode, float(net_rate or 0.0), float(alpha_ratio), float(cutoff_factor),
                 self.kept_sums, self.revive_dead, self.pending, s.dead_since, self._passivation_time,
                 self._sei_coated, self._narrow_gap,
+                *k.event_scratch(s.st, self.column_rate, anodic, float(strip_rate), net_mode, self.grid, s.shape[0],
+                                 self.kept_sums),
             )
             if stopped is not None:
                 return stopped
@@ -603,8 +605,9 @@ class Engine:
         while self._room() < k.CLASS_HEADROOM:
             self._grow()
         k.dissolve(np.int32(site), s.st, s.top, *self._lists(), *self._rates(), self.grid, s.shape[0], s.counts,
-                   self.track_dead, *self.dead_scratch, np.empty(2048, np.int64), self.revive_dead, self.pending,
-                   *self._passivation_args(), self._sei_coated, self._narrow_gap, np.empty(k.WORK_SHAPE, np.int64))
+                   self.track_dead, *self.dead_scratch, np.empty(k.TOUCHED_SIZE, np.int64), self.revive_dead,
+                   self.pending, *self._passivation_args(), self._sei_coated, self._narrow_gap,
+                   np.empty(k.WORK_SHAPE, np.int64))
         self._settle_pending()
 
     def dead_touching_live(self, revivable: bool = False) -> int:

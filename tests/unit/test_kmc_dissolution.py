@@ -16,6 +16,7 @@ from multiscale.kmc import _kernels as k
 from multiscale.kmc import dissolution as d
 from multiscale.kmc import model as m
 from multiscale.kmc.engine import Engine, KmcState, gap_clusters
+from tests.kernel_source import njit_functions, njit_options
 from tests.lattice_sites import exchange_sites
 
 A = 2.786e-10  # m
@@ -599,10 +600,8 @@ def _constant_arguments(source, constants):
     to a non-inlined ``@njit`` function, directly or through a parameter that an inlined one passes
     on to such a call; numba types such an argument as a literal and compiles the callee once more
     for it. Returns "caller -> callee(argument i: text)" strings."""
-    defs = {node.name: node for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)
-            and any("njit" in ast.unparse(d) for d in node.decorator_list)}
-    inlined = {name for name, node in defs.items()
-               if any("inline" in ast.unparse(d) for d in node.decorator_list)}
+    defs = njit_functions(source)
+    inlined = {name for name, node in defs.items() if "inline" in njit_options(node)}
     passed_on = {name: set() for name in inlined}  # parameter positions that reach a compiled call
 
     def calls(node):
