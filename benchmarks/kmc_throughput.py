@@ -13,8 +13,9 @@ Usage: python benchmarks/kmc_throughput.py [--quick] [--smoke] [--fingerprint]
 of short runs; a check that it runs.)
 
 ``--fingerprint`` prints, instead of timings, a hash of the state (every array of the run's
-``KmcState``, the kept sums and the pending work) after each row's case on 40^2 and 56^2 columns
-(20 events a column, then 3 calls of 3e5 events): run it in two source trees to check that a
+``KmcState``, the kept sums and the pending work) after each row's case, and after the reversible
+and the potentiostatic exchange in a non-uniform field, on 40^2 and 56^2 columns (20 events a
+column, then 3 calls of 3e5 events): run it in two source trees to check that a
 change to the kernels leaves every trajectory bit-identical (docs/performance.md). The revived and
 the clocked rows' states differ only by the clock's times of death (``dead_since``): in these runs
 the 10 ms clock never stops a revival.
@@ -51,11 +52,16 @@ from multiscale.kmc.engine import Engine, KmcState
 
 
 def case(side: int, heated: bool, nz: int = 24, seed: int = 1, stripping: bool = False, revive: bool = False,
-         passivation_time_s: float = np.inf, sei_coated: bool = False, narrow_gap: bool = False) -> Engine:
+         passivation_time_s: float = np.inf, sei_coated: bool = False, narrow_gap: bool = False,
+         non_uniform: bool = False) -> Engine:
+    """The benchmark's case on ``side``^2 columns; ``non_uniform``: the current density varies as
+    1 + 0.5 cos(2 pi x / side) times its mean, 1 mA/cm^2 (a local exchange-current factor)."""
     d = build_datasets(AtomisticParams())["diffusion"]
     energetics = m.energetics_from_arrhenius(float(d.D0_surface), float(d.Ea_surface), float(d.D0_bulk), float(d.Ea_bulk),
                                              A, 0.05, 0.0)
-    dep = m.deposition_rates(np.full((side, side), 10.0), A)
+    x = np.arange(side)
+    field = 1.0 + 0.5 * np.cos(2 * np.pi * x / side) if non_uniform else np.ones(side)
+    dep = m.deposition_rates(np.broadcast_to(10.0 * field, (side, side)).copy(), A)
     table = m.rate_table(energetics, 300.0)
     table = m.rate_table(energetics, 300.0, m.hop_rate_scale(table, dep.mean(), 1e4))
     heating = m.LocalHeating(300.0, np.full((side, side), 50.0), 6.0, energetics) if heated else None
@@ -66,10 +72,10 @@ def case(side: int, heated: bool, nz: int = 24, seed: int = 1, stripping: bool =
 
 
 def mode_case(side: int, heated: bool, mode: str) -> Engine:
-    """:func:`case` for a row of :data:`CASES`."""
+    """:func:`case` for a row of :data:`FINGERPRINT_CASES`."""
     return case(side, heated, stripping=mode != "plating", revive=mode in ("revived", "clocked"),
                 passivation_time_s=1e-2 if mode == "clocked" else np.inf, sei_coated=mode == "coated",
-                narrow_gap=mode == "gap")
+                narrow_gap=mode == "gap", non_uniform=mode in ("reversible_field", "potentiostatic_field"))
 
 
 def site_bytes(engine: Engine) -> float:
@@ -103,11 +109,14 @@ def throughput(sides: list[int], heated: bool, events: int = 1_000_000,
 def _electrochemistry(eng: Engine, mode: str) -> dict:
     """``Engine.advance`` arguments of ``mode``: plating (none), stripping (one-way dissolution at
     the plating current; revived, clocked: the same with revival on, without and with the clock;
-    coated: with SEI-coated dead Li; gap: with Li joined across narrow gaps) or reversible (the
-    galvanostatic exchange at that net current, i0 = 1 mA/cm^2)."""
+    coated: with SEI-coated dead Li; gap: with Li joined across narrow gaps), reversible (the
+    galvanostatic exchange at that net current, i0 = 1 mA/cm^2; reversible_field: in a non-uniform
+    field) or potentiostatic_field (the potentiostatic exchange at eta = 0 in a non-uniform field)."""
     if mode in ("stripping", "revived", "clocked", "coated", "gap"):
         return {"deposition_scale": 0.0, "strip_rate": eng.total_deposition_rate}
-    if mode == "reversible":
+    if mode == "potentiostatic_field":
+        return {"anodic_scale": 1.0}
+    if mode in ("reversible", "reversible_field"):
         return {"net_rate": eng.total_deposition_rate, "site_exchange_rate": column_exchange_rate(10.0, A)}
     return {}
 
@@ -127,12 +136,12 @@ def fingerprint(side: int, heated: bool, mode: str, calls: int, events: int) -> 
 
 
 def print_fingerprints(sides: list[int], events: int, calls: int = 3) -> None:
-    """A table of :func:`fingerprint` for every row of :data:`CASES` and lattice in ``sides``."""
+    """A table of :func:`fingerprint` for every row of :data:`FINGERPRINT_CASES` and lattice in ``sides``."""
     print(f"trajectory fingerprints ({calls} x {events:.0e} events after 20 a column)")
-    print(f"{'rates':>30} " + " ".join(f"{f'{side}^2 columns':>17}" for side in sides))
-    for heated, mode in CASES:
-        print(f"{CASES[heated, mode]:>30} " + " ".join(f"{fingerprint(side, heated, mode, calls, events):>17}"
-                                                      for side in sides))
+    print(f"{'rates':>34} " + " ".join(f"{f'{side}^2 columns':>17}" for side in sides))
+    for heated, mode in FINGERPRINT_CASES:
+        hashes = " ".join(f"{fingerprint(side, heated, mode, calls, events):>17}" for side in sides)
+        print(f"{FINGERPRINT_CASES[heated, mode]:>34} {hashes}")
 
 
 #: (heated, mode) -> row label.
@@ -140,6 +149,10 @@ CASES = {(False, "plating"): "bond-counting classes", (True, "plating"): "per-si
          (False, "stripping"): "stripping (dead Li on)", (False, "reversible"): "reversible (dead Li on)",
          (False, "revived"): "stripping, revived on contact", (False, "clocked"): "stripping, passivation clock",
          (False, "coated"): "stripping, SEI-coated", (False, "gap"): "stripping, narrow gap"}
+#: The rows of :data:`CASES` and two exchanges in a non-uniform field (their weights and
+#: ``potentiostatic`` are computed outside the kernel, ``_kernels.event_scratch``): fingerprinted, not timed.
+FINGERPRINT_CASES = {**CASES, (False, "reversible_field"): "reversible, non-uniform field",
+                     (False, "potentiostatic_field"): "potentiostatic, non-uniform field"}
 
 
 def main() -> None:

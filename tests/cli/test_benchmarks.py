@@ -37,7 +37,7 @@ CASES = {
     "kmc_throughput": ["events/s", "bond-counting classes", "per-site (heating on)", "stripping (dead Li on)",
                        "reversible (dead Li on)", "stripping, revived on contact", "stripping, passivation clock",
                        "stripping, SEI-coated", "stripping, narrow gap", "ns/deposit",
-                       "trajectory fingerprints", "16^2 columns"],
+                       "trajectory fingerprints", "16^2 columns", "potentiostatic, non-uniform field"],
     "lu_ordering": ["L+U nnz", "minimum degree", "nested dissection", "16x24"],
     "kmc_trends": ["roughness vs T (K)", "hotspot deposit shape", "roughness vs j (mA/cm2)", "crystalline fraction"],
     "phasefield_step": ["cells/s", "24x24", "fipy terms", "fipy LU", "ratio", "peak MB"],
