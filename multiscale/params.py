@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field, ValidationError, create_model, model_vali
 
 from .errors import ParamsError
 from .stages import STAGES
-from .tables import CyclingParams, ElectrodeParams, Table
+from .tables import MOVED_KEYS, CyclingParams, ElectrodeParams, Table
 
 
 class _ParamsBase(Table):
@@ -31,7 +31,7 @@ class _ParamsBase(Table):
     seed: int = Field(default=0, ge=0, lt=2**63)
     """Seed of every random number stream of the run (streams: :mod:`multiscale.streams`)."""
     electrode: ElectrodeParams
-    """Operating conditions: temperature and local current density."""
+    """Operating conditions: temperature, local current density and the Butler-Volmer kinetics."""
     cycling: CyclingParams | None = None
     """Plating-stripping cycles (the kMC and the phase field strip; runs plate only without this table)."""
 
@@ -43,6 +43,10 @@ class _ParamsBase(Table):
                     message = check(self)
                     if message:
                         raise ValueError(message)
+        message = self.electrode.unused_kinetics(any(stage.enabled(self) and stage.transfers_charge(self)
+                                                     for stage in STAGES))
+        if message:
+            raise ValueError(message)
         if self.cycling is not None and not any(stage.strips and stage.enabled(self) for stage in STAGES):
             cyclers = ", ".join(f"[{stage.table}]" for stage in STAGES if stage.strips)
             raise ValueError(f"cycling: no stage of this run strips; add {cyclers}")
@@ -109,6 +113,8 @@ def _format_error(error: dict, root: type[BaseModel]) -> tuple[str, str]:
     loc = tuple(error["loc"])
     kind = error["type"]
     key = _dotted(loc)
+    if kind == "extra_forbidden" and key in MOVED_KEYS:
+        return key, f"set {MOVED_KEYS[key]} instead (one electrode, one set of Butler-Volmer kinetics for every stage)"
     if kind == "extra_forbidden":
         what = "table" if isinstance(error.get("input"), dict) else "key"
         suggestion = _suggestion(error, root)

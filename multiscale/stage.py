@@ -220,6 +220,9 @@ class Stage:
         ``check(params) -> str | None``: rules between this table and others (a message, or None).
     strips : bool
         Runs the ``[cycling]`` protocol (plates and strips) when that table is given.
+    transfers_charge : callable
+        ``transfers_charge(params) -> bool``: the stage reads the electrode's Butler-Volmer kinetics
+        (``electrode.exchange_current_density_mA_cm2`` and the transfer coefficients).
     """
 
     name: str
@@ -236,6 +239,7 @@ class Stage:
     always: bool = False
     checks: tuple[Callable[[Any], str | None], ...] = ()
     strips: bool = False
+    transfers_charge: Callable[[Any], bool] = field(default=lambda params: False)
 
     @property
     def output(self) -> str:

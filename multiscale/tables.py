@@ -49,8 +49,14 @@ def did_you_mean(word: str, choices) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+#: The electrode's Butler-Volmer keys, and the stage keys that would restate them (refused with a
+#: message naming the electrode key: one electrode, one set of kinetics).
+KINETICS_KEYS = ("exchange_current_density_mA_cm2", "anodic_transfer_coefficient", "cathodic_transfer_coefficient")
+MOVED_KEYS = {f"{table}.{key}": f"electrode.{key}" for table in ("kmc", "dendrite") for key in KINETICS_KEYS}
+
+
 class ElectrodeParams(Table):
-    """Operating conditions of the electrode: bath temperature and the local current density field.
+    """Operating conditions of the electrode: temperature, local current density, Li/Li+ kinetics.
 
     The local current density j(x, y) has mean ``current_density_mA_cm2`` and a spread given
     either as a coefficient of variation ``vlcd_cv`` or as the variance of the local current
@@ -76,6 +82,17 @@ class ElectrodeParams(Table):
     """Hotspot radius, nm."""
     hotspot_current_fraction: float = Field(default=0.9, ge=0, le=1)
     """Fraction of the total current that flows through the hotspots."""
+    exchange_current_density_mA_cm2: float = Field(default=1.0, gt=0)
+    """i0 of Li/Li+ at the bulk salt concentration, mA/cm^2: the Butler-Volmer kinetics of every
+    stage that transfers charge (the phase field; the kMC while cycling), which plate and strip the
+    same electrode (in the kMC a kink atom dissolves as often as ions are reduced on a column,
+    i0 a^2 / e, at zero overpotential: docs/models.md §4.8). An assumption (docs/models.md §5.1),
+    the order of Chen et al. 2015's 1.1 mA/cm^2; its temperature dependence is not modelled."""
+    anodic_transfer_coefficient: float = Field(default=0.5, gt=0, lt=1)
+    """alpha_a of Butler-Volmer: dissolution goes as exp(alpha_a e eta / k_B T), and the phase
+    field's i0 as c^alpha_a."""
+    cathodic_transfer_coefficient: float = Field(default=0.5, gt=0, lt=1)
+    """alpha_c of Butler-Volmer: reduction goes as exp(-alpha_c e eta / k_B T)."""
 
     @model_validator(mode="after")
     def _one_spread(self):
@@ -85,6 +102,15 @@ class ElectrodeParams(Table):
             raise ValueError("vlcd_cv / vlcd_mA2_cm4 describe the log-normal field; with vlcd_field = \"hotspots\" "
                              "the spread follows from hotspot_count, hotspot_radius_nm and hotspot_current_fraction")
         return self
+
+    def unused_kinetics(self, read: bool) -> str | None:
+        """A Butler-Volmer key set in this table that the run would ignore (no stage of it transfers
+        charge: ``read`` False), a message naming it; or None."""
+        given = [key for key in KINETICS_KEYS if changed(self, key)]
+        if given and not read:
+            return (f"electrode.{given[0]}: no stage of this run transfers charge by Butler-Volmer (the [dendrite] "
+                    "stage does, the [kmc] stage while cycling); remove the key")
+        return None
 
     @property
     def cv(self) -> float:

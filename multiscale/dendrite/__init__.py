@@ -20,6 +20,10 @@ def _reads_coating(params) -> bool:
     return params.dendrite.local_current_source == "coating"
 
 
+def _transfers_charge(params) -> bool:
+    return True
+
+
 def _coating_table(params) -> str | None:
     if _reads_coating(params) and params.coating is None:
         return "dendrite.local_current_source = \"coating\" needs a [coating] table"
@@ -40,11 +44,6 @@ def _cycling_rules(params) -> str | None:
         if changed(d, key):
             return (f"dendrite.{key}: [cycling] sets it (cycling.plating_current_density_mA_cm2, "
                     "cycling.dendrite_capacity_mAh_cm2, cycling.records_per_half_cycle); leave it out")
-    if params.kmc is not None:  # both scales strip the same electrode: one set of kinetics
-        for key in ("exchange_current_density_mA_cm2", "anodic_transfer_coefficient", "cathodic_transfer_coefficient"):
-            if getattr(d, key) != getattr(params.kmc, key):
-                return (f"dendrite.{key}: {getattr(d, key):g} differs from kmc.{key} = {getattr(params.kmc, key):g}; "
-                        "the kMC and the phase field strip the same electrode, give both the same value")
     return None
 
 
@@ -53,6 +52,7 @@ STAGE = Stage(
     module="multiscale.dendrite.stage", schema=SCHEMA,
     upstream=("atomistic",), optional_upstream={"kmc": _reads_kmc, "coating": _reads_coating},
     cache_tables=("seed", "electrode", "cycling"), checks=(_coating_table, _cycling_rules), strips=True,
+    transfers_charge=_transfers_charge,
     observables=(
         Observable("dendrite_length", "dendrite_length", "m", "phase-field tip minus trough at the end"),
         Observable("interface_roughness", "interface_roughness", "m", "phase-field front std at the end"),

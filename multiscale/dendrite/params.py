@@ -65,13 +65,6 @@ class DendriteParams(Table):
     (Valoen & Reimers 2005; 263-333 K); ``constant``: their values at 1 M and the run temperature."""
     bulk_concentration_mol_m3: float = Field(default=1000.0, gt=0, le=3000.0)
     """Salt concentration at the start, mol/m^3."""
-    exchange_current_density_mA_cm2: float = Field(default=1.0, gt=0)
-    """i0 of Li/Li+ at the bulk concentration, mA/cm^2: an assumption (docs/models.md §5.1), the
-    order of Chen et al. 2015's 1.1 mA/cm^2; its temperature dependence is not modelled."""
-    anodic_transfer_coefficient: float = Field(default=0.5, gt=0, lt=1)
-    """alpha_a of Butler-Volmer (i0 scales as c^alpha_a)."""
-    cathodic_transfer_coefficient: float = Field(default=0.5, gt=0, lt=1)
-    """alpha_c of Butler-Volmer."""
     interface_energy_J_m2: float = Field(default=0.5, gt=0)
     """Li metal / electrolyte interface energy gamma, J/m^2 (Gibbs-Thomson and the atomistic B)."""
     anisotropy_strength: float | None = Field(default=None, ge=0, lt=1.0 / 15.0)

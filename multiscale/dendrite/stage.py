@@ -119,9 +119,9 @@ def setup_from(params: Params, handoff: coupling.KmcHandoff | None, atomistic_pa
     if d.electrolyte == "constant":
         electrolyte = constant_from(electrolyte, d.bulk_concentration_mol_m3, T)
     cell = Cell(electrolyte=electrolyte, temperature_K=T, bulk_concentration_mol_m3=d.bulk_concentration_mol_m3,
-                exchange_current_density_A_m2=d.exchange_current_density_mA_cm2 * A_M2_PER_MA_CM2,
-                anodic_transfer_coefficient=d.anodic_transfer_coefficient,
-                cathodic_transfer_coefficient=d.cathodic_transfer_coefficient,
+                exchange_current_density_A_m2=e.exchange_current_density_mA_cm2 * A_M2_PER_MA_CM2,
+                anodic_transfer_coefficient=e.anodic_transfer_coefficient,
+                cathodic_transfer_coefficient=e.cathodic_transfer_coefficient,
                 interface_energy_J_m2=d.interface_energy_J_m2, surface_diffusion_B_m4_s=b,
                 anisotropy_strength=delta, anisotropy_mode=d.anisotropy_mode)
     potential = None if d.cell_voltage_mV is None else -d.cell_voltage_mV * V_PER_MV

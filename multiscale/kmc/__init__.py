@@ -10,10 +10,18 @@ from ..stage import Figure, Observable, Stage
 from .outputs import SCHEMA
 from .params import KmcParams, room_and_cycling_rules
 
+
+
+def _transfers_charge(params) -> bool:
+    """The kMC's Butler-Volmer kinetics set its stripping (and, reversible, its plating): read while cycling."""
+    return params.cycling is not None
+
+
 STAGE = Stage(
     name="kmc", table="kmc", params_model=KmcParams, description="Kinetic Monte Carlo stage",
     module="multiscale.kmc.stage", schema=SCHEMA, upstream=("atomistic",),
     cache_tables=("seed", "electrode", "cycling"), checks=(room_and_cycling_rules,), strips=True,
+    transfers_charge=_transfers_charge,
     observables=(
         Observable("roughness_sigma", "roughness_sigma", "m", "kMC rms roughness at the end"),
         Observable("porosity", "porosity", "1", "kMC porosity at the end"),

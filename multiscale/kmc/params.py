@@ -73,15 +73,6 @@ class KmcParams(Table):
     """Height above the substrate over which the temperature rises from the bath to the top value, nm."""
     initial_crystal_layers: int = Field(default=0, ge=0)
     """Crystalline Li layers on the substrate at t = 0."""
-    exchange_current_density_mA_cm2: float = Field(default=1.0, gt=0)
-    """i0 of Li/Li+ while cycling ([cycling]): a kink atom dissolves as often as ions are reduced on
-    a column at zero overpotential, i0 a^2 / e (docs/models.md §4.8); the same assumption and
-    default as dendrite.exchange_current_density_mA_cm2."""
-    anodic_transfer_coefficient: float = Field(default=0.5, gt=0, lt=1)
-    """alpha_a of the dissolution rate exp(alpha_a e eta / k_B T) ([cycling])."""
-    cathodic_transfer_coefficient: float = Field(default=0.5, gt=0, lt=1)
-    """alpha_c of the reduction rate exp(-alpha_c e eta / k_B T) ([cycling]: the overpotential;
-    with kmc.exchange = "reversible" also the plating kinetics)."""
     exchange: Literal["one_way", "reversible"] = "one_way"
     """Charge transfer while cycling ([cycling]): "one_way" plates by the arrival rule and strips by
     dissolution alone; "reversible" runs both branches at once (ions reduced on every site an atom
@@ -168,9 +159,7 @@ def room_and_cycling_rules(params) -> str | None:
     if p is None:
         return None
     layers = p.box_height_nm * M_PER_NM / LI_KMC_SPACING
-    stripping_keys = [key for key in ("exchange_current_density_mA_cm2", "anodic_transfer_coefficient",
-                                      "cathodic_transfer_coefficient", "exchange", "dead_li", "electronic_contact",
-                                      "sei_passivation_time_s")
+    stripping_keys = [key for key in ("exchange", "dead_li", "electronic_contact", "sei_passivation_time_s")
                       if changed(p, key)]
     if c is None and stripping_keys:
         return f"kmc.{stripping_keys[0]}: used only when stripping; add a [cycling] table or remove the key"

@@ -203,8 +203,8 @@ def cycling_setup(params: Params, energetics: model.HopEnergetics, spacing_m: fl
     """The ``[cycling]`` protocol on the lattice (docs/models.md §4.8)."""
     c, p, e = params.cycling, params.kmc, params.electrode
     strip_rate = columns * column_exchange_rate(c.stripping_mA_cm2(e) * A_M2_PER_MA_CM2, spacing_m)
-    exchange_rate = columns * column_exchange_rate(p.exchange_current_density_mA_cm2 * A_M2_PER_MA_CM2, spacing_m)
-    alphas = (p.anodic_transfer_coefficient, p.cathodic_transfer_coefficient)
+    exchange_rate = columns * column_exchange_rate(e.exchange_current_density_mA_cm2 * A_M2_PER_MA_CM2, spacing_m)
+    alphas = (e.anodic_transfer_coefficient, e.cathodic_transfer_coefficient)
     potential = c.strip_cutoff == "potential"
     cutoff_V = c.strip_cutoff_mV * V_PER_MV
     return CyclingSetup(
@@ -213,7 +213,7 @@ def cycling_setup(params: Params, energetics: model.HopEnergetics, spacing_m: fl
         strip_floor=strip_floor(strip_rate, exchange_rate, cutoff_V, *alphas,
                                 e.temperature_K) if potential else 0.0,
         strip_fraction=None if potential else c.strip_cutoff_fraction, rest_s=c.rest_s,
-        dissolution=dissolution_table(energetics, e.temperature_K, p.exchange_current_density_mA_cm2 * A_M2_PER_MA_CM2,
+        dissolution=dissolution_table(energetics, e.temperature_K, e.exchange_current_density_mA_cm2 * A_M2_PER_MA_CM2,
                                       spacing_m),
         alpha_a=alphas[0], alpha_c=alphas[1],
         reversible=p.exchange == "reversible",
@@ -474,8 +474,8 @@ def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:
     return {
         "cycling": (f"{c.cycles} cycles: plate {setup.cycling.plate_atoms} atoms ({c.kmc_capacity_ML:g} ML) at "
                     f"{c.plating_mA_cm2(e):g} mA/cm2, rest {c.rest_s:g} s, strip at {c.stripping_mA_cm2(e):g} mA/cm2 "
-                    f"until {cut}, rest {c.rest_s:g} s; i0 = {params.kmc.exchange_current_density_mA_cm2:g} mA/cm2, "
-                    f"alpha_a = {params.kmc.anodic_transfer_coefficient:g}, alpha_c = {params.kmc.cathodic_transfer_coefficient:g}; "
+                    f"until {cut}, rest {c.rest_s:g} s; i0 = {e.exchange_current_density_mA_cm2:g} mA/cm2, "
+                    f"alpha_a = {e.anodic_transfer_coefficient:g}, alpha_c = {e.cathodic_transfer_coefficient:g}; "
                     f"{params.kmc.exchange.replace('_', '-')} exchange; cut-off Li {_DEAD_LI[params.kmc.dead_li]}"
                     f"{_passivation(params.kmc)}{_CONTACT[params.kmc.electronic_contact]} (docs/models.md §4.8)"),
         "mean_coulombic_efficiency": finite_mean(cycling["coulombic_efficiency"].values),

@@ -171,6 +171,29 @@ def test_chain_sets_b_anisotropy_and_initial_roughness(tmp_path, atomistic_file)
     assert warm.cell.temperature_K == 330.0
 
 
+def test_both_stages_that_strip_read_the_electrodes_butler_volmer_kinetics(tmp_path, atomistic_file):
+    """One electrode, one set of kinetics: electrode.exchange_current_density_mA_cm2 and the
+    transfer coefficients reach the phase field's cell and the kMC's cycling (its exchange rate
+    per column is i0 a^2 / e, so it doubles with i0)."""
+    from multiscale.kmc import stage as kmc_stage
+
+    chain = "[kmc]\nlateral_size_nm = 5.0\n[dendrite]\nwidth_um = 2.0\ngap_um = 10.0\nfront_band_um = 3.0\n[cycling]\n"
+    kinetics = ("exchange_current_density_mA_cm2 = 2.0\nanodic_transfer_coefficient = 0.3\n"
+                "cathodic_transfer_coefficient = 0.6\n")
+    default = multiscale.load_params(_write(tmp_path, MINIMAL_TOML + chain))
+    params = multiscale.load_params(_write(tmp_path, MINIMAL_TOML + kinetics + chain))
+    cell = dendrite_stage.setup_from(params, None, atomistic_file).cell
+    assert cell.exchange_current_density_A_m2 == pytest.approx(20.0, rel=1e-12)  # 2 mA/cm^2
+    assert (cell.anodic_transfer_coefficient, cell.cathodic_transfer_coefficient) == (0.3, 0.6)
+    inputs = kmc_stage.AtomisticInputs.read(atomistic_file)
+    given, reference = (kmc_stage.setup_from(p, inputs).cycling for p in (params, default))
+    assert (given.alpha_a, given.alpha_c) == (0.3, 0.6) and (reference.alpha_a, reference.alpha_c) == (0.5, 0.5)
+    assert given.exchange_rate == pytest.approx(2.0 * reference.exchange_rate, rel=1e-12)
+    plating = multiscale.load_params(_write(tmp_path, MINIMAL_TOML + kinetics + DENDRITE))  # the phase field alone
+    cell = dendrite_stage.setup_from(plating, None, atomistic_file).cell
+    assert cell.exchange_current_density_A_m2 == pytest.approx(20.0, rel=1e-12)
+
+
 def test_vlcd_modulation_has_mean_one_the_electrode_spread_and_does_not_depend_on_the_grid(tmp_path, atomistic_file):
     text = MINIMAL_TOML.replace("vlcd_cv = 0.5", "vlcd_cv = 0.8") + DENDRITE.replace("width_um = 2.0", "width_um = 32.0")
     coarse = dendrite_stage.setup_from(multiscale.load_params(_write(tmp_path, text)), None, atomistic_file)
