@@ -30,6 +30,7 @@ from .params import Params, canonical_json, load_params_and_text, parse_toml, sh
 from .progress import Progress
 from .stage import Stage
 from .stages import BY_NAME, STAGES
+from .tables import KINETICS_KEYS
 
 log = logging.getLogger("multiscale")
 
@@ -70,6 +71,15 @@ def _inputs(stage: Stage, keys: dict[str, str]) -> tuple[str, ...]:
     return tuple(u for u in (*stage.upstream, *stage.optional_upstream) if u in keys)
 
 
+def _cached_table(params: Params, stage: Stage, name: str) -> dict:
+    """A table's content in ``stage``'s cache key: the electrode's Butler-Volmer keys only for a stage
+    that reads them, so that changing them re-runs no stage that ignores them."""
+    content = params.table(name)
+    if name == "electrode" and not stage.transfers_charge(params):
+        content = {key: value for key, value in content.items() if key not in KINETICS_KEYS}
+    return content
+
+
 def cache_keys(params: Params) -> dict[str, str]:
     """Cache key of every stage these parameters ask for (depends on upstream keys, so computed in order)."""
     keys: dict[str, str] = {}
@@ -78,7 +88,7 @@ def cache_keys(params: Params) -> dict[str, str]:
         content = {
             "stage": name,
             "version": __version__,
-            "tables": {t: params.table(t) for t in (*stage.cache_tables, stage.table)},
+            "tables": {t: _cached_table(params, stage, t) for t in (*stage.cache_tables, stage.table)},
             "data": {p: _file_sha256(p) for p in stage.data_files(params)},
             "upstream": {u: keys[u] for u in _inputs(stage, keys)},
         }

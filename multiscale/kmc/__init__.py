@@ -11,9 +11,9 @@ from .outputs import SCHEMA
 from .params import KmcParams, room_and_cycling_rules
 
 
-
 def _transfers_charge(params) -> bool:
-    """The kMC's Butler-Volmer kinetics set its stripping (and, reversible, its plating): read while cycling."""
+    """The kMC reads the Butler-Volmer kinetics while cycling: they set its stripping (and, with
+    kmc.exchange = "reversible", its plating)."""
     return params.cycling is not None
 
 

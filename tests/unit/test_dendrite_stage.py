@@ -189,6 +189,9 @@ def test_both_stages_that_strip_read_the_electrodes_butler_volmer_kinetics(tmp_p
     given, reference = (kmc_stage.setup_from(p, inputs).cycling for p in (params, default))
     assert (given.alpha_a, given.alpha_c) == (0.3, 0.6) and (reference.alpha_a, reference.alpha_c) == (0.5, 0.5)
     assert given.exchange_rate == pytest.approx(2.0 * reference.exchange_rate, rel=1e-12)
+    kmc_cycling = "[kmc]\nlateral_size_nm = 5.0\n[cycling]\n"
+    kmc_alone = multiscale.load_params(_write(tmp_path, MINIMAL_TOML + kinetics + kmc_cycling))
+    assert (kmc_stage.setup_from(kmc_alone, inputs).cycling.alpha_a, kmc_alone.dendrite) == (0.3, None)
     plating = multiscale.load_params(_write(tmp_path, MINIMAL_TOML + kinetics + DENDRITE))  # the phase field alone
     cell = dendrite_stage.setup_from(plating, None, atomistic_file).cell
     assert cell.exchange_current_density_A_m2 == pytest.approx(20.0, rel=1e-12)

@@ -66,6 +66,23 @@ def test_changed_data_file_changes_the_key(tmp_path):
     assert cache_keys(multiscale.load_params(params_path))["atomistic"] != before
 
 
+def test_the_electrodes_kinetics_enter_the_keys_of_the_stages_that_read_them_only(tmp_path):
+    """i0 re-runs the phase field, and the kMC only while it cycles (then it strips by Butler-Volmer);
+    the atomistic and coating stages never read it."""
+    chain = "[kmc]\nlateral_size_nm = 5.0\n[dendrite]\n[coating]\n"
+    i0 = "exchange_current_density_mA_cm2 = 2.0\n"
+
+    def keys(text):
+        path = tmp_path / "p.toml"
+        path.write_text(text)
+        return cache_keys(multiscale.load_params(path))
+
+    plating, plating_i0 = keys(MINIMAL_TOML + chain), keys(MINIMAL_TOML + i0 + chain)
+    assert [s for s in plating if plating[s] != plating_i0[s]] == ["dendrite"]
+    cycling, cycling_i0 = keys(MINIMAL_TOML + chain + "[cycling]\n"), keys(MINIMAL_TOML + i0 + chain + "[cycling]\n")
+    assert [s for s in cycling if cycling[s] != cycling_i0[s]] == ["kmc", "dendrite"]
+
+
 def test_force_reruns(minimal_params, tmp_path):
     run_dir = multiscale.run(minimal_params, out=tmp_path / "r")
     old = _created(run_dir)
