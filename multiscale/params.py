@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field, ValidationError, create_model, model_vali
 
 from .errors import ParamsError
 from .stages import STAGES
-from .tables import MOVED_KEYS, CyclingParams, ElectrodeParams, Table
+from .tables import RESTATED_KEYS, CyclingParams, ElectrodeParams, Table
 
 
 class _ParamsBase(Table):
@@ -113,8 +113,8 @@ def _format_error(error: dict, root: type[BaseModel]) -> tuple[str, str]:
     loc = tuple(error["loc"])
     kind = error["type"]
     key = _dotted(loc)
-    if kind == "extra_forbidden" and key in MOVED_KEYS:
-        return key, f"set {MOVED_KEYS[key]} instead (one electrode, one set of Butler-Volmer kinetics for every stage)"
+    if kind == "extra_forbidden" and key in RESTATED_KEYS:
+        return key, f"set {RESTATED_KEYS[key]} instead (one electrode, one set of Butler-Volmer kinetics for every stage)"
     if kind == "extra_forbidden":
         what = "table" if isinstance(error.get("input"), dict) else "key"
         suggestion = _suggestion(error, root)

@@ -52,7 +52,7 @@ def did_you_mean(word: str, choices) -> str:
 #: The electrode's Butler-Volmer keys, and the stage keys that would restate them (refused with a
 #: message naming the electrode key: one electrode, one set of kinetics).
 KINETICS_KEYS = ("exchange_current_density_mA_cm2", "anodic_transfer_coefficient", "cathodic_transfer_coefficient")
-MOVED_KEYS = {f"{table}.{key}": f"electrode.{key}" for table in ("kmc", "dendrite") for key in KINETICS_KEYS}
+RESTATED_KEYS = {f"{table}.{key}": f"electrode.{key}" for table in ("kmc", "dendrite") for key in KINETICS_KEYS}
 
 
 class ElectrodeParams(Table):

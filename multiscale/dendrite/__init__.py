@@ -21,6 +21,7 @@ def _reads_coating(params) -> bool:
 
 
 def _transfers_charge(params) -> bool:
+    """The phase field's interface reaction is Butler-Volmer in every run: it reads the kinetics."""
     return True
 
 
