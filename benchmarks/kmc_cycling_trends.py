@@ -13,11 +13,14 @@ Usage: python benchmarks/kmc_cycling_trends.py
 [--only current,vlcd,convergence,box,cycles,cycles_passivation,cycles_convergence,
 cycles_passivation_convergence,exchange,exchange_vlcd,revival,revival_current,passivation,passivation_current,
 current_sei_coated,vlcd_sei_coated,cycles_sei_coated,cycles_sei_coated_hops,cycles_sei_coated_box,
-cycles_narrow_gap] [--seeds 8] [--box NM [--box-height NM]]
+cycles_narrow_gap,cycles_sei_coated_stranding,cycles_hops,cycles_stranding] [--seeds 8] [--first-seed 1]
+[--box NM [--box-height NM]]
 [--vlcd-length NM] [--figure PATH] [--smoke]
 (``--smoke``: one seed, a 4 nm box, 2 ML, one cycle, each table's first value; a check that every
 table runs. ``--box NM``: every table but 'box' in an NM-wide box, 12 nm high or ``--box-height``.
 ``--vlcd-length NM``: every table with that electrode.vlcd_correlation_length_nm, default 10.
+``--first-seed N``: seeds N, N + 1, ... (two processes on two cores: ``--seeds 4`` and
+``--seeds 4 --first-seed 5`` run seeds 1-8, each printing its own seeds' tables).
 ``--figure PATH``: each per-cycle table's dead Li against the cycle, a panel a table.)
 Case: params/reference/cycling_trend.toml (10 nm, 12 ML plated, one cycle, stripped at 1 mA/cm^2
 to the 0.5 V cut-off, DOPT on, 300 K). Current trend: plating at 0.2 and 2.5 mA/cm^2, uniform
@@ -45,6 +48,9 @@ cycles_sei_coated: the two rules side by side over 10 cycles at CV 0.5; cycles_s
 SEI-coated row at 1000, 4000 and 16000x hops; cycles_sei_coated_box: that row in a 10 and a 20 nm box, both
 20 nm high (``--box`` does not apply to this table). cycles_narrow_gap: the 10-cycle CV 0.5 case
 with Li joined across gaps of up to two spacings and where faces meet (``kmc.electronic_contact``).
+cycles_sei_coated_stranding: cycles_sei_coated_hops with the moves that would leave an atom to fall
+onto dead Li refused (``kmc.stranding_moves = "refused"``); cycles_hops and cycles_stranding: the
+two with dead Li that binds (the default rule).
 """
 
 from __future__ import annotations
@@ -144,8 +150,10 @@ def _cut_offs(cycles) -> str:
     the share of the atoms marked dead that came in cut-off clusters of each size (the kernel's
     count at each cut-off, ``cut_off_atoms``), over the finished cycles and, for several, in the
     first and the last finished one; each a per-run share, then a mean over the runs that cut any
-    Li off; and the clusters cut off a run with their mean size. With revival a cluster revived and
-    cut off again counts again, so these are atoms ever marked dead, not the dead Li left."""
+    Li off; the clusters cut off a run with their mean size; and the share of those atoms marked
+    dead in events that were moves (``dead_atoms_after_moves``), the rest in dissolutions. With
+    revival a cluster revived and cut off again counts again, so these are atoms ever marked dead,
+    not the dead Li left."""
     labels = [label for label, _, _ in _size_bins(cycles[0].cut_off_size.values)]
 
     def shares(atoms_by_run) -> str:
@@ -162,8 +170,10 @@ def _cut_offs(cycles) -> str:
     text = f"all cycles {shares([a.sum(0) for a in atoms])}"
     if min(a.shape[0] for a in atoms) > 1:
         text += f"; cycle 1 {shares([a[0] for a in atoms])}; last cycle {shares([a[-1] for a in atoms])}"
+    moved = [np.nansum(c.dead_atoms_after_moves.values[_finished(c)]) / t for c, t in zip(cycles, total) if t > 0]
     return (f"atoms marked dead by the size (atoms) of the cluster cut off: {text}; "
-            f"{np.mean(clusters):.1f} clusters cut off a run, {sum(total) / sum(clusters):.1f} atoms each on average")
+            f"{np.mean(clusters):.1f} clusters cut off a run, {sum(total) / sum(clusters):.1f} atoms each on average; "
+            f"{100 * np.mean(moved):.1f} % of the atoms marked dead in moves (falls after a hop or step move)")
 
 
 #: Smallest cut-off (atoms) that :func:`large_cut_off_fraction` counts: the bins above 2-3 atoms.
@@ -334,12 +344,14 @@ def main() -> None:
     tables = ("current,vlcd,convergence,box,cycles,cycles_passivation,cycles_convergence,"
               "cycles_passivation_convergence,exchange,exchange_vlcd,revival,revival_current,passivation,"
               "passivation_current,current_sei_coated,vlcd_sei_coated,cycles_sei_coated,cycles_sei_coated_hops,"
-              "cycles_sei_coated_box,cycles_narrow_gap")
+              "cycles_sei_coated_box,cycles_narrow_gap,cycles_sei_coated_stranding,cycles_hops,cycles_stranding")
     args, only = parse(__doc__, tables, 8, "one seed, a 4 nm box, 2 ML, one cycle, each table's first value",
                        (("--box", {"type": float, "metavar": "NM",
                                    "help": "lateral box size in nm for every table but 'box' (default: the case's)"}),
                         ("--box-height", {"type": float, "metavar": "NM",
                                           "help": "box height in nm with --box (default 12)"}),
+                        ("--first-seed", {"type": int, "default": 1, "metavar": "N",
+                                          "help": "the first seed (default 1)"}),
                         ("--vlcd-length", {"type": float, "metavar": "NM",
                                            "help": "electrode.vlcd_correlation_length_nm for every table"}),
                         ("--figure", {"type": Path, "metavar": "PATH",
@@ -352,7 +364,9 @@ def main() -> None:
         base = with_overrides(base, {"kmc.lateral_size_nm": args.box, "kmc.box_height_nm": height})
     if args.vlcd_length is not None:
         base = with_overrides(base, {"electrode.vlcd_correlation_length_nm": args.vlcd_length})
-    seeds = list(range(1, args.seeds + 1))
+    if args.first_seed < 1:
+        raise SystemExit("kmc_cycling_trends.py: --first-seed must be at least 1")
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     if args.smoke:
         base = with_overrides(base, {"kmc.lateral_size_nm": 4.0, "kmc.box_height_nm": 4.0, "cycling.kmc_capacity_ML": 2.0})
         seeds = [1]
@@ -439,6 +453,16 @@ def main() -> None:
             sizes, height = ([4.0], {}) if args.smoke else ([10.0, 20.0], {"kmc.box_height_nm": 20.0})
             run("lateral size (nm), 10 cycles, SEI-coated", "kmc.lateral_size_nm", sizes, {**coated_ten, **height},
                 fit=True)  # 20 nm high: a 20 nm box at CV 0.5 needs it
+        if "cycles_sei_coated_stranding" in only:
+            run("max hop / dep., 10 cycles, SEI-coated, stranding moves refused", "kmc.max_hop_to_deposition",
+                [1000.0, 4000.0, 16000.0], {**coated_ten, **tall, "kmc.stranding_moves": "refused"}, fit=True)
+        if "cycles_hops" in only:
+            run("max hop / dep., 10 cycles, 1000-16000x", "kmc.max_hop_to_deposition", [1000.0, 4000.0, 16000.0],
+                {"cycling.cycles": 10, "electrode.vlcd_cv": 0.5, **tall}, fit=True)
+        if "cycles_stranding" in only:
+            run("max hop / dep., 10 cycles, stranding moves refused", "kmc.max_hop_to_deposition",
+                [1000.0, 4000.0, 16000.0], {"cycling.cycles": 10, "electrode.vlcd_cv": 0.5, **tall,
+                                            "kmc.stranding_moves": "refused"}, fit=True)
         if "cycles_narrow_gap" in only:
             run("electronic contact, 10 cycles", "kmc.electronic_contact", ["narrow_gap", "faces"],
                 {"cycling.cycles": 10, **tall, "electrode.vlcd_cv": 0.5}, fit=True)

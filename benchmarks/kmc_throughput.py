@@ -4,8 +4,9 @@ stripping (galvanostatic dissolution at the same current, dead-Li tracking on), 
 with the reversible exchange (``kmc.exchange = "reversible"``), the one-way stripping with cut-off
 Li revived on contact (``kmc.dead_li = "revived_on_contact"``), with revival only within 10 ms
 of being cut off (``kmc.sei_passivation_time_s``, the passivation clock), with SEI-coated dead
-Li (``kmc.dead_li = "sei_coated"``) and with Li joined across gaps of up to two spacings
-(``kmc.electronic_contact = "narrow_gap"``), and the cost of a deposition vs lattice area. Prints
+Li (``kmc.dead_li = "sei_coated"``), with Li joined across gaps of up to two spacings
+(``kmc.electronic_contact = "narrow_gap"``) and with the moves that would leave an atom to fall
+onto dead Li refused (``kmc.stranding_moves = "refused"``), and the cost of a deposition vs lattice area. Prints
 figures; asserts nothing.
 
 Usage: python benchmarks/kmc_throughput.py [--quick] [--smoke] [--fingerprint]
@@ -53,7 +54,7 @@ from multiscale.kmc.engine import Engine, KmcState
 
 def case(side: int, heated: bool, nz: int = 24, seed: int = 1, stripping: bool = False, revive: bool = False,
          passivation_time_s: float = np.inf, sei_coated: bool = False, narrow_gap: bool = False,
-         non_uniform: bool = False) -> Engine:
+         non_uniform: bool = False, refuse_stranding: bool = False) -> Engine:
     """The benchmark's case on ``side``^2 columns; ``non_uniform``: the current density varies as
     1 + 0.5 cos(2 pi x / side) times its mean, 1 mA/cm^2 (a local exchange-current factor)."""
     d = build_datasets(AtomisticParams())["diffusion"]
@@ -68,14 +69,16 @@ def case(side: int, heated: bool, nz: int = 24, seed: int = 1, stripping: bool =
     kd = dissolution_table(energetics, 300.0, 10.0, A) if stripping else None
     return Engine(KmcState.flat((nz, side, side), seed, layers=4), table, dep, ballistic=True, heating=heating,
                   step_factor=energetics.step_factor(300.0), dissolution=kd, track_dead=stripping, revive_dead=revive,
-                  passivation_time_s=passivation_time_s, sei_coated=sei_coated, narrow_gap=narrow_gap)
+                  passivation_time_s=passivation_time_s, sei_coated=sei_coated, narrow_gap=narrow_gap,
+                  refuse_stranding=refuse_stranding)
 
 
 def mode_case(side: int, heated: bool, mode: str) -> Engine:
     """:func:`case` for a row of :data:`FINGERPRINT_CASES`."""
     return case(side, heated, stripping=mode != "plating", revive=mode in ("revived", "clocked"),
                 passivation_time_s=1e-2 if mode == "clocked" else np.inf, sei_coated=mode == "coated",
-                narrow_gap=mode == "gap", non_uniform=mode in ("reversible_field", "potentiostatic_field"))
+                narrow_gap=mode == "gap", non_uniform=mode in ("reversible_field", "potentiostatic_field"),
+                refuse_stranding=mode == "stranding")
 
 
 def site_bytes(engine: Engine) -> float:
@@ -109,10 +112,11 @@ def throughput(sides: list[int], heated: bool, events: int = 1_000_000,
 def _electrochemistry(eng: Engine, mode: str) -> dict:
     """``Engine.advance`` arguments of ``mode``: plating (none), stripping (one-way dissolution at
     the plating current; revived, clocked: the same with revival on, without and with the clock;
-    coated: with SEI-coated dead Li; gap: with Li joined across narrow gaps), reversible (the
+    coated: with SEI-coated dead Li; gap: with Li joined across narrow gaps; stranding: with the
+    moves that would leave an atom to fall onto dead Li refused), reversible (the
     galvanostatic exchange at that net current, i0 = 1 mA/cm^2; reversible_field: in a non-uniform
     field) or potentiostatic_field (the potentiostatic exchange at eta = 0 in a non-uniform field)."""
-    if mode in ("stripping", "revived", "clocked", "coated", "gap"):
+    if mode in ("stripping", "revived", "clocked", "coated", "gap", "stranding"):
         return {"deposition_scale": 0.0, "strip_rate": eng.total_deposition_rate}
     if mode == "potentiostatic_field":
         return {"anodic_scale": 1.0}
@@ -148,7 +152,8 @@ def print_fingerprints(sides: list[int], events: int, calls: int = 3) -> None:
 CASES = {(False, "plating"): "bond-counting classes", (True, "plating"): "per-site (heating on)",
          (False, "stripping"): "stripping (dead Li on)", (False, "reversible"): "reversible (dead Li on)",
          (False, "revived"): "stripping, revived on contact", (False, "clocked"): "stripping, passivation clock",
-         (False, "coated"): "stripping, SEI-coated", (False, "gap"): "stripping, narrow gap"}
+         (False, "coated"): "stripping, SEI-coated", (False, "gap"): "stripping, narrow gap",
+         (False, "stranding"): "stripping, stranding refused"}
 #: The rows of :data:`CASES` and two exchanges in a non-uniform field (their weights and
 #: ``potentiostatic`` are computed outside the kernel, ``_kernels.event_scratch``): fingerprinted, not timed.
 FINGERPRINT_CASES = {**CASES, (False, "reversible_field"): "reversible, non-uniform field",

@@ -100,12 +100,17 @@ def _dotted(loc: tuple) -> str:
 
 
 def _suggestion(error: dict, root: type[BaseModel]) -> str | None:
-    """For an unknown key: the closest known key of the same table, if one is close."""
+    """For an unknown key: the closest known key of the same table, if one is close; for a near
+    miss of a key another table owns (:data:`RESTATED_KEYS`), that table's dotted key."""
     if error["type"] != "extra_forbidden":
         return None
-    model = _model_at(tuple(error["loc"]), root)
-    close = difflib.get_close_matches(str(error["loc"][-1]), list(model.model_fields if model else ()), n=1, cutoff=0.6)
-    return close[0] if close else None
+    loc = tuple(error["loc"])
+    model = _model_at(loc, root)
+    table = _dotted(loc[:-1])
+    elsewhere = {key.rsplit(".", 1)[1]: owner for key, owner in RESTATED_KEYS.items() if key.startswith(table + ".")}
+    known = [*(model.model_fields if model else ()), *elsewhere]
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    return elsewhere.get(close[0], close[0]) if close else None
 
 
 def _format_error(error: dict, root: type[BaseModel]) -> tuple[str, str]:

@@ -100,7 +100,9 @@ rejected) (a fall is part of the event that
 left its atom unbound: the event budget ``max_events`` counts loop passes, i.e. deposits,
 dissolutions, moves and null events); then the clusters cut off from the collector (each call of
 :func:`kill`) in each size bin of ``CUT_OFF_EDGES``, and then the atoms in them, bin by bin (so the
-atoms of the bins add up to the atoms marked dead).
+atoms of the bins add up to the atoms marked dead); last, how many of those atoms were marked dead
+in events that were moves (hops and step moves: atoms the move left unbound fell onto dead Li, or
+with ``narrow_gap`` Li lost its only path through a fallen atom's site).
 
 Reference counting: numba counts the references to every array a compiled function receives,
 with an atomic increment and decrement of the array's count for each argument of each call and
@@ -144,7 +146,8 @@ EV_DEPOSIT, EV_HOP, EV_FALL, EV_STEP, EV_DISSOLVE, EV_DEAD, EV_REFUSED = 0, 1, 2
 CUT_OFF_EDGES = (1, 2, 4, 11, 101)
 EV_CUT_OFFS = EV_REFUSED + 1  # counts[EV_CUT_OFFS + b]: clusters cut off in size bin b
 EV_CUT_ATOMS = EV_CUT_OFFS + len(CUT_OFF_EDGES)  # counts[EV_CUT_ATOMS + b]: the atoms in them
-N_COUNTS = EV_CUT_ATOMS + len(CUT_OFF_EDGES)
+EV_DEAD_MOVES = EV_CUT_ATOMS + len(CUT_OFF_EDGES)  # atoms marked dead in move events (falls after a move)
+N_COUNTS = EV_DEAD_MOVES + 1
 DEAD = SUBSTRATE  # occupancy code of dead Li above the substrate layer: occupied, inert, never filed
 DEAD_CRYSTAL = 1 << 8  # in a dead atom's word (step fields clear): it died crystalline (:func:`revive`)
 DEAD_SEI = 1 << 9  # in a dead atom's word: SEI-coated, it binds no Li (not counted as a neighbour: :func:`bonds`)
@@ -1139,8 +1142,64 @@ def _held(j, st, grid, nz):
     return False
 
 
+@njit(cache=True, inline="always")
+def _strands(root, first_id, st, grid, nz, stamp, stack, seen, search, narrow_gap):
+    """True when a new search of the event (:func:`_reaches_collector`) from the Li atom at site
+    ``root`` runs out of sites before it reaches the collector; False at once when an earlier
+    search of the event (stamp >= ``first_id``) reached ``root``."""
+    search[0] += 1
+    if stamp[root] >= first_id:
+        return False
+    return not _reaches_collector(root, search[0], first_id, st, grid, nz, stamp, stack, seen, narrow_gap)[0]
+
+
+@njit(cache=True, inline="always")
+def _falls_strand(zs, cs, st, grid, nz, stamp, stack, seen, search, first_id, work, narrow_gap):
+    """True when an atom that a move leaves with no bond would fall where no Li path reaches the
+    collector (faces only; the move's occupancy is set in ``st``, (zs, cs) the site it emptied).
+    The neighbours of that site left without a bond fall down their columns in the order of
+    :func:`drop_unbound` (each looked at after the falls before it), set in ``st`` for the test
+    and restored; then a search (:func:`_reaches_collector`) from each landing site above the
+    collector's plane. ``work`` rows 0 and 1 (>= 6 columns) keep where each fell from and to;
+    stamps >= ``first_id`` are of this event's searches that reached the collector. ``narrow_gap``
+    is the caller's (False: the rule is for faces only), passed on rather than written as a
+    constant, which numba would type as a literal and compile the search for once more."""
+    nxy = n_columns(grid)
+    lat = laterals(cs, grid)
+    n_fell = 0
+    for d in range(6):
+        zn, cn = neighbour_zc(zs, cs, d, lat, nz)
+        if zn < 1:
+            continue
+        j = zn * nxy + cn
+        if not is_atom(st[j]) or _held(j, st, grid, nz):
+            continue
+        zl = zn
+        while (st[(zl - 1) * nxy + cn] & OCC_MASK) == EMPTY:
+            zl -= 1
+        land = zl * nxy + cn
+        bj = st[j]
+        st[j] = (bj & ~OCC_MASK) | EMPTY
+        st[land] = (st[land] & ~OCC_MASK) | (bj & OCC_MASK)
+        work[0, n_fell] = j
+        work[1, n_fell] = land
+        n_fell += 1
+    stranded = False
+    for q in range(n_fell):
+        land = work[1, q]  # below 2 * nxy: on the collector
+        if land >= 2 * nxy and _strands(land, first_id, st, grid, nz, stamp, stack, seen, search, narrow_gap):
+            stranded = True
+            break
+    for q in range(n_fell - 1, -1, -1):
+        j, land = work[0, q], work[1, q]
+        p = st[land] & OCC_MASK
+        st[land] = (st[land] & ~OCC_MASK) | EMPTY
+        st[j] = (st[j] & ~OCC_MASK) | p
+    return stranded
+
+
 @njit(cache=True, _nrt=False, error_model="numpy")
-def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work, narrow_gap):
+def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work, narrow_gap, refuse_stranding):
     """True when moving the Li atom at site s to the empty site t (a step move when ``stepping``:
     t is then a second neighbour, one lateral and one vertical step away) would leave Li without
     a path to the collector, the moved atom included (paths as in :func:`sever`, with
@@ -1150,7 +1209,9 @@ def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work, nar
     occupancy after the move (set in ``st`` for the test and restored); ``work`` int64[>= 3, >= 32] is
     scratch. A move that leaves an atom unbound is not refused: the atom falls, and
     :func:`strand_landed` marks it dead if it lands where no Li path reaches (with ``narrow_gap``,
-    :func:`sever_vacated` also marks Li whose only path ran through it).
+    :func:`sever_vacated` also marks Li whose only path ran through it); with
+    ``refuse_stranding`` (faces only) it is, when such an atom would land there
+    (:func:`_falls_strand`), so that every cut-off then comes from a dissolution.
 
     Fast path (most moves of a hop-dominated run are adatoms'; faces only): an atom with one
     occupied neighbour carries no other atom's path to the collector, so only the moved atom is
@@ -1187,6 +1248,7 @@ def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work, nar
         k, n_groups = _neighbour_groups(zs, cs, t if stepping else -1, e1, e2, st, grid, nz, work)
         reach = 1
     cut = False
+    first_id = -1
     if k > 0 and not (n_groups == 1 and zs > reach):
         first_id = _new_event_search(search, stamp)
         for a in range(k):
@@ -1199,14 +1261,13 @@ def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work, nar
                         break
             elif work[2, a] == a and _held(work[0, a], st, grid, nz):
                 root = work[0, a]
-            if root < 0:
-                continue
-            search[0] += 1
-            if stamp[root] >= first_id:
-                continue
-            if not _reaches_collector(root, search[0], first_id, st, grid, nz, stamp, stack, seen, narrow_gap)[0]:
+            if root >= 0 and _strands(root, first_id, st, grid, nz, stamp, stack, seen, search, narrow_gap):
                 cut = True
                 break
+    if refuse_stranding and not cut:
+        if first_id < 0:
+            first_id = _new_event_search(search, stamp)
+        cut = _falls_strand(zs, cs, st, grid, nz, stamp, stack, seen, search, first_id, work, narrow_gap)
     st[s], st[t] = bs, bt
     return cut
 
@@ -1634,8 +1695,8 @@ def run_events(
     heat_len, t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events,
     t_end, max_deposits, hop_log, epitaxy, anodic, strip_rate, strip_floor, max_dissolutions, track_dead,
     column_rate, stamp, stack, seen, search, exchange_rate, net_mode, net_rate, alpha_ratio, cutoff_factor, kept_sums,
-    revive_dead, pending, dead_since, passivation_time, sei_coated, narrow_gap, touched, work, flags, weight,
-    contrib, tiny, weighted, potentiostatic, max_column_rate,
+    revive_dead, pending, dead_since, passivation_time, sei_coated, narrow_gap, refuse_stranding, touched, work, flags,
+    weight, contrib, tiny, weighted, potentiostatic, max_column_rate,
 ):
     """Advance the kMC until an event budget, an end time or a deposit target is reached.
 
@@ -1750,6 +1811,10 @@ def run_events(
     narrow_gap : bool
         Li is joined to Li (and to the collector) across gaps: within two lattice spacings, not
         only where faces meet (``track_dead``; :func:`sever`, :func:`cuts_off`). False: faces only.
+    refuse_stranding : bool
+        A move is refused also when an atom it leaves with no bond would fall where no Li path
+        reaches the collector (``track_dead``, faces only; :func:`cuts_off`). False: the atom
+        falls there and is dead (:func:`strand_landed`).
     touched, work, flags, weight, contrib, tiny, weighted, potentiostatic, max_column_rate
         int64[TOUCHED_SIZE], int64[WORK_SHAPE], uint8[N or 1], float64[ny * nx], float64[N or 1],
         float, bool, bool, float (1/s): the loop's scratch and per-call constants, from
@@ -1933,7 +1998,7 @@ def run_events(
                         break
                     choice -= 1
         if track_dead and cuts_off(s, zt * nxy + ct, stepping, st, grid, nz, stamp, stack, seen, search, work,
-                                   narrow_gap):
+                                   narrow_gap, refuse_stranding):
             counts[EV_REFUSED] += 1  # a null event: the clock has advanced, the atom stays
             continue
         phase = b & OCC_MASK
@@ -1971,6 +2036,7 @@ def run_events(
             revived += revive_touched(before, n_touched, touched, st, slot, members, class_start, class_size,
                                       mobile, n_mobile, tree, heated, rates, es_barrier, rise, heat_len, t_bath,
                                       grid, nz, stack, seen, pending, dead_since, clock[0], passivation_time)
+        counts[EV_DEAD_MOVES] += counts[EV_DEAD] - dead_before
         if net_mode:  # the hot path: re-mark around the two sites the move changed, then around the falls'
             kept_sums[0] = recheck_eligible(s, st, grid, nz, weight, flags, kept_sums[0])
             kept_sums[0] = recheck_eligible(zt * nxy + ct, st, grid, nz, weight, flags, kept_sums[0])

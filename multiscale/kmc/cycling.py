@@ -33,7 +33,7 @@ from .dissolution import overpotential
 from .dopt import nucleate
 from .engine import STATUS, Engine
 from .observables import crystalline_fraction, height_map, porosity, roughness
-from .outputs import CUT_OFF_ATOMS, CUT_OFF_SIZE, CUT_OFFS, LOG_FIELDS
+from .outputs import CUT_OFF_ATOMS, CUT_OFF_SIZE, CUT_OFFS, DEAD_AFTER_MOVES, LOG_FIELDS
 
 
 _COL = {name: q for q, name in enumerate(LOG_FIELDS)}
@@ -84,6 +84,9 @@ class CyclingSetup:
     narrow_gap : bool
         ``kmc.electronic_contact = "narrow_gap"``: Li joined across gaps of up to two lattice
         spacings (``Engine``'s ``narrow_gap``).
+    refuse_stranding : bool
+        ``kmc.stranding_moves = "refused"``: moves that would leave an atom to fall where no Li
+        path reaches the collector are refused (``Engine``'s ``refuse_stranding``).
     """
 
     cycles: int
@@ -103,6 +106,7 @@ class CyclingSetup:
     passivation_time_s: float
     sei_coated: bool
     narrow_gap: bool
+    refuse_stranding: bool
 
     def net_rate(self, half: int) -> float:
         """Net dissolutions a second of the reversible exchange in ``half``, 1/s (< 0 plating)."""
@@ -122,8 +126,8 @@ class CyclingSetup:
 
 
 #: Protocol arrays saved with the lattice: the counters (:data:`CYCLE` ...), the time the
-#: half-cycle began, the per-cycle log and height maps, and the kernel's cut-off counts
-#: (``counts[EV_CUT_OFFS:]``) when the cycling began and at the end of each cycle.
+#: half-cycle began, the per-cycle log and height maps, and the kernel's cut-off counts and dead
+#: atoms after moves (``counts[EV_CUT_OFFS:]``) when the cycling began and at the end of each cycle.
 PROTOCOL_FIELDS = ("protocol", "protocol_clock", "cycle_log", "height_plated", "height_stripped", "cut_off_counts")
 
 
@@ -160,7 +164,8 @@ class CyclingRun(ProtocolRun):
         engine = self.engine = Engine(state, setup.hop_table, setup.deposition_rate, setup.ballistic, setup.epitaxy,
                                       None, setup.step_factor, dissolution=c.dissolution, track_dead=True,
                                       revive_dead=c.revive_dead, passivation_time_s=c.passivation_time_s,
-                                      sei_coated=c.sei_coated, narrow_gap=c.narrow_gap)
+                                      sei_coated=c.sei_coated, narrow_gap=c.narrow_gap,
+                                      refuse_stranding=c.refuse_stranding)
         per_record = setup.deposits_per_record
         while True:
             cycle, half = int(self.protocol[CYCLE]), int(self.protocol[HALF])
@@ -313,7 +318,10 @@ class CyclingRun(ProtocolRun):
             "height_plated": (("cycle", "y", "x"), self.height_plated, {"units": "m", "long_name": "column heights after plating"}),
             "height_stripped": (("cycle", "y", "x"), self.height_stripped, {"units": "m", "long_name": "column heights after stripping"}),
             "cut_offs": (("cycle", "cut_off_size"), cut[:, :bins], {"units": "1", "long_name": CUT_OFFS}),
-            "cut_off_atoms": (("cycle", "cut_off_size"), cut[:, bins:], {"units": "1", "long_name": CUT_OFF_ATOMS}),
+            "cut_off_atoms": (("cycle", "cut_off_size"), cut[:, bins:2 * bins],
+                              {"units": "1", "long_name": CUT_OFF_ATOMS}),
+            "dead_atoms_after_moves": ("cycle", cut[:, k.EV_DEAD_MOVES - k.EV_CUT_OFFS],
+                                       {"units": "1", "long_name": DEAD_AFTER_MOVES}),
         })
         coords = {"cycle": ("cycle", np.arange(1, n + 1), {"units": "1"}),
                   "cut_off_size": ("cut_off_size", np.array(k.CUT_OFF_EDGES),

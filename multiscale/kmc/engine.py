@@ -281,12 +281,18 @@ class Engine:
         faces meet, so Li is cut off only when no Li within two spacings of it leads to the
         collector (``_kernels.sever``, ``_kernels.cuts_off``; docs/models.md §4.8). False
         (default): faces only.
+    refuse_stranding : bool
+        With ``track_dead`` (not ``narrow_gap``, not ``revive_dead``): a hop or step move is refused (a null event) also
+        when an atom it leaves with no bond would fall where no Li path reaches the collector, as a
+        move that cuts Li off is (``_kernels.cuts_off``): dead Li then comes from dissolutions
+        only. False (default): the atom falls there and is dead (``_kernels.strand_landed``).
     """
 
     def __init__(self, state: KmcState, hop_table: np.ndarray, deposition_rate: np.ndarray, ballistic: bool,
                  epitaxy: float = 0.0, heating: LocalHeating | None = None, step_factor: float = 0.0,
                  dissolution: np.ndarray | None = None, track_dead: bool = False, revive_dead: bool = False,
-                 passivation_time_s: float = np.inf, sei_coated: bool = False, narrow_gap: bool = False):
+                 passivation_time_s: float = np.inf, sei_coated: bool = False, narrow_gap: bool = False,
+                 refuse_stranding: bool = False):
         nz, ny, nx = state.shape
         deposition_rate = np.asarray(deposition_rate, dtype=float)
         if deposition_rate.shape != (ny, nx):
@@ -324,6 +330,11 @@ class Engine:
         if narrow_gap and (revive_dead or sei_coated):
             raise ValueError("narrow_gap is for dead Li that stays dead and binds (no revive_dead, no sei_coated)")
         self._narrow_gap = bool(narrow_gap)
+        if refuse_stranding and (not track_dead or narrow_gap or revive_dead):
+            # the move test searches with dead Li as a wall; the move it tests may revive dead Li it touches
+            raise ValueError("refuse_stranding needs track_dead, Li joined where faces meet (no narrow_gap) and "
+                             "cut-off Li that is not revived (no revive_dead)")
+        self._refuse_stranding = bool(refuse_stranding)
         nxy = ny * nx
         dead = (state.st[nxy:] & k.OCC_MASK) == k.DEAD
         if np.any(dead & (((state.st[nxy:] & k.DEAD_SEI) != 0) != self._sei_coated)):
@@ -378,6 +389,11 @@ class Engine:
     def narrow_gap(self) -> bool:
         """Li joined across gaps of up to two lattice spacings (fixed at construction)."""
         return self._narrow_gap
+
+    @property
+    def refuse_stranding(self) -> bool:
+        """Moves that would leave an atom to fall where no Li path reaches are refused (fixed at construction)."""
+        return self._refuse_stranding
 
     @property
     def passivation_time_s(self) -> float:
@@ -544,7 +560,7 @@ class Engine:
                 float(strip_floor), max_dissolutions, self.track_dead, self.column_rate, *self.dead_scratch,
                 exchange, net_mode, float(net_rate or 0.0), float(alpha_ratio), float(cutoff_factor),
                 self.kept_sums, self.revive_dead, self.pending, s.dead_since, self._passivation_time,
-                self._sei_coated, self._narrow_gap,
+                self._sei_coated, self._narrow_gap, self._refuse_stranding,
                 *k.event_scratch(s.st, self.column_rate, anodic, float(strip_rate), net_mode, self.grid, s.shape[0],
                                  self.kept_sums),
             )

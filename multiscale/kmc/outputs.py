@@ -58,6 +58,9 @@ CUT_OFF_SIZE = "smallest size in the bin, atoms (a bin ends below the next one's
 CUT_OFFS = ("Li clusters cut off from the collector in the cycle and marked dead, by size (with "
             "kmc.dead_li = revived_on_contact a cluster revived and cut off again counts again)")
 CUT_OFF_ATOMS = "atoms in the clusters of cut_offs"
+DEAD_AFTER_MOVES = ("atoms of cut_off_atoms marked dead in events that were moves (hops and step moves): atoms a "
+                    "move left unbound that fell onto dead Li (with kmc.electronic_contact = narrow_gap also Li whose "
+                    "only path ran through a fallen atom's site); the rest were marked dead in dissolutions")
 #: Value of dead Li in ``final/phase``.
 DEAD_FLAG = 4
 
@@ -131,6 +134,7 @@ SCHEMA = Schema("kmc", (
         V("cut_off_size", ("cut_off_size",), "1", CUT_OFF_SIZE),
         V("cut_offs", ("cycle", "cut_off_size"), "1", CUT_OFFS),
         V("cut_off_atoms", ("cycle", "cut_off_size"), "1", CUT_OFF_ATOMS),
+        V("dead_atoms_after_moves", ("cycle",), "1", DEAD_AFTER_MOVES),
     ), description="one row per plating-stripping cycle (docs/models.md §4.8)", when="[cycling] given"),
     Group("morphology", (
         V("hotspot", ("hotspot",), "", "index"), V("centre_x", ("hotspot",), "m"), V("centre_y", ("hotspot",), "m"),

@@ -95,6 +95,14 @@ class KmcParams(Table):
     of each other or of the collector: the premise is that electrons cross a gap that narrow).
     With kmc.dead_li = "stays_dead" only. Its dense-film and cycling numbers depend on the hop
     acceleration (docs/models.md §4.8)."""
+    stranding_moves: Literal["allowed", "refused"] = "allowed"
+    """A hop or step move that leaves an atom with no bond, which then falls down its column onto
+    dead Li where no Li path reaches the collector ([cycling]; docs/models.md §4.8): "allowed"
+    (the atom falls there and is dead Li); "refused" (the move is a null event, as a move that
+    would cut Li off the collector is: dead Li then comes from dissolutions only). With
+    kmc.electronic_contact = "faces" and kmc.dead_li = "stays_dead" or "sei_coated" only. How
+    much of the dead Li the allowed falls make grows with the hop acceleration (docs/models.md
+    §4.8)."""
     sei_passivation_time_s: float | None = Field(default=None, gt=0)
     """With kmc.dead_li = "revived_on_contact": the passivation clock, s. Cut-off Li is revived by
     contact only within this time of being cut off; after it, its SEI isolates it for good (dead
@@ -159,8 +167,8 @@ def room_and_cycling_rules(params) -> str | None:
     if p is None:
         return None
     layers = p.box_height_nm * M_PER_NM / LI_KMC_SPACING
-    stripping_keys = [key for key in ("exchange", "dead_li", "electronic_contact", "sei_passivation_time_s")
-                      if changed(p, key)]
+    stripping_keys = [key for key in ("exchange", "dead_li", "electronic_contact", "stranding_moves",
+                                      "sei_passivation_time_s") if changed(p, key)]
     if c is None and stripping_keys:
         return f"kmc.{stripping_keys[0]}: used only when stripping; add a [cycling] table or remove the key"
     if c is None:
@@ -182,6 +190,13 @@ def room_and_cycling_rules(params) -> str | None:
     if p.electronic_contact == "narrow_gap" and p.dead_li != "stays_dead":
         return ("kmc.electronic_contact: \"narrow_gap\" is for cut-off Li that stays dead and binds; set "
                 "kmc.dead_li = \"stays_dead\" or kmc.electronic_contact = \"faces\"")
+    if p.stranding_moves == "refused" and p.electronic_contact == "narrow_gap":
+        return ("kmc.stranding_moves: \"refused\" is for Li joined where faces meet; set "
+                "kmc.electronic_contact = \"faces\" or kmc.stranding_moves = \"allowed\"")
+    if p.stranding_moves == "refused" and p.dead_li == "revived_on_contact":
+        return ("kmc.stranding_moves: \"refused\" is for cut-off Li that is not revived (the move test cannot "
+                "foresee a revival); set kmc.dead_li = \"stays_dead\" or \"sei_coated\", or "
+                "kmc.stranding_moves = \"allowed\"")
     if p.heating_top_rise_K > 0:
         return "kmc.heating_top_rise_K: cycling (stripping) needs uniform temperature; set it to 0 or remove [cycling]"
     if p.exchange == "reversible" and c.rest_s > 0:

@@ -222,6 +222,7 @@ def cycling_setup(params: Params, energetics: model.HopEnergetics, spacing_m: fl
         revive_dead=p.dead_li == "revived_on_contact",
         sei_coated=p.dead_li == "sei_coated",
         narrow_gap=p.electronic_contact == "narrow_gap",
+        refuse_stranding=p.stranding_moves == "refused",
         passivation_time_s=np.inf if p.sei_passivation_time_s is None else p.sei_passivation_time_s,
     )
 
@@ -466,6 +467,9 @@ _DEAD_LI = {"stays_dead": "stays dead", "revived_on_contact": "revived on contac
 #: How the cycling attribute names each ``kmc.electronic_contact`` rule ("" for the default).
 _CONTACT = {"faces": "", "narrow_gap": ", joined to live Li across gaps of up to two lattice spacings"}
 
+#: How the cycling attribute names each ``kmc.stranding_moves`` rule ("" for the default).
+_STRANDING = {"allowed": "", "refused": "; moves that would leave an atom to fall where no Li path reaches refused"}
+
 
 def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:
     c, e = params.cycling, params.electrode
@@ -477,7 +481,8 @@ def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:
                     f"until {cut}, rest {c.rest_s:g} s; i0 = {e.exchange_current_density_mA_cm2:g} mA/cm2, "
                     f"alpha_a = {e.anodic_transfer_coefficient:g}, alpha_c = {e.cathodic_transfer_coefficient:g}; "
                     f"{params.kmc.exchange.replace('_', '-')} exchange; cut-off Li {_DEAD_LI[params.kmc.dead_li]}"
-                    f"{_passivation(params.kmc)}{_CONTACT[params.kmc.electronic_contact]} (docs/models.md §4.8)"),
+                    f"{_passivation(params.kmc)}{_CONTACT[params.kmc.electronic_contact]}"
+                    f"{_STRANDING[params.kmc.stranding_moves]} (docs/models.md §4.8)"),
         "mean_coulombic_efficiency": finite_mean(cycling["coulombic_efficiency"].values),
         "mean_dead_fraction": finite_mean(cycling["dead_fraction"].values),
     }

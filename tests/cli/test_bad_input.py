@@ -80,6 +80,14 @@ CASES = [
      ["kmc.exchange_current_density_mA_cm2", "set electrode.exchange_current_density_mA_cm2 instead"]),
     ("kinetics_in_the_dendrite_table", VALID + "[dendrite]\ncathodic_transfer_coefficient = 0.3\n",
      ["dendrite.cathodic_transfer_coefficient", "set electrode.cathodic_transfer_coefficient instead"]),
+    ("stranding_refused_across_gaps", VALID + '[kmc]\nelectronic_contact = "narrow_gap"\nstranding_moves = "refused"\n'
+     "[cycling]\n", ["kmc.stranding_moves", "faces"]),
+    ("stranding_without_cycling", VALID + '[kmc]\nstranding_moves = "refused"\n',
+     ["kmc.stranding_moves", "used only when stripping"]),
+    ("stranding_refused_with_revival", VALID + '[kmc]\ndead_li = "revived_on_contact"\nstranding_moves = "refused"\n'
+     "[cycling]\n", ["kmc.stranding_moves", "not revived"]),
+    ("kinetics_typo_in_a_stage_table", VALID + "[kmc]\nexchange_current_density_mA_cm = 2.0\n[cycling]\n",
+     ["kmc.exchange_current_density_mA_cm", "unknown key", "did you mean 'electrode.exchange_current_density_mA_cm2'"]),
     ("cycling_kmc_capacity_without_kmc", VALID + "[dendrite]\n[cycling]\nkmc_capacity_ML = 12.0\n",
      ["cycling.kmc_capacity_ML", "[kmc]"]),
     ("cycling_dendrite_capacity_without_dendrite", VALID + "[kmc]\n[cycling]\ndendrite_capacity_mAh_cm2 = 0.5\n",

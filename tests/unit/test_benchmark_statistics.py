@@ -179,10 +179,12 @@ def test_dead_li_clusters_are_shared_by_size_per_run_and_averaged_over_the_runs_
     assert trends._dead_clusters([final()]) == "no dead Li"
 
 
-def _cut_off_run(atoms, clusters) -> xr.Dataset:
-    """A ``cycling`` group with the given atoms and clusters cut off, (cycle, size bin) each."""
+def _cut_off_run(atoms, clusters, moved) -> xr.Dataset:
+    """A ``cycling`` group with the given atoms and clusters cut off, (cycle, size bin) each, and
+    atoms marked dead after moves, (cycle,)."""
     dims = ("cycle", "cut_off_size")
-    return xr.Dataset({"cut_off_atoms": (dims, np.array(atoms, float)), "cut_offs": (dims, np.array(clusters, float))},
+    return xr.Dataset({"cut_off_atoms": (dims, np.array(atoms, float)), "cut_offs": (dims, np.array(clusters, float)),
+                       "dead_atoms_after_moves": ("cycle", np.array(moved, float))},
                       coords={"cut_off_size": [1, 2, 4, 11, 101]})
 
 
@@ -192,20 +194,23 @@ def test_cut_offs_are_shared_by_size_per_run_and_cycle_and_averaged_over_the_run
     Run C: nothing. Shares by hand, all cycles: A 3/22, 7/22, 0, 12/22, 0; B 0, 0, 5/106, 0,
     101/106; means 6.8, 15.9, 2.4, 27.3, 47.6 %. Cycle 1: A alone (0, 25, 0, 75, 0 %). Last cycle:
     A 50, 50, 0, 0, 0; B as above; means 25.0, 25.0, 2.4, 0.0, 47.6 %. 9 clusters in 3 runs, 128
-    atoms: 3.0 a run, 14.2 atoms each. One finished cycle (the next one NaN): no per-cycle split,
-    the run counted; no cut-off: said so."""
-    a = _cut_off_run([[0, 4, 0, 12, 0], [3, 3, 0, 0, 0]], [[0, 2, 0, 1, 0], [3, 1, 0, 0, 0]])
-    b = _cut_off_run([[0, 0, 0, 0, 0], [0, 0, 5, 0, 101]], [[0, 0, 0, 0, 0], [0, 0, 1, 0, 1]])
-    c = _cut_off_run(np.zeros((2, 5)), np.zeros((2, 5)))
+    atoms: 3.0 a run, 14.2 atoms each. Marked dead after moves: A 2 + 3 of 22, B 53 of 106; mean of
+    22.7 and 50.0 %: 36.4 %. One finished cycle (the next one NaN): no per-cycle split, the run
+    counted (2 of its 16 atoms after moves); no cut-off: said so."""
+    a = _cut_off_run([[0, 4, 0, 12, 0], [3, 3, 0, 0, 0]], [[0, 2, 0, 1, 0], [3, 1, 0, 0, 0]], [2, 3])
+    b = _cut_off_run([[0, 0, 0, 0, 0], [0, 0, 5, 0, 101]], [[0, 0, 0, 0, 0], [0, 0, 1, 0, 1]], [0, 53])
+    c = _cut_off_run(np.zeros((2, 5)), np.zeros((2, 5)), [0, 0])
     assert trends._cut_offs([a, b, c]) == (
         "atoms marked dead by the size (atoms) of the cluster cut off: all cycles [1: 6.8 %, 2-3: 15.9 %, 4-10: 2.4 %, "
         "11-100: 27.3 %, > 100: 47.6 %] (2 of 3 runs); cycle 1 [1: 0.0 %, 2-3: 25.0 %, 4-10: 0.0 %, 11-100: 75.0 %, "
         "> 100: 0.0 %] (1 of 3 runs); last cycle [1: 25.0 %, 2-3: 25.0 %, 4-10: 2.4 %, 11-100: 0.0 %, > 100: 47.6 %] "
-        "(2 of 3 runs); 3.0 clusters cut off a run, 14.2 atoms each on average")
-    one = _cut_off_run([[0, 4, 0, 12, 0], [np.nan] * 5], [[0, 2, 0, 1, 0], [np.nan] * 5])  # the second not finished
+        "(2 of 3 runs); 3.0 clusters cut off a run, 14.2 atoms each on average; 36.4 % of the atoms marked dead in "
+        "moves (falls after a hop or step move)")
+    one = _cut_off_run([[0, 4, 0, 12, 0], [np.nan] * 5], [[0, 2, 0, 1, 0], [np.nan] * 5], [2, np.nan])  # 2nd unfinished
     assert trends._cut_offs([one]) == (
         "atoms marked dead by the size (atoms) of the cluster cut off: all cycles [1: 0.0 %, 2-3: 25.0 %, 4-10: 0.0 %, "
-        "11-100: 75.0 %, > 100: 0.0 %] (1 of 1 runs); 3.0 clusters cut off a run, 5.3 atoms each on average")
+        "11-100: 75.0 %, > 100: 0.0 %] (1 of 1 runs); 3.0 clusters cut off a run, 5.3 atoms each on average; "
+        "12.5 % of the atoms marked dead in moves (falls after a hop or step move)")
     assert trends._cut_offs([c]) == "atoms marked dead by the size (atoms) of the cluster cut off: none cut off"
 
 
@@ -221,7 +226,7 @@ def test_the_large_cut_off_fraction_counts_clusters_of_four_atoms_and_more_per_a
     atoms but did not finish (cut-offs NaN: left out of both sums); 100 atoms plated in each
     finished cycle: (12 + 5) / 200."""
     run = _cut_off_run([[0, 4, 0, 12, 0], [3, 3, 5, 0, 0], [np.nan] * 5],
-                       [[0, 2, 0, 1, 0], [3, 1, 1, 0, 0], [np.nan] * 5])
+                       [[0, 2, 0, 1, 0], [3, 1, 1, 0, 0], [np.nan] * 5], [0, 0, np.nan])
     run["plated_atoms"] = ("cycle", [100.0, 100.0, 100.0])
     assert trends.LARGE_CUT_OFF == 4
     assert trends.large_cut_off_fraction(run) == pytest.approx(17 / 200, rel=1e-15)

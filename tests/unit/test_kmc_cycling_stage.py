@@ -52,6 +52,7 @@ def test_a_cycling_run_writes_the_declared_file_and_balances_its_charge(cycling_
     # dead for good: a cycle's dead atoms are the atoms it cut off, whatever the clusters' sizes
     np.testing.assert_array_equal(cyc.cut_off_atoms.sum("cut_off_size"), cyc.dead_atoms)
     assert np.all(cyc.cut_offs <= cyc.cut_off_atoms) and list(cyc.cut_off_size.values) == [1, 2, 4, 11, 101]
+    assert np.all((cyc.dead_atoms_after_moves >= 0) & (cyc.dead_atoms_after_moves <= cyc.dead_atoms))  # a part of them
     # every half-cycle in order, rests included; records carry their cycle
     assert list(np.unique(ds.half_cycle[1:])) == [0, 1, 2, 3] and list(np.unique(ds.cycle)) == [1, 2]
     stripping = ds.half_cycle.values == 2
@@ -147,6 +148,27 @@ def test_a_run_with_sei_coated_dead_li_balances_its_charge_and_names_the_rule(tm
     np.testing.assert_array_equal(cyc.plated_atoms - cyc.stripped_atoms - cyc.residual_atoms, cyc.dead_atoms)
     assert int(cyc.cut_off_atoms.sum()) == int(ds.dead_atoms[-1])
     assert "cut-off Li stays dead, SEI-coated (binds no Li)" in read_root_attrs(run_dir / "kmc.h5")["cycling"]
+
+
+def test_refused_stranding_moves_leave_no_dead_li_after_moves(tmp_path, monkeypatch):
+    """The SEI-coated run at 4000x hops over 4 cycles (seed 1, where falls after moves left 2 of
+    its dead atoms, checked first), with kmc.stranding_moves = "refused": every engine refuses
+    them, no atom is marked dead in a move in any cycle, the charge balances at every record and
+    per cycle, and the attribute says so."""
+    case = SEI_COATED.replace("max_hop_to_deposition = 300.0", "max_hop_to_deposition = 4000.0").replace(
+        "cycles = 2", "cycles = 4")
+    (tmp_path / "allowed").mkdir()
+    (tmp_path / "refused").mkdir()
+    _, _, allowed = _run_balanced(case, tmp_path / "allowed")
+    assert int(allowed.dead_atoms_after_moves.sum()) > 0
+    refusing = _spy_on_engines(monkeypatch, "refuse_stranding")
+    run_dir, _, cyc = _run_balanced(case.replace('dead_li = "sei_coated"', 'dead_li = "sei_coated"\n'
+                                                 'stranding_moves = "refused"'), tmp_path / "refused")
+    assert refusing and all(refusing)
+    assert int(cyc.dead_atoms.sum()) > 0 and not cyc.dead_atoms_after_moves.any()
+    np.testing.assert_array_equal(cyc.plated_atoms - cyc.stripped_atoms - cyc.residual_atoms, cyc.dead_atoms)
+    attrs = read_root_attrs(run_dir / "kmc.h5")
+    assert "moves that would leave an atom to fall where no Li path reaches refused" in attrs["cycling"]
 
 
 NARROW_GAP = MINIMAL_TOML + CYCLING.replace("max_hop_to_deposition = 300.0",

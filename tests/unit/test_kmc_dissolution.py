@@ -438,7 +438,7 @@ def test_a_cut_off_is_counted_once_in_its_size_bin(geometry, atoms, size_bin):
     s = eng.state
     assert s.counts[k.EV_DEAD] == atoms and s.counts[k.EV_FALL] == 0
     bins = len(k.CUT_OFF_EDGES)
-    expected = np.zeros(2 * bins, np.int64)
+    expected = np.zeros(2 * bins + 1, np.int64)  # the last: atoms marked dead after moves, none here
     expected[size_bin], expected[bins + size_bin] = 1, atoms
     np.testing.assert_array_equal(s.counts[k.EV_CUT_OFFS:], expected)
 
@@ -529,7 +529,7 @@ def test_a_move_that_leaves_an_atom_unbound_on_sei_coated_dead_li_is_refused(bel
     st = KmcState.from_occupancy(occ, 0, sei_coated).st
     n = st.size
     scratch = (np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(1, np.int64),
-               np.empty((3, 7), np.int64), False)
+               np.empty((3, 7), np.int64), False, False)
     before = st.copy()
     assert k.cuts_off(np.int32(_site(2, 6, 7)), np.int64(_site(1, 6, 8)), True, st, k.lateral_grid(12, 12), 8,
                       *scratch) == refused
@@ -937,6 +937,68 @@ def test_incremental_dead_marks_miss_nothing_a_dissolution_cuts(seed, narrow_gap
     assert s.n_dead > 0  # the deposit did get cut: the check saw dead Li form
 
 
+def _hop_that_strands():
+    """A, glassy, on the side of a five-high pillar, holds B; only glassy atoms with two bonds can
+    hop (A), and A's one target is the site below it. A hop there leaves B with no bond, to fall
+    two sites down its column onto a floating dead atom, away from live Li."""
+    occ = _bare((8, 6, 6))
+    occ[1:6, 2, 1] = m.CRYSTAL  # the pillar
+    occ[5, 2, 2] = m.GLASSY  # A: bonds to the pillar's top and to B
+    occ[5, 2, 3] = m.CRYSTAL  # B: bonded to A only
+    occ[2, 2, 3] = k.DEAD  # what B would land on
+    table = np.zeros((4, 7))
+    table[m.GLASSY, 2] = 1.0
+    return occ, table
+
+
+@pytest.mark.parametrize("other", [{"track_dead": False}, {"narrow_gap": True}, {"revive_dead": True}])
+def test_the_engine_refuses_stranding_refusal_where_its_move_test_does_not_hold(other):
+    """``refuse_stranding`` needs dead Li tracked, Li joined where faces meet (the test searches
+    faces) and no revival (a move can revive the dead Li an atom would fall onto): a ValueError
+    otherwise."""
+    occ, table = _hop_that_strands()
+    options = {"track_dead": True, **other}
+    with pytest.raises(ValueError, match="refuse_stranding needs"):
+        Engine(KmcState.from_occupancy(occ, 0), table, np.zeros((6, 6)), True, refuse_stranding=True, **options)
+
+
+def test_an_atom_a_hop_leaves_unbound_that_falls_onto_dead_li_is_counted_dead_after_a_move():
+    """The hop of :func:`_hop_that_strands`: B falls and is dead: one hop, one fall, one atom cut
+    off, counted among the atoms marked dead after moves (a dissolution's cut-offs are not: the
+    tests above)."""
+    occ, table = _hop_that_strands()
+    eng = Engine(KmcState.from_occupancy(occ, 0), table, np.zeros((6, 6)), True, track_dead=True)
+    eng.advance(max_events=1)
+    s = eng.state
+    assert s.occupancy[4, 2, 2] == m.GLASSY and s.occupancy[3, 2, 3] == k.DEAD and s.n_dead == 2
+    assert s.counts[:k.EV_CUT_OFFS].tolist() == [0, 1, 1, 0, 0, 1, 0]  # a hop, a fall, one atom marked dead
+    expected = np.zeros(k.N_COUNTS - k.EV_CUT_OFFS, np.int64)
+    expected[0] = expected[len(k.CUT_OFF_EDGES)] = expected[k.EV_DEAD_MOVES - k.EV_CUT_OFFS] = 1
+    np.testing.assert_array_equal(s.counts[k.EV_CUT_OFFS:], expected)
+    eng.verify()
+
+
+def test_a_hop_that_would_leave_an_atom_to_fall_onto_dead_li_is_refused_when_stranding_moves_are():
+    """The same hop with ``refuse_stranding``: ``cuts_off`` says it would strand Li (without it,
+    not), and leaves the site words as they were (the fall is tried in them and undone); the
+    engine's one event is a null event: nothing moved, fell or died."""
+    occ, table = _hop_that_strands()
+    state = KmcState.from_occupancy(occ, 0)
+    before = state.st.copy()
+    for refuse in (False, True):
+        scratch = (np.zeros(state.st.size, np.int32), np.zeros(state.st.size, np.int32),
+                   np.zeros(state.st.size, np.int32), np.zeros(1, np.int64), np.empty(k.WORK_SHAPE, np.int64),
+                   False, refuse)
+        assert k.cuts_off(np.int32((5 * 6 + 2) * 6 + 2), np.int64((4 * 6 + 2) * 6 + 2), False, state.st,
+                          k.lateral_grid(6, 6), 8, *scratch) == refuse
+        np.testing.assert_array_equal(state.st, before)
+    eng = Engine(state, table, np.zeros((6, 6)), True, track_dead=True, refuse_stranding=True)
+    eng.advance(max_events=1)
+    assert state.counts[:k.EV_CUT_OFFS].tolist() == [0, 0, 0, 0, 0, 0, 1] and not state.counts[k.EV_CUT_OFFS:].any()
+    np.testing.assert_array_equal(state.occupancy, occ)
+    eng.verify()
+
+
 def test_the_labelling_finds_a_cut_the_kernel_did_not_watch():
     """The check of :meth:`Engine.verify` can fail: a dimer on a two-atom pillar loses the pillar's
     top atom with dead-Li tracking off; the full labelling finds exactly the dimer cut off."""
@@ -963,7 +1025,8 @@ def test_atoms_that_fall_side_by_side_onto_dead_li_are_dead():
     s = eng.state
     assert s.counts[k.EV_FALL] == 2 and s.counts[k.EV_DEAD] == 2
     assert s.occupancy[3, 4, 4] == s.occupancy[3, 4, 5] == k.DEAD
-    np.testing.assert_array_equal(s.counts[k.EV_CUT_OFFS:], [0, 1, 0, 0, 0, 0, 2, 0, 0, 0])  # one cut-off of 2
+    np.testing.assert_array_equal(s.counts[k.EV_CUT_OFFS:], [0, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0])  # one cut-off of 2,
+    # in a dissolution: none after moves
     assert eng.disconnected().size == 0
     eng.verify()
 
@@ -1072,7 +1135,7 @@ def test_a_move_that_carries_the_only_link_out_of_the_gap_is_refused():
     for target, narrow_gap, refused in ((_site(2, 6, 5), True, True), (_site(2, 6, 7), True, False),
                                         (_site(2, 6, 5), False, False)):
         scratch = (np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(1, np.int64),
-                   np.empty((3, k.N_GAP), np.int64), narrow_gap)
+                   np.empty((3, k.N_GAP), np.int64), narrow_gap, False)
         assert k.cuts_off(np.int32(_site(2, 6, 6)), np.int64(target), False, st, k.lateral_grid(12, 12), 8,
                           *scratch) == refused
         np.testing.assert_array_equal(st, before)
