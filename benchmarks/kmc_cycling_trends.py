@@ -446,23 +446,23 @@ def main() -> None:
             run("cut-off Li, 10 cycles", "kmc.dead_li", ["stays_dead", "sei_coated"],
                 {"cycling.cycles": 10, **tall, "electrode.vlcd_cv": 0.5}, fit=True)
         coated_ten = {"cycling.cycles": 10, "electrode.vlcd_cv": 0.5, **coated}
+        ten = {"cycling.cycles": 10, "electrode.vlcd_cv": 0.5, **tall}
+        hops, refused = [1000.0, 4000.0, 16000.0], {"kmc.stranding_moves": "refused"}
         if "cycles_sei_coated_hops" in only:
-            run("max hop / dep., 10 cycles, SEI-coated", "kmc.max_hop_to_deposition", [1000.0, 4000.0, 16000.0],
-                {**coated_ten, **tall}, fit=True)
+            run("max hop / dep., 10 cycles, SEI-coated", "kmc.max_hop_to_deposition", hops, {**coated_ten, **tall},
+                fit=True)
         if "cycles_sei_coated_box" in only:
             sizes, height = ([4.0], {}) if args.smoke else ([10.0, 20.0], {"kmc.box_height_nm": 20.0})
             run("lateral size (nm), 10 cycles, SEI-coated", "kmc.lateral_size_nm", sizes, {**coated_ten, **height},
                 fit=True)  # 20 nm high: a 20 nm box at CV 0.5 needs it
         if "cycles_sei_coated_stranding" in only:
-            run("max hop / dep., 10 cycles, SEI-coated, stranding moves refused", "kmc.max_hop_to_deposition",
-                [1000.0, 4000.0, 16000.0], {**coated_ten, **tall, "kmc.stranding_moves": "refused"}, fit=True)
+            run("max hop / dep., 10 cycles, SEI-coated, stranding moves refused", "kmc.max_hop_to_deposition", hops,
+                {**coated_ten, **tall, **refused}, fit=True)
         if "cycles_hops" in only:
-            run("max hop / dep., 10 cycles, 1000-16000x", "kmc.max_hop_to_deposition", [1000.0, 4000.0, 16000.0],
-                {"cycling.cycles": 10, "electrode.vlcd_cv": 0.5, **tall}, fit=True)
+            run("max hop / dep., 10 cycles, 1000-16000x", "kmc.max_hop_to_deposition", hops, ten, fit=True)
         if "cycles_stranding" in only:
-            run("max hop / dep., 10 cycles, stranding moves refused", "kmc.max_hop_to_deposition",
-                [1000.0, 4000.0, 16000.0], {"cycling.cycles": 10, "electrode.vlcd_cv": 0.5, **tall,
-                                            "kmc.stranding_moves": "refused"}, fit=True)
+            run("max hop / dep., 10 cycles, stranding moves refused", "kmc.max_hop_to_deposition", hops,
+                {**ten, **refused}, fit=True)
         if "cycles_narrow_gap" in only:
             run("electronic contact, 10 cycles", "kmc.electronic_contact", ["narrow_gap", "faces"],
                 {"cycling.cycles": 10, **tall, "electrode.vlcd_cv": 0.5}, fit=True)
