@@ -11,7 +11,8 @@ good, and revived when live Li touches it (``kmc.dead_li``); table 4 four times:
 Li SEI-coated (dead for good, binding no Li), and with Li joined across gaps of up to two lattice
 spacings (``kmc.electronic_contact = "narrow_gap"``, dead for good). Asserts nothing.
 
-Usage: python benchmarks/kmc_butler_volmer.py [--only bv,acceleration,dead,film] [--seeds 3] [--smoke]
+Usage: python benchmarks/kmc_butler_volmer.py [--only bv,acceleration,dead,film,film_temperature] [--seeds 3]
+[--smoke]
 (``--smoke``: one seed, short windows, one acceleration, a 4-layer film; a check that it runs.)
 
 Case (docs/models.md §4.8, docs/validation.md): a crystalline film of 16 layers on 12 x 12
@@ -24,7 +25,11 @@ Table 1 has hops at 30000 x the exchange rate of a column (the validation test's
 eta = 0 with dead Li tracked; the dead atoms are the most of any seed. Dense film: 8 crystalline
 layers on 16 x 16 columns stripped galvanostatically at 0.1 mA/cm^2 to the 0.5 V cut-off (no
 deposition, dead Li tracked), hops accelerated to 300, 1000 and 3000 x the exchange rate of a
-column; 8 seeds (``--seeds`` sets the other tables' only).
+column; 8 seeds (``--seeds`` sets the other tables' only). film_temperature: the dense film with
+dead Li that binds and SEI-coated at 350, 300, 250, 200 and 150 K (hops at 300 and 3000 x the
+exchange rate of a column at each temperature), beside the lattice gas's equilibrium adatom
+fraction: the limit's premise, a film that thins layer by layer, holds where few islands are
+left to undercut.
 """
 
 from __future__ import annotations
@@ -58,36 +63,38 @@ def curated_energetics() -> m.HopEnergetics:
 
 def film(side: int, seed: int, layers: int = 16, acceleration: float = 30000.0, ballistic: bool = False,
          track_dead: bool = False, state: KmcState | None = None, rule: str = "stays_dead",
-         narrow_gap: bool = False) -> Engine:
-    """A crystalline film of ``layers`` on side^2 columns (or ``state``), ions reduced at the
-    exchange rate of a column, hops accelerated to ``acceleration`` x that rate; ``rule``: what
-    becomes of cut-off Li, as ``kmc.dead_li``; ``narrow_gap``: Li joined across gaps of up to two
-    spacings."""
+         narrow_gap: bool = False, temperature_K: float = T) -> Engine:
+    """A crystalline film of ``layers`` on side^2 columns (or ``state``) at ``temperature_K``, ions
+    reduced at the exchange rate of a column, hops accelerated to ``acceleration`` x that rate (at
+    that temperature); ``rule``: what becomes of cut-off Li, as ``kmc.dead_li``; ``narrow_gap``: Li
+    joined across gaps of up to two spacings."""
     energetics = curated_energetics()
     f0 = dz.column_exchange_rate(I0, A)
-    table = m.rate_table(energetics, T)
-    table = m.rate_table(energetics, T, m.hop_rate_scale(table, f0, acceleration))
+    table = m.rate_table(energetics, temperature_K)
+    table = m.rate_table(energetics, temperature_K, m.hop_rate_scale(table, f0, acceleration))
     if state is None:
         state = KmcState.flat((layers + 24, side, side), seed, layers=layers)
-    return Engine(state, table, np.full((side, side), f0), ballistic, 1.0, None, energetics.step_factor(T),
-                  dissolution=dz.dissolution_table(energetics, T, I0, A), track_dead=track_dead,
+    return Engine(state, table, np.full((side, side), f0), ballistic, 1.0, None, energetics.step_factor(temperature_K),
+                  dissolution=dz.dissolution_table(energetics, temperature_K, I0, A), track_dead=track_dead,
                   revive_dead=rule == "revived_on_contact", sei_coated=rule == "sei_coated",
                   narrow_gap=narrow_gap)
 
 
-def strip_film(side: int, layers: int, acceleration: float, seed: int, rule: str,
-               narrow_gap: bool) -> tuple[int, int, int, int, np.ndarray, list[int]]:
+def strip_film(side: int, layers: int, acceleration: float, seed: int, rule: str, narrow_gap: bool,
+               temperature_K: float = T) -> tuple[int, int, int, int, np.ndarray, list[int]]:
     """(dead atoms, live atoms left, initial atoms, atoms ever marked dead, clusters cut off in
     each size bin of ``_kernels.CUT_OFF_EDGES``, the squared gap of each piece cut off) after
     stripping a dense film at 0.1 mA/cm^2 (1 A/m^2) to the 0.5 V cut-off. The run stops after
     every dissolution (a resumed run goes on bit for bit), so each new piece of dead Li is seen
     right after the dissolution that cut it off, or one that followed the moves that did (a fall);
-    its gap (:func:`_squared_gap`) is then taken."""
-    eng = film(side, seed, layers, acceleration, ballistic=True, track_dead=True, rule=rule, narrow_gap=narrow_gap)
+    its gap (:func:`_squared_gap`) is then taken. At ``temperature_K`` (the film, its hops and the
+    cut-off's floor)."""
+    eng = film(side, seed, layers, acceleration, ballistic=True, track_dead=True, rule=rule, narrow_gap=narrow_gap,
+               temperature_K=temperature_K)
     s = eng.state
     atoms = s.n_atoms
     rate = 1.0 * side * side * A**2 / E
-    floor = dz.strip_floor(rate, I0 * side * side * A**2 / E, 0.5, 0.5, 0.5, T)
+    floor = dz.strip_floor(rate, I0 * side * side * A**2 / E, 0.5, 0.5, 0.5, temperature_K)
     gaps, dead_before, marked = [], s.occupancy == k.DEAD, 0
     while True:
         status = eng.advance(deposition_scale=0.0, strip_rate=rate, strip_floor=floor,
@@ -130,22 +137,29 @@ RULES = {"stays_dead": "dead for good", "revived_on_contact": "revived on contac
          "sei_coated": "dead for good, SEI-coated (binds no Li)"}
 
 
-def film_table(side: int, layers: int, accelerations, seeds, rule: str, narrow_gap: bool) -> None:
+def film_table(side: int, layers: int, accelerations, seeds, rule: str, narrow_gap: bool,
+               temperatures=(T,)) -> None:
+    """A row for each hop acceleration and temperature (K); the ``adatoms`` column is the
+    equilibrium fraction of terrace sites that hold an adatom at that temperature,
+    ``HopEnergetics.adatom_fraction`` (the thermal roughness the film's layers carry while
+    they are stripped)."""
     joined = ", Li joined across gaps of up to two spacings" if narrow_gap else ""
     print(f"\ndense film, {layers} layers on {side}^2, 0.1 mA/cm2 to the cut-off, cut-off Li {RULES[rule]}{joined} "
           f"({len(seeds)} seeds; analytic limit: 0 lost)")
     sizes = ", ".join(str(lo) for lo in k.CUT_OFF_EDGES)
-    print(f"{'hops / exchange':>15} {'lost / initial':>20} {'dead atoms per seed':>30} {'ever marked dead':>30}  "
-          f"clusters cut off, all seeds, of >= {sizes} atoms; pieces cut off within 1, sqrt 2, sqrt 3, 2, "
-          "more spacings of live Li or the collector")
+    print(f"{'hops / exchange':>15} {'T (K)':>6} {'adatoms':>8} {'lost / initial':>20} {'dead atoms per seed':>30} "
+          f"{'ever marked dead':>30}  clusters cut off, all seeds, of >= {sizes} atoms; pieces cut off within 1, "
+          "sqrt 2, sqrt 3, 2, more spacings of live Li or the collector")
     for acceleration in accelerations:
-        runs = [strip_film(side, layers, acceleration, seed, rule, narrow_gap) for seed in seeds]
-        lost = np.array([(run[0] + run[1]) / run[2] for run in runs])
-        se = lost.std(ddof=1) / np.sqrt(lost.size) if lost.size > 1 else np.nan
-        gaps = np.array([gap for run in runs for gap in run[5]], int)
-        by_gap = [int(np.count_nonzero(gaps == g)) for g in (1, 2, 3, 4)] + [int(np.count_nonzero(gaps > 4))]
-        print(f"{acceleration:>15g} {lost.mean():>10.2e} ± {se:<7.1e} {str([run[0] for run in runs]):>30} "
-              f"{str([run[3] for run in runs]):>30}  {sum(run[4] for run in runs)}; {by_gap}")
+        for temperature in temperatures:
+            runs = [strip_film(side, layers, acceleration, seed, rule, narrow_gap, temperature) for seed in seeds]
+            lost = np.array([(run[0] + run[1]) / run[2] for run in runs])
+            se = lost.std(ddof=1) / np.sqrt(lost.size) if lost.size > 1 else np.nan
+            gaps = np.array([gap for run in runs for gap in run[5]], int)
+            by_gap = [int(np.count_nonzero(gaps == g)) for g in (1, 2, 3, 4)] + [int(np.count_nonzero(gaps > 4))]
+            print(f"{acceleration:>15g} {temperature:>6g} {curated_energetics().adatom_fraction(temperature):>8.4f} "
+                  f"{lost.mean():>10.2e} ± {se:<7.1e} {str([run[0] for run in runs]):>30} "
+                  f"{str([run[3] for run in runs]):>30}  {sum(run[4] for run in runs)}; {by_gap}")
 
 
 def currents(eng: Engine, eta_kT: float, window_s: float) -> tuple[float, float, float, bool]:
@@ -207,7 +221,7 @@ def dead_table(side: int, n_seeds: int, settle: float, accelerations, rule: str)
 
 
 def main() -> None:
-    args, only = parse(__doc__, "bv,acceleration,dead,film", 3,
+    args, only = parse(__doc__, "bv,acceleration,dead,film,film_temperature", 3,
                        "one seed, short windows, one acceleration, a 4-layer film")
     settle = 0.5 if args.smoke else 5.0
     seeds = 1 if args.smoke else args.seeds
@@ -226,6 +240,12 @@ def main() -> None:
                 film_table(8, 4, [300.0], [1], rule, narrow_gap)
             else:
                 film_table(16, 8, [300.0, 1000.0, 3000.0], list(range(1, 9)), rule, narrow_gap)
+    if "film_temperature" in only:
+        for rule in ("stays_dead", "sei_coated"):
+            if args.smoke:
+                film_table(8, 4, [300.0], [1], rule, False, (200.0,))
+            else:
+                film_table(16, 8, [300.0, 3000.0], list(range(1, 9)), rule, False, (350.0, 300.0, 250.0, 200.0, 150.0))
 
 
 if __name__ == "__main__":

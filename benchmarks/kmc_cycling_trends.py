@@ -14,13 +14,15 @@ Usage: python benchmarks/kmc_cycling_trends.py
 cycles_passivation_convergence,exchange,exchange_vlcd,revival,revival_current,passivation,passivation_current,
 current_sei_coated,vlcd_sei_coated,cycles_sei_coated,cycles_sei_coated_hops,cycles_sei_coated_box,
 cycles_narrow_gap,cycles_sei_coated_stranding,cycles_hops,cycles_stranding] [--seeds 8] [--first-seed 1]
-[--box NM [--box-height NM]]
+[--box NM [--box-height NM]] [--hops R [R ...]] [--set KEY=VALUE] [--jobs N]
 [--vlcd-length NM] [--figure PATH] [--smoke]
 (``--smoke``: one seed, a 4 nm box, 2 ML, one cycle, each table's first value; a check that every
 table runs. ``--box NM``: every table but 'box' in an NM-wide box, 12 nm high or ``--box-height``.
 ``--vlcd-length NM``: every table with that electrode.vlcd_correlation_length_nm, default 10.
-``--first-seed N``: seeds N, N + 1, ... (two processes on two cores: ``--seeds 4`` and
-``--seeds 4 --first-seed 5`` run seeds 1-8, each printing its own seeds' tables).
+``--hops R ...``: the hop accelerations of the four 10-cycle hop tables, default 1000 4000 16000.
+``--set KEY=VALUE``: a parameter of every run (repeatable), e.g. ``--set kmc.stranding_moves=refused``.
+``--jobs N``: each row's seeds in N processes, one table over all of them (``--jobs 2`` on two
+cores). ``--first-seed N``: seeds N, N + 1, ...
 ``--figure PATH``: each per-cycle table's dead Li against the cycle, a panel a table.)
 Case: params/reference/cycling_trend.toml (10 nm, 12 ML plated, one cycle, stripped at 1 mA/cm^2
 to the 0.5 V cut-off, DOPT on, 300 K). Current trend: plating at 0.2 and 2.5 mA/cm^2, uniform
@@ -55,9 +57,12 @@ two with dead Li that binds (the default rule).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import tempfile
 import time
+import tomllib
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -77,14 +82,22 @@ PARAMS = Path(__file__).resolve().parents[1] / "params"
 _RUN_NUMBER = itertools.count()
 
 
-def _cycling(base, overrides: dict, seeds, out: Path) -> list:
+def _one_run(params, out: Path) -> tuple:
+    """Run ``params`` into ``out``; returns its ``cycling`` group, root group and ``final`` lattice,
+    and the run's wall time, s."""
+    begin = time.perf_counter()
+    run = multiscale.run(params, out=out)
+    groups = tuple(read_dataset(run / "kmc.h5", group) for group in ("cycling", None, "final"))
+    return groups, time.perf_counter() - begin
+
+
+def _cycling(base, overrides: dict, seeds, out: Path, pool: Executor | None) -> tuple[list, list]:
     """The ``cycling`` group, the root group and the ``final`` lattice of one run per seed, each
-    run in a directory of its own."""
-    groups = []
-    for seed in seeds:
-        run = multiscale.run(with_overrides(base, {"seed": seed, **overrides}), out=out / f"run{next(_RUN_NUMBER)}")
-        groups.append(tuple(read_dataset(run / "kmc.h5", group) for group in ("cycling", None, "final")))
-    return groups
+    run in a directory of its own (in ``pool``'s processes when given: one table pools the seeds
+    of several processes), and each run's wall time, s."""
+    jobs = [(with_overrides(base, {"seed": seed, **overrides}), out / f"run{next(_RUN_NUMBER)}") for seed in seeds]
+    done = list(pool.map(_one_run, *zip(*jobs))) if pool is not None else [_one_run(*job) for job in jobs]
+    return [groups for groups, _ in done], [seconds for _, seconds in done]
 
 
 def _dead_layer(finals, threshold: float = 0.01) -> str:
@@ -299,17 +312,19 @@ def _figure(curves: dict, path: Path) -> None:
     print(f"figure: {path}")
 
 
-def table(base, label: str, key: str, values, seeds, out: Path, extra: dict, curves: dict | None = None) -> None:
-    """One row a value of ``key``; with ``curves``: also :func:`_per_cycle_fit` (runs of several
-    cycles), whose per-cycle means it keeps in ``curves[label]``."""
+def table(base, label: str, key: str, values, seeds, out: Path, extra: dict, curves: dict | None = None,
+          pool: Executor | None = None) -> None:
+    """One row a value of ``key``, its runs in ``pool`` when given (the s/run column is the mean
+    wall time of one run); with ``curves``: also :func:`_per_cycle_fit` (runs of several cycles),
+    whose per-cycle means it keeps in ``curves[label]``."""
     print(f"\n{label} ({len(seeds)} seeds; CE = stripped / plated, dead Li per atom plated, per cycle)")
     width = max(22, len(label))
     print(f"{label:>{width}} {'crystalline':>13} {'CE':>18} {'dead Li / plated':>18} {'revived / plated':>18} "
           f"{'eta plating (mV)':>18} {'CV real.':>8} {'s/run':>6}")
     rows, every = {}, {}
     for value in values:
-        t0 = time.perf_counter()
-        runs = every[value] = _cycling(base, {key: value, **extra}, seeds, out)
+        runs, seconds = _cycling(base, {key: value, **extra}, seeds, out, pool)
+        every[value] = runs
         crystal = [float(cyc.crystalline_fraction_plated[0]) for cyc, _, _ in runs]
         ce = [float(cyc.coulombic_efficiency.mean()) for cyc, _, _ in runs]
         dead = [float(cyc.dead_fraction.mean()) for cyc, _, _ in runs]
@@ -320,7 +335,7 @@ def table(base, label: str, key: str, values, seeds, out: Path, extra: dict, cur
         (mc, sc), (me, se), (md, sd), (mv, sv) = _mean_se(crystal), _mean_se(ce), _mean_se(dead), _mean_se(eta)
         mr, sr = _mean_se(revived)
         print(f"{value!s:>{width}} {mc:>6.3f}±{sc:<6.3f} {me:>9.5f}±{se:<8.5f} {md:>9.5f}±{sd:<8.5f} "
-              f"{mr:>9.5f}±{sr:<8.5f} {mv:>9.1f}±{sv:<8.1f} {realised_cv:>8.3f} {(time.perf_counter() - t0) / len(seeds):>6.1f}")
+              f"{mr:>9.5f}±{sr:<8.5f} {mv:>9.1f}±{sv:<8.1f} {realised_cv:>8.3f} {np.mean(seconds):>6.1f}")
     pairs = (list(zip(values, values[1:])) if len(values) > 2 else []) + [(values[0], values[-1])]  # neighbours, ends
     for low, high in pairs:
         print(f"Welch t, CE({low}) - CE({high}): {_welch(rows[low][0], rows[high][0]):.2f}; "
@@ -340,6 +355,18 @@ def table(base, label: str, key: str, values, seeds, out: Path, extra: dict, cur
         print(f"{value}: {_cut_offs([cyc for cyc, _, _ in runs])}")
 
 
+def _setting(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` of ``--set`` as (dotted key, value): VALUE read as a TOML value, or kept as a
+    string when it is not one (``kmc.dead_li=sei_coated``)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise SystemExit(f"kmc_cycling_trends.py: --set {text!r}: expected KEY=VALUE")
+    try:
+        return key.strip(), tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        return key.strip(), value.strip()
+
+
 def main() -> None:
     tables = ("current,vlcd,convergence,box,cycles,cycles_passivation,cycles_convergence,"
               "cycles_passivation_convergence,exchange,exchange_vlcd,revival,revival_current,passivation,"
@@ -350,8 +377,16 @@ def main() -> None:
                                    "help": "lateral box size in nm for every table but 'box' (default: the case's)"}),
                         ("--box-height", {"type": float, "metavar": "NM",
                                           "help": "box height in nm with --box (default 12)"}),
+                        ("--set", {"action": "append", "default": [], "metavar": "KEY=VALUE",
+                                   "help": "a parameter of every run (a TOML value, or a bare word as a string); "
+                                           "a table's own keys override it"}),
+                        ("--jobs", {"type": int, "default": 1, "metavar": "N",
+                                    "help": "run each row's seeds in N processes (default 1)"}),
                         ("--first-seed", {"type": int, "default": 1, "metavar": "N",
                                           "help": "the first seed (default 1)"}),
+                        ("--hops", {"type": float, "nargs": "+", "metavar": "R",
+                                    "help": "kmc.max_hop_to_deposition of the 10-cycle hop tables "
+                                            "(default 1000 4000 16000)"}),
                         ("--vlcd-length", {"type": float, "metavar": "NM",
                                            "help": "electrode.vlcd_correlation_length_nm for every table"}),
                         ("--figure", {"type": Path, "metavar": "PATH",
@@ -364,19 +399,26 @@ def main() -> None:
         base = with_overrides(base, {"kmc.lateral_size_nm": args.box, "kmc.box_height_nm": height})
     if args.vlcd_length is not None:
         base = with_overrides(base, {"electrode.vlcd_correlation_length_nm": args.vlcd_length})
+    try:
+        base = with_overrides(base, dict(map(_setting, args.set)), "--set")
+    except UserError as error:
+        raise SystemExit(f"kmc_cycling_trends.py: {error}") from None
     if args.first_seed < 1:
         raise SystemExit("kmc_cycling_trends.py: --first-seed must be at least 1")
+    if args.jobs < 1:
+        raise SystemExit("kmc_cycling_trends.py: --jobs must be at least 1")
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     if args.smoke:
         base = with_overrides(base, {"kmc.lateral_size_nm": 4.0, "kmc.box_height_nm": 4.0, "cycling.kmc_capacity_ML": 2.0})
         seeds = [1]
-    with tempfile.TemporaryDirectory() as tmp:
+    pooled = ProcessPoolExecutor(args.jobs) if args.jobs > 1 else contextlib.nullcontext()
+    with tempfile.TemporaryDirectory() as tmp, pooled as pool:
 
         def run(label: str, key: str, values: list, extra: dict, fit: bool = False) -> None:
             if args.smoke:
                 values, extra = values[:1], {**extra, "cycling.cycles": 1}
             try:
-                table(base, label, key, values, seeds, Path(tmp), extra, curves if fit else None)
+                table(base, label, key, values, seeds, Path(tmp), extra, curves if fit else None, pool)
             except UserError as error:  # e.g. a deposit that reached the top of the box: the other tables go on
                 print(f"{label}: stopped: {error}")
 
@@ -447,7 +489,8 @@ def main() -> None:
                 {"cycling.cycles": 10, **tall, "electrode.vlcd_cv": 0.5}, fit=True)
         coated_ten = {"cycling.cycles": 10, "electrode.vlcd_cv": 0.5, **coated}
         ten = {"cycling.cycles": 10, "electrode.vlcd_cv": 0.5, **tall}
-        hops, refused = [1000.0, 4000.0, 16000.0], {"kmc.stranding_moves": "refused"}
+        hops = [1000.0, 4000.0, 16000.0] if args.hops is None else args.hops
+        refused = {"kmc.stranding_moves": "refused"}
         if "cycles_sei_coated_hops" in only:
             run("max hop / dep., 10 cycles, SEI-coated", "kmc.max_hop_to_deposition", hops, {**coated_ten, **tall},
                 fit=True)
@@ -459,7 +502,7 @@ def main() -> None:
             run("max hop / dep., 10 cycles, SEI-coated, stranding moves refused", "kmc.max_hop_to_deposition", hops,
                 {**coated_ten, **tall, **refused}, fit=True)
         if "cycles_hops" in only:
-            run("max hop / dep., 10 cycles, 1000-16000x", "kmc.max_hop_to_deposition", hops, ten, fit=True)
+            run("max hop / dep., 10 cycles, dead Li that binds", "kmc.max_hop_to_deposition", hops, ten, fit=True)
         if "cycles_stranding" in only:
             run("max hop / dep., 10 cycles, stranding moves refused", "kmc.max_hop_to_deposition", hops,
                 {**ten, **refused}, fit=True)

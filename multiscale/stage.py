@@ -183,6 +183,11 @@ class Figure:
         return getattr(import_module(module or "multiscale.analysis.plots"), name)
 
 
+def no_charge_transfer(params) -> bool:
+    """The default of :attr:`Stage.transfers_charge`: the stage reads no electrode kinetics."""
+    return False
+
+
 @dataclass(frozen=True)
 class Stage:
     """One stage of the chain (see the module docstring).
@@ -239,7 +244,7 @@ class Stage:
     always: bool = False
     checks: tuple[Callable[[Any], str | None], ...] = ()
     strips: bool = False
-    transfers_charge: Callable[[Any], bool] = field(default=lambda params: False)
+    transfers_charge: Callable[[Any], bool] = no_charge_transfer
 
     @property
     def output(self) -> str:

@@ -32,11 +32,11 @@ CASES = {
                            "lateral size (nm), 10 cycles, SEI-coated", "electronic contact, 10 cycles",
                            "max hop / dep., 10 cycles, SEI-coated, stranding moves refused",
                            "max hop / dep., 10 cycles, stranding moves refused", "marked dead in moves",
-                           "max hop / dep., 10 cycles, 1000-16000x"],
+                           "max hop / dep., 10 cycles, dead Li that binds"],
     "kmc_butler_volmer": ["eta (kT/e)", "net / BV(i_ex)", "exchange current i_ex", "hops at 3000 x", "hops at 300 x",
                           "with dead Li tracked", "dense film", "lost / initial", "revived on contact",
                           "ever marked dead", "clusters cut off, all seeds", "SEI-coated (binds no Li)",
-                          "joined across gaps of up to two spacings"],
+                          "joined across gaps of up to two spacings", "T (K)", "adatoms"],
     "kmc_throughput": ["events/s", "bond-counting classes", "per-site (heating on)", "stripping (dead Li on)",
                        "reversible (dead Li on)", "stripping, revived on contact", "stripping, passivation clock",
                        "stripping, SEI-coated", "stripping, narrow gap", "stripping, stranding refused", "ns/deposit",
@@ -61,3 +61,31 @@ def test_smoke_mode_runs_and_prints_figures(name, tmp_path):
     for text in CASES[name]:
         assert text in result.stdout, f"{text!r} not in the output of {name}.py --smoke:\n{result.stdout}"
     assert NUMBER.search(result.stdout), result.stdout
+
+
+def _table_rows(stdout: str) -> list[str]:
+    """The printed rows without their last column (the wall time of a run)."""
+    return [line.rsplit(None, 1)[0] for line in stdout.splitlines() if line.strip()]
+
+
+def test_cycling_trends_give_the_same_table_in_a_pool_of_processes(tmp_path):
+    """``--jobs 2`` runs a row's seeds in other processes: the same runs, the same table."""
+    script = [sys.executable, str(BENCHMARKS / "kmc_cycling_trends.py"), "--smoke", "--only", "current,vlcd"]
+    out = {}
+    for jobs in ("1", "2"):
+        result = subprocess.run(script + ["--jobs", jobs], cwd=tmp_path, capture_output=True, encoding="utf-8",
+                                timeout=300, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+        assert result.returncode == 0, result.stderr[-3000:]
+        out[jobs] = _table_rows(result.stdout)
+    assert out["1"] == out["2"]
+    assert any("±" in row for row in out["2"])
+
+
+def test_cycling_trends_refuse_a_bad_setting_in_one_line(tmp_path):
+    script = [sys.executable, str(BENCHMARKS / "kmc_cycling_trends.py"), "--smoke", "--only", "current"]
+    for setting, message in (("kmc.no_such_key=1", "--set: kmc.no_such_key: unknown key"),
+                             ("kmc.dead_li", "--set 'kmc.dead_li': expected KEY=VALUE")):
+        result = subprocess.run(script + ["--set", setting], cwd=tmp_path, capture_output=True, encoding="utf-8",
+                                timeout=300)
+        assert result.returncode != 0
+        assert result.stderr.strip().splitlines() == [f"kmc_cycling_trends.py: {message}"]
