@@ -20,7 +20,8 @@ cycles_narrow_gap,cycles_sei_coated_stranding,cycles_hops,cycles_stranding] [--s
 table runs. ``--box NM``: every table but 'box' in an NM-wide box, 12 nm high or ``--box-height``.
 ``--vlcd-length NM``: every table with that electrode.vlcd_correlation_length_nm, default 10.
 ``--hops R ...``: the hop accelerations of the four 10-cycle hop tables, default 1000 4000 16000.
-``--set KEY=VALUE``: a parameter of every run (repeatable), e.g. ``--set kmc.stranding_moves=refused``.
+``--set KEY=VALUE``: a parameter of every run (repeatable), e.g. ``--set kmc.stranding_moves=refused``;
+it overrides a table's fixed settings (``--set cycling.cycles=1``), not the key the table varies.
 ``--jobs N``: each row's seeds in N processes, one table over all of them (``--jobs 2`` on two
 cores). ``--first-seed N``: seeds N, N + 1, ...
 ``--figure PATH``: each per-cycle table's dead Li against the cycle, a panel a table.)
@@ -379,7 +380,7 @@ def main() -> None:
                                           "help": "box height in nm with --box (default 12)"}),
                         ("--set", {"action": "append", "default": [], "metavar": "KEY=VALUE",
                                    "help": "a parameter of every run (a TOML value, or a bare word as a string); "
-                                           "a table's own keys override it"}),
+                                           "it overrides a table's fixed settings, not the key the table varies"}),
                         ("--jobs", {"type": int, "default": 1, "metavar": "N",
                                     "help": "run each row's seeds in N processes (default 1)"}),
                         ("--first-seed", {"type": int, "default": 1, "metavar": "N",
@@ -399,8 +400,9 @@ def main() -> None:
         base = with_overrides(base, {"kmc.lateral_size_nm": args.box, "kmc.box_height_nm": height})
     if args.vlcd_length is not None:
         base = with_overrides(base, {"electrode.vlcd_correlation_length_nm": args.vlcd_length})
+    settings = dict(map(_setting, args.set))
     try:
-        base = with_overrides(base, dict(map(_setting, args.set)), "--set")
+        base = with_overrides(base, settings, "--set")
     except UserError as error:
         raise SystemExit(f"kmc_cycling_trends.py: {error}") from None
     if args.first_seed < 1:
@@ -415,6 +417,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, pooled as pool:
 
         def run(label: str, key: str, values: list, extra: dict, fit: bool = False) -> None:
+            extra = {**extra, **{k: v for k, v in settings.items() if k != key}}  # --set, but not the varied key
             if args.smoke:
                 values, extra = values[:1], {**extra, "cycling.cycles": 1}
             try:
