@@ -401,6 +401,11 @@ def main() -> None:
     if args.vlcd_length is not None:
         base = with_overrides(base, {"electrode.vlcd_correlation_length_nm": args.vlcd_length})
     settings = dict(map(_setting, args.set))
+    if "seed" in settings:
+        raise SystemExit("kmc_cycling_trends.py: --set seed: the seeds are --seeds and --first-seed")
+    if settings:
+        print("every run with " + ", ".join(f"{key} = {value!r}" for key, value in settings.items())
+              + " (--set; a table's varied key excepted)")
     try:
         base = with_overrides(base, settings, "--set")
     except UserError as error:

@@ -41,8 +41,9 @@ class KmcParams(Table):
     converged: final Ra and sigma change by 2.5 % and 1 % from R = 1000 to 4000 (last monolayer 6 %
     and 3 %; 4 seeds), 12 % and 6 % to R = 64000 (docs/validation.md). Cycling results are not
     converged at the default: seed 000's current trend is gone at R = 4000, and the 10-cycle dead
-    Li moves up to R = 64000 unless dead_li = "sei_coated" and stranding_moves = "refused", with
-    which it is converged from R = 4000 (docs/models.md §4.8).
+    Li rises to R = 16000 (and, with dead Li that binds and stranding moves refused, to 64000);
+    with dead_li = "sei_coated" and stranding_moves = "refused" it is the same from R = 4000 to
+    64000 in the one case measured (docs/models.md §4.8).
     Colder runs are accelerated more in effect (docs/models.md §4.2)."""
     acceleration_reference_current_density_mA_cm2: float = Field(default=1.0, gt=0)
     """Reference current density of the acceleration, mA/cm^2."""

@@ -84,7 +84,8 @@ def test_cycling_trends_give_the_same_table_in_a_pool_of_processes(tmp_path):
 def test_cycling_trends_refuse_a_bad_setting_in_one_line(tmp_path):
     script = [sys.executable, str(BENCHMARKS / "kmc_cycling_trends.py"), "--smoke", "--only", "current"]
     for setting, message in (("kmc.no_such_key=1", "--set: kmc.no_such_key: unknown key"),
-                             ("kmc.dead_li", "--set 'kmc.dead_li': expected KEY=VALUE")):
+                             ("kmc.dead_li", "--set 'kmc.dead_li': expected KEY=VALUE"),
+                             ("seed=3", "--set seed: the seeds are --seeds and --first-seed")):
         result = subprocess.run(script + ["--set", setting], cwd=tmp_path, capture_output=True, encoding="utf-8",
                                 timeout=300)
         assert result.returncode != 0
