@@ -13,13 +13,15 @@ Usage: python benchmarks/kmc_cycling_trends.py
 [--only current,vlcd,convergence,box,cycles,cycles_passivation,cycles_convergence,
 cycles_passivation_convergence,exchange,exchange_vlcd,revival,revival_current,passivation,passivation_current,
 current_sei_coated,vlcd_sei_coated,cycles_sei_coated,cycles_sei_coated_hops,cycles_sei_coated_box,
-cycles_narrow_gap,cycles_sei_coated_stranding,cycles_hops,cycles_stranding] [--seeds 8] [--first-seed 1]
-[--box NM [--box-height NM]] [--hops R [R ...]] [--set KEY=VALUE] [--jobs N]
+cycles_narrow_gap,cycles_sei_coated_stranding,cycles_hops,cycles_stranding,case_hops] [--seeds 8] [--first-seed 1]
+[--case PATH] [--box NM [--box-height NM]] [--hops R [R ...]] [--set KEY=VALUE] [--jobs N]
 [--vlcd-length NM] [--figure PATH] [--smoke]
 (``--smoke``: one seed, a 4 nm box, 2 ML, one cycle, each table's first value; a check that every
 table runs. ``--box NM``: every table but 'box' in an NM-wide box, 12 nm high or ``--box-height``.
 ``--vlcd-length NM``: every table with that electrode.vlcd_correlation_length_nm, default 10.
-``--hops R ...``: the hop accelerations of the four 10-cycle hop tables, default 1000 4000 16000.
+``--hops R ...``: the hop accelerations of the four 10-cycle hop tables and of case_hops, default
+1000 4000 16000. ``--case PATH``: another case file (its kMC and cycling tables; no ``[dendrite]``),
+with its own cut-off-Li rules (not ``RECORDED_RULES``).
 ``--set KEY=VALUE``: a parameter of every run (repeatable), e.g. ``--set kmc.stranding_moves=refused``;
 it overrides a table's fixed settings (``--set cycling.cycles=1``), not the key the table varies.
 ``--jobs N``: each row's seeds in N processes, one table over all of them (``--jobs 2`` on two
@@ -53,7 +55,13 @@ SEI-coated row at 1000, 4000 and 16000x hops; cycles_sei_coated_box: that row in
 with Li joined across gaps of up to two spacings and where faces meet (``kmc.electronic_contact``).
 cycles_sei_coated_stranding: cycles_sei_coated_hops with the moves that would leave an atom to fall
 onto dead Li refused (``kmc.stranding_moves = "refused"``); cycles_hops and cycles_stranding: the
-two with dead Li that binds (the default rule).
+two with dead Li that binds. case_hops: the case (``--case``: every setting the file's, 3 cycles of
+10 ML for ``params/scan_cycling_base.toml``) at each ``--hops`` acceleration.
+Without ``--case`` every table runs with dead Li that binds, stranding moves allowed and 1000x hops
+(``RECORDED_RULES``) unless it names another setting or ``--set`` does: the settings its rows in
+docs/validation.md were measured under, which are not the run defaults since version 0.3.0
+(SEI-coated, refused, 4000x while cycling). With ``--case`` at those defaults the revival and
+narrow-gap tables stop with their rule's error (their rules need stranding moves allowed).
 """
 
 from __future__ import annotations
@@ -368,13 +376,23 @@ def _setting(text: str) -> tuple[str, object]:
         return key.strip(), value.strip()
 
 
+#: The cut-off-Li rules and hops of every table that names none: dead Li that binds, stranding moves
+#: allowed, 1000x (the run defaults up to version 0.2.2, under which docs/validation.md's rows were
+#: measured).
+RECORDED_RULES = {"kmc.dead_li": "stays_dead", "kmc.stranding_moves": "allowed", "kmc.max_hop_to_deposition": 1000.0}
+
+
 def main() -> None:
     tables = ("current,vlcd,convergence,box,cycles,cycles_passivation,cycles_convergence,"
               "cycles_passivation_convergence,exchange,exchange_vlcd,revival,revival_current,passivation,"
               "passivation_current,current_sei_coated,vlcd_sei_coated,cycles_sei_coated,cycles_sei_coated_hops,"
-              "cycles_sei_coated_box,cycles_narrow_gap,cycles_sei_coated_stranding,cycles_hops,cycles_stranding")
+              "cycles_sei_coated_box,cycles_narrow_gap,cycles_sei_coated_stranding,cycles_hops,cycles_stranding,"
+              "case_hops")
     args, only = parse(__doc__, tables, 8, "one seed, a 4 nm box, 2 ML, one cycle, each table's first value",
-                       (("--box", {"type": float, "metavar": "NM",
+                       (("--case", {"type": Path, "metavar": "PATH",
+                                    "help": "case file (default: params/reference/cycling_trend.toml with "
+                                            "RECORDED_RULES)"}),
+                        ("--box", {"type": float, "metavar": "NM",
                                    "help": "lateral box size in nm for every table but 'box' (default: the case's)"}),
                         ("--box-height", {"type": float, "metavar": "NM",
                                           "help": "box height in nm with --box (default 12)"}),
@@ -392,7 +410,15 @@ def main() -> None:
                                            "help": "electrode.vlcd_correlation_length_nm for every table"}),
                         ("--figure", {"type": Path, "metavar": "PATH",
                                       "help": "draw each per-cycle table's dead Li against the cycle"})))
-    base = multiscale.load_params(PARAMS / "reference" / "cycling_trend.toml")
+    try:
+        base = (with_overrides(multiscale.load_params(PARAMS / "reference" / "cycling_trend.toml"), RECORDED_RULES)
+                if args.case is None else multiscale.load_params(args.case))
+    except UserError as error:
+        raise SystemExit(f"kmc_cycling_trends.py: --case: {error}") from None
+    if base.kmc is None or base.cycling is None or any(t is not None for t in (base.dendrite, base.coating,
+                                                                               base.complexion)):
+        raise SystemExit("kmc_cycling_trends.py: --case: the file needs [kmc] and [cycling] tables and no "
+                         "[dendrite], [coating] or [complexion]")
     if args.box_height is not None and args.box is None:
         raise SystemExit("kmc_cycling_trends.py: --box-height needs --box")
     if args.box is not None:
@@ -514,6 +540,8 @@ def main() -> None:
         if "cycles_stranding" in only:
             run("max hop / dep., 10 cycles, stranding moves refused", "kmc.max_hop_to_deposition", hops,
                 {**ten, **refused}, fit=True)
+        if "case_hops" in only:
+            run("max hop / dep., the case", "kmc.max_hop_to_deposition", hops, {}, fit=True)
         if "cycles_narrow_gap" in only:
             run("electronic contact, 10 cycles", "kmc.electronic_contact", ["narrow_gap", "faces"],
                 {"cycling.cycles": 10, **tall, "electrode.vlcd_cv": 0.5}, fit=True)

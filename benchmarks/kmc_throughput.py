@@ -6,7 +6,8 @@ Li revived on contact (``kmc.dead_li = "revived_on_contact"``), with revival onl
 of being cut off (``kmc.sei_passivation_time_s``, the passivation clock), with SEI-coated dead
 Li (``kmc.dead_li = "sei_coated"``), with Li joined across gaps of up to two spacings
 (``kmc.electronic_contact = "narrow_gap"``) and with the moves that would leave an atom to fall
-onto dead Li refused (``kmc.stranding_moves = "refused"``), and the cost of a deposition vs lattice area. Prints
+onto dead Li refused (``kmc.stranding_moves = "refused"``), with both of the last two (the cycling
+defaults), and the cost of a deposition vs lattice area. Prints
 figures; asserts nothing.
 
 Usage: python benchmarks/kmc_throughput.py [--quick] [--smoke] [--fingerprint]
@@ -76,9 +77,9 @@ def case(side: int, heated: bool, nz: int = 24, seed: int = 1, stripping: bool =
 def mode_case(side: int, heated: bool, mode: str) -> Engine:
     """:func:`case` for a row of :data:`FINGERPRINT_CASES`."""
     return case(side, heated, stripping=mode != "plating", revive=mode in ("revived", "clocked"),
-                passivation_time_s=1e-2 if mode == "clocked" else np.inf, sei_coated=mode == "coated",
+                passivation_time_s=1e-2 if mode == "clocked" else np.inf, sei_coated=mode in ("coated", "defaults"),
                 narrow_gap=mode == "gap", non_uniform=mode in ("reversible_field", "potentiostatic_field"),
-                refuse_stranding=mode == "stranding")
+                refuse_stranding=mode in ("stranding", "defaults"))
 
 
 def site_bytes(engine: Engine) -> float:
@@ -113,10 +114,11 @@ def _electrochemistry(eng: Engine, mode: str) -> dict:
     """``Engine.advance`` arguments of ``mode``: plating (none), stripping (one-way dissolution at
     the plating current; revived, clocked: the same with revival on, without and with the clock;
     coated: with SEI-coated dead Li; gap: with Li joined across narrow gaps; stranding: with the
-    moves that would leave an atom to fall onto dead Li refused), reversible (the
+    moves that would leave an atom to fall onto dead Li refused; defaults: coated and stranding
+    together, the cycling defaults), reversible (the
     galvanostatic exchange at that net current, i0 = 1 mA/cm^2; reversible_field: in a non-uniform
     field) or potentiostatic_field (the potentiostatic exchange at eta = 0 in a non-uniform field)."""
-    if mode in ("stripping", "revived", "clocked", "coated", "gap", "stranding"):
+    if mode in ("stripping", "revived", "clocked", "coated", "gap", "stranding", "defaults"):
         return {"deposition_scale": 0.0, "strip_rate": eng.total_deposition_rate}
     if mode == "potentiostatic_field":
         return {"anodic_scale": 1.0}
@@ -153,7 +155,8 @@ CASES = {(False, "plating"): "bond-counting classes", (True, "plating"): "per-si
          (False, "stripping"): "stripping (dead Li on)", (False, "reversible"): "reversible (dead Li on)",
          (False, "revived"): "stripping, revived on contact", (False, "clocked"): "stripping, passivation clock",
          (False, "coated"): "stripping, SEI-coated", (False, "gap"): "stripping, narrow gap",
-         (False, "stranding"): "stripping, stranding refused"}
+         (False, "stranding"): "stripping, stranding refused",
+         (False, "defaults"): "stripping, the defaults"}
 #: The rows of :data:`CASES` and two exchanges in a non-uniform field (their weights and
 #: ``potentiostatic`` are computed outside the kernel, ``_kernels.event_scratch``): fingerprinted, not timed.
 FINGERPRINT_CASES = {**CASES, (False, "reversible_field"): "reversible, non-uniform field",

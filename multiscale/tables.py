@@ -30,7 +30,8 @@ class Table(BaseModel):
 
 def changed(table: BaseModel, key: str) -> bool:
     """True when ``table.key`` differs from the key's default (a key "set": a run's own params.toml,
-    written in full, reloads the same)."""
+    written in full, reloads the same within a version: a file of an earlier version holds that
+    version's defaults, which read as set where a default has changed since)."""
     return getattr(table, key) != type(table).model_fields[key].default
 
 

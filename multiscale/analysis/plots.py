@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -405,7 +406,9 @@ def design_maps(scan: xr.Dataset) -> list[tuple[str, plt.Figure]]:
             a.set(xlabel=_axis_label(scan[x_dim], _log_spaced(scan[x_dim].values)),
                   ylabel=_axis_label(scan[y_dim], _log_spaced(scan[y_dim].values)),
                   title=", ".join(_facet_title(scan[d], k) for d, k in zip(facets, idx)))
-        fig.colorbar(mesh, ax=axes, label=label + (", log scale" if isinstance(norm, LogNorm) else ""))
+        # wrapped: a long name runs off the figure's edge beside the bar
+        bar_label = label + (", log scale" if isinstance(norm, LogNorm) else "")
+        fig.colorbar(mesh, ax=axes, label=textwrap.fill(bar_label, 45))
         _map_title(fig, scan_name, scan[name], name)
         out.append((name, fig))
     return out

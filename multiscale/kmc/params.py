@@ -33,18 +33,21 @@ class KmcParams(Table):
     """Stop after this many kMC events (deposits and moves; a fall is part of its move)."""
     record_interval_ML: float = Field(default=0.5, gt=0)
     """Record the observables every this many deposited monolayers."""
-    max_hop_to_deposition: float = Field(default=1000.0, gt=0)
+    max_hop_to_deposition: float | None = Field(default=None, gt=0)
     """Acceleration R: every move rate is multiplied by one factor s, chosen so that at the
     reference conditions the fastest per-target hop is R times the per-column deposition rate.
     s does not depend on the run's own current density or temperature, so runs compared in a
-    scan keep their rate and temperature effects. At the reference conditions the default is
-    converged: final Ra and sigma change by 2.5 % and 1 % from R = 1000 to 4000 (last monolayer 6 %
-    and 3 %; 4 seeds), 12 % and 6 % to R = 64000 (docs/validation.md). Cycling results are not
-    converged at the default: seed 000's current trend is gone at R = 4000, and the 10-cycle dead
-    Li rises to R = 16000 (and, with dead Li that binds and stranding moves refused, to 64000);
-    with dead_li = "sei_coated" and stranding_moves = "refused" it is the same from R = 4000 to
-    64000 in the one case measured (docs/models.md §4.8).
-    Colder runs are accelerated more in effect (docs/models.md §4.2)."""
+    scan keep their rate and temperature effects. Unset: 1000 for plating, 4000 with a
+    [cycling] table (the value used is written to kmc.h5). For plating at the reference
+    conditions 1000 is converged: final Ra and sigma change by 2.5 % and 1 % from R = 1000 to 4000
+    (last monolayer 6 % and 3 %; 4 seeds), 12 % and 6 % to R = 64000 (docs/validation.md).
+    Cycling needs more: with the default cut-off-Li rules (kmc.dead_li = "sei_coated",
+    kmc.stranding_moves = "refused") the 10-cycle dead Li at 1 mA/cm^2 and 300 K is 35 % higher at
+    1000 than at 4000; from 4000 it still rises, by up to 0.03 % of the plated atoms per 4x (3
+    cycles: 17 +- 8 % more at 16000 than at 4000), so its value at physical hop rates is not
+    bounded (docs/models.md §4.8). A run at a higher current or a lower temperature than the
+    reference makes fewer hops per deposited atom (docs/models.md §4.2). Seed 000's current
+    trend, found at R = 1000, is gone at 4000."""
     acceleration_reference_current_density_mA_cm2: float = Field(default=1.0, gt=0)
     """Reference current density of the acceleration, mA/cm^2."""
     acceleration_reference_temperature_K: float = Field(default=300.0, gt=0, le=454.0)
@@ -83,32 +86,34 @@ class KmcParams(Table):
     could dissolve from), at the Butler-Volmer overpotential that carries the current (docs/models.md
     §4.8); the VLCD field is then a local exchange-current factor on both branches. "reversible"
     runs no rests (cycling.rest_s = 0): its current is exact on average, not at every instant."""
-    dead_li: Literal["stays_dead", "revived_on_contact", "sei_coated"] = "stays_dead"
-    """What becomes of Li cut off from the collector ([cycling]; docs/models.md §4.8): "stays_dead"
-    (an SEI isolates it at once, for good: dead Li, which still binds the live Li next to it as
-    Li does); "revived_on_contact" (it is isolated only while nothing touches it: live Li
-    deposited, moved or fallen next to it makes it live again, as Li in contact fuses, seed 004);
-    "sei_coated" (as "stays_dead", and its SEI coat also keeps live Li from binding to it: it
-    blocks its site, but Li next to it is bound by its other neighbours only). The first two are
-    the limits of an SEI that forms much faster, or much slower, than live Li re-contacts the
-    cluster; kmc.sei_passivation_time_s sets a time between."""
+    dead_li: Literal["stays_dead", "revived_on_contact", "sei_coated"] = "sei_coated"
+    """What becomes of Li cut off from the collector ([cycling]; docs/models.md §4.8): "sei_coated"
+    (an SEI isolates it at once, for good, and its coat also keeps live Li from binding to it: it
+    blocks its site, but Li next to it is bound by its other neighbours only); "stays_dead" (as
+    "sei_coated", but dead Li still binds the live Li next to it as Li does); "revived_on_contact"
+    (it is isolated only while nothing touches it: live Li deposited, moved or fallen next to it
+    makes it live again, as Li in contact fuses, seed 004). "stays_dead" and "revived_on_contact"
+    are the limits of an SEI that forms much faster, or much slower, than live Li re-contacts the
+    cluster; kmc.sei_passivation_time_s sets a time between. The default is the one rule whose
+    cycling loss comes close to converged in the hop acceleration (with kmc.stranding_moves =
+    "refused", from kmc.max_hop_to_deposition = 4000; docs/models.md §4.8)."""
     electronic_contact: Literal["faces", "narrow_gap"] = "faces"
     """What joins Li to the collector electronically ([cycling]; docs/models.md §4.8): "faces" (Li
     atoms whose faces meet: a cluster is cut off once no chain of touching Li leads to the
     collector); "narrow_gap" (also Li atoms within two lattice spacings, 0.56 nm centre to centre,
     of each other or of the collector: the premise is that electrons cross a gap that narrow).
-    With kmc.dead_li = "stays_dead" only. Its dense-film and cycling numbers depend on the hop
-    acceleration (docs/models.md §4.8)."""
-    stranding_moves: Literal["allowed", "refused"] = "allowed"
+    With kmc.dead_li = "stays_dead" and kmc.stranding_moves = "allowed" only. Its dense-film and
+    cycling numbers depend on the hop acceleration (docs/models.md §4.8)."""
+    stranding_moves: Literal["allowed", "refused"] = "refused"
     """A hop or step move that leaves an atom with no bond, which then falls down its column onto
-    dead Li where no Li path reaches the collector ([cycling]; docs/models.md §4.8): "allowed"
-    (the atom falls there and is dead Li); "refused" (the move is a null event, as a move that
-    would cut Li off the collector is: dead Li then comes from dissolutions only). With
-    kmc.electronic_contact = "faces" and kmc.dead_li = "stays_dead" or "sei_coated" only. How
-    much of the dead Li the allowed falls make grows with the hop acceleration (docs/models.md
-    §4.8)."""
+    dead Li where no Li path reaches the collector ([cycling]; docs/models.md §4.8): "refused" (the
+    move is a null event, as a move that would cut Li off the collector is: dead Li then comes from
+    dissolutions only); "allowed" (the atom falls there and is dead Li; how much of the dead Li
+    these falls make grows with the hop acceleration, docs/models.md §4.8). "refused" needs
+    kmc.electronic_contact = "faces" and kmc.dead_li = "sei_coated" or "stays_dead"."""
     sei_passivation_time_s: float | None = Field(default=None, gt=0)
-    """With kmc.dead_li = "revived_on_contact": the passivation clock, s. Cut-off Li is revived by
+    """With kmc.dead_li = "revived_on_contact" (and kmc.stranding_moves = "allowed"): the passivation
+    clock, s. Cut-off Li is revived by
     contact only within this time of being cut off; after it, its SEI isolates it for good (dead
     Li). Literature brackets it between ~1 us and ~1 s (docs/models.md §4.8). Unset: no clock
     (revived whenever touched)."""
@@ -120,6 +125,20 @@ class KmcParams(Table):
         if self.stop_thickness_ML is None and self.stop_time_s is None and self.stop_events is None:
             raise ValueError("give at least one of stop_thickness_ML, stop_time_s, stop_events")
         return self
+
+
+#: kmc.max_hop_to_deposition when unset: plating, and cycling (whose dead Li needs faster hops).
+PLATING_HOP_ACCELERATION = 1000.0
+CYCLING_HOP_ACCELERATION = 4000.0
+
+
+def hop_acceleration(params) -> float:
+    """kmc.max_hop_to_deposition of a run: the value given, else :data:`PLATING_HOP_ACCELERATION`,
+    or :data:`CYCLING_HOP_ACCELERATION` with a ``[cycling]`` table."""
+    given = params.kmc.max_hop_to_deposition
+    if given is not None:
+        return given
+    return PLATING_HOP_ACCELERATION if params.cycling is None else CYCLING_HOP_ACCELERATION
 
 
 #: Fewest lattice columns along x and y: below this the roughness statistics mean nothing.
@@ -188,16 +207,24 @@ def room_and_cycling_rules(params) -> str | None:
     if changed(p, "record_interval_ML"):
         return ("kmc.record_interval_ML: a cycling run records cycling.records_per_half_cycle times a half-cycle; "
                 "remove kmc.record_interval_ML (or the [cycling] table)")
+    allowing = " and kmc.stranding_moves = \"allowed\"" if p.stranding_moves == "refused" else ""
     if p.sei_passivation_time_s is not None and p.dead_li != "revived_on_contact":
         return ("kmc.sei_passivation_time_s: the passivation clock of cut-off Li that is revived on contact; set "
-                "kmc.dead_li = \"revived_on_contact\" or remove the key")
+                f"kmc.dead_li = \"revived_on_contact\"{allowing} or remove the key")
     if p.electronic_contact == "narrow_gap" and p.dead_li != "stays_dead":
-        return ("kmc.electronic_contact: \"narrow_gap\" is for cut-off Li that stays dead and binds; set "
-                "kmc.dead_li = \"stays_dead\" or kmc.electronic_contact = \"faces\"")
+        return ("kmc.electronic_contact: \"narrow_gap\" is for cut-off Li that stays dead and binds, with stranding "
+                f"moves allowed; set kmc.dead_li = \"stays_dead\"{allowing}, or kmc.electronic_contact = \"faces\"")
+    refused_by_default = "stranding_moves" not in p.model_fields_set  # the user did not write it
     if p.stranding_moves == "refused" and p.electronic_contact == "narrow_gap":
+        if refused_by_default:
+            return ("kmc.electronic_contact: \"narrow_gap\" needs kmc.stranding_moves = \"allowed\" (the default "
+                    "\"refused\" is for Li joined where faces meet)")
         return ("kmc.stranding_moves: \"refused\" is for Li joined where faces meet; set "
                 "kmc.electronic_contact = \"faces\" or kmc.stranding_moves = \"allowed\"")
     if p.stranding_moves == "refused" and p.dead_li == "revived_on_contact":
+        if refused_by_default:
+            return ("kmc.dead_li: \"revived_on_contact\" needs kmc.stranding_moves = \"allowed\" (the default "
+                    "\"refused\" cannot foresee a revival)")
         return ("kmc.stranding_moves: \"refused\" is for cut-off Li that is not revived (the move test cannot "
                 "foresee a revival); set kmc.dead_li = \"stays_dead\" or \"sei_coated\", or "
                 "kmc.stranding_moves = \"allowed\"")

@@ -83,7 +83,7 @@ from .relaxation import (
     mullins_b_analytic,
     relax,
 )
-from .params import check, lattice_shape
+from .params import check, hop_acceleration, lattice_shape
 
 #: Lower edges of the ensemble size bins, atoms (logarithmic, 1 .. 2^20).
 ENSEMBLE_BINS = 2 ** np.arange(21)
@@ -174,7 +174,7 @@ def setup_from(params: Params, inputs: AtomisticInputs) -> Setup:
     t_ref = p.acceleration_reference_temperature_K
     reference_table = model.rate_table(energetics, t_ref)
     reference_flux = float(model.deposition_rates(p.acceleration_reference_current_density_mA_cm2 * A_M2_PER_MA_CM2, a))
-    scale = model.hop_rate_scale(reference_table, reference_flux, p.max_hop_to_deposition)
+    scale = model.hop_rate_scale(reference_table, reference_flux, hop_acceleration(params))
     per_column = n * n
     deposits_per_record = max(1, int(round(p.record_interval_ML * per_column)))
     if cycling is not None:
@@ -430,6 +430,7 @@ def morphology_dataset(setup: Setup, state: KmcState) -> xr.Dataset:
 
 def _attrs(setup: Setup, params: Params, reason: str, cycling: xr.Dataset | None = None) -> dict:
     en = setup.energetics
+    rate = hop_acceleration(params)
     return {
         "lattice": "simple cubic, periodic in x and y, substrate at z = 0",
         "lattice_spacing_m": setup.spacing_m, "lattice_shape_zyx": list(setup.shape),
@@ -440,8 +441,8 @@ def _attrs(setup: Setup, params: Params, reason: str, cycling: xr.Dataset | None
         "attempt_frequency_Hz": en.attempt_frequency_Hz, "E_hop_crystal_eV": en.E_hop_crystal_eV,
         "E_hop_glassy_eV": en.E_hop_glassy_eV, "E_bond_eV": en.E_bond_eV, "S_bond_kB": en.S_bond_kB,
         "schwoebel_barrier_eV": en.E_ES_eV, "vacancy_fraction": en.vacancy_fraction(setup.temperature_K),
-        "hop_rate_scale": setup.hop_rate_scale, "max_hop_to_deposition": params.kmc.max_hop_to_deposition,
-        "acceleration": (f"all hop rates x {setup.hop_rate_scale:.6g}: the fastest hop is {params.kmc.max_hop_to_deposition:g} x the "
+        "hop_rate_scale": setup.hop_rate_scale, "max_hop_to_deposition": rate,
+        "acceleration": (f"all hop rates x {setup.hop_rate_scale:.6g}: the fastest hop is {rate:g} x the "
                          f"deposition rate at {params.kmc.acceleration_reference_current_density_mA_cm2:g} mA/cm2 and "
                          f"{params.kmc.acceleration_reference_temperature_K:g} K"),
         "stop_reason": reason,
@@ -467,8 +468,9 @@ _DEAD_LI = {"stays_dead": "stays dead", "revived_on_contact": "revived on contac
 #: How the cycling attribute names each ``kmc.electronic_contact`` rule ("" for the default).
 _CONTACT = {"faces": "", "narrow_gap": ", joined to live Li across gaps of up to two lattice spacings"}
 
-#: How the cycling attribute names each ``kmc.stranding_moves`` rule ("" for the default).
-_STRANDING = {"allowed": "", "refused": "; moves that would leave an atom to fall where no Li path reaches refused"}
+#: How the cycling attribute names each ``kmc.stranding_moves`` rule.
+_STRANDING = {"allowed": "; moves that would leave an atom to fall where no Li path reaches allowed",
+              "refused": "; moves that would leave an atom to fall where no Li path reaches refused"}
 
 
 def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:

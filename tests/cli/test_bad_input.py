@@ -82,8 +82,13 @@ CASES = [
      ["dendrite.cathodic_transfer_coefficient", "set electrode.cathodic_transfer_coefficient instead"]),
     ("stranding_refused_across_gaps", VALID + '[kmc]\nelectronic_contact = "narrow_gap"\nstranding_moves = "refused"\n'
      "[cycling]\n", ["kmc.stranding_moves", "faces"]),
-    ("stranding_without_cycling", VALID + '[kmc]\nstranding_moves = "refused"\n',
+    ("stranding_without_cycling", VALID + '[kmc]\nstranding_moves = "allowed"\n',
      ["kmc.stranding_moves", "used only when stripping"]),
+    ("revival_with_stranding_refused_by_default", VALID + '[kmc]\ndead_li = "revived_on_contact"\n[cycling]\n',
+     ["kmc.dead_li", 'needs kmc.stranding_moves = "allowed"', 'the default "refused"']),
+    ("narrow_gap_with_stranding_refused_by_default", VALID + '[kmc]\ndead_li = "stays_dead"\n'
+     'electronic_contact = "narrow_gap"\n[cycling]\n',
+     ["kmc.electronic_contact", 'needs kmc.stranding_moves = "allowed"', 'the default "refused"']),
     ("stranding_refused_with_revival", VALID + '[kmc]\ndead_li = "revived_on_contact"\nstranding_moves = "refused"\n'
      "[cycling]\n", ["kmc.stranding_moves", "not revived"]),
     ("kinetics_typo_in_a_stage_table", VALID + "[kmc]\nexchange_current_density_mA_cm = 2.0\n[cycling]\n",
@@ -103,7 +108,7 @@ CASES = [
     ("dead_li_typo", VALID + '[kmc]\ndead_li = "revived"\n[cycling]\n',
      ["kmc.dead_li", "'stays_dead', 'revived_on_contact' or 'sei_coated'"]),
     ("passivation_clock_without_revival", VALID + '[kmc]\nsei_passivation_time_s = 1e-3\n[cycling]\n',
-     ["kmc.sei_passivation_time_s", 'kmc.dead_li = "revived_on_contact"']),
+     ["kmc.sei_passivation_time_s", 'kmc.dead_li = "revived_on_contact" and kmc.stranding_moves = "allowed"']),
     ("passivation_clock_with_sei_coated_dead_li",
      VALID + '[kmc]\ndead_li = "sei_coated"\nsei_passivation_time_s = 1e-3\n[cycling]\n',
      ["kmc.sei_passivation_time_s", 'kmc.dead_li = "revived_on_contact"']),
@@ -112,7 +117,7 @@ CASES = [
     ("passivation_clock_without_cycling", VALID + '[kmc]\nsei_passivation_time_s = 1e-3\n',
      ["kmc.sei_passivation_time_s", "[cycling]"]),
     ("narrow_gap_with_revival", VALID + '[kmc]\ndead_li = "revived_on_contact"\nelectronic_contact = "narrow_gap"\n'
-     "[cycling]\n", ["kmc.electronic_contact", 'kmc.dead_li = "stays_dead"']),
+     "[cycling]\n", ["kmc.electronic_contact", 'kmc.dead_li = "stays_dead"', 'kmc.stranding_moves = "allowed"']),
     ("narrow_gap_with_sei_coated_dead_li", VALID + '[kmc]\ndead_li = "sei_coated"\nelectronic_contact = "narrow_gap"\n'
      "[cycling]\n", ["kmc.electronic_contact", 'kmc.dead_li = "stays_dead"']),
     ("electronic_contact_without_cycling", VALID + '[kmc]\nelectronic_contact = "narrow_gap"\n',

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PARAMS_DIR
+
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 NUMBER = re.compile(r"\d\.\d|\de[+-]\d")
 
@@ -32,14 +34,15 @@ CASES = {
                            "lateral size (nm), 10 cycles, SEI-coated", "electronic contact, 10 cycles",
                            "max hop / dep., 10 cycles, SEI-coated, stranding moves refused",
                            "max hop / dep., 10 cycles, stranding moves refused", "marked dead in moves",
-                           "max hop / dep., 10 cycles, dead Li that binds"],
+                           "max hop / dep., 10 cycles, dead Li that binds", "max hop / dep., the case"],
     "kmc_butler_volmer": ["eta (kT/e)", "net / BV(i_ex)", "exchange current i_ex", "hops at 3000 x", "hops at 300 x",
                           "with dead Li tracked", "dense film", "lost / initial", "revived on contact",
                           "ever marked dead", "clusters cut off, all seeds", "SEI-coated (binds no Li)",
                           "joined across gaps of up to two spacings", "T (K)", "adatoms"],
     "kmc_throughput": ["events/s", "bond-counting classes", "per-site (heating on)", "stripping (dead Li on)",
                        "reversible (dead Li on)", "stripping, revived on contact", "stripping, passivation clock",
-                       "stripping, SEI-coated", "stripping, narrow gap", "stripping, stranding refused", "ns/deposit",
+                       "stripping, SEI-coated", "stripping, narrow gap", "stripping, stranding refused",
+                       "stripping, the defaults", "ns/deposit",
                        "trajectory fingerprints", "16^2 columns", "potentiostatic, non-uniform field"],
     "lu_ordering": ["L+U nnz", "minimum degree", "nested dissection", "16x24"],
     "kmc_trends": ["roughness vs T (K)", "hotspot deposit shape", "roughness vs j (mA/cm2)", "crystalline fraction"],
@@ -87,6 +90,19 @@ def test_cycling_trends_refuse_a_bad_setting_in_one_line(tmp_path):
                              ("kmc.dead_li", "--set 'kmc.dead_li': expected KEY=VALUE"),
                              ("seed=3", "--set seed: the seeds are --seeds and --first-seed")):
         result = subprocess.run(script + ["--set", setting], cwd=tmp_path, capture_output=True, encoding="utf-8",
+                                timeout=300)
+        assert result.returncode != 0
+        assert result.stderr.strip().splitlines() == [f"kmc_cycling_trends.py: {message}"]
+
+
+def test_cycling_trends_refuse_a_case_file_they_cannot_run_in_one_line(tmp_path):
+    """``--case``: a missing file, and a file with a phase field (its cycles would run too)."""
+    script = [sys.executable, str(BENCHMARKS / "kmc_cycling_trends.py"), "--smoke", "--only", "case_hops"]
+    for case, message in ((tmp_path / "missing.toml", f"--case: {tmp_path / 'missing.toml'}: file not found"),
+                          (PARAMS_DIR / "cycling.toml",
+                           "--case: the file needs [kmc] and [cycling] tables and no [dendrite], [coating] or "
+                           "[complexion]")):
+        result = subprocess.run(script + ["--case", str(case)], cwd=tmp_path, capture_output=True, encoding="utf-8",
                                 timeout=300)
         assert result.returncode != 0
         assert result.stderr.strip().splitlines() == [f"kmc_cycling_trends.py: {message}"]

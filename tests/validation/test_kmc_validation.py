@@ -151,10 +151,11 @@ def test_acceleration_converges_on_the_reference_case(tmp_path):
     default). Larger R keeps lowering Ra slowly (docs/validation.md: -13 % at R = 16000)."""
     import multiscale
     from multiscale.io import read_dataset
+    from multiscale.kmc.params import hop_acceleration
     from multiscale.params import with_overrides
 
     base = multiscale.load_params(PARAMS_DIR / "reference" / "acceleration_convergence.toml")
-    assert base.kmc.max_hop_to_deposition == 1000.0  # the default
+    assert base.kmc.max_hop_to_deposition is None and hop_acceleration(base) == 1000.0  # the plating default
     means = {}
     for R in (1000.0, 4000.0):
         rows = []
