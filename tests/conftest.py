@@ -18,6 +18,14 @@ PARAMS_DIR = REPO / "params"
 set_single_threaded_blas()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked slow first, in their files' order: the workers take whole files in this order
+    (``--dist loadfile``), so the long validations start at once and the short tests fill in beside
+    them; a 12-minute test collected last held the suite while the other worker idled
+    (docs/performance.md, "The cycling defaults of version 0.3.0")."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _in_tmp_dir(tmp_path, monkeypatch):
     """Run each test inside its own empty temporary directory."""
