@@ -20,9 +20,9 @@ set_single_threaded_blas()
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked slow first, in their files' order: the workers take whole files in this order
-    (``--dist loadfile``), so the long validations start at once and the short tests fill in beside
-    them; a 12-minute test collected last held the suite while the other worker idled
-    (docs/performance.md, "The cycling defaults of version 0.3.0")."""
+    (``--dist loadfile --no-loadscope-reorder``), so the long validations start at once and the
+    short tests fill in beside them; a 12-minute test in a one-test file, run last, held the suite
+    while the other worker idled (docs/performance.md, "The cycling defaults of version 0.3.0")."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
