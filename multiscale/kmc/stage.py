@@ -468,9 +468,9 @@ _DEAD_LI = {"stays_dead": "stays dead", "revived_on_contact": "revived on contac
 #: How the cycling attribute names each ``kmc.electronic_contact`` rule ("" for the default).
 _CONTACT = {"faces": "", "narrow_gap": ", joined to live Li across gaps of up to two lattice spacings"}
 
-#: How the cycling attribute names each ``kmc.stranding_moves`` rule.
-_STRANDING = {"allowed": "; moves that would leave an atom to fall where no Li path reaches allowed",
-              "refused": "; moves that would leave an atom to fall where no Li path reaches refused"}
+def _stranding(rule: str) -> str:
+    """How the cycling attribute names the ``kmc.stranding_moves`` rule ("allowed" or "refused")."""
+    return f"; moves that would leave an atom to fall where no Li path reaches {rule}"
 
 
 def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:
@@ -484,7 +484,7 @@ def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:
                     f"alpha_a = {e.anodic_transfer_coefficient:g}, alpha_c = {e.cathodic_transfer_coefficient:g}; "
                     f"{params.kmc.exchange.replace('_', '-')} exchange; cut-off Li {_DEAD_LI[params.kmc.dead_li]}"
                     f"{_passivation(params.kmc)}{_CONTACT[params.kmc.electronic_contact]}"
-                    f"{_STRANDING[params.kmc.stranding_moves]} (docs/models.md §4.8)"),
+                    f"{_stranding(params.kmc.stranding_moves)} (docs/models.md §4.8)"),
         "mean_coulombic_efficiency": finite_mean(cycling["coulombic_efficiency"].values),
         "mean_dead_fraction": finite_mean(cycling["dead_fraction"].values),
     }
