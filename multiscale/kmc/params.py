@@ -95,8 +95,9 @@ class KmcParams(Table):
     makes it live again, as Li in contact fuses, seed 004). "stays_dead" and "revived_on_contact"
     are the limits of an SEI that forms much faster, or much slower, than live Li re-contacts the
     cluster; kmc.sei_passivation_time_s sets a time between. The default is the one rule whose
-    cycling loss comes close to converged in the hop acceleration (with kmc.stranding_moves =
-    "refused", from kmc.max_hop_to_deposition = 4000; docs/models.md §4.8)."""
+    cycling loss comes close to converged in the hop acceleration on near-uniform deposits (with
+    kmc.stranding_moves = "refused", from kmc.max_hop_to_deposition = 4000; a rough deposit's loss
+    still falls from 4000 to 16000: docs/models.md §4.8)."""
     electronic_contact: Literal["faces", "narrow_gap"] = "faces"
     """What joins Li to the collector electronically ([cycling]; docs/models.md §4.8): "faces" (Li
     atoms whose faces meet: a cluster is cut off once no chain of touching Li leads to the

@@ -468,6 +468,7 @@ _DEAD_LI = {"stays_dead": "stays dead", "revived_on_contact": "revived on contac
 #: How the cycling attribute names each ``kmc.electronic_contact`` rule ("" for the default).
 _CONTACT = {"faces": "", "narrow_gap": ", joined to live Li across gaps of up to two lattice spacings"}
 
+
 def _stranding(rule: str) -> str:
     """How the cycling attribute names the ``kmc.stranding_moves`` rule ("allowed" or "refused")."""
     return f"; moves that would leave an atom to fall where no Li path reaches {rule}"

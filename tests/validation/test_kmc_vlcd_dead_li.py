@@ -21,10 +21,9 @@ def test_at_4000x_hops_a_higher_vlcd_leaves_more_dead_li_in_the_first_cycle(tmp_
     """Reference: issue 17 (and seed 004: a larger VLCD, a rougher deposit). The case of the 40 nm
     row of docs/validation.md: ``params/reference/cycling_trend.toml`` (12 ML plated at 1 mA/cm^2
     and stripped to the cut-off, 300 K, cut-off Li SEI-coated with stranding moves refused, the
-    defaults) in a 40 nm box 20 nm high, with hops at 4000x, from where these rules' loss rises
-    only slowly with faster hops (docs/models.md §4.8), VLCD CV 0.05 vs 0.8 with a 10 nm
-    correlation length. A 10 nm box realises CVs of only 0.014 and 0.195 and resolves no trend,
-    so the box is the wide one.
+    defaults) in a 40 nm box 20 nm high, with hops at 4000x (the cycling default), VLCD CV 0.05
+    vs 0.8 with a 10 nm correlation length. A 10 nm box realises CVs of only 0.014 and 0.195 and
+    resolves no trend, so the box is the wide one.
     One cycle, where the row has three, for the suite's time. Bound, set before the first
     measurement (then with dead Li that binds, at 1000x) and unchanged: the mean dead fraction at
     CV 0.8 exceeds that at CV 0.05 by more than 2 standard errors of the difference (Welch), over
@@ -32,8 +31,8 @@ def test_at_4000x_hops_a_higher_vlcd_leaves_more_dead_li_in_the_first_cycle(tmp_
 
     Not converged in the acceleration: the same case and seeds at 16000x give 0.183 +- 0.007 %
     (CV 0.05) vs 0.175 +- 0.004 % (CV 0.8), t = -1.12, where 4000x gives 0.166 vs 0.448 %
-    (docs/validation.md, docs/models.md §4.8). The trend comes from the slowed hops and is not a
-    converged result; this test keeps the shipped setting's behaviour from changing unnoticed."""
+    (docs/validation.md, docs/models.md §4.8). The trend appears only with slowed hops and is not
+    a converged result; this test keeps the shipped setting's behaviour from changing unnoticed."""
     base = with_overrides(multiscale.load_params(PARAMS_DIR / "reference" / "cycling_trend.toml"),
                           {"kmc.lateral_size_nm": 40.0, "kmc.box_height_nm": 20.0, "cycling.cycles": 1,
                            "kmc.max_hop_to_deposition": 4000.0, "kmc.dead_li": "sei_coated",
