@@ -13,9 +13,10 @@ Usage: python benchmarks/kmc_cycling_trends.py
 [--only current,vlcd,convergence,box,cycles,cycles_passivation,cycles_convergence,
 cycles_passivation_convergence,exchange,exchange_vlcd,revival,revival_current,passivation,passivation_current,
 current_sei_coated,vlcd_sei_coated,cycles_sei_coated,cycles_sei_coated_hops,cycles_sei_coated_box,
-cycles_narrow_gap,cycles_sei_coated_stranding,cycles_hops,cycles_stranding,case_hops] [--seeds 8] [--first-seed 1]
+cycles_narrow_gap,cycles_sei_coated_stranding,cycles_hops,cycles_stranding,case_hops,case_lift] [--seeds 8]
+[--first-seed 1]
 [--case PATH] [--box NM [--box-height NM]] [--hops R [R ...]] [--set KEY=VALUE] [--jobs N]
-[--vlcd-length NM] [--figure PATH] [--smoke]
+[--lambdas L [L ...]] [--vlcd-length NM] [--figure PATH] [--smoke]
 (``--smoke``: one seed, a 4 nm box, 2 ML, one cycle, each table's first value; a check that every
 table runs. ``--box NM``: every table but 'box' in an NM-wide box, 12 nm high or ``--box-height``.
 ``--vlcd-length NM``: every table with that electrode.vlcd_correlation_length_nm, default 10.
@@ -56,7 +57,9 @@ with Li joined across gaps of up to two spacings and where faces meet (``kmc.ele
 cycles_sei_coated_stranding: cycles_sei_coated_hops with the moves that would leave an atom to fall
 onto dead Li refused (``kmc.stranding_moves = "refused"``); cycles_hops and cycles_stranding: the
 two with dead Li that binds. case_hops: the case (``--case``: every setting the file's, 3 cycles of
-10 ML for ``params/scan_cycling_base.toml``) at each ``--hops`` acceleration.
+10 ML for ``params/scan_cycling_base.toml``) at each ``--hops`` acceleration; case_lift: the case at each
+bond-lift scaling ``kmc.hop_scaling_lambda`` of ``--lambdas`` (default 0 0.5 1; the acceleration the case's,
+or ``--set kmc.max_hop_to_deposition=R``).
 Without ``--case`` every table runs with dead Li that binds, stranding moves allowed and 1000x hops
 (``RECORDED_RULES``) unless it names another setting or ``--set`` does: the settings its rows in
 docs/validation.md were measured under, which are not the run defaults since version 0.3.0
@@ -387,7 +390,7 @@ def main() -> None:
               "cycles_passivation_convergence,exchange,exchange_vlcd,revival,revival_current,passivation,"
               "passivation_current,current_sei_coated,vlcd_sei_coated,cycles_sei_coated,cycles_sei_coated_hops,"
               "cycles_sei_coated_box,cycles_narrow_gap,cycles_sei_coated_stranding,cycles_hops,cycles_stranding,"
-              "case_hops")
+              "case_hops,case_lift")
     args, only = parse(__doc__, tables, 8, "one seed, a 4 nm box, 2 ML, one cycle, each table's first value",
                        (("--case", {"type": Path, "metavar": "PATH",
                                     "help": "case file (default: params/reference/cycling_trend.toml with "
@@ -406,6 +409,8 @@ def main() -> None:
                         ("--hops", {"type": float, "nargs": "+", "metavar": "R",
                                     "help": "kmc.max_hop_to_deposition of the 10-cycle hop tables "
                                             "(default 1000 4000 16000)"}),
+                        ("--lambdas", {"type": float, "nargs": "+", "metavar": "L", "default": [0.0, 0.5, 1.0],
+                                       "help": "kmc.hop_scaling_lambda of case_lift (default 0 0.5 1)"}),
                         ("--vlcd-length", {"type": float, "metavar": "NM",
                                            "help": "electrode.vlcd_correlation_length_nm for every table"}),
                         ("--figure", {"type": Path, "metavar": "PATH",
@@ -542,6 +547,8 @@ def main() -> None:
                 {**ten, **refused}, fit=True)
         if "case_hops" in only:
             run("max hop / dep., the case", "kmc.max_hop_to_deposition", hops, {}, fit=True)
+        if "case_lift" in only:
+            run("bond lift lambda, the case", "kmc.hop_scaling_lambda", args.lambdas, {}, fit=True)
         if "cycles_narrow_gap" in only:
             run("electronic contact, 10 cycles", "kmc.electronic_contact", ["narrow_gap", "faces"],
                 {"cycling.cycles": 10, **tall, "electrode.vlcd_cv": 0.5}, fit=True)

@@ -37,8 +37,9 @@ all atoms that can hop (sum tree); one array, so a touched site costs one cache 
 Hop classes: class c = ((phase - 1) * 5 + (n - 1)) * 35 + m * 5 + D for phase in {1, 2}, n in 1..5
 occupied neighbours, m in 0..6 targets and D in 0..4 step moves (:func:`hop_class`, read off the
 word; the n-fold lists file the atoms with m + D = 0 too, at rate 0, so that any surface atom can
-dissolve; the per-site list only those with m + D >= 1). At the bath temperature an atom of class c leaves at ``rates[0, c]`` =
-m k[phase, n] + D k[phase, n] exp(-E_ES / k_B T), of which ``rates[1, c]`` by step moves;
+dissolve; the per-site list only those with m + D >= 1). At the bath temperature an atom of class c attempts moves at
+``rates[0, c]`` = m k[phase, n] + D k[phase, n] exp(-E_ES / k_B T) (every attempt a move, unless the bond-lift
+scaling lifts k and rejects some: ``run_events``' ``uphill``), of which ``rates[1, c]`` by step moves;
 ``rates[2, c]`` = E_hop(phase) + n E_bond is the activation energy of its nearest-neighbour hops
 (step moves: + E_ES). Two selection schemes:
 
@@ -95,9 +96,9 @@ below the floor; reversible: the anodic factor passed the cut-off, or nothing is
 Event counts: deposits, nearest-neighbour hops, falls, step moves, dissolutions, atoms marked dead,
 null events (moves refused because they would cut Li off the collector, step moves onto SEI-coated
 dead Li, which the counts of the edge site they pass over leave out, rejected reduction
-proposals of the exchange, :func:`exchange_site`, and dissolutions a non-uniform field's thinning
-rejected) (a fall is part of the event that
-left its atom unbound: the event budget ``max_events`` counts loop passes, i.e. deposits,
+proposals of the exchange, :func:`exchange_site`, dissolutions a non-uniform field's thinning
+rejected, and moves that lose bonds the bond-lift scaling rejected, ``run_events``' ``uphill``) (a fall
+is part of the event that left its atom unbound: the event budget ``max_events`` counts loop passes, i.e. deposits,
 dissolutions, moves and null events); then the clusters cut off from the collector (each call of
 :func:`kill`) in each size bin of ``CUT_OFF_EDGES``, and then the atoms in them, bin by bin (so the
 atoms of the bins add up to the atoms marked dead); last, how many of those atoms were marked dead
@@ -138,6 +139,7 @@ COAT_ROOM = 64  # free slots every hop list must have to coat one dead atom (:fu
 N_UNIT, T_UNIT, E_UNIT, U_BIT, B_BIT, L_UNIT = 4, 32, 256, 2048, 4096, 8192  # fields of the site word
 OCC_MASK, NOCC_MASK = 3, 0x1C
 MAX_STEPS = 4  # step moves of one atom, at most
+MAX_BONDS = 6  # occupied nearest neighbours of a site, at most
 
 ST_EVENTS, ST_TIME, ST_DEPOSITS, ST_GROW, ST_FULL, ST_FROZEN = 0, 1, 2, 3, 4, 5
 ST_DISSOLVED, ST_CUTOFF, ST_PASSIVATED = 6, 7, 8
@@ -1695,8 +1697,8 @@ def run_events(
     heat_len, t_bath, alias_prob, alias_idx, deposition_rate, ballistic, grid, nz, rng, clock, counts, max_events,
     t_end, max_deposits, hop_log, epitaxy, anodic, strip_rate, strip_floor, max_dissolutions, track_dead,
     column_rate, stamp, stack, seen, search, exchange_rate, net_mode, net_rate, alpha_ratio, cutoff_factor, kept_sums,
-    revive_dead, pending, dead_since, passivation_time, sei_coated, narrow_gap, refuse_stranding, touched, work, flags,
-    weight, contrib, tiny, weighted, potentiostatic, max_column_rate,
+    revive_dead, pending, dead_since, passivation_time, sei_coated, narrow_gap, refuse_stranding, uphill, touched, work,
+    flags, weight, contrib, tiny, weighted, potentiostatic, max_column_rate,
 ):
     """Advance the kMC until an event budget, an end time or a deposit target is reached.
 
@@ -1815,6 +1817,12 @@ def run_events(
         A move is refused also when an atom it leaves with no bond would fall where no Li path
         reaches the collector (``track_dead``, faces only; :func:`cuts_off`). False: the atom
         falls there and is dead (:func:`strand_landed`).
+    uphill : float64[7]
+        The bond-lift scaling (``model.bond_lift``): a move (hop or step move) that takes its atom
+        from n_i bonds to n_f < n_i (its bonds at the target, itself left out) is accepted with
+        probability ``uphill[n_i - n_f]``, else a null event, counted in ``counts[EV_REFUSED]``;
+        ``rates`` then hold the attempt rates, lifted by exp(lambda g n_i). All ones (lambda = 0):
+        every move is accepted and no random number is drawn for it.
     touched, work, flags, weight, contrib, tiny, weighted, potentiostatic, max_column_rate
         int64[TOUCHED_SIZE], int64[WORK_SHAPE], uint8[N or 1], float64[ny * nx], float64[N or 1],
         float, bool, bool, float (1/s): the loop's scratch and per-call constants, from
@@ -1997,6 +2005,12 @@ def run_events(
                         zt, ct = zn, cn
                         break
                     choice -= 1
+        if uphill[1] < 1.0:  # the bond-lift scaling: a move that loses bonds is accepted with exp(-lambda g dn)
+            # a hop's target counts the mover among its neighbours; a step move's (a second neighbour) does not
+            lost = ((b >> 2) & 7) - (((st[zt * nxy + ct] >> 2) & 7) - (0 if stepping else 1))
+            if lost > 0 and next_uniform(rng) >= uphill[lost]:
+                counts[EV_REFUSED] += 1  # a null event: the clock has advanced, the atom stays
+                continue
         if track_dead and cuts_off(s, zt * nxy + ct, stepping, st, grid, nz, stamp, stack, seen, search, work,
                                    narrow_gap, refuse_stranding):
             counts[EV_REFUSED] += 1  # a null event: the clock has advanced, the atom stays

@@ -165,7 +165,8 @@ class CyclingRun(ProtocolRun):
                                       None, setup.step_factor, dissolution=c.dissolution, track_dead=True,
                                       revive_dead=c.revive_dead, passivation_time_s=c.passivation_time_s,
                                       sei_coated=c.sei_coated, narrow_gap=c.narrow_gap,
-                                      refuse_stranding=c.refuse_stranding)
+                                      refuse_stranding=c.refuse_stranding,
+                                      uphill_acceptance=setup.uphill_acceptance)
         per_record = setup.deposits_per_record
         while True:
             cycle, half = int(self.protocol[CYCLE]), int(self.protocol[HALF])

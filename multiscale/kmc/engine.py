@@ -286,13 +286,18 @@ class Engine:
         when an atom it leaves with no bond would fall where no Li path reaches the collector, as a
         move that cuts Li off is (``_kernels.cuts_off``): dead Li then comes from dissolutions
         only. False (default): the atom falls there and is dead (``_kernels.strand_landed``).
+    uphill_acceptance : ndarray, shape (7,), optional
+        The bond-lift scaling: a move that loses dn bonds is accepted with probability
+        ``uphill_acceptance[dn]`` = p**dn (``model.uphill_acceptance``), and ``hop_table`` holds
+        the lifted attempt rates (``model.rate_table`` with ``lift``). None (default): every move
+        is accepted.
     """
 
     def __init__(self, state: KmcState, hop_table: np.ndarray, deposition_rate: np.ndarray, ballistic: bool,
                  epitaxy: float = 0.0, heating: LocalHeating | None = None, step_factor: float = 0.0,
                  dissolution: np.ndarray | None = None, track_dead: bool = False, revive_dead: bool = False,
                  passivation_time_s: float = np.inf, sei_coated: bool = False, narrow_gap: bool = False,
-                 refuse_stranding: bool = False):
+                 refuse_stranding: bool = False, uphill_acceptance: np.ndarray | None = None):
         nz, ny, nx = state.shape
         deposition_rate = np.asarray(deposition_rate, dtype=float)
         if deposition_rate.shape != (ny, nx):
@@ -335,6 +340,15 @@ class Engine:
             raise ValueError("refuse_stranding needs track_dead, Li joined where faces meet (no narrow_gap) and "
                              "cut-off Li that is not revived (no revive_dead)")
         self._refuse_stranding = bool(refuse_stranding)
+        self.uphill = np.ones(k.MAX_BONDS + 1)
+        if uphill_acceptance is not None:
+            uphill = np.asarray(uphill_acceptance, dtype=float)
+            # the kernel reads uphill[1] < 1 as the scaling being on: the table must be exp(-lift dn)
+            if uphill.shape != self.uphill.shape or not 0.0 < uphill[1] <= 1.0 or not np.allclose(
+                    uphill, uphill[1] ** np.arange(uphill.size), rtol=1e-12, atol=0.0):
+                raise ValueError(f"uphill_acceptance must be p**dn for dn = 0..{self.uphill.size - 1}, 0 < p <= 1 "
+                                 f"(model.uphill_acceptance); got {uphill_acceptance}")
+            self.uphill = uphill
         nxy = ny * nx
         dead = (state.st[nxy:] & k.OCC_MASK) == k.DEAD
         if np.any(dead & (((state.st[nxy:] & k.DEAD_SEI) != 0) != self._sei_coated)):
@@ -560,7 +574,7 @@ class Engine:
                 float(strip_floor), max_dissolutions, self.track_dead, self.column_rate, *self.dead_scratch,
                 exchange, net_mode, float(net_rate or 0.0), float(alpha_ratio), float(cutoff_factor),
                 self.kept_sums, self.revive_dead, self.pending, s.dead_since, self._passivation_time,
-                self._sei_coated, self._narrow_gap, self._refuse_stranding,
+                self._sei_coated, self._narrow_gap, self._refuse_stranding, self.uphill,
                 *k.event_scratch(s.st, self.column_rate, anodic, float(strip_rate), net_mode, self.grid, s.shape[0],
                                  self.kept_sums),
             )

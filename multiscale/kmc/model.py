@@ -18,7 +18,9 @@ Moves (bond counting with a bond free energy)
     energy of a bond (S_bond: its vibrational entropy), so the rates obey detailed balance with
     the lattice-gas free energy -G_bond x (bonds). Every constant is fixed for a run; T enters
     only through the Boltzmann factors. All rates are multiplied by one common factor
-    ``hop_rate_scale`` <= 1 (the acceleration, :func:`hop_rate_scale`).
+    ``hop_rate_scale`` <= 1 (the acceleration, :func:`hop_rate_scale`), and, with the bond-lift
+    scaling (:func:`bond_lift`), a move from n_i to n_f bonds by exp(lambda g min(n_i, n_f)),
+    symmetric, so that the equilibrium stays the lattice gas's.
 
 Mapping from the atomistic Arrhenius laws (once, whatever the run temperature; docs/models.md §4.2)
     Surface: a lone adatom on a flat film (n = 1) has 4 targets, so D_surface = a^2 k(1):
@@ -155,13 +157,58 @@ def energetics_from_arrhenius(
                          float(s_bond), float(schwoebel_barrier_eV))
 
 
-def rate_table(energetics: HopEnergetics, temperature_K: float, scale: float = 1.0) -> np.ndarray:
-    """Per-target hop rates k[phase, n], shape (4, 7), 1/s, times ``scale``; zero for non-atoms."""
+def rate_table(energetics: HopEnergetics, temperature_K: float, scale: float = 1.0, lift: float = 0.0) -> np.ndarray:
+    """Per-target hop attempt rates k[phase, n] exp(lift n), shape (4, 7), 1/s, times ``scale``;
+    zero for non-atoms. ``lift`` = lambda g of the bond-lift scaling (:func:`bond_lift`; 0: none)."""
     table = np.zeros((4, MAX_NEIGHBOURS + 1))
     for phase in PHASES:
         for n in range(1, MAX_NEIGHBOURS):
-            table[phase, n] = scale * energetics.rate(phase, n, temperature_K)
+            table[phase, n] = scale * energetics.rate(phase, n, temperature_K) * np.exp(lift * n)
     return table
+
+
+def bond_lift(energetics: HopEnergetics, temperature_K: float, hop_scaling_lambda: float) -> float:
+    """lambda g, g = E_bond / k_B T - S_bond / k_B at ``temperature_K``: the exponent per bond of
+    the bond-lift scaling.
+
+    A move from a site with n_i bonds to one where the atom has n_f runs at
+    s0 exp(lambda g min(n_i, n_f)) k(phase, n_i): a factor symmetric in n_i and n_f, so each move
+    and its reverse are scaled alike and the equilibrium is the lattice gas's (detailed balance
+    holds for any symmetric factor; k(n_i) / k(n_f) = exp(-g (n_i - n_f)) at the run's temperature).
+    The kernel proposes every move at the bound exp(lambda g n_i) (:func:`rate_table` with ``lift``)
+    and accepts one that loses bonds with :func:`uphill_acceptance`. The stage takes g at the
+    acceleration's reference temperature, as the common factor s, so that every run of a scan
+    scales each move by the same factor (and lambda = 1 is Metropolis dynamics at that
+    temperature); one g for all sites, since a lift at each site's own temperature would scale a
+    move and its reverse differently. docs/models.md §4.2.
+
+    Raises
+    ------
+    ValueError
+        When ``hop_scaling_lambda`` is outside [0, 1], or it is > 0 and the bond free energy
+        g k_B T is not positive at ``temperature_K`` (losing a bond would not be uphill).
+    """
+    if not 0.0 <= hop_scaling_lambda <= 1.0:
+        raise ValueError(f"hop_scaling_lambda must be in [0, 1], got {hop_scaling_lambda}")
+    g = energetics.E_bond_eV / (K_B_EV * temperature_K) - energetics.S_bond_kB
+    if hop_scaling_lambda > 0.0 and g <= 0.0:
+        raise ValueError(f"the bond free energy E_bond - T S_bond is {g * K_B_EV * temperature_K:.4g} eV at "
+                         f"{temperature_K:g} K: the bond-lift scaling needs it > 0")
+    return float(hop_scaling_lambda * g)
+
+
+def uphill_acceptance(lift: float) -> np.ndarray:
+    """Acceptance of a proposed move that loses dn = n_i - n_f bonds, exp(-lift dn), float64[7]
+    indexed by dn (1 at dn = 0; moves that gain bonds are always accepted). ``lift`` from :func:`bond_lift`.
+
+    Raises
+    ------
+    ValueError
+        When ``lift`` < 0.
+    """
+    if lift < 0.0:
+        raise ValueError(f"lift must be >= 0, got {lift}")
+    return np.exp(-lift * np.arange(MAX_NEIGHBOURS + 1))
 
 
 def hop_rate_scale(table: np.ndarray, deposition_rate_per_site: float, max_hop_to_deposition: float) -> float:

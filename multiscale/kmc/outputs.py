@@ -50,7 +50,9 @@ CYCLING_SCALARS = {
     "charge_stripped": ("C", "charge of the dissolved atoms (anodic charge; reversible exchange: gross)", "f8"),
     "dead_atoms": ("1", "dead Li atoms on the lattice", "f8"),
     "revived_atoms": ("1", "dead Li atoms made live again by contact so far (kmc.dead_li = revived_on_contact, within kmc.sei_passivation_time_s of being cut off; 0 otherwise)", "f8"),
-    "refused_moves": ("1", "null events: moves refused because they would have cut Li off the collector, and (reversible exchange) rejected reduction and dissolution proposals", "f8"),
+    "refused_moves": ("1", ("null events: moves refused because they would have cut Li off the collector, moves "
+                            "that lose bonds the bond-lift scaling rejected (kmc.hop_scaling_lambda > 0), and "
+                            "(reversible exchange) rejected reduction and dissolution proposals"), "f8"),
     "overpotential": ("V", "electrode overpotential (one-way exchange: while stripping, NaN otherwise; reversible: every half-cycle)", "f8"),
 }
 #: Descriptions of the ``cycling`` group's cut-off counts (the kernel's ``counts[EV_CUT_OFFS:]`` per cycle).
@@ -85,6 +87,9 @@ SCHEMA = Schema("kmc", (
         A("arrival", ""), A("temperature_K", "K"), A("attempt_frequency_Hz", "Hz"), A("E_hop_crystal_eV", "eV"),
         A("E_hop_glassy_eV", "eV"), A("E_bond_eV", "eV"), A("S_bond_kB", "1", "bond entropy, k_B"),
         A("schwoebel_barrier_eV", "eV"), A("vacancy_fraction", "1", "equilibrium vacancy fraction of the lattice gas at temperature_K"), A("hop_rate_scale", "1"), A("max_hop_to_deposition", "1"),
+        A("hop_scaling_lambda", "1", "lambda of the bond-lift scaling (0: off)"),
+        A("bond_lift", "1", "lambda g at the acceleration's reference temperature: a move from n_i to n_f bonds runs "
+          "exp(bond_lift min(n_i, n_f)) faster on top of hop_rate_scale"),
         A("acceleration", ""), A("stop_reason", ""), A("local_heating", ""), A("dopt", ""),
         A("cycling", "", "the cycling protocol", when="[cycling] given"),
         A("mean_coulombic_efficiency", "1", "charge stripped / charge plated, mean over the cycles", when="[cycling] given"),

@@ -99,7 +99,8 @@ class Setup:
     current_density: np.ndarray  # (ny, nx), A/m^2
     energetics: model.HopEnergetics
     hop_rate_scale: float
-    hop_table: np.ndarray  # (4, 7), 1/s, scaled
+    hop_table: np.ndarray  # (4, 7), 1/s, scaled (attempt rates, lifted by exp(bond_lift n))
+    bond_lift: float  # lambda g of the bond-lift scaling at the acceleration's reference temperature (0: none)
     ballistic: bool
     deposits_per_record: int
     stop_deposits: int | None
@@ -117,6 +118,11 @@ class Setup:
     @property
     def deposition_rate(self) -> np.ndarray:
         return model.deposition_rates(self.current_density, self.spacing_m)
+
+    @property
+    def uphill_acceptance(self) -> np.ndarray:
+        """Acceptance of a move that loses dn bonds, float64[7] indexed by dn (``model.uphill_acceptance``)."""
+        return model.uphill_acceptance(self.bond_lift)
 
     @property
     def step_factor(self) -> float:
@@ -172,7 +178,11 @@ def setup_from(params: Params, inputs: AtomisticInputs) -> Setup:
     per_side = int(np.ceil(np.sqrt(max(len(centres), 1))))
     # acceleration at the reference conditions, the same factor for every run of a scan
     t_ref = p.acceleration_reference_temperature_K
-    reference_table = model.rate_table(energetics, t_ref)
+    try:  # at the reference temperature, as s: one factor per move for every run of a scan
+        lift = model.bond_lift(energetics, t_ref, p.hop_scaling_lambda)
+    except ValueError as exc:
+        raise UserError(f"kmc.hop_scaling_lambda: {exc}") from None
+    reference_table = model.rate_table(energetics, t_ref, lift=lift)
     reference_flux = float(model.deposition_rates(p.acceleration_reference_current_density_mA_cm2 * A_M2_PER_MA_CM2, a))
     scale = model.hop_rate_scale(reference_table, reference_flux, hop_acceleration(params))
     per_column = n * n
@@ -181,7 +191,7 @@ def setup_from(params: Params, inputs: AtomisticInputs) -> Setup:
         deposits_per_record = max(1, int(round(cycling.kmc_capacity_ML * per_column / cycling.records_per_half_cycle)))
     return Setup(
         spacing_m=a, shape=(nz, n, n), temperature_K=T, current_density=j, energetics=energetics,
-        hop_rate_scale=scale, hop_table=model.rate_table(energetics, T, scale),
+        hop_rate_scale=scale, hop_table=model.rate_table(energetics, T, scale, lift), bond_lift=lift,
         ballistic=p.arrival == "ballistic",
         deposits_per_record=deposits_per_record,
         stop_deposits=None if p.stop_thickness_ML is None or cycling else int(round(p.stop_thickness_ML * per_column)),
@@ -287,7 +297,7 @@ class KmcRun:
     def advance(self, on_record) -> Stop:
         setup, state = self.setup, self.lattice
         engine = Engine(state, setup.hop_table, setup.deposition_rate, setup.ballistic, setup.epitaxy, setup.heating,
-                        setup.step_factor)
+                        setup.step_factor, uphill_acceptance=setup.uphill_acceptance)
         while True:
             done = int(state.counts[k.EV_DEPOSIT])
             target = done + setup.deposits_per_record
@@ -442,9 +452,10 @@ def _attrs(setup: Setup, params: Params, reason: str, cycling: xr.Dataset | None
         "E_hop_glassy_eV": en.E_hop_glassy_eV, "E_bond_eV": en.E_bond_eV, "S_bond_kB": en.S_bond_kB,
         "schwoebel_barrier_eV": en.E_ES_eV, "vacancy_fraction": en.vacancy_fraction(setup.temperature_K),
         "hop_rate_scale": setup.hop_rate_scale, "max_hop_to_deposition": rate,
+        "hop_scaling_lambda": params.kmc.hop_scaling_lambda, "bond_lift": setup.bond_lift,
         "acceleration": (f"all hop rates x {setup.hop_rate_scale:.6g}: the fastest hop is {rate:g} x the "
                          f"deposition rate at {params.kmc.acceleration_reference_current_density_mA_cm2:g} mA/cm2 and "
-                         f"{params.kmc.acceleration_reference_temperature_K:g} K"),
+                         f"{params.kmc.acceleration_reference_temperature_K:g} K" + _lift_text(setup.bond_lift)),
         "stop_reason": reason,
         "local_heating": "off" if setup.heating is None else (
             f"T = T_bath + {params.kmc.heating_top_rise_K:g} K x j / {params.kmc.heating_reference_current_density_mA_cm2:g} "
@@ -453,6 +464,12 @@ def _attrs(setup: Setup, params: Params, reason: str, cycling: xr.Dataset | None
                  f"j_ref = {setup.dopt.reference_current:g} A/m2, epitaxy {setup.epitaxy:g}") if setup.dopt else "off",
         **(_cycling_attrs(setup, params, cycling) if cycling is not None else {}),
     }
+
+
+def _lift_text(lift: float) -> str:
+    """The bond-lift scaling in the acceleration attribute ("" when off)."""
+    return "" if lift == 0 else (f"; and a move from n_i to n_f bonds x exp({lift:.4g} min(n_i, n_f)) (bond lift; "
+                                 f"moves that lose bonds accepted with exp(-{lift:.4g} (n_i - n_f)))")
 
 
 def _passivation(p) -> str:

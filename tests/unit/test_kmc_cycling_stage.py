@@ -7,6 +7,7 @@ import pytest
 
 import multiscale
 from multiscale.analysis.summary import summary
+from multiscale.constants import K_B_EV
 from multiscale.io import read_dataset, read_root_attrs
 from multiscale.kmc import cycling as kmc_cycling
 from multiscale.kmc import stage as kmc_stage
@@ -155,6 +156,20 @@ def test_a_run_with_sei_coated_dead_li_balances_its_charge_and_names_the_rule(tm
     np.testing.assert_array_equal(cyc.plated_atoms - cyc.stripped_atoms - cyc.residual_atoms, cyc.dead_atoms)
     assert int(cyc.cut_off_atoms.sum()) == int(ds.dead_atoms[-1])
     assert "cut-off Li stays dead, SEI-coated (binds no Li)" in read_root_attrs(run_dir / "kmc.h5")["cycling"]
+
+
+def test_a_cycling_run_with_the_bond_lift_hands_every_engine_its_acceptance(tmp_path, monkeypatch):
+    """kmc.hop_scaling_lambda = 1: every engine the cycling run builds rejects moves that lose dn
+    bonds with exp(-g dn), g = E_bond / k_B T - S_bond / k_B at the 300 K reference (the rates alone,
+    without it, would break detailed balance); the charge balances at every record and per cycle."""
+    seen = _spy_on_engines(monkeypatch, "uphill_acceptance")
+    run_dir, ds, cyc = _run_balanced(MINIMAL_TOML + CYCLING.replace(
+        "max_hop_to_deposition = 300.0", "max_hop_to_deposition = 300.0\nhop_scaling_lambda = 1.0"), tmp_path)
+    attrs = read_root_attrs(run_dir / "kmc.h5")
+    g = attrs["E_bond_eV"] / (K_B_EV * 300.0) - attrs["S_bond_kB"]
+    assert seen and all(np.allclose(u, np.exp(-g * np.arange(7)), rtol=1e-12, atol=0.0) for u in seen)
+    np.testing.assert_array_equal(cyc.plated_atoms - cyc.stripped_atoms - cyc.residual_atoms, cyc.dead_atoms)
+    assert attrs["bond_lift"] == pytest.approx(g, rel=1e-12) and ds.refused_moves.values[-1] > 0
 
 
 def test_refused_stranding_moves_leave_no_dead_li_after_moves(tmp_path, monkeypatch):

@@ -254,3 +254,12 @@ def test_site_layer_and_column_by_multiplication_are_exact(ny, nx, nz):
     sites = sites[(sites >= 0) & (sites < nz * nxy)]
     got = np.array([k.site_zc(int(i), grid) for i in sites])
     assert np.array_equal(got, np.stack(np.divmod(sites, nxy), axis=1))
+
+
+@pytest.mark.parametrize("bad", [np.full(7, 0.5), np.linspace(1.0, 0.0, 7), np.ones(6),
+                                 np.r_[1.0, 0.2, 0.5, 0.1, 0.1, 0.1, 0.1]])
+def test_an_uphill_acceptance_that_is_not_a_decreasing_probability_is_refused(bad):
+    """The bond-lift's acceptance exp(-lambda g dn): 1 at dn = 0, in (0, 1], non-increasing, 7 entries."""
+    with pytest.raises(ValueError, match="uphill_acceptance"):
+        Engine(KmcState.flat((6, 8, 8), 0, layers=2), np.zeros((4, 7)), np.zeros((8, 8)), ballistic=False,
+               uphill_acceptance=bad)

@@ -56,6 +56,42 @@ def test_acceleration_is_a_common_factor():
     assert m.hop_rate_scale(table, 1e20, 1e3) == 1.0  # never speeds hops up
 
 
+def test_bond_lift_is_lambda_times_the_bond_free_energy_and_its_acceptance_undoes_it():
+    """lambda g, g = E_bond / k_B T - S_bond (the exponent of detailed balance per bond); the lifted
+    attempt rate times the acceptance of a move that loses bonds gives s(n_i, n_f) k(n_i) with
+    s = exp(lift min(n_i, n_f)) (symmetric), and lambda = 0 gives the unlifted table."""
+    en = _energetics()
+    T = 300.0
+    g = en.E_bond_eV / (K_B_EV * T) - en.S_bond_kB
+    assert m.bond_lift(en, T, 0.0) == 0.0
+    assert m.bond_lift(en, T, 0.5) == pytest.approx(0.5 * g, rel=1e-14)
+    lift = m.bond_lift(en, T, 1.0)
+    for n in range(1, 6):
+        assert m.rate_table(en, T, 0.3, 0.0)[m.GLASSY, n] == pytest.approx(0.3 * en.rate(m.GLASSY, n, T), rel=1e-14)
+        assert m.rate_table(en, T, 0.3, lift)[m.CRYSTAL, n] == pytest.approx(
+            0.3 * en.rate(m.CRYSTAL, n, T) * np.exp(n * g), rel=1e-12)
+    table, accept = m.rate_table(en, T, 1.0, lift), m.uphill_acceptance(lift)
+    assert accept[0] == 1.0 and accept[3] == pytest.approx(np.exp(-3 * g), rel=1e-14)
+    for ni, nf in ((5, 1), (4, 2), (3, 3), (2, 5)):
+        forward = table[m.CRYSTAL, ni] * accept[max(ni - nf, 0)]
+        reverse = table[m.CRYSTAL, nf] * accept[max(nf - ni, 0)]
+        assert forward / en.rate(m.CRYSTAL, ni, T) == pytest.approx(np.exp(g * min(ni, nf)), rel=1e-12)
+        assert forward / reverse == pytest.approx(en.rate(m.CRYSTAL, ni, T) / en.rate(m.CRYSTAL, nf, T), rel=1e-12)
+
+
+def test_bond_lift_refuses_lambda_outside_the_unit_interval_and_a_bond_with_no_free_energy():
+    en = _energetics()
+    for bad in (-0.1, 1.5):
+        with pytest.raises(ValueError, match="hop_scaling_lambda"):
+            m.bond_lift(en, 300.0, bad)
+    hot = 1.01 * en.E_bond_eV / (K_B_EV * en.S_bond_kB)  # above it E_bond - T S_bond < 0
+    assert m.bond_lift(en, hot, 0.0) == 0.0
+    with pytest.raises(ValueError, match="bond free energy"):
+        m.bond_lift(en, hot, 0.5)
+    with pytest.raises(ValueError, match="lift"):
+        m.uphill_acceptance(-1.0)
+
+
 def test_local_heating_law():
     """T = T_bath + dT_top (j / j_heat) min(z / L, 1): linear in height up to L, linear in j."""
     rise = m.heating_rise(np.array([0.0, 5.0, 20.0]), 100.0, 10.0)

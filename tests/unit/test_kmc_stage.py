@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import multiscale
-from multiscale.constants import ELEMENTARY_CHARGE
+from multiscale.constants import ELEMENTARY_CHARGE, K_B_EV
 from multiscale.errors import UserError
 from multiscale.io import read_dataset, read_root_attrs
 from multiscale.kmc import stage as kmc_stage
@@ -32,6 +32,7 @@ max_hop_to_deposition = 300.0
 
 
 HEATING = "heating_top_rise_K = 200.0\nheating_length_nm = 1.0\n"
+LIFT = "hop_scaling_lambda = 1.0\n"
 
 
 @pytest.fixture
@@ -75,11 +76,11 @@ def test_mass_balance_in_the_output(kmc_params, tmp_path):
     assert ds.deposited_atoms[-1].item() == 4 * n  # stop_thickness_ML x columns
 
 
-@pytest.mark.parametrize("heating", ["", HEATING])
-def test_interrupted_run_resumes_bit_identical(kmc_params, tmp_path, monkeypatch, heating):
-    kmc_params.write_text(MINIMAL_TOML + KMC + heating)
+@pytest.mark.parametrize("extra", ["", HEATING, LIFT])
+def test_interrupted_run_resumes_bit_identical(kmc_params, tmp_path, monkeypatch, extra):
+    kmc_params.write_text(MINIMAL_TOML + KMC + extra)
     straight = multiscale.run(kmc_params, out=tmp_path / "straight")
-    kmc_params.write_text(MINIMAL_TOML + KMC + heating + "checkpoint_interval_s = 1e-9\n")  # checkpoint at every record
+    kmc_params.write_text(MINIMAL_TOML + KMC + extra + "checkpoint_interval_s = 1e-9\n")  # checkpoint at every record
     calls = {"n": 0}
     original = kmc_stage.record
 
@@ -99,6 +100,32 @@ def test_interrupted_run_resumes_bit_identical(kmc_params, tmp_path, monkeypatch
     for name in ("height", "time", "events_hop", "roughness_sigma"):
         np.testing.assert_array_equal(a[name], b[name], err_msg=name)
     np.testing.assert_array_equal(read_dataset(straight / "kmc.h5", "final").phase, read_dataset(resumed / "kmc.h5", "final").phase)
+
+
+def test_the_bond_lift_keeps_the_adatom_hop_that_r_sets_and_is_recorded(kmc_params, tmp_path, monkeypatch):
+    """With lambda = 1 every level move of a phase runs at its adatom's rate, so the common factor
+    must drop by exp(-g) at the reference temperature (300 K) for the fastest hop to stay R times
+    the deposition rate; g is the reference temperature's in a run at 270 K too (one factor per
+    move for every run of a scan), and the engine the stage builds rejects with exp(-g dn)."""
+    plain = read_root_attrs(multiscale.run(kmc_params, out=tmp_path / "plain") / "kmc.h5")
+    built = []
+
+    class Recorded(kmc_stage.Engine):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            built.append(self)
+
+    monkeypatch.setattr(kmc_stage, "Engine", Recorded)
+    kmc_params.write_text(MINIMAL_TOML.replace("temperature_K = 300.0", "temperature_K = 270.0") + KMC + LIFT)
+    run_dir = multiscale.run(kmc_params, out=tmp_path / "lifted")
+    attrs = read_root_attrs(run_dir / "kmc.h5")
+    assert plain["hop_scaling_lambda"] == 0.0 and plain["bond_lift"] == 0.0 and "bond lift" not in plain["acceleration"]
+    g = attrs["E_bond_eV"] / (K_B_EV * 300.0) - attrs["S_bond_kB"]
+    assert attrs["temperature_K"] == 270.0 and len(built) == 1
+    np.testing.assert_allclose(built[0].uphill, np.exp(-g * np.arange(7)), rtol=1e-12)
+    assert attrs["hop_scaling_lambda"] == 1.0 and attrs["bond_lift"] == pytest.approx(g, rel=1e-12)
+    assert attrs["hop_rate_scale"] == pytest.approx(plain["hop_rate_scale"] * np.exp(-g), rel=1e-12)
+    assert "bond lift" in attrs["acceleration"]
 
 
 def test_changing_kmc_parameters_refuses_to_replace_then_force_reruns(kmc_params, tmp_path):
