@@ -44,9 +44,10 @@ class KmcParams(Table):
     (last monolayer 6 % and 3 %; 4 seeds), 12 % and 6 % to R = 64000 (docs/validation.md).
     Cycling needs more: with the default cut-off-Li rules (kmc.dead_li = "sei_coated",
     kmc.stranding_moves = "refused") the 10-cycle dead Li at 1 mA/cm^2 and 300 K is 35 % higher at
-    1000 than at 4000; from 4000 it still rises, by up to 0.03 % of the plated atoms per 4x (3
-    cycles: 17 +- 8 % more at 16000 than at 4000), so its value at physical hop rates is not
-    bounded (docs/models.md §4.8). A run at a higher current or a lower temperature than the
+    1000 than at 4000; from 4000 to 64000 no trend is resolved (3 cycles: 0.181, 0.212, 0.194,
+    0.168 % of the plated atoms at 4000, 16000, 24000, 64000, 8 seeds each; both 4x steps fail the
+    2-standard-error test), and its value at the physical hop rate is not measured (docs/models.md
+    §4.8). A run at a higher current or a lower temperature than the
     reference makes fewer hops per deposited atom (docs/models.md §4.2). Seed 000's current
     trend, found at R = 1000, is gone at 4000."""
     hop_scaling_lambda: float = Field(default=0.0, ge=0, le=1)
@@ -59,9 +60,12 @@ class KmcParams(Table):
     factor is chosen with the lift included). A move onto the terrace (n_f = 1) is not lifted. 0
     (default): the common factor alone. Moves that lose bonds are proposed at the lifted rate and
     accepted with exp(-lambda g (n_i - n_f)): the rejections are null events, and at lambda = 1 most
-    proposals are (4.4x the wall time of lambda = 0 on the shipped cycling case). The cycling loss
-    moves with it: 0.194, 0.143, 0.092 % of the plated atoms at lambda = 0, 0.5, 1 on the shipped
-    case at 4000x (8 seeds), so it is not converged in lambda either (docs/models.md §4.2, §4.8)."""
+    proposals are (2.6-4.4x the wall time of lambda = 0 on the cycling scan base). It changes the
+    hops' rates relative to one another, and so the cycling loss: 0.194, 0.143, 0.092 % of the
+    plated atoms at lambda = 0, 0.5, 1 on params/scan_cycling_base.toml at its 24000x (8 seeds),
+    while at lambda = 0.5 the loss is the same from 4000x to 64000x. So it is no acceleration of
+    that loss (the physical relative rates are lambda = 0's): a probe of how much a result depends
+    on the hops' paths (docs/models.md §4.2, §4.8)."""
     acceleration_reference_current_density_mA_cm2: float = Field(default=1.0, gt=0)
     """Reference current density of the acceleration, mA/cm^2."""
     acceleration_reference_temperature_K: float = Field(default=300.0, gt=0, le=454.0)
@@ -109,7 +113,7 @@ class KmcParams(Table):
     makes it live again, as Li in contact fuses, seed 004). "stays_dead" and "revived_on_contact"
     are the limits of an SEI that forms much faster, or much slower, than live Li re-contacts the
     cluster; kmc.sei_passivation_time_s sets a time between. The default is the one rule whose
-    cycling loss comes close to converged in the hop acceleration on near-uniform deposits (with
+    cycling loss moves least with the hop acceleration on near-uniform deposits (with
     kmc.stranding_moves = "refused", from kmc.max_hop_to_deposition = 4000; a rough deposit's loss
     still falls from 4000 to 16000: docs/models.md §4.8)."""
     electronic_contact: Literal["faces", "narrow_gap"] = "faces"
