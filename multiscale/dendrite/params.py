@@ -49,6 +49,11 @@ class DendriteParams(Table):
     front's roughness by 1-5 % and the local current by up to 8 % on VLCD runs (docs/validation.md)."""
     cells_per_interface_width: float = Field(default=2.0, ge=1.0, le=8.0)
     """Fine-grid resolution: cells per w."""
+    profile_mobility_um2_s: float = Field(default=0.05, gt=0, le=10.0)
+    """G of the term that keeps the profile's shape, um^2/s: numerical, and not converged for long
+    deposits. It smooths a rough front: after 0.5 mAh/cm^2 on params/cycling.toml (w = 0.4 um) the
+    plated roughness is 0.31 of the sharp front's at 0.05 and 0.96 at 5e-5, where the profile
+    steepens 1.7x (docs/models.md §5.4); 0.01 let the Newton sweeps diverge at j0 = 800 A/m^2 (§5.1)."""
     deposited_capacity_mAh_cm2: float | None = Field(default=0.05, gt=0, le=10.0)
     """Stop after plating this charge, mAh/cm^2 (1 mAh/cm^2 = 4.85 um of dense Li). It applies to
     potentiostatic runs too, at the first step that passes it, whichever of it and stop_time_s comes

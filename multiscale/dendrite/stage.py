@@ -146,7 +146,8 @@ def setup_from(params: Params, handoff: coupling.KmcHandoff | None, atomistic_pa
         modulation=modulation_from(params, ny, modulation_seed, on_top), initial_front=front, current_A_m2=current,
         counter_potential_V=potential, capacity_C_m2=capacity if potential is not None else math.inf, stop_time=stop_time, end_reason=end_reason,
         record_times=np.linspace(0.0, stop_time, d.records + 1)[1:] if cycling is None else np.zeros(0),
-        numerics=SbmNumerics(interface_width=d.interface_width_um, dt_initial=min(0.1, d.max_time_step_s),
+        numerics=SbmNumerics(interface_width=d.interface_width_um, profile_mobility=d.profile_mobility_um2_s,
+                             dt_initial=min(0.1, d.max_time_step_s),
                              dt_max=d.max_time_step_s, moving_frame=cycling is None),
         sources={"surface_diffusion_source": b_source, "anisotropy_source": anisotropy_source,
                  "initial_roughness_source": roughness_source, "local_current_source": local},
@@ -325,9 +326,10 @@ def static_dataset(run: Run) -> xr.Dataset:
 
 
 def _relative_balance_error(frame: dict, charge_C_m2: float | None = None) -> float:
-    """|Li balance error| over charge / F: the net charge passed, or ``charge_C_m2`` (a cycling run:
-    the charge plated plus stripped, since the net charge returns to about 0)."""
-    charge = abs(frame["charge_passed"]) if charge_C_m2 is None else charge_C_m2
+    """|Li balance error| over charge / F: the net charge passed, or at least ``charge_C_m2`` (a
+    cycling run: the charge plated plus stripped in its finished cycles, since the net charge returns
+    to about 0; the net charge when none finished)."""
+    charge = max(abs(frame["charge_passed"]), charge_C_m2 or 0.0)
     return float(abs(frame["li_balance_error"]) / max(charge / FARADAY, 1e-300))
 
 

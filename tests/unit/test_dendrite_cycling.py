@@ -142,3 +142,19 @@ def test_the_band_must_hold_a_half_cycle(tmp_path):
     path.write_text(MINIMAL_TOML + CYCLING.replace("dendrite_capacity_mAh_cm2 = 0.005", "dendrite_capacity_mAh_cm2 = 1.0"))
     with pytest.raises(UserError, match="dendrite.front_band_um: a half-cycle plates 4.85 um"):
         multiscale.run(path, out=tmp_path / "narrow")
+
+
+def test_a_front_that_leaves_the_band_in_the_first_plating_stops_the_run_with_its_balance(tmp_path):
+    """A rough front (i0 CV 0.8, 0.5 um correlation) plating 0.06 mAh/cm^2 (0.29 um) on a band that holds 0.3 um of
+    mean deposit: the fastest rows reach the band's margin before the first half-cycle ends. The run
+    stops there (stop reason: the front's position), leaves the cycle NaN, and its Li balance is
+    relative to the charge passed (to 1e-9 of it), not to the finished cycles' charge, which is 0."""
+    path = tmp_path / "rough.toml"
+    path.write_text(MINIMAL_TOML.replace("vlcd_cv = 0.5", "vlcd_cv = 0.8")
+                    + CYCLING.replace("dendrite_capacity_mAh_cm2 = 0.005", "dendrite_capacity_mAh_cm2 = 0.06")
+                    .replace("front_band_um = 3.0", "front_band_um = 3.0\nvlcd_correlation_length_um = 0.5"))
+    run_dir = multiscale.run(path, out=tmp_path / "rough")
+    attrs = read_root_attrs(run_dir / "dendrite.h5")
+    assert "left the fine band" in attrs["stop_reason"]
+    assert np.all(np.isnan(read_dataset(run_dir / "dendrite.h5", "cycling").coulombic_efficiency))
+    assert attrs["final_li_balance_relative_error"] < 1e-9
