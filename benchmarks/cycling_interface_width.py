@@ -9,9 +9,9 @@ roughness after plating and after stripping. Two references:
   i0 (the ratio to it is printed);
 - the sharp front under charge-transfer control (:mod:`multiscale.dendrite.sharp_front`): every
   point of the surface moving along its normal at a speed proportional to the i0 of its row, the
-  mean at the applied current, from the run's own initial front and i0 field. It is the phase
-  field's w -> 0 limit where the electrolyte is laterally uniform and surface diffusion and the
-  interface energy are negligible. Unlike the first scale it lets the flanks grow sideways, which
+  mean at the applied current, from the run's own initial front and i0 field. It is what the phase
+  field should approach as w and G -> 0 where the electrolyte is laterally uniform and surface
+  diffusion and the interface energy are negligible. Unlike the first scale it lets the flanks grow sideways, which
   fills the valleys: it is below that scale once the slopes are of order 1.
 
 Also prints the correlation of the rows' metal thickness after stripping with that after plating

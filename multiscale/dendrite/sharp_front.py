@@ -11,10 +11,12 @@ the front grows with x) and obeys the Hamilton-Jacobi equation
     dh/dt = s c(t) a(y) (1 + (dh/dy)^2)^(1/2),   c(t) such that mean_y(dh/dt) = s v,
 
 with a = i0 / mean(i0), s = +1 plating and -1 stripping, and v = Omega I / F the dense metal's
-thickness rate. Its viscosity solution is Huygens' construction: each point of the front emits a
-wavelet of radius integral(c a dt). This is the limit that the phase field's psi equation, whose
-Faradaic sink |grad psi| j moves every level set along its normal, should approach as w -> 0 in
-that regime; it is also the reference for what a diffuse interface of finite w smooths away.
+thickness rate. Its viscosity solution is the minimum-time (Fermat) construction: the front at a
+time is the set of points that a path from the initial front reaches first at the local speed
+c a (Huygens' wavelets where a is uniform). This is what the phase field's psi equation, whose
+Faradaic sink |grad psi| j moves every level set along its normal, should approach as the
+interface width w and the profile mobility G -> 0 in that regime; it is the reference for what a
+diffuse interface smooths away.
 
 Discretisation: first-order Godunov upwind flux for the Hamiltonian (Bardi & Osher, SIAM J. Math.
 Anal. 22, 344 (1991); Osher & Shu, SIAM J. Numer. Anal. 28, 907 (1991)), explicit steps of the
@@ -91,8 +93,8 @@ def advance(height: np.ndarray, speed: np.ndarray, spacing: float, distance: flo
         raise ValueError("speed must be positive and finite, one value per point of height")
     if sign not in (1, -1):
         raise ValueError(f"sign must be +1 or -1, got {sign!r}")
-    if not distance >= 0 or spacing <= 0:
-        raise ValueError(f"need distance >= 0 and spacing > 0, got {distance!r}, {spacing!r}")
+    if not (np.isfinite(distance) and distance >= 0 and np.isfinite(spacing) and spacing > 0):
+        raise ValueError(f"need a finite distance >= 0 and spacing > 0, got {distance!r}, {spacing!r}")
     h, moved = np.array(height, dtype=float), 0.0
     while moved < distance:
         rate = godunov_rate(h, speed, spacing, sign)

@@ -44,12 +44,12 @@ class KmcParams(Table):
     (last monolayer 6 % and 3 %; 4 seeds), 12 % and 6 % to R = 64000 (docs/validation.md).
     Cycling needs more: with the default cut-off-Li rules (kmc.dead_li = "sei_coated",
     kmc.stranding_moves = "refused") the 10-cycle dead Li at 1 mA/cm^2 and 300 K is 35 % higher at
-    1000 than at 4000; from 4000 to 64000 no trend is resolved (3 cycles: 0.181, 0.212, 0.194,
-    0.168 % of the plated atoms at 4000, 16000, 24000, 64000, 8 seeds each; both 4x steps fail the
-    2-standard-error test), and its value at the physical hop rate is not measured (docs/models.md
-    §4.8). A run at a higher current or a lower temperature than the
-    reference makes fewer hops per deposited atom (docs/models.md §4.2). Seed 000's current
-    trend, found at R = 1000, is gone at 4000."""
+    1000 than at 4000; from 4000 to 256000 it shows no trend (3 cycles: 0.181, 0.212, 0.194,
+    0.168, 0.197 % of the plated atoms at 4000, 16000, 24000, 64000, 256000, 8 seeds each, 4 at
+    256000; two 4x steps fail the 2-standard-error test; weighted mean 0.191 +- 0.005 %), and its
+    value at the physical hop rate is not measured (docs/models.md §4.8). A run at a higher
+    current or a lower temperature than the reference makes fewer hops per deposited atom
+    (docs/models.md §4.2). Seed 000's current trend, found at R = 1000, is gone at 4000."""
     hop_scaling_lambda: float = Field(default=0.0, ge=0, le=1)
     """Bond-lift scaling lambda, 0..1: on top of the common factor of max_hop_to_deposition, a move
     from n_i to n_f bonds is sped up by exp(lambda g min(n_i, n_f)), g = E_bond / k_B T - S_bond / k_B at
