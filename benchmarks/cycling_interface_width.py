@@ -11,13 +11,13 @@ roughness after plating and after stripping. Two references:
   point of the surface moving along its normal at a speed proportional to the i0 of its row, the
   mean at the applied current, from the run's own initial front and i0 field. It is what the phase
   field should approach as w and G -> 0 where the electrolyte is laterally uniform and surface
-  diffusion and the interface energy are negligible. Unlike the first scale it lets the flanks grow sideways, which
-  fills the valleys: it is below that scale once the slopes are of order 1.
+  diffusion and the interface energy are negligible. Unlike the first scale it lets the flanks
+  grow sideways, which fills the valleys: it is below that scale once the slopes are of order 1.
 
 Also prints the correlation of the rows' metal thickness after stripping with that after plating
 (+1 the same shape, -1 its mirror image), and the profile's steepest gradient after plating in
-units of the equilibrium profile's 1 / (4 w) (1: the profile kept; a small G lets it steepen where
-the front's level sets converge). Asserts nothing.
+units of the equilibrium profile's 1 / (4 w) (1: the profile kept; a small G lets it steepen).
+Asserts nothing.
 
 Usage: python benchmarks/cycling_interface_width.py [--widths 0.4 0.2] [--profile-mobility 0.05]
 [--capacity 1.0] [--smoke] (``--smoke``: w = 0.4 um only, 0.02 mAh/cm^2; a check that it runs.)
