@@ -45,8 +45,9 @@ class KmcParams(Table):
     Cycling needs more: with the default cut-off-Li rules (kmc.dead_li = "sei_coated",
     kmc.stranding_moves = "refused") the 10-cycle dead Li at 1 mA/cm^2 and 300 K is 35 % higher at
     1000 than at 4000; from 4000 to 256000 it shows no trend (3 cycles: 0.181, 0.212, 0.194,
-    0.168, 0.197 % of the plated atoms at 4000, 16000, 24000, 64000, 256000, 8 seeds each, 4 at
-    256000; two 4x steps fail the 2-standard-error test; weighted mean 0.191 +- 0.005 %), and its
+    0.168, 0.204 % of the plated atoms at 4000, 16000, 24000, 64000, 256000, 8 seeds each, 6 at
+    256000; three 4x steps fail the 2-standard-error test, in alternating directions; weighted mean
+    0.194 +- 0.005 %), and its
     value at the physical hop rate is not measured (docs/models.md §4.8). A run at a higher
     current or a lower temperature than the reference makes fewer hops per deposited atom
     (docs/models.md §4.2). Seed 000's current trend, found at R = 1000, is gone at 4000."""
