@@ -2,7 +2,7 @@
 and their Newton solve), :mod:`.electrolyte` (the binary electrolyte's properties),
 :mod:`.finite_volume` (the grid's operators), :mod:`.coloured_jacobian`, :mod:`.ordering` (the
 LU's elimination order), :mod:`.newton` (step control), :mod:`.sbm_fipy` (the same equations as
-FiPy terms: the benchmark's reference), :mod:`.sharp_front` (the sharp-interface limit under
+FiPy terms: the benchmark's reference), :mod:`.sharp_front` (the sharp-interface reference under
 charge-transfer control: the reference for the morphology's convergence), :mod:`.params`,
 :mod:`.outputs`, :mod:`.stage` (runs the stage).
 """

@@ -1,4 +1,4 @@
-"""The phase field's sharp-interface limit under charge-transfer control: a Huygens front
+"""The phase field's sharp-interface reference under charge-transfer control: a Huygens front
 (docs/models.md §5.4).
 
 When the electrolyte is laterally uniform along the front (one overpotential; the ohmic and
