@@ -3,7 +3,8 @@ and their Newton solve), :mod:`.electrolyte` (the binary electrolyte's propertie
 :mod:`.finite_volume` (the grid's operators), :mod:`.coloured_jacobian`, :mod:`.ordering` (the
 LU's elimination order), :mod:`.newton` (step control), :mod:`.sbm_fipy` (the same equations as
 FiPy terms: the benchmark's reference), :mod:`.sharp_front` (the sharp-interface reference under
-charge-transfer control: the reference for the morphology's convergence), :mod:`.params`,
+charge-transfer control: the reference for the morphology's convergence), :mod:`.reinitialise`
+(the profile rebuilt around its psi = 1/2 contour), :mod:`.params`,
 :mod:`.outputs`, :mod:`.stage` (runs the stage).
 """
 

@@ -53,7 +53,15 @@ class DendriteParams(Table):
     """G of the term that keeps the profile's shape, um^2/s: numerical, and not converged for long
     deposits. It smooths a rough front: after 0.5 mAh/cm^2 on params/cycling.toml (w = 0.4 um) the
     plated roughness is 0.31 of the sharp front's at 0.05 and 0.96 at 5e-5, where the profile
-    steepens 1.7x (docs/models.md §5.4); 0.01 let the Newton sweeps diverge at j0 = 800 A/m^2 (§5.1)."""
+    steepens 1.7x without reinitialise_steepness (docs/models.md §5.4); 0.01 let the Newton sweeps
+    diverge at j0 = 800 A/m^2 (§5.1). params/cycling.toml sets 5e-5 with reinitialise_steepness = 1.25."""
+    reinitialise_steepness: float | None = Field(default=None, ge=1.05, le=10.0)
+    """t: after an accepted step where the profile's steepest gradient is above t or below 1 / t
+    times the equilibrium 1 / (4 w), or psi has left [-5e-4, 1 + 5e-4], rebuild psi as the equilibrium
+    profile around its psi = 1/2 contour, the metal and the salt inventory conserved
+    (docs/models.md §5.4): it keeps the profile that a small G lets steepen, broaden or overshoot.
+    At least 1.05: the discrete equilibrium profile's steepest gradient is 0.96-1.00 of 1 / (4 w) at
+    2 cells per w. None: never."""
     deposited_capacity_mAh_cm2: float | None = Field(default=0.05, gt=0, le=10.0)
     """Stop after plating this charge, mAh/cm^2 (1 mAh/cm^2 = 4.85 um of dense Li). It applies to
     potentiostatic runs too, at the first step that passes it, whichever of it and stop_time_s comes

@@ -34,7 +34,10 @@ k = kappa RT/(F^2 c_b) (um^2/s); chi = 2 (1 - t+)(1 + dln f/dln c); j = i0(y) (c
 moves with the mean front, u = Omega I / F: the electrolyte is at rest in it (a Li|Li cell
 translates as a whole), so c and phi carry no advection. R_profile = G [lap psi - g(psi)/w^2 -
 |grad psi| K] - lambda |grad psi| keeps the profile without moving the front (it vanishes on the
-equilibrium profile; lambda makes it conserve psi exactly). The current density I enters through
+equilibrium profile; lambda makes it conserve psi exactly). Where the front's radius of curvature
+comes down to ~w it moves the front all the same, at up to ~0.7 G/um (um/s) against the front's nm/s
+(docs/models.md §5.4); with a small G the profile can instead be rebuilt between steps
+(:mod:`.reinitialise`, ``SbmNumerics.reinitialise_steepness``). The current density I enters through
 the counter electrode, where the anion flux is zero: given (galvanostatic), or an unknown that
 holds the electrolyte potential there (potentiostatic).
 
@@ -68,6 +71,7 @@ from .dead_metal import dead_cells, live_weights
 from .electrolyte import Electrolyte
 from .newton import SteppedSystem, StepControl
 from .ordering import unknown_order
+from .reinitialise import reinitialised_profile
 
 #: Length and time scales of the equations.
 LENGTH_SCALE_M = 1e-6
@@ -162,6 +166,13 @@ class SbmNumerics(StepControl):
     ``gmres_tolerance``: the Newton updates of :class:`ElectrodepositionSystem` are solved to this
     times the residual's norm, or to ``solver_floor`` times the round-off scale || |J| |x| ||;
     ``refactor_iterations``: more GMRES iterations than this renew the kept factorisation.
+    ``reinitialise_steepness`` t: after an accepted step where the profile's steepest gradient (over
+    the live cells) is above t or below 1 / t times the equilibrium one, 1 / (4 w), or psi has left
+    [-e/2, 1 + e/2] (e the storage floor), psi is rebuilt as the equilibrium profile around its
+    psi = 1/2 contour (:mod:`.reinitialise`; the metal and the salt inventory conserved): it keeps a
+    profile that a small G does not hold (inf: never). The discrete equilibrium profile's steepest
+    Gauss gradient is 0.96-1.00 of 1 / (4 w) at 2 cells per w; a profile that broadens in one place
+    while it is steepest elsewhere is caught only by the range of psi.
     """
 
     interface_width: float = 0.1
@@ -175,6 +186,7 @@ class SbmNumerics(StepControl):
     solver_floor: float = 1e-16
     gmres_tolerance: float = 1e-10
     refactor_iterations: int = 30  # a GMRES iteration costs one complex residual, a factorisation ~100 of them
+    reinitialise_steepness: float = math.inf
 
 
 def logistic_profile(distance: np.ndarray, width: float) -> np.ndarray:
@@ -428,6 +440,7 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
         self._i0 = np.repeat(modulation[:, None], nx, axis=1) * (cell.exchange_current_density_A_m2
                                                                   / cell.current_scale_A_m2)
         self._volumes = np.ascontiguousarray(self.grid.volumes).ravel()
+        self._centres = ((np.arange(ny) + 0.5) * self.spacing_y, np.cumsum(self.spacing_x) - 0.5 * self.spacing_x)
         self.current_A_m2 = float(current_A_m2)
         self._u = np.zeros((ny, nx, 4))
         self._u[..., 0], self._u[..., 1] = 1.0, 1.0
@@ -462,6 +475,43 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
             self._live = live_weights(self._u[..., 0])
         weight = float(np.sum(self._volumes * self._geometry(self._u[..., 0])["delta"].ravel()))
         self._multiplier_scale = weight if weight > 0 else float(np.sum(self._volumes))
+
+    def _accepted(self, dt: float) -> None:
+        """The running totals, then the profile's rebuild where it is due: decided at the accepted
+        step's end only, so that a run resumed from a checkpoint (or a current switch, which marks a
+        new step start) rebuilds exactly where the straight run did."""
+        super()._accepted(dt)
+        limit = self.numerics.reinitialise_steepness
+        if not (self.numerics.move_interface and limit < math.inf):
+            return
+        psi = self._u[..., 0]
+        live = live_weights(psi) if self.track_dead else None
+        cells = np.ones(self.shape, dtype=bool) if live is None else live > 0  # dead metal is held as it is
+        steepness = float(np.max(self._geometry(psi)["delta"][cells])) * 4.0 * self.numerics.interface_width
+        # psi below -e empties a cell's salt storage (psi + e) c; nothing else holds psi in [0, 1] at small G
+        margin = 0.5 * self.numerics.storage_floor
+        if steepness > 0.0 and (not 1.0 / limit <= steepness <= limit or psi[cells].min() < -margin
+                                or psi[cells].max() > 1.0 + margin):  # steepness 0: no front (psi = 1)
+            self._reinitialise(cells)
+
+    def _reinitialise(self, cells: np.ndarray) -> None:
+        """psi rebuilt around its psi = 1/2 contour (:func:`.reinitialise.reinitialised_profile`) on
+        ``cells`` (ny, nx) of bool, the metal conserved; c of the changed cells scaled by one factor
+        that keeps the salt inventory sum (psi + e) c (cell by cell it would pile a metal-side cell's
+        salt into its storage floor e, c ~ 10 c_b where psi falls from 1e-2 to 1e-5); K set to the
+        new psi's curvature; the kept factorisation dropped (it was taken at the old profile)."""
+        psi = self._u[..., 0].copy()
+        volumes = self._volumes.reshape(self.shape)
+        new = reinitialised_profile(psi, *self._centres, self.width, self.numerics.interface_width, volumes, cells)
+        changed = new != psi
+        floor, c = self.numerics.storage_floor, self._u[..., 1]
+        before = float(np.sum((volumes * (psi + floor) * c)[changed]))
+        after = float(np.sum((volumes * (new + floor) * c)[changed]))
+        if after > 0.0:
+            c[changed] *= before / after
+        self._u[..., 0] = new
+        self._u[..., 3] = self._curvature(new)
+        self._lu = None
 
     def initialise(self, psi: np.ndarray, phi: float | None = None) -> None:
         """Start from the electrolyte fraction ``psi`` (ny, nx), uniform c = c_b, the curvature of

@@ -15,6 +15,7 @@ test; the stage uses :class:`.sbm.ElectrodepositionSystem`.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -105,6 +106,8 @@ class FipyElectrodepositionSystem(SbmQuantities, NewtonSystem):
         cell.electrolyte.check_temperature(cell.temperature_K)
         self.cell = cell
         self.numerics = numerics or SbmNumerics()
+        if self.numerics.reinitialise_steepness < math.inf:
+            raise ValueError("the FiPy formulation does not rebuild the profile: reinitialise_steepness must be inf")
         dx = np.asarray(spacing_x, dtype=float)
         self.shape = ny, nx = int(ny), dx.size
         self.spacing_x, self.spacing_y = dx, float(spacing_y)

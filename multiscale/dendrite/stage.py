@@ -147,6 +147,7 @@ def setup_from(params: Params, handoff: coupling.KmcHandoff | None, atomistic_pa
         counter_potential_V=potential, capacity_C_m2=capacity if potential is not None else math.inf, stop_time=stop_time, end_reason=end_reason,
         record_times=np.linspace(0.0, stop_time, d.records + 1)[1:] if cycling is None else np.zeros(0),
         numerics=SbmNumerics(interface_width=d.interface_width_um, profile_mobility=d.profile_mobility_um2_s,
+                             reinitialise_steepness=d.reinitialise_steepness or math.inf,
                              dt_initial=min(0.1, d.max_time_step_s),
                              dt_max=d.max_time_step_s, moving_frame=cycling is None),
         sources={"surface_diffusion_source": b_source, "anisotropy_source": anisotropy_source,

@@ -70,6 +70,8 @@ CASES = [
     ("cycling_box_too_low", VALID + "[kmc]\nbox_height_nm = 4.0\n[cycling]\nkmc_capacity_ML = 20.0\n",
      ["cycling.kmc_capacity_ML", "kmc.box_height_nm"]),
     ("cycling_sets_dendrite_records", VALID + "[dendrite]\nrecords = 4\n[cycling]\n", ["dendrite.records", "[cycling] sets it"]),
+    ("reinitialise_steepness_below_the_discrete_profile", VALID + "[dendrite]\nreinitialise_steepness = 1.02\n",
+     ["dendrite.reinitialise_steepness", "greater than or equal to 1.05"]),
     ("cycling_with_record_interval", VALID + "[kmc]\nrecord_interval_ML = 1.0\n[cycling]\n",
      ["kmc.record_interval_ML", "records_per_half_cycle"]),
     ("cycling_unused_cutoff", VALID + '[kmc]\n[cycling]\nstrip_cutoff = "capacity"\nstrip_cutoff_mV = 300.0\n',

@@ -20,7 +20,8 @@ NUMBER = re.compile(r"\d\.\d|\de[+-]\d")
 CASES = {
     "acceleration_convergence": ["Ra (nm)", "±"],
     "cycling_interface_width": ["rough. plated (um)", "/ deposit std i0", "sharp (um)", "corr(stripped, plated)",
-                                "max |grad psi| 4w", "0.4"],
+                                "max |grad psi| 4w", "contour plated", "contour stripped", "max |v| / G (1/um)",
+                                "0.4"],
     "dendrite_trends": ["k_c (1/um)", "(Bt)^-1/4", "lambda_c(330 K) / lambda_c(280 K)"],
     "dopt_calibration": ["j (mA/cm2)", "2.50"],
     "kmc_cycling_trends": ["plating j (mA/cm2)", "VLCD CV", "Welch t", "reversible", "eta plating (mV)",

@@ -96,12 +96,21 @@ def test_the_potential_cut_off_ends_stripping_early(tmp_path):
     assert np.all((cyc.coulombic_efficiency > 0) & (cyc.coulombic_efficiency < 0.1))
 
 
-def test_an_interrupted_cycling_run_resumes_identically(tmp_path, monkeypatch):
+# a small G with the profile rebuilt where its steepest gradient leaves 1/1.05-1.05 of the equilibrium
+# one, 10x the half-cycle (0.24 um): its steepest gradient falls to 0.95 of it in the first plating
+REINITIALISED = CYCLING.replace("front_band_um = 3.0", "front_band_um = 3.0\nprofile_mobility_um2_s = 1e-5\n"
+                                "reinitialise_steepness = 1.05").replace("dendrite_capacity_mAh_cm2 = 0.005",
+                                                                         "dendrite_capacity_mAh_cm2 = 0.05")
+
+
+@pytest.mark.parametrize("text", [CYCLING, REINITIALISED], ids=["as shipped", "profile reinitialised"])
+def test_an_interrupted_cycling_run_resumes_identically(tmp_path, monkeypatch, text):
     """Interrupted in the first stripping half-cycle (the 4th record) with a checkpoint at every
-    record: the resumed run's records equal the uninterrupted run's, bit for bit."""
-    straight = _run(tmp_path, CYCLING, "straight")
+    record: the resumed run's records equal the uninterrupted run's, bit for bit (with the
+    profile reinitialised too: the rebuild is decided from the state at a step's start)."""
+    straight = _run(tmp_path, text, "straight")
     path = tmp_path / "resumed.toml"
-    path.write_text(MINIMAL_TOML + CYCLING.replace("[cycling]", "checkpoint_interval_s = 1e-9\n\n[cycling]"))
+    path.write_text(MINIMAL_TOML + text.replace("[cycling]", "checkpoint_interval_s = 1e-9\n\n[cycling]"))
     calls = {"n": 0}
     original = dendrite_stage.Run._record
 
@@ -116,11 +125,43 @@ def test_an_interrupted_cycling_run_resumes_identically(tmp_path, monkeypatch):
         multiscale.run(path, out=tmp_path / "resumed")
     assert (tmp_path / "resumed" / "dendrite.checkpoint.npz").exists()
     monkeypatch.setattr(dendrite_stage.Run, "_record", original)
+    rebuilds = {"n": 0}
+    rebuild = ElectrodepositionSystem._reinitialise
+
+    def counted(self, cells):
+        rebuilds["n"] += 1
+        return rebuild(self, cells)
+
+    monkeypatch.setattr(ElectrodepositionSystem, "_reinitialise", counted)
     resumed = multiscale.run(path, out=tmp_path / "resumed")
+    assert (rebuilds["n"] > 0) == (text is REINITIALISED)  # the resumed part rebuilds too
     for group in (None, "cycling"):
         a, b = read_dataset(straight / "dendrite.h5", group), read_dataset(resumed / "dendrite.h5", group)
         for name in a.data_vars:
             np.testing.assert_array_equal(a[name], b[name], err_msg=f"{group}/{name}")
+
+
+def test_a_reinitialised_profile_keeps_the_li_balance_at_every_record(tmp_path, monkeypatch):
+    """With G = 1e-5 um^2/s the profile broadens and is rebuilt (counted here: it must happen) around
+    its psi = 1/2 contour, the metal and the salt inventory conserved. Reference: the Li balance as in
+    the first test, charge / F = metal gained + dissolved Li gained at every record, to 1e-9 of the
+    charge moved (7200 C/m^2 over the two cycles); the cycles strip what they plate."""
+    calls = {"n": 0}
+    original = ElectrodepositionSystem._reinitialise
+
+    def counted(self, cells):
+        calls["n"] += 1
+        return original(self, cells)
+
+    monkeypatch.setattr(ElectrodepositionSystem, "_reinitialise", counted)
+    run_dir = _run(tmp_path, REINITIALISED)
+    assert calls["n"] > 0
+    ds = read_dataset(run_dir / "dendrite.h5")
+    passed = ds.charge_passed.values / FARADAY
+    np.testing.assert_allclose(ds.li_deposited + ds.dissolved_li_change, passed, rtol=0, atol=1e-9 * 7200 / FARADAY)
+    cyc = read_dataset(run_dir / "dendrite.h5", "cycling")
+    np.testing.assert_allclose(cyc.coulombic_efficiency, 1.0, rtol=1e-12)
+    assert read_root_attrs(run_dir / "dendrite.h5")["final_li_balance_relative_error"] < 1e-9
 
 
 @pytest.mark.parametrize("extra, key", [

@@ -205,3 +205,36 @@ def test_potentiostatic_first_guess_is_the_planar_cell_and_the_first_step_is_acc
     system.numerics.dt_initial = system.dt = 1e-3
     reports = system.advance(1e-3)
     assert [r.accepted for r in reports] == [True]
+
+
+def _flat_front(limit, width=0.1):
+    """A flat equilibrium front (w = 0.1 um on 0.05 um cells) with the rebuild at ``limit``."""
+    h, nx = 0.05, 60
+    system = ElectrodepositionSystem(Cell(), np.full(nx, h), 4, h, 10.0,
+                                     numerics=SbmNumerics(interface_width=0.1, reinitialise_steepness=limit))
+    x = np.cumsum(np.full(nx, h)) - h / 2
+    system.initialise(np.repeat(logistic_profile(x - 1.52, width)[None, :], 4, axis=0))
+    return system
+
+
+def test_the_profile_is_rebuilt_after_a_step_only_where_it_has_left_its_bounds():
+    """After an accepted step (the hook ``_accepted``): an equilibrium profile is left as it is; one
+    twice too steep, or one with a metal cell at psi = -1e-3 (below -e/2, e = 1e-3), is rebuilt as
+    the equilibrium profile of its contour (steepest gradient 0.96-1.00 of 1 / (4 w) on this grid)
+    with the metal conserved to 1e-12; the salt inventory (psi + e) c is conserved to 1e-12."""
+    kept = _flat_front(1.25)
+    before = kept.value("psi").copy()
+    kept._accepted(1.0)
+    np.testing.assert_array_equal(kept.value("psi"), before)
+    for system, change in ((_flat_front(1.25, width=0.05), None), (_flat_front(1.25), (0, 5))):
+        psi = system.value("psi").reshape(system.shape)
+        if change is not None:
+            psi[change] = -1e-3
+            system.set_state({**system.state(), "psi": psi.ravel()})
+        metal, salt = system.metal_li(), system.dissolved_li()
+        system._accepted(1.0)
+        rebuilt = system.value("psi").reshape(system.shape)
+        steepest = np.max(np.abs(np.diff(rebuilt, axis=1))) / 0.05 * 4 * 0.1
+        assert rebuilt.min() >= 0.0 and 0.9 < steepest < 1.05
+        assert system.metal_li() == pytest.approx(metal, rel=1e-12)
+        assert system.dissolved_li() == pytest.approx(salt, rel=1e-12)

@@ -5,6 +5,7 @@ discretisations coincide (no tangential fluxes), so the converged states agree t
 tolerance, not to the discretisation error."""
 
 import numpy as np
+import pytest
 
 from multiscale.dendrite.sbm import Cell, ElectrodepositionSystem, SbmNumerics, graded_spacing, logistic_profile
 from multiscale.dendrite.sbm_fipy import FipyElectrodepositionSystem
@@ -26,3 +27,11 @@ def test_tuned_and_fipy_formulations_agree_in_1d():
     tuned, fipy = moving_front(ElectrodepositionSystem), moving_front(FipyElectrodepositionSystem)
     for name in ("psi", "concentration", "potential"):
         assert np.abs(tuned[name] - fipy[name]).max() <= 1e-8 * np.abs(fipy[name]).max(), name
+
+
+def test_the_fipy_formulation_refuses_a_reinitialised_profile():
+    """The rebuild of the profile (docs/models.md §5.4) is in the tuned formulation only: the FiPy
+    one says so rather than running without it."""
+    with pytest.raises(ValueError, match="reinitialise_steepness"):
+        FipyElectrodepositionSystem(Cell(), np.full(8, 0.1), 1, 0.1, 10.0,
+                                    numerics=SbmNumerics(reinitialise_steepness=1.25))
