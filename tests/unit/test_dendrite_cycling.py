@@ -103,6 +103,19 @@ REINITIALISED = CYCLING.replace("front_band_um = 3.0", "front_band_um = 3.0\npro
                                                                          "dendrite_capacity_mAh_cm2 = 0.05")
 
 
+def _count_rebuilds(monkeypatch) -> dict:
+    """Count the profile's rebuilds from here on: {"n": count}."""
+    rebuilds = {"n": 0}
+    rebuild = ElectrodepositionSystem._reinitialise
+
+    def counted(self, cells):
+        rebuilds["n"] += 1
+        return rebuild(self, cells)
+
+    monkeypatch.setattr(ElectrodepositionSystem, "_reinitialise", counted)
+    return rebuilds
+
+
 @pytest.mark.parametrize("text", [CYCLING, REINITIALISED], ids=["as shipped", "profile reinitialised"])
 def test_an_interrupted_cycling_run_resumes_identically(tmp_path, monkeypatch, text):
     """Interrupted in the first stripping half-cycle (the 4th record) with a checkpoint at every
@@ -125,14 +138,7 @@ def test_an_interrupted_cycling_run_resumes_identically(tmp_path, monkeypatch, t
         multiscale.run(path, out=tmp_path / "resumed")
     assert (tmp_path / "resumed" / "dendrite.checkpoint.npz").exists()
     monkeypatch.setattr(dendrite_stage.Run, "_record", original)
-    rebuilds = {"n": 0}
-    rebuild = ElectrodepositionSystem._reinitialise
-
-    def counted(self, cells):
-        rebuilds["n"] += 1
-        return rebuild(self, cells)
-
-    monkeypatch.setattr(ElectrodepositionSystem, "_reinitialise", counted)
+    rebuilds = _count_rebuilds(monkeypatch)
     resumed = multiscale.run(path, out=tmp_path / "resumed")
     assert (rebuilds["n"] > 0) == (text is REINITIALISED)  # the resumed part rebuilds too
     for group in (None, "cycling"):
@@ -146,16 +152,9 @@ def test_a_reinitialised_profile_keeps_the_li_balance_at_every_record(tmp_path, 
     its psi = 1/2 contour, the metal and the salt inventory conserved. Reference: the Li balance as in
     the first test, charge / F = metal gained + dissolved Li gained at every record, to 1e-9 of the
     charge moved (7200 C/m^2 over the two cycles); the cycles strip what they plate."""
-    calls = {"n": 0}
-    original = ElectrodepositionSystem._reinitialise
-
-    def counted(self, cells):
-        calls["n"] += 1
-        return original(self, cells)
-
-    monkeypatch.setattr(ElectrodepositionSystem, "_reinitialise", counted)
+    rebuilds = _count_rebuilds(monkeypatch)
     run_dir = _run(tmp_path, REINITIALISED)
-    assert calls["n"] > 0
+    assert rebuilds["n"] > 0
     ds = read_dataset(run_dir / "dendrite.h5")
     passed = ds.charge_passed.values / FARADAY
     np.testing.assert_allclose(ds.li_deposited + ds.dissolved_li_change, passed, rtol=0, atol=1e-9 * 7200 / FARADAY)
