@@ -51,10 +51,11 @@ class DendriteParams(Table):
     """Fine-grid resolution: cells per w."""
     profile_mobility_um2_s: float = Field(default=0.05, gt=0, le=10.0)
     """G of the term that keeps the profile's shape, um^2/s: numerical, and not converged for long
-    deposits. It smooths a rough front: after 0.5 mAh/cm^2 on params/cycling.toml (w = 0.4 um) the
-    plated roughness is 0.31 of the sharp front's at 0.05 and 0.96 at 5e-5, where the profile
-    steepens 1.7x without reinitialise_steepness (docs/models.md §5.4); 0.01 let the Newton sweeps
-    diverge at j0 = 800 A/m^2 (§5.1). params/cycling.toml sets 5e-5 with reinitialise_steepness = 1.25."""
+    deposits. It smooths a rough front: after 0.5 mAh/cm^2 on params/cycling.toml of version 0.3.0
+    (w = 0.4 um, a 16 um band, no rebuild) the plated roughness is 0.31 of the sharp front's at 0.05
+    and 0.96 at 5e-5, where the profile steepens 1.7x (docs/models.md §5.4); 0.01 let the Newton
+    sweeps diverge at j0 = 800 A/m^2 (§5.1). params/cycling.toml sets 5e-5 with
+    reinitialise_steepness = 1.25."""
     reinitialise_steepness: float | None = Field(default=None, ge=1.05, le=10.0)
     """t: after an accepted step where the profile's steepest gradient is above t or below 1 / t
     times the equilibrium 1 / (4 w), or psi has left [-5e-4, 1 + 5e-4], rebuild psi as the equilibrium
