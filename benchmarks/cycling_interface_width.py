@@ -4,7 +4,7 @@
 Runs the shipped file for one cycle at each w and profile mobility G (everything else as shipped:
 4 um of electrode, the electrode's VLCD field, 1 mA/cm^2, the 24 um band, the profile's rebuild at
 1.25; ``--band``, ``--reinitialise T`` and ``--no-reinitialise`` change the last two) and prints the front's
-roughness after plating and after stripping. Two references:
+roughness after plating and after stripping, and how often the profile was rebuilt in the cycle. Two references:
 
 - the scale deposit x std(i0 / mean i0), the rows' thickness if each plated in proportion to its
   i0 (the ratio to it is printed);
@@ -116,7 +116,7 @@ def main() -> None:
     print(f"{'w (um)':>7} {'G (um2/s)':>9} {'cells':>7} {'std i0':>7} {'rough. plated (um)':>19} "
           f"{'/ deposit std i0':>16} {'sharp (um)':>10} {'rough. stripped (um)':>20} {'sharp (um)':>10} "
           f"{'corr(stripped, plated)':>22} {'max |grad psi| 4w':>17} {'contour plated':>14} "
-          f"{'contour stripped':>16} {'CE':>8} {'wall s':>7}")
+          f"{'contour stripped':>16} {'CE':>8} {'rebuilds':>8} {'wall s':>7}")
     with tempfile.TemporaryDirectory() as tmp:
         for width in args.widths:
             for mobility in mobilities:
@@ -148,7 +148,7 @@ def main() -> None:
                       f"{float(cyc.roughness_stripped[0]) / M_PER_UM:>20.4f} {np.std(sharp[1]):>10.4f} "
                       f"{corr:>22.3f} {4 * width * np.hypot(grad_x, grad_y).max():>17.2f} "
                       f"{contours[0]:>14.4f} {contours[1]:>16.4f} "
-                      f"{float(cyc.coulombic_efficiency[0]):>8.5f} {wall:>7.0f}")
+                      f"{float(cyc.coulombic_efficiency[0]):>8.5f} {int(cyc.profile_rebuilds[0]):>8d} {wall:>7.0f}")
 
 
 if __name__ == "__main__":

@@ -29,8 +29,8 @@ END_POTENTIAL, END_CAPACITY = 1, 2
 #: Where ``CyclingRun.protocol`` keeps: the cycle (from 0), the half-cycle, the records made in it, done (0/1).
 CYCLE, HALF, RECORDS_IN_HALF, DONE = range(4)
 #: Where ``CyclingRun.clock`` keeps: the time and the net charge (C/m^2) when the half-cycle began,
-#: the dead Li (mol/m^2) when the cycle began.
-HALF_TIME, HALF_CHARGE, DEAD_AT = range(3)
+#: the dead Li (mol/m^2) and the profile's rebuilds so far when the cycle began.
+HALF_TIME, HALF_CHARGE, DEAD_AT, REBUILDS_AT = range(4)
 
 #: One row per cycle: name -> (units, description).
 LOG_FIELDS = {
@@ -44,6 +44,8 @@ LOG_FIELDS = {
     "dead_li_formed": ("mol m-2", "Li metal that became dead in the cycle"),
     "roughness_plated": ("m", "std of the rows' metal thickness after plating"),
     "roughness_stripped": ("m", "std of the rows' metal thickness after stripping"),
+    "profile_rebuilds": ("1", "rebuilds of the profile around its psi = 1/2 contour in the cycle "
+                              "(dendrite.reinitialise_steepness; 0 when unset)"),
 }
 _COL = {name: q for q, name in enumerate(LOG_FIELDS)}
 #: Protocol arrays saved with the run's state.
@@ -100,7 +102,7 @@ class CyclingRun(ProtocolRun):
         ny, nx = run.system.shape
         n = cycling.cycles
         self.protocol = np.zeros(4, np.int64)
-        self.clock = np.zeros(3)
+        self.clock = np.zeros(4)
         self.cycle_log = np.full((n, len(LOG_FIELDS)), np.nan)
         self.psi_plated = np.full((n, ny, nx), np.nan, dtype=np.float32)
         self.psi_stripped = np.full((n, ny, nx), np.nan, dtype=np.float32)
@@ -187,7 +189,8 @@ class CyclingRun(ProtocolRun):
         if cycle_over:
             dead = system.dead_li()
             log[_COL["dead_li"]], log[_COL["dead_li_formed"]] = dead, dead - float(self.clock[DEAD_AT])
-            self.clock[DEAD_AT] = dead
+            log[_COL["profile_rebuilds"]] = system.rebuilds - self.clock[REBUILDS_AT]
+            self.clock[DEAD_AT], self.clock[REBUILDS_AT] = dead, system.rebuilds
             if cycle + 1 == c.cycles:
                 self.protocol[DONE] = 1
                 return

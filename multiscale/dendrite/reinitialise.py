@@ -174,6 +174,12 @@ def reinitialised_profile(psi: np.ndarray, y: np.ndarray, x: np.ndarray, width: 
     -------
     ndarray (ny, nx)
         The new psi; ``psi`` itself (a copy) where there is no contour.
+
+    Raises
+    ------
+    ValueError
+        If no shift conserves the metal to 1e-9 of the changed cells' area (their psi sum lies
+        outside what the logistic can hold: psi far outside [0, 1]).
     """
     psi = np.asarray(psi, dtype=float)
     out = psi.copy()
@@ -200,7 +206,12 @@ def reinitialised_profile(psi: np.ndarray, y: np.ndarray, x: np.ndarray, width: 
         shift += step
         if abs(step) <= 1e-15 * w:
             break
-    out[rows, columns] = 0.5 * (1.0 + np.tanh(0.5 * (d + shift) / w))
+    rebuilt = 0.5 * (1.0 + np.tanh(0.5 * (d + shift) / w))
+    residual = abs(float(np.sum(weights * rebuilt)) - target)
+    if not residual <= 1e-9 * float(np.sum(weights)):  # psi far outside [0, 1] can ask more than the cells hold
+        raise ValueError(f"the rebuilt profile does not conserve the metal: {residual:.3g} um^2 off "
+                         f"a sum of {target:.6g} um^2 over {len(weights)} cells")
+    out[rows, columns] = rebuilt
     return out
 
 

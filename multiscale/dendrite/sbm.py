@@ -454,6 +454,7 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
         self._order = unknown_order(ny, nx, per_cell=4, extra=2 if self.potentiostatic else 1)
         self.factorisations = 0
         self.linear_iterations = 0
+        self.rebuilds = 0  # the profile's rebuilds so far (``_reinitialise``), saved with the state
         self._init_stepping()
 
     # -- state -------------------------------------------------------------------------------
@@ -465,9 +466,11 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
             self._u[..., k] = np.reshape(state[name], self.shape)
         self.multiplier = float(state.get("multiplier", self.multiplier))
         self.current_A_m2 = float(state.get("current", self.current_A_m2))
+        self.rebuilds = int(state.get("rebuilds", self.rebuilds))
 
     def state(self) -> dict[str, np.ndarray]:
-        return {**super().state(), "multiplier": np.float64(self.multiplier), "current": np.float64(self.current_A_m2)}
+        return {**super().state(), "multiplier": np.float64(self.multiplier), "current": np.float64(self.current_A_m2),
+                "rebuilds": np.int64(self.rebuilds)}
 
     def mark_step_start(self) -> None:
         super().mark_step_start()
@@ -512,6 +515,7 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
         self._u[..., 0] = new
         self._u[..., 3] = self._curvature(new)
         self._lu = None
+        self.rebuilds += 1
 
     def initialise(self, psi: np.ndarray, phi: float | None = None) -> None:
         """Start from the electrolyte fraction ``psi`` (ny, nx), uniform c = c_b, the curvature of

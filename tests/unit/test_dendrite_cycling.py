@@ -50,6 +50,7 @@ def test_cycles_strip_what_they_plate_and_the_charge_balances_at_every_record(tm
     np.testing.assert_allclose(cyc.charge_plated, 180.0, rtol=1e-12)
     np.testing.assert_allclose(cyc.coulombic_efficiency, 1.0, rtol=1e-12)
     assert np.all(cyc.strip_end == 2) and np.all(cyc.dead_li == 0) and np.all(cyc.dead_fraction == 0)
+    assert np.all(cyc.profile_rebuilds == 0)  # dendrite.reinitialise_steepness unset
     # Butler-Volmer at the bulk salt, 2 asinh(1/2) RT/F = 24.9 mV at 300 K; 2 % for the electrolyte's
     # ohmic and concentration drops over the 10 um gap after 18 s (measured +0.9 %)
     np.testing.assert_allclose(cyc.end_potential, 2 * np.arcsinh(0.5) * GAS_CONSTANT * 300.0 / FARADAY, rtol=0.02)
@@ -161,6 +162,7 @@ def test_a_reinitialised_profile_keeps_the_li_balance_at_every_record(tmp_path, 
     cyc = read_dataset(run_dir / "dendrite.h5", "cycling")
     np.testing.assert_allclose(cyc.coulombic_efficiency, 1.0, rtol=1e-12)
     assert read_root_attrs(run_dir / "dendrite.h5")["final_li_balance_relative_error"] < 1e-9
+    assert cyc.profile_rebuilds.sum() == rebuilds["n"]  # the file counts the rebuilds counted here
 
 
 @pytest.mark.parametrize("extra, key", [

@@ -123,6 +123,16 @@ def test_a_steepened_profile_is_rebuilt_around_its_contour_with_the_metal_conser
     assert abs(np.sum(volumes * rebuilt) / np.sum(volumes * steep) - 1.0) < 1e-12
 
 
+def test_a_metal_sum_no_profile_can_hold_is_refused_not_rebuilt_off_balance():
+    """Electrolyte cells at psi = 1.9 ask the rebuilt cells for more than the logistic's sum at any
+    shift (each holds at most 1): the rebuild raises instead of returning a profile that loses metal."""
+    y, x, width, volumes = _grid(20, 80, 0.2)
+    psi = _logistic(_sinusoid_distance(y, x, width, 4.0, 0.5), 0.4)
+    psi[:, 40:] = 1.9
+    with pytest.raises(ValueError, match="does not conserve the metal"):
+        reinitialised_profile(psi, y, x, width, 0.4, volumes)
+
+
 def test_inactive_cells_keep_their_values():
     y, x, width, volumes = _grid(20, 80, 0.2)
     steep = _logistic(_sinusoid_distance(y, x, width, 8.0, 0.5), 0.24)
