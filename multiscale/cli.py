@@ -39,9 +39,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _stderr_logging() -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("multiscale: %(message)s"))
+    """Log to the present stderr; a handler an earlier call in this process added (which may hold a
+    stream since closed, and would print every line twice) is replaced."""
     logger = logging.getLogger("multiscale")
+    for old in [h for h in logger.handlers if h.get_name() == "multiscale-cli"]:
+        logger.removeHandler(old)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name("multiscale-cli")
+    handler.setFormatter(logging.Formatter("multiscale: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
 

@@ -23,6 +23,7 @@ import xarray as xr
 from ..constants import FARADAY
 from ..runner import PLATE, STRIP, ProtocolRun, Stop, StopReason, next_half_cycle
 from .newton import DivergenceError
+from .reinitialise import RebuildError
 from .sbm import LENGTH_SCALE_M
 
 END_POTENTIAL, END_CAPACITY = 1, 2
@@ -113,7 +114,7 @@ class CyclingRun(ProtocolRun):
         return {**self.run.start(), **self._fields(PLATE)}  # the setup's current is the plating current
 
     def advance(self, on_record) -> Stop:
-        from .stage import Diverged, _Stop
+        from .stage import REBUILD_ADVICE, SAND_ADVICE, Diverged, _Stop
 
         system = self.run.system
         while True:
@@ -128,7 +129,9 @@ class CyclingRun(ProtocolRun):
             except _Stop as exc:
                 stop = exc.args[0]
             except DivergenceError as exc:
-                raise Diverged(str(exc)) from None
+                raise Diverged(str(exc), SAND_ADVICE) from None
+            except RebuildError as exc:
+                raise Diverged(str(exc), REBUILD_ADVICE) from None
             self.protocol[RECORDS_IN_HALF] += 1
             if end_by == 0 and stop is None and system.time >= t_end - 1e-9 * max(1.0, t_end):
                 end_by = END_CAPACITY

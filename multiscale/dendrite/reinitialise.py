@@ -40,6 +40,10 @@ _SATURATED = 1e-12
 REFINE = 4
 
 
+class RebuildError(RuntimeError):
+    """No shift of the rebuilt profile conserves the metal: psi lies too far outside [0, 1]."""
+
+
 def logit(psi: np.ndarray) -> np.ndarray:
     """ln(psi / (1 - psi)) (1), psi clipped into (1e-300, 1 - 1e-16): finite everywhere."""
     clipped = np.clip(psi, 1e-300, 1.0 - 1e-16)
@@ -177,7 +181,7 @@ def reinitialised_profile(psi: np.ndarray, y: np.ndarray, x: np.ndarray, width: 
 
     Raises
     ------
-    ValueError
+    RebuildError
         If no shift conserves the metal to 1e-9 of the changed cells' area (their psi sum lies
         outside what the logistic can hold: psi far outside [0, 1]).
     """
@@ -209,10 +213,10 @@ def reinitialised_profile(psi: np.ndarray, y: np.ndarray, x: np.ndarray, width: 
     rebuilt = 0.5 * (1.0 + np.tanh(0.5 * (d + shift) / w))
     residual = abs(float(np.sum(weights * rebuilt)) - target)
     if not residual <= 1e-9 * float(np.sum(weights)):  # psi far outside [0, 1] can ask more than the cells hold
-        raise ValueError(f"the rebuilt profile does not conserve the metal: {residual:.3g} um^2 off "
+        raise RebuildError(f"the rebuilt profile does not conserve the metal: {residual:.3g} um^2 off "
                          f"a sum of {target:.6g} um^2 over {len(weights)} cells")
     out[rows, columns] = rebuilt
     return out
 
 
-__all__ = ["REFINE", "contour_segments", "logit", "refined_contour", "reinitialised_profile", "segment_distance"]
+__all__ = ["REFINE", "RebuildError", "contour_segments", "logit", "refined_contour", "reinitialised_profile", "segment_distance"]

@@ -35,6 +35,7 @@ from .electrolyte import Electrolyte, constant_from
 from .newton import DivergenceError
 from .outputs import CYCLING_SERIES, SCHEMA
 from .params import DEPLETION_FRACTION, FRONT_MARGIN_WIDTHS, check, grid, spacing_x
+from .reinitialise import RebuildError
 from .sbm import LENGTH_SCALE_M, Cell, ElectrodepositionSystem, SbmNumerics, logistic_profile
 
 
@@ -171,8 +172,21 @@ class _Stop(Exception):
     """Raised from the step callback to end the run with a reason (``args[0]``: a :class:`Stop`)."""
 
 
+#: What a user can change when the time step collapses.
+SAND_ADVICE = ("Above the limiting current the salt runs out at the front (Sand's time); lower the current density "
+               "(or the cell voltage), or narrow dendrite.gap_um (the limiting current scales as 1 / gap)")
+#: What a user can change when the profile's rebuild cannot conserve the metal.
+REBUILD_ADVICE = ("psi left [0, 1] further than a rebuild can restore; rebuild earlier (dendrite.reinitialise_steepness "
+                  "closer to 1) or hold the profile more strongly (a larger dendrite.profile_mobility_um2_s)")
+
+
 class Diverged(RuntimeError):
-    """The time step collapsed; the run keeps its last accepted state."""
+    """The run cannot go on (``args``: what happened, and what a user can change); it keeps its
+    last accepted state."""
+
+    @property
+    def advice(self) -> str:
+        return self.args[1]
 
 
 class Run:
@@ -293,7 +307,9 @@ class Run:
                     on_record(record, True)
                 return stop.args[0]
             except DivergenceError as exc:
-                raise Diverged(str(exc)) from None
+                raise Diverged(str(exc), SAND_ADVICE) from None
+            except RebuildError as exc:
+                raise Diverged(str(exc), REBUILD_ADVICE) from None
             record = self._record()
             # a resumed run starts without the kept factorisation: start afresh here too, so a
             # checkpoint taken at this record resumes the same arithmetic
@@ -394,10 +410,8 @@ def write(ctx, prepared) -> None:
             failed = ctx.run_dir / "dendrite.diverged.npz"  # not a checkpoint: a rerun starts afresh
             save_checkpoint(failed, sim.state(), {"cache_key": ctx.attrs["stage_cache_key"], "records": run.records})
             runner.abandon()
-            raise UserError(f"dendrite: the phase-field run diverged at t = {run.system.time:.4g} s ({exc}); the last "
-                            f"good state is in {failed}. Above the limiting current the salt runs out at the front "
-                            "(Sand's time); lower the current density (or the cell voltage), or narrow dendrite.gap_um (the "
-                            "limiting current scales as 1 / gap)") from None
+            raise UserError(f"dendrite: the phase-field run diverged at t = {run.system.time:.4g} s ({exc.args[0]}); "
+                            f"the last good state is in {failed}. {exc.advice}") from None
         runner.writer.write_dataset(static_dataset(run))
         cycling = None
         if s.cycling is not None:

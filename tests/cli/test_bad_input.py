@@ -3,11 +3,13 @@ and nothing is written (docs/architecture.md §6)."""
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 
 import pytest
 
+from multiscale import cli
 from multiscale.cli import main
 
 VALID = """\
@@ -172,6 +174,18 @@ def test_real_process_prints_no_traceback(tmp_path):
     assert proc.stderr.strip().count("\n") == 0
     assert "did you mean 'temperature_K'" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_second_command_in_one_process_logs_once_to_its_own_stderr(monkeypatch, capsys):
+    """Each command logs to the stderr of its own call: the handler of an earlier call (whose
+    stream a test harness may have closed) is replaced, not kept beside the new one."""
+    logger = logging.getLogger("multiscale")
+    monkeypatch.setattr(logger, "handlers", [h for h in logger.handlers if h.get_name() != "multiscale-cli"])
+    cli._stderr_logging()
+    cli._stderr_logging()
+    assert [h.get_name() for h in logger.handlers].count("multiscale-cli") == 1
+    logger.info("one line")
+    assert capsys.readouterr().err == "multiscale: one line\n"
 
 
 def test_hotspots_with_a_cv_is_inconsistent(tmp_path, capsys):

@@ -7,9 +7,13 @@ import numpy as np
 import pytest
 
 import multiscale
+from multiscale.cli import main
 from multiscale.constants import FARADAY, GAS_CONSTANT
+from multiscale.dendrite import sbm
 from multiscale.dendrite import stage as dendrite_stage
 from multiscale.dendrite.outputs import SCHEMA as DENDRITE_SCHEMA
+from multiscale.dendrite.newton import DivergenceError
+from multiscale.dendrite.reinitialise import RebuildError
 from multiscale.dendrite.sbm import ElectrodepositionSystem
 from multiscale.errors import UserError
 from multiscale.io import read_dataset, read_root_attrs
@@ -163,6 +167,47 @@ def test_a_reinitialised_profile_keeps_the_li_balance_at_every_record(tmp_path, 
     np.testing.assert_allclose(cyc.coulombic_efficiency, 1.0, rtol=1e-12)
     assert read_root_attrs(run_dir / "dendrite.h5")["final_li_balance_relative_error"] < 1e-9
     assert cyc.profile_rebuilds.sum() == rebuilds["n"]  # the file counts the rebuilds counted here
+
+
+def test_a_rebuild_that_cannot_conserve_the_metal_ends_the_run_with_one_line(tmp_path, monkeypatch, capsys):
+    """The rebuild refuses rather than lose metal (:class:`RebuildError`, forced here at the first
+    rebuild): the command exits 2 with one line that names what to change, no traceback, and keeps
+    the last good state."""
+    def refuse(*args, **kwargs):
+        raise RebuildError("the rebuilt profile does not conserve the metal: forced by the test")
+
+    monkeypatch.setattr(sbm, "reinitialised_profile", refuse)
+    path = tmp_path / "r.toml"
+    path.write_text(MINIMAL_TOML + REINITIALISED)
+    code = main(["run", str(path), "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert code == 2
+    last = captured.err.strip().splitlines()[-1]
+    assert last.startswith("dendrite: the phase-field run diverged") and "forced by the test" in last, last
+    assert "dendrite.reinitialise_steepness" in last and "Sand" not in last, last
+    assert "Traceback" not in captured.err + captured.out
+    assert (tmp_path / "out" / "dendrite.diverged.npz").exists()
+    assert not (tmp_path / "out" / "dendrite.h5").exists()
+
+
+@pytest.mark.parametrize("text", [CYCLING, CYCLING.split("[cycling]")[0]], ids=["cycling", "plating"])
+def test_a_collapsed_time_step_ends_the_run_with_one_line(tmp_path, monkeypatch, capsys, text):
+    """A collapsed time step (:class:`DivergenceError`, forced here at the first accepted step) of
+    either run: exit 2, one line with the limiting-current advice, the last good state kept."""
+    def collapse(self, dt):
+        raise DivergenceError("the time step fell below its floor: forced by the test")
+
+    monkeypatch.setattr(ElectrodepositionSystem, "_accepted", collapse)
+    path = tmp_path / "r.toml"
+    path.write_text(MINIMAL_TOML + text)
+    code = main(["run", str(path), "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert code == 2
+    last = captured.err.strip().splitlines()[-1]
+    assert last.startswith("dendrite: the phase-field run diverged") and "forced by the test" in last, last
+    assert "Sand's time" in last and "dendrite.gap_um" in last and "reinitialise" not in last, last
+    assert "Traceback" not in captured.err + captured.out
+    assert (tmp_path / "out" / "dendrite.diverged.npz").exists()
 
 
 @pytest.mark.parametrize("extra, key", [

@@ -4,8 +4,8 @@ distances (docs/models.md §5.4, docs/validation.md)."""
 import numpy as np
 import pytest
 
-from multiscale.dendrite.reinitialise import (contour_segments, logit, refined_contour, reinitialised_profile,
-                                              segment_distance)
+from multiscale.dendrite.reinitialise import (RebuildError, contour_segments, logit, refined_contour,
+                                              reinitialised_profile, segment_distance)
 
 
 def _grid(ny, nx, h):
@@ -129,7 +129,7 @@ def test_a_metal_sum_no_profile_can_hold_is_refused_not_rebuilt_off_balance():
     y, x, width, volumes = _grid(20, 80, 0.2)
     psi = _logistic(_sinusoid_distance(y, x, width, 4.0, 0.5), 0.4)
     psi[:, 40:] = 1.9
-    with pytest.raises(ValueError, match="does not conserve the metal"):
+    with pytest.raises(RebuildError, match="does not conserve the metal"):
         reinitialised_profile(psi, y, x, width, 0.4, volumes)
 
 
