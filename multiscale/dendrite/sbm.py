@@ -765,8 +765,14 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
         return sp.hstack([left, sp.csr_matrix(border)], format="csc")
 
     def _factorise(self, vector: np.ndarray, dt: float) -> None:
-        """The sparse LU of the Jacobian at ``vector``, kept as the preconditioner."""
+        """The sparse LU of the Jacobian at ``vector``, kept as the preconditioner. Raises
+        RuntimeError when the Jacobian holds non-finite entries or SuperLU meets a zero pivot."""
         matrix = self.jacobian(vector, dt)
+        bad = int(np.count_nonzero(~np.isfinite(matrix.data)))
+        if bad:
+            # a runaway Newton iterate overflows the complex-step derivatives; SuperLU would do a
+            # factorisation's work to fail on them (and OpenBLAS print its complaints on stdout)
+            raise RuntimeError(f"{bad} non-finite entries in the Jacobian")
         self._lu = None  # the old factors go before the new ones are made: at 512^2 each is several GB
         self._lu = OrderedLU(matrix, self._order)
         # round-off scale of a Jacobian-vector product at this state: no solve gets below ~1e-16 of it
@@ -810,7 +816,7 @@ class ElectrodepositionSystem(SbmQuantities, SteppedSystem):
             if not converged and not fresh:
                 self._factorise(vector, dt)
                 update, iterations, converged = self._newton_update(vector, residual, dt)
-        except RuntimeError as exc:  # SuperLU met a zero pivot (diagonal pivoting): the step is retried smaller
+        except RuntimeError as exc:  # a Jacobian not finite, or a zero pivot (diagonal pivoting): retried smaller
             self._lu = None
             self.failed_solves.append(f"the Jacobian's factorisation ({exc})")
             return math.inf

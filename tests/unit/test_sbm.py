@@ -150,6 +150,38 @@ def test_a_singular_factorisation_rejects_the_step_and_retries_it_smaller(monkey
     assert system.time == pytest.approx(0.2) and len(calls) > 1  # the run went on with fresh factorisations
 
 
+def test_a_jacobian_with_non_finite_entries_is_not_factorised_and_the_step_is_retried_smaller(monkeypatch):
+    """A runaway Newton iterate can overflow the complex-step derivatives (the w = 0.2 um cycle of
+    docs/models.md §5.4 met four such Jacobians, with 252-61 008 NaN or infinite entries, on which
+    SuperLU failed after a factorisation's work). Reference: a Jacobian with one NaN is refused
+    before SuperLU sees it, the step is rejected with that reason, and the run goes on; SuperLU
+    never receives a non-finite matrix."""
+    from multiscale.dendrite import sbm
+
+    system = curved_front_system()
+    real_jacobian, real_splu, factorised, built = system.jacobian, sbm.splu, [], []
+
+    def nan_once(vector, dt):
+        matrix = real_jacobian(vector, dt)
+        built.append(1)
+        if len(built) == 1:
+            matrix.data[0] = np.nan
+        return matrix
+
+    def recording(matrix, **kwargs):
+        factorised.append(bool(np.all(np.isfinite(matrix.data))))
+        return real_splu(matrix, **kwargs)
+
+    monkeypatch.setattr(system, "jacobian", nan_once)
+    monkeypatch.setattr(sbm, "splu", recording)
+    system.numerics.dt_initial = system.dt = 0.2
+    reports = system.advance(0.2)
+    assert not reports[0].accepted
+    assert reports[0].reason == ("linear solver failed on the Jacobian's factorisation "
+                                 "(1 non-finite entries in the Jacobian)")
+    assert system.time == pytest.approx(0.2) and factorised and all(factorised)
+
+
 def test_a_state_that_misses_the_charge_balance_is_not_accepted():
     """Small Newton updates alone do not prove a solution (a solve swamped by overflow returns them
     too): an accepted step must also pass the charge balance, exact at a solution (discrete
