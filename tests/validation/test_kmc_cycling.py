@@ -179,7 +179,7 @@ def test_a_thermally_rougher_film_leaves_more_dead_li(energetics, sei_coated):
 
 
 BV_SEEDS = tuple(range(1, 9))
-BV_ETAS = (-1.0, 1.0, 2.0)  # k_B T / e
+BV_ETAS = (-1.0, 1.0, 2.0, 3.0, 4.0)  # k_B T / e: one cathodic, four anodic (stripping)
 BV_SIDE = 12
 BV_ACCELERATION = 30_000.0  # hops / exchange rate of a column
 
@@ -223,13 +223,13 @@ def test_the_potentiostatic_exchange_is_balanced_at_zero_and_follows_butler_volm
     ways at eta = 0 and the surface keeps its equilibrium population, so each branch follows its
     exponential from i_ex: net = i_ex [exp(f eta / 2) - exp(-f eta / 2)] (Markov, Crystal Growth
     for Beginners, ch. 1 and 3; Butler-Volmer with the measured exchange current, as i0 is found
-    in experiment) at eta = -1, +1, +2 k_B T / e; allowance 10 %, empirical: the benchmark's
+    in experiment) at eta = -1, +1, +2, +3, +4 k_B T / e; allowance 10 %, empirical: the benchmark's
     ratios at 30 000 and 100 000 x scatter by up to 0.1 about 1 (0.86-1.09) with standard errors of
     0.01-0.08, so convergence in the acceleration is shown only to that level
     (``benchmarks/kmc_butler_volmer.py --only bv,acceleration``; at 300 and 3000 x the ratios at
     eta > 0 are 0.39-0.51 and 0.67-0.79, and this check fails; docs/validation.md).
     Measured: (1) -0.12 +- 0.07 A/m^2; (2) 0.994 +- 0.007; (3) 0.917 +- 0.019, 0.923 +- 0.018,
-    0.963 +- 0.025."""
+    0.963 +- 0.025, 0.955 +- 0.019, 0.918 +- 0.027 (+3 and +4 added after the allowance was set)."""
     net, ratio, cathodic = [], [], []
     for seed in BV_SEEDS:
         eng = _bv_engine(energetics, KmcState.flat((40, BV_SIDE, BV_SIDE), seed, layers=16))
