@@ -10,9 +10,12 @@ onto dead Li refused (``kmc.stranding_moves = "refused"``), with both of the las
 defaults), and the cost of a deposition vs lattice area. Prints
 figures; asserts nothing.
 
-Usage: python benchmarks/kmc_throughput.py [--quick] [--smoke] [--fingerprint]
+Usage: python benchmarks/kmc_throughput.py [--quick] [--smoke] [--fingerprint] [--sides N ...] [--only MODE ...]
 (``--smoke``: lattices of 16^2 and 32^2 columns, one repeat of 2e4 events, and the fingerprints
-of short runs; a check that it runs.)
+of short runs; a check that it runs. ``--sides``: the lattices' columns a side instead, 24 layers
+high; ``--only``: only these rows, by mode: plating, stripping, reversible, revived, clocked,
+coated, gap, stranding, defaults; the heated row is ``plating`` with ``--heated``. With either,
+the deposition-only table is left out.)
 
 ``--fingerprint`` prints, instead of timings, a hash of the state (every array of the run's
 ``KmcState``, the kept sums and the pending work) after each row's case, and after the reversible
@@ -30,14 +33,15 @@ scaled so that the fastest per-target hop is 1e4 x the per-column deposition rat
 Stripping: after the same plating, no deposition and dissolution at 10 mA/cm^2 with the rates of
 ``dissolution`` (i0 = 1 mA/cm^2), dead Li tracked; reversible: the same net current through both
 branches at the Butler-Volmer overpotential (``Engine.advance(net_rate=...)``).
-Lattices of ~1e5, 1e6, 1e7 sites, 24 layers high; one thread; best of 5 repeats of 1e6 events
-after 20 events per column, the repeats taken round the lattices in turn (a slow spell of the
-machine falls on all of them). ``rel. cost``: ns/event relative to the smallest lattice.
+Lattices of ~1e5, 1e6, 1e7 sites, 24 layers high; one thread; best of 5 repeats of 1e6 events,
+each from the same state after 20 events per column, the repeats taken round the lattices in turn
+(a slow spell of the machine falls on all of them). ``rel. cost``: ns/event relative to the smallest lattice.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import hashlib
 import time
@@ -93,13 +97,18 @@ def site_bytes(engine: Engine) -> float:
 def throughput(sides: list[int], heated: bool, events: int = 1_000_000,
                repeats: int = 5, mode: str = "plating") -> list[tuple[float, float, float]]:
     """(events/s, move share, bytes/site) of each lattice, best of ``repeats``. The repeats go
-    round the lattices in turn, so that a slow spell of a shared machine falls on all of them."""
-    engines = [mode_case(side, heated, mode) for side in sides]
-    for eng, side in zip(engines, sides):
+    round the lattices in turn, so that a slow spell of a shared machine falls on all of them.
+    Every repeat runs on a copy of the same roughened state, so that a lattice's repeats time the
+    same events on a film that holds them: a stripping row dissolves ~1.2 of the 4 layers of 64^2
+    columns in 1e6 events, so carried on from repeat to repeat it would strip them bare and time
+    the last atoms (docs/performance.md)."""
+    prepared = [mode_case(side, heated, mode) for side in sides]
+    for eng, side in zip(prepared, sides):
         eng.advance(max_events=20 * side * side)  # roughen the surface first
     best = [(0.0, 0.0)] * len(sides)
     for _ in range(repeats):
-        for q, eng in enumerate(engines):
+        for q, start in enumerate(prepared):
+            eng = copy.deepcopy(start)
             before = eng.state.counts.copy()
             t0 = time.perf_counter()
             eng.advance(max_events=events, **_electrochemistry(eng, mode))
@@ -107,7 +116,7 @@ def throughput(sides: list[int], heated: bool, events: int = 1_000_000,
             done = (eng.state.counts - before)[[k.EV_DEPOSIT, k.EV_HOP, k.EV_STEP, k.EV_DISSOLVE]]
             if done.sum() / dt > best[q][0]:
                 best[q] = (done.sum() / dt, (done[1] + done[2]) / done.sum())
-    return [(rate, share, site_bytes(eng)) for (rate, share), eng in zip(best, engines)]
+    return [(rate, share, site_bytes(eng)) for (rate, share), eng in zip(best, prepared)]
 
 
 def _electrochemistry(eng: Engine, mode: str) -> dict:
@@ -169,7 +178,16 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="tiny lattices, few events: a check that it runs")
     parser.add_argument("--fingerprint", action="store_true",
                         help="print hashes of each row's final state (compare two source trees), no timings")
+    parser.add_argument("--sides", type=int, nargs="+", metavar="N",
+                        help="columns a side of the timed lattices (24 layers high) instead of the defaults")
+    parser.add_argument("--only", nargs="+", metavar="MODE", choices=sorted({mode for _, mode in CASES}),
+                        help="time only these rows (by mode)")
+    parser.add_argument("--heated", action="store_true", help="with --only: the rows with local heating on")
     args = parser.parse_args()
+    if args.heated and args.only is None:
+        parser.error("--heated selects rows of --only")
+    if args.sides and min(args.sides) < 5:
+        parser.error("--sides: at least 5 columns a side")
     fingerprint_events = 2_000 if args.smoke else 300_000
     if args.fingerprint:
         print_fingerprints([16] if args.smoke else [40, 56], fingerprint_events)
@@ -178,17 +196,23 @@ def main() -> None:
     events, repeats, deposit_sides = 1_000_000, 5, [64, 256, 1024]
     if args.smoke:
         sides, events, repeats, deposit_sides = [16, 32], 20_000, 1, [16, 32]
-    for heated, mode in CASES:
+    if args.sides:
+        sides = args.sides
+    rows = [(heated, mode) for heated, mode in CASES
+            if args.only is None or (mode in args.only and heated == args.heated)]
+    for heated, mode in rows:
         eng = mode_case(16, heated, mode)
         eng.advance(max_events=1000, **_electrochemistry(eng, mode))  # compile
     print(f"{'rates':>22} {'sites':>10} {'events/s':>12} {'ns/event':>10} {'rel. cost':>9} {'move share':>10} "
           f"{'bytes/site':>11}")
-    for heated, mode in CASES:
+    for heated, mode in rows:
         label = CASES[heated, mode]
         results = throughput(sides, heated, events, repeats, mode)
         for side, (rate, share, nbytes) in zip(sides, results):
             print(f"{label:>22} {24 * side * side:>10.2e} {rate:>12.3e} {1e9 / rate:>10.1f} "
                   f"{results[0][0] / rate:>9.2f} {share:>10.3f} {nbytes:>11.2f}")
+    if args.sides or args.only:
+        return
     print("\ndeposition only (hops off): cost per deposition vs lattice area")
     print(f"{'columns':>10} {'ns/deposit':>12}")
     for side in deposit_sides:
