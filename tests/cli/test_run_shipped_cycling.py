@@ -20,7 +20,7 @@ CYCLING = ("cycling",)
 @pytest.mark.slow
 def test_shipped_cycling_runs(tmp_path):
     """params/cycling.toml runs from the command line, with the phase field's capacity at 0.1 of its
-    1 mAh/cm^2 (the full file: ~4 min, docs/performance.md), and writes its cycles. kMC: 3 cycles,
+    1 mAh/cm^2 (the full file: ~3 min, docs/performance.md), and writes its cycles. kMC: 3 cycles,
     each plated atom stripped or dead (the potential cut-off leaves no live Li), a Coulombic
     efficiency below 1 by exactly its dead Li. Phase field: 3 cycles, all stripped back. Both
     cycling figures."""
