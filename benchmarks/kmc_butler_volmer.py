@@ -8,8 +8,10 @@ answer). (3) Dead Li at eta = 0 with dead-Li tracking on, vs the acceleration. (
 stripped at low current to the cut-off against CE = 1 with no dead Li: the atoms lost (dead + live
 left) per initial atom, vs the hop acceleration. Table 3 is printed twice: with cut-off Li dead for
 good, and revived when live Li touches it (``kmc.dead_li``); table 4 four times: also with dead
-Li SEI-coated (dead for good, binding no Li), and with Li joined across gaps of up to two lattice
-spacings (``kmc.electronic_contact = "narrow_gap"``, dead for good). Asserts nothing.
+Li SEI-coated (dead for good, binding no Li), with Li joined across gaps of up to two lattice
+spacings (``kmc.electronic_contact = "narrow_gap"``, dead for good), and with the cycling
+defaults (SEI-coated, and the moves that would strand Li refused, ``kmc.stranding_moves``; also at
+4000x, the shipped cycling acceleration). Asserts nothing.
 
 Usage: python benchmarks/kmc_butler_volmer.py [--only bv,acceleration,dead,film,film_temperature] [--seeds 3]
 [--smoke]
@@ -63,11 +65,11 @@ def curated_energetics() -> m.HopEnergetics:
 
 def film(side: int, seed: int, layers: int = 16, acceleration: float = 30000.0, ballistic: bool = False,
          track_dead: bool = False, state: KmcState | None = None, rule: str = "stays_dead",
-         narrow_gap: bool = False, temperature_K: float = T) -> Engine:
+         narrow_gap: bool = False, temperature_K: float = T, refuse_stranding: bool = False) -> Engine:
     """A crystalline film of ``layers`` on side^2 columns (or ``state``) at ``temperature_K``, ions
     reduced at the exchange rate of a column, hops accelerated to ``acceleration`` x that rate (at
     that temperature); ``rule``: what becomes of cut-off Li, as ``kmc.dead_li``; ``narrow_gap``: Li
-    joined across gaps of up to two spacings."""
+    joined across gaps of up to two spacings; ``refuse_stranding``: ``kmc.stranding_moves = "refused"``."""
     energetics = curated_energetics()
     f0 = dz.column_exchange_rate(I0, A)
     table = m.rate_table(energetics, temperature_K)
@@ -77,20 +79,21 @@ def film(side: int, seed: int, layers: int = 16, acceleration: float = 30000.0, 
     return Engine(state, table, np.full((side, side), f0), ballistic, 1.0, None, energetics.step_factor(temperature_K),
                   dissolution=dz.dissolution_table(energetics, temperature_K, I0, A), track_dead=track_dead,
                   revive_dead=rule == "revived_on_contact", sei_coated=rule == "sei_coated",
-                  narrow_gap=narrow_gap)
+                  narrow_gap=narrow_gap, refuse_stranding=refuse_stranding)
 
 
 def strip_film(side: int, layers: int, acceleration: float, seed: int, rule: str, narrow_gap: bool,
-               temperature_K: float = T) -> tuple[int, int, int, int, np.ndarray, list[int]]:
+               temperature_K: float = T, refuse_stranding: bool = False
+               ) -> tuple[int, int, int, int, np.ndarray, list[int]]:
     """(dead atoms, live atoms left, initial atoms, atoms ever marked dead, clusters cut off in
     each size bin of ``_kernels.CUT_OFF_EDGES``, the squared gap of each piece cut off) after
     stripping a dense film at 0.1 mA/cm^2 (1 A/m^2) to the 0.5 V cut-off. The run stops after
     every dissolution (a resumed run goes on bit for bit), so each new piece of dead Li is seen
     right after the dissolution that cut it off, or one that followed the moves that did (a fall);
     its gap (:func:`_squared_gap`) is then taken. At ``temperature_K`` (the film, its hops and the
-    cut-off's floor)."""
+    cut-off's floor); ``refuse_stranding`` as in :func:`film`."""
     eng = film(side, seed, layers, acceleration, ballistic=True, track_dead=True, rule=rule, narrow_gap=narrow_gap,
-               temperature_K=temperature_K)
+               temperature_K=temperature_K, refuse_stranding=refuse_stranding)
     s = eng.state
     atoms = s.n_atoms
     rate = 1.0 * side * side * A**2 / E
@@ -138,12 +141,13 @@ RULES = {"stays_dead": "dead for good", "revived_on_contact": "revived on contac
 
 
 def film_table(side: int, layers: int, accelerations, seeds, rule: str, narrow_gap: bool,
-               temperatures=(T,)) -> None:
+               temperatures=(T,), refuse_stranding: bool = False) -> None:
     """A row for each hop acceleration and temperature (K); the ``adatoms`` column is the
     equilibrium fraction of terrace sites that hold an adatom at that temperature,
     ``HopEnergetics.adatom_fraction`` (the thermal roughness the film's layers carry while
     they are stripped)."""
     joined = ", Li joined across gaps of up to two spacings" if narrow_gap else ""
+    joined += ", moves that strand Li refused" if refuse_stranding else ""
     print(f"\ndense film, {layers} layers on {side}^2, 0.1 mA/cm2 to the cut-off, cut-off Li {RULES[rule]}{joined} "
           f"({len(seeds)} seeds; analytic limit: 0 lost)")
     sizes = ", ".join(str(lo) for lo in k.CUT_OFF_EDGES)
@@ -152,7 +156,8 @@ def film_table(side: int, layers: int, accelerations, seeds, rule: str, narrow_g
           "sqrt 2, sqrt 3, 2, more spacings of live Li or the collector")
     for acceleration in accelerations:
         for temperature in temperatures:
-            runs = [strip_film(side, layers, acceleration, seed, rule, narrow_gap, temperature) for seed in seeds]
+            runs = [strip_film(side, layers, acceleration, seed, rule, narrow_gap, temperature, refuse_stranding)
+                    for seed in seeds]
             lost = np.array([(run[0] + run[1]) / run[2] for run in runs])
             se = lost.std(ddof=1) / np.sqrt(lost.size) if lost.size > 1 else np.nan
             gaps = np.array([gap for run in runs for gap in run[5]], int)
@@ -234,12 +239,13 @@ def main() -> None:
         for rule in ("stays_dead", "revived_on_contact"):
             dead_table(12, seeds, settle, [300.0] if args.smoke else [300.0, 3000.0, 30000.0], rule)
     if "film" in only:
-        cases = [(rule, False) for rule in RULES] + [("stays_dead", True)]
-        for rule, narrow_gap in cases:
+        cases = [(rule, False, False) for rule in RULES] + [("stays_dead", True, False), ("sei_coated", False, True)]
+        for rule, narrow_gap, refuse in cases:
             if args.smoke:
-                film_table(8, 4, [300.0], [1], rule, narrow_gap)
+                film_table(8, 4, [300.0], [1], rule, narrow_gap, refuse_stranding=refuse)
             else:
-                film_table(16, 8, [300.0, 1000.0, 3000.0], list(range(1, 9)), rule, narrow_gap)
+                accelerations = [300.0, 1000.0, 3000.0] + ([4000.0] if refuse else [])
+                film_table(16, 8, accelerations, list(range(1, 9)), rule, narrow_gap, refuse_stranding=refuse)
     if "film_temperature" in only:
         for rule in ("stays_dead", "sei_coated"):
             if args.smoke:
