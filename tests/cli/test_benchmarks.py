@@ -41,7 +41,8 @@ CASES = {
     "kmc_butler_volmer": ["eta (kT/e)", "net / BV(i_ex)", "exchange current i_ex", "hops at 3000 x", "hops at 300 x",
                           "with dead Li tracked", "dense film", "lost / initial", "revived on contact",
                           "ever marked dead", "clusters cut off, all seeds", "SEI-coated (binds no Li)",
-                          "joined across gaps of up to two spacings", "T (K)", "adatoms"],
+                          "joined across gaps of up to two spacings", "T (K)", "adatoms",
+                          "moves that strand Li refused"],
     "kmc_throughput": ["events/s", "bond-counting classes", "per-site (heating on)", "stripping (dead Li on)",
                        "reversible (dead Li on)", "stripping, revived on contact", "stripping, passivation clock",
                        "stripping, SEI-coated", "stripping, narrow gap", "stripping, stranding refused",
@@ -67,6 +68,16 @@ def test_smoke_mode_runs_and_prints_figures(name, tmp_path):
     for text in CASES[name]:
         assert text in result.stdout, f"{text!r} not in the output of {name}.py --smoke:\n{result.stdout}"
     assert NUMBER.search(result.stdout), result.stdout
+
+
+def test_the_throughput_benchmark_times_the_rows_and_lattices_asked_for(tmp_path):
+    """``--only`` and ``--sides``: the stripping row alone, on the two lattices named."""
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "kmc_throughput.py"), "--smoke", "--only", "stripping",
+                             "--sides", "16", "20"], cwd=tmp_path, capture_output=True, encoding="utf-8", timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [line.split() for line in result.stdout.splitlines() if line.lstrip().startswith("stripping")]
+    assert [row[4] for row in rows] == ["6.14e+03", "9.60e+03"], result.stdout  # 24 x 16^2 and 24 x 20^2 sites
+    assert "bond-counting classes" not in result.stdout and "ns/deposit" not in result.stdout, result.stdout
 
 
 def _table_rows(stdout: str) -> list[str]:
