@@ -197,7 +197,7 @@ def test_a_thermally_rougher_film_leaves_more_dead_li(energetics, sei_coated):
 BV_SEEDS = tuple(range(1, 9))
 BV_ETAS = (-1.0, 1.0, 2.0, 3.0, 4.0)  # k_B T / e: one cathodic, four anodic (stripping)
 BV_SIDE = 12
-BV_ACCELERATION = 30_000.0  # hops / exchange rate of a column
+BV_ACCELERATION = 100_000.0  # hops / exchange rate of a column
 
 
 def _bv_engine(energetics, state):
@@ -225,11 +225,11 @@ def _currents(eng, eta_kT, window_s, snapshots=1):
 @pytest.mark.slow
 def test_the_potentiostatic_exchange_is_balanced_at_zero_and_follows_butler_volmer(energetics):
     """A crystalline film (16 layers on 12^2 columns, 300 K, i0 = 1 mA/cm^2, alpha_a = alpha_c = 1/2,
-    hops at 30 000 x the exchange rate of a column) settled 5 s at eta = 0, then held at eta: 5 s
+    hops at 100 000 x the exchange rate of a column) settled 5 s at eta = 0, then held at eta: 5 s
     at eta = 0, about three monolayers at eta != 0, each from the same settled film; 8 seeds.
 
     Each check is within 3 standard errors over the seeds (7 degrees of freedom: a correct model
-    fails one ~2 % of the time) plus a stated allowance:
+    fails one ~2 % of the time), plus a stated allowance where one is given:
     (1) detailed balance of the exchange and the moves: net current 0 at eta = 0, allowance 2 % of
     i0 (falls are one-way and favour plating: all measured nets are -0.07 to -0.17 A/m^2);
     (2) a check of the kernel's rates, not of physics: the cathodic current at eta = 0, i_ex, is
@@ -239,13 +239,13 @@ def test_the_potentiostatic_exchange_is_balanced_at_zero_and_follows_butler_volm
     ways at eta = 0 and the surface keeps its equilibrium population, so each branch follows its
     exponential from i_ex: net = i_ex [exp(f eta / 2) - exp(-f eta / 2)] (Markov, Crystal Growth
     for Beginners, ch. 1 and 3; Butler-Volmer with the measured exchange current, as i0 is found
-    in experiment) at eta = -1, +1, +2, +3, +4 k_B T / e; allowance 10 %, empirical: the benchmark's
-    ratios at 30 000 and 100 000 x scatter by up to 0.1 about 1 (0.86-1.09) with standard errors of
-    0.01-0.08, so convergence in the acceleration is shown only to that level
-    (``benchmarks/kmc_butler_volmer.py --only bv,acceleration``; at 300 and 3000 x the ratios at
-    eta > 0 are 0.39-0.51 and 0.67-0.79, and this check fails; docs/validation.md).
-    Measured: (1) -0.12 +- 0.07 A/m^2; (2) 0.994 +- 0.007; (3) 0.917 +- 0.019, 0.923 +- 0.018,
-    0.963 +- 0.025, 0.955 +- 0.019, 0.918 +- 0.027 (+3 and +4 added after the allowance was set)."""
+    in experiment) at eta = -1, +1, +2, +3, +4 k_B T / e; no allowance. The limit assumes surface
+    diffusion fast against the exchange, which the hop acceleration sets: the anodic ratios are
+    0.39-0.51 at 300 x, 0.67-0.79 at 3000 x and 0.92-0.96 at 30 000 x (2-4 standard errors below
+    1), where this check fails (docs/validation.md; ``benchmarks/kmc_butler_volmer.py --only
+    bv,acceleration``).
+    Measured: (1) -0.15 +- 0.05 A/m^2; (2) 0.992 +- 0.004; (3) 0.992 +- 0.014, 1.023 +- 0.015,
+    0.979 +- 0.017, 0.975 +- 0.014, 0.980 +- 0.013."""
     net, ratio, cathodic = [], [], []
     for seed in BV_SEEDS:
         eng = _bv_engine(energetics, KmcState.flat((40, BV_SIDE, BV_SIDE), seed, layers=16))
@@ -270,7 +270,7 @@ def test_the_potentiostatic_exchange_is_balanced_at_zero_and_follows_butler_volm
     i_ex = np.mean(cathodic)
     for j, eta in enumerate(BV_ETAS, start=1):
         bv = i_ex * (np.exp(0.5 * eta) - np.exp(-0.5 * eta))
-        assert abs(r[:, j].mean() / bv - 1) < 3 * se[j] / abs(bv) + 0.10, (eta, r[:, j] / bv)
+        assert abs(r[:, j].mean() / bv - 1) < 3 * se[j] / abs(bv), (eta, r[:, j] / bv)
 
 
 DEAD_SEEDS = tuple(range(1, 7))
@@ -335,7 +335,8 @@ def test_the_galvanostatic_exchange_runs_at_the_butler_volmer_overpotential(ener
     falls' bias of the potentiostatic test, 2 % of i0, over the exchange current);
     (2) the Kossel-crystal Butler-Volmer law of the potentiostatic test, inverted: j = i_ex 2
     sinh(eta / 2) with i_ex the cathodic current at open circuit; the ratio j / (i_ex 2 sinh(eta
-    / 2)) is 1; allowance 10 %, the potentiostatic test's empirical one (acceleration).
+    / 2)) is 1; allowance 10 %, empirical: the scatter of the potentiostatic benchmark's ratios at
+    30 000 and 100 000 x, 0.86-1.09 (``benchmarks/kmc_butler_volmer.py --only bv,acceleration``).
     At 30 000 x (3 seeds) the ratios were 0.80 (+i0) and 0.84 (+2 i0): the anodic side needs the
     faster hops here too. Measured: docs/validation.md."""
     f_col = dz.column_exchange_rate(I0, A)  # net ions a second per column at j = i0
