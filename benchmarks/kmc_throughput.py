@@ -15,7 +15,7 @@ Usage: python benchmarks/kmc_throughput.py [--quick] [--smoke] [--fingerprint] [
 of short runs; a check that it runs. ``--sides``: the lattices' columns a side instead, 24 layers
 high; ``--only``: only these rows, by mode: plating, stripping, reversible, revived, clocked,
 coated, gap, stranding, defaults; the heated row is ``plating`` with ``--heated``. With either,
-the deposition-only table is left out.)
+the deposition-only table and ``--smoke``'s fingerprints are left out.)
 
 ``--fingerprint`` prints, instead of timings, a hash of the state (every array of the run's
 ``KmcState``, the kept sums and the pending work) after each row's case, and after the reversible
@@ -106,9 +106,10 @@ def throughput(sides: list[int], heated: bool, events: int = 1_000_000,
     for eng, side in zip(prepared, sides):
         eng.advance(max_events=20 * side * side)  # roughen the surface first
     best = [(0.0, 0.0)] * len(sides)
+    timed = list(prepared)  # each lattice's last timed copy: its hop lists have grown as in a run
     for _ in range(repeats):
         for q, start in enumerate(prepared):
-            eng = copy.deepcopy(start)
+            eng = timed[q] = copy.deepcopy(start)
             before = eng.state.counts.copy()
             t0 = time.perf_counter()
             eng.advance(max_events=events, **_electrochemistry(eng, mode))
@@ -116,7 +117,7 @@ def throughput(sides: list[int], heated: bool, events: int = 1_000_000,
             done = (eng.state.counts - before)[[k.EV_DEPOSIT, k.EV_HOP, k.EV_STEP, k.EV_DISSOLVE]]
             if done.sum() / dt > best[q][0]:
                 best[q] = (done.sum() / dt, (done[1] + done[2]) / done.sum())
-    return [(rate, share, site_bytes(eng)) for (rate, share), eng in zip(best, prepared)]
+    return [(rate, share, site_bytes(eng)) for (rate, share), eng in zip(best, timed)]
 
 
 def _electrochemistry(eng: Engine, mode: str) -> dict:
@@ -184,10 +185,12 @@ def main() -> None:
                         help="time only these rows (by mode)")
     parser.add_argument("--heated", action="store_true", help="with --only: the rows with local heating on")
     args = parser.parse_args()
-    if args.heated and args.only is None:
-        parser.error("--heated selects rows of --only")
-    if args.sides and min(args.sides) < 5:
+    if args.heated and (args.only is None or args.only != ["plating"]):
+        parser.error("--heated selects the heated row: with --only plating")
+    if args.sides and min(args.sides) < 5:  # lateral periods below 5 join fewer neighbours (_kernels._neighbour_groups)
         parser.error("--sides: at least 5 columns a side")
+    if args.fingerprint and (args.sides or args.only):
+        parser.error("--sides and --only choose timed rows; --fingerprint times nothing")
     fingerprint_events = 2_000 if args.smoke else 300_000
     if args.fingerprint:
         print_fingerprints([16] if args.smoke else [40, 56], fingerprint_events)
@@ -197,7 +200,7 @@ def main() -> None:
     if args.smoke:
         sides, events, repeats, deposit_sides = [16, 32], 20_000, 1, [16, 32]
     if args.sides:
-        sides = args.sides
+        sides = sorted(args.sides)
     rows = [(heated, mode) for heated, mode in CASES
             if args.only is None or (mode in args.only and heated == args.heated)]
     for heated, mode in rows:

@@ -73,6 +73,7 @@ def test_cycles_strip_what_they_plate_and_the_charge_balances_at_every_record(tm
 
 # a disc of R = 0.8 um at (3.9, 1.6) um, joined to an electrode front at x = 1.5 um by a bridge 0.8 um (4 w)
 # wide and 1.6 um long, on a 3.2 um wide electrode (32 rows) and a 6 um band
+assert "width_um = 2.0" in CYCLING and "front_band_um = 3.0" in CYCLING
 NECK = CYCLING.replace("width_um = 2.0", "width_um = 3.2").replace("front_band_um = 3.0", "front_band_um = 6.0")
 DISC_UM, BRIDGE_UM = (3.9, 1.6, 0.8), (0.8, 1.6)  # (x, y, R), (width, length between electrode and disc)
 
@@ -94,13 +95,14 @@ def _start_on_a_neck(self):
 def test_a_cut_off_disc_is_counted_as_dead_li_through_the_cycles(tmp_path, monkeypatch):
     """The cycling outputs with dead metal in the run. A disc joined to the electrode by a 4 w bridge,
     which the profile term pinches off in the first plating (a bridge this thin is cut in ~8 s at
-    any current, docs/models.md §5.4: the test is of the bookkeeping, not of the cut). References:
+    zero current, docs/models.md §5.4; here before the first record, 9 s: the test is of the
+    bookkeeping, not of the cut). References:
     - the Li balance at every record, charge / F = metal gained (dead metal included) + dissolved Li
       gained, to 1e-9 of the charge moved; the cycles strip what they plate (Li reservoir);
     - the dead metal after the first cycle, from the geometry: at least the disc (0.95 pi R^2, the
       logistic profile's area to 5 %), at most the disc and the bridge, as a dense layer over the
       electrode's width; the file's ``dead_li_thickness`` / ``dead_li`` is the molar volume of Li,
-      M / rho = 6.941 g/mol / 0.534 g/cm^3 = 13.0 cm^3/mol (1 %);
+      M / rho = 6.941 g/mol / 0.534 g/cm^3 = 13.0 cm^3/mol (0.5 %: three figures);
     - the cells of dead metal (psi < 1/2) are the same at every record after the first and keep their
       psi exactly (inert); the second cycle cuts nothing off, so what it adds to the dead Li is only the live
       front's diffuse cells that become nearer to dead metal than to live metal and so are counted
@@ -119,7 +121,7 @@ def test_a_cut_off_disc_is_counted_as_dead_li_through_the_cycles(tmp_path, monke
     (_, _, radius), (width, length) = DISC_UM, BRIDGE_UM
     dead_area_um2 = cyc.dead_li_thickness.values * 1e6 * 3.2
     assert 0.95 * np.pi * radius ** 2 < dead_area_um2[0] < np.pi * radius ** 2 + width * length, dead_area_um2
-    np.testing.assert_allclose(cyc.dead_li_thickness / cyc.dead_li, 6.941e-3 / 534.0, rtol=0.01)
+    np.testing.assert_allclose(cyc.dead_li_thickness / cyc.dead_li, 6.941e-3 / 534.0, rtol=0.005)
     psi = ds.psi.values
     dead_metal = dead_cells(psi[1]) & (psi[1] < 0.5)
     for p in psi[2:]:
