@@ -332,13 +332,14 @@ def test_the_galvanostatic_exchange_runs_at_the_butler_volmer_overpotential(ener
     2 s more at open circuit, and ~3 monolayers at net currents j = -1, +1, +2 i0, each from the
     same settled film; 6 seeds; the overpotential averaged over 40 times in each window.
 
-    Each check is within 3 standard errors over the seeds plus a stated allowance:
+    Each check is within 3 standard errors over the seeds, plus a stated allowance where one is given:
     (1) detailed balance: the open-circuit overpotential is 0; allowance 0.02 k_B T / e (the
     falls' bias of the potentiostatic test, 2 % of i0, over the exchange current);
     (2) the Kossel-crystal Butler-Volmer law of the potentiostatic test, inverted: j = i_ex 2
     sinh(eta / 2) with i_ex the cathodic current at open circuit; the ratio j / (i_ex 2 sinh(eta
-    / 2)) is 1; allowance 10 %, empirical: the scatter of the potentiostatic benchmark's ratios at
-    30 000 and 100 000 x, 0.86-1.09 (``benchmarks/kmc_butler_volmer.py --only bv,acceleration``).
+    / 2)) is 1; no allowance (the potentiostatic test meets Butler-Volmer without one at this
+    acceleration). Measured: 1.037 +- 0.020, 0.957 +- 0.022, 0.925 +- 0.026 (t = 1.9, -1.9, -2.9:
+    the +2 i0 point only just inside, an anodic deficit that 6 seeds do not resolve).
     At 30 000 x (3 seeds) the ratios were 0.80 (+i0) and 0.84 (+2 i0): the anodic side needs the
     faster hops here too. Measured: docs/validation.md."""
     f_col = dz.column_exchange_rate(I0, A)  # net ions a second per column at j = i0
@@ -361,4 +362,4 @@ def test_the_galvanostatic_exchange_runs_at_the_butler_volmer_overpotential(ener
     assert abs(oc.mean()) < 3 * oc.std(ddof=1) / np.sqrt(oc.size) + 0.02, oc
     se = r.std(axis=0, ddof=1) / np.sqrt(r.shape[0])
     for q, j in enumerate(GALV_CURRENTS):
-        assert abs(r[:, q].mean() - 1) < 3 * se[q] + 0.10, (j, r[:, q])
+        assert abs(r[:, q].mean() - 1) < 3 * se[q], (j, r[:, q])
