@@ -1,21 +1,23 @@
 """kMC throughput: events/s and ns/event of a hop-dominated deposition case, with bond-counting
 rates (n-fold classes) and with per-site continuous rates (local heating on), of the same case
 stripping (galvanostatic dissolution at the same current, dead-Li tracking on), the same stripping
-with the reversible exchange (``kmc.exchange = "reversible"``), the one-way stripping with cut-off
-Li revived on contact (``kmc.dead_li = "revived_on_contact"``), with revival only within 10 ms
-of being cut off (``kmc.sei_passivation_time_s``, the passivation clock), with SEI-coated dead
-Li (``kmc.dead_li = "sei_coated"``), with Li joined across gaps of up to two spacings
+with dead-Li tracking off (what the tracking costs), the same stripping with the reversible
+exchange (``kmc.exchange = "reversible"``), the one-way stripping with cut-off Li revived on
+contact (``kmc.dead_li = "revived_on_contact"``), with revival only within 10 ms of being cut off
+(``kmc.sei_passivation_time_s``, the passivation clock), with SEI-coated dead Li
+(``kmc.dead_li = "sei_coated"``), with Li joined across gaps of up to two spacings
 (``kmc.electronic_contact = "narrow_gap"``) and with the moves that would leave an atom to fall
 onto dead Li refused (``kmc.stranding_moves = "refused"``), with both of the last two (the cycling
-defaults), and the cost of a deposition vs lattice area. Prints
-figures; asserts nothing.
+defaults), and the cost of a deposition vs lattice area. Prints figures; asserts nothing.
 
 Usage: python benchmarks/kmc_throughput.py [--quick] [--smoke] [--fingerprint] [--sides N ...] [--only MODE ...]
+[--layers N]
 (``--smoke``: lattices of 16^2 and 32^2 columns, one repeat of 2e4 events, and the fingerprints
-of short runs; a check that it runs. ``--sides``: the lattices' columns a side instead, 24 layers
-high; ``--only``: only these rows, by mode: plating, stripping, reversible, revived, clocked,
-coated, gap, stranding, defaults; the heated row is ``plating`` with ``--heated``. With either,
-the deposition-only table and ``--smoke``'s fingerprints are left out.)
+of short runs; a check that it runs. ``--sides``: the lattices' columns a side instead;
+``--layers``: their height instead of 24; ``--only``: only these rows, by mode: plating, stripping,
+untracked, reversible, revived, clocked, coated, gap, stranding, defaults; the heated row is
+``plating`` with ``--heated``. With any of them, the deposition-only table and ``--smoke``'s
+fingerprints are left out.)
 
 ``--fingerprint`` prints, instead of timings, a hash of the state (every array of the run's
 ``KmcState``, the kept sums and the pending work) after each row's case, and after the reversible
@@ -59,8 +61,9 @@ from multiscale.kmc.engine import Engine, KmcState
 
 def case(side: int, heated: bool, nz: int = 24, seed: int = 1, stripping: bool = False, revive: bool = False,
          passivation_time_s: float = np.inf, sei_coated: bool = False, narrow_gap: bool = False,
-         non_uniform: bool = False, refuse_stranding: bool = False) -> Engine:
-    """The benchmark's case on ``side``^2 columns; ``non_uniform``: the current density varies as
+         non_uniform: bool = False, refuse_stranding: bool = False, untracked: bool = False) -> Engine:
+    """The benchmark's case on ``side``^2 columns, ``nz`` layers; ``untracked``: stripping with
+    dead-Li tracking off (what the tracking costs); ``non_uniform``: the current density varies as
     1 + 0.5 cos(2 pi x / side) times its mean, 1 mA/cm^2 (a local exchange-current factor)."""
     d = build_datasets(AtomisticParams())["diffusion"]
     energetics = m.energetics_from_arrhenius(float(d.D0_surface), float(d.Ea_surface), float(d.D0_bulk), float(d.Ea_bulk),
@@ -73,14 +76,16 @@ def case(side: int, heated: bool, nz: int = 24, seed: int = 1, stripping: bool =
     heating = m.LocalHeating(300.0, np.full((side, side), 50.0), 6.0, energetics) if heated else None
     kd = dissolution_table(energetics, 300.0, 10.0, A) if stripping else None
     return Engine(KmcState.flat((nz, side, side), seed, layers=4), table, dep, ballistic=True, heating=heating,
-                  step_factor=energetics.step_factor(300.0), dissolution=kd, track_dead=stripping, revive_dead=revive,
+                  step_factor=energetics.step_factor(300.0), dissolution=kd, track_dead=stripping and not untracked,
+                  revive_dead=revive,
                   passivation_time_s=passivation_time_s, sei_coated=sei_coated, narrow_gap=narrow_gap,
                   refuse_stranding=refuse_stranding)
 
 
-def mode_case(side: int, heated: bool, mode: str) -> Engine:
-    """:func:`case` for a row of :data:`FINGERPRINT_CASES`."""
-    return case(side, heated, stripping=mode != "plating", revive=mode in ("revived", "clocked"),
+def mode_case(side: int, heated: bool, mode: str, layers: int = 24) -> Engine:
+    """:func:`case` for a row of :data:`FINGERPRINT_CASES`, ``layers`` high."""
+    return case(side, heated, nz=layers, stripping=mode != "plating", untracked=mode == "untracked",
+                revive=mode in ("revived", "clocked"),
                 passivation_time_s=1e-2 if mode == "clocked" else np.inf, sei_coated=mode in ("coated", "defaults"),
                 narrow_gap=mode == "gap", non_uniform=mode in ("reversible_field", "potentiostatic_field"),
                 refuse_stranding=mode in ("stranding", "defaults"))
@@ -95,14 +100,14 @@ def site_bytes(engine: Engine) -> float:
 
 
 def throughput(sides: list[int], heated: bool, events: int = 1_000_000,
-               repeats: int = 5, mode: str = "plating") -> list[tuple[float, float, float]]:
+               repeats: int = 5, mode: str = "plating", layers: int = 24) -> list[tuple[float, float, float]]:
     """(events/s, move share, bytes/site) of each lattice, best of ``repeats``. The repeats go
     round the lattices in turn, so that a slow spell of a shared machine falls on all of them.
     Every repeat runs on a copy of the same roughened state, so that a lattice's repeats time the
     same events on a film that holds them: a stripping row dissolves ~1.2 of the 4 layers of 64^2
     columns in 1e6 events, so carried on from repeat to repeat it would strip them bare and time
     the last atoms (docs/performance.md)."""
-    prepared = [mode_case(side, heated, mode) for side in sides]
+    prepared = [mode_case(side, heated, mode, layers) for side in sides]
     for eng, side in zip(prepared, sides):
         eng.advance(max_events=20 * side * side)  # roughen the surface first
     best = [(0.0, 0.0)] * len(sides)
@@ -128,7 +133,7 @@ def _electrochemistry(eng: Engine, mode: str) -> dict:
     together, the cycling defaults), reversible (the
     galvanostatic exchange at that net current, i0 = 1 mA/cm^2; reversible_field: in a non-uniform
     field) or potentiostatic_field (the potentiostatic exchange at eta = 0 in a non-uniform field)."""
-    if mode in ("stripping", "revived", "clocked", "coated", "gap", "stranding", "defaults"):
+    if mode in ("stripping", "untracked", "revived", "clocked", "coated", "gap", "stranding", "defaults"):
         return {"deposition_scale": 0.0, "strip_rate": eng.total_deposition_rate}
     if mode == "potentiostatic_field":
         return {"anodic_scale": 1.0}
@@ -162,7 +167,8 @@ def print_fingerprints(sides: list[int], events: int, calls: int = 3) -> None:
 
 #: (heated, mode) -> row label.
 CASES = {(False, "plating"): "bond-counting classes", (True, "plating"): "per-site (heating on)",
-         (False, "stripping"): "stripping (dead Li on)", (False, "reversible"): "reversible (dead Li on)",
+         (False, "stripping"): "stripping (dead Li on)", (False, "untracked"): "stripping, dead Li untracked",
+         (False, "reversible"): "reversible (dead Li on)",
          (False, "revived"): "stripping, revived on contact", (False, "clocked"): "stripping, passivation clock",
          (False, "coated"): "stripping, SEI-coated", (False, "gap"): "stripping, narrow gap",
          (False, "stranding"): "stripping, stranding refused",
@@ -184,13 +190,16 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", metavar="MODE", choices=sorted({mode for _, mode in CASES}),
                         help="time only these rows (by mode)")
     parser.add_argument("--heated", action="store_true", help="with --only: the rows with local heating on")
+    parser.add_argument("--layers", type=int, default=24, metavar="N", help="height of the timed lattices (default 24)")
     args = parser.parse_args()
     if args.heated and (args.only is None or args.only != ["plating"]):
         parser.error("--heated selects the heated row: with --only plating")
     if args.sides and min(args.sides) < 5:  # lateral periods below 5 join fewer neighbours (_kernels._neighbour_groups)
         parser.error("--sides: at least 5 columns a side")
-    if args.fingerprint and (args.sides or args.only):
-        parser.error("--sides and --only choose timed rows; --fingerprint times nothing")
+    if args.fingerprint and (args.sides or args.only or args.layers != 24):
+        parser.error("--sides, --only and --layers choose timed rows; --fingerprint times nothing")
+    if args.layers < 12:  # the case's 4-layer film and its roughening need room above it
+        parser.error("--layers: at least 12")
     fingerprint_events = 2_000 if args.smoke else 300_000
     if args.fingerprint:
         print_fingerprints([16] if args.smoke else [40, 56], fingerprint_events)
@@ -210,11 +219,11 @@ def main() -> None:
           f"{'bytes/site':>11}")
     for heated, mode in rows:
         label = CASES[heated, mode]
-        results = throughput(sides, heated, events, repeats, mode)
+        results = throughput(sides, heated, events, repeats, mode, args.layers)
         for side, (rate, share, nbytes) in zip(sides, results):
-            print(f"{label:>22} {24 * side * side:>10.2e} {rate:>12.3e} {1e9 / rate:>10.1f} "
+            print(f"{label:>22} {args.layers * side * side:>10.2e} {rate:>12.3e} {1e9 / rate:>10.1f} "
                   f"{results[0][0] / rate:>9.2f} {share:>10.3f} {nbytes:>11.2f}")
-    if args.sides or args.only:
+    if args.sides or args.only or args.layers != 24:
         return
     print("\ndeposition only (hops off): cost per deposition vs lattice area")
     print(f"{'columns':>10} {'ns/deposit':>12}")

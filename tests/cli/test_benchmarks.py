@@ -46,6 +46,7 @@ CASES = {
     "kmc_throughput": ["events/s", "bond-counting classes", "per-site (heating on)", "stripping (dead Li on)",
                        "reversible (dead Li on)", "stripping, revived on contact", "stripping, passivation clock",
                        "stripping, SEI-coated", "stripping, narrow gap", "stripping, stranding refused",
+                       "stripping, dead Li untracked",
                        "stripping, the defaults", "ns/deposit",
                        "trajectory fingerprints", "16^2 columns", "potentiostatic, non-uniform field"],
     "lu_ordering": ["L+U nnz", "minimum degree", "nested dissection", "16x24"],
@@ -71,12 +72,13 @@ def test_smoke_mode_runs_and_prints_figures(name, tmp_path):
 
 
 def test_the_throughput_benchmark_times_the_rows_and_lattices_asked_for(tmp_path):
-    """``--only`` and ``--sides``: the stripping row alone, on the two lattices named."""
+    """``--only``, ``--sides`` and ``--layers``: the stripping row alone, on the two lattices named."""
     result = subprocess.run([sys.executable, str(BENCHMARKS / "kmc_throughput.py"), "--smoke", "--only", "stripping",
-                             "--sides", "16", "20"], cwd=tmp_path, capture_output=True, encoding="utf-8", timeout=300)
+                             "--sides", "20", "16", "--layers", "30"], cwd=tmp_path, capture_output=True,
+                            encoding="utf-8", timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     rows = [line.split() for line in result.stdout.splitlines() if line.lstrip().startswith("stripping")]
-    assert [row[4] for row in rows] == ["6.14e+03", "9.60e+03"], result.stdout  # 24 x 16^2 and 24 x 20^2 sites
+    assert [row[4] for row in rows] == ["7.68e+03", "1.20e+04"], result.stdout  # 30 x 16^2 and 30 x 20^2 sites
     assert "bond-counting classes" not in result.stdout and "ns/deposit" not in result.stdout, result.stdout
 
 
