@@ -180,6 +180,7 @@ N_GAP = GAP_SHELL.shape[0]
 WORK_SHAPE = (4, max(N_GAP, COAT_ROOM))  # ``work``: rows 0-2 group <= N_GAP sites; row 3, the sites a coat re-files
 TOUCHED_SIZE = 2048  # ``touched``: the sites whose word an event changed (<= 14 changes x ~60 sites)
 FACE_ORDER = (4, 0, 1, 2, 3, 5)  # the face neighbours in search order: pushed last, popped first: down
+DOWN_FIRST = (5, 0, 1, 2, 3, 4)  # the lone atom's target, looked around: on a terrace the Li is below
 
 
 # ----------------------------------------------------------------------------- random numbers
@@ -956,13 +957,16 @@ def _neighbour_groups(z, col, extra, e1, e2, st, grid, nz, work):
     reached from (z, col) by the perpendicular steps e1 and e2 (a step move's target; -1: none),
     grouped by the paths between them that avoid the emptied site through one intermediate:
     two neighbours in perpendicular directions da, db are joined when the corner site (z, col)
-    + da + db holds Li (their only common neighbour besides the emptied site; opposite neighbours
-    have none when the lateral periods are >= 5: in smaller boxes some are left unjoined, which
-    costs a search, never a wrong answer), and ``extra`` is joined to the neighbours in
-    directions e1 and e2 (it touches them; it shares no neighbour with the others). ``work`` int64[3, 7]: sites, directions (-1
-    for ``extra``) and groups (index of the group's first member) in rows 0-2. Returns (k, number
-    of groups)."""
+    + da + db holds Li (their only common neighbour besides the emptied site; its flat index is
+    the two neighbours' less the emptied site's, since a step's change of index along one axis,
+    wrap included, does not depend on the others; opposite neighbours have none when the lateral
+    periods are >= 5: in smaller boxes some are left unjoined, which costs a search, never a wrong
+    answer), and ``extra`` is joined to the neighbours in directions e1 and e2 (it touches them;
+    it shares no neighbour with the others). ``work`` int64[3, 7]: sites, directions (-1 for
+    ``extra``) and groups (index of the group's first member) in rows 0-2. Returns (k, number of
+    groups)."""
     nxy = n_columns(grid)
+    centre = z * nxy + col
     lat = laterals(col, grid)
     k = 0
     for d in range(6):
@@ -991,10 +995,8 @@ def _neighbour_groups(z, col, extra, e1, e2, st, grid, nz, work):
                 joined = dn == e1 or dn == e2
             elif (da >> 1) == (db >> 1):
                 joined = False
-            else:
-                za, ca = site_zc(work[0, a], grid)
-                zc, cc = neighbour_zc(za, ca, db, laterals(ca, grid), nz)
-                joined = zc >= 1 and is_atom(st[zc * nxy + cc])
+            else:  # both neighbours lie at z >= 1, so the corner does
+                joined = is_atom(st[work[0, a] + work[0, b] - centre])
             if joined:
                 old, new = work[2, b], work[2, a]
                 for q in range(k):
@@ -1226,6 +1228,67 @@ def _falls_strand(zs, cs, st, grid, nz, stamp, stack, seen, search, first_id, wo
     return stranded
 
 
+@njit(cache=True, inline="always")
+def settled_locally(s, t, stepping, st, grid, nz, work, narrow_gap):
+    """The answer of :func:`cuts_off` where the site words around the move settle it, with no search:
+    1 the move would cut Li off, 0 it would not, -1 not settled (:func:`cuts_off` searches). Inlined
+    into the event loop, so that the moves settled here (98.9 % of the stripping benchmark's) do
+    not pay the call of :func:`cuts_off`, whose array arguments numba passes as 54 words pushed on
+    the stack (docs/performance.md).
+
+    Two rules, faces only (``narrow_gap``: never settled). The lone atom: an atom with one occupied
+    neighbour carries no other atom's path to the collector, so only the moved atom is checked: it
+    stays connected if it lands on the collector or next to a live Li atom other than itself
+    (looked for below the target first, ``DOWN_FIRST``: an adatom on a terrace finds it at once).
+    One group: the Li neighbours of the emptied site joined through corners
+    (:func:`_neighbour_groups`, on the occupancy after the move, set in ``st`` for the test and
+    restored) into one group, or none, with the emptied site above the collector's plane, means
+    every path through it has a detour. That answers :func:`cuts_off` with ``refuse_stranding`` too,
+    since then no Li neighbour falls (:func:`_falls_strand`): each member of a group of two or more touches Li
+    (the corner, or the step's target, that joined it); a lone member is a hop's target, which
+    falls, if at all, back into the emptied site (the state before the move); a step's target is
+    no face neighbour. ``work``: :func:`_neighbour_groups`."""
+    if narrow_gap:
+        return -1
+    nxy = n_columns(grid)
+    zs, cs = site_zc(s, grid)
+    zt, ct = site_zc(t, grid)
+    if (st[s] & NOCC_MASK) == N_UNIT:
+        if zt == 1:
+            return 0
+        lat = laterals(ct, grid)
+        for a in range(6):
+            zj, cj = neighbour_zc(zt, ct, DOWN_FIRST[a], lat, nz)
+            j = zj * nxy + cj
+            if zj >= 1 and j != s and is_atom(st[j]):
+                return 0
+        return 1
+    if zs <= 1:
+        return -1
+    bs, bt = st[s], st[t]
+    st[s] = (bs & ~OCC_MASK) | EMPTY
+    st[t] = (bt & ~OCC_MASK) | (bs & OCC_MASK)
+    e1, e2 = _step_directions(zs, cs, zt, ct, stepping, grid)
+    k, n_groups = _neighbour_groups(zs, cs, t if stepping else -1, e1, e2, st, grid, nz, work)
+    st[s], st[t] = bs, bt
+    return 0 if k == 0 or n_groups == 1 else -1
+
+
+@njit(cache=True, inline="always")
+def _step_directions(zs, cs, zt, ct, stepping, grid):
+    """(e1, e2): the vertical and the lateral direction of a step move from (zs, cs) to (zt, ct),
+    along which its target touches the emptied site's neighbours (:func:`_neighbour_groups`);
+    (-1, -1) for a hop."""
+    e1, e2 = -1, -1
+    if stepping:
+        e1 = 4 if zt > zs else 5
+        lat = laterals(cs, grid)
+        for d in range(4):
+            if lat[d] == ct:
+                e2 = d
+    return e1, e2
+
+
 @njit(cache=True, _nrt=False, error_model="numpy")
 def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work, narrow_gap, refuse_stranding):
     """True when moving the Li atom at site s to the empty site t (a step move when ``stepping``:
@@ -1241,23 +1304,12 @@ def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work, nar
     ``refuse_stranding`` (faces only) it is, when such an atom would land there
     (:func:`_falls_strand`), so that every cut-off then comes from a dissolution.
 
-    Fast path (most moves of a hop-dominated run are adatoms'; faces only): an atom with one
-    occupied neighbour carries no other atom's path to the collector, so only the moved atom is
-    checked: it stays connected if it lands on the collector or next to a live Li atom other than
-    itself."""
-    nxy = n_columns(grid)
+    What the site words around the move settle is answered first (:func:`settled_locally`, which
+    the event loop calls itself before calling this); the rest is grouped again and searched."""
+    settled = settled_locally(s, t, stepping, st, grid, nz, work, narrow_gap)
+    if settled >= 0:
+        return settled == 1
     zs, cs = site_zc(s, grid)
-    zt, ct = site_zc(t, grid)
-    if not narrow_gap and (st[s] & NOCC_MASK) == N_UNIT:
-        if zt == 1:
-            return False
-        lat = laterals(ct, grid)
-        for d in range(6):
-            zj, cj = neighbour_zc(zt, ct, d, lat, nz)
-            j = zj * nxy + cj
-            if zj >= 1 and j != s and is_atom(st[j]):
-                return False
-        return True
     bs, bt = st[s], st[t]
     st[s] = (bs & ~OCC_MASK) | EMPTY
     st[t] = (bt & ~OCC_MASK) | (bs & OCC_MASK)
@@ -1266,13 +1318,8 @@ def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work, nar
         n_groups = k
         reach = 2
     else:
-        e1, e2 = -1, -1  # the step's directions: the target touches the neighbours there
-        if stepping:
-            e1 = 4 if zt > zs else 5
-            lat = laterals(cs, grid)
-            for d in range(4):
-                if lat[d] == ct:
-                    e2 = d
+        zt, ct = site_zc(t, grid)
+        e1, e2 = _step_directions(zs, cs, zt, ct, stepping, grid)
         k, n_groups = _neighbour_groups(zs, cs, t if stepping else -1, e1, e2, st, grid, nz, work)
         reach = 1
     cut = False
@@ -2037,8 +2084,10 @@ def run_events(
             if lost > 0 and next_uniform(rng) >= uphill[lost]:
                 counts[EV_REFUSED] += 1  # a null event: the clock has advanced, the atom stays
                 continue
-        if track_dead and cuts_off(s, zt * nxy + ct, stepping, st, grid, nz, stamp, stack, seen, search, work,
-                                   narrow_gap, refuse_stranding):
+        # the move test: most moves are settled by the words around them, without the call to cuts_off
+        settled = settled_locally(s, zt * nxy + ct, stepping, st, grid, nz, work, narrow_gap) if track_dead else 0
+        if settled == 1 or (settled < 0 and cuts_off(s, zt * nxy + ct, stepping, st, grid, nz, stamp, stack, seen,
+                                                      search, work, narrow_gap, refuse_stranding)):
             counts[EV_REFUSED] += 1  # a null event: the clock has advanced, the atom stays
             continue
         phase = b & OCC_MASK

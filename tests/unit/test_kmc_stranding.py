@@ -1,9 +1,9 @@
-"""The move test of ``kmc.stranding_moves = "refused"`` (``_kernels.cuts_off`` with
-``refuse_stranding``) against a direct reading of the fall rule (docs/models.md §4.8), written here
-from the rule: after the move, each Li neighbour of the emptied site (in the order +x, -x, +y, -y,
-+z, -z) that has no neighbour that binds it falls down its column while the site below is empty;
-then a breadth-first search over touching Li from the atoms at z = 1 (periodic in x and y) says
-which Li reaches the collector."""
+"""The move test (``_kernels.cuts_off``, its local answers ``_kernels.settled_locally``) and that of
+``kmc.stranding_moves = "refused"`` (``cuts_off`` with ``refuse_stranding``) against a direct
+reading of the rules (docs/models.md §4.8), written here from them: after the move, each Li
+neighbour of the emptied site (in the order +x, -x, +y, -y, +z, -z) that has no neighbour that
+binds it falls down its column while the site below is empty; then a breadth-first search over
+touching Li from the atoms at z = 1 (periodic in x and y) says which Li reaches the collector."""
 
 from __future__ import annotations
 
@@ -121,8 +121,10 @@ def test_the_stranding_refusal_foresees_exactly_the_falls_onto_cut_off_places(co
     """On 30 random states, every move of every live atom (~1000-1600 of them let an atom fall):
     ``cuts_off`` with ``refuse_stranding`` is True exactly when it is without (a cut by the move
     itself) or when the direct reading above has an atom fall and land where no Li path reaches;
-    the site words are unchanged after each call. Dead Li that binds, and SEI-coated."""
-    stranding, falls = 0, 0
+    the site words are unchanged after each call; ``settled_locally`` (which takes no refusal),
+    where it answers (some moves), says what ``cuts_off`` says with the refusal and without.
+    Dead Li that binds, and SEI-coated."""
+    stranding, falls, settled = 0, 0, 0
     for seed in range(30):
         occ = _valid_state(seed, coated)
         state = KmcState.from_occupancy(occ, 0, coated)
@@ -139,8 +141,64 @@ def test_the_stranding_refusal_foresees_exactly_the_falls_onto_cut_off_places(co
                                np.zeros(1, np.int64), np.empty(k.WORK_SHAPE, np.int64), False, refuse)
                     said.append(k.cuts_off(np.int32(si), np.int64(ti), stepping, state.st, grid, nz, *scratch))
                     np.testing.assert_array_equal(state.st, before)
+                local = k.settled_locally(np.int32(si), np.int64(ti), stepping, state.st, grid, nz,
+                                          np.empty(k.WORK_SHAPE, np.int64), False)
+                assert local == -1 or local == said[0] == said[1], (seed, s, t, stepping, said, local)
+                settled += local >= 0
                 stranded, fell = _landed_stranded(occ, s, t, coated)
                 assert said[1] == (said[0] or stranded), (seed, s, t, stepping, said, stranded)
                 stranding += said[1] and not said[0]
                 falls += fell > 0
     assert stranding > 0 and falls > stranding  # both outcomes of a fall were seen (3 and 12 strand)
+    assert settled > 0
+
+
+def _cut_by_the_move(occ, s, t, coated):
+    """Whether the move s -> t leaves a live atom that does not fall (it has a bond, or the site
+    below it is not empty) where no Li path reaches the collector."""
+    occ = occ.copy()
+    occ[t], occ[s] = occ[s], EMPTY
+    reach = _reaching(occ)
+    for a in zip(*np.nonzero(np.isin(occ, LIVE))):
+        falls = not any(_binds(occ, n, coated) for n in _neighbours(a, occ.shape)) \
+            and occ[a[0] - 1, a[1], a[2]] == EMPTY
+        if not falls and a not in reach:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("coated", [False, True])
+def test_the_move_test_and_its_local_answers_agree_with_the_direct_reading(coated):
+    """On 30 random states, every move of every live atom that leaves it a bond (faces, no stranding refusal):
+    ``cuts_off`` is True exactly when the direct reading leaves a live atom that does not fall
+    without a Li path to the collector; ``settled_locally`` (what the event loop asks first), where
+    it answers (1 cut, 0 not), says the same; the site words are unchanged after each call. Each
+    of its outcomes occurs (counted), so every branch is checked. It answers 1 only for a lone atom
+    bound at its target to dead Li alone, which binds only uncoated: with SEI-coated dead Li, never."""
+    outcomes = {-1: 0, 0: 0, 1: 0}
+    for seed in range(30):
+        occ = _valid_state(seed, coated)
+        state = KmcState.from_occupancy(occ, 0, coated)
+        before = state.st.copy()
+        nz, ny, nx = occ.shape
+        grid = k.lateral_grid(nx, ny)
+        n = state.st.size
+        work = np.empty(k.WORK_SHAPE, np.int64)
+        for s in zip(*np.nonzero(np.isin(occ, LIVE))):
+            for t, stepping in _targets(occ, s, coated):
+                after = occ.copy()
+                after[t], after[s] = after[s], EMPTY
+                if not any(_binds(after, n, coated) for n in _neighbours(t, occ.shape)):
+                    continue  # not a move the kMC makes: a target is one where the atom keeps a bond
+                si, ti = (s[0] * ny + s[1]) * nx + s[2], (t[0] * ny + t[1]) * nx + t[2]
+                expected = _cut_by_the_move(occ, s, t, coated)
+                local = k.settled_locally(np.int32(si), np.int64(ti), stepping, state.st, grid, nz, work, False)
+                np.testing.assert_array_equal(state.st, before)
+                searched = k.cuts_off(np.int32(si), np.int64(ti), stepping, state.st, grid, nz, np.zeros(n, np.int32),
+                                      np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(1, np.int64), work, False,
+                                      False)
+                np.testing.assert_array_equal(state.st, before)
+                assert searched == expected, (seed, s, t, stepping)
+                assert local in (-1, int(expected)), (seed, s, t, stepping, local)
+                outcomes[int(local)] += 1
+    assert outcomes[-1] > 0 and outcomes[0] > 0 and (outcomes[1] == 0) == coated, outcomes
