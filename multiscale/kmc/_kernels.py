@@ -1243,11 +1243,12 @@ def settled_locally(s, t, stepping, st, grid, nz, work, narrow_gap):
     One group: the Li neighbours of the emptied site joined through corners
     (:func:`_neighbour_groups`, on the occupancy after the move, set in ``st`` for the test and
     restored) into one group, or none, with the emptied site above the collector's plane, means
-    every path through it has a detour. That answers :func:`cuts_off` with ``refuse_stranding`` too,
-    since then no Li neighbour falls (:func:`_falls_strand`): each member of a group of two or more touches Li
-    (the corner, or the step's target, that joined it); a lone member is a hop's target, which
-    falls, if at all, back into the emptied site (the state before the move); a step's target is
-    no face neighbour. ``work``: :func:`_neighbour_groups`."""
+    every path through it has a detour. For the moves the event loop makes (the moved atom keeps a
+    bond at its target: a hop target has an occupied neighbour besides the mover) that answers
+    :func:`cuts_off` with ``refuse_stranding`` too, since then no Li neighbour falls
+    (:func:`_falls_strand`): each member of a group of two or more touches Li (the corner, or the
+    step's target, that joined it), a lone member is a hop's target, bound there, and a step's
+    target is no face neighbour. ``work``: :func:`_neighbour_groups`."""
     if narrow_gap:
         return -1
     nxy = n_columns(grid)

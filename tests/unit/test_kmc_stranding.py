@@ -116,39 +116,71 @@ def _targets(occ, s, coated):
         yield (z - 1, y, x), False
 
 
+def _moves(coated):
+    """Every move of every live atom on 30 random states (:func:`_valid_state`, :func:`_targets`):
+    (seed, occupancy, its :class:`KmcState`, s, t, stepping, flat s, flat t)."""
+    for seed in range(30):
+        occ = _valid_state(seed, coated)
+        state = KmcState.from_occupancy(occ, 0, coated)
+        _, ny, nx = occ.shape
+        for s in zip(*np.nonzero(np.isin(occ, LIVE))):
+            for t, stepping in _targets(occ, s, coated):
+                yield (seed, occ, state, s, t, stepping, np.int32((s[0] * ny + s[1]) * nx + s[2]),
+                       np.int64((t[0] * ny + t[1]) * nx + t[2]))
+
+
+def _keeps_a_bond(occ, s, t, coated):
+    """Whether the atom moved s -> t has a neighbour that binds it at t: the moves the kMC makes (a
+    hop target has an occupied neighbour besides the mover; ``_targets`` also lists up and down
+    moves without one, which let the mover fall)."""
+    after = occ.copy()
+    after[t], after[s] = after[s], EMPTY
+    return any(_binds(after, j, coated) for j in _neighbours(t, occ.shape))
+
+
+def _cuts_off(state, si, ti, stepping, refuse):
+    """``cuts_off`` (faces) for the move si -> ti on ``state``, with fresh scratch; checks that it leaves
+    the site words unchanged."""
+    before = state.st.copy()
+    nz, ny, nx = state.shape
+    n = state.st.size
+    said = k.cuts_off(si, ti, stepping, state.st, k.lateral_grid(nx, ny), nz, np.zeros(n, np.int32),
+                      np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(1, np.int64),
+                      np.empty(k.WORK_SHAPE, np.int64), False, refuse)
+    np.testing.assert_array_equal(state.st, before)
+    return said
+
+
+def _settled_locally(state, si, ti, stepping):
+    """``settled_locally`` (faces) for the move si -> ti on ``state``; checks that it leaves the site
+    words unchanged."""
+    before = state.st.copy()
+    nz, ny, nx = state.shape
+    local = k.settled_locally(si, ti, stepping, state.st, k.lateral_grid(nx, ny), nz,
+                              np.empty(k.WORK_SHAPE, np.int64), False)
+    np.testing.assert_array_equal(state.st, before)
+    return local
+
+
 @pytest.mark.parametrize("coated", [False, True])
 def test_the_stranding_refusal_foresees_exactly_the_falls_onto_cut_off_places(coated):
     """On 30 random states, every move of every live atom (~1000-1600 of them let an atom fall):
     ``cuts_off`` with ``refuse_stranding`` is True exactly when it is without (a cut by the move
     itself) or when the direct reading above has an atom fall and land where no Li path reaches;
-    the site words are unchanged after each call; ``settled_locally`` (which takes no refusal),
-    where it answers (some moves), says what ``cuts_off`` says with the refusal and without.
-    Dead Li that binds, and SEI-coated."""
+    the site words are unchanged after each call; on the moves that keep the atom a bond (the kMC's),
+    ``settled_locally`` (which takes no refusal), where it answers, says what ``cuts_off`` says
+    with the refusal and without. Dead Li that binds, and SEI-coated."""
     stranding, falls, settled = 0, 0, 0
-    for seed in range(30):
-        occ = _valid_state(seed, coated)
-        state = KmcState.from_occupancy(occ, 0, coated)
-        before = state.st.copy()
-        nz, ny, nx = occ.shape
-        grid = k.lateral_grid(nx, ny)
-        n = state.st.size
-        for s in zip(*np.nonzero(np.isin(occ, LIVE))):
-            for t, stepping in _targets(occ, s, coated):
-                si, ti = (s[0] * ny + s[1]) * nx + s[2], (t[0] * ny + t[1]) * nx + t[2]
-                said = []
-                for refuse in (False, True):
-                    scratch = (np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(n, np.int32),
-                               np.zeros(1, np.int64), np.empty(k.WORK_SHAPE, np.int64), False, refuse)
-                    said.append(k.cuts_off(np.int32(si), np.int64(ti), stepping, state.st, grid, nz, *scratch))
-                    np.testing.assert_array_equal(state.st, before)
-                local = k.settled_locally(np.int32(si), np.int64(ti), stepping, state.st, grid, nz,
-                                          np.empty(k.WORK_SHAPE, np.int64), False)
-                assert local == -1 or local == said[0] == said[1], (seed, s, t, stepping, said, local)
-                settled += local >= 0
-                stranded, fell = _landed_stranded(occ, s, t, coated)
-                assert said[1] == (said[0] or stranded), (seed, s, t, stepping, said, stranded)
-                stranding += said[1] and not said[0]
-                falls += fell > 0
+    for seed, occ, state, s, t, stepping, si, ti in _moves(coated):
+        said = [_cuts_off(state, si, ti, stepping, refuse) for refuse in (False, True)]
+        if _keeps_a_bond(occ, s, t, coated):
+            local = _settled_locally(state, si, ti, stepping)
+            assert local == -1 or local == said[0] == said[1], (seed, s, t, stepping, said, local)
+            settled += local >= 0
+        stranded, fell = _landed_stranded(occ, s, t, coated)
+        assert said[1] == (said[0] or stranded), (seed, s, t, stepping, said, stranded)
+        stranding += said[1] and not said[0]
+        falls += fell > 0
     assert stranding > 0 and falls > stranding  # both outcomes of a fall were seen (3 and 12 strand)
     assert settled > 0
 
@@ -169,36 +201,20 @@ def _cut_by_the_move(occ, s, t, coated):
 
 @pytest.mark.parametrize("coated", [False, True])
 def test_the_move_test_and_its_local_answers_agree_with_the_direct_reading(coated):
-    """On 30 random states, every move of every live atom that leaves it a bond (faces, no stranding refusal):
-    ``cuts_off`` is True exactly when the direct reading leaves a live atom that does not fall
-    without a Li path to the collector; ``settled_locally`` (what the event loop asks first), where
-    it answers (1 cut, 0 not), says the same; the site words are unchanged after each call. Each
-    of its outcomes occurs (counted), so every branch is checked. It answers 1 only for a lone atom
-    bound at its target to dead Li alone, which binds only uncoated: with SEI-coated dead Li, never."""
+    """On 30 random states, every move of every live atom that leaves it a bond at its target (faces,
+    no stranding refusal): ``cuts_off`` is True exactly when the direct reading leaves a live atom
+    that does not fall without a Li path to the collector; ``settled_locally`` (what the event loop
+    asks first), where it answers (1 cut, 0 not), says the same; the site words are unchanged
+    after each call. Each of its outcomes occurs (counted), so every branch is checked. It answers
+    1 only for a lone atom bound at its target to dead Li alone, which binds only uncoated: with
+    SEI-coated dead Li, never."""
     outcomes = {-1: 0, 0: 0, 1: 0}
-    for seed in range(30):
-        occ = _valid_state(seed, coated)
-        state = KmcState.from_occupancy(occ, 0, coated)
-        before = state.st.copy()
-        nz, ny, nx = occ.shape
-        grid = k.lateral_grid(nx, ny)
-        n = state.st.size
-        work = np.empty(k.WORK_SHAPE, np.int64)
-        for s in zip(*np.nonzero(np.isin(occ, LIVE))):
-            for t, stepping in _targets(occ, s, coated):
-                after = occ.copy()
-                after[t], after[s] = after[s], EMPTY
-                if not any(_binds(after, n, coated) for n in _neighbours(t, occ.shape)):
-                    continue  # not a move the kMC makes: a target is one where the atom keeps a bond
-                si, ti = (s[0] * ny + s[1]) * nx + s[2], (t[0] * ny + t[1]) * nx + t[2]
-                expected = _cut_by_the_move(occ, s, t, coated)
-                local = k.settled_locally(np.int32(si), np.int64(ti), stepping, state.st, grid, nz, work, False)
-                np.testing.assert_array_equal(state.st, before)
-                searched = k.cuts_off(np.int32(si), np.int64(ti), stepping, state.st, grid, nz, np.zeros(n, np.int32),
-                                      np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(1, np.int64), work, False,
-                                      False)
-                np.testing.assert_array_equal(state.st, before)
-                assert searched == expected, (seed, s, t, stepping)
-                assert local in (-1, int(expected)), (seed, s, t, stepping, local)
-                outcomes[int(local)] += 1
+    for seed, occ, state, s, t, stepping, si, ti in _moves(coated):
+        if not _keeps_a_bond(occ, s, t, coated):
+            continue  # not a move the kMC makes
+        expected = _cut_by_the_move(occ, s, t, coated)
+        local = _settled_locally(state, si, ti, stepping)
+        assert _cuts_off(state, si, ti, stepping, False) == expected, (seed, s, t, stepping)
+        assert local in (-1, int(expected)), (seed, s, t, stepping, local)
+        outcomes[int(local)] += 1
     assert outcomes[-1] > 0 and outcomes[0] > 0 and (outcomes[1] == 0) == coated, outcomes
