@@ -1306,7 +1306,10 @@ def cuts_off(s, t, stepping, st, grid, nz, stamp, stack, seen, search, work, nar
     (:func:`_falls_strand`), so that every cut-off then comes from a dissolution.
 
     What the site words around the move settle is answered first (:func:`settled_locally`, which
-    the event loop calls itself before calling this); the rest is grouped again and searched."""
+    the event loop calls itself before calling this); the rest is grouped again and searched. With
+    ``refuse_stranding`` that answer assumes a move the event loop makes (the moved atom keeps a
+    bond at its target): for a hop onto a site where it would fall, the one-group answer does not
+    look at the fall."""
     settled = settled_locally(s, t, stepping, st, grid, nz, work, narrow_gap)
     if settled >= 0:
         return settled == 1

@@ -49,13 +49,13 @@ def _reaching(occ):
     return seen
 
 
-def _valid_state(seed, coated):
+def _valid_state(seed, coated, shape=(9, 8, 8)):
     """A rough live deposit with live and dead atoms scattered above it, made what the kMC keeps:
     no live atom without a bond that could fall, none cut off from the collector (those are dead)."""
     rng = np.random.default_rng(seed)
-    occ = np.zeros((9, 8, 8), np.uint8)
+    occ = np.zeros(shape, np.uint8)
     occ[0] = m.SUBSTRATE
-    for y, x in itertools.product(range(8), range(8)):
+    for y, x in itertools.product(range(shape[1]), range(shape[2])):
         occ[1 : 1 + rng.integers(0, 4), y, x] = m.CRYSTAL
     inner = occ[1:-1]  # the top layer stays empty (the kMC's room above the deposit)
     draw = rng.random(inner.shape)
@@ -116,11 +116,11 @@ def _targets(occ, s, coated):
         yield (z - 1, y, x), False
 
 
-def _moves(coated):
-    """Every move of every live atom on 30 random states (:func:`_valid_state`, :func:`_targets`):
-    (seed, occupancy, its :class:`KmcState`, s, t, stepping, flat s, flat t)."""
+def _moves(coated, shape=(9, 8, 8)):
+    """Every move of every live atom on 30 random states of ``shape`` (:func:`_valid_state`,
+    :func:`_targets`): (seed, occupancy, its :class:`KmcState`, s, t, stepping, flat s, flat t)."""
     for seed in range(30):
-        occ = _valid_state(seed, coated)
+        occ = _valid_state(seed, coated, shape)
         state = KmcState.from_occupancy(occ, 0, coated)
         _, ny, nx = occ.shape
         for s in zip(*np.nonzero(np.isin(occ, LIVE))):
@@ -168,16 +168,18 @@ def test_the_stranding_refusal_foresees_exactly_the_falls_onto_cut_off_places(co
     ``cuts_off`` with ``refuse_stranding`` is True exactly when it is without (a cut by the move
     itself) or when the direct reading above has an atom fall and land where no Li path reaches;
     the site words are unchanged after each call; on the moves that keep the atom a bond (the kMC's),
-    ``settled_locally`` (which takes no refusal), where it answers, says what ``cuts_off`` says
-    with the refusal and without. Dead Li that binds, and SEI-coated."""
+    ``settled_locally`` (which takes no refusal), where it answers, gives the direct reading's
+    answer with the refusal (a cut by the move, or a fall that strands). Dead Li that binds, and
+    SEI-coated."""
     stranding, falls, settled = 0, 0, 0
     for seed, occ, state, s, t, stepping, si, ti in _moves(coated):
         said = [_cuts_off(state, si, ti, stepping, refuse) for refuse in (False, True)]
+        stranded, fell = _landed_stranded(occ, s, t, coated)
         if _keeps_a_bond(occ, s, t, coated):
             local = _settled_locally(state, si, ti, stepping)
-            assert local == -1 or local == said[0] == said[1], (seed, s, t, stepping, said, local)
-            settled += local >= 0
-        stranded, fell = _landed_stranded(occ, s, t, coated)
+            if local >= 0:  # read directly, not through cuts_off, which asks settled_locally first
+                assert local == (_cut_by_the_move(occ, s, t, coated) or stranded), (seed, s, t, stepping, local)
+                settled += 1
         assert said[1] == (said[0] or stranded), (seed, s, t, stepping, said, stranded)
         stranding += said[1] and not said[0]
         falls += fell > 0
@@ -199,22 +201,25 @@ def _cut_by_the_move(occ, s, t, coated):
     return False
 
 
+@pytest.mark.parametrize("shape", [(9, 8, 8), (7, 3, 4), (7, 2, 3)], ids=["8x8", "3x4", "2x3"])
 @pytest.mark.parametrize("coated", [False, True])
-def test_the_move_test_and_its_local_answers_agree_with_the_direct_reading(coated):
+def test_the_move_test_and_its_local_answers_agree_with_the_direct_reading(coated, shape):
     """On 30 random states, every move of every live atom that leaves it a bond at its target (faces,
     no stranding refusal): ``cuts_off`` is True exactly when the direct reading leaves a live atom
     that does not fall without a Li path to the collector; ``settled_locally`` (what the event loop
     asks first), where it answers (1 cut, 0 not), says the same; the site words are unchanged
-    after each call. Each of its outcomes occurs (counted), so every branch is checked. It answers
-    1 only for a lone atom bound at its target to dead Li alone, which binds only uncoated: with
-    SEI-coated dead Li, never."""
-    outcomes = {-1: 0, 0: 0, 1: 0}
-    for seed, occ, state, s, t, stepping, si, ti in _moves(coated):
+    after each call. On 8 x 8 columns, and on 3 x 4 and 2 x 3, where opposite neighbours share
+    sites and the corners wrap. Each answer of each rule occurs (counted: the lone atom's 0 and 1,
+    one group's 0, not settled), so every branch is checked; the lone atom's 1 (bound at its target
+    to dead Li alone, which binds only uncoated) only without SEI-coated dead Li."""
+    outcomes = {("lone", 0): 0, ("lone", 1): 0, ("group", 0): 0, ("group", 1): 0, ("group", -1): 0}
+    for seed, occ, state, s, t, stepping, si, ti in _moves(coated, shape):
         if not _keeps_a_bond(occ, s, t, coated):
             continue  # not a move the kMC makes
         expected = _cut_by_the_move(occ, s, t, coated)
         local = _settled_locally(state, si, ti, stepping)
         assert _cuts_off(state, si, ti, stepping, False) == expected, (seed, s, t, stepping)
         assert local in (-1, int(expected)), (seed, s, t, stepping, local)
-        outcomes[int(local)] += 1
-    assert outcomes[-1] > 0 and outcomes[0] > 0 and (outcomes[1] == 0) == coated, outcomes
+        outcomes["lone" if state.st[si] & k.NOCC_MASK == k.N_UNIT else "group", int(local)] += 1
+    assert outcomes["lone", 0] > 0 and outcomes["group", 0] > 0 and outcomes["group", -1] > 0, outcomes
+    assert (outcomes["lone", 1] == 0) == coated and outcomes["group", 1] == 0, outcomes
