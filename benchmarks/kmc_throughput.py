@@ -192,7 +192,7 @@ def main() -> None:
     parser.add_argument("--heated", action="store_true", help="with --only: the rows with local heating on")
     parser.add_argument("--layers", type=int, default=24, metavar="N", help="height of the timed lattices (default 24)")
     args = parser.parse_args()
-    if args.heated and (args.only is None or args.only != ["plating"]):
+    if args.heated and args.only != ["plating"]:
         parser.error("--heated selects the heated row: with --only plating")
     if args.sides and min(args.sides) < 5:  # lateral periods below 5 join fewer neighbours (_kernels._neighbour_groups)
         parser.error("--sides: at least 5 columns a side")

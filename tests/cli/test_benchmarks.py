@@ -82,6 +82,20 @@ def test_the_throughput_benchmark_times_the_rows_and_lattices_asked_for(tmp_path
     assert "bond-counting classes" not in result.stdout and "ns/deposit" not in result.stdout, result.stdout
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--heated"], "--heated selects the heated row"),
+    (["--heated", "--only", "stripping"], "--heated selects the heated row"),
+    (["--fingerprint", "--sides", "20"], "--fingerprint times nothing"),
+    (["--sides", "4"], "--sides: at least 5"),
+    (["--layers", "8"], "--layers: at least 12"),
+])
+def test_the_throughput_benchmark_refuses_options_it_cannot_honour(args, message, tmp_path):
+    """Each refused combination exits 2 with its one-line reason, before any timing."""
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "kmc_throughput.py"), *args], cwd=tmp_path,
+                            capture_output=True, encoding="utf-8", timeout=120)
+    assert result.returncode == 2 and message in result.stderr, (result.returncode, result.stderr[-2000:])
+    assert result.stdout == "", result.stdout
+
 def _table_rows(stdout: str) -> list[str]:
     """The printed rows without their last column (the wall time of a run)."""
     return [line.rsplit(None, 1)[0] for line in stdout.splitlines() if line.strip()]
