@@ -111,7 +111,10 @@ class CyclingRun(ProtocolRun):
     # ------------------------------------------------------------------ Integration
 
     def start(self) -> dict:
-        return {**self.run.start(), **self._fields(PLATE)}  # the setup's current is the plating current
+        first = {**self.run.start(), **self._fields(PLATE)}  # the setup's current is the plating current
+        # metal the initial state already holds cut off was not made dead by the first cycle
+        self.clock[DEAD_AT] = self.run.system.dead_li()
+        return first
 
     def advance(self, on_record) -> Stop:
         from .stage import REBUILD_ADVICE, SAND_ADVICE, Diverged, _Stop

@@ -78,15 +78,17 @@ NECK = CYCLING.replace("width_um = 2.0", "width_um = 3.2").replace("front_band_u
 DISC_UM, BRIDGE_UM = (3.9, 1.6, 0.8), (0.8, 1.6)  # (x, y, R), (width, length between electrode and disc)
 
 
-def _start_on_a_neck(self):
-    """``Run.start`` with the initial profile of :data:`NECK`'s electrode, bridge and disc."""
+def _start_on_a_disc(self, bridged=True):
+    """``Run.start`` with the initial profile of :data:`NECK`'s electrode and disc, joined by the
+    bridge or (``bridged`` False) not."""
     s = self.setup
     x = np.cumsum(s.spacing_x) - s.spacing_x / 2
     X, Y = np.meshgrid(x, (np.arange(s.ny) + 0.5) * s.spacing_y)
     (xc, yc, radius), (width, _) = DISC_UM, BRIDGE_UM
-    disc = np.minimum(X - 1.5, np.hypot(X - xc, Y - yc) - radius)
-    bridge = np.maximum(np.abs(Y - yc) - width / 2, np.maximum(1.5 - X, X - xc))  # into the disc: 1.6 um between
-    self.system.initialise(sbm.logistic_profile(np.minimum(disc, bridge), s.numerics.interface_width))
+    distance = np.minimum(X - 1.5, np.hypot(X - xc, Y - yc) - radius)
+    if bridged:  # into the disc: 1.6 um between
+        distance = np.minimum(distance, np.maximum(np.abs(Y - yc) - width / 2, np.maximum(1.5 - X, X - xc)))
+    self.system.initialise(sbm.logistic_profile(distance, s.numerics.interface_width))
     self.dissolved0 = self.system.dissolved_li()
     self.record_rows = self.system.front_rows()
     return self._record()
@@ -110,7 +112,7 @@ def test_a_cut_off_disc_is_counted_as_dead_li_through_the_cycles(tmp_path, monke
       across the bridge's cut, 0.8 x 0.2 um^2, 8 % of pi R^2;
     - the derived columns: dead Li formed = the change of the dead Li, and dead fraction = dead Li
       formed x F / charge plated."""
-    monkeypatch.setattr(dendrite_stage.Run, "start", _start_on_a_neck)
+    monkeypatch.setattr(dendrite_stage.Run, "start", _start_on_a_disc)
     run_dir = _run(tmp_path, NECK)
     ds = read_dataset(run_dir / "dendrite.h5")
     np.testing.assert_allclose(ds.li_deposited + ds.dissolved_li_change, ds.charge_passed / FARADAY,
@@ -130,6 +132,23 @@ def test_a_cut_off_disc_is_counted_as_dead_li_through_the_cycles(tmp_path, monke
     assert 0 <= dead_area_um2[1] - dead_area_um2[0] < width * 0.2, dead_area_um2
     np.testing.assert_allclose(cyc.dead_li_formed, [cyc.dead_li[0], cyc.dead_li[1] - cyc.dead_li[0]], rtol=1e-12)
     np.testing.assert_allclose(cyc.dead_fraction, cyc.dead_li_formed * FARADAY / cyc.charge_plated, rtol=1e-12)
+
+
+def test_metal_cut_off_before_the_first_cycle_is_not_counted_as_formed_in_it(tmp_path, monkeypatch):
+    """The disc of :data:`NECK` with no bridge: dead from the start, 1.6 um (8 w) from the live front,
+    which moves 24 nm a half-cycle. Reference: the cycles cut nothing off, so the dead Li formed in
+    each is 0 and the dead Li after each is that of the first record (the dead cells keep their psi
+    exactly: to 1e-12 of it), while that is at least the disc (0.95 pi R^2 as a dense layer over
+    the electrode's width, the logistic profile's area to 5 %)."""
+    monkeypatch.setattr(dendrite_stage.Run, "start", lambda self: _start_on_a_disc(self, bridged=False))
+    run_dir = _run(tmp_path, NECK)
+    ds = read_dataset(run_dir / "dendrite.h5")
+    cyc = read_dataset(run_dir / "dendrite.h5", "cycling")
+    radius = DISC_UM[2]
+    assert float(cyc.dead_li_thickness[0]) * 1e6 * 3.2 > 0.95 * np.pi * radius ** 2
+    np.testing.assert_allclose(cyc.dead_li, float(ds.dead_li[0]), rtol=1e-12)
+    np.testing.assert_allclose(cyc.dead_li_formed, 0.0, atol=1e-12 * float(ds.dead_li[0]))
+    np.testing.assert_allclose(cyc.dead_fraction, 0.0, atol=1e-12)
 
 
 def test_a_step_rejected_right_after_a_current_switch_keeps_the_new_current(tmp_path, monkeypatch):
