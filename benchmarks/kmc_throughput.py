@@ -21,7 +21,9 @@ fingerprints are left out.)
 
 ``--fingerprint`` prints, instead of timings, a hash of the state (every array of the run's
 ``KmcState``, the kept sums and the pending work) after each row's case, and after the reversible
-and the potentiostatic exchange in a non-uniform field, on 40^2 and 56^2 columns (20 events a
+and the potentiostatic exchange in a non-uniform field, and after the SEI-coated row and the
+cycling defaults with 15 % of the film's top two layers dead Li (the seeds let moves strand atoms,
+so the refusal of stranding moves shows in the hash), on 40^2 and 56^2 columns (20 events a
 column, then 3 calls of 3e5 events): run it in two source trees to check that a
 change to the kernels leaves every trajectory bit-identical (docs/performance.md). The revived and
 the clocked rows' states differ only by the clock's times of death (``dead_since``): in these runs
@@ -61,10 +63,12 @@ from multiscale.kmc.engine import Engine, KmcState
 
 def case(side: int, heated: bool, nz: int = 24, seed: int = 1, stripping: bool = False, revive: bool = False,
          passivation_time_s: float = np.inf, sei_coated: bool = False, narrow_gap: bool = False,
-         non_uniform: bool = False, refuse_stranding: bool = False, untracked: bool = False) -> Engine:
+         non_uniform: bool = False, refuse_stranding: bool = False, untracked: bool = False,
+         dead_fraction: float = 0.0) -> Engine:
     """The benchmark's case on ``side``^2 columns, ``nz`` layers; ``untracked``: stripping with
     dead-Li tracking off (what the tracking costs); ``non_uniform``: the current density varies as
-    1 + 0.5 cos(2 pi x / side) times its mean, 1 mA/cm^2 (a local exchange-current factor)."""
+    1 + 0.5 cos(2 pi x / side) times its mean, 1 mA/cm^2 (a local exchange-current factor);
+    ``dead_fraction``: that fraction of the film's top two layers' atoms, drawn with a fixed seed, is dead Li."""
     d = build_datasets(AtomisticParams())["diffusion"]
     energetics = m.energetics_from_arrhenius(float(d.D0_surface), float(d.Ea_surface), float(d.D0_bulk), float(d.Ea_bulk),
                                              A, 0.05, 0.0)
@@ -75,16 +79,31 @@ def case(side: int, heated: bool, nz: int = 24, seed: int = 1, stripping: bool =
     table = m.rate_table(energetics, 300.0, m.hop_rate_scale(table, dep.mean(), 1e4))
     heating = m.LocalHeating(300.0, np.full((side, side), 50.0), 6.0, energetics) if heated else None
     kd = dissolution_table(energetics, 300.0, 10.0, A) if stripping else None
-    return Engine(KmcState.flat((nz, side, side), seed, layers=4), table, dep, ballistic=True, heating=heating,
-                  step_factor=energetics.step_factor(300.0), dissolution=kd, track_dead=stripping and not untracked,
-                  revive_dead=revive,
-                  passivation_time_s=passivation_time_s, sei_coated=sei_coated, narrow_gap=narrow_gap,
-                  refuse_stranding=refuse_stranding)
+    occupancy = KmcState.flat((nz, side, side), seed, layers=4).occupancy
+    top = occupancy[3:5]
+    top[np.random.default_rng(5).random(top.shape) < dead_fraction] = k.DEAD
+
+    def build() -> Engine:
+        return Engine(KmcState.from_occupancy(occupancy, seed, sei_coated=sei_coated), table, dep, ballistic=True,
+                      heating=heating, step_factor=energetics.step_factor(300.0), dissolution=kd,
+                      track_dead=stripping and not untracked, revive_dead=revive,
+                      passivation_time_s=passivation_time_s, sei_coated=sei_coated, narrow_gap=narrow_gap,
+                      refuse_stranding=refuse_stranding)
+
+    engine = build()
+    cut = engine.disconnected() if dead_fraction > 0.0 else []
+    if len(cut):  # live atoms the seeds cut off the collector are dead too (the kernel keeps none live)
+        occupancy.reshape(-1)[cut] = k.DEAD
+        engine = build()
+    return engine
 
 
 def mode_case(side: int, heated: bool, mode: str, layers: int = 24) -> Engine:
-    """:func:`case` for a row of :data:`FINGERPRINT_CASES`, ``layers`` high."""
+    """:func:`case` for a row of :data:`FINGERPRINT_CASES`, ``layers`` high; a mode ending in
+    ``_seeded`` is that mode with dead Li seeded in the film (:data:`SEEDED_DEAD_FRACTION`)."""
+    mode, seeded = mode.removesuffix("_seeded"), mode.endswith("_seeded")
     return case(side, heated, nz=layers, stripping=mode != "plating", untracked=mode == "untracked",
+                dead_fraction=SEEDED_DEAD_FRACTION if seeded else 0.0,
                 revive=mode in ("revived", "clocked"),
                 passivation_time_s=1e-2 if mode == "clocked" else np.inf, sei_coated=mode in ("coated", "defaults"),
                 narrow_gap=mode == "gap", non_uniform=mode in ("reversible_field", "potentiostatic_field"),
@@ -133,6 +152,7 @@ def _electrochemistry(eng: Engine, mode: str) -> dict:
     together, the cycling defaults), reversible (the
     galvanostatic exchange at that net current, i0 = 1 mA/cm^2; reversible_field: in a non-uniform
     field) or potentiostatic_field (the potentiostatic exchange at eta = 0 in a non-uniform field)."""
+    mode = mode.removesuffix("_seeded")
     if mode in ("stripping", "untracked", "revived", "clocked", "coated", "gap", "stranding", "defaults"):
         return {"deposition_scale": 0.0, "strip_rate": eng.total_deposition_rate}
     if mode == "potentiostatic_field":
@@ -173,10 +193,17 @@ CASES = {(False, "plating"): "bond-counting classes", (True, "plating"): "per-si
          (False, "coated"): "stripping, SEI-coated", (False, "gap"): "stripping, narrow gap",
          (False, "stranding"): "stripping, stranding refused",
          (False, "defaults"): "stripping, the defaults"}
-#: The rows of :data:`CASES` and two exchanges in a non-uniform field (their weights and
-#: ``potentiostatic`` are computed outside the kernel, ``_kernels.event_scratch``): fingerprinted, not timed.
+#: The rows of :data:`CASES`, two exchanges in a non-uniform field (their weights and
+#: ``potentiostatic`` are computed outside the kernel, ``_kernels.event_scratch``) and two stripping
+#: rows with dead Li seeded in the film, so that moves leave atoms to fall onto SEI-coated dead Li
+#: and the refusal of stranding moves changes the trajectory (without the seeds the "defaults" row
+#: hashes as "SEI-coated"): fingerprinted, not timed.
 FINGERPRINT_CASES = {**CASES, (False, "reversible_field"): "reversible, non-uniform field",
-                     (False, "potentiostatic_field"): "potentiostatic, non-uniform field"}
+                     (False, "potentiostatic_field"): "potentiostatic, non-uniform field",
+                     (False, "coated_seeded"): "SEI-coated, dead Li seeded",
+                     (False, "defaults_seeded"): "the defaults, dead Li seeded"}
+#: Fraction of the atoms of the film's top two layers that the ``_seeded`` rows make dead Li.
+SEEDED_DEAD_FRACTION = 0.15
 
 
 def main() -> None:

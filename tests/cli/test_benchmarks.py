@@ -48,7 +48,8 @@ CASES = {
                        "stripping, SEI-coated", "stripping, narrow gap", "stripping, stranding refused",
                        "stripping, dead Li untracked",
                        "stripping, the defaults", "ns/deposit",
-                       "trajectory fingerprints", "16^2 columns", "potentiostatic, non-uniform field"],
+                       "trajectory fingerprints", "16^2 columns", "potentiostatic, non-uniform field",
+                       "SEI-coated, dead Li seeded", "the defaults, dead Li seeded"],
     "lu_ordering": ["L+U nnz", "minimum degree", "nested dissection", "16x24"],
     "kmc_trends": ["roughness vs T (K)", "hotspot deposit shape", "roughness vs j (mA/cm2)", "crystalline fraction"],
     "phasefield_step": ["cells/s", "24x24", "fipy terms", "fipy LU", "ratio", "peak MB"],
@@ -95,6 +96,22 @@ def test_the_throughput_benchmark_refuses_options_it_cannot_honour(args, message
                             capture_output=True, encoding="utf-8", timeout=120)
     assert result.returncode == 2 and message in result.stderr, (result.returncode, result.stderr[-2000:])
     assert result.stdout == "", result.stdout
+
+
+def test_the_fingerprint_sees_the_refusal_of_stranding_moves_only_with_dead_li_seeded(tmp_path):
+    """The "defaults" row differs from "SEI-coated" only by the refusal of moves that strand an
+    atom. The unseeded rows never meet such a move (their films form little dead Li), so they hash
+    alike and a change to the refusal would pass unseen; the seeded rows must hash apart (16^2
+    columns, 3 calls of 3e4 events)."""
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import kmc_throughput as kt; "
+            "print(*(kt.fingerprint(16, False, m, 3, 30_000) for m in sys.argv[2:]))")
+    modes = ["coated", "defaults", "coated_seeded", "defaults_seeded"]
+    result = subprocess.run([sys.executable, "-c", code, str(BENCHMARKS), *modes], cwd=tmp_path, capture_output=True,
+                            encoding="utf-8", timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    coated, defaults, coated_seeded, defaults_seeded = result.stdout.split()
+    assert coated == defaults and coated_seeded != defaults_seeded, result.stdout
+
 
 def _table_rows(stdout: str) -> list[str]:
     """The printed rows without their last column (the wall time of a run)."""
