@@ -80,8 +80,9 @@ def case(side: int, heated: bool, nz: int = 24, seed: int = 1, stripping: bool =
     heating = m.LocalHeating(300.0, np.full((side, side), 50.0), 6.0, energetics) if heated else None
     kd = dissolution_table(energetics, 300.0, 10.0, A) if stripping else None
     occupancy = KmcState.flat((nz, side, side), seed, layers=4).occupancy
-    top = occupancy[3:5]
-    top[np.random.default_rng(5).random(top.shape) < dead_fraction] = k.DEAD
+    if dead_fraction > 0.0:
+        top = occupancy[3:5]  # the 4-layer film's top two layers
+        top[np.random.default_rng(5).random(top.shape) < dead_fraction] = k.DEAD
 
     def build() -> Engine:
         return Engine(KmcState.from_occupancy(occupancy, seed, sei_coated=sei_coated), table, dep, ballistic=True,
