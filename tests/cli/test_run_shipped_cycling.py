@@ -3,6 +3,8 @@ share the shipped runs: each file runs on one worker)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import subprocess
 import sys
 
@@ -11,7 +13,7 @@ import pytest
 
 from multiscale.io import read_dataset, read_root_attrs
 from tests.cli.test_run_shipped import assert_stage_files_match_their_schemas
-from tests.conftest import PARAMS_DIR
+from tests.conftest import PARAMS_DIR, REPO
 
 #: Run by test_shipped_cycling_runs.
 CYCLING = ("cycling",)
@@ -23,7 +25,8 @@ def test_shipped_cycling_runs(tmp_path):
     1 mAh/cm^2 (the full file: ~3 min, docs/performance.md), and writes its cycles. kMC: 3 cycles,
     each plated atom stripped or dead (the potential cut-off leaves no live Li), a Coulombic
     efficiency below 1 by exactly its dead Li. Phase field: 3 cycles, all stripped back. Both
-    cycling figures."""
+    cycling figures. The tutorial's cycling section reads this run as written and prints the kMC
+    cycles it shows (the kMC part of the run is the shipped file's)."""
     text = (PARAMS_DIR / f"{CYCLING[0]}.toml").read_text()
     assert "dendrite_capacity_mAh_cm2 = 1.0\n" in text
     # the phase field at 0.1 of its 1 mAh/cm^2 (the full run is timed in docs/performance.md)
@@ -45,3 +48,32 @@ def test_shipped_cycling_runs(tmp_path):
     np.testing.assert_allclose(pf.coulombic_efficiency, 1.0, rtol=1e-12)  # no overhangs: no dead metal
     assert np.all(pf.dead_li == 0) and read_root_attrs(run_dir / "dendrite.h5")["final_li_balance_relative_error"] < 1e-9
     assert (run_dir / "figures" / "dendrite_cycling.png").is_file()
+    assert_tutorial_cycling_section_reads(run_dir)
+
+
+def _cycling_section():
+    """The tutorial's section "Cycle an electrode and read its Coulombic efficiency with xarray"."""
+    text = (REPO / "docs" / "tutorial.md").read_text()
+    start = text.index("## 3b. Cycle an electrode")
+    return text[start:text.index("\n## ", start + 1)]
+
+
+def assert_tutorial_cycling_section_reads(run_dir):
+    """Run the section's Python blocks in one namespace, on ``run_dir`` instead of runs/cycling,
+    and check that the kMC cycle table they print is the one the section shows after "Printed:"."""
+    section = _cycling_section()
+    blocks = [b.split("```", 1)[0] for b in section.split("```python\n")[1:]]
+    assert len(blocks) >= 3 and '"runs/cycling"' in blocks[0]
+    out = io.StringIO()
+    namespace = {}
+    with contextlib.redirect_stdout(out):
+        for block in blocks:
+            exec(compile(block.replace('"runs/cycling"', repr(str(run_dir))), "tutorial.md", "exec"), namespace)
+
+    def table(text):  # the printed per-cycle table: its header line and the three cycles
+        lines = [line.rstrip() for line in text.splitlines()]
+        first = next(k for k, line in enumerate(lines) if line.split() == ["coulombic_efficiency", "dead_atoms"])
+        return lines[first:first + 5]
+
+    shown = section.split("Printed:\n\n```\n", 1)[1].split("```", 1)[0]
+    assert table(out.getvalue()) == table(shown)
