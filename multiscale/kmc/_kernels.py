@@ -559,7 +559,8 @@ def own_step_fields(z, col, st, grid, nz):
 E_MASK = 0x0700  # bits 8-10: an atom's edge-site count, an empty site's neighbour-direction XOR
 
 
-# Not inlined: seven call sites made the first compile 2.5x longer, at equal speed (docs/performance.md).
+# Not inlined: seven call sites made the first compile 2.5x longer, at equal speed (docs/performance.md);
+# a move's two calls are one, :func:`move_atom`, which inlines it.
 # Callers pass np.int64 for constants, here as to every called kernel: numba would compile another
 # specialisation for a literal argument (checked in tests/unit/test_kmc_dissolution.py).
 @njit(cache=True, _nrt=False, error_model="numpy")
@@ -638,6 +639,33 @@ def change(z, col, phase, st, top, grid, nz, touched, n_touched):
             z -= 1
         top[col] = z
     return nt
+
+
+
+# ``change`` compiled once more, to be inlined into :func:`move_atom` (the body once: a second copy
+# made the first compile ~12 s longer)
+_change_inlined = njit(cache=True, inline="always")(change.py_func)
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def move_atom(zs, cs, zt, ct, epitaxy, rng, st, top, grid, nz, touched):
+    """Move the Li atom at site (zs, cs) to the empty site (zt, ct): empty the first, then fill the
+    second with the atom's phase, or with CRYSTAL when a glassy atom arrives next to crystalline Li
+    and continues it (probability ``epitaxy``; a uniform is drawn from ``rng`` only then), each as
+    :func:`change` does. One call a move instead of two: a call passes ~29 words of arguments
+    (docs/performance.md). Returns the number of sites appended to ``touched`` from its start, for
+    :func:`relist`."""
+    phase = np.int64(st[zs * n_columns(grid) + cs] & OCC_MASK)
+    n = np.int64(0)
+    z, col, new = zs, cs, np.int64(EMPTY)
+    for k in range(2):
+        if k == 1:
+            if (phase == GLASSY and epitaxy > 0.0 and touches(zt, ct, CRYSTAL, st, grid, nz)
+                    and next_uniform(rng) < epitaxy):
+                phase = CRYSTAL
+            z, col, new = zt, ct, phase
+        n = _change_inlined(z, col, new, st, top, grid, nz, touched, n)
+    return n
 
 
 # ----------------------------------------------------------------------------- events
@@ -2094,11 +2122,7 @@ def run_events(
                                                       search, work, narrow_gap, refuse_stranding)):
             counts[EV_REFUSED] += 1  # a null event: the clock has advanced, the atom stays
             continue
-        phase = b & OCC_MASK
-        n_touched = change(zs, cs, np.int64(EMPTY), st, top, grid, nz, touched, np.int64(0))
-        if phase == GLASSY and epitaxy > 0.0 and touches(zt, ct, CRYSTAL, st, grid, nz) and next_uniform(rng) < epitaxy:
-            phase = CRYSTAL
-        n_touched = change(zt, ct, phase, st, top, grid, nz, touched, n_touched)
+        n_touched = move_atom(zs, cs, zt, ct, epitaxy, rng, st, top, grid, nz, touched)
         counts[EV_STEP if stepping else EV_HOP] += 1
         if logged < hop_log.shape[0]:
             hop_log[logged, 0] = s
