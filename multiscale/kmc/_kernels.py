@@ -641,7 +641,6 @@ def change(z, col, phase, st, top, grid, nz, touched, n_touched):
     return nt
 
 
-
 # ``change`` compiled once more, to be inlined into :func:`move_atom` (the body once: a second copy
 # made the first compile ~12 s longer)
 _change_inlined = njit(cache=True, inline="always")(change.py_func)
