@@ -139,8 +139,8 @@ class CyclingParams(Table):
     stripping_current_density_mA_cm2: float | None = Field(default=None, gt=0, le=1000.0)
     """Stripping current density, mA/cm^2 (default: the plating current density)."""
     kmc_capacity_ML: float = Field(default=10.0, gt=0)
-    """kMC charge plated per half-cycle, monolayers (atoms per column): the nanometre box holds
-    ~1e-4 mAh/cm^2 (1 mAh/cm^2 is ~17 400 monolayers)."""
+    """kMC charge plated per half-cycle, monolayers (atoms per column): 10 monolayers are
+    5.7e-4 mAh/cm^2 (1 mAh/cm^2 is ~17 400 monolayers of the kMC lattice)."""
     dendrite_capacity_mAh_cm2: float = Field(default=1.0, gt=0, le=10.0)
     """Phase-field charge plated per half-cycle, mAh/cm^2 (1 mAh/cm^2 is 4.85 um of dense Li). The
     phase field's electrode is a Li reservoir (docs/models.md §5.4): it strips the cycle's plated

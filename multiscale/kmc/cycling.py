@@ -275,6 +275,19 @@ class CyclingRun(ProtocolRun):
         self.protocol[DISSOLUTIONS_AT] = state.counts[k.EV_DISSOLVE]
         self.protocol_clock[0] = t
 
+    def first_plated(self) -> dict | None:
+        """The deposit after cycle 1's plating, with the keys of the plating run's record that the
+        ``handoff`` group reads (``height``, ``roughness_sigma``, ``crystalline_fraction``, and
+        ``time``: the half-cycle's duration, s), or None before that half-cycle ended. What a cycling
+        run hands to the phase field: its electrode starts fresh, as the kMC's first half-cycle
+        does, while the run's last record is of a stripped electrode."""
+        log = self.cycle_log[0]
+        if not np.isfinite(log[_COL["plated_atoms"]]):
+            return None
+        return {"height": self.height_plated[0], "roughness_sigma": float(log[_COL["roughness_sigma_plated"]]),
+                "crystalline_fraction": float(log[_COL["crystalline_fraction_plated"]]),
+                "time": float(log[_COL["plating_time"]])}
+
     def _record(self, half: int) -> dict:
         """The plating run's record plus the cycling series of the half-cycle the record closes."""
         return {**self.run._record(), **self._cycling_fields(half)}

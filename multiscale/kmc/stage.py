@@ -15,7 +15,8 @@ Output (SI):
     Glassy ensemble size distribution over time: ``count(time, ensemble_size)`` on logarithmic
     size bins (``ensemble_size`` = lower bin edge, atoms), ``n_ensembles``, ``largest_ensemble``.
 ``handoff``
-    For the phase-field stage: final ``roughness_sigma`` and ``correlation_length`` (m),
+    For the phase-field stage, of the final deposit (a cycling run: the deposit after cycle 1's
+    plating, attribute ``deposit``): ``roughness_sigma`` and ``correlation_length`` (m),
     ``crystalline_fraction``, and the local growth rate vs local current density
     (``growth_rate(current_density_bin)``, m/s, with the Faraday expectation j a^3 / e).
 ``surface_kinetics``
@@ -350,13 +351,16 @@ def series_groups(setup: Setup) -> dict[str | None, SeriesGroup]:
                                                  keys={"count": "ensemble_count"})}
 
 
-def static_groups(setup: Setup, state: KmcState, final: dict) -> dict[str, xr.Dataset]:
-    """The groups of ``kmc.h5`` written at the end, from the final state and the last record."""
+def static_groups(setup: Setup, state: KmcState, deposit: dict, deposit_source: str) -> dict[str, xr.Dataset]:
+    """The groups of ``kmc.h5`` written at the end, from the final state and, for ``handoff``, the
+    record of the deposit handed to the phase field (``deposit``: the last record, or a cycling
+    run's first plated deposit, :meth:`.cycling.CyclingRun.first_plated`), which
+    ``deposit_source`` names."""
     nz, ny, nx = setup.shape
     a = setup.spacing_m
     coords = {"x": xr.DataArray(np.arange(nx) * a, dims="x", attrs={"units": "m"}),
               "y": xr.DataArray(np.arange(ny) * a, dims="y", attrs={"units": "m"})}
-    heights = np.asarray(final["height"])
+    heights = np.asarray(deposit["height"])
     phase = state.occupancy.copy()
     phase[1:][phase[1:] == k.DEAD] = DEAD_FLAG
     groups = {
@@ -367,10 +371,11 @@ def static_groups(setup: Setup, state: KmcState, final: dict) -> dict[str, xr.Da
             coords={"z": ("z", np.arange(nz) * a, {"units": "m"}), **coords},
         ),
         "handoff": xr.Dataset(
-            {"roughness_sigma": ((), float(final["roughness_sigma"]), {"units": "m"}),
+            {"roughness_sigma": ((), float(deposit["roughness_sigma"]), {"units": "m"}),
              "correlation_length": ((), correlation_length(heights, a), {"units": "m"}),
-             "crystalline_fraction": ((), float(final["crystalline_fraction"]), {"units": "1"})},
-        ).merge(_growth_vs_current(setup, heights, float(final["time"]))),
+             "crystalline_fraction": ((), float(deposit["crystalline_fraction"]), {"units": "1"})},
+            attrs={"deposit": deposit_source},
+        ).merge(_growth_vs_current(setup, heights, float(deposit["time"]))),
     }
     groups["surface_kinetics"] = surface_kinetics_dataset(setup)
     if setup.hotspots:
@@ -505,7 +510,19 @@ def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:
                     f"{_stranding(params.kmc.stranding_moves)} (docs/models.md §4.8)"),
         "mean_coulombic_efficiency": finite_mean(cycling["coulombic_efficiency"].values),
         "mean_dead_fraction": finite_mean(cycling["dead_fraction"].values),
+        "mean_roughness_sigma_plated": finite_mean(cycling["roughness_sigma_plated"].values),
+        "mean_crystalline_fraction_plated": finite_mean(cycling["crystalline_fraction_plated"].values),
     }
+
+
+def _handed_deposit(sim, last: dict) -> tuple[dict, str]:
+    """The record ``handoff`` is made of, and the sentence naming it: a cycling run's deposit after
+    cycle 1's plating (its last record is of a stripped electrode: no live Li to give a crystalline
+    fraction, the dead Li's tops for a roughness), else the last record."""
+    plated = sim.first_plated() if isinstance(sim, CyclingRun) else None
+    if plated is None:
+        return last, "the last record"
+    return plated, "cycle 1's plated deposit (the cycling run's last record is of a stripped electrode)"
 
 
 # ----------------------------------------------------------------------- pipeline hooks
@@ -532,7 +549,7 @@ def write(ctx, prepared) -> None:
         total = setup.cycling.cycles * (2 * params.cycling.records_per_half_cycle + 2 * (setup.cycling.rest_s > 0)) + 1
     with CheckpointedRun(ctx, series_groups(setup), params.kmc.checkpoint_interval_s) as runner:
         stop = runner.run(sim, total)
-        groups = static_groups(setup, run.lattice, runner.last)
+        groups = static_groups(setup, run.lattice, *_handed_deposit(sim, runner.last))
         cycling = None if setup.cycling is None else sim.dataset(setup.spacing_m)
         if cycling is not None:
             groups["cycling"] = cycling

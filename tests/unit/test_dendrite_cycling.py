@@ -326,3 +326,33 @@ def test_a_front_that_leaves_the_band_in_the_first_plating_stops_the_run_with_it
     assert "left the fine band" in attrs["stop_reason"]
     assert np.all(np.isnan(read_dataset(run_dir / "dendrite.h5", "cycling").coulombic_efficiency))
     assert attrs["final_li_balance_relative_error"] < 1e-9
+
+
+def test_a_capacity_cut_off_rests_and_split_currents_set_the_half_cycles(tmp_path):
+    """The protocol's other branches: stripping to half the plated charge (``strip_cutoff =
+    "capacity"``, fraction 0.5), rests of 2 s, plating at 1 and stripping at 2 mA/cm^2. References
+    (Faraday): 180 C/m^2 plated in 18 s, 90 C/m^2 stripped in 4.5 s, CE 0.5 (1e-12, the protocol's
+    charge accounting); each rest adds one record 2 s after the half-cycle it follows, with the
+    charge unchanged; records every half of the plated charge."""
+    text = CYCLING + """rest_s = 2.0
+strip_cutoff = "capacity"
+strip_cutoff_fraction = 0.5
+plating_current_density_mA_cm2 = 1.0
+stripping_current_density_mA_cm2 = 2.0
+"""
+    run_dir = _run(tmp_path, text)
+    cyc = read_dataset(run_dir / "dendrite.h5", "cycling")
+    np.testing.assert_allclose(cyc.charge_plated, 180.0, rtol=1e-12)
+    np.testing.assert_allclose(cyc.charge_stripped, 90.0, rtol=1e-12)
+    np.testing.assert_allclose(cyc.coulombic_efficiency, 0.5, rtol=1e-12)
+    np.testing.assert_allclose(cyc.plating_time, 18.0, rtol=1e-9)
+    np.testing.assert_allclose(cyc.stripping_time, 4.5, rtol=1e-9)
+    assert np.all(cyc.strip_end == 2)
+    ds = read_dataset(run_dir / "dendrite.h5")
+    # records every half of the plated charge: stripping's one, at 90 C/m^2, is its end
+    np.testing.assert_array_equal(ds.half_cycle, [0, 0, 0, 1, 2, 3] + [0, 0, 1, 2, 3])
+    rests = np.flatnonzero(np.isin(ds.half_cycle.values, (1, 3)))
+    np.testing.assert_allclose(ds.time.values[rests] - ds.time.values[rests - 1], 2.0, rtol=1e-12)
+    np.testing.assert_allclose(ds.charge_passed.values[rests], ds.charge_passed.values[rests - 1], atol=1e-9)
+    # the metal left by each half-stripped cycle stays: the second cycle ends 90 C/m^2 above the first
+    np.testing.assert_allclose(ds.charge_passed.values[rests[[1, 3]]], [90.0, 180.0], atol=1e-9)

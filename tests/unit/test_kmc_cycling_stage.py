@@ -7,7 +7,7 @@ import pytest
 
 import multiscale
 from multiscale.analysis.summary import summary
-from multiscale.constants import K_B_EV
+from multiscale.constants import ELEMENTARY_CHARGE, K_B_EV
 from multiscale.io import read_dataset, read_root_attrs
 from multiscale.kmc import cycling as kmc_cycling
 from multiscale.kmc import stage as kmc_stage
@@ -69,6 +69,9 @@ def test_a_cycling_run_writes_the_declared_file_and_balances_its_charge(cycling_
     values = summary(run_dir)
     assert values["coulombic_efficiency"] == pytest.approx(float(cyc.coulombic_efficiency.mean()), rel=1e-12)
     assert values["dead_li_fraction"] == pytest.approx(float(cyc.dead_fraction.mean()), rel=1e-12)
+    plated_fraction = float(cyc.crystalline_fraction_plated.mean())
+    assert values["crystalline_fraction_plated"] == pytest.approx(plated_fraction, rel=1e-12)
+    assert values["roughness_sigma_plated"] == pytest.approx(float(cyc.roughness_sigma_plated.mean()), rel=1e-12)
     assert np.all(np.isfinite(cyc.height_plated)) and np.all(np.isfinite(cyc.height_stripped))
 
 
@@ -293,3 +296,62 @@ def test_how_often_a_cycle_is_recorded_does_not_change_its_dead_li(tmp_path):
         assert int(read_dataset(run_dir / "kmc.h5").refused_moves[-1]) > 0  # the rule acted
     for name in ("plated_atoms", "stripped_atoms", "dead_atoms", "height_plated", "height_stripped"):
         np.testing.assert_array_equal(cycles[0][name], cycles[1][name], err_msg=name)
+
+
+def test_a_cycling_run_hands_the_phase_field_its_first_plated_deposit(cycling_params, tmp_path):
+    """The ``handoff`` group of a cycling run describes the deposit after cycle 1's plating, as the
+    ``cycling`` group records it, not the stripped electrode of the last record (docs/models.md §8)."""
+    run_dir = multiscale.run(cycling_params, out=tmp_path / "r")
+    ds, cyc = read_dataset(run_dir / "kmc.h5"), read_dataset(run_dir / "kmc.h5", "cycling")
+    handoff = read_dataset(run_dir / "kmc.h5", "handoff")
+    a = float(ds.x[1] - ds.x[0])
+    plated = cyc.height_plated.isel(cycle=0).values
+    assert handoff.roughness_sigma.item() == cyc.roughness_sigma_plated.values[0]
+    assert handoff.crystalline_fraction.item() == cyc.crystalline_fraction_plated.values[0]
+    assert handoff.correlation_length.item() == kmc_stage.correlation_length(plated, a)
+    assert "cycle 1's plated deposit" in handoff.attrs["deposit"]
+    # the growth rate of each current octile over cycle 1's plating: the plated heights over its duration
+    rate = float(handoff.growth_rate.mean())
+    assert rate == pytest.approx(plated.mean() / cyc.plating_time.values[0], rel=0.05)
+    # the last record is a stripped electrode: no live Li, the dead Li's tops left
+    assert int(ds.atoms_on_lattice[-1]) == 0
+    assert handoff.roughness_sigma.item() != pytest.approx(float(ds.roughness_sigma[-1]), rel=1e-3)
+
+
+def test_a_plating_run_hands_the_phase_field_its_final_deposit(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text(MINIMAL_TOML + "[kmc]\nlateral_size_nm = 5.0\nbox_height_nm = 6.0\nstop_thickness_ML = 4.0\n")
+    run_dir = multiscale.run(path, out=tmp_path / "r")
+    ds, handoff = read_dataset(run_dir / "kmc.h5"), read_dataset(run_dir / "kmc.h5", "handoff")
+    assert handoff.roughness_sigma.item() == float(ds.roughness_sigma[-1])
+    assert handoff.crystalline_fraction.item() == float(ds.crystalline_fraction[-1])
+    assert handoff.attrs["deposit"] == "the last record"
+
+
+def test_a_capacity_cut_off_rests_and_split_currents_set_the_kmc_half_cycles(tmp_path):
+    """The kMC protocol's other branches: stripping to half the plated atoms (``strip_cutoff =
+    "capacity"``, fraction 0.5), rests of 0.05 s, plating at 1 and stripping at 2 mA/cm^2.
+    References: each cycle strips ceil(P / 2) of its P plated atoms (exact) and ends by the capacity;
+    a rest's record lies exactly 0.05 s after the half-cycle it follows, with no charge passed; the
+    half-cycles' lengths against Faraday, N e / (j A): plating and one-way stripping at a fixed total
+    rate are Poisson processes, so N events take a Gamma time of relative standard deviation
+    1 / sqrt(N); bound 4 standard deviations (N = 1296 and 648: 11 % and 16 %), in each of 2 cycles."""
+    text = MINIMAL_TOML + CYCLING.replace("cycles = 2", """cycles = 2
+strip_cutoff = "capacity"
+strip_cutoff_fraction = 0.5
+plating_current_density_mA_cm2 = 1.0
+stripping_current_density_mA_cm2 = 2.0""")
+    run_dir, ds, cyc = _run_balanced(text, tmp_path)
+    plated = cyc.plated_atoms.values
+    np.testing.assert_array_equal(cyc.stripped_atoms.values, np.ceil(0.5 * plated))
+    assert np.all(cyc.strip_end == kmc_cycling.END_CAPACITY)
+    rests = np.flatnonzero(np.isin(ds.half_cycle.values, (1, 3)))
+    assert len(rests) == 4
+    np.testing.assert_allclose(ds.time.values[rests] - ds.time.values[rests - 1], 0.05, rtol=1e-9)
+    np.testing.assert_array_equal(ds.deposited_atoms.values[rests], ds.deposited_atoms.values[rests - 1])
+    np.testing.assert_array_equal(ds.dissolved_atoms.values[rests], ds.dissolved_atoms.values[rests - 1])
+    area = ds.sizes["x"] * ds.sizes["y"] * float(ds.x[1] - ds.x[0]) ** 2  # m^2
+    halves = ((plated, cyc.plating_time.values, 10.0), (cyc.stripped_atoms.values, cyc.stripping_time.values, 20.0))
+    for n, t, j in halves:  # A/m^2
+        expected = n * ELEMENTARY_CHARGE / (j * area)
+        assert np.all(np.abs(t / expected - 1) < 4 / np.sqrt(n)), (t, expected)
