@@ -45,8 +45,9 @@ from .stage import read_handoff
 
 @dataclass(frozen=True)
 class KmcHandoff:
-    """What the kMC hands to the phase field (SI): final rms roughness (m), its lateral correlation
-    length (m), the crystalline fraction, and the surface relaxation law r = B k^4 (B, m^4/s) with
+    """What the kMC hands to the phase field (SI): the rms roughness (m) of its final deposit (a
+    cycling run's after cycle 1's plating), its lateral correlation length (m), its crystalline
+    fraction, and the surface relaxation law r = B k^4 (B, m^4/s) with
     the exponent measured in its place (docs/models.md §4.7)."""
 
     roughness_sigma: float

@@ -278,11 +278,12 @@ class CyclingRun(ProtocolRun):
     def first_plated(self) -> dict | None:
         """The deposit after cycle 1's plating, with the keys of the plating run's record that the
         ``handoff`` group reads (``height``, ``roughness_sigma``, ``crystalline_fraction``, and
-        ``time``: the half-cycle's duration, s), or None before that half-cycle ended. What a cycling
-        run hands to the phase field: its electrode starts fresh, as the kMC's first half-cycle
-        does, while the run's last record is of a stripped electrode."""
+        ``time``: the half-cycle's duration, s), or None unless that half-cycle plated its whole
+        capacity (a run that stopped in it, e.g. with the box full, hands over its last record).
+        What a cycling run hands to the phase field: its electrode starts fresh, as the kMC's first
+        half-cycle does, while the run's last record is of a stripped electrode."""
         log = self.cycle_log[0]
-        if not np.isfinite(log[_COL["plated_atoms"]]):
+        if not log[_COL["plated_atoms"]] >= self.cycling.plate_atoms:  # NaN: not logged
             return None
         return {"height": self.height_plated[0], "roughness_sigma": float(log[_COL["roughness_sigma_plated"]]),
                 "crystalline_fraction": float(log[_COL["crystalline_fraction_plated"]]),

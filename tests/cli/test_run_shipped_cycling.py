@@ -42,6 +42,10 @@ def test_shipped_cycling_runs(tmp_path):
     assert np.all((cyc.coulombic_efficiency > 0) & (cyc.coulombic_efficiency <= 1))
     np.testing.assert_allclose(1 - cyc.coulombic_efficiency, cyc.dead_fraction, rtol=1e-12)
     assert (run_dir / "figures" / "kmc_cycling.png").is_file()
+    # the phase field takes cycle 1's plated deposit (docs/models.md §8), glassy in this file: isotropic
+    assert np.all(cyc.crystalline_fraction_plated == 0)
+    assert read_dataset(run_dir / "kmc.h5", "handoff").roughness_sigma.item() == cyc.roughness_sigma_plated.values[0]
+    assert read_root_attrs(run_dir / "dendrite.h5")["anisotropy_strength"] == 0.0
     pf = read_dataset(run_dir / "dendrite.h5", "cycling")  # on a Li reservoir
     assert pf.sizes["cycle"] == 3
     np.testing.assert_allclose(pf.charge_plated, 0.1 * 36000.0, rtol=1e-12)  # C/m^2

@@ -330,14 +330,15 @@ def test_a_front_that_leaves_the_band_in_the_first_plating_stops_the_run_with_it
 
 def test_a_capacity_cut_off_rests_and_split_currents_set_the_half_cycles(tmp_path):
     """The protocol's other branches: stripping to half the plated charge (``strip_cutoff =
-    "capacity"``, fraction 0.5), rests of 2 s, plating at 1 and stripping at 2 mA/cm^2. References
-    (Faraday): 180 C/m^2 plated in 18 s, 90 C/m^2 stripped in 4.5 s, CE 0.5 (1e-12, the protocol's
+    "capacity"``, fraction 0.5), rests of 2 s, plating at 0.5 and stripping at 2 mA/cm^2 (the
+    electrode's current is 1 mA/cm^2). References (Faraday): 180 C/m^2 plated in 36 s, 90 C/m^2
+    stripped in 4.5 s, CE 0.5 (1e-12, the protocol's
     charge accounting); each rest adds one record 2 s after the half-cycle it follows, with the
     charge unchanged; records every half of the plated charge."""
     text = CYCLING + """rest_s = 2.0
 strip_cutoff = "capacity"
 strip_cutoff_fraction = 0.5
-plating_current_density_mA_cm2 = 1.0
+plating_current_density_mA_cm2 = 0.5
 stripping_current_density_mA_cm2 = 2.0
 """
     run_dir = _run(tmp_path, text)
@@ -345,7 +346,7 @@ stripping_current_density_mA_cm2 = 2.0
     np.testing.assert_allclose(cyc.charge_plated, 180.0, rtol=1e-12)
     np.testing.assert_allclose(cyc.charge_stripped, 90.0, rtol=1e-12)
     np.testing.assert_allclose(cyc.coulombic_efficiency, 0.5, rtol=1e-12)
-    np.testing.assert_allclose(cyc.plating_time, 18.0, rtol=1e-9)
+    np.testing.assert_allclose(cyc.plating_time, 36.0, rtol=1e-9)
     np.testing.assert_allclose(cyc.stripping_time, 4.5, rtol=1e-9)
     assert np.all(cyc.strip_end == 2)
     ds = read_dataset(run_dir / "dendrite.h5")

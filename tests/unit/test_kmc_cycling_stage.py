@@ -273,10 +273,11 @@ def test_an_interrupted_cycling_run_resumes_bit_identical(tmp_path, monkeypatch,
     assert (tmp_path / "resumed" / "kmc.checkpoint.npz").exists()
     monkeypatch.setattr(kmc_stage, "record", original)
     resumed = multiscale.run(path, out=tmp_path / "resumed")
-    for group in (None, "cycling", "final"):
+    for group in (None, "cycling", "final", "handoff"):
         a, b = read_dataset(straight / "kmc.h5", group), read_dataset(resumed / "kmc.h5", group)
         for name in a.variables:
             np.testing.assert_array_equal(a[name], b[name], err_msg=f"{group}/{name}")
+    assert read_dataset(resumed / "kmc.h5", "handoff").attrs == read_dataset(straight / "kmc.h5", "handoff").attrs
 
 
 def test_how_often_a_cycle_is_recorded_does_not_change_its_dead_li(tmp_path):
@@ -310,27 +311,21 @@ def test_a_cycling_run_hands_the_phase_field_its_first_plated_deposit(cycling_pa
     assert handoff.crystalline_fraction.item() == cyc.crystalline_fraction_plated.values[0]
     assert handoff.correlation_length.item() == kmc_stage.correlation_length(plated, a)
     assert "cycle 1's plated deposit" in handoff.attrs["deposit"]
-    # the growth rate of each current octile over cycle 1's plating: the plated heights over its duration
+    # the growth rate over cycle 1's plating from its atoms and porosity: N a^3 / (A (1 - p) t), A the box's
+    # area; 1 % for the mean of the current octiles' means (324 columns in 8 bins of 40 or 41)
+    columns = ds.sizes["x"] * ds.sizes["y"]
+    dense = cyc.plated_atoms.values[0] * a / columns / cyc.plating_time.values[0]
     rate = float(handoff.growth_rate.mean())
-    assert rate == pytest.approx(plated.mean() / cyc.plating_time.values[0], rel=0.05)
+    assert rate == pytest.approx(dense / (1 - cyc.porosity_plated.values[0]), rel=0.01)
     # the last record is a stripped electrode: no live Li, the dead Li's tops left
     assert int(ds.atoms_on_lattice[-1]) == 0
     assert handoff.roughness_sigma.item() != pytest.approx(float(ds.roughness_sigma[-1]), rel=1e-3)
 
 
-def test_a_plating_run_hands_the_phase_field_its_final_deposit(tmp_path):
-    path = tmp_path / "p.toml"
-    path.write_text(MINIMAL_TOML + "[kmc]\nlateral_size_nm = 5.0\nbox_height_nm = 6.0\nstop_thickness_ML = 4.0\n")
-    run_dir = multiscale.run(path, out=tmp_path / "r")
-    ds, handoff = read_dataset(run_dir / "kmc.h5"), read_dataset(run_dir / "kmc.h5", "handoff")
-    assert handoff.roughness_sigma.item() == float(ds.roughness_sigma[-1])
-    assert handoff.crystalline_fraction.item() == float(ds.crystalline_fraction[-1])
-    assert handoff.attrs["deposit"] == "the last record"
-
-
 def test_a_capacity_cut_off_rests_and_split_currents_set_the_kmc_half_cycles(tmp_path):
     """The kMC protocol's other branches: stripping to half the plated atoms (``strip_cutoff =
-    "capacity"``, fraction 0.5), rests of 0.05 s, plating at 1 and stripping at 2 mA/cm^2.
+    "capacity"``, fraction 0.5), rests of 0.05 s, plating at 0.5 and stripping at 2 mA/cm^2 (the
+    electrode's current is 1 mA/cm^2).
     References: each cycle strips ceil(P / 2) of its P plated atoms (exact) and ends by the capacity;
     a rest's record lies exactly 0.05 s after the half-cycle it follows, with no charge passed; the
     half-cycles' lengths against Faraday, N e / (j A): plating and one-way stripping at a fixed total
@@ -339,7 +334,7 @@ def test_a_capacity_cut_off_rests_and_split_currents_set_the_kmc_half_cycles(tmp
     text = MINIMAL_TOML + CYCLING.replace("cycles = 2", """cycles = 2
 strip_cutoff = "capacity"
 strip_cutoff_fraction = 0.5
-plating_current_density_mA_cm2 = 1.0
+plating_current_density_mA_cm2 = 0.5
 stripping_current_density_mA_cm2 = 2.0""")
     run_dir, ds, cyc = _run_balanced(text, tmp_path)
     plated = cyc.plated_atoms.values
@@ -351,7 +346,7 @@ stripping_current_density_mA_cm2 = 2.0""")
     np.testing.assert_array_equal(ds.deposited_atoms.values[rests], ds.deposited_atoms.values[rests - 1])
     np.testing.assert_array_equal(ds.dissolved_atoms.values[rests], ds.dissolved_atoms.values[rests - 1])
     area = ds.sizes["x"] * ds.sizes["y"] * float(ds.x[1] - ds.x[0]) ** 2  # m^2
-    halves = ((plated, cyc.plating_time.values, 10.0), (cyc.stripped_atoms.values, cyc.stripping_time.values, 20.0))
+    halves = ((plated, cyc.plating_time.values, 5.0), (cyc.stripped_atoms.values, cyc.stripping_time.values, 20.0))
     for n, t, j in halves:  # A/m^2
         expected = n * ELEMENTARY_CHARGE / (j * area)
         assert np.all(np.abs(t / expected - 1) < 4 / np.sqrt(n)), (t, expected)

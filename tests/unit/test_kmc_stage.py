@@ -51,6 +51,7 @@ def test_kmc_file_round_trips_and_is_reproducible(kmc_params, tmp_path, heating)
     # the handoff is the last record; records every 0.5 ML of the 4 ML asked, plus the start
     assert float(handoff.roughness_sigma) == ds.roughness_sigma.values[-1] > 0
     assert float(handoff.crystalline_fraction) == ds.crystalline_fraction.values[-1]
+    assert handoff.attrs["deposit"] == "the last record"
     assert ds.sizes["time"] == 4.0 / 0.5 + 1 and np.all(np.diff(ds.time) > 0)
     assert ds.height.dtype == np.float32 and ds.roughness_sigma.dtype == np.float64  # the file format: 4-byte height maps
     ens = read_dataset(run_dir / "kmc.h5", "ensembles")
