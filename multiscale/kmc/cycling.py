@@ -279,7 +279,8 @@ class CyclingRun(ProtocolRun):
         """The deposit after cycle 1's plating, with the keys of the plating run's record that the
         ``handoff`` group reads (``height``, ``roughness_sigma``, ``crystalline_fraction``, and
         ``time``: the half-cycle's duration, s), or None unless that half-cycle plated its whole
-        capacity (a run that stopped in it, e.g. with the box full, hands over its last record).
+        capacity (a run that stopped in it, passivated, hands over its last record; a full box is a
+        user error, with no file).
         What a cycling run hands to the phase field: its electrode starts fresh, as the kMC's first
         half-cycle does, while the run's last record is of a stripped electrode."""
         log = self.cycle_log[0]
