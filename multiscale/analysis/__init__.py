@@ -1,10 +1,11 @@
 """Analysis of run outputs: open a run or a scan with xarray, final values of a run, the metal front's spectrum,
-the kMC's dead-Li clusters."""
+the kMC's dead-Li clusters, and bounds on a loss measured over seeds."""
 
 from .dead_li import dead_li_clusters
 from .fronts import fit_healing_cutoff, front_heights, healing_spectrum
 from .runs import open_run, open_scan
+from .statistics import loss_upper_bound
 from .summary import final_values, observables, summary
 
-__all__ = ["dead_li_clusters", "final_values", "fit_healing_cutoff", "front_heights", "healing_spectrum", "observables",
-           "open_run", "open_scan", "summary"]
+__all__ = ["dead_li_clusters", "final_values", "fit_healing_cutoff", "front_heights", "healing_spectrum",
+           "loss_upper_bound", "observables", "open_run", "open_scan", "summary"]

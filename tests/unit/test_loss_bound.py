@@ -1,0 +1,47 @@
+"""The upper bound on a loss per atom measured over seeds (multiscale.analysis.loss_upper_bound)
+against published tables and by its coverage on losses drawn with a known rate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from multiscale.analysis import loss_upper_bound
+
+# Gehrels, ApJ 303, 336 (1986), Table 1: one-sided 95 % upper limits of a Poisson mean for n events
+GEHRELS_95 = {0: 2.996, 1: 4.744, 2: 6.296, 5: 10.513, 10: 16.962}
+
+
+@pytest.mark.parametrize("k", sorted(GEHRELS_95))
+def test_one_run_gives_the_exact_poisson_bound_of_its_count(k):
+    assert loss_upper_bound([k], 10**6) * 10**6 == pytest.approx(GEHRELS_95[k], rel=2e-4)
+
+
+def test_runs_that_lose_nothing_give_the_rule_of_three_over_all_their_atoms():
+    assert loss_upper_bound([0, 0, 0, 0], [2048, 2048, 1024, 1024]) == pytest.approx(2.996 / 6144, rel=2e-4)
+
+
+def test_a_spread_between_runs_gives_students_bound():
+    """Losses 0, 0, 0, 40 of 1000 atoms: mean 0.01, standard error 0.01, t(0.95; 3) = 2.353 (any
+    table of Student's t), so 0.03353; the Poisson bound on 40 atoms (~0.013) is the smaller."""
+    assert loss_upper_bound([0, 0, 0, 40], 1000) == pytest.approx(0.01 + 2.353 * 0.01, rel=2e-4)
+
+
+@pytest.mark.parametrize("rate", [1e-4, 5e-4, 2e-3])
+def test_the_bound_covers_a_known_rate_at_least_as_often_as_its_confidence(rate):
+    """8 runs of 2048 atoms, each atom lost with probability ``rate`` independently, 4000 draws:
+    the bound is at or above the rate in >= 95 % of them, less 3 standard errors of that fraction
+    (0.0103)."""
+    rng = np.random.default_rng(17)
+    draws = rng.binomial(2048, rate, size=(4000, 8))
+    covered = np.mean([loss_upper_bound(lost, 2048) >= rate for lost in draws])
+    assert covered >= 0.95 - 3.0 * np.sqrt(0.95 * 0.05 / draws.shape[0]), covered
+
+
+@pytest.mark.parametrize("lost, atoms, confidence", [
+    ([], 10, 0.95), ([-1, 0], 10, 0.95), ([11], 10, 0.95), ([0.5], 10, 0.95), ([0], 0, 0.95), ([0], 10, 1.0),
+    ([[0, 1]], 10, 0.95),
+], ids=["empty", "negative", "more_than_atoms", "fractional", "no_atoms", "certainty", "two_dimensional"])
+def test_bad_input_is_refused(lost, atoms, confidence):
+    with pytest.raises(ValueError):
+        loss_upper_bound(lost, atoms, confidence)
