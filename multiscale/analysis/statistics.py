@@ -20,7 +20,7 @@ def loss_upper_bound(lost, atoms, confidence: float = 0.95, atoms_per_piece: flo
       (1936); Gehrels, ApJ 303, 336 (1986), Table 1: 2.996, 4.744, 6.296 for k = 0, 1, 2 at 95 %;
       k = 0 is the "rule of three"). Atoms lost together in a piece are one event: counted one by
       one they would make the bound too tight (at 95 %, pieces of 3 atoms counted as 3 events are
-      covered 67-92 % of the time). For pieces of varying size, m is the size-biased mean
+      covered 67-93 % of the time). For pieces of varying size, m is the size-biased mean
       E[size^2] / E[size], the mean size of the piece a lost atom belongs to, which gives the
       compound Poisson count's variance;
     - with two runs or more, Student's bound over the runs' loss fractions lost / atoms,

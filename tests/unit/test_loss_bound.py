@@ -68,7 +68,7 @@ def test_the_bound_covers_a_known_rate_lost_in_pieces_when_told_their_size(rate)
 
 @pytest.mark.parametrize("lost, atoms, confidence, piece", [
     ([], 10, 0.95, 1), ([-1, 0], 10, 0.95, 1), ([11], 10, 0.95, 1), ([0.5], 10, 0.95, 1), ([0], 0, 0.95, 1),
-    ([0], 10.5, 0.95, 1), ([0], np.nan, 0.95, 1), ([0], np.inf, 0.95, 1), ([0, 1], [10, 10, 10], 0.95, 1),
+    ([0], 10.5, 0.95, 1), ([0], np.nan, 0.95, 1), ([0], np.inf, 0.95, 1), ([0, 1], [10], 0.95, 1),
     ([0], 10, 1.0, 1), ([0], 10, 0.0, 1), ([[0, 1]], 10, 0.95, 1), ([0], 10, 0.95, 0.5), ([0], 10, 0.95, np.inf),
 ], ids=["empty", "negative", "more_than_atoms", "fractional", "no_atoms", "fractional_atoms", "nan_atoms",
         "infinite_atoms", "shapes_differ", "certainty", "no_confidence", "two_dimensional", "piece_below_one",
