@@ -14,15 +14,15 @@ def loss_upper_bound(lost, atoms, confidence: float = 0.95, atoms_per_piece: flo
     that loses nothing measures exactly 0, so a finite set of runs can only bound the loss. This is
     that bound, to set against a tolerance. It is the larger of two, capped at 1:
 
-    - the exact Poisson bound on the pieces lost, sum(lost) / m of them, each of m =
-      ``atoms_per_piece`` atoms: m gamma^-1(confidence; sum(lost) / m + 1) / sum(atoms), the
+    - the Poisson bound on the pieces lost, sum(lost) / m of them, each of m =
+      ``atoms_per_piece`` atoms (exact for pieces of one size): m gamma^-1(confidence; sum(lost) / m + 1) / sum(atoms), the
       gamma quantile being chi2(confidence; 2k + 2) / 2 for k pieces (Garwood, Biometrika 28, 437
       (1936); Gehrels, ApJ 303, 336 (1986), Table 1: 2.996, 4.744, 6.296 for k = 0, 1, 2 at 95 %;
       k = 0 is the "rule of three"). Atoms lost together in a piece are one event: counted one by
       one they would make the bound too tight (at 95 %, pieces of 3 atoms counted as 3 events are
       covered 67-93 % of the time). For pieces of varying size, m is the size-biased mean
-      E[size^2] / E[size], the mean size of the piece a lost atom belongs to, which gives the
-      compound Poisson count's variance;
+      E[size^2] / E[size], the mean size of the piece a lost atom belongs to, which matches the
+      compound Poisson count's variance (an approximation);
     - with two runs or more, Student's bound over the runs' loss fractions lost / atoms,
       mean + t(confidence; n - 1) x standard error (the unweighted mean of the fractions: the two
       parts estimate the same loss per atom when the runs have equal atoms), which sees a spread
