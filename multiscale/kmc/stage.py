@@ -517,12 +517,13 @@ def _cycling_attrs(setup: Setup, params: Params, cycling: xr.Dataset) -> dict:
 
 def _handed_deposit(sim, last: dict) -> tuple[dict, str]:
     """The record ``handoff`` is made of, and the sentence naming it: a cycling run's deposit after
-    cycle 1's plating (its last record is of a stripped electrode: no live Li to give a crystalline
-    fraction, the dead Li's tops for a roughness), else the last record."""
+    cycle 1's plating (its last record is usually of a stripped electrode: no live Li to give a
+    crystalline fraction, the dead Li's tops for a roughness), else the last record (a run that
+    stopped before cycle 1's plating was complete)."""
     plated = sim.first_plated() if isinstance(sim, CyclingRun) else None
     if plated is None:
         return last, "the last record"
-    return plated, "cycle 1's plated deposit (the cycling run's last record is of a stripped electrode)"
+    return plated, "cycle 1's plated deposit (the cycling run's later records strip it and plate again)"
 
 
 # ----------------------------------------------------------------------- pipeline hooks

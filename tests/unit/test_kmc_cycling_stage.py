@@ -322,6 +322,39 @@ def test_a_cycling_run_hands_the_phase_field_its_first_plated_deposit(cycling_pa
     assert handoff.roughness_sigma.item() != pytest.approx(float(ds.roughness_sigma[-1]), rel=1e-3)
 
 
+def test_a_run_that_passivates_in_its_first_plating_hands_over_its_last_record(cycling_params, tmp_path,
+                                                                                monkeypatch):
+    """A first plating that ends early: the kernel's passivated status (dead Li over the whole
+    collector, tests/unit/test_kmc_dissolution.py) is returned for the plating's first record (of
+    two), as a run that passivates there would see it. The run stops passivated with that record;
+    cycle 1's log holds the atoms plated so far (fewer than the half-cycle's 4 ML) and nothing later;
+    ``handoff`` is made of the last record (its roughness) and says so, not cycle 1's plated
+    deposit, which never completed."""
+    original, plating_calls = Engine.advance, []
+
+    def advance(self, **kwargs):
+        status = original(self, **kwargs)
+        if "max_deposits" in kwargs:
+            plating_calls.append(status)
+            if len(plating_calls) == 1:
+                return kmc_cycling.k.ST_PASSIVATED
+        return status
+
+    monkeypatch.setattr(Engine, "advance", advance)
+    run_dir = multiscale.run(cycling_params, out=tmp_path / "r")
+    ds, cyc = read_dataset(run_dir / "kmc.h5"), read_dataset(run_dir / "kmc.h5", "cycling")
+    handoff = read_dataset(run_dir / "kmc.h5", "handoff")
+    assert len(plating_calls) == 1
+    assert "dead Li covers the electrode" in read_root_attrs(run_dir / "kmc.h5")["stop_reason"]
+    assert ds.sizes["time"] == 2  # the start and the plating's first record
+    plated = cyc.plated_atoms.values
+    assert plated[0] == int(ds.deposited_atoms[-1] - ds.deposited_atoms[0])
+    assert 0 < plated[0] < 4 * ds.sizes["x"] * ds.sizes["y"] and np.isnan(plated[1])
+    assert np.isnan(cyc.stripped_atoms.values).all()
+    assert handoff.attrs["deposit"] == "the last record"
+    assert handoff.roughness_sigma.item() == float(ds.roughness_sigma[-1])
+
+
 def test_a_capacity_cut_off_rests_and_split_currents_set_the_kmc_half_cycles(tmp_path):
     """The kMC protocol's other branches: stripping to half the plated atoms (``strip_cutoff =
     "capacity"``, fraction 0.5), rests of 0.05 s, plating at 0.5 and stripping at 2 mA/cm^2 (the
