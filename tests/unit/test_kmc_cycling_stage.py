@@ -9,6 +9,7 @@ import multiscale
 from multiscale.analysis.summary import summary
 from multiscale.constants import ELEMENTARY_CHARGE, K_B_EV
 from multiscale.io import read_dataset, read_root_attrs
+from multiscale.kmc import _kernels as k
 from multiscale.kmc import cycling as kmc_cycling
 from multiscale.kmc import stage as kmc_stage
 from multiscale.kmc.engine import Engine
@@ -337,7 +338,7 @@ def test_a_run_that_passivates_in_its_first_plating_hands_over_its_last_record(c
         if "max_deposits" in kwargs:
             plating_calls.append(status)
             if len(plating_calls) == 1:
-                return kmc_cycling.k.ST_PASSIVATED
+                return k.ST_PASSIVATED
         return status
 
     monkeypatch.setattr(Engine, "advance", advance)
