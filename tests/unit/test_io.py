@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import h5netcdf
+import h5py
 import numpy as np
 import pytest
 import xarray as xr
@@ -66,6 +71,56 @@ def test_streamed_frames_round_trip(tmp_path):
         coords={"time": ("time", 0.5 * np.arange(4), {"units": "s"}), "x": x, "y": y},
     )
     assert_roundtrip(path, {"/": expected})
+
+
+def _stream(path, groups: dict, series: dict, x: xr.DataArray, heights: np.ndarray) -> Path:
+    """Stream ``groups`` (group -> frames) of ``series`` into ``path``, commit, and return a copy of
+    the partial file as it was before the commit."""
+    writer = StageFileWriter(path, _attrs())
+    for group, frames in groups.items():
+        writer.define_series(group, series, sizes={"x": x.size}, coords={"x": x})
+        for i in range(frames):
+            writer.append(group, {"time": 0.5 * i, "sigma": heights[i].std(), "height": heights[i]})
+    writer.flush()
+    partial = path.with_name("partial_" + path.name)
+    shutil.copy(writer.tmp, partial)
+    writer.commit()
+    return partial
+
+
+def test_a_committed_file_holds_its_series_along_a_fixed_time_of_their_length(tmp_path):
+    """Series stream along an unlimited ``time`` (a partial file can grow); on commit each group's
+    ``time`` becomes fixed at its length, with its netCDF dimension id, its attributes and its
+    attachment to every series kept, so readers size it without opening every series. A file
+    without frames keeps its unlimited ``time`` (netCDF has no fixed dimension of length 0)."""
+    series = {"time": (("time",), "f8", {"units": "s"}), "sigma": (("time",), "f8", {"units": "m"}),
+              "height": (("time", "x"), "f8", {"units": "m"})}
+    x = xr.DataArray(np.arange(3) * 0.3e-9, dims="x", attrs={"units": "m"})
+    heights = np.arange(12.0).reshape(4, 3)
+    expected = xr.Dataset(
+        {"sigma": ("time", heights.std(axis=1), {"units": "m"}), "height": (("time", "x"), heights, {"units": "m"})},
+        coords={"time": ("time", 0.5 * np.arange(4), {"units": "s"}), "x": x})
+    for name, groups, length in (("series.h5", {None: 4, "deep/series": 4}, 4), ("empty.h5", {None: 0}, 0)):
+        path = tmp_path / name
+        partial = _stream(path, groups, series, x, heights)
+        with h5netcdf.File(partial, "r") as before_file, h5netcdf.File(path, "r") as after_file:
+            for group in groups:
+                old, new = (before_file, after_file) if group is None else (before_file[group], after_file[group])
+                before, after = old.dimensions["time"], new.dimensions["time"]
+                assert before.isunlimited()
+                assert after.isunlimited() == (length == 0) and after.size == length
+                assert after._dimid == before._dimid
+                for var in series:
+                    assert new.variables[var].dimensions == old.variables[var].dimensions
+        with h5py.File(path, "r") as raw:
+            for group in groups:
+                node = raw if group is None else raw[group]
+                assert dict(node["time"].attrs)["units"] == "s"
+                assert (node["time"].maxshape == node["time"].shape) == (length > 0)
+                for var in ("sigma", "height"):
+                    assert node[var].dims[0][0] == node["time"]
+        want = expected.isel(time=slice(length))
+        assert_roundtrip(path, {(group or "/"): want for group in groups})
 
 
 def test_series_need_time_first(tmp_path):
