@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import fsync_dir
+from .files import fsync_path
 
 
 def save_checkpoint(path: str | Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
@@ -25,7 +25,7 @@ def save_checkpoint(path: str | Path, arrays: dict[str, np.ndarray], meta: dict)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-    fsync_dir(path.parent)
+    fsync_path(path.parent)
 
 
 def load_checkpoint(path: str | Path, cache_key: str) -> tuple[dict[str, np.ndarray], dict] | None:

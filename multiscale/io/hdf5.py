@@ -33,7 +33,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import UserError
-from .files import fsync_dir
+from .files import fsync_path
 
 
 def _attr_value(value: Any) -> Any:
@@ -101,6 +101,8 @@ class StageFileWriter:
                 raise OSError(f"{self.tmp}: written by another run (cache key)")
             for group in groups:
                 node = self._file if not group else self._file.groups[group]
+                if not node.dimensions["time"].isunlimited():  # a committed file's (fixed at commit)
+                    raise OSError(f"its 'time' in {group or '/'} is fixed: a committed file's, not a partial one")
                 size = node.dimensions["time"].size
                 if size < records:
                     raise OSError(f"{self.tmp}: {size} records in {group or '/'}, the checkpoint knows {records}")
@@ -204,11 +206,7 @@ class StageFileWriter:
         (h5netcdf's own ``flush`` does not flush the HDF5 file, hence the h5py call.)"""
         self._file.flush()
         self._file._h5file.flush()
-        fd = os.open(self.tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_path(self.tmp)
 
     def commit(self) -> Path:
         """Fix the series' ``time`` dimensions at their length, set ``complete`` = 1 (the last write),
@@ -217,8 +215,9 @@ class StageFileWriter:
         with h5py.File(self.tmp, "r+") as handle:
             _fix_series_lengths(handle)
             handle.attrs["complete"] = 1
+        fsync_path(self.tmp)
         os.replace(self.tmp, self.path)
-        fsync_dir(self.path.parent)
+        fsync_path(self.path.parent)
         return self.path
 
     def abort(self) -> None:
@@ -252,7 +251,12 @@ def _fix_series_lengths(handle: h5py.File) -> None:
     attributes (``_Netcdf4Dimid`` included, so the dimension keeps its id) and attached where the
     old one was; the series variables keep their extendable chunked storage, of the same length."""
     groups = [handle]
-    handle.visititems(lambda _, node: groups.append(node) if isinstance(node, h5py.Group) else None)
+
+    def collect(_, node) -> None:  # visititems stops at the first callback that returns a value
+        if isinstance(node, h5py.Group):
+            groups.append(node)
+
+    handle.visititems(collect)
     for group in groups:
         scale = group.get("time")
         if (not isinstance(scale, h5py.Dataset) or scale.maxshape != (None,) or scale.shape[0] == 0
@@ -264,7 +268,8 @@ def _fix_series_lengths(handle: h5py.File) -> None:
         for variable, axis in attached:
             variable.dims[axis].detach_scale(scale)
         del group["time"]
-        fixed = group.create_dataset("time", data=data)
+        # track_order as h5netcdf writes: netCDF-C reads attributes in their creation order
+        fixed = group.create_dataset("time", data=data, dtype=scale.dtype, fillvalue=scale.fillvalue, track_order=True)
         fixed.make_scale("time")
         for key, value in attrs.items():
             fixed.attrs[key] = value

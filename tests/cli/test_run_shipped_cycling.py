@@ -64,7 +64,8 @@ def _cycling_section():
 
 def assert_tutorial_cycling_section_reads(run_dir):
     """Run the section's Python blocks in one namespace, on ``run_dir`` instead of runs/cycling,
-    and check that the kMC cycle table they print is the one the section shows after "Printed:"."""
+    and check that the kMC cycle table and the stripping records' overpotentials they print are
+    those the section shows after "Printed:"."""
     section = _cycling_section()
     blocks = [b.split("```", 1)[0] for b in section.split("```python\n")[1:]]
     assert len(blocks) >= 3 and '"runs/cycling"' in blocks[0]
@@ -79,5 +80,12 @@ def assert_tutorial_cycling_section_reads(run_dir):
         first = next(k for k, line in enumerate(lines) if line.split() == ["coulombic_efficiency", "dead_atoms"])
         return lines[first:first + 5]
 
+    def overpotentials(text):  # the printed array, from its "[" to its "]"
+        lines = [line.rstrip() for line in text.splitlines()]
+        first = next(k for k, line in enumerate(lines) if line.startswith("["))
+        last = next(k for k in range(first, len(lines)) if lines[k].endswith("]"))
+        return lines[first:last + 1]
+
     shown = section.split("Printed:\n\n```\n", 1)[1].split("```", 1)[0]
     assert table(out.getvalue()) == table(shown)
+    assert overpotentials(out.getvalue()) == overpotentials(shown)

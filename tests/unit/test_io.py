@@ -123,6 +123,19 @@ def test_a_committed_file_holds_its_series_along_a_fixed_time_of_their_length(tm
         assert_roundtrip(path, {(group or "/"): want for group in groups})
 
 
+def test_a_committed_file_is_not_taken_up_as_a_partial_one(tmp_path):
+    """``reopen`` refuses a file whose ``time`` was fixed at commit (as a power loss could bring one
+    back beside its checkpoint) with the OSError on which the runner starts the stage over."""
+    series = {"time": (("time",), "f8", {"units": "s"}), "sigma": (("time",), "f8", {"units": "m"}),
+              "height": (("time", "x"), "f8", {"units": "m"})}
+    x = xr.DataArray(np.arange(3) * 0.3e-9, dims="x", attrs={"units": "m"})
+    path = tmp_path / "series.h5"
+    _stream(path, {None: 2}, series, x, np.ones((2, 3)))
+    shutil.copy(path, tmp_path / "series.partial.h5")
+    with pytest.raises(OSError, match="fixed"):
+        StageFileWriter.reopen(path, tmp_path / "series.partial.h5", 2, [None], "key123")
+
+
 def test_series_need_time_first(tmp_path):
     with pytest.raises(ValueError, match="time"):
         with StageFileWriter(tmp_path / "bad.h5", _attrs()) as writer:
