@@ -73,12 +73,18 @@ def test_streamed_frames_round_trip(tmp_path):
     assert_roundtrip(path, {"/": expected})
 
 
-def _stream(path, groups: dict, series: dict, x: xr.DataArray, heights: np.ndarray) -> Path:
-    """Stream ``groups`` (group -> frames) of ``series`` into ``path``, commit, and return a copy of
-    the partial file as it was before the commit."""
+#: Series of the streaming tests below: a scalar and a profile along x (3 points) each frame.
+SERIES = {"time": (("time",), "f8", {"units": "s"}), "sigma": (("time",), "f8", {"units": "m"}),
+          "height": (("time", "x"), "f8", {"units": "m"})}
+X = xr.DataArray(np.arange(3) * 0.3e-9, dims="x", attrs={"units": "m"})
+
+
+def _stream(path, groups: dict, heights: np.ndarray) -> Path:
+    """Stream ``groups`` (group -> frames) of :data:`SERIES` with the profiles ``heights`` (frames, 3)
+    into ``path``, commit, and return a copy of the partial file as it was before the commit."""
     writer = StageFileWriter(path, _attrs())
     for group, frames in groups.items():
-        writer.define_series(group, series, sizes={"x": x.size}, coords={"x": x})
+        writer.define_series(group, SERIES, sizes={"x": X.size}, coords={"x": X})
         for i in range(frames):
             writer.append(group, {"time": 0.5 * i, "sigma": heights[i].std(), "height": heights[i]})
     writer.flush()
@@ -93,16 +99,13 @@ def test_a_committed_file_holds_its_series_along_a_fixed_time_of_their_length(tm
     ``time`` becomes fixed at its length, with its netCDF dimension id, its attributes and its
     attachment to every series kept, so readers size it without opening every series. A file
     without frames keeps its unlimited ``time`` (netCDF has no fixed dimension of length 0)."""
-    series = {"time": (("time",), "f8", {"units": "s"}), "sigma": (("time",), "f8", {"units": "m"}),
-              "height": (("time", "x"), "f8", {"units": "m"})}
-    x = xr.DataArray(np.arange(3) * 0.3e-9, dims="x", attrs={"units": "m"})
     heights = np.arange(12.0).reshape(4, 3)
     expected = xr.Dataset(
         {"sigma": ("time", heights.std(axis=1), {"units": "m"}), "height": (("time", "x"), heights, {"units": "m"})},
-        coords={"time": ("time", 0.5 * np.arange(4), {"units": "s"}), "x": x})
+        coords={"time": ("time", 0.5 * np.arange(4), {"units": "s"}), "x": X})
     for name, groups, length in (("series.h5", {None: 4, "deep/series": 4}, 4), ("empty.h5", {None: 0}, 0)):
         path = tmp_path / name
-        partial = _stream(path, groups, series, x, heights)
+        partial = _stream(path, groups, heights)
         with h5netcdf.File(partial, "r") as before_file, h5netcdf.File(path, "r") as after_file:
             for group in groups:
                 old, new = (before_file, after_file) if group is None else (before_file[group], after_file[group])
@@ -110,7 +113,7 @@ def test_a_committed_file_holds_its_series_along_a_fixed_time_of_their_length(tm
                 assert before.isunlimited()
                 assert after.isunlimited() == (length == 0) and after.size == length
                 assert after._dimid == before._dimid
-                for var in series:
+                for var in SERIES:
                     assert new.variables[var].dimensions == old.variables[var].dimensions
         with h5py.File(path, "r") as raw:
             for group in groups:
@@ -126,11 +129,8 @@ def test_a_committed_file_holds_its_series_along_a_fixed_time_of_their_length(tm
 def test_a_committed_file_is_not_taken_up_as_a_partial_one(tmp_path):
     """``reopen`` refuses a file whose ``time`` was fixed at commit (as a power loss could bring one
     back beside its checkpoint) with the OSError on which the runner starts the stage over."""
-    series = {"time": (("time",), "f8", {"units": "s"}), "sigma": (("time",), "f8", {"units": "m"}),
-              "height": (("time", "x"), "f8", {"units": "m"})}
-    x = xr.DataArray(np.arange(3) * 0.3e-9, dims="x", attrs={"units": "m"})
     path = tmp_path / "series.h5"
-    _stream(path, {None: 2}, series, x, np.ones((2, 3)))
+    _stream(path, {None: 2}, np.ones((2, 3)))
     shutil.copy(path, tmp_path / "series.partial.h5")
     with pytest.raises(OSError, match="fixed"):
         StageFileWriter.reopen(path, tmp_path / "series.partial.h5", 2, [None], "key123")
