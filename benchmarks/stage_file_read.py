@@ -4,7 +4,7 @@
     python benchmarks/stage_file_read.py --smoke   # 5 and 20 series of 31 records: seconds
 
 Writes a root group of ``series`` scalar series and one 36 x 36 map per frame (the kMC's records
-hold ~20 scalars and three maps of its 36 x 36 columns in params/cycling.toml) through
+in params/cycling.toml hold 20 scalars and one height map of its 36 x 36 columns) through
 :class:`multiscale.io.StageFileWriter`, copies the flushed partial file (its ``time`` still
 unlimited, as every file was committed before version 0.3.6), commits the original (``time`` fixed
 at its length), and times ``xarray.open_dataset(path, engine="h5netcdf").load()`` of each, best of
