@@ -7,12 +7,13 @@ i [exp(alpha_a f eta) - exp(-alpha_c f eta)]. (2) The same table at hop accelera
 answer). (3) Dead Li at eta = 0 with dead-Li tracking on, vs the acceleration. (4) A dense film
 stripped at low current to the cut-off against CE = 1 with no dead Li: the atoms lost (dead + live
 left) per initial atom (mean +- standard error, and the one-sided 95 % upper bound on the
-expected loss, ``multiscale.analysis.loss_upper_bound`` in pieces of FILM_ATOMS_PER_PIECE atoms,
-the tests' criterion), vs the hop acceleration. Table 3 is printed twice: with cut-off Li dead for
-good, and revived when live Li touches it (``kmc.dead_li``); table 4 four times: also with dead
-Li SEI-coated (dead for good, binding no Li), with Li joined across gaps of up to two lattice
-spacings (``kmc.electronic_contact = "narrow_gap"``, dead for good), and with the cycling
-defaults (SEI-coated, and the moves that would strand Li refused, ``kmc.stranding_moves``; also at
+expected loss, ``multiscale.analysis.loss_upper_bound`` in pieces of
+``multiscale.analysis.DENSE_FILM_ATOMS_PER_PIECE`` atoms, the tests' criterion), vs the hop
+acceleration. Table 3 is printed twice: with cut-off Li dead for good, and revived when live Li
+touches it (``kmc.dead_li``); table 4 four times: also with dead Li SEI-coated (dead for good,
+binding no Li), with Li joined across gaps of up to two lattice spacings
+(``kmc.electronic_contact = "narrow_gap"``, dead for good), and with the cycling defaults
+(SEI-coated, and the moves that would strand Li refused, ``kmc.stranding_moves``; also at
 4000x, the shipped cycling acceleration). Asserts nothing.
 
 Usage: python benchmarks/kmc_butler_volmer.py [--only bv,acceleration,dead,film,film_temperature] [--seeds 3]
@@ -43,7 +44,7 @@ import functools
 
 import numpy as np
 
-from multiscale.analysis import loss_upper_bound
+from multiscale.analysis import DENSE_FILM_ATOMS_PER_PIECE, loss_upper_bound
 from multiscale.atomistic.params import AtomisticParams
 from multiscale.atomistic.stage import build_datasets
 from multiscale.constants import ELEMENTARY_CHARGE as E
@@ -139,9 +140,6 @@ def _squared_gap(occupancy: np.ndarray, new: np.ndarray) -> list[int]:
     return gaps
 
 
-# as tests/validation/test_kmc_cycling.py's ATOMS_PER_PIECE: the films' size-biased mean piece cut
-# off (2.1-3.1 atoms, from the size bins below), rounded up
-FILM_ATOMS_PER_PIECE = 4.0
 RULES = {"stays_dead": "dead for good", "revived_on_contact": "revived on contact",
          "sei_coated": "dead for good, SEI-coated (binds no Li)"}
 
@@ -168,7 +166,7 @@ def film_table(side: int, layers: int, accelerations, seeds, rule: str, narrow_g
             lost = np.array([(run[0] + run[1]) / run[2] for run in runs])
             se = lost.std(ddof=1) / np.sqrt(lost.size) if lost.size > 1 else np.nan
             bound = loss_upper_bound([run[0] + run[1] for run in runs], [run[2] for run in runs],
-                                     atoms_per_piece=FILM_ATOMS_PER_PIECE)
+                                     atoms_per_piece=DENSE_FILM_ATOMS_PER_PIECE)
             gaps = np.array([gap for run in runs for gap in run[5]], int)
             by_gap = [int(np.count_nonzero(gaps == g)) for g in (1, 2, 3, 4)] + [int(np.count_nonzero(gaps > 4))]
             print(f"{acceleration:>15g} {temperature:>6g} {curated_energetics().adatom_fraction(temperature):>8.4f} "

@@ -40,7 +40,7 @@ from .kmc.outputs import (
     RELAXATION_EXPONENT_STDERR,
     ROUGHNESS_SIGMA,
 )
-from .stage import read_handoff
+from .stage import read_handoff, read_handoffs
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,9 @@ class KmcHandoff:
 
 def read_kmc_handoff(kmc_path: Path) -> KmcHandoff:
     """The kMC handoff of a complete ``kmc.h5``."""
-    return KmcHandoff(*(float(read_handoff(kmc_path, h)) for h in (
+    return KmcHandoff(*(float(value) for value in read_handoffs(kmc_path, (
         ROUGHNESS_SIGMA, CORRELATION_LENGTH, CRYSTALLINE_FRACTION, MULLINS_B, MULLINS_B_STDERR, RELAXATION_EXPONENT,
-        RELAXATION_EXPONENT_STDERR)))
+        RELAXATION_EXPONENT_STDERR))))
 
 
 def surface_diffusion(handoff: KmcHandoff | None, atomistic_path: Path, temperature_K: float,
@@ -80,8 +80,7 @@ def surface_diffusion(handoff: KmcHandoff | None, atomistic_path: Path, temperat
             f"kmc.h5 surface_kinetics: B = {handoff.mullins_B:.3g} +- {handoff.mullins_B_stderr:.2g} m4/s at the run "
             f"temperature (measured exponent {handoff.relaxation_exponent:.2f} +- "
             f"{handoff.relaxation_exponent_stderr:.2f} at nm wavelengths; the phase field assumes 4)")
-    d0, ea = float(read_handoff(atomistic_path, D0_SURFACE)), float(read_handoff(atomistic_path, EA_SURFACE))
-    volume = float(read_handoff(atomistic_path, ATOMIC_VOLUME))
+    d0, ea, volume = (float(value) for value in read_handoffs(atomistic_path, (D0_SURFACE, EA_SURFACE, ATOMIC_VOLUME)))
     d_s = d0 * math.exp(-ea * ELEMENTARY_CHARGE / (BOLTZMANN * temperature_K))
     value = d_s * volume ** (-2.0 / 3.0) * interface_energy_J_m2 * volume ** 2 / (BOLTZMANN * temperature_K)
     return value, (f"atomistic.h5: D_surface({temperature_K:g} K) = {d_s:.3g} m2/s, nu = Omega^-2/3 (every surface "
@@ -151,8 +150,8 @@ def coating_thickness(c: CoatingParams, complexion_path: Path | None) -> tuple[f
     """Coating thickness (m) and where it came from."""
     if not c.thickness_from_complexion:
         return c.thickness_um * M_PER_UM, f"coating.thickness_um = {c.thickness_um:g}"
-    h = float(read_handoff(complexion_path, EQUILIBRIUM_THICKNESS))
-    kind = read_handoff(complexion_path, COMPLEXION_CLASS)
+    thickness, kind = read_handoffs(complexion_path, (EQUILIBRIUM_THICKNESS, COMPLEXION_CLASS))
+    h = float(thickness)
     if not (math.isfinite(h) and h > 0):
         raise UserError(f"coating.thickness_from_complexion: the complexion's h_EQ is {h:g} m "
                         f"({kind}): no finite self-limiting coating")

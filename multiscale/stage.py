@@ -20,7 +20,7 @@ This module is pure declarations: no numpy, no HDF5 (reading goes through :mod:`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
@@ -272,16 +272,36 @@ class Stage:
         return list(getattr(self.impl, "data_files", lambda p: [])(params))
 
 
-def read_handoff(path: str | Path, handoff: Handoff):
-    """The value of a declared handoff in a complete stage file (a DataArray, or an attribute value)."""
+def read_handoffs(path: str | Path, handoffs: Sequence[Handoff]) -> list:
+    """The values of declared handoffs of one complete stage file, in their order: a DataArray for a
+    variable, a Dataset for a group, an attribute's value for an attribute. Each group is read once,
+    however many handoffs it holds (a group read costs 0.05-0.1 s through h5netcdf)."""
     from .errors import UserError
     from .io import is_complete, read_dataset, read_root_attrs
 
     if not is_complete(path):
         raise UserError(f"{path}: missing or incomplete (no 'complete' = 1); rerun the stage that writes it")
-    if handoff.kind == "group":
-        return read_dataset(path, handoff.group)
-    if handoff.kind == "attribute":
-        return read_root_attrs(path)[handoff.name] if handoff.group == "/" else \
-            read_dataset(path, handoff.group).attrs[handoff.name]
-    return read_dataset(path, None if handoff.group == "/" else handoff.group)[handoff.name]
+    groups: dict[str, Any] = {}
+
+    def group(name: str):
+        if name not in groups:
+            groups[name] = read_dataset(path, None if name == "/" else name)
+        return groups[name]
+
+    root_attrs = read_root_attrs(path) if any(h.kind == "attribute" and h.group == "/" for h in handoffs) else {}
+    values = []
+    for handoff in handoffs:
+        if handoff.kind == "group":
+            values.append(group(handoff.group))
+        elif handoff.kind == "attribute" and handoff.group == "/":
+            values.append(root_attrs[handoff.name])
+        elif handoff.kind == "attribute":
+            values.append(group(handoff.group).attrs[handoff.name])
+        else:
+            values.append(group(handoff.group)[handoff.name])
+    return values
+
+
+def read_handoff(path: str | Path, handoff: Handoff):
+    """The value of one declared handoff in a complete stage file (:func:`read_handoffs`)."""
+    return read_handoffs(path, [handoff])[0]

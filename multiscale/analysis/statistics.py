@@ -5,6 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Atoms a dense film loses together, one event of its loss's Poisson count (``atoms_per_piece`` of
+#: :func:`loss_upper_bound` for the dense-film validation, docs/validation.md "Dense flat film"). The
+#: films cut Li off in pieces whose size-biased mean E[size^2] / E[size] (from the pieces' size bins
+#: and atom totals, ``python benchmarks/kmc_butler_volmer.py --only film``) is 2.1-3.1 atoms with Li
+#: joined by faces and 1.7 across narrow gaps; rounded up to a whole atom. Where the films lose
+#: nothing (200 K, revival) the pieces are assumed no larger than at 300 K.
+DENSE_FILM_ATOMS_PER_PIECE = 4.0
+
 
 def loss_upper_bound(lost, atoms, confidence: float = 0.95, atoms_per_piece: float = 1.0) -> float:
     """One-sided upper confidence bound on the expected loss per atom, from runs that each lose a

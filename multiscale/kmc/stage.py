@@ -55,7 +55,7 @@ from ..fields import (
 )
 from ..params import Params
 from ..runner import CheckpointedRun, SeriesGroup, Stop, StopReason, finite_mean
-from ..stage import read_handoff
+from ..stage import read_handoffs
 from ..streams import Stream, stream_seed
 from . import _kernels as k
 from . import model
@@ -144,8 +144,8 @@ class AtomisticInputs:
 
     @classmethod
     def read(cls, path) -> AtomisticInputs:
-        return cls(*(float(read_handoff(path, h)) for h in (ATOMIC_VOLUME, D0_SURFACE, EA_SURFACE, D0_BULK, EA_BULK)),
-                   read_handoff(path, DOPT))
+        *scalars, dopt = read_handoffs(path, (ATOMIC_VOLUME, D0_SURFACE, EA_SURFACE, D0_BULK, EA_BULK, DOPT))
+        return cls(*(float(value) for value in scalars), dopt)
 
     @property
     def spacing_m(self) -> float:

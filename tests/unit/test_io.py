@@ -7,12 +7,14 @@ from pathlib import Path
 
 import h5netcdf
 import h5py
+import netCDF4
 import numpy as np
 import pytest
 import xarray as xr
 
 from multiscale.errors import UserError
 from multiscale.io import StageFileWriter, atomic_write_text, is_complete, provenance_attrs, read_dataset, read_root_attrs
+from multiscale.io.hdf5 import _fix_series_lengths
 from tests.harness import assert_roundtrip
 
 
@@ -124,6 +126,47 @@ def test_a_committed_file_holds_its_series_along_a_fixed_time_of_their_length(tm
                     assert node[var].dims[0][0] == node["time"]
         want = expected.isel(time=slice(length))
         assert_roundtrip(path, {(group or "/"): want for group in groups})
+
+
+def test_netcdf_c_reads_a_committed_file_as_written(tmp_path):
+    """The stage files are netCDF-4, not only HDF5 that h5netcdf reads: the netCDF-C library (through
+    netCDF4-python) opens a committed file, sees each group's ``time`` fixed at the series' length
+    with the series on it, and xarray's netcdf4 engine returns the groups as written."""
+    heights = np.arange(12.0).reshape(4, 3)
+    path = tmp_path / "series.h5"
+    _stream(path, {None: 4, "deep/series": 4}, heights)
+    with netCDF4.Dataset(path) as root:
+        for group in (root, root["deep/series"]):
+            assert {name: (len(dim), dim.isunlimited()) for name, dim in group.dimensions.items()} == \
+                {"time": (4, False), "x": (3, False)}
+            assert {name: var.dimensions for name, var in group.variables.items()} == \
+                {"time": ("time",), "x": ("x",), "sigma": ("time",), "height": ("time", "x")}
+    expected = xr.Dataset(
+        {"sigma": ("time", heights.std(axis=1), {"units": "m"}), "height": (("time", "x"), heights, {"units": "m"})},
+        coords={"time": ("time", 0.5 * np.arange(4), {"units": "s"}), "x": X})
+    for group in (None, "deep/series"):
+        with xr.open_dataset(path, engine="netcdf4", group=group) as ds:
+            read = ds.load()
+        assert read.attrs.pop("complete", None) == (1 if group is None else None)  # the root's provenance
+        xr.testing.assert_identical(read.drop_attrs(deep=False), expected)
+
+
+def test_a_time_without_its_coordinate_variable_stays_unlimited(tmp_path):
+    """A bare ``time`` dimension (no coordinate variable: no stage writes one, the schemas require it)
+    is an HDF5 scale that netCDF does not show as a variable; the commit leaves it as it is rather
+    than turn it into a ``time`` variable of meaningless values."""
+    path = tmp_path / "bare.h5"
+    with h5netcdf.File(path, "w") as handle:
+        handle.dimensions["time"] = None
+        sigma = handle.create_variable("sigma", ("time",), "f8")
+        handle.resize_dimension("time", 3)
+        sigma[:] = [1.0, 2.0, 3.0]
+    with h5py.File(path, "r+") as handle:
+        _fix_series_lengths(handle)
+    with netCDF4.Dataset(path) as root:
+        assert root.dimensions["time"].isunlimited() and len(root.dimensions["time"]) == 3
+        assert list(root.variables) == ["sigma"]
+        np.testing.assert_array_equal(root["sigma"][:], [1.0, 2.0, 3.0])
 
 
 def test_a_committed_file_is_not_taken_up_as_a_partial_one(tmp_path):

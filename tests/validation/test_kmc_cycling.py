@@ -21,7 +21,7 @@ import copy
 import numpy as np
 import pytest
 
-from multiscale.analysis import loss_upper_bound
+from multiscale.analysis import DENSE_FILM_ATOMS_PER_PIECE, loss_upper_bound
 from multiscale.atomistic.params import AtomisticParams
 from multiscale.atomistic.stage import build_datasets
 from multiscale.constants import ELEMENTARY_CHARGE as E
@@ -65,12 +65,6 @@ class LimitNotMet(AssertionError):
 
 FILM_SEEDS = tuple(range(1, 9))
 LOSS_TOLERANCE = 1e-3  # lost / initial atoms: the resolution of a Li||Cu Coulombic-efficiency measurement
-# Atoms lost together, one event of the loss's Poisson count: the films cut Li off in pieces whose
-# size-biased mean (E[size^2] / E[size], from the pieces' size bins and atom totals in
-# `benchmarks/kmc_butler_volmer.py --only film`) is 2.1-3.1 atoms with Li joined by faces and 1.7
-# across narrow gaps; rounded up to a whole atom. Where the films lose nothing (200 K, revival)
-# the pieces are assumed no larger than at 300 K.
-ATOMS_PER_PIECE = 4.0
 
 
 def _limit_met(lost, atoms) -> bool:
@@ -79,8 +73,8 @@ def _limit_met(lost, atoms) -> bool:
     (``loss_upper_bound``: the Poisson bound on the pieces lost, or Student's bound over the
     films, the larger) below LOSS_TOLERANCE. A film that meets the limit loses exactly 0 atoms, so
     no spread can hide a loss: 8 films of 2048 atoms that lose none bound it at 7.3e-4 in pieces
-    of ATOMS_PER_PIECE (1.83e-4 counted atom by atom)."""
-    return loss_upper_bound(lost, atoms, atoms_per_piece=ATOMS_PER_PIECE) < LOSS_TOLERANCE
+    of DENSE_FILM_ATOMS_PER_PIECE (1.83e-4 counted atom by atom)."""
+    return loss_upper_bound(lost, atoms, atoms_per_piece=DENSE_FILM_ATOMS_PER_PIECE) < LOSS_TOLERANCE
 
 
 @pytest.mark.xfail(strict=True, raises=LimitNotMet,
