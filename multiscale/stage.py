@@ -13,14 +13,15 @@ registry :data:`multiscale.stages.STAGES`; nothing else lists the stages.
 A downstream stage reads an upstream field through a :class:`Handoff` taken from the upstream
 schema (``SCHEMA.handoff("handoff", "roughness_sigma")``): asking for a field that the schema does
 not declare as a handoff fails when the downstream module is imported, and
-:func:`read_handoff` reads only what was declared, from a complete file.
+:func:`read_handoff` (one) or :func:`read_handoffs` (several of one file) reads only what was
+declared, from a complete file.
 
 This module is pure declarations: no numpy, no HDF5 (reading goes through :mod:`multiscale.io`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
@@ -272,13 +273,40 @@ class Stage:
         return list(getattr(self.impl, "data_files", lambda p: [])(params))
 
 
-def read_handoffs(path: str | Path, handoffs: Sequence[Handoff]) -> list:
-    """The values of declared handoffs of one complete stage file, in their order: a DataArray for a
-    variable, a Dataset for a group, an attribute's value for an attribute. Each group is read once,
-    however many handoffs it holds (a group read costs 0.05-0.1 s through h5netcdf)."""
+def read_handoffs(path: str | Path, handoffs: Iterable[Handoff]) -> list[Any]:
+    """The values of declared handoffs of one complete stage file, each group read once.
+
+    A group read through h5netcdf costs tens of milliseconds on the shipped files
+    (docs/performance.md), so a stage that takes several handoffs of one group reads them together.
+
+    Parameters
+    ----------
+    path : path
+        The upstream stage file (e.g. ``runs/x/atomistic.h5``).
+    handoffs : iterable of Handoff
+        Handoffs of that file's stage, from its schema (:meth:`Schema.handoff`,
+        :meth:`Schema.handoff_group`).
+
+    Returns
+    -------
+    list
+        In the order asked: a DataArray for a variable, a Dataset for a group, the value for an
+        attribute (numbers and str), in the file's units (the handoff's ``units``). Values from one
+        group share that group's arrays: copy one before changing it in place.
+
+    Raises
+    ------
+    UserError
+        The file is missing or not complete.
+    ValueError
+        The handoffs belong to more than one stage.
+    """
     from .errors import UserError
     from .io import is_complete, read_dataset, read_root_attrs
 
+    handoffs = tuple(handoffs)
+    if len({h.stage for h in handoffs}) > 1:
+        raise ValueError(f"read_handoffs reads one stage's file; got handoffs of {sorted({h.stage for h in handoffs})}")
     if not is_complete(path):
         raise UserError(f"{path}: missing or incomplete (no 'complete' = 1); rerun the stage that writes it")
     groups: dict[str, Any] = {}

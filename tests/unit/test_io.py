@@ -131,7 +131,8 @@ def test_a_committed_file_holds_its_series_along_a_fixed_time_of_their_length(tm
 def test_netcdf_c_reads_a_committed_file_as_written(tmp_path):
     """The stage files are netCDF-4, not only HDF5 that h5netcdf reads: the netCDF-C library (through
     netCDF4-python) opens a committed file, sees each group's ``time`` fixed at the series' length
-    with the series on it, and xarray's netcdf4 engine returns the groups as written."""
+    with the series on it, and xarray's netcdf4 engine returns every group as written: series,
+    static groups with text variables and text coordinates, and the root's provenance."""
     heights = np.arange(12.0).reshape(4, 3)
     path = tmp_path / "series.h5"
     _stream(path, {None: 4, "deep/series": 4}, heights)
@@ -141,14 +142,22 @@ def test_netcdf_c_reads_a_committed_file_as_written(tmp_path):
                 {"time": (4, False), "x": (3, False)}
             assert {name: var.dimensions for name, var in group.variables.items()} == \
                 {"time": ("time",), "x": ("x",), "sigma": ("time",), "height": ("time", "x")}
-    expected = xr.Dataset(
+    series = xr.Dataset(
         {"sigma": ("time", heights.std(axis=1), {"units": "m"}), "height": (("time", "x"), heights, {"units": "m"})},
         coords={"time": ("time", 0.5 * np.arange(4), {"units": "s"}), "x": X})
-    for group in (None, "deep/series"):
-        with xr.open_dataset(path, engine="netcdf4", group=group) as ds:
+    static = tmp_path / "static.h5"
+    with StageFileWriter(static, _attrs()) as writer:
+        for group, ds in _sample().items():
+            writer.write_dataset(ds, None if group == "/" else group)
+    expected = [(path, None, series), (path, "deep/series", series)]
+    expected += [(static, None if group == "/" else group, ds) for group, ds in _sample().items()]
+    for file, group, want in expected:
+        with xr.open_dataset(file, engine="netcdf4", group=group) as ds:
             read = ds.load()
-        assert read.attrs.pop("complete", None) == (1 if group is None else None)  # the root's provenance
-        xr.testing.assert_identical(read.drop_attrs(deep=False), expected)
+        if group is None:  # the root's provenance, as written
+            assert read.attrs.pop("complete") == 1 and read.attrs.pop("nested") == '{"a": [1, 2]}'
+            assert read.attrs.pop("flag") == 1 and read.attrs.pop("stage_cache_key") == "key123"
+        xr.testing.assert_identical(read.drop_attrs(deep=False), want)
 
 
 def test_a_time_without_its_coordinate_variable_stays_unlimited(tmp_path):

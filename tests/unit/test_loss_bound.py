@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from multiscale.analysis import loss_upper_bound
+from multiscale.analysis import DENSE_FILM_ATOMS_PER_PIECE, loss_upper_bound
 
 # Gehrels, ApJ 303, 336 (1986), Table 1: one-sided 95 % upper limits of a Poisson mean for n events
 GEHRELS_95 = {0: 2.996, 1: 4.744, 2: 6.296, 5: 10.513, 10: 16.962}
@@ -27,6 +27,14 @@ def test_pieces_of_several_atoms_count_as_one_event_each():
     events (Gehrels: 6.296)."""
     assert loss_upper_bound([0], 2048, atoms_per_piece=3) == pytest.approx(3 * 2.996 / 2048, rel=2e-4)
     assert loss_upper_bound([6], 10**6, atoms_per_piece=3) == pytest.approx(3 * 6.296e-6, rel=2e-4)
+
+
+def test_the_dense_films_criterion_is_the_one_docs_validation_states():
+    """The dense-film validation counts pieces of 4 atoms; 8 films of 2048 atoms that lose nothing
+    then bound the loss at 4 x 2.996 / 16384 = 7.3e-4 (docs/validation.md, "Dense flat film")."""
+    assert DENSE_FILM_ATOMS_PER_PIECE == 4.0
+    assert loss_upper_bound([0] * 8, 2048, atoms_per_piece=DENSE_FILM_ATOMS_PER_PIECE) == \
+        pytest.approx(4 * 2.996 / 16384, rel=2e-4)
 
 
 def test_the_bound_is_at_most_a_loss_of_everything():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-import multiscale.io as io
+from multiscale import io as stage_io
 from multiscale.errors import UserError
 from multiscale.io import StageFileWriter, provenance_attrs
 from multiscale.params import Params
@@ -57,8 +57,8 @@ def test_a_handoff_must_be_declared_as_one():
 
 def test_handoffs_are_read_with_each_group_opened_once(tmp_path, monkeypatch):
     """Several handoffs of one file: root and group variables, root and group attributes and a whole
-    group come back in the order asked, each group read once (a read costs 0.05-0.1 s); a file not
-    complete is refused with the user error naming it."""
+    group come back in the order asked, each group read once; handoffs of two stages are refused,
+    and so is a file not complete, with the user error naming it."""
     schema = Schema("up", (
         Group("/", (Variable("volume", (), "m3", handoff=True),), (Attribute("label", "", handoff=True),)),
         Group("fits", (Variable("D0", ("T",), "m2 s-1", handoff=True), Variable("Ea", (), "eV", handoff=True),
@@ -71,7 +71,8 @@ def test_handoffs_are_read_with_each_group_opened_once(tmp_path, monkeypatch):
         writer.write_dataset(xr.Dataset({"volume": ((), 2.1e-29, {"units": "m3"})}))
         writer.write_dataset(fits, "fits")
     reads = []
-    monkeypatch.setattr(io, "read_dataset", lambda p, group=None: reads.append(group) or io.hdf5.read_dataset(p, group))
+    monkeypatch.setattr(stage_io, "read_dataset",
+                        lambda p, group=None: reads.append(group) or stage_io.hdf5.read_dataset(p, group))
     asked = (schema.handoff("fits", "Ea"), schema.handoff("/", "label"), schema.handoff("/", "volume"),
              schema.handoff("fits", "source"), schema.handoff_group("fits"), schema.handoff("fits", "D0"))
     ea, label, volume, source, group, d0 = read_handoffs(path, asked)
@@ -80,6 +81,9 @@ def test_handoffs_are_read_with_each_group_opened_once(tmp_path, monkeypatch):
     np.testing.assert_array_equal(d0.values, [1e-9, 2e-9])
     assert d0.attrs["units"] == "m2 s-1" and list(group.data_vars) == ["D0", "Ea"]
     assert float(read_handoff(path, schema.handoff("fits", "Ea"))) == 0.25
+    other = Schema("down", (Group("/", (Variable("volume", (), "m3", handoff=True),)),))
+    with pytest.raises(ValueError, match="one stage's file"):
+        read_handoffs(path, (schema.handoff("/", "volume"), other.handoff("/", "volume")))
     path.rename(tmp_path / "moved.h5")
     with pytest.raises(UserError, match="up.h5: missing or incomplete"):
         read_handoffs(path, asked)
