@@ -1,8 +1,9 @@
 """The one round-trip harness every HDF5 writer's tests go through.
 
 ``assert_roundtrip(path, expected)`` opens ``path`` the two ways docs/architecture.md §4 promises —
-``xr.open_datatree(path, engine="h5netcdf")`` and ``xr.open_dataset(path, engine="h5netcdf",
-group=g)`` for every group — and checks, for every expected group, that values, dimensions,
+``xr.open_datatree(path, engine=e)`` and ``xr.open_dataset(path, engine=e, group=g)`` for every
+group — with each of xarray's two netCDF-4 engines ``e`` (h5netcdf, and netCDF-C's ``netcdf4``,
+which :mod:`multiscale.io` reads with), and checks, for every expected group, that values, dimensions,
 coordinates and ``units`` attributes survived, that each group carries the coordinates of its
 own dimensions, and that the root has the provenance attributes with ``complete`` = 1.
 """
@@ -24,31 +25,34 @@ def _values_equal(a: xr.DataArray, b: xr.DataArray) -> None:
         np.testing.assert_array_equal(a.values, b.values, err_msg=str(a.name))
 
 
-def assert_roundtrip(path, expected: dict[str, xr.Dataset]) -> xr.DataTree:
+#: xarray's engines that open a stage file: h5netcdf, and the netCDF-C library's (``io.READ_ENGINE``).
+ENGINES = ("h5netcdf", "netcdf4")
+
+
+def assert_roundtrip(path, expected: dict[str, xr.Dataset]) -> None:
     """Check a written file against the datasets it should contain (group "/" is the root)."""
-    tree = xr.open_datatree(path, engine="h5netcdf")
-    try:
-        root = tree.attrs
-        for key in PROVENANCE:
-            assert key in root, f"root attribute {key!r} missing"
-        assert int(root["complete"]) == 1
-        json.loads(root["package_versions"])
-        for group, want in expected.items():
-            node = tree if group == "/" else tree[group]
-            got_tree = node.to_dataset()
-            with xr.open_dataset(path, engine="h5netcdf", group=None if group == "/" else group) as got:
-                for name, var in want.variables.items():
-                    for got_ds in (got, got_tree):
-                        assert name in got_ds.variables, f"{group}: {name} missing"
-                        assert got_ds[name].dims == var.dims, f"{group}: {name} dims"
-                        _values_equal(got_ds[name], xr.DataArray(var))
-                        if "units" in var.attrs:
-                            assert got_ds[name].attrs.get("units") == var.attrs["units"], f"{group}: {name} units"
-                for dim in got.dims:
-                    assert dim in got.coords, f"{group}: dimension {dim!r} has no coordinate in its own group"
-    finally:
-        tree.close()
-    return tree
+    for engine in ENGINES:
+        with xr.open_datatree(path, engine=engine) as tree:
+            root = tree.attrs
+            for key in PROVENANCE:
+                assert key in root, f"{engine}: root attribute {key!r} missing"
+            assert int(root["complete"]) == 1
+            json.loads(root["package_versions"])
+            for group, want in expected.items():
+                node = tree if group == "/" else tree[group]
+                got_tree = node.to_dataset()
+                with xr.open_dataset(path, engine=engine, group=None if group == "/" else group) as got:
+                    for name, var in want.variables.items():
+                        for got_ds in (got, got_tree):
+                            assert name in got_ds.variables, f"{engine}: {group}: {name} missing"
+                            assert got_ds[name].dims == var.dims, f"{engine}: {group}: {name} dims"
+                            _values_equal(got_ds[name], xr.DataArray(var))
+                            if "units" in var.attrs:
+                                assert got_ds[name].attrs.get("units") == var.attrs["units"], \
+                                    f"{engine}: {group}: {name} units"
+                    for dim in got.dims:
+                        assert dim in got.coords, \
+                            f"{engine}: {group}: dimension {dim!r} has no coordinate in its own group"
 
 
 def assert_matches_schema(path, schema) -> None:
