@@ -276,8 +276,8 @@ class Stage:
 def read_handoffs(path: str | Path, handoffs: Iterable[Handoff]) -> list[Any]:
     """The values of declared handoffs of one complete stage file, each group read once.
 
-    A group read through h5netcdf costs tens of milliseconds on the shipped files
-    (docs/performance.md), so a stage that takes several handoffs of one group reads them together.
+    A group read costs tens of milliseconds on the shipped files (docs/performance.md), so a stage
+    that takes several handoffs of one group reads them together.
 
     Parameters
     ----------

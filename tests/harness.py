@@ -2,8 +2,9 @@
 
 ``assert_roundtrip(path, expected)`` opens ``path`` the two ways docs/architecture.md §4 promises —
 ``xr.open_datatree(path, engine=e)`` and ``xr.open_dataset(path, engine=e, group=g)`` for every
-group — with each of xarray's two netCDF-4 engines ``e`` (h5netcdf, and netCDF-C's ``netcdf4``,
-which :mod:`multiscale.io` reads with), and checks, for every expected group, that values, dimensions,
+expected group — with each of xarray's two netCDF-4 engines ``e`` (h5netcdf, and netCDF-C's
+``netcdf4``, which :mod:`multiscale.io` reads with), checks that the two engines return identical
+trees, and checks, for every expected group, that values, dimensions,
 coordinates and ``units`` attributes survived, that each group carries the coordinates of its
 own dimensions, and that the root has the provenance attributes with ``complete`` = 1.
 """
@@ -15,6 +16,8 @@ import json
 import numpy as np
 import xarray as xr
 
+from multiscale.io.hdf5 import READ_ENGINE
+
 PROVENANCE = ("Conventions", "source", "input_toml", "input_sha256", "stage_cache_key", "package_versions", "created", "complete")
 
 
@@ -25,12 +28,19 @@ def _values_equal(a: xr.DataArray, b: xr.DataArray) -> None:
         np.testing.assert_array_equal(a.values, b.values, err_msg=str(a.name))
 
 
-#: xarray's engines that open a stage file: h5netcdf, and the netCDF-C library's (``io.READ_ENGINE``).
-ENGINES = ("h5netcdf", "netcdf4")
+#: xarray's engines that open a stage file: h5netcdf, and the one :mod:`multiscale.io` reads with
+#: (netCDF-C's where netCDF4 is installed).
+ENGINES = tuple(dict.fromkeys(("h5netcdf", READ_ENGINE)))
 
 
 def assert_roundtrip(path, expected: dict[str, xr.Dataset]) -> None:
     """Check a written file against the datasets it should contain (group "/" is the root)."""
+    trees = []
+    for engine in ENGINES:
+        with xr.open_datatree(path, engine=engine) as tree:
+            trees.append(tree.load())
+    for tree in trees[1:]:
+        xr.testing.assert_identical(tree, trees[0])
     for engine in ENGINES:
         with xr.open_datatree(path, engine=engine) as tree:
             root = tree.attrs

@@ -35,7 +35,13 @@ def open_run(run_dir: str | Path) -> xr.DataTree:
     }
     if not children:
         raise UserError(f"{run_dir}: no complete stage file (*.h5 with complete = 1)")
-    tree = xr.DataTree(children=children)
+    tree = xr.DataTree(children=children)  # holds copies of the children, without their files
+
+    def close() -> None:
+        for child in children.values():
+            child.close()
+
+    tree.set_close(close)
     tree.attrs["run_dir"] = str(run_dir.resolve())
     return tree
 

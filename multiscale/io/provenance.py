@@ -8,7 +8,8 @@ from datetime import datetime, UTC
 from importlib import metadata
 
 #: Distributions whose versions are recorded in every file.
-TRACKED_PACKAGES = ("multiscale", "numpy", "scipy", "numba", "fipy", "h5py", "h5netcdf", "xarray", "pydantic")
+TRACKED_PACKAGES = ("multiscale", "numpy", "scipy", "numba", "fipy", "h5py", "h5netcdf", "netCDF4", "xarray",
+                    "pydantic")
 
 
 def package_versions() -> dict[str, str]:

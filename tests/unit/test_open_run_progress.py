@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
+import h5py
 import pytest
 
 import multiscale
@@ -20,6 +21,17 @@ def test_open_run_gives_one_tree(minimal_params, tmp_path):
     assert tree["atomistic/diffusion"].to_dataset().temperature.attrs["units"] == "K"
     assert tree["atomistic"].attrs["complete"] == 1
     tree.close()
+
+
+def test_closing_the_run_tree_closes_its_files(minimal_params, tmp_path):
+    """The tree ``open_run`` returns holds copies of the files' trees; closing it closes the files
+    (HDF5 refuses to open a file for writing that a reader still holds: the lock)."""
+    run_dir = multiscale.run(minimal_params, out=tmp_path / "r")
+    tree = multiscale.open_run(run_dir)
+    assert tree["atomistic"].attrs["complete"] == 1
+    tree.close()
+    with h5py.File(run_dir / "atomistic.h5", "r+") as handle:
+        assert handle.attrs["complete"] == 1
 
 
 def test_open_run_leaves_out_incomplete_files(minimal_params, tmp_path):

@@ -62,7 +62,7 @@ def test_grid_scan_aggregates_every_point_and_a_rerun_runs_nothing(tmp_path, cap
             assert ds.equilibrium_thickness[i, j].item() == pytest.approx(cx.equilibrium_thickness(dg, dG, xi=0.5e-9), rel=1e-12)
             point = multiscale.open_run(scan_dir / ds.run_dir[i, j].item())
             assert point["complexion"].attrs["equilibrium_thickness_m"] == ds.equilibrium_thickness[i, j].item()
-    assert_roundtrip(scan_dir / "scan.h5", {"/": ds}).close()
+    assert_roundtrip(scan_dir / "scan.h5", {"/": ds})
     assert main(["report", str(scan_dir)]) == 0
     assert_not_blank(scan_dir / "figures" / "scan_equilibrium_thickness.png")
     stamps = {p: p.stat().st_mtime_ns for p in (scan_dir / "points").glob("*/complexion.h5")}
