@@ -302,12 +302,13 @@ def read_handoffs(path: str | Path, handoffs: Iterable[Handoff]) -> list[Any]:
         The handoffs belong to more than one stage.
     """
     from .errors import UserError
-    from .io import is_complete, read_dataset, read_root_attrs
+    from .io import read_dataset, read_root_attrs
 
     handoffs = tuple(handoffs)
     if len({h.stage for h in handoffs}) > 1:
         raise ValueError(f"read_handoffs reads one stage's file; got handoffs of {sorted({h.stage for h in handoffs})}")
-    if not is_complete(path):
+    root_attrs = read_root_attrs(path)  # {} for a missing or unreadable file
+    if int(root_attrs.get("complete", 0)) != 1:
         raise UserError(f"{path}: missing or incomplete (no 'complete' = 1); rerun the stage that writes it")
     groups: dict[str, Any] = {}
 
@@ -316,7 +317,6 @@ def read_handoffs(path: str | Path, handoffs: Iterable[Handoff]) -> list[Any]:
             groups[name] = read_dataset(path, None if name == "/" else name)
         return groups[name]
 
-    root_attrs = read_root_attrs(path) if any(h.kind == "attribute" and h.group == "/" for h in handoffs) else {}
     values = []
     for handoff in handoffs:
         if handoff.kind == "group":

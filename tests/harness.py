@@ -37,32 +37,31 @@ def assert_roundtrip(path, expected: dict[str, xr.Dataset]) -> None:
     """Check a written file against the datasets it should contain (group "/" is the root)."""
     trees = []
     for engine in ENGINES:
-        with xr.open_datatree(path, engine=engine) as tree:
-            trees.append(tree.load())
+        with xr.open_datatree(path, engine=engine) as opened:
+            tree = opened.load()
+        trees.append(tree)
+        root = tree.attrs
+        for key in PROVENANCE:
+            assert key in root, f"{engine}: root attribute {key!r} missing"
+        assert int(root["complete"]) == 1
+        json.loads(root["package_versions"])
+        for group, want in expected.items():
+            node = tree if group == "/" else tree[group]
+            got_tree = node.to_dataset()
+            with xr.open_dataset(path, engine=engine, group=None if group == "/" else group) as got:
+                for name, var in want.variables.items():
+                    for got_ds in (got, got_tree):
+                        assert name in got_ds.variables, f"{engine}: {group}: {name} missing"
+                        assert got_ds[name].dims == var.dims, f"{engine}: {group}: {name} dims"
+                        _values_equal(got_ds[name], xr.DataArray(var))
+                        if "units" in var.attrs:
+                            assert got_ds[name].attrs.get("units") == var.attrs["units"], \
+                                f"{engine}: {group}: {name} units"
+                for dim in got.dims:
+                    assert dim in got.coords, \
+                        f"{engine}: {group}: dimension {dim!r} has no coordinate in its own group"
     for tree in trees[1:]:
         xr.testing.assert_identical(tree, trees[0])
-    for engine in ENGINES:
-        with xr.open_datatree(path, engine=engine) as tree:
-            root = tree.attrs
-            for key in PROVENANCE:
-                assert key in root, f"{engine}: root attribute {key!r} missing"
-            assert int(root["complete"]) == 1
-            json.loads(root["package_versions"])
-            for group, want in expected.items():
-                node = tree if group == "/" else tree[group]
-                got_tree = node.to_dataset()
-                with xr.open_dataset(path, engine=engine, group=None if group == "/" else group) as got:
-                    for name, var in want.variables.items():
-                        for got_ds in (got, got_tree):
-                            assert name in got_ds.variables, f"{engine}: {group}: {name} missing"
-                            assert got_ds[name].dims == var.dims, f"{engine}: {group}: {name} dims"
-                            _values_equal(got_ds[name], xr.DataArray(var))
-                            if "units" in var.attrs:
-                                assert got_ds[name].attrs.get("units") == var.attrs["units"], \
-                                    f"{engine}: {group}: {name} units"
-                    for dim in got.dims:
-                        assert dim in got.coords, \
-                            f"{engine}: {group}: dimension {dim!r} has no coordinate in its own group"
 
 
 def assert_matches_schema(path, schema) -> None:

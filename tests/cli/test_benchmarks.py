@@ -54,7 +54,7 @@ CASES = {
     "kmc_trends": ["roughness vs T (K)", "hotspot deposit shape", "roughness vs j (mA/cm2)", "crystalline fraction"],
     "phasefield_step": ["cells/s", "24x24", "fipy terms", "fipy LU", "ratio", "peak MB"],
     "pipeline": ["points/min", "speed-up"],
-    "stage_file_read": ["streamed s", "committed s", "ratio"],
+    "stage_file_read": ["streamed s", "committed s", "ratio", "netCDF-C s"],
 }
 
 
