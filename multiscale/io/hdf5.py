@@ -21,8 +21,9 @@ which made reading a group of ~20 series ~4x slower (docs/performance.md).
 
 Complete files are read through the netCDF-C library (xarray's ``netcdf4`` engine,
 :data:`READ_ENGINE`): it returns the same datasets as h5netcdf, 5-8x faster on the stage files
-(h5netcdf looks each variable's objects up through h5py ~20 times). Writing stays with h5netcdf,
-which streams into unlimited dimensions and takes a partial file up again.
+(h5netcdf looks each variable's objects up through h5py ~20 times); where netCDF-C cannot open a
+file, h5netcdf reads it (:func:`_open`). Writing stays with h5netcdf, which streams into unlimited
+dimensions and takes a partial file up again.
 """
 
 from __future__ import annotations
@@ -328,17 +329,33 @@ READ_ENGINE = "netcdf4" if find_spec("netCDF4") is not None else "h5netcdf"
 _OPEN_LOCK = threading.Lock()
 
 
+def _open(opener, path: Path, **kwargs):
+    """``opener(path, engine=READ_ENGINE, **kwargs)`` (an xarray open function; the caller holds
+    :data:`_OPEN_LOCK`), read again through h5netcdf when netCDF-C cannot open the file. The file
+    is complete (h5py opened it), so such a failure is netCDF-C's with the path, not the file's:
+    on Windows it has failed to open files whose path holds characters that are not ASCII
+    (FileNotFoundError or PermissionError; pydata/xarray#9282 and #10357, Unidata/netcdf4-python#1482,
+    open in 2026). Both engines return the same datasets (tests/harness.py); a file that h5netcdf
+    cannot open either raises h5netcdf's error."""
+    try:
+        return opener(path, engine=READ_ENGINE, **kwargs)
+    except OSError:
+        if READ_ENGINE == "h5netcdf":
+            raise
+        return opener(path, engine="h5netcdf", **kwargs)
+
+
 def open_stage_tree(path: str | Path) -> xr.DataTree:
     """Open a complete stage file as an ``xarray.DataTree`` (lazily)."""
     path = Path(path)
     _require_complete(path)
     with _OPEN_LOCK:
-        return xr.open_datatree(path, engine=READ_ENGINE)
+        return _open(xr.open_datatree, path)
 
 
 def read_dataset(path: str | Path, group: str | None = None) -> xr.Dataset:
     """Load one group of a complete stage file into memory and close the file."""
     path = Path(path)
     _require_complete(path)
-    with _OPEN_LOCK, xr.open_dataset(path, engine=READ_ENGINE, group=group) as ds:
+    with _OPEN_LOCK, _open(xr.open_dataset, path, group=group) as ds:
         return ds.load()

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import h5netcdf
@@ -14,7 +20,7 @@ import xarray as xr
 
 from multiscale.errors import UserError
 from multiscale.io import StageFileWriter, atomic_write_text, is_complete, provenance_attrs, read_dataset, read_root_attrs
-from multiscale.io.hdf5 import _fix_series_lengths
+from multiscale.io.hdf5 import READ_ENGINE, _fix_series_lengths, open_stage_tree
 from tests.harness import assert_roundtrip
 
 
@@ -176,6 +182,130 @@ def test_a_time_without_its_coordinate_variable_stays_unlimited(tmp_path):
         assert root.dimensions["time"].isunlimited() and len(root.dimensions["time"]) == 3
         assert list(root.variables) == ["sigma"]
         np.testing.assert_array_equal(root["sigma"][:], [1.0, 2.0, 3.0])
+
+
+def _static_file(path: Path) -> Path:
+    """A committed file of :func:`_sample`'s groups at ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with StageFileWriter(path, _attrs()) as writer:
+        for group, ds in _sample().items():
+            writer.write_dataset(ds, None if group == "/" else group)
+    return path
+
+
+def _assert_reads_sample(path: Path) -> None:
+    """``read_dataset`` and ``open_stage_tree`` return :func:`_sample`'s groups of ``path``."""
+    tree = open_stage_tree(path)
+    try:
+        for group, want in _sample().items():
+            got = read_dataset(path, None if group == "/" else group)
+            xr.testing.assert_identical(got.drop_attrs(deep=False), want)
+            xr.testing.assert_identical(tree[group].to_dataset().load().drop_attrs(deep=False), want)
+    finally:
+        tree.close()
+
+
+def test_a_stage_file_in_a_directory_whose_name_is_not_ascii_is_read(tmp_path):
+    """A researcher's run directory may be named in any language: the files of one whose name is not
+    ASCII are written and read (netCDF-C has failed to open such paths on Windows; there the
+    reader falls back to h5netcdf, the test below)."""
+    _assert_reads_sample(_static_file(tmp_path / "Läufe_λ_文件" / "stage.h5"))
+
+
+def test_a_file_netcdf_c_cannot_open_is_read_through_h5netcdf(tmp_path, monkeypatch):
+    """When netCDF-C raises an OSError on a complete file (as on Windows for paths that are not
+    ASCII), the reader opens it again through h5netcdf and returns the same datasets; when h5netcdf
+    cannot open it either, h5netcdf's error is raised, not swallowed."""
+    path = _static_file(tmp_path / "stage.h5")
+    engines = []
+
+    def failing(opener, refused):
+        def open_(file, engine, **kwargs):
+            engines.append(engine)
+            if engine in refused:
+                raise PermissionError(13, "Permission denied", str(file))
+            return opener(file, engine=engine, **kwargs)
+        return open_
+
+    for name in ("open_dataset", "open_datatree"):
+        monkeypatch.setattr(xr, name, failing(getattr(xr, name), {"netcdf4"}))
+    _assert_reads_sample(path)
+    assert engines[:2] == ["netcdf4", "h5netcdf"] and engines.count("netcdf4") == engines.count("h5netcdf") > 1
+    for name in ("open_dataset", "open_datatree"):
+        monkeypatch.setattr(xr, name, failing(getattr(xr, name), {"netcdf4", "h5netcdf"}))
+    with pytest.raises(PermissionError):
+        read_dataset(path)
+    with pytest.raises(PermissionError):
+        open_stage_tree(path)
+
+
+def test_opens_go_one_at_a_time_across_threads(tmp_path, monkeypatch):
+    """netCDF-C and HDF5 as the wheels build them are not thread-safe, and a scan's points can be
+    threads of one Dask worker: the reader's opens do not overlap (an open held 20 ms overlaps
+    with four threads started together when they are not serialised), and threads that read at
+    once get the same datasets as one thread alone."""
+    path = _static_file(tmp_path / "stage.h5")
+    inside, most = [0], [0]
+    count = threading.Lock()
+
+    def watched(opener):
+        def open_(*args, **kwargs):
+            with count:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            time.sleep(0.02)
+            with count:
+                inside[0] -= 1
+            return opener(*args, **kwargs)
+        return open_
+
+    start = threading.Barrier(4)
+
+    def read(k):
+        start.wait()
+        if k % 2:
+            open_stage_tree(path).close()
+        return read_dataset(path, "diffusion")
+
+    for name in ("open_dataset", "open_datatree"):
+        monkeypatch.setattr(xr, name, watched(getattr(xr, name)))
+    with ThreadPoolExecutor(4) as pool:
+        read_all = list(pool.map(read, range(4)))
+    assert most[0] == 1
+    monkeypatch.undo()
+    alone = read_dataset(path, "diffusion")
+    with ThreadPoolExecutor(4) as pool:
+        read_all += list(pool.map(lambda _: read_dataset(path, "diffusion"), range(40)))
+    for got in read_all:
+        xr.testing.assert_identical(got, alone)
+
+
+def test_without_netcdf4_the_files_are_read_through_h5netcdf(tmp_path):
+    """netCDF4 has no wheel for Apple-silicon macOS before 14, so there it is not installed: the
+    reader then uses h5netcdf (run in a process where ``import netCDF4`` fails) and returns the
+    same datasets as netCDF-C."""
+    path = _static_file(tmp_path / "stage.h5")
+    script = (
+        "import pickle, sys\n"
+        "sys.modules['netCDF4'] = None  # import netCDF4 fails, as where it is not installed\n"
+        "from multiscale.io import read_dataset\n"
+        "from multiscale.io.hdf5 import READ_ENGINE, open_stage_tree\n"
+        "path, out = sys.argv[1:]\n"
+        "tree = open_stage_tree(path)\n"
+        "groups = {g: read_dataset(path, None if g == '/' else g) for g in ('/', 'diffusion', 'deep/coatings')}\n"
+        "trees = {g: tree[g].to_dataset().load() for g in groups}\n"
+        "tree.close()\n"
+        "with open(out, 'wb') as f:\n"
+        "    pickle.dump((READ_ENGINE, groups, trees), f)\n")
+    out = tmp_path / "read.pickle"
+    subprocess.run([sys.executable, "-c", script, str(path), str(out)], check=True, cwd=tmp_path)
+    with open(out, "rb") as f:
+        engine, groups, trees = pickle.load(f)
+    assert engine == "h5netcdf" and READ_ENGINE == "netcdf4"
+    for group, got in groups.items():
+        want = read_dataset(path, None if group == "/" else group)
+        xr.testing.assert_identical(got, want)
+        xr.testing.assert_identical(trees[group], want)
 
 
 def test_a_committed_file_is_not_taken_up_as_a_partial_one(tmp_path):
