@@ -330,64 +330,87 @@ def test_with_dead_li_tracked_the_exchange_is_balanced_at_zero_only_if_cut_off_l
     assert nets[False].mean() < -bound[False], nets[False]
 
 
-GALV_SEEDS = tuple(range(1, 7))
+GALV_SEEDS = tuple(range(1, 13))
 GALV_CURRENTS = (-1.0, 1.0, 2.0)  # net anodic current / i0
-GALV_ACCELERATION = 100_000.0  # hops / exchange rate of a column
+GALV_ACCELERATION = 100_000.0  # hops / exchange rate of a column (300 000 x: docs/validation.md)
 
 
 def _overpotentials(eng, net_rate, window_s, snapshots=40):
-    """Overpotentials (k_B T / e) at ``snapshots`` evenly spaced times of a window of galvanostatic
-    exchange at ``net_rate`` (net dissolutions a second; alpha_a = alpha_c = 1/2), each solved from
-    the state as the kernel does, and the cathodic current density over the window, A/m^2."""
+    """A window of galvanostatic exchange at ``net_rate`` (net dissolutions a second; alpha_a =
+    alpha_c = 1/2) seen at ``snapshots`` evenly spaced times: (the overpotentials there, each solved
+    from the state's sums S and C as the kernel does; the overpotential of the window's mean S and
+    mean C; both k_B T / e), and the cathodic current density over the window, A/m^2."""
     s = eng.state
     f0 = dz.column_exchange_rate(I0, A)
     before, t0 = int(s.counts[k.EV_DEPOSIT]), float(s.clock[0])
-    etas = []
+    etas, sums = [], []
     for q in range(1, snapshots + 1):
         assert eng.advance(t_end=t0 + window_s * q / snapshots, net_rate=net_rate, site_exchange_rate=f0) == k.ST_TIME
-        a0 = eng.dissolution_sum()
-        p, _ = k.exchange_split(net_rate, a0, f0 * eng.eligible_sites(), 1.0)
+        a0, c0 = eng.dissolution_sum(), f0 * eng.eligible_sites()
+        p, _ = k.exchange_split(net_rate, a0, c0, 1.0)
         etas.append(2.0 * np.log(p / a0))
+        sums.append((a0, c0))
+    a0, c0 = np.mean(sums, axis=0)
+    p, _ = k.exchange_split(net_rate, a0, c0, 1.0)
     cathodic = (int(s.counts[k.EV_DEPOSIT]) - before) * E / (BV_SIDE**2 * A**2 * window_s)
-    return np.array(etas), cathodic
+    return np.array(etas), 2.0 * np.log(p / a0), cathodic
+
+
+def _galvanostatic_windows(energetics, seeds, acceleration):
+    """The galvanostatic exchange (the cycling runs' ``kmc.exchange = "reversible"``) on a
+    crystalline film (16 layers on 12^2, 300 K, i0 = 1 mA/cm^2, alpha_a = alpha_c = 1/2, hops at
+    ``acceleration`` x the exchange rate of a column) settled 3 s at open circuit (net current 0),
+    then 2 s more at open circuit, and ~3 monolayers at net currents j = ``GALV_CURRENTS`` i0, each
+    from the same settled film (:func:`_overpotentials`, 40 times a window). Returns, one row a seed:
+    the open-circuit overpotentials (mean of the 40, that of the mean sums), k_B T / e, float64[n, 2];
+    and at each current j / (i_ex 2 sinh(eta / 2)), i_ex the cathodic current at open circuit, with
+    eta the mean of the 40 and that of the mean sums, float64[n, currents, 2]."""
+    f_col = dz.column_exchange_rate(I0, A)  # net ions a second per column at j = i0
+    open_circuit, ratios = [], []
+    for seed in seeds:
+        eng = _engine(energetics, KmcState.flat((40, BV_SIDE, BV_SIDE), seed, layers=16), acceleration, False, False)
+        assert eng.advance(t_end=3.0, net_rate=0.0, site_exchange_rate=f_col) == k.ST_TIME
+        probe = _engine(energetics, copy.deepcopy(eng.state), acceleration, False, False)
+        etas, eta_of_means, i_ex = _overpotentials(probe, 0.0, 2.0)
+        open_circuit.append((etas.mean(), eta_of_means))
+        row = []
+        for j in GALV_CURRENTS:
+            probe = _engine(energetics, copy.deepcopy(eng.state), acceleration, False, False)
+            etas, eta_of_means, _ = _overpotentials(probe, j * f_col * BV_SIDE**2, 0.62 / abs(j))
+            probe.verify()
+            row.append([j * I0 / (i_ex * 2.0 * np.sinh(eta / 2.0)) for eta in (etas.mean(), eta_of_means)])
+        ratios.append(row)
+    return np.array(open_circuit), np.array(ratios)
 
 
 @pytest.mark.slow
 def test_the_galvanostatic_exchange_runs_at_the_butler_volmer_overpotential(energetics):
-    """The galvanostatic exchange (the cycling runs' ``kmc.exchange = "reversible"``): a
-    crystalline film (16 layers on 12^2, 300 K, i0 = 1 mA/cm^2, alpha_a = alpha_c = 1/2, hops at
-    100 000 x the exchange rate of a column) settled 3 s at open circuit (net current 0), then
-    2 s more at open circuit, and ~3 monolayers at net currents j = -1, +1, +2 i0, each from the
-    same settled film; 6 seeds; the overpotential averaged over 40 times in each window.
+    """The galvanostatic exchange of :func:`_galvanostatic_windows` at 100 000 x hops, 12 seeds, its
+    overpotential taken from each window's mean sums S and C: a large electrode's, whose sums do
+    not fluctuate. A 12^2 box's S (few low-coordinated atoms carry it) fluctuates by ~30 %, so the
+    mean of its instantaneous overpotentials exceeds that of its mean sums by about (cv_S^2 -
+    cv_C^2) / 2 ~ 0.05 k_B T / e (a Jensen gap; 0.011 on 24^2, falling as 1 / area: docs/models.md
+    §4.8); that estimator is not Butler-Volmer's.
 
-    Each check is within 3 standard errors over the seeds, plus a stated allowance where one is given:
-    (1) detailed balance: the open-circuit overpotential is 0; allowance 0.02 k_B T / e (the
-    falls' bias of the potentiostatic test, 2 % of i0, over the exchange current);
-    (2) the Kossel-crystal Butler-Volmer law of the potentiostatic test, inverted: j = i_ex 2
-    sinh(eta / 2) with i_ex the cathodic current at open circuit; the ratio j / (i_ex 2 sinh(eta
-    / 2)) is 1; no allowance (the potentiostatic test meets Butler-Volmer without one at this
-    acceleration). Measured: 1.037 +- 0.020, 0.957 +- 0.022, 0.925 +- 0.026 (t = 1.9, -1.9, -2.9:
-    the +2 i0 point only just inside, an anodic deficit that 6 seeds do not resolve).
-    At 30 000 x (3 seeds) the ratios were 0.80 (+i0) and 0.84 (+2 i0): the anodic side needs the
-    faster hops here too. Measured: docs/validation.md."""
-    f_col = dz.column_exchange_rate(I0, A)  # net ions a second per column at j = i0
-    open_circuit, ratios = [], []
-    for seed in GALV_SEEDS:
-        eng = _engine(energetics, KmcState.flat((40, BV_SIDE, BV_SIDE), seed, layers=16), GALV_ACCELERATION, False,
-                      False)
-        assert eng.advance(t_end=3.0, net_rate=0.0, site_exchange_rate=f_col) == k.ST_TIME
-        probe = _engine(energetics, copy.deepcopy(eng.state), GALV_ACCELERATION, False, False)
-        etas, i_ex = _overpotentials(probe, 0.0, 2.0)
-        open_circuit.append(etas.mean())
-        row = []
-        for j in GALV_CURRENTS:
-            probe = _engine(energetics, copy.deepcopy(eng.state), GALV_ACCELERATION, False, False)
-            etas, _ = _overpotentials(probe, j * f_col * BV_SIDE**2, 0.62 / abs(j))
-            probe.verify()
-            row.append(j * I0 / (i_ex * 2.0 * np.sinh(etas.mean() / 2.0)))
-        ratios.append(row)
-    oc, r = np.array(open_circuit), np.array(ratios)
-    assert abs(oc.mean()) < 3 * oc.std(ddof=1) / np.sqrt(oc.size) + 0.02, oc
-    se = r.std(axis=0, ddof=1) / np.sqrt(r.shape[0])
+    Each check is within 3 standard errors over the seeds (11 degrees of freedom), plus a stated
+    allowance where one is given: (1) detailed balance: the open-circuit overpotential is 0;
+    allowance 0.02 k_B T / e (the falls' bias of the potentiostatic test, 2 % of i0, over the
+    exchange current); (2) the Kossel-crystal Butler-Volmer law of the potentiostatic test,
+    inverted: j = i_ex 2 sinh(eta / 2) with i_ex the cathodic current at open circuit, at j = -1,
+    +1, +2 i0; no allowance. Measured (1) 0.007 +- 0.018; (2) 1.031 +- 0.014, 1.006 +- 0.020,
+    0.986 +- 0.019; at 300 000 x 0.011 +- 0.017 and 1.031 +- 0.012, 1.024 +- 0.029, 1.032 +- 0.014
+    (converged: each within 2 standard errors of 100 000 x). The box is not shown converged: on 24^2
+    (6 seeds, +i0 only) 0.953 +- 0.012, with an open-circuit offset of +0.031 +- 0.014 that (1)
+    allows and (2) does not (docs/validation.md).
+
+    Until 2026-12-06 the test took the mean of the instantaneous overpotentials, on 6 seeds, and
+    passed (t = 1.9, -1.9, -2.9); on 12 seeds that estimator fails at both accelerations (ratios
+    1.055, 0.913, 0.915 at 100 000 x: t = 3.7, -4.0, -5.6; its open-circuit overpotential 0.058 +-
+    0.018), and the estimator was changed after those measurements, for the reason above; the
+    numbers of both are in docs/validation.md."""
+    oc, r = _galvanostatic_windows(energetics, GALV_SEEDS, GALV_ACCELERATION)
+    eta, ratios = oc[:, 1], r[:, :, 1]  # the overpotentials of the windows' mean sums
+    assert abs(eta.mean()) < 3 * eta.std(ddof=1) / np.sqrt(eta.size) + 0.02, eta
+    se = ratios.std(axis=0, ddof=1) / np.sqrt(ratios.shape[0])
     for q, j in enumerate(GALV_CURRENTS):
-        assert abs(r[:, q].mean() - 1) < 3 * se[q], (j, r[:, q])
+        assert abs(ratios[:, q].mean() - 1) < 3 * se[q], (j, ratios[:, q])
