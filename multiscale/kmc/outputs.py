@@ -53,7 +53,9 @@ CYCLING_SCALARS = {
     "refused_moves": ("1", ("null events: moves refused because they would have cut Li off the collector, moves "
                             "that lose bonds the bond-lift scaling rejected (kmc.hop_scaling_lambda > 0), and "
                             "(reversible exchange) rejected reduction and dissolution proposals"), "f8"),
-    "overpotential": ("V", "electrode overpotential (one-way exchange: while stripping, NaN otherwise; reversible: every half-cycle)", "f8"),
+    "overpotential": ("V", ("electrode overpotential at the record's state, the box's instantaneous value (it "
+                            "fluctuates with the box's surface; docs/models.md §4.8) (one-way exchange: while "
+                            "stripping, NaN otherwise; reversible: every half-cycle)"), "f8"),
 }
 #: Descriptions of the ``cycling`` group's cut-off counts (the kernel's ``counts[EV_CUT_OFFS:]`` per cycle).
 CUT_OFF_SIZE = "smallest size in the bin, atoms (a bin ends below the next one's smallest size)"
