@@ -2,7 +2,8 @@
 
 - :mod:`.hdf5`: stage files in netCDF-4 conventions, written through h5netcdf atomically, with
   streaming frames along an unlimited ``time`` dimension (fixed at its length when the file is
-  committed); readers through netCDF-C that refuse incomplete files.
+  committed); readers through netCDF-C (h5netcdf where netCDF-C cannot open a path, or is not
+  installed) that refuse incomplete files.
 - :mod:`.provenance`: the root attributes every file carries (docs/architecture.md §4).
 - :mod:`.files`: atomic text writes and the run-directory lock.
 - :mod:`.checkpoint`: atomic ``.npz`` checkpoints keyed by the stage's cache key.

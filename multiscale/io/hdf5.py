@@ -22,19 +22,20 @@ which made reading a group of ~20 series ~4x slower (docs/performance.md).
 Complete files are read through the netCDF-C library (xarray's ``netcdf4`` engine,
 :data:`READ_ENGINE`): it returns the same datasets as h5netcdf, 5-8x faster on the stage files
 (h5netcdf looks each variable's objects up through h5py ~20 times); where netCDF-C cannot open a
-file, h5netcdf reads it (:func:`_open`). Writing stays with h5netcdf, which streams into unlimited
+file's path (on Windows, paths that are not ASCII), h5netcdf reads it (:func:`_open`). Writing stays with h5netcdf, which streams into unlimited
 dimensions and takes a partial file up again.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import h5netcdf
 import h5py
@@ -327,21 +328,46 @@ READ_ENGINE = "netcdf4" if find_spec("netCDF4") is not None else "h5netcdf"
 #: metadata reads: opens in this process go one at a time (a scan's points can be threads of one
 #: Dask worker). A group read takes tens of milliseconds.
 _OPEN_LOCK = threading.Lock()
+#: The first path :func:`_open` read through h5netcdf because netCDF-C could not open it (logged once).
+_FALLBACK_LOGGED: list[Path] = []
 
 
-def _open(opener, path: Path, **kwargs):
-    """``opener(path, engine=READ_ENGINE, **kwargs)`` (an xarray open function; the caller holds
-    :data:`_OPEN_LOCK`), read again through h5netcdf when netCDF-C cannot open the file. The file
-    is complete (h5py opened it), so such a failure is netCDF-C's with the path, not the file's:
-    on Windows it has failed to open files whose path holds characters that are not ASCII
-    (FileNotFoundError or PermissionError; pydata/xarray#9282 and #10357, Unidata/netcdf4-python#1482,
-    open in 2026). Both engines return the same datasets (tests/harness.py); a file that h5netcdf
-    cannot open either raises h5netcdf's error."""
+def _open(opener: Callable[..., Any], path: Path, **kwargs: Any) -> Any:
+    """Open a complete stage file through netCDF-C, or through h5netcdf where netCDF-C cannot open
+    its path. The caller holds :data:`_OPEN_LOCK`.
+
+    On Windows netCDF-C has failed to open files whose path holds characters that are not ASCII,
+    raising FileNotFoundError or PermissionError for a file that exists (pydata/xarray#9282 and
+    #10357, Unidata/netcdf4-python#1482, open in 2026); h5py, and with it h5netcdf, opens such
+    paths. Those two errors on a file that h5py has just opened (``_require_complete``) are retried
+    with h5netcdf, which returns the same datasets (tests/harness.py), and the retry is logged once
+    a process: it reads 5-8x slower. Any other error (a group the file lacks, a file netCDF-C
+    rejects) is raised as netCDF-C gives it, so the harness's two-engine round trip keeps seeing
+    files that netCDF-C cannot read.
+
+    Parameters
+    ----------
+    opener : callable
+        ``xarray.open_dataset`` or ``xarray.open_datatree``.
+    path : Path
+        A complete stage file.
+    **kwargs
+        Passed on to ``opener`` (``group``).
+
+    Returns
+    -------
+    xarray.Dataset or xarray.DataTree
+        What ``opener`` returns.
+    """
     try:
         return opener(path, engine=READ_ENGINE, **kwargs)
-    except OSError:
+    except (FileNotFoundError, PermissionError) as exc:
         if READ_ENGINE == "h5netcdf":
             raise
+        if not _FALLBACK_LOGGED:
+            _FALLBACK_LOGGED.append(path)
+            logging.getLogger("multiscale").warning(
+                "%s: netCDF-C cannot open this path (%s); reading through h5netcdf, 5-8x slower", path, exc)
         return opener(path, engine="h5netcdf", **kwargs)
 
 
