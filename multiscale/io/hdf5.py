@@ -22,8 +22,8 @@ which made reading a group of ~20 series ~4x slower (docs/performance.md).
 Complete files are read through the netCDF-C library (xarray's ``netcdf4`` engine,
 :data:`READ_ENGINE`): it returns the same datasets as h5netcdf, 5-8x faster on the stage files
 (h5netcdf looks each variable's objects up through h5py ~20 times); where netCDF-C cannot open a
-file's path (on Windows, paths that are not ASCII), h5netcdf reads it (:func:`_open`). Writing stays with h5netcdf, which streams into unlimited
-dimensions and takes a partial file up again.
+file's path (on Windows, paths that are not ASCII), h5netcdf reads it (:func:`_open`). Writing
+stays with h5netcdf, which streams into unlimited dimensions and takes a partial file up again.
 """
 
 from __future__ import annotations
