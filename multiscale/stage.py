@@ -301,15 +301,12 @@ def read_handoffs(path: str | Path, handoffs: Iterable[Handoff]) -> list[Any]:
     ValueError
         The handoffs belong to more than one stage.
     """
-    from .errors import UserError
-    from .io import read_dataset, read_root_attrs
+    from .io import complete_root_attrs, read_dataset
 
     handoffs = tuple(handoffs)
     if len({h.stage for h in handoffs}) > 1:
         raise ValueError(f"read_handoffs reads one stage's file; got handoffs of {sorted({h.stage for h in handoffs})}")
-    root_attrs = read_root_attrs(path)  # {} for a missing or unreadable file
-    if int(root_attrs.get("complete", 0)) != 1:
-        raise UserError(f"{path}: missing or incomplete (no 'complete' = 1); rerun the stage that writes it")
+    root_attrs = complete_root_attrs(path)
     groups: dict[str, Any] = {}
 
     def group(name: str):

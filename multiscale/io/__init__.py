@@ -11,13 +11,14 @@
 
 from .checkpoint import load_checkpoint, save_checkpoint
 from .files import RunLock, atomic_write_text
-from .hdf5 import StageFileWriter, is_complete, open_stage_tree, read_dataset, read_root_attrs
+from .hdf5 import StageFileWriter, complete_root_attrs, is_complete, open_stage_tree, read_dataset, read_root_attrs
 from .provenance import package_versions, provenance_attrs
 
 __all__ = [
     "RunLock",
     "StageFileWriter",
     "atomic_write_text",
+    "complete_root_attrs",
     "is_complete",
     "load_checkpoint",
     "open_stage_tree",

@@ -314,9 +314,13 @@ def is_complete(path: str | Path) -> bool:
     return int(read_root_attrs(path).get("complete", 0)) == 1
 
 
-def _require_complete(path: Path) -> None:
-    if not is_complete(path):
+def complete_root_attrs(path: str | Path) -> dict[str, Any]:
+    """Root attributes of a complete stage file; a UserError naming the file when it is missing, does
+    not open, or its ``complete`` is not 1."""
+    attrs = read_root_attrs(path)
+    if int(attrs.get("complete", 0)) != 1:
         raise UserError(f"{path}: missing or incomplete (no 'complete' = 1); rerun the stage that writes it")
+    return attrs
 
 
 #: The xarray engine that reads complete stage files: netCDF-C's, 5-8x faster than h5netcdf (module
@@ -339,7 +343,7 @@ def _open(opener: Callable[..., Any], path: Path, **kwargs: Any) -> Any:
     On Windows netCDF-C has failed to open files whose path holds characters that are not ASCII,
     raising FileNotFoundError or PermissionError for a file that exists (pydata/xarray#9282 and
     #10357, Unidata/netcdf4-python#1482, open in 2026); h5py, and with it h5netcdf, opens such
-    paths. Those two errors on a file that h5py has just opened (``_require_complete``) are retried
+    paths. Those two errors on a file that h5py has just opened (``complete_root_attrs``) are retried
     with h5netcdf, which returns the same datasets (tests/harness.py), and the retry is logged once
     a process: it reads 5-8x slower. Any other error (a group the file lacks, a file netCDF-C
     rejects) is raised as netCDF-C gives it, so the harness's two-engine round trip keeps seeing
@@ -374,7 +378,7 @@ def _open(opener: Callable[..., Any], path: Path, **kwargs: Any) -> Any:
 def open_stage_tree(path: str | Path) -> xr.DataTree:
     """Open a complete stage file as an ``xarray.DataTree`` (lazily)."""
     path = Path(path)
-    _require_complete(path)
+    complete_root_attrs(path)
     with _OPEN_LOCK:
         return _open(xr.open_datatree, path)
 
@@ -382,6 +386,6 @@ def open_stage_tree(path: str | Path) -> xr.DataTree:
 def read_dataset(path: str | Path, group: str | None = None) -> xr.Dataset:
     """Load one group of a complete stage file into memory and close the file."""
     path = Path(path)
-    _require_complete(path)
+    complete_root_attrs(path)
     with _OPEN_LOCK, _open(xr.open_dataset, path, group=group) as ds:
         return ds.load()

@@ -25,9 +25,9 @@ from multiscale.io import hdf5
 from multiscale.io.hdf5 import READ_ENGINE, _fix_series_lengths, open_stage_tree
 from tests.harness import assert_roundtrip
 
+REPO = Path(__file__).resolve().parents[2]  # the package's checkout, put on the child processes' path
 #: Tests that call netCDF-C themselves: netCDF4 has no wheel for Apple-silicon macOS before 14, where
 #: the package reads through h5netcdf (pyproject.toml); everywhere else (CI included) they run.
-REPO = Path(__file__).resolve().parents[2]  # the package's checkout, put on the child processes' path
 needs_netcdf_c = pytest.mark.skipif(READ_ENGINE != "netcdf4", reason="netCDF4 is not installed on this platform")
 
 
