@@ -332,8 +332,8 @@ READ_ENGINE = "netcdf4" if find_spec("netCDF4") is not None else "h5netcdf"
 #: metadata reads: opens in this process go one at a time (a scan's points can be threads of one
 #: Dask worker). A group read takes tens of milliseconds.
 _OPEN_LOCK = threading.Lock()
-#: The first path :func:`_open` read through h5netcdf because netCDF-C could not open it (logged once).
-_FALLBACK_LOGGED: list[Path] = []
+#: Whether :func:`_open` has logged, once a process, that it read a file through h5netcdf.
+_fallback_logged = False
 
 
 def _open(opener: Callable[..., Any], path: Path, **kwargs: Any) -> Any:
@@ -363,13 +363,14 @@ def _open(opener: Callable[..., Any], path: Path, **kwargs: Any) -> Any:
     xarray.Dataset or xarray.DataTree
         What ``opener`` returns.
     """
+    global _fallback_logged
     try:
         return opener(path, engine=READ_ENGINE, **kwargs)
     except (FileNotFoundError, PermissionError) as exc:
         if READ_ENGINE == "h5netcdf":
             raise
-        if not _FALLBACK_LOGGED:
-            _FALLBACK_LOGGED.append(path)
+        if not _fallback_logged:
+            _fallback_logged = True
             logging.getLogger("multiscale").warning(
                 "%s: netCDF-C cannot open this path (%s); reading through h5netcdf, 5-8x slower", path, exc)
         return opener(path, engine="h5netcdf", **kwargs)

