@@ -18,12 +18,23 @@ PARAMS_DIR = REPO / "params"
 set_single_threaded_blas()
 
 
+# The longest test file that runs no kMC kernel. It goes first, so that one worker runs it while the
+# other compiles the kMC kernels (~2 min on a fresh clone, as in CI) and writes numba's cache; the first
+# worker then loads them from the cache instead of compiling them too (docs/performance.md, "The suite's
+# file order and the kMC compile").
+FIRST_FILE = "tests/validation/test_sbm_vlcd.py"
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked slow first, in their files' order: the workers take whole files in this order
-    (``--dist loadfile --no-loadscope-reorder``), so the long validations start at once and the
-    short tests fill in beside them; a 12-minute test in a one-test file, run last, held the suite
-    while the other worker idled (docs/performance.md, "The cycling defaults of version 0.3.0")."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """Tests marked slow first, in their files' order, ``FIRST_FILE`` before them: the workers take
+    whole files in this order (``--dist loadfile --no-loadscope-reorder``), so the long validations
+    start at once and the short tests fill in beside them; a 12-minute test in a one-test file, run
+    last, held the suite while the other worker idled (docs/performance.md, "The cycling defaults of
+    version 0.3.0")."""
+    first = REPO / FIRST_FILE
+    if not first.is_file():
+        raise pytest.UsageError(f"tests/conftest.py: FIRST_FILE {FIRST_FILE} does not exist")
+    items.sort(key=lambda item: (item.path != first, item.get_closest_marker("slow") is None))
 
 
 @pytest.fixture(autouse=True)
