@@ -25,16 +25,20 @@ set_single_threaded_blas()
 FIRST_FILE = "tests/validation/test_sbm_vlcd.py"
 
 
+def pytest_configure(config):
+    """A renamed ``FIRST_FILE`` stops the run here, in the controlling process, with one line."""
+    if not (REPO / FIRST_FILE).is_file():
+        raise pytest.UsageError(f"tests/conftest.py: FIRST_FILE {FIRST_FILE} does not exist")
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked slow first, in their files' order, ``FIRST_FILE`` before them: the workers take
     whole files in this order (``--dist loadfile --no-loadscope-reorder``), so the long validations
     start at once and the short tests fill in beside them; a 12-minute test in a one-test file, run
     last, held the suite while the other worker idled (docs/performance.md, "The cycling defaults of
-    version 0.3.0")."""
+    version 0.3.0"). Paths are compared resolved: ``REPO`` is, pytest's item paths need not be."""
     first = REPO / FIRST_FILE
-    if not first.is_file():
-        raise pytest.UsageError(f"tests/conftest.py: FIRST_FILE {FIRST_FILE} does not exist")
-    items.sort(key=lambda item: (item.path != first, item.get_closest_marker("slow") is None))
+    items.sort(key=lambda item: (item.path.resolve() != first, item.get_closest_marker("slow") is None))
 
 
 @pytest.fixture(autouse=True)

@@ -423,11 +423,11 @@ def test_the_galvanostatic_exchange_runs_at_the_butler_volmer_overpotential(ener
     24^2 (the same 12 seeds) 1.017 +- 0.006, 0.961 +- 0.009, 0.980 +- 0.013, and 1.026 +- 0.005,
     0.973 +- 0.008, 1.004 +- 0.008 at 300 000 x: the +i0 point fails (2) at both accelerations, the
     -i0 point at 300 000 x (t = 5.0; 2.8 at 100 000 x), mostly by the films' rest potential, +0.022
-    +- 0.009 and +0.024 +- 0.007 k_B T / e at open circuit, which (1)'s allowance accepts (set by the
-    one-way falls: docs/validation.md); counted from that rest potential (the helper's third estimator) the
-    ratios are 0.991 +- 0.009, 0.988 +- 0.017, 0.998 +- 0.019 and 0.998 +- 0.006, 1.001 +- 0.013,
-    1.022 +- 0.012. This test counts eta from the kernel's zero on 12^2, where the offset is not
-    resolved (docs/validation.md).
+    +- 0.009 and +0.024 +- 0.007 k_B T / e at open circuit (set by the one-way falls:
+    docs/validation.md), which (1)'s allowance accepts; counted from that rest potential (the
+    helper's third estimator) the ratios are 0.991 +- 0.009, 0.988 +- 0.017, 0.998 +- 0.019 and
+    0.998 +- 0.006, 1.001 +- 0.013, 1.022 +- 0.012. This test counts eta from the kernel's zero on
+    12^2, where the offset is not resolved (docs/validation.md).
 
     The mean of the instantaneous overpotentials with the counted exchange current (the helper's
     first estimator) is not Butler-Volmer's for the reasons above: on these 12 seeds it fails at
