@@ -328,6 +328,40 @@ def test_without_netcdf4_the_files_are_read_through_h5netcdf(tmp_path):
         xr.testing.assert_identical(trees[group], want)
 
 
+def test_frames_taken_up_after_a_reopen_continue_every_group_where_the_checkpoint_left_it(tmp_path):
+    """Frames go to disk through each group's h5py datasets, found at a group's first append. Two
+    groups written in turn, one with a bare ``time`` (no coordinate variable: its scale must grow
+    with the series), are cut back by ``reopen`` to the records a checkpoint knows and streamed on;
+    h5netcdf then sizes each ``time`` as the frames written, and every series holds the frames of
+    the kept records followed by the new ones."""
+    bare = {"sigma": SERIES["sigma"], "height": SERIES["height"]}
+    path, partial = tmp_path / "series.h5", tmp_path / "series.partial.h5"
+    writer = StageFileWriter(path, _attrs(), tmp=partial)
+    writer.define_series("a", SERIES, sizes={"x": X.size}, coords={"x": X})
+    writer.define_series("b", bare, sizes={"x": X.size}, coords={"x": X})
+    for i in range(5):  # the frames after the third are lost with the process
+        for group in ("a", "b"):
+            frame = {"sigma": 10.0 * i, "height": np.full(3, float(i))}
+            assert writer.append(group, frame | ({"time": 0.5 * i} if group == "a" else {})) == i + 1
+    writer.close()
+    writer = StageFileWriter.reopen(path, partial, 3, ["a", "b"], "key123")
+    for i in range(3, 6):
+        for group in ("a", "b"):
+            frame = {"sigma": 100.0 * i, "height": np.full(3, -float(i))}
+            assert writer.append(group, frame | ({"time": 0.5 * i} if group == "a" else {})) == i + 1
+    writer.close()
+    with h5netcdf.File(partial, "r") as handle:
+        for group in ("a", "b"):
+            node = handle[group]
+            assert node.dimensions["time"].size == 6
+            np.testing.assert_array_equal(node["sigma"][:], [0.0, 10.0, 20.0, 300.0, 400.0, 500.0])
+            np.testing.assert_array_equal(node["height"][:, 0], [0.0, 1.0, 2.0, -3.0, -4.0, -5.0])
+        np.testing.assert_array_equal(handle["a"]["time"][:], 0.5 * np.arange(6))
+        assert "time" not in handle["b"].variables
+    with h5py.File(partial, "r") as raw:  # the scales themselves, which netCDF-C sizes the dimensions by
+        assert raw["a/time"].shape == raw["b/time"].shape == (6,)
+
+
 def test_a_committed_file_is_not_taken_up_as_a_partial_one(tmp_path):
     """``reopen`` refuses a file whose ``time`` was fixed at commit (as a power loss could bring one
     back beside its checkpoint) with the OSError on which the runner starts the stage over."""
