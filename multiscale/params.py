@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, get_args
@@ -113,8 +114,13 @@ def _suggestion(error: dict, root: type[BaseModel]) -> str | None:
     return elsewhere.get(close[0], close[0]) if close else None
 
 
+#: A message that names its own table or dotted key first ("cycling: ...", "kmc.stop_thickness_ML: ...",
+#: "kmc.box_height_nm = 5 ...").
+_LEADS_WITH_KEY = re.compile(r"[a-z_]+(\.[A-Za-z0-9_]+)*:|[a-z_]+(\.[A-Za-z0-9_]+)+ =")
+
+
 def _format_error(error: dict, root: type[BaseModel]) -> tuple[str, str]:
-    """(dotted key, message) for one pydantic error."""
+    """(dotted key, message) for one pydantic error; the key is "" when the message leads with it."""
     loc = tuple(error["loc"])
     kind = error["type"]
     key = _dotted(loc)
@@ -130,6 +136,8 @@ def _format_error(error: dict, root: type[BaseModel]) -> tuple[str, str]:
         is_table = field is not None and isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
         return key, f"required {'table' if is_table else 'key'} is missing"
     msg = error["msg"].removeprefix("Value error, ")
+    if not loc and _LEADS_WITH_KEY.match(msg):  # a rule across tables: its message starts with the key it blames
+        return "", msg
     if kind not in ("value_error", "assertion_error") and "input" in error:
         shown = repr(error["input"])
         msg += f" (got {shown if len(shown) <= 60 else shown[:57] + '...'})"
@@ -212,7 +220,8 @@ def validate_model(model: type[BaseModel], data: dict[str, Any], source: str, co
     try:
         return model.model_validate(_tuples(data), context=context)
     except ValidationError as exc:
-        raise ParamsError([f"{source}: {key}: {msg}" for key, msg in _explained(exc.errors(), model)]) from None
+        raise ParamsError([f"{source}: {key}: {msg}" if key else f"{source}: {msg}"
+                           for key, msg in _explained(exc.errors(), model)]) from None
 
 
 def load_params(path: str | Path) -> Params:
