@@ -35,7 +35,8 @@ LOG_FIELDS = {
     "plating_time": ("s", "duration of the plating half-cycle"),
     "stripping_time": ("s", "duration of the stripping half-cycle"),
     "end_overpotential": ("V", "overpotential when stripping ended (inf: nothing left to strip)"),
-    "strip_end": ("1", "how stripping ended: 1 potential cut-off, 2 capacity cut-off, 3 nothing left to strip"),
+    "strip_end": ("1", "how stripping ended: 1 potential cut-off (end_overpotential inf: nothing was left to strip), "
+                       "2 capacity cut-off, 3 nothing left to strip before the capacity cut-off"),
     "roughness_sigma_plated": ("m", "rms roughness after plating"),
     "porosity_plated": ("1", "porosity after plating"),
     "crystalline_fraction_plated": ("1", "crystalline fraction of the live Li after plating"),
