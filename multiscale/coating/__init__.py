@@ -13,14 +13,14 @@ def _needs_complexion(params) -> bool:
 
 def _complexion_table(params) -> str | None:
     if params.coating.thickness_from_complexion and params.complexion is None:
-        return "coating.thickness_from_complexion needs a [complexion] table"
+        return "coating.thickness_from_complexion: needs a [complexion] table"
     return None
 
 
 def _material_tabulated(params) -> str | None:
     c = params.coating
     if c.diffusivity_m2_s is None and c.material not in params.atomistic.coating_materials:
-        return f"coating.material {c.material!r} is not in atomistic.coating_materials"
+        return f"coating.material: {c.material!r} is not in atomistic.coating_materials"
     return None
 
 

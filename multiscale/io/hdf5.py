@@ -83,7 +83,7 @@ class StageFileWriter:
         self.path = Path(path)
         self.tmp = Path(tmp) if tmp is not None else self.path.with_name(self.path.name + ".tmp")
         self._file = h5netcdf.File(self.tmp, "w")
-        self._series: dict[str | None, list] = {}  # group -> [frames, its series' h5py datasets, all those on time]
+        self._series: dict[str, list] = {}  # group path -> [frames, its series' h5py datasets, all those on time]
         _set_attrs(self._file, {k: v for k, v in attrs.items() if k != "complete"})
         self._file.attrs["complete"] = 0
         self._file.flush()
@@ -143,6 +143,7 @@ class StageFileWriter:
     def write_dataset(self, ds: xr.Dataset, group: str | None = None) -> None:
         """Write an in-memory dataset (dimensions, coordinates, variables, attributes) into ``group``."""
         node = self._group(group)
+        self._series.pop(node.name, None)  # a variable on ``time`` added here grows with the next frame
         for dim, size in ds.sizes.items():
             if dim not in node.dimensions:
                 node.dimensions[dim] = size
@@ -181,7 +182,7 @@ class StageFileWriter:
             Static coordinates of those dimensions (e.g. ``x``, ``y`` in m).
         """
         node = self._group(group)
-        self._series.pop(group, None)
+        self._series.pop(node.name, None)
         if "time" not in node.dimensions:
             node.dimensions["time"] = None
         for dim, size in (sizes or {}).items():
@@ -200,19 +201,21 @@ class StageFileWriter:
     def append(self, group: str | None, frame: Mapping[str, Any]) -> int:
         """Append one frame (one value of every series of ``group``); returns the new length.
 
-        The frame is written through the group's h5py datasets, found once a group: h5netcdf's own
-        path looks each variable's objects up through h5py ~8 times a write and sizes the unlimited
-        dimension by opening every variable, ~25 ms a frame of 20 series (docs/performance.md). What
-        it leaves on disk is the same: every dataset on ``time``, its dimension scale among them,
-        grows by one along axis 0, as ``resize_dimension`` grows them."""
-        if group not in self._series:
-            node = self._group(group)
+        The frame is written through the group's h5py datasets, found once a group (again after
+        ``define_series`` or ``write_dataset`` there): h5netcdf's own path looks each variable's
+        objects up through h5py ~8 times a write and sizes the unlimited dimension by opening every
+        variable, ~25 ms a frame of 20 series (docs/performance.md). What it leaves on disk is the
+        same: the variables on ``time`` and the dimension's scale grow by one along axis 0, the
+        datasets that ``resize_dimension`` grows here (its scale's references: every series has
+        ``time`` first, :meth:`define_series`, and each group its own ``time``)."""
+        node = self._group(group)
+        if node.name not in self._series:
             h5 = self._file._h5file[node.name]
             series = {name: h5[name] for name, var in node.variables.items() if var.dimensions[:1] == ("time",)}
             # the dimension's own scale grows with them; a coordinate variable ``time`` is that scale
             grown = list(series.values()) + ([] if "time" in series else [h5["time"]])
-            self._series[group] = [node.dimensions["time"].size, series, grown]
-        entry = self._series[group]
+            self._series[node.name] = [node.dimensions["time"].size, series, grown]
+        entry = self._series[node.name]
         n, series, grown = entry
         for ds in grown:
             ds.resize(n + 1, axis=0)

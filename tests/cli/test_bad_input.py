@@ -128,6 +128,13 @@ CASES = [
      ["kmc.electronic_contact", "[cycling]"]),
     ("electronic_contact_typo", VALID + '[kmc]\nelectronic_contact = "gap"\n[cycling]\n',
      ["kmc.electronic_contact", "'faces' or 'narrow_gap'"]),
+    ("coating_thickness_without_complexion", VALID + "[coating]\nthickness_from_complexion = true\n",
+     ["coating.thickness_from_complexion", "[complexion]"]),
+    ("coating_material_not_tabulated",
+     VALID + '[atomistic]\ncoating_materials = ["Li22Sn5"]\n[coating]\nmaterial = "LiZn"\n',
+     ["coating.material", "'LiZn' is not in atomistic.coating_materials"]),
+    ("dendrite_current_from_no_coating", VALID + '[dendrite]\nlocal_current_source = "coating"\n',
+     ["dendrite.local_current_source", "[coating]"]),
 ]
 
 

@@ -329,37 +329,44 @@ def test_without_netcdf4_the_files_are_read_through_h5netcdf(tmp_path):
 
 
 def test_frames_taken_up_after_a_reopen_continue_every_group_where_the_checkpoint_left_it(tmp_path):
-    """Frames go to disk through each group's h5py datasets, found at a group's first append. Two
-    groups written in turn, one with a bare ``time`` (no coordinate variable: its scale must grow
-    with the series), are cut back by ``reopen`` to the records a checkpoint knows and streamed on;
+    """Frames go to disk through each group's h5py datasets, found at a group's first append. The
+    root and a group with a bare ``time`` (no coordinate variable: its scale must grow with the
+    series), written in turn, are cut back by ``reopen`` to the records a checkpoint knows and
+    streamed on, the root's frames under its two spellings in turn (None, "/"), and a
+    series that ``write_dataset`` adds to the group on the way is grown and written with the rest;
     h5netcdf then sizes each ``time`` as the frames written, and every series holds the frames of
     the kept records followed by the new ones."""
     bare = {"sigma": SERIES["sigma"], "height": SERIES["height"]}
     path, partial = tmp_path / "series.h5", tmp_path / "series.partial.h5"
     writer = StageFileWriter(path, _attrs(), tmp=partial)
-    writer.define_series("a", SERIES, sizes={"x": X.size}, coords={"x": X})
+    writer.define_series(None, SERIES, sizes={"x": X.size}, coords={"x": X})
     writer.define_series("b", bare, sizes={"x": X.size}, coords={"x": X})
+
+    def frame(group, i, scale):
+        return {"sigma": scale * i, "height": np.full(3, np.sign(scale) * i)} | (
+            {"time": 0.5 * i} if group in (None, "/") else {"late": -1.0 * i} if scale < 0 and i > 3 else {})
+
     for i in range(5):  # the frames after the third are lost with the process
-        for group in ("a", "b"):
-            frame = {"sigma": 10.0 * i, "height": np.full(3, float(i))}
-            assert writer.append(group, frame | ({"time": 0.5 * i} if group == "a" else {})) == i + 1
+        for group in (None, "b"):
+            assert writer.append(group, frame(group, i, 10.0)) == i + 1
     writer.close()
-    writer = StageFileWriter.reopen(path, partial, 3, ["a", "b"], "key123")
+    writer = StageFileWriter.reopen(path, partial, 3, [None, "b"], "key123")
     for i in range(3, 6):
-        for group in ("a", "b"):
-            frame = {"sigma": 100.0 * i, "height": np.full(3, -float(i))}
-            assert writer.append(group, frame | ({"time": 0.5 * i} if group == "a" else {})) == i + 1
+        for group in (None if i % 2 else "/", "b"):
+            assert writer.append(group, frame(group, i, -100.0)) == i + 1
+        if i == 3:  # a series on time added after the group's first frames
+            writer.write_dataset(xr.Dataset({"late": ("time", [0.0, -1.0, -2.0, -3.0])}), "b")
     writer.close()
     with h5netcdf.File(partial, "r") as handle:
-        for group in ("a", "b"):
-            node = handle[group]
+        for node in (handle, handle["b"]):
             assert node.dimensions["time"].size == 6
-            np.testing.assert_array_equal(node["sigma"][:], [0.0, 10.0, 20.0, 300.0, 400.0, 500.0])
+            np.testing.assert_array_equal(node["sigma"][:], [0.0, 10.0, 20.0, -300.0, -400.0, -500.0])
             np.testing.assert_array_equal(node["height"][:, 0], [0.0, 1.0, 2.0, -3.0, -4.0, -5.0])
-        np.testing.assert_array_equal(handle["a"]["time"][:], 0.5 * np.arange(6))
+        np.testing.assert_array_equal(handle["time"][:], 0.5 * np.arange(6))
+        np.testing.assert_array_equal(handle["b"]["late"][:], -np.arange(6.0))
         assert "time" not in handle["b"].variables
     with h5py.File(partial, "r") as raw:  # the scales themselves, which netCDF-C sizes the dimensions by
-        assert raw["a/time"].shape == raw["b/time"].shape == (6,)
+        assert raw["time"].shape == raw["b/time"].shape == (6,)
 
 
 def test_a_committed_file_is_not_taken_up_as_a_partial_one(tmp_path):
