@@ -83,7 +83,7 @@ class StageFileWriter:
         self.path = Path(path)
         self.tmp = Path(tmp) if tmp is not None else self.path.with_name(self.path.name + ".tmp")
         self._file = h5netcdf.File(self.tmp, "w")
-        self._series: dict[str, list] = {}  # group path -> [frames, its series' h5py datasets, all those on time]
+        self._series: dict[str, tuple] = {}  # group path -> (its series' h5py datasets, all those on time)
         _set_attrs(self._file, {k: v for k, v in attrs.items() if k != "complete"})
         self._file.attrs["complete"] = 0
         self._file.flush()
@@ -212,16 +212,15 @@ class StageFileWriter:
         if node.name not in self._series:
             h5 = self._file._h5file[node.name]
             series = {name: h5[name] for name, var in node.variables.items() if var.dimensions[:1] == ("time",)}
-            # the dimension's own scale grows with them; a coordinate variable ``time`` is that scale
-            grown = list(series.values()) + ([] if "time" in series else [h5["time"]])
-            self._series[node.name] = [node.dimensions["time"].size, series, grown]
-        entry = self._series[node.name]
-        n, series, grown = entry
+            # the dimension's own scale first (a coordinate variable ``time`` is that scale): its length is the frames'
+            grown = [h5["time"]] + [ds for name, ds in series.items() if name != "time"]
+            self._series[node.name] = series, grown
+        series, grown = self._series[node.name]
+        n = grown[0].shape[0]
         for ds in grown:
             ds.resize(n + 1, axis=0)
         for name, value in frame.items():
             series[name][n, ...] = value
-        entry[0] = n + 1
         return n + 1
 
     def set_attrs(self, attrs: Mapping[str, Any]) -> None:
