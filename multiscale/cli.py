@@ -31,7 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): run the points on that cluster")
     report = sub.add_parser("report", help="write the figures of a run or scan directory to DIR/figures/")
     report.add_argument("directory", help="run or scan directory")
-    check = sub.add_parser("check", help="validate a parameter file and print the resolved parameters")
+    check = sub.add_parser("check", help="validate a parameter file and print the resolved parameters, "
+                           "each key the run does not read marked with why")
     check.add_argument("params", help="parameter file (TOML)")
     schema = sub.add_parser("schema", help="print the JSON schema of parameter files")
     schema.add_argument("--markdown", action="store_true", help="print the reference table (docs/params.md) instead")
@@ -71,10 +72,10 @@ def main(argv: list[str] | None = None) -> int:
 
             print(schema_markdown() if args.markdown else json.dumps(json_schema(), indent=2), end="" if args.markdown else "\n")
         elif args.command == "check":
-            from .params import to_toml
+            from .params import checked_toml
             from .pipeline import check
 
-            print(to_toml(check(args.params)), end="")
+            print(checked_toml(check(args.params)), end="")
         elif args.command == "scan":
             from .scan import load_scan
 

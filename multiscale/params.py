@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, ValidationError, create_model, model_vali
 
 from .errors import ParamsError
 from .stages import STAGES
-from .tables import RESTATED_KEYS, CyclingParams, ElectrodeParams, Table
+from .tables import RESTATED_KEYS, CyclingParams, ElectrodeParams, Table, Unread
 
 
 class _ParamsBase(Table):
@@ -44,17 +44,13 @@ class _ParamsBase(Table):
                     message = check(self)
                     if message:
                         raise ValueError(message)
-        message = self.electrode.unused_kinetics(any(stage.enabled(self) and stage.transfers_charge(self)
-                                                     for stage in STAGES))
-        if message:
-            raise ValueError(message)
         if self.cycling is not None and not any(stage.strips and stage.enabled(self) for stage in STAGES):
             cyclers = ", ".join(f"[{stage.table}]" for stage in STAGES if stage.strips)
             raise ValueError(f"cycling: no stage of this run strips; add {cyclers}")
-        if self.cycling is not None:
-            message = self.cycling.unused_key({stage.table for stage in STAGES if stage.enabled(self)})
-            if message:
-                raise ValueError(message)
+        # after the rules above: a table that cannot run as given is named before the keys it would not read
+        for key in unread_keys(self):
+            if key.is_set(self):
+                raise ValueError(key.message())
         return self
 
     def table(self, name: str) -> dict[str, Any]:
@@ -69,6 +65,19 @@ def _stage_field(stage):
     if stage.always:
         return (stage.params_model, Field(default=stage.params_model(), description=stage.description))
     return (stage.params_model | None, Field(default=None, description=f"{stage.description} (runs when the table is present)."))
+
+
+def unread_keys(params) -> list[Unread]:
+    """Every key of ``params`` that its run does not read, with why: the electrode's and the cycling
+    table's rules, then each running stage's declaration (:attr:`multiscale.stage.Stage.unread`)."""
+    running = [stage for stage in STAGES if stage.enabled(params)]
+    tables = {stage.table for stage in running}
+    found = params.electrode.unread(tables, any(stage.transfers_charge(params) for stage in running))
+    if params.cycling is not None:
+        found += params.cycling.unread(tables)
+    for stage in running:
+        found += stage.unread(params)
+    return found
 
 
 Params = create_model("Params", __base__=_ParamsBase, __module__=__name__, __doc__=_ParamsBase.__doc__,
@@ -313,20 +322,29 @@ def _toml_value(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
 
 
-def _toml_table(data: dict[str, Any], prefix: str) -> list[str]:
+def _toml_table(data: dict[str, Any], prefix: str, notes: dict[str, str]) -> list[str]:
     scalars = [(k, v) for k, v in data.items() if not isinstance(v, dict) and v is not None]
     tables = [(k, v) for k, v in data.items() if isinstance(v, dict)]
     lines = [f"[{prefix}]"] if prefix else []
-    lines += [f"{json.dumps(k) if not k.isidentifier() else k} = {_toml_value(v)}" for k, v in scalars]
+    for key, value in scalars:
+        line = f"{json.dumps(key) if not key.isidentifier() else key} = {_toml_value(value)}"
+        note = notes.get(f"{prefix}.{key}" if prefix else key)
+        lines.append(f"{line}  # {note}" if note else line)
     for key, sub in tables:
-        lines += [""] + _toml_table(sub, f"{prefix}.{key}" if prefix else key)
+        lines += [""] + _toml_table(sub, f"{prefix}.{key}" if prefix else key, notes)
     return lines
 
 
-def to_toml(params: Params) -> str:
-    """The resolved parameters (all defaults filled in) as TOML text that loads back to ``params``."""
+def to_toml(params: Params, notes: dict[str, str] | None = None) -> str:
+    """The resolved parameters (all defaults filled in) as TOML text that loads back to ``params``;
+    ``notes``, dotted key -> text, become comments at the ends of those keys' lines."""
     data = params.model_dump(mode="json", exclude_none=True)
-    return "\n".join(_toml_table(data, "")) + "\n"
+    return "\n".join(_toml_table(data, "", notes or {})) + "\n"
+
+
+def checked_toml(params: Params) -> str:
+    """What ``check`` prints: :func:`to_toml` with each key the run does not read marked, and why."""
+    return to_toml(params, {key.dotted: f"not read by this run: {key.reason}" for key in unread_keys(params)})
 
 
 def canonical_json(value: Any) -> str:

@@ -189,6 +189,11 @@ def no_charge_transfer(params) -> bool:
     return False
 
 
+def reads_every_key(params) -> tuple:
+    """The default of :attr:`Stage.unread`: the stage reads every key of its table."""
+    return ()
+
+
 @dataclass(frozen=True)
 class Stage:
     """One stage of the chain (see the module docstring).
@@ -229,6 +234,10 @@ class Stage:
     transfers_charge : callable
         ``transfers_charge(params) -> bool``: the stage reads the electrode's Butler-Volmer kinetics
         (``electrode.exchange_current_density_mA_cm2`` and the transfer coefficients).
+    unread : callable
+        ``unread(params) -> iterable of tables.Unread``: the keys of its table that this run of the
+        stage does not read, each with why. A key among them that is set is refused; one at its
+        default is marked by ``check``.
     """
 
     name: str
@@ -246,6 +255,7 @@ class Stage:
     checks: tuple[Callable[[Any], str | None], ...] = ()
     strips: bool = False
     transfers_charge: Callable[[Any], bool] = no_charge_transfer
+    unread: Callable[[Any], Iterable[Any]] = reads_every_key
 
     @property
     def output(self) -> str:

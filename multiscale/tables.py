@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -35,6 +36,48 @@ def changed(table: BaseModel, key: str) -> bool:
     return getattr(table, key) != type(table).model_fields[key].default
 
 
+@dataclass(frozen=True)
+class Unread:
+    """A key that a run does not read, and why (declared by the rule that knows it: the electrode's,
+    the cycling table's, a stage's ``unread``). Set (:func:`changed`), the key is refused with
+    :meth:`message`; at its default, ``check`` prints it with :attr:`reason` beside it.
+
+    Attributes
+    ----------
+    table : str
+        The table that holds the key (``"kmc"``).
+    key : str
+        The key (``"stop_thickness_ML"``).
+    reason : str
+        Why this run does not read it, as one clause.
+    remedy : str
+        What to do when it is set.
+    """
+
+    table: str
+    key: str
+    reason: str
+    remedy: str = "remove it"
+
+    @property
+    def dotted(self) -> str:
+        """``table.key``."""
+        return f"{self.table}.{self.key}"
+
+    def message(self) -> str:
+        """The refusal: ``table.key: reason; remedy``."""
+        return f"{self.dotted}: {self.reason}; {self.remedy}"
+
+    def is_set(self, params) -> bool:
+        """Whether ``params`` (a whole run's) sets the key (:func:`changed`)."""
+        return changed(getattr(params, self.table), self.key)
+
+    @classmethod
+    def each(cls, table: str, keys: tuple[str, ...], reason: str, remedy: str = "remove it") -> list[Unread]:
+        """One per key of ``keys`` in ``table``, for one reason."""
+        return [cls(table, key, reason, remedy) for key in keys]
+
+
 def resolve_data_path(value: str, info: ValidationInfo) -> str:
     """Resolve a data-file path relative to the parameter file's directory; it must exist."""
     base = Path((info.context or {}).get("base_dir", "."))
@@ -54,6 +97,8 @@ def did_you_mean(word: str, choices) -> str:
 #: message naming the electrode key: one electrode, one set of kinetics).
 KINETICS_KEYS = ("exchange_current_density_mA_cm2", "anodic_transfer_coefficient", "cathodic_transfer_coefficient")
 RESTATED_KEYS = {f"{table}.{key}": f"electrode.{key}" for table in ("kmc", "dendrite") for key in KINETICS_KEYS}
+#: The keys of ``vlcd_field = "hotspots"``.
+HOTSPOT_KEYS = ("hotspot_count", "hotspot_radius_nm", "hotspot_current_fraction")
 
 
 class ElectrodeParams(Table):
@@ -104,14 +149,23 @@ class ElectrodeParams(Table):
                              "the spread follows from hotspot_count, hotspot_radius_nm and hotspot_current_fraction")
         return self
 
-    def unused_kinetics(self, read: bool) -> str | None:
-        """A Butler-Volmer key set in this table that the run would ignore (no stage of it transfers
-        charge: ``read`` False), a message naming it; or None."""
-        given = [key for key in KINETICS_KEYS if changed(self, key)]
-        if given and not read:
-            return (f"electrode.{given[0]}: no stage of this run transfers charge by Butler-Volmer (the [dendrite] "
-                    "stage does, the [kmc] stage while cycling); remove the key")
-        return None
+    def unread(self, tables: set[str], reads_kinetics: bool) -> list[Unread]:
+        """Keys of this table that a run with the stage ``tables`` does not read: the Butler-Volmer
+        keys when no stage of it transfers charge (``reads_kinetics`` False), the hotspots' keys
+        with the log-normal field, the log-normal field's length without the kMC (its only reader:
+        the phase field and the coating have their own, in um) or with hotspots."""
+        found = [] if reads_kinetics else Unread.each(
+            "electrode", KINETICS_KEYS, "no stage of this run transfers charge by Butler-Volmer (the [dendrite] stage "
+            "does, the [kmc] stage while cycling)", "remove the key")
+        if self.vlcd_field == "lognormal":
+            found += Unread.each("electrode", HOTSPOT_KEYS, "describes vlcd_field = \"hotspots\"")
+        if self.vlcd_field == "hotspots":
+            found.append(Unread("electrode", "vlcd_correlation_length_nm", "describes vlcd_field = \"lognormal\""))
+        elif "kmc" not in tables:
+            found.append(Unread("electrode", "vlcd_correlation_length_nm",
+                                "read by the [kmc] stage only (the phase field's and the coating's are "
+                                "dendrite.vlcd_correlation_length_um and coating.vlcd_correlation_length_um)"))
+        return found
 
     @property
     def cv(self) -> float:
@@ -162,17 +216,15 @@ class CyclingParams(Table):
     records_per_half_cycle: int = Field(default=5, ge=1, le=1000)
     """Records per plating half-cycle; stripping records every same charge."""
 
-    def unused_key(self, tables: set[str]) -> str | None:
-        """A key set in this table that a run with the stage ``tables`` would ignore (a message naming
-        it), or None: the cut-off key the other cut-off does not read, a stage's capacity without
-        that stage."""
-        unused = {"potential": "strip_cutoff_fraction", "capacity": "strip_cutoff_mV"}[self.strip_cutoff]
-        if changed(self, unused):
-            return f"cycling.{unused}: not used with cycling.strip_cutoff = \"{self.strip_cutoff}\"; remove it"
+    def unread(self, tables: set[str]) -> list[Unread]:
+        """Keys of this table that a run with the stage ``tables`` does not read: the cut-off key the
+        other cut-off does not use, a stage's capacity without that stage."""
+        other = {"potential": "strip_cutoff_fraction", "capacity": "strip_cutoff_mV"}[self.strip_cutoff]
+        found = [Unread("cycling", other, f"not used with cycling.strip_cutoff = \"{self.strip_cutoff}\"")]
         for key, table in (("kmc_capacity_ML", "kmc"), ("dendrite_capacity_mAh_cm2", "dendrite")):
-            if changed(self, key) and table not in tables:
-                return f"cycling.{key}: used only by the [{table}] stage, which this run does not have; remove it"
-        return None
+            if table not in tables:
+                found.append(Unread("cycling", key, f"used only by the [{table}] stage, which this run does not have"))
+        return found
 
     def plating_mA_cm2(self, electrode: ElectrodeParams) -> float:
         """Plating current density, mA/cm^2."""

@@ -3,6 +3,7 @@ under/on-top complementarity), :mod:`.params`, :mod:`.outputs`, :mod:`.stage` (r
 """
 
 from ..stage import Figure, Observable, Stage
+from ..tables import Unread
 from .outputs import SCHEMA
 from .params import CoatingParams
 
@@ -24,11 +25,23 @@ def _material_tabulated(params) -> str | None:
     return None
 
 
+def _unread_keys(params) -> list[Unread]:
+    """The thickness with the complexion's thickness, the Table I estimate with an explicit diffusivity."""
+    c = params.coating
+    found = []
+    if c.thickness_from_complexion:
+        found.append(Unread("coating", "thickness_um", "the complexion stage's h_EQ is the thickness "
+                            "(coating.thickness_from_complexion = true)"))
+    if c.diffusivity_m2_s is not None:
+        found.append(Unread("coating", "diffusivity_estimate", "coating.diffusivity_m2_s gives the diffusivity"))
+    return found
+
+
 STAGE = Stage(
     name="coating", table="coating", params_model=CoatingParams,
     description="Coating stage: plating under vs on top of a coating", module="multiscale.coating.stage",
     schema=SCHEMA, upstream=("atomistic",), optional_upstream={"complexion": _needs_complexion},
-    checks=(_complexion_table, _material_tabulated),
+    checks=(_complexion_table, _material_tabulated), unread=_unread_keys,
     observables=(
         Observable("fraction_under", "fraction_under", "1", "Li plated under the coating / charge"),
         Observable("fraction_on_top", "fraction_on_top", "1", "Li plated on top of the coating / charge"),

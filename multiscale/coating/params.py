@@ -25,7 +25,7 @@ class CoatingParams(Table):
     diffusivity_estimate: Literal["low", "geometric_mean", "high"] = "geometric_mean"
     """Which value of the material's Table I range to use."""
     thickness_um: float = Field(default=1.0, gt=0, le=1000.0)
-    """Coating thickness L, um (ignored with ``thickness_from_complexion``)."""
+    """Coating thickness L, um (not read with ``thickness_from_complexion``: setting both is refused)."""
     thickness_from_complexion: bool = False
     """Use the complexion stage's equilibrium thickness h_EQ (a self-limiting coating)."""
     capacity_mol_m3: float = Field(default=1000.0, gt=0, le=1.0e5)

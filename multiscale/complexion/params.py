@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..tables import PositiveFloat, Table
+from ..tables import PositiveFloat, Table, Unread
 
 class ComplexionParams(Table):
     """Thermodynamically chosen thickness of an interfacial film (docs/models.md §6; seed 002).
@@ -67,3 +67,23 @@ class ComplexionParams(Table):
         if not a < b:
             raise ValueError("diagram_delta_gamma_J_m2 must be increasing")
         return self
+
+
+def unread_keys(params) -> list[Unread]:
+    """The ``[complexion]`` keys a run does not read (:attr:`multiscale.stage.Stage.unread`): the
+    oscillation's without ``model = "oscillatory"`` (its period also names the complexions unless
+    ``monolayer_thickness_nm`` does), and the length of the form f(h) does not use."""
+    p = params.complexion
+    found = []
+    if p.model != "oscillatory":
+        keys = ("base", "oscillation_amplitude", "oscillation_decay_length_nm", "oscillation_phase_rad")
+        if p.monolayer_thickness_nm is not None:
+            keys += ("oscillation_period_nm",)
+        found += Unread.each("complexion", keys,
+                             f"used only with complexion.model = \"oscillatory\" (it is \"{p.model}\")")
+    form = p.base if p.model == "oscillatory" else p.model
+    here = f"the oscillatory form on the {form} base" if p.model == "oscillatory" else f"the {form} form"
+    for key, length_of in (("xi_nm", "exponential"), ("h0_nm", "dispersion")):
+        if form != length_of:
+            found.append(Unread("complexion", key, f"the length of the {length_of} form; f(h) is {here} here"))
+    return found

@@ -9,9 +9,8 @@ charge-transfer control: the reference for the morphology's convergence), :mod:`
 """
 
 from ..stage import Figure, Observable, Stage
-from ..tables import changed
 from .outputs import SCHEMA
-from .params import DendriteParams
+from .params import DendriteParams, unread_keys
 
 
 def _reads_kmc(params) -> bool:
@@ -34,8 +33,8 @@ def _coating_table(params) -> str | None:
 
 
 def _cycling_rules(params) -> str | None:
-    """[cycling] sets the phase field's currents, charge, stop and records: the keys that would
-    conflict with it are refused rather than ignored."""
+    """[cycling] runs the phase field galvanostatically on the electrode's VLCD (the keys it sets
+    instead are in :func:`.params.unread_keys`)."""
     if params.cycling is None:
         return None
     d = params.dendrite
@@ -43,10 +42,6 @@ def _cycling_rules(params) -> str | None:
         return "dendrite.control: [cycling] is galvanostatic; leave out control = \"potentiostatic\""
     if d.local_current_source != "electrode":
         return "dendrite.local_current_source: [cycling] sets the current; use \"electrode\" (the electrode's VLCD)"
-    for key in ("current_density_mA_cm2", "deposited_capacity_mAh_cm2", "stop_time_s", "records"):
-        if changed(d, key):
-            return (f"dendrite.{key}: [cycling] sets it (cycling.plating_current_density_mA_cm2, "
-                    "cycling.dendrite_capacity_mAh_cm2, cycling.records_per_half_cycle); leave it out")
     return None
 
 
@@ -55,7 +50,7 @@ STAGE = Stage(
     module="multiscale.dendrite.stage", schema=SCHEMA,
     upstream=("atomistic",), optional_upstream={"kmc": _reads_kmc, "coating": _reads_coating},
     cache_tables=("seed", "electrode", "cycling"), checks=(_coating_table, _cycling_rules), strips=True,
-    transfers_charge=_transfers_charge,
+    transfers_charge=_transfers_charge, unread=unread_keys,
     observables=(
         Observable("dendrite_length", "dendrite_length", "m", "phase-field tip minus trough at the end"),
         Observable("interface_roughness", "interface_roughness", "m", "phase-field front std at the end"),

@@ -7,7 +7,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from ..tables import PositiveFloat, Table
+from ..tables import PositiveFloat, Table, Unread
 
 
 class DendriteParams(Table):
@@ -85,7 +85,8 @@ class DendriteParams(Table):
     """delta of gamma(theta) = gamma [1 + delta cos(omega theta)]; default: max_anisotropy_strength times
     the kMC crystalline fraction (0 without a kMC stage). Below 1/(omega^2 - 1) the stiffness stays positive."""
     max_anisotropy_strength: float = Field(default=0.05, ge=0, lt=1.0 / 15.0)
-    """delta of a fully crystalline deposit (glassy deposits are isotropic; docs/models.md §5.2)."""
+    """delta of a fully crystalline deposit (glassy deposits are isotropic; docs/models.md §5.2); read only
+    with a kMC stage and no ``anisotropy_strength``."""
     anisotropy_mode: int = Field(default=4, ge=2, le=12)
     """omega: 4 for the fourfold symmetry of bcc Li in a 2D cut."""
     vlcd_correlation_length_um: float = Field(default=2.0, gt=0)
@@ -155,6 +156,27 @@ def spacing_x(d: DendriteParams) -> np.ndarray:
     return graded_spacing(h, band * h, band * h / 2 + d.gap_um, d.grid_growth)
 
 
+def anisotropy_from_kmc(params) -> bool:
+    """Whether the anisotropy is ``max_anisotropy_strength`` times the kMC deposit's crystalline
+    fraction (:func:`multiscale.coupling.anisotropy`): no explicit strength, and a ``[kmc]`` stage."""
+    return params.dendrite.anisotropy_strength is None and params.kmc is not None
+
+
+def unread_keys(params) -> list[Unread]:
+    """The ``[dendrite]`` keys a run does not read (:attr:`multiscale.stage.Stage.unread`): those
+    that ``[cycling]`` sets, and ``max_anisotropy_strength`` unless :func:`anisotropy_from_kmc`."""
+    found = []
+    if params.cycling is not None:
+        found += Unread.each("dendrite", ("current_density_mA_cm2", "deposited_capacity_mAh_cm2", "stop_time_s",
+                                          "records"),
+                             "[cycling] sets it (cycling.plating_current_density_mA_cm2, "
+                             "cycling.dendrite_capacity_mAh_cm2, cycling.records_per_half_cycle)", "leave it out")
+    if not anisotropy_from_kmc(params):
+        found.append(Unread("dendrite", "max_anisotropy_strength", "read only with a [kmc] stage and no "
+                            "dendrite.anisotropy_strength (it scales the kMC deposit's crystalline fraction)"))
+    return found
+
+
 def check(params) -> None:
     """Rules that need more than one key or another table; raise ``UserError`` naming the keys."""
     from ..errors import UserError
@@ -179,7 +201,9 @@ def check(params) -> None:
     if d.front_band_um > d.gap_um:
         raise UserError(f"dendrite.front_band_um: {d.front_band_um:g} um is wider than dendrite.gap_um ({d.gap_um:g} um)")
     limit = 1.0 / (d.anisotropy_mode ** 2 - 1)  # the stiffness gamma [1 + delta (1 - omega^2)] stays positive
-    for key, value in (("anisotropy_strength", d.anisotropy_strength), ("max_anisotropy_strength", d.max_anisotropy_strength)):
+    strengths = (("anisotropy_strength", d.anisotropy_strength),
+                 ("max_anisotropy_strength", d.max_anisotropy_strength if anisotropy_from_kmc(params) else None))
+    for key, value in strengths:
         if value is not None and value >= limit:
             raise UserError(f"dendrite.{key}: {value:g} is not below 1/(omega^2 - 1) = {limit:.4g} for "
                             f"dendrite.anisotropy_mode = {d.anisotropy_mode}: the interface stiffness would change sign")

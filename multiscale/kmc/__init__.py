@@ -8,7 +8,7 @@ loop: the only numba code), :mod:`.engine` (state, driver, alias sampling), :mod
 
 from ..stage import Figure, Observable, Stage
 from .outputs import SCHEMA
-from .params import KmcParams, room_and_cycling_rules
+from .params import KmcParams, room_and_cycling_rules, unread_keys
 
 
 def _transfers_charge(params) -> bool:
@@ -21,7 +21,7 @@ STAGE = Stage(
     name="kmc", table="kmc", params_model=KmcParams, description="Kinetic Monte Carlo stage",
     module="multiscale.kmc.stage", schema=SCHEMA, upstream=("atomistic",),
     cache_tables=("seed", "electrode", "cycling"), checks=(room_and_cycling_rules,), strips=True,
-    transfers_charge=_transfers_charge,
+    transfers_charge=_transfers_charge, unread=unread_keys,
     observables=(
         Observable("roughness_sigma", "roughness_sigma", "m",
                    "kMC rms roughness at the end (a cycling run: after the last strip)"),

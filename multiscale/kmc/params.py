@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..constants import LI_KMC_SPACING, M_PER_NM
-from ..tables import Table, changed
+from ..tables import Table, Unread
 
 class KmcParams(Table):
     """On-lattice kinetic Monte Carlo of deposition (docs/models.md §4).
@@ -202,31 +202,48 @@ def check(params) -> None:
             raise UserError(f"electrode.hotspot_radius_nm: {exc} (lattice spacing {LI_KMC_SPACING / M_PER_NM:.3f} nm)") from None
 
 
+#: The keys that only stripping reads.
+STRIPPING_KEYS = ("exchange", "dead_li", "electronic_contact", "stranding_moves", "sei_passivation_time_s")
+
+
+def unread_keys(params) -> list[Unread]:
+    """The ``[kmc]`` keys a run does not read (:attr:`multiscale.stage.Stage.unread`): the stripping
+    keys without ``[cycling]``; with it, the stops and the record interval (the cycles set both);
+    the DOPT's constants without the DOPT; the heating's shape without heating."""
+    p = params.kmc
+    if params.cycling is None:
+        found = Unread.each("kmc", STRIPPING_KEYS, "used only when stripping",
+                            "add a [cycling] table or remove the key")
+    else:
+        found = [Unread("kmc", key, "a cycling run stops after cycling.cycles cycles",
+                        f"remove kmc.{key} (or the [cycling] table)")
+                 for key in ("stop_thickness_ML", "stop_time_s", "stop_events")]
+        found.append(Unread("kmc", "record_interval_ML", "a cycling run records cycling.records_per_half_cycle times "
+                            "a half-cycle", "remove kmc.record_interval_ML (or the [cycling] table)"))
+    if not p.dopt:
+        found += Unread.each("kmc", ("dopt_time_scale", "dopt_packing_exponent",
+                                     "dopt_reference_current_density_mA_cm2"), "used only with kmc.dopt = true")
+    if p.heating_top_rise_K == 0:
+        found += Unread.each("kmc", ("heating_reference_current_density_mA_cm2", "heating_length_nm"),
+                             "used only with kmc.heating_top_rise_K > 0")
+    return found
+
+
 def room_and_cycling_rules(params) -> str | None:
     """Rules between ``[kmc]``, ``[cycling]`` and the other tables (a message naming the keys, or
-    None): the box holds the deposit (the stop thickness, or a cycle's capacity), and a cycling run
-    sets no stop of its own, has uniform temperature and (with a potential cut-off) starts bare."""
+    None): the box holds the deposit (the stop thickness, or a cycle's capacity), the stripping
+    options agree, and a cycling run has uniform temperature and (with a potential cut-off) starts
+    bare. The keys the run does not read are :func:`unread_keys`."""
     c, p = params.cycling, params.kmc
     if p is None:
         return None
     layers = p.box_height_nm * M_PER_NM / LI_KMC_SPACING
-    stripping_keys = [key for key in ("exchange", "dead_li", "electronic_contact", "stranding_moves",
-                                      "sei_passivation_time_s") if changed(p, key)]
-    if c is None and stripping_keys:
-        return f"kmc.{stripping_keys[0]}: used only when stripping; add a [cycling] table or remove the key"
     if c is None:
         needed = p.initial_crystal_layers + (p.stop_thickness_ML or 0.0) + 10
         if layers < needed:
             return (f"kmc.box_height_nm = {p.box_height_nm:g} holds {layers:.0f} layers; the deposit needs at least "
                     f"{needed:.0f} (kmc.initial_crystal_layers + kmc.stop_thickness_ML + 10 for roughness)")
         return None
-    stops = [key for key in ("stop_thickness_ML", "stop_time_s", "stop_events") if changed(p, key)]
-    if stops:
-        return (f"kmc.{stops[0]}: a cycling run stops after cycling.cycles cycles; remove kmc.{stops[0]} "
-                "(or the [cycling] table)")
-    if changed(p, "record_interval_ML"):
-        return ("kmc.record_interval_ML: a cycling run records cycling.records_per_half_cycle times a half-cycle; "
-                "remove kmc.record_interval_ML (or the [cycling] table)")
     allowing = " and kmc.stranding_moves = \"allowed\"" if p.stranding_moves == "refused" else ""
     if p.sei_passivation_time_s is not None and p.dead_li != "revived_on_contact":
         return ("kmc.sei_passivation_time_s: the passivation clock of cut-off Li that is revived on contact; set "

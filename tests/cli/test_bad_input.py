@@ -135,6 +135,20 @@ CASES = [
      ["coating.material", "'LiZn' is not in atomistic.coating_materials"]),
     ("dendrite_current_from_no_coating", VALID + '[dendrite]\nlocal_current_source = "coating"\n',
      ["dendrite.local_current_source", "[coating]"]),
+    ("hotspots_of_a_lognormal_field", VALID + "hotspot_count = 3\n[kmc]\n",
+     ["electrode.hotspot_count", 'vlcd_field = "hotspots"', "remove it"]),
+    ("kmc_correlation_length_without_kmc", VALID + "vlcd_correlation_length_nm = 5.0\n[dendrite]\n",
+     ["electrode.vlcd_correlation_length_nm", "[kmc] stage only", "dendrite.vlcd_correlation_length_um"]),
+    ("coating_thickness_with_the_complexions", VALID + "[complexion]\n[coating]\nthickness_from_complexion = true\n"
+     "thickness_um = 2.0\n", ["coating.thickness_um", "h_EQ", "remove it"]),
+    ("dopt_constant_without_dopt", VALID + "[kmc]\ndopt = false\ndopt_time_scale = 1e12\n",
+     ["kmc.dopt_time_scale", "kmc.dopt = true"]),
+    ("oscillation_of_the_exponential_form", VALID + "[complexion]\noscillation_amplitude = 0.5\n",
+     ["complexion.oscillation_amplitude", 'complexion.model = "oscillatory"', '"exponential"']),
+    ("anisotropy_cap_without_kmc", VALID + "[dendrite]\nmax_anisotropy_strength = 0.02\n",
+     ["dendrite.max_anisotropy_strength", "[kmc] stage"]),
+    ("potentiostatic_phase_field_cycled", VALID + '[dendrite]\ncontrol = "potentiostatic"\ncell_voltage_mV = -50.0\n'
+     "stop_time_s = 10.0\n[cycling]\n", ["dendrite.control", "[cycling] is galvanostatic"]),
 ]
 
 

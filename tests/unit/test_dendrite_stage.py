@@ -236,9 +236,8 @@ def test_bad_dendrite_tables_name_the_key(tmp_path, extra, key):
     (MINIMAL_TOML + DENDRITE.replace("front_band_um = 3.0", "front_band_um = 2.0"), "dendrite.front_band_um"),
     (MINIMAL_TOML + DENDRITE.replace("gap_um = 10.0", "gap_um = 5000.0") + "grid_growth = 1.0\n",
      "dendrite.gap_um"),  # 20 x 50015 cells in all
-    (MINIMAL_TOML + DENDRITE + "anisotropy_mode = 6\n", "dendrite.max_anisotropy_strength"),  # 0.05 >= 1/35
-    (MINIMAL_TOML + DENDRITE + "anisotropy_mode = 6\nmax_anisotropy_strength = 0.01\nanisotropy_strength = 0.03\n",
-     "dendrite.anisotropy_strength"),
+    (MINIMAL_TOML + DENDRITE + "anisotropy_mode = 6\n[kmc]\n", "dendrite.max_anisotropy_strength"),  # 0.05 >= 1/35
+    (MINIMAL_TOML + DENDRITE + "anisotropy_mode = 6\nanisotropy_strength = 0.03\n", "dendrite.anisotropy_strength"),
 ])
 def test_inconsistent_tables_are_refused_before_anything_is_written(tmp_path, text, key):
     with pytest.raises(UserError, match=key):

@@ -97,6 +97,97 @@ def test_check_prints_resolved_parameters(minimal_params, capsys):
     assert not Path("runs").exists()
 
 
+def test_check_marks_the_keys_the_run_does_not_read(capsys):
+    """The shipped cycling file: the keys [cycling] replaces, the other cut-off's and the hotspots'
+    are marked with why; the keys the run reads are not; the text still loads back unchanged."""
+    path = PARAMS_DIR / "cycling.toml"
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert parse_toml(out, "out") == json.loads(load_params(path).model_dump_json(exclude_none=True))
+    tables, table = {}, "(top level)"
+    for line in out.splitlines():
+        if line.startswith("["):
+            table = line.strip("[]")
+        elif " = " in line:
+            tables[f"{table}.{line.split(' = ')[0]}"] = line
+    marked = {key for key, line in tables.items() if "  # not read by this run: " in line}
+    assert marked == {"electrode.hotspot_count", "electrode.hotspot_radius_nm", "electrode.hotspot_current_fraction",
+                      "cycling.strip_cutoff_fraction", "kmc.stop_thickness_ML", "kmc.record_interval_ML",
+                      "kmc.heating_reference_current_density_mA_cm2", "kmc.heating_length_nm",
+                      "dendrite.deposited_capacity_mAh_cm2", "dendrite.records"}
+    assert tables["kmc.stop_thickness_ML"].endswith(
+        "# not read by this run: a cycling run stops after cycling.cycles cycles")
+    assert "#" not in tables["cycling.strip_cutoff_mV"] and "#" not in tables["kmc.dopt_time_scale"]
+
+
+def _another_value(model, key):
+    """A valid value of ``model.key`` other than its default (the rules' keys: literals, bools,
+    counts, and positive numbers whose half lies within their bounds)."""
+    from typing import Literal, get_args, get_origin
+
+    field = model.model_fields[key]
+    kind = field.annotation
+    if get_origin(kind) is not Literal:
+        kind = next(arg for arg in (get_args(kind) or (kind,)) if arg is not type(None))
+    if get_origin(kind) is Literal:
+        return next(choice for choice in get_args(kind) if choice != field.default)
+    if kind is bool:
+        return not field.default
+    if kind is int:
+        return 1 if field.default is None else field.default + 1
+    return field.default / 2 if field.default else 1.0
+
+
+def _unread_cases():
+    """Runs whose declarations together take every branch of every ``unread`` rule."""
+    from multiscale.params import with_overrides
+
+    shipped = {path.name: load_params(path) for path in sorted(PARAMS_DIR.rglob("*.toml"))
+               if "[scan]" not in path.read_text()}
+    extra = [("cycling.toml", {"cycling.strip_cutoff": "capacity"}),
+             ("complexion.toml", {"complexion.model": "dispersion", "complexion.monolayer_thickness_nm": 0.3}),
+             ("complexion.toml", {"complexion.base": "dispersion"}),
+             ("coating_li22sn5.toml", {"coating.thickness_from_complexion": True, "complexion.model": "exponential"}),
+             ("coating_li22sn5.toml", {"coating.diffusivity_m2_s": 1e-14}),
+             ("vlcd_high.toml", {"dendrite.anisotropy_strength": 0.01})]
+    without_kmc = shipped["cycling.toml"].model_dump(mode="python", exclude_none=True)
+    del without_kmc["kmc"]
+    return list(shipped.items()) + [(f"{name} with {overrides}", with_overrides(shipped[name], overrides))
+                                    for name, overrides in extra] + [("cycling.toml without [kmc]",
+                                                                      validate_params(without_kmc))]
+
+
+def test_a_key_the_run_does_not_read_is_refused_when_set():
+    """Every key that ``check`` would mark, set to another valid value, is refused with its
+    declaration's message (the marker and the refusal read one declaration); a typo'd key in a
+    declaration fails here (``model_fields``). The cases reach every key of every rule's branches."""
+    from multiscale.params import unread_keys, with_overrides
+
+    reached = set()
+    for name, params in _unread_cases():
+        for key in unread_keys(params):
+            reached.add(key.dotted)
+            value = _another_value(type(getattr(params, key.table)), key.key)
+            with pytest.raises(ParamsError) as exc:
+                with_overrides(params, {key.dotted: value})
+            assert str(exc.value) == f"<overrides>: {key.message()}", (name, key.dotted, value)
+    kmc_stops = ("stop_thickness_ML", "stop_time_s", "stop_events", "record_interval_ML")
+    stripping = ("exchange", "dead_li", "electronic_contact", "stranding_moves", "sei_passivation_time_s")
+    kmc_models = ("dopt_time_scale", "dopt_packing_exponent", "dopt_reference_current_density_mA_cm2",
+                  "heating_reference_current_density_mA_cm2", "heating_length_nm")
+    oscillation = ("base", "oscillation_amplitude", "oscillation_decay_length_nm", "oscillation_phase_rad",
+                   "oscillation_period_nm", "xi_nm", "h0_nm")
+    electrode = ("exchange_current_density_mA_cm2", "anodic_transfer_coefficient", "cathodic_transfer_coefficient",
+                 "hotspot_count", "hotspot_radius_nm", "hotspot_current_fraction", "vlcd_correlation_length_nm")
+    assert reached == ({f"electrode.{key}" for key in electrode}
+                       | {f"kmc.{key}" for key in kmc_stops + stripping + kmc_models}
+                       | {f"complexion.{key}" for key in oscillation}
+                       | {"cycling.strip_cutoff_fraction", "cycling.strip_cutoff_mV", "cycling.kmc_capacity_ML",
+                          "cycling.dendrite_capacity_mAh_cm2", "coating.thickness_um", "coating.diffusivity_estimate",
+                          "dendrite.current_density_mA_cm2", "dendrite.deposited_capacity_mAh_cm2",
+                          "dendrite.stop_time_s", "dendrite.records", "dendrite.max_anisotropy_strength"})
+
+
 def test_schema_command_prints_json_schema(capsys):
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
