@@ -80,7 +80,9 @@ def _parameter_words(key: str) -> tuple[str, str]:
 def run_conditions(tree: xr.DataTree, stage: str | None = None) -> str:
     """The run's conditions in one line, from the stage file's ``resolved_params`` attribute: run
     name, bath temperature (K), mean current density (mA/cm²; the phase field's own current when it
-    differs), VLCD (coefficient of variation, correlation length). "" without ``resolved_params``."""
+    differs), VLCD (coefficient of variation, and the correlation length of the stage's field: the
+    phase field's or the coating's in µm, else the kMC's in nm when the run has a kMC stage). ""
+    without ``resolved_params``."""
     text = tree.attrs.get("resolved_params")
     if not text:
         return ""
@@ -105,10 +107,12 @@ def run_conditions(tree: xr.DataTree, stage: str | None = None) -> str:
     else:
         cv = ElectrodeParams.model_validate(e).cv
         if stage in ("dendrite", "coating") and "vlcd_correlation_length_um" in table:
-            length = f"{table['vlcd_correlation_length_um']:g} µm"
-        else:
-            length = f"{e['vlcd_correlation_length_nm']:g} nm"
-        parts.append(f"VLCD CV {cv:.3g}, correlation length {length}")
+            length = f", correlation length {table['vlcd_correlation_length_um']:g} µm"
+        elif p.get("kmc") is not None:
+            length = f", correlation length {e['vlcd_correlation_length_nm']:g} nm"
+        else:  # the nm length is the kMC's alone (tables.ElectrodeParams.unread): not this run's
+            length = ""
+        parts.append(f"VLCD CV {cv:.3g}{length}")
     return f"{p.get('name', 'run')}: " + ", ".join(parts)
 
 

@@ -109,7 +109,7 @@ def test_dendrite_figure_states_both_currents_and_shares_its_colour_scale():
     front = 3e-6 + 2e-7 * 3 * (1 + np.sin(4.0))
     assert limits[0][0] == pytest.approx(1000.0 - 5.0 * 4 * (1 - x[x > front][0] / x[-1]))
     assert fig.get_size_inches()[0] * 110 <= SLIDE_PX
-    same = plots.dendrite_snapshots(_dendrite_tree(_params(dendrite={"current_density_mA_cm2": None})))
+    same = plots.dendrite_snapshots(_dendrite_tree(_params(dendrite={"current_density_mA_cm2": None}, kmc={})))
     assert "phase field" not in same.get_suptitle() and "correlation length 10 nm" in same.get_suptitle()
 
 
@@ -122,6 +122,17 @@ def test_run_conditions_of_a_coating_and_of_hotspots():
     assert plots.run_conditions(hot) == ("demo: 298.15 K, 1 mA/cm², 2 hotspot(s) of radius 1.5 nm carrying "
                                          "90 % of the current")
     assert plots.run_conditions(xr.DataTree(xr.Dataset())) == ""
+
+
+def test_run_conditions_name_the_kmc_length_only_in_a_run_that_has_the_kmc():
+    """electrode.vlcd_correlation_length_nm is read by the kMC alone: an atomistic file's title
+    gives it in a run with [kmc], and no length in a run without one (kmc = null, as written)."""
+    def title(**tables):
+        tree = xr.DataTree(xr.Dataset(attrs={"stage": "atomistic", "resolved_params": _params(**tables)}))
+        return plots.run_conditions(tree)
+
+    assert title(kmc={}) == "demo: 298.15 K, 1 mA/cm², VLCD CV 0.8, correlation length 10 nm"
+    assert title(kmc=None, dendrite={"vlcd_correlation_length_um": 2.0}) == "demo: 298.15 K, 1 mA/cm², VLCD CV 0.8"
 
 
 @pytest.mark.parametrize("key, label", [
