@@ -26,14 +26,16 @@ def _material_tabulated(params) -> str | None:
 
 
 def _unread_keys(params) -> list[Unread]:
-    """The thickness with the complexion's thickness, the Table I estimate with an explicit diffusivity."""
+    """The thickness with the complexion's thickness; the material and its Table I estimate with an
+    explicit diffusivity."""
     c = params.coating
     found = []
     if c.thickness_from_complexion:
         found.append(Unread("coating", "thickness_um", "the complexion stage's h_EQ is the thickness "
                             "(coating.thickness_from_complexion = true)"))
     if c.diffusivity_m2_s is not None:
-        found.append(Unread("coating", "diffusivity_estimate", "coating.diffusivity_m2_s gives the diffusivity"))
+        found += Unread.each("coating", ("material", "diffusivity_estimate"),
+                             "coating.diffusivity_m2_s gives the diffusivity")
     return found
 
 

@@ -17,11 +17,12 @@ class CoatingParams(Table):
     plates on top.
     """
 
-    material: str | None = "Li22Sn5"
-    """Coating material of seed 002 Table I (its Li diffusivity comes from atomistic.h5); None with
-    ``diffusivity_m2_s``."""
+    material: str = "Li22Sn5"
+    """Coating material of seed 002 Table I, which gives the Li diffusivity (from atomistic.h5); not
+    read with ``diffusivity_m2_s`` (setting both is refused; the output then names the material
+    "explicit")."""
     diffusivity_m2_s: float | None = Field(default=None, gt=0, le=1e-6)
-    """Explicit Li diffusivity of the coating, m^2/s (overrides ``material``)."""
+    """Explicit Li diffusivity of the coating, m^2/s (in place of ``material``'s Table I range)."""
     diffusivity_estimate: Literal["low", "geometric_mean", "high"] = "geometric_mean"
     """Which value of the material's Table I range to use."""
     thickness_um: float = Field(default=1.0, gt=0, le=1000.0)
@@ -53,10 +54,7 @@ class CoatingParams(Table):
 
     @model_validator(mode="after")
     def _diffusivity_source(self):
-        if self.diffusivity_m2_s is None:
-            if self.material is None:
-                raise ValueError("give material or diffusivity_m2_s")
-            if self.material not in COATING_MATERIALS:
-                raise ValueError(f"unknown coating material {self.material!r}{did_you_mean(self.material, COATING_MATERIALS)}"
-                                 f" (one of {', '.join(COATING_MATERIALS)})")
+        if self.diffusivity_m2_s is None and self.material not in COATING_MATERIALS:
+            raise ValueError(f"unknown coating material {self.material!r}{did_you_mean(self.material, COATING_MATERIALS)}"
+                             f" (one of {', '.join(COATING_MATERIALS)})")
         return self

@@ -117,7 +117,7 @@ def write(ctx, prepared) -> None:
                          c.plating_time_s, onset / A_M2_PER_MA_CM2, onset / physics.threshold_A_m2)
         mean = float(np.mean(profile))
         ctx.attrs.update({
-            "fipy_solver_suite": SOLVER_SUITE, "material": c.material or "explicit",
+            "fipy_solver_suite": SOLVER_SUITE, "material": "explicit" if c.diffusivity_m2_s is not None else c.material,
             "diffusivity_m2_s": diffusivity, "diffusivity_source": d_source,
             "thickness_m": thickness, "thickness_source": t_source,
             "capacity_mol_m3": c.capacity_mol_m3, "electronic_conductivity_S_m": c.electronic_conductivity_S_m,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 import multiscale
+from multiscale.analysis import plots
 from multiscale.coating.outputs import SCHEMA as COATING_SCHEMA
 from multiscale.complexion.outputs import SCHEMA as COMPLEXION_SCHEMA
 from multiscale.errors import ParamsError
@@ -86,6 +88,23 @@ def test_coating_thickness_from_the_complexion(tmp_path):
     h = read_root_attrs(run_dir / "complexion.h5")["equilibrium_thickness_m"]
     attrs = read_root_attrs(run_dir / "coating.h5")
     assert attrs["thickness_m"] == h and "complexion.h5 h_EQ" in attrs["thickness_source"]
+
+
+def test_an_explicit_diffusivity_is_not_labelled_with_the_default_material(tmp_path):
+    """With ``diffusivity_m2_s`` the material is not read: the file and the figure name the coating
+    "explicit" (they named the default Li22Sn5, whose Table I diffusivity the run did not use)."""
+    text = MINIMAL_TOML + COATING.replace('material = "Li-Mg"', "diffusivity_m2_s = 2.0e-14")
+    run_dir = multiscale.run(multiscale.load_params(_write(tmp_path, text)), out=tmp_path / "r")
+    attrs = read_root_attrs(run_dir / "coating.h5")
+    assert attrs["material"] == "explicit" and attrs["diffusivity_m2_s"] == 2.0e-14
+    assert attrs["diffusivity_source"] == "explicit: coating.diffusivity_m2_s = 2e-14"
+    tree = multiscale.open_run(run_dir)
+    try:
+        figure = plots.coating_fractions(tree["coating"])
+        assert figure.axes[0].get_title().startswith("explicit coating, 1 µm:")
+        plt.close(figure)
+    finally:
+        tree.close()
 
 
 @pytest.mark.parametrize("table, message", [

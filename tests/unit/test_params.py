@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from multiscale import load_params
 from multiscale.cli import main
 from multiscale.errors import ParamsError
+from multiscale.materials import COATING_MATERIALS
 from multiscale.params import Params, parse_toml, to_toml, validate_params
 from multiscale.schema_docs import schema_markdown
 from tests.conftest import MINIMAL_TOML, PARAMS_DIR, REPO
@@ -122,7 +123,7 @@ def test_check_marks_the_keys_the_run_does_not_read(capsys):
 
 def _another_value(model, key):
     """A valid value of ``model.key`` other than its default (the rules' keys: literals, bools,
-    counts, and positive numbers whose half lies within their bounds)."""
+    counts, the coating's material, and positive numbers whose half lies within their bounds)."""
     from typing import Literal, get_args, get_origin
 
     field = model.model_fields[key]
@@ -135,6 +136,8 @@ def _another_value(model, key):
         return not field.default
     if kind is int:
         return 1 if field.default is None else field.default + 1
+    if kind is str:  # the one declared: coating.material
+        return next(name for name in COATING_MATERIALS if name != field.default)
     return field.default / 2 if field.default else 1.0
 
 
@@ -184,6 +187,7 @@ def test_a_key_the_run_does_not_read_is_refused_when_set():
                        | {f"complexion.{key}" for key in oscillation}
                        | {"cycling.strip_cutoff_fraction", "cycling.strip_cutoff_mV", "cycling.kmc_capacity_ML",
                           "cycling.dendrite_capacity_mAh_cm2", "coating.thickness_um", "coating.diffusivity_estimate",
+                          "coating.material",
                           "dendrite.current_density_mA_cm2", "dendrite.deposited_capacity_mAh_cm2",
                           "dendrite.stop_time_s", "dendrite.records", "dendrite.max_anisotropy_strength"})
 
