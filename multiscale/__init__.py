@@ -13,7 +13,7 @@ xarray and SciPy.
 
 from importlib import import_module
 
-__version__ = "0.3.6"
+__version__ = "0.3.7"
 
 _API = {"load_params": "multiscale.params", "run": "multiscale.pipeline", "open_run": "multiscale.analysis",
         "open_scan": "multiscale.analysis", "run_scan": "multiscale.scan"}

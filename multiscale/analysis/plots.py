@@ -319,8 +319,11 @@ def coating_fractions(coating: xr.DataTree) -> plt.Figure:
     a.plot(ds.time, ds.fraction_on_top, "s-", ms=3, label="on top (cumulative)")
     a.plot(ds.time, ds.instant_fraction_under, "--", label="under (instantaneous)")
     a.axhline(ds.attrs["steady_fraction_under"], color="0.5", lw=0.8, label="steady state min(1, j_th / j)")
+    material = ds.attrs["material"]
+    coating_name = (f"coating of D = {ds.attrs['diffusivity_m2_s']:.3g} m²/s" if material == "explicit"
+                    else f"{material} coating")
     a.set(xlabel="time (s)", ylabel="fraction of the charge", ylim=(-0.05, 1.05),
-          title=f"{ds.attrs['material']} coating, {ds.attrs['thickness_m'] / M_PER_UM:.3g} µm: "
+          title=f"{coating_name}, {ds.attrs['thickness_m'] / M_PER_UM:.3g} µm: "
                 f"j_th = F D c_c / L = {ds.attrs['threshold_current_density_A_m2'] / A_M2_PER_MA_CM2:.3g} mA/cm²")
     a.legend(fontsize=9)
     return fig

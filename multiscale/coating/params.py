@@ -19,8 +19,8 @@ class CoatingParams(Table):
 
     material: str = "Li22Sn5"
     """Coating material of seed 002 Table I, which gives the Li diffusivity (from atomistic.h5); not
-    read with ``diffusivity_m2_s`` (setting both is refused; the output then names the material
-    "explicit")."""
+    read with ``diffusivity_m2_s`` (another material with it is refused; the output then names the
+    material "explicit")."""
     diffusivity_m2_s: float | None = Field(default=None, gt=0, le=1e-6)
     """Explicit Li diffusivity of the coating, m^2/s (in place of ``material``'s Table I range)."""
     diffusivity_estimate: Literal["low", "geometric_mean", "high"] = "geometric_mean"

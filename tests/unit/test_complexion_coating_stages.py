@@ -91,8 +91,9 @@ def test_coating_thickness_from_the_complexion(tmp_path):
 
 
 def test_an_explicit_diffusivity_is_not_labelled_with_the_default_material(tmp_path):
-    """With ``diffusivity_m2_s`` the material is not read: the file and the figure name the coating
-    "explicit" (they named the default Li22Sn5, whose Table I diffusivity the run did not use)."""
+    """With ``diffusivity_m2_s`` the material is not read: the file names the coating "explicit" and
+    the figure by its diffusivity (both named the default Li22Sn5, whose Table I diffusivity the run
+    did not use)."""
     text = MINIMAL_TOML + COATING.replace('material = "Li-Mg"', "diffusivity_m2_s = 2.0e-14")
     run_dir = multiscale.run(multiscale.load_params(_write(tmp_path, text)), out=tmp_path / "r")
     attrs = read_root_attrs(run_dir / "coating.h5")
@@ -101,7 +102,7 @@ def test_an_explicit_diffusivity_is_not_labelled_with_the_default_material(tmp_p
     tree = multiscale.open_run(run_dir)
     try:
         figure = plots.coating_fractions(tree["coating"])
-        assert figure.axes[0].get_title().startswith("explicit coating, 1 µm:")
+        assert figure.axes[0].get_title().startswith("coating of D = 2e-14 m²/s, 1 µm:")
         plt.close(figure)
     finally:
         tree.close()

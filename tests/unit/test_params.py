@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from multiscale import load_params
 from multiscale.cli import main
+from multiscale.coating.params import CoatingParams
 from multiscale.errors import ParamsError
 from multiscale.materials import COATING_MATERIALS
 from multiscale.params import Params, parse_toml, to_toml, validate_params
@@ -136,7 +137,8 @@ def _another_value(model, key):
         return not field.default
     if kind is int:
         return 1 if field.default is None else field.default + 1
-    if kind is str:  # the one declared: coating.material
+    if kind is str:
+        assert (model, key) == (CoatingParams, "material"), f"no other value known for {model.__name__}.{key}"
         return next(name for name in COATING_MATERIALS if name != field.default)
     return field.default / 2 if field.default else 1.0
 
