@@ -322,7 +322,7 @@ def _toml_value(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
 
 
-def _toml_table(data: dict[str, Any], prefix: str, notes: dict[str, str]) -> list[str]:
+def _toml_table(data: dict[str, Any], prefix: str, notes: dict[str, str], unset: dict[str, list[str]]) -> list[str]:
     scalars = [(k, v) for k, v in data.items() if not isinstance(v, dict) and v is not None]
     tables = [(k, v) for k, v in data.items() if isinstance(v, dict)]
     lines = [f"[{prefix}]"] if prefix else []
@@ -330,21 +330,35 @@ def _toml_table(data: dict[str, Any], prefix: str, notes: dict[str, str]) -> lis
         line = f"{json.dumps(key) if not key.isidentifier() else key} = {_toml_value(value)}"
         note = notes.get(f"{prefix}.{key}" if prefix else key)
         lines.append(f"{line}  # {note}" if note else line)
+    lines += unset.get(prefix, [])
     for key, sub in tables:
-        lines += [""] + _toml_table(sub, f"{prefix}.{key}" if prefix else key, notes)
+        lines += [""] + _toml_table(sub, f"{prefix}.{key}" if prefix else key, notes, unset)
     return lines
 
 
-def to_toml(params: Params, notes: dict[str, str] | None = None) -> str:
+def to_toml(params: Params, notes: dict[str, str] | None = None, unset: dict[str, list[str]] | None = None) -> str:
     """The resolved parameters (all defaults filled in) as TOML text that loads back to ``params``;
-    ``notes``, dotted key -> text, become comments at the ends of those keys' lines."""
+    ``notes``, dotted key -> text, become comments at the ends of those keys' lines; ``unset``,
+    table -> comment lines, follow that table's keys."""
     data = params.model_dump(mode="json", exclude_none=True)
-    return "\n".join(_toml_table(data, "", notes or {})) + "\n"
+    return "\n".join(_toml_table(data, "", notes or {}, unset or {})) + "\n"
 
 
 def checked_toml(params: Params) -> str:
-    """What ``check`` prints: :func:`to_toml` with each key the run does not read marked, and why."""
-    return to_toml(params, {key.dotted: f"not read by this run: {key.reason}" for key in unread_keys(params)})
+    """What ``check`` prints: :func:`to_toml` with each key the run does not read marked, and why;
+    each key of a table left unset (None, which TOML cannot write) follows its table's keys as a
+    comment, with why the run does not read it or else what it is."""
+    notes = {key.dotted: f"not read by this run: {key.reason}" for key in unread_keys(params)}
+    unset = {}
+    for table in type(params).model_fields:
+        values = getattr(params, table)
+        if not isinstance(values, BaseModel):
+            continue
+        for key, field in type(values).model_fields.items():
+            if getattr(values, key) is None:
+                why = notes.get(f"{table}.{key}") or " ".join(field.description.split())
+                unset.setdefault(table, []).append(f"# {key} (not set): {why}")
+    return to_toml(params, notes, unset)
 
 
 def canonical_json(value: Any) -> str:

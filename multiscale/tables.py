@@ -40,8 +40,8 @@ def changed(table: BaseModel, key: str) -> bool:
 class Unread:
     """A key that a run does not read, and why (declared by the rule that knows it: the electrode's,
     the cycling table's, a stage's ``unread``). Set (:func:`changed`), the key is refused with
-    :meth:`message`; at a default that has a value (not None), ``check`` prints it with
-    :attr:`reason` beside it.
+    :meth:`message`; at its default, ``check`` prints it with :attr:`reason` beside it (a key left
+    unset, None, as a comment after its table's keys).
 
     Attributes
     ----------

@@ -101,15 +101,19 @@ def test_check_prints_resolved_parameters(minimal_params, capsys):
 
 def test_check_marks_the_keys_the_run_does_not_read(capsys):
     """The shipped cycling file: the keys [cycling] replaces, the other cut-off's and the hotspots'
-    are marked with why; the keys the run reads are not; the text still loads back unchanged."""
+    are marked with why; the keys the run reads are not; each key left unset follows its table as a
+    comment, with why it is not read or what it is; the text still loads back unchanged."""
     path = PARAMS_DIR / "cycling.toml"
     assert main(["check", str(path)]) == 0
     out = capsys.readouterr().out
     assert parse_toml(out, "out") == json.loads(load_params(path).model_dump_json(exclude_none=True))
-    tables, table = {}, "(top level)"
+    tables, unset, table = {}, {}, "(top level)"
     for line in out.splitlines():
         if line.startswith("["):
             table = line.strip("[]")
+        elif line.startswith("# "):
+            key, why = line[2:].split(" (not set): ")
+            unset[f"{table}.{key}"] = why
         elif " = " in line:
             tables[f"{table}.{line.split(' = ')[0]}"] = line
     marked = {key for key, line in tables.items() if "  # not read by this run: " in line}
@@ -120,6 +124,17 @@ def test_check_marks_the_keys_the_run_does_not_read(capsys):
     assert tables["kmc.stop_thickness_ML"].endswith(
         "# not read by this run: a cycling run stops after cycling.cycles cycles")
     assert "#" not in tables["cycling.strip_cutoff_mV"] and "#" not in tables["kmc.dopt_time_scale"]
+    assert set(unset) == {"electrode.vlcd_mA2_cm4", "cycling.plating_current_density_mA_cm2",
+                          "cycling.stripping_current_density_mA_cm2", "atomistic.surface_msd", "atomistic.bulk_msd",
+                          "atomistic.dopt_table", "kmc.stop_time_s", "kmc.stop_events", "kmc.sei_passivation_time_s",
+                          "dendrite.current_density_mA_cm2", "dendrite.cell_voltage_mV", "dendrite.stop_time_s",
+                          "dendrite.anisotropy_strength", "dendrite.local_current_profile",
+                          "dendrite.initial_roughness_um"}
+    not_read = {key for key, why in unset.items() if why.startswith("not read by this run: ")}
+    assert not_read == {"kmc.stop_time_s", "kmc.stop_events", "dendrite.current_density_mA_cm2", "dendrite.stop_time_s"}
+    assert unset["electrode.vlcd_mA2_cm4"] == ("Variance of the local current density (VLCD), (mA/cm^2)^2; "
+                                               "alternative to ``vlcd_cv``.")
+    assert "#" not in to_toml(load_params(path))  # a run's own params.toml: no notes, no unset keys
 
 
 def _another_value(model, key):
