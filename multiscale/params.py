@@ -349,16 +349,21 @@ def checked_toml(params: Params) -> str:
     each key of a table left unset (None, which TOML cannot write) follows its table's keys as a
     comment, with why the run does not read it or else what it is."""
     notes = {key.dotted: f"not read by this run: {key.reason}" for key in unread_keys(params)}
-    unset = {}
-    for table in type(params).model_fields:
-        values = getattr(params, table)
-        if not isinstance(values, BaseModel):
-            continue
-        for key, field in type(values).model_fields.items():
-            if getattr(values, key) is None:
-                why = notes.get(f"{table}.{key}") or " ".join(field.description.split())
-                unset.setdefault(table, []).append(f"# {key} (not set): {why}")
+    unset: dict[str, list[str]] = {}
+    _gather_unset(params, "", notes, unset)
     return to_toml(params, notes, unset)
+
+
+def _gather_unset(values: BaseModel, prefix: str, notes: dict[str, str], unset: dict[str, list[str]]) -> None:
+    """Into ``unset``, table -> comment lines: the keys of ``values``' tables (nested ones too) left
+    unset; at the top level None is a table the file does not have, and is not listed."""
+    for key, field in type(values).model_fields.items():
+        value, dotted = getattr(values, key), f"{prefix}.{key}" if prefix else key
+        if isinstance(value, BaseModel):
+            _gather_unset(value, dotted, notes, unset)
+        elif value is None and prefix:
+            why = notes.get(dotted) or " ".join(field.description.split())
+            unset.setdefault(prefix, []).append(f"# {key} (not set): {why}")
 
 
 def canonical_json(value: Any) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from hypothesis import strategies as st
 
 from multiscale import load_params
@@ -222,14 +222,48 @@ def test_docs_params_md_is_current():
     assert text == schema_markdown(), "docs/params.md is stale: python -m multiscale schema --markdown > docs/params.md"
 
 
+def _models(model, found=None):
+    """``model`` and every table model its keys hold (optional and nested ones too)."""
+    from typing import get_args
+
+    found = [] if found is None else found
+    if model not in found:
+        found.append(model)
+        for field in model.model_fields.values():
+            stack = [field.annotation]
+            while stack:
+                kind = stack.pop()
+                if isinstance(kind, type) and issubclass(kind, BaseModel):
+                    _models(kind, found)
+                stack += get_args(kind)
+    return found
+
+
 def test_every_key_is_documented():
+    """Every key of every table reachable from the parameters (optional and nested tables too:
+    ``check`` prints an unset key's description) has a description, and docs/params.md names it."""
     doc = schema_markdown()
-    for model in (Params,) + tuple(
-        f.annotation for f in Params.model_fields.values() if isinstance(f.annotation, type) and hasattr(f.annotation, "model_fields")
-    ):
+    models = _models(Params)
+    assert {"KmcParams", "DendriteParams", "CyclingParams", "MsdSource"} <= {m.__name__ for m in models}
+    for model in models:
         for key, field in model.model_fields.items():
             assert field.description, f"{model.__name__}.{key} has no description"
             assert f"`{key}`" in doc
+
+
+def test_check_lists_the_unset_keys_of_a_nested_table(tmp_path):
+    """A key left unset in a table within a table (``atomistic.surface_msd``) follows that table."""
+    from multiscale.params import checked_toml
+
+    (tmp_path / "s.csv").write_text("temperature_K,time_ps,msd_A2\n")
+    path = tmp_path / "p.toml"
+    path.write_text(MINIMAL_TOML + '[atomistic]\nsurface_msd = { files = ["s.csv"], dimensions = 2 }\n')
+    lines = checked_toml(load_params(path)).splitlines()
+    following = lines[lines.index("[atomistic.surface_msd]") + 1:]
+    following = following[:next((i for i, line in enumerate(following) if not line or line.startswith("[")),
+                                len(following))]
+    assert "# lammps_msd_column (not set): Thermo column holding the MSD in LAMMPS logs (default: the " \
+           "``c_*msd*[4]`` column)." in following
 
 
 # ------------------------------------------------------------------ fuzzing
