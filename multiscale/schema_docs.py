@@ -70,21 +70,31 @@ def schema_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
-def _tables_markdown(root: type[BaseModel]) -> list[str]:
-    """The key tables of ``root`` and of every table below it."""
-    out: list[str] = []
+def table_models(root: type[BaseModel]) -> list[tuple[str, type[BaseModel]]]:
+    """``root`` (titled "(top level)") and every table model below it (optional and nested ones),
+    breadth first, each with its dotted name."""
+    found: list[tuple[str, type[BaseModel]]] = []
     queue: list[tuple[str, type[BaseModel]]] = [("(top level)", root)]
     while queue:
         title, model = queue.pop(0)
-        if model is not ScanFile:
-            out += ["", f"## `{title}`" if title != "(top level)" else "## Top level", ""]
-            doc = (model.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
-            out += [doc, "", "| key | type | default | constraints | description |", "|---|---|---|---|---|"]
+        found.append((title, model))
         for key, field in model.model_fields.items():
-            if model is not ScanFile:
-                desc = (field.description or "").replace("\n", " ").replace("|", "\\|")
-                out.append(f"| `{key}` | {_type_name(field.annotation)} | {_default(field)} | {_constraints(field)} | {desc} |")
             subs = [a for a in (get_args(field.annotation) or (field.annotation,)) if isinstance(a, type) and issubclass(a, BaseModel)]
             if subs:
                 queue.append(((f"{title}." if title != "(top level)" else "") + key, subs[0]))
+    return found
+
+
+def _tables_markdown(root: type[BaseModel]) -> list[str]:
+    """The key tables of ``root`` and of every table below it."""
+    out: list[str] = []
+    for title, model in table_models(root):
+        if model is ScanFile:
+            continue
+        out += ["", f"## `{title}`" if title != "(top level)" else "## Top level", ""]
+        doc = (model.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+        out += [doc, "", "| key | type | default | constraints | description |", "|---|---|---|---|---|"]
+        for key, field in model.model_fields.items():
+            desc = (field.description or "").replace("\n", " ").replace("|", "\\|")
+            out.append(f"| `{key}` | {_type_name(field.annotation)} | {_default(field)} | {_constraints(field)} | {desc} |")
     return out

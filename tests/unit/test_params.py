@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from hypothesis import strategies as st
 
 from multiscale import load_params
@@ -17,7 +17,7 @@ from multiscale.coating.params import CoatingParams
 from multiscale.errors import ParamsError
 from multiscale.materials import COATING_MATERIALS
 from multiscale.params import Params, parse_toml, to_toml, validate_params
-from multiscale.schema_docs import schema_markdown
+from multiscale.schema_docs import schema_markdown, table_models
 from tests.conftest import MINIMAL_TOML, PARAMS_DIR, REPO
 
 
@@ -222,28 +222,11 @@ def test_docs_params_md_is_current():
     assert text == schema_markdown(), "docs/params.md is stale: python -m multiscale schema --markdown > docs/params.md"
 
 
-def _models(model, found=None):
-    """``model`` and every table model its keys hold (optional and nested ones too)."""
-    from typing import get_args
-
-    found = [] if found is None else found
-    if model not in found:
-        found.append(model)
-        for field in model.model_fields.values():
-            stack = [field.annotation]
-            while stack:
-                kind = stack.pop()
-                if isinstance(kind, type) and issubclass(kind, BaseModel):
-                    _models(kind, found)
-                stack += get_args(kind)
-    return found
-
-
 def test_every_key_is_documented():
     """Every key of every table reachable from the parameters (optional and nested tables too:
     ``check`` prints an unset key's description) has a description, and docs/params.md names it."""
     doc = schema_markdown()
-    models = _models(Params)
+    models = [model for _, model in table_models(Params)]
     assert {"KmcParams", "DendriteParams", "CyclingParams", "MsdSource"} <= {m.__name__ for m in models}
     for model in models:
         for key, field in model.model_fields.items():
